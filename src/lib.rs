@@ -1,0 +1,9 @@
+//! flaskscan: a security scanner for Flask applications.
+//!
+//! Data flows one way: discover ([`workspace`]) → parse ([`python`]) → rules ([`rules`]) →
+//! findings ([`finding`]) → reports ([`report`]).
+
+pub mod finding;
+pub mod python;
+pub mod rules;
+pub mod scan;
