@@ -3,7 +3,12 @@
 //! Data flows one way: discover ([`workspace`]) → parse ([`python`]) → rules ([`rules`]) →
 //! findings ([`finding`]) → reports ([`report`]).
 
+pub mod cli;
+pub mod config;
 pub mod finding;
 pub mod python;
+pub mod report;
 pub mod rules;
 pub mod scan;
+pub mod workspace;
+pub mod envfile;

@@ -1,1 +1,26 @@
-fn main() {}
+//! The `flaskscan` binary: parse the command line, call the library, map the outcome to an exit code.
+
+use clap::Parser;
+
+fn main() {
+    // Users get a one-line message, never a backtrace.
+    std::panic::set_hook(Box::new(|_| {}));
+    let cli = flaskscan::cli::Cli::parse();
+    let code = match std::panic::catch_unwind(|| flaskscan::cli::run(cli)) {
+        Ok(Ok(code)) => code,
+        Ok(Err(e)) => {
+            eprintln!("flaskscan: error: {e}");
+            2
+        }
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown cause".into());
+            eprintln!("flaskscan: internal error: {what}. Please report it with the command you ran.");
+            2
+        }
+    };
+    std::process::exit(code);
+}

@@ -1,8 +1,31 @@
-//! The scan pipeline: discover files, analyse them, and collect one sorted report.
+//! The scan pipeline: discover files, parse each once, run every rule in one walk per file (in
+//! parallel), judge the app as a whole, and collect one sorted report.
 
-use std::path::PathBuf;
+use std::collections::{BTreeMap, HashMap};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
 
-use crate::finding::{Finding, Notification};
+use rayon::prelude::*;
+use ruff_text_size::TextSize;
+
+use crate::finding::{Finding, Notification, NotificationLevel, Position, Severity, Suppression};
+use crate::python::checker::Checker;
+use crate::python::flask::AppFacts;
+use crate::python::project::ProjectIndex;
+use crate::python::source::{self, LineIndex};
+use crate::python::suppression::Suppressions;
+use crate::python::SourceFile;
+use crate::report::fingerprint;
+use crate::rules::{self, Rule};
+use crate::workspace::{self, FileKind, SourcePath};
+
+/// Default limit on the size of a file to scan.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 2 * 1024 * 1024;
+
+/// Stack for worker threads: deeply nested (hostile) code must not overflow it while the
+/// parser and the drop of its tree recurse.
+const WORKER_STACK: usize = 256 * 1024 * 1024;
 
 /// Counts shown in summaries.
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -23,4 +46,349 @@ pub struct ScanReport {
     pub findings: Vec<Finding>,
     pub notifications: Vec<Notification>,
     pub stats: ScanStats,
+    /// Whether the dependency audit ran (its SARIF run is emitted even when empty, so fixed
+    /// vulnerabilities close on GitHub).
+    pub deps_audited: bool,
+}
+
+impl ScanReport {
+    /// Findings that are not suppressed.
+    pub fn active(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| f.suppressed.is_none())
+    }
+
+    /// Counts of unsuppressed findings per severity.
+    pub fn counts(&self) -> BTreeMap<Severity, usize> {
+        let mut m = BTreeMap::new();
+        for f in self.active() {
+            *m.entry(f.severity).or_insert(0) += 1;
+        }
+        m
+    }
+}
+
+/// What to scan and how.
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    /// Files and folders to scan.
+    pub paths: Vec<PathBuf>,
+    /// What reported paths are relative to; by default the first path (or its folder).
+    pub root: Option<PathBuf>,
+    /// Rule ids or prefixes to run; empty means all.
+    pub select: Vec<String>,
+    pub ignore: Vec<String>,
+    pub exclude: Vec<String>,
+    pub max_file_size: u64,
+    /// Per-rule severity overrides.
+    pub severity: BTreeMap<String, Severity>,
+    pub threads: Option<usize>,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        Self {
+            paths: vec![PathBuf::from(".")],
+            root: None,
+            select: Vec::new(),
+            ignore: Vec::new(),
+            exclude: Vec::new(),
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
+            severity: BTreeMap::new(),
+            threads: None,
+        }
+    }
+}
+
+impl ScanOptions {
+    /// The folder reported paths are relative to.
+    pub fn root(&self) -> PathBuf {
+        if let Some(r) = &self.root {
+            return r.clone();
+        }
+        let first = self.paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
+        if first.is_dir() {
+            first
+        } else {
+            first.parent().filter(|p| !p.as_os_str().is_empty()).map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+        }
+    }
+
+    /// Whether select/ignore let `rule` run.
+    pub fn enabled(&self, rule: &Rule) -> bool {
+        let selected = self.select.is_empty() || self.select.iter().any(|s| rules::selector_matches(s, rule));
+        selected && !self.ignore.iter().any(|s| rules::selector_matches(s, rule))
+    }
+}
+
+/// A finding whose position is known, before suppression and fingerprints.
+struct Pending {
+    rule: &'static Rule,
+    severity: Severity,
+    message: String,
+    start: Position,
+    end: Position,
+    /// 1-based line of the enclosing statement's start.
+    statement_line: u32,
+}
+
+/// A scanned text file with what finalising its findings needs.
+struct ScannedText {
+    relative: String,
+    bytes_text: String,
+    lines: LineIndex,
+    suppressions: Suppressions,
+}
+
+/// Runs a scan.
+pub fn run(options: &ScanOptions) -> anyhow::Result<ScanReport> {
+    let started = Instant::now();
+    let root = options.root();
+    let discovery = workspace::discover(
+        &root,
+        &options.paths,
+        &workspace::DiscoverOptions { exclude: options.exclude.clone(), max_file_size: options.max_file_size },
+    );
+    let mut notifications = discovery.notifications;
+    let mut stats = ScanStats::default();
+    for f in &discovery.files {
+        match f.kind {
+            FileKind::Python => stats.python_files += 1,
+            FileKind::Template => stats.template_files += 1,
+            FileKind::Manifest => stats.manifest_files += 1,
+            FileKind::EnvFile => stats.other_files += 1,
+        }
+    }
+
+    let mut builder = rayon::ThreadPoolBuilder::new().stack_size(WORKER_STACK);
+    if let Some(n) = options.threads.filter(|n| *n > 0) {
+        builder = builder.num_threads(n);
+    }
+    let pool = builder.build()?;
+    let (findings, more_notes, lines) = pool.install(|| analyse(&discovery.files, options));
+    notifications.extend(more_notes);
+    stats.lines = lines;
+
+    let mut findings: Vec<Finding> = findings
+        .into_iter()
+        .filter(|f| options.enabled(f.rule))
+        .map(|mut f| {
+            if let Some(sev) = options.severity.get(f.rule.id) {
+                f.severity = *sev;
+            }
+            f
+        })
+        .collect();
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()).then_with(|| a.message.cmp(&b.message)));
+    notifications.sort_by(|a, b| (&a.path, a.line, &a.message).cmp(&(&b.path, b.line, &b.message)));
+    stats.duration_ms = started.elapsed().as_millis();
+    Ok(ScanReport { root, findings, notifications, stats, deps_audited: false })
+}
+
+/// Parses and checks every file; returns findings, notifications and the number of lines read.
+fn analyse(files: &[SourcePath], options: &ScanOptions) -> (Vec<Finding>, Vec<Notification>, usize) {
+    let python: Vec<&SourcePath> = files.iter().filter(|f| f.kind == FileKind::Python).collect();
+    let parsed: Vec<Result<SourceFile, Notification>> = python.par_iter().map(|f| parse_python(f)).collect();
+    let mut notifications = Vec::new();
+    let mut sources = Vec::new();
+    for p in parsed {
+        match p {
+            Ok(file) => sources.push(file),
+            Err(n) => notifications.push(n),
+        }
+    }
+    let lines = sources.iter().map(|s| s.lines.len()).sum();
+    let refs: Vec<&SourceFile> = sources.iter().collect();
+    let project = ProjectIndex::build(&refs);
+
+    let checked: Vec<(Vec<Finding>, AppFacts, Option<Notification>, ScannedText)> = sources
+        .par_iter()
+        .map(|file| check_python(file, &project))
+        .collect();
+
+    let mut facts = AppFacts::default();
+    let mut findings = Vec::new();
+    let mut texts: HashMap<String, ScannedText> = HashMap::new();
+    for (f, fa, note, text) in checked {
+        findings.extend(f);
+        facts.merge(fa);
+        notifications.extend(note);
+        texts.insert(text.relative.clone(), text);
+    }
+    drop(sources);
+
+    // App-level rules: located in Python files already read.
+    let mut by_file: BTreeMap<String, Vec<Pending>> = BTreeMap::new();
+    for af in rules::dispatch::app(&facts) {
+        by_file.entry(af.location.path.clone()).or_default().push(Pending {
+            rule: af.rule,
+            severity: af.rule.severity,
+            message: af.message,
+            start: af.location.start,
+            end: af.location.end,
+            statement_line: af.location.start.line,
+        });
+    }
+    for (path, pending) in by_file {
+        if let Some(t) = texts.get(&path) {
+            findings.extend(finalize(t, pending));
+        }
+    }
+
+    for f in files.iter().filter(|f| f.kind == FileKind::EnvFile) {
+        match read_text(f) {
+            Ok(text) => {
+                let lines = LineIndex::new(&text);
+                let pending = crate::envfile::check(&text)
+                    .into_iter()
+                    .map(|e| Pending {
+                        rule: e.rule,
+                        severity: e.severity,
+                        message: e.message,
+                        start: char_position(&text, &lines, e.line, e.start_column),
+                        end: char_position(&text, &lines, e.line, e.end_column),
+                        statement_line: e.line,
+                    })
+                    .collect();
+                let suppressions = Suppressions::from_lines((0..lines.len()).map(|i| (i as u32 + 1, lines.line_text(&text, i))));
+                let scanned = ScannedText { relative: f.relative.clone(), bytes_text: text, lines, suppressions };
+                findings.extend(finalize(&scanned, pending));
+            }
+            Err(n) => notifications.push(n),
+        }
+    }
+    let _ = options;
+    (findings, notifications, lines)
+}
+
+/// A position on 1-based `line` at 1-based char `column`.
+fn char_position(text: &str, lines: &LineIndex, line: u32, column: u32) -> Position {
+    let line_text = lines.line_text(text, line as usize - 1);
+    let prefix: String = line_text.chars().take(column as usize - 1).collect();
+    Position { line, column, column_utf16: prefix.encode_utf16().count() as u32 + 1 }
+}
+
+fn read_text(f: &SourcePath) -> Result<String, Notification> {
+    let bytes = std::fs::read(&f.path).map_err(|e| Notification::file_warning(&f.relative, None, format!("cannot read: {e}")))?;
+    if bytes.contains(&0) {
+        return Err(Notification::file_warning(&f.relative, None, "binary file (contains NUL bytes): not scanned"));
+    }
+    source::decode(&bytes).map_err(|e| Notification::file_warning(&f.relative, None, format!("{e}: not scanned")))
+}
+
+fn parse_python(f: &SourcePath) -> Result<SourceFile, Notification> {
+    let text = read_text(f)?;
+    let relative = f.relative.clone();
+    let result = catch_unwind(AssertUnwindSafe(|| SourceFile::parse(&relative, text)));
+    match result {
+        Ok((file, problems)) => match problems.first() {
+            None => Ok(file),
+            // A recovered tree is a guess; findings on it would be guesses too.
+            Some(p) => Err(Notification {
+                level: NotificationLevel::Error,
+                path: Some(f.relative.clone()),
+                line: Some(p.line),
+                message: format!(
+                    "syntax error at {}:{}: {} ({} error(s) in the file); file not analysed",
+                    p.line,
+                    p.column,
+                    p.message,
+                    problems.len()
+                ),
+            }),
+        },
+        Err(_) => Err(Notification {
+            level: NotificationLevel::Error,
+            path: Some(f.relative.clone()),
+            line: None,
+            message: "internal error while parsing; file not analysed".into(),
+        }),
+    }
+}
+
+fn check_python(file: &SourceFile, project: &ProjectIndex) -> (Vec<Finding>, AppFacts, Option<Notification>, ScannedText) {
+    let suppressions = Suppressions::from_comments(&file.comments);
+    let scanned = ScannedText {
+        relative: file.path.clone(),
+        bytes_text: file.text.clone(),
+        lines: file.lines.clone(),
+        suppressions,
+    };
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        let checker = Checker::new(file, project).run();
+        (checker.findings, checker.facts, checker.too_deep)
+    }));
+    match result {
+        Ok((raw, facts, too_deep)) => {
+            let pending = raw
+                .into_iter()
+                .map(|r| {
+                    let (start, end) = file.span(r.range);
+                    Pending {
+                        rule: r.rule,
+                        severity: r.severity,
+                        message: r.message,
+                        start,
+                        end,
+                        statement_line: file.line_number(r.statement_start.max(TextSize::default())),
+                    }
+                })
+                .collect();
+            let note = too_deep.then(|| {
+                Notification::file_warning(&file.path, None, format!("code nests deeper than {} levels; the deepest parts were not analysed", crate::python::MAX_DEPTH))
+            });
+            let findings = finalize(&scanned, pending);
+            (findings, facts, note, scanned)
+        }
+        Err(_) => (
+            Vec::new(),
+            AppFacts::default(),
+            Some(Notification {
+                level: NotificationLevel::Error,
+                path: Some(file.path.clone()),
+                line: None,
+                message: "internal error while checking; file not analysed".into(),
+            }),
+            scanned,
+        ),
+    }
+}
+
+/// Attaches snippets, suppressions and fingerprints to one file's pending findings.
+fn finalize(file: &ScannedText, mut pending: Vec<Pending>) -> Vec<Finding> {
+    if pending.is_empty() {
+        return Vec::new();
+    }
+    pending.sort_by_key(|p| (p.start, p.rule.id));
+    pending.dedup_by(|a, b| a.rule.id == b.rule.id && a.start == b.start);
+    let hashes = fingerprint::line_hashes(file.bytes_text.as_bytes());
+    let mut occurrences: HashMap<(String, &str), usize> = HashMap::new();
+    pending
+        .into_iter()
+        .map(|p| {
+            let line_idx = (p.start.line as usize).saturating_sub(1).min(file.lines.len() - 1);
+            let line_text = file.lines.line_text(&file.bytes_text, line_idx);
+            let last = (p.end.line as usize).saturating_sub(1).clamp(line_idx, file.lines.len() - 1).min(line_idx + 4);
+            let snippet = (line_idx..=last).map(|i| file.lines.line_text(&file.bytes_text, i)).collect::<Vec<_>>().join("\n");
+            let normalized: String = line_text.chars().filter(|c| !c.is_whitespace()).collect();
+            let n = occurrences.entry((normalized, p.rule.id)).or_insert(0);
+            let key = fingerprint::stable_key(p.rule.id, &file.relative, line_text, *n);
+            *n += 1;
+            let suppressed = file
+                .suppressions
+                .find(p.rule.id, p.start.line, p.statement_line)
+                .map(|c| Suppression { comment: c.to_string() });
+            Finding {
+                rule: p.rule,
+                severity: p.severity,
+                message: p.message,
+                location: crate::finding::Location { path: file.relative.clone(), start: p.start, end: p.end },
+                fix: p.rule.fix.to_string(),
+                snippet,
+                flow: Vec::new(),
+                fingerprint: key,
+                line_hash: hashes.get(p.start.line as usize).filter(|h| !h.is_empty()).cloned(),
+                suppressed,
+            }
+        })
+        .collect()
 }

@@ -1,6 +1,14 @@
 //! The Python front end: parsed files, suppressions, name resolution and the Flask model.
 
+pub mod checker;
+pub mod flask;
+pub mod project;
+pub mod semantic;
 pub mod source;
 pub mod suppression;
 
 pub use source::SourceFile;
+
+/// How deep the walk follows nested statements and expressions; deeper code is reported, not
+/// analysed, so hostile input cannot exhaust the stack.
+pub const MAX_DEPTH: usize = 200;

@@ -16,3 +16,59 @@ pub const RULE: Rule = Rule {
     bad: "app.run(debug=True)",
     good: "app.run(debug=os.environ.get(\"FLASK_DEBUG\") == \"1\")",
 };
+
+use ruff_python_ast::{Expr, ExprCall};
+use ruff_text_size::Ranged;
+
+use super::helpers::{is_truthy_literal, keyword};
+use crate::python::checker::{Checker, ConfigWrite};
+
+/// `app.run(debug=True)`, `run_simple(..., use_debugger=True)`, `DebuggedApplication(app)`.
+pub fn check_call(cx: &mut Checker, call: &ExprCall) {
+    let callee = cx.sem.resolve(&call.func).unwrap_or_default();
+    if callee == "werkzeug.debug.DebuggedApplication" {
+        let evalex_off = keyword(call, "evalex").is_some_and(super::helpers::is_falsy_literal);
+        if !evalex_off {
+            cx.report_msg(
+                &RULE,
+                call.range(),
+                "Werkzeug `DebuggedApplication` wraps the app: its console runs any Python code sent to it".into(),
+            );
+        }
+        return;
+    }
+    let is_run = match &*call.func {
+        Expr::Attribute(a) if a.attr.as_str() == "run" => cx.is_app(&a.value),
+        _ => false,
+    } || callee == "werkzeug.serving.run_simple"
+        || callee == "werkzeug.run_simple";
+    if !is_run {
+        return;
+    }
+    for name in ["debug", "use_debugger"] {
+        if let Some(value) = keyword(call, name).filter(|v| is_truthy_literal(v)) {
+            cx.report_msg(
+                &RULE,
+                value.range(),
+                format!("`{name}=True` starts the app with the Werkzeug debugger, which runs any code sent to it"),
+            );
+        }
+    }
+}
+
+/// `DEBUG = True`, `FLASK_DEBUG = 1`, `ENV = "development"` in any form of config write.
+pub fn check_config(cx: &mut Checker, write: &ConfigWrite) {
+    let on = match write.key {
+        "DEBUG" | "FLASK_DEBUG" => is_truthy_literal(write.value),
+        "ENV" | "FLASK_ENV" => super::helpers::literal_text(write.value)
+            .is_some_and(|v| v.eq_ignore_ascii_case("development")),
+        _ => false,
+    };
+    if on {
+        cx.report_msg(
+            &RULE,
+            write.range,
+            format!("`{}` turns on Flask debug mode and the Werkzeug debugger", write.key),
+        );
+    }
+}

@@ -4,9 +4,32 @@
 
 use serde::Serialize;
 
-use crate::finding::Severity;
+use crate::finding::{Location, Severity};
 
+pub mod dispatch;
 pub mod fs101_debug_mode_enabled;
+pub mod fs102_hardcoded_secret_key;
+pub mod fs103_ephemeral_secret_key;
+pub mod fs104_insecure_session_cookie_config;
+pub mod fs105_csrf_protection_disabled;
+pub mod fs106_csrf_protection_missing;
+pub mod fs107_security_headers_missing;
+pub mod fs108_talisman_weakened;
+pub mod fs109_bind_all_interfaces;
+pub mod fs110_cors_credentials_with_any_origin;
+pub mod fs111_request_size_unbounded;
+pub mod fs112_jinja_autoescape_disabled;
+pub mod fs401_plaintext_password_check;
+pub mod fs402_hardcoded_credential;
+pub mod fs403_weak_password_hash;
+pub mod fs404_weak_hash;
+pub mod fs405_insecure_random;
+pub mod fs406_timing_unsafe_compare;
+pub mod fs407_jwt_verification_disabled;
+pub mod fs408_insecure_cookie;
+pub mod fs504_unsafe_deserialization;
+pub mod fs506_tls_verification_disabled;
+pub mod helpers;
 
 /// How a rule decides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -92,7 +115,30 @@ impl PartialEq for Rule {
 impl Eq for Rule {}
 
 /// Every rule flaskscan ships, in id order.
-pub static ALL: &[&Rule] = &[&fs101_debug_mode_enabled::RULE];
+pub static ALL: &[&Rule] = &[
+    &fs101_debug_mode_enabled::RULE,
+    &fs102_hardcoded_secret_key::RULE,
+    &fs103_ephemeral_secret_key::RULE,
+    &fs104_insecure_session_cookie_config::RULE,
+    &fs105_csrf_protection_disabled::RULE,
+    &fs106_csrf_protection_missing::RULE,
+    &fs107_security_headers_missing::RULE,
+    &fs108_talisman_weakened::RULE,
+    &fs109_bind_all_interfaces::RULE,
+    &fs110_cors_credentials_with_any_origin::RULE,
+    &fs111_request_size_unbounded::RULE,
+    &fs112_jinja_autoescape_disabled::RULE,
+    &fs401_plaintext_password_check::RULE,
+    &fs402_hardcoded_credential::RULE,
+    &fs403_weak_password_hash::RULE,
+    &fs404_weak_hash::RULE,
+    &fs405_insecure_random::RULE,
+    &fs406_timing_unsafe_compare::RULE,
+    &fs407_jwt_verification_disabled::RULE,
+    &fs408_insecure_cookie::RULE,
+    &fs504_unsafe_deserialization::RULE,
+    &fs506_tls_verification_disabled::RULE,
+];
 
 /// Looks a rule up by id (case-insensitive).
 pub fn by_id(id: &str) -> Option<&'static Rule> {
@@ -108,4 +154,12 @@ pub fn selector_matches_any(selector: &str) -> bool {
 pub fn selector_matches(selector: &str, rule: &Rule) -> bool {
     let s = selector.trim().to_ascii_uppercase();
     !s.is_empty() && rule.id.starts_with(&s)
+}
+
+/// A finding of an app-level rule, located where the app or route is defined.
+#[derive(Debug, Clone)]
+pub struct AppFinding {
+    pub rule: &'static Rule,
+    pub location: Location,
+    pub message: String,
 }

@@ -1,0 +1,279 @@
+//! Command-line interface: clap definitions and the code that turns them into library calls.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::config::{self, FailOn};
+use crate::finding::Severity;
+use crate::report;
+use crate::rules::{self, Rule};
+use crate::scan::{self, ScanOptions, ScanReport};
+
+const EXIT_CODES: &str = "Exit codes:
+  0  no finding at or above --fail-on
+  1  findings at or above --fail-on
+  2  usage, configuration or internal error";
+
+/// A security scanner for Flask applications.
+#[derive(Debug, Parser)]
+#[command(name = "flaskscan", version, about, after_help = EXIT_CODES)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan files and folders for Flask security problems.
+    #[command(after_help = EXIT_CODES)]
+    Scan(ScanArgs),
+    /// List every rule.
+    Rules {
+        #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
+        format: RulesFormat,
+    },
+    /// Explain one rule: what, why, a bad and a good example, the fix.
+    Rule {
+        /// Rule id, e.g. FS101.
+        id: String,
+    },
+}
+
+/// Output formats of `scan`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Sarif,
+    Github,
+    Markdown,
+}
+
+/// Output formats of `rules`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    Table,
+    Json,
+    Markdown,
+}
+
+/// `--fail-on` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOnArg {
+    None,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl From<FailOnArg> for FailOn {
+    fn from(a: FailOnArg) -> Self {
+        match a {
+            FailOnArg::None => FailOn::None,
+            FailOnArg::Low => FailOn::At(Severity::Low),
+            FailOnArg::Medium => FailOn::At(Severity::Medium),
+            FailOnArg::High => FailOn::At(Severity::High),
+            FailOnArg::Critical => FailOn::At(Severity::Critical),
+        }
+    }
+}
+
+/// Arguments of `scan`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ScanArgs {
+    /// Files or folders to scan.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Write the report here instead of standard output.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Only these rules (ids or prefixes, comma-separated): FS101,FS2.
+    #[arg(long, value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Skip these rules (ids or prefixes, comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// Exit 1 when a finding at or above this severity remains [default: high].
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOnArg>,
+    /// Config file (flaskscan.toml or pyproject.toml); by default found by walking up.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Leave out files and folders matching this glob (repeatable).
+    #[arg(long)]
+    pub exclude: Vec<String>,
+    /// Skip the dependency audit.
+    #[arg(long)]
+    pub no_deps: bool,
+    /// Show suppressed findings in text output.
+    #[arg(long)]
+    pub show_suppressed: bool,
+    /// Worker threads (default: one per core).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Print only the summary and problems.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// A failure that ends the program with exit code 2 and a one-line message.
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+/// Runs the parsed command line; returns the exit code.
+pub fn run(cli: Cli) -> Result<i32, UsageError> {
+    match cli.command {
+        Command::Scan(args) => run_scan(&args),
+        Command::Rules { format } => {
+            print_out(&render_rules(format))?;
+            Ok(0)
+        }
+        Command::Rule { id } => {
+            let rule = rules::by_id(&id).ok_or_else(|| UsageError(format!("unknown rule `{id}`; `flaskscan rules` lists them")))?;
+            print_out(&explain(rule))?;
+            Ok(0)
+        }
+    }
+}
+
+fn print_out(s: &str) -> Result<(), UsageError> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(s.as_bytes()) {
+        // A closed pipe (`| head`) is not an error worth a message.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.map_err(|e| UsageError(format!("cannot write output: {e}"))),
+    }
+}
+
+/// Merges CLI flags over the config file found for the scanned paths.
+pub fn scan_options(args: &ScanArgs) -> Result<(ScanOptions, FailOn), UsageError> {
+    for p in &args.paths {
+        if !p.exists() {
+            return Err(UsageError(format!("{}: no such file or folder", p.display())));
+        }
+    }
+    for s in args.select.iter().chain(&args.ignore) {
+        if !rules::selector_matches_any(s) {
+            return Err(UsageError(format!("`{s}` in --select/--ignore names no rule (see `flaskscan rules`)")));
+        }
+    }
+    crate::workspace::validate_globs(&args.exclude).map_err(UsageError)?;
+    let file = match &args.config {
+        Some(path) => config::load(path),
+        None => config::find(args.paths.first().map_or(std::path::Path::new("."), |p| p.as_path())),
+    }
+    .map_err(|e| UsageError(e.to_string()))?;
+    let options = ScanOptions {
+        paths: args.paths.clone(),
+        root: None,
+        select: if args.select.is_empty() { file.select.clone() } else { args.select.clone() },
+        ignore: file.ignore.iter().chain(&args.ignore).cloned().collect(),
+        exclude: file.exclude.iter().chain(&args.exclude).cloned().collect(),
+        max_file_size: file.max_file_size.unwrap_or(scan::DEFAULT_MAX_FILE_SIZE),
+        severity: file.severity.clone(),
+        threads: args.threads,
+    };
+    let fail_on = args.fail_on.map(FailOn::from).or(file.fail_on).unwrap_or(FailOn::At(Severity::High));
+    Ok((options, fail_on))
+}
+
+fn run_scan(args: &ScanArgs) -> Result<i32, UsageError> {
+    let (options, fail_on) = scan_options(args)?;
+    let report = scan::run(&options).map_err(|e| UsageError(format!("scan failed: {e}")))?;
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let rendered = render_report(&report, args, to_terminal);
+    match &args.output {
+        Some(path) => std::fs::write(path, rendered).map_err(|e| UsageError(format!("{}: cannot write: {e}", path.display())))?,
+        None => print_out(&rendered)?,
+    }
+    Ok(exit_code(&report, fail_on))
+}
+
+/// 1 when an unsuppressed finding reaches `fail_on`, else 0.
+pub fn exit_code(report: &ScanReport, fail_on: FailOn) -> i32 {
+    i32::from(report.active().any(|f| fail_on.fails(f.severity)))
+}
+
+fn render_report(report: &ScanReport, args: &ScanArgs, color: bool) -> String {
+    match args.format {
+        Format::Text => report::text::render(
+            report,
+            report::text::TextOptions { color, show_suppressed: args.show_suppressed, quiet: args.quiet },
+        ),
+        Format::Json => report::json::render(report),
+        Format::Sarif => report::sarif::render(report),
+        Format::Github => {
+            let findings: Vec<_> = report.findings.iter().collect();
+            report::commands::render(&findings)
+        }
+        Format::Markdown => report::markdown::summary(report),
+    }
+}
+
+fn cwe_list(rule: &Rule) -> String {
+    rule.cwe.iter().map(|c| format!("CWE-{c}")).collect::<Vec<_>>().join(", ")
+}
+
+/// The rule listing in the requested format.
+pub fn render_rules(format: RulesFormat) -> String {
+    match format {
+        RulesFormat::Json => serde_json::to_string_pretty(rules::ALL).unwrap_or_default() + "\n",
+        RulesFormat::Markdown => rules_markdown(),
+        RulesFormat::Table => {
+            let mut s = format!("{:<7} {:<34} {:<9} {:<9} {}\n", "ID", "NAME", "SEVERITY", "KIND", "CWE");
+            for r in rules::ALL {
+                s.push_str(&format!("{:<7} {:<34} {:<9} {:<9} {}\n", r.id, r.name, r.severity.as_str(), r.kind.as_str(), cwe_list(r)));
+            }
+            s
+        }
+    }
+}
+
+/// The README's rule table, generated from the registry.
+pub fn rules_markdown() -> String {
+    let mut s = String::from("| ID | Name | Severity | Kind | CWE | What it finds |\n|---|---|---|---|---|---|\n");
+    for r in rules::ALL {
+        s.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} |\n",
+            r.id,
+            r.name,
+            r.severity.as_str(),
+            r.kind.as_str(),
+            cwe_list(r),
+            report::markdown::cell(r.message)
+        ));
+    }
+    s
+}
+
+/// `flaskscan rule ID`.
+pub fn explain(rule: &Rule) -> String {
+    let indent = |code: &str| code.lines().map(|l| format!("    {l}\n")).collect::<String>();
+    format!(
+        "{} {} [{}] ({}, {})\n\n{}\n\nWhy it matters:\n  {}\n\nFlagged:\n{}\nFixed:\n{}\nFix: {}\n",
+        rule.id,
+        rule.name,
+        rule.severity,
+        rule.kind.as_str(),
+        cwe_list(rule),
+        rule.message,
+        rule.help,
+        indent(rule.bad),
+        indent(rule.good),
+        rule.fix
+    )
+}

@@ -1,0 +1,654 @@
+//! The one AST walk per file: keeps scopes and context up to date and dispatches each node to
+//! the rules that want it (Ruff's checker is the model), so adding a rule never adds a pass.
+
+use std::collections::HashSet;
+
+use ruff_python_ast::visitor::{self, Visitor};
+use ruff_python_ast::{self as ast, Expr, Stmt};
+use ruff_text_size::{Ranged, TextRange, TextSize};
+
+use super::flask::{self, AppFacts, Route, ViewFacts};
+use super::project::{self, ProjectIndex, FLASK};
+use super::semantic::Semantic;
+use super::SourceFile;
+use crate::finding::{Location, Severity};
+use crate::rules::{dispatch, Rule};
+
+/// A finding before positions, snippets and suppressions are attached.
+#[derive(Debug, Clone)]
+pub struct RawFinding {
+    pub rule: &'static Rule,
+    pub severity: Severity,
+    pub message: String,
+    pub range: TextRange,
+    /// Start of the enclosing statement, for suppressions on a multi-line statement's first line.
+    pub statement_start: TextSize,
+}
+
+/// A write to Flask configuration, however it was spelled.
+#[derive(Debug, Clone, Copy)]
+pub struct ConfigWrite<'a> {
+    /// The configuration key, e.g. `SECRET_KEY`.
+    pub key: &'a str,
+    pub value: &'a Expr,
+    /// Where to report it.
+    pub range: TextRange,
+}
+
+/// What the walk knows about the function it is in.
+#[derive(Debug, Default)]
+struct FunctionContext {
+    name: String,
+    /// Local names holding request data (`pw = request.form["password"]`).
+    request_names: HashSet<String>,
+    view: ViewFacts,
+}
+
+/// Per-file analysis state shared by every rule.
+pub struct Checker<'a> {
+    pub file: &'a SourceFile,
+    pub sem: Semantic<'a>,
+    pub project: &'a ProjectIndex,
+    pub findings: Vec<RawFinding>,
+    pub facts: AppFacts,
+    statement_start: TextSize,
+    functions: Vec<FunctionContext>,
+    /// Names assigned by the statement being walked (for rules judging a value by its target).
+    targets: Vec<String>,
+    /// Tests of the `if` statements enclosing the current node.
+    if_tests: Vec<&'a Expr>,
+    /// Whether the class being walked holds Flask configuration.
+    config_class: Vec<bool>,
+    depth: usize,
+    /// Set when the file nests deeper than the walk follows.
+    pub too_deep: bool,
+}
+
+impl<'a> Checker<'a> {
+    /// A checker for `file`, resolving names against `project`.
+    pub fn new(file: &'a SourceFile, project: &'a ProjectIndex) -> Self {
+        Self {
+            file,
+            sem: Semantic::new(&file.module, file.path.ends_with("__init__.py"), project),
+            project,
+            findings: Vec::new(),
+            facts: AppFacts::default(),
+            statement_start: TextSize::default(),
+            functions: Vec::new(),
+            targets: Vec::new(),
+            if_tests: Vec::new(),
+            config_class: Vec::new(),
+            depth: 0,
+            too_deep: false,
+        }
+    }
+
+    /// Walks the whole module once.
+    pub fn run(mut self) -> Self {
+        let body = self.file.body();
+        let module_is_config = self.project.is_config_object(&self.file.module);
+        for stmt in body {
+            self.visit_stmt(stmt);
+            if module_is_config {
+                self.module_level_config(stmt);
+            }
+        }
+        self
+    }
+
+    /// Reports `rule` at `range` with its default message and severity.
+    pub fn report(&mut self, rule: &'static Rule, range: TextRange) {
+        self.report_with(rule, range, rule.message.to_string(), rule.severity);
+    }
+
+    /// Reports `rule` at `range` with a specific message.
+    pub fn report_msg(&mut self, rule: &'static Rule, range: TextRange, message: String) {
+        self.report_with(rule, range, message, rule.severity);
+    }
+
+    /// Reports `rule` with a specific message and severity.
+    pub fn report_with(
+        &mut self,
+        rule: &'static Rule,
+        range: TextRange,
+        message: String,
+        severity: Severity,
+    ) {
+        self.findings.push(RawFinding {
+            rule,
+            severity,
+            message,
+            range,
+            statement_start: self.statement_start,
+        });
+    }
+
+    /// The location of `range` in this file.
+    pub fn location(&self, range: TextRange) -> Location {
+        let (start, end) = self.file.span(range);
+        Location {
+            path: self.file.path.clone(),
+            start,
+            end,
+        }
+    }
+
+    /// Names assigned by the statement being walked.
+    pub fn assign_targets(&self) -> &[String] {
+        &self.targets
+    }
+
+    /// The name of the innermost enclosing function, if any.
+    pub fn function_name(&self) -> Option<&str> {
+        self.functions.last().map(|f| f.name.as_str())
+    }
+
+    /// Tests of the enclosing `if` statements, innermost last.
+    pub fn if_tests(&self) -> &[&'a Expr] {
+        &self.if_tests
+    }
+
+    /// Whether `expr` is Flask request data read directly: `request.form["pw"]`,
+    /// `request.args.get("q", "").strip()`, or a local name assigned from such a read.
+    /// Data that went through another call (`find_user(name)`) is not counted: that is
+    /// the taint engine's business, not a pattern's.
+    pub fn is_request_derived(&self, expr: &Expr) -> bool {
+        self.reads_request(expr, 0)
+    }
+
+    fn reads_request(&self, expr: &Expr, depth: usize) -> bool {
+        if depth > 32 {
+            return false;
+        }
+        match expr {
+            Expr::Name(n) => {
+                self.functions
+                    .last()
+                    .is_some_and(|f| f.request_names.contains(n.id.as_str()))
+                    || self.sem.is(expr, "flask.request")
+            }
+            Expr::Attribute(a) => self.sem.is(expr, "flask.request") || self.reads_request(&a.value, depth + 1),
+            Expr::Subscript(s) => self.reads_request(&s.value, depth + 1),
+            Expr::Call(c) => match &*c.func {
+                Expr::Attribute(a) => self.reads_request(&a.value, depth + 1),
+                Expr::Name(n) if matches!(n.id.as_str(), "str" | "bytes") => {
+                    c.arguments.args.first().is_some_and(|a| self.reads_request(a, depth + 1))
+                }
+                _ => false,
+            },
+            Expr::BoolOp(b) => b.values.iter().any(|v| self.reads_request(v, depth + 1)),
+            _ => false,
+        }
+    }
+
+    /// Calls `f` on `expr` and every expression inside it (bounded depth).
+    pub fn any_subexpr(&self, expr: &Expr, f: &mut dyn FnMut(&Self, &Expr)) {
+        struct Walk<'c, 'a, 'f> {
+            cx: &'c Checker<'a>,
+            f: &'f mut dyn FnMut(&Checker<'a>, &Expr),
+            depth: usize,
+        }
+        impl<'x> Visitor<'x> for Walk<'_, '_, '_> {
+            fn visit_expr(&mut self, e: &'x Expr) {
+                if self.depth > super::MAX_DEPTH {
+                    return;
+                }
+                (self.f)(self.cx, e);
+                self.depth += 1;
+                visitor::walk_expr(self, e);
+                self.depth -= 1;
+            }
+        }
+        Walk { cx: self, f, depth: 0 }.visit_expr(expr);
+    }
+
+    /// Whether `expr` is the Flask app object, or plausibly one where names cannot be followed
+    /// (`def init_app(app): app.config[...]`).
+    pub fn is_app(&self, expr: &Expr) -> bool {
+        match self.sem.resolve(expr) {
+            Some(q) => q == FLASK,
+            None => match expr {
+                Expr::Name(n) => is_app_name(n.id.as_str()),
+                Expr::Attribute(a) => is_app_name(a.attr.as_str()),
+                _ => false,
+            },
+        }
+    }
+
+    fn module_level_config(&mut self, stmt: &'a Stmt) {
+        if let Stmt::Assign(a) = stmt {
+            for t in &a.targets {
+                if let Expr::Name(n) = t {
+                    if is_config_key(n.id.as_str()) {
+                        self.config_write(n.id.as_str(), &a.value, stmt.range());
+                    }
+                }
+            }
+        }
+    }
+
+    fn config_write(&mut self, key: &str, value: &Expr, range: TextRange) {
+        if key == "MAX_CONTENT_LENGTH" && !matches!(value, Expr::NoneLiteral(_)) {
+            self.facts.max_content_length = true;
+        }
+        dispatch::config_write(self, &ConfigWrite { key, value, range });
+    }
+
+    /// Config writes spelled as a call: `app.config.update(...)`, `from_mapping`, `setdefault`.
+    fn config_call(&mut self, call: &'a ast::ExprCall) {
+        let Expr::Attribute(method) = &*call.func else {
+            return;
+        };
+        let Expr::Attribute(config) = &*method.value else {
+            return;
+        };
+        if config.attr.as_str() != "config" || !self.is_app(&config.value) {
+            return;
+        }
+        match method.attr.as_str() {
+            "update" | "from_mapping" => {
+                for kw in &call.arguments.keywords {
+                    if let Some(arg) = &kw.arg {
+                        self.config_write(arg.as_str(), &kw.value, kw.range());
+                    }
+                }
+                if let Some(Expr::Dict(d)) = call.arguments.args.first() {
+                    for item in &d.items {
+                        if let Some(key) = item.key.as_ref().and_then(flask::string_literal) {
+                            self.config_write(&key, &item.value, item.value.range());
+                        }
+                    }
+                }
+            }
+            "setdefault" => {
+                if let [key, value, ..] = &call.arguments.args[..] {
+                    if let Some(key) = flask::string_literal(key) {
+                        self.config_write(&key, value, call.range());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Config writes spelled as assignments: `app.config["K"] = v`, `app.secret_key = v`.
+    fn config_assign(&mut self, target: &'a Expr, value: &'a Expr, range: TextRange) {
+        match target {
+            Expr::Subscript(s) => {
+                if let Expr::Attribute(config) = &*s.value {
+                    if config.attr.as_str() == "config" && self.is_app(&config.value) {
+                        if let Some(key) = flask::string_literal(&s.slice) {
+                            self.config_write(&key, value, range);
+                        }
+                    }
+                }
+            }
+            Expr::Attribute(a) if self.is_app(&a.value) => {
+                let key = match a.attr.as_str() {
+                    "secret_key" => "SECRET_KEY",
+                    "debug" => "DEBUG",
+                    _ => return,
+                };
+                self.config_write(key, value, range);
+            }
+            Expr::Name(n) if self.config_class.last() == Some(&true) => {
+                if is_config_key(n.id.as_str()) {
+                    self.config_write(n.id.as_str(), value, range);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn function_def(&mut self, f: &'a ast::StmtFunctionDef) {
+        let qualified = format!("{}.{}", self.file.module, f.name);
+        if self.sem.at_module_level() {
+            self.sem.bind_qualified(f.name.as_str(), qualified.clone());
+        }
+        let mut routes = Vec::new();
+        let mut exempt = false;
+        let mut after_request = false;
+        for d in &f.decorator_list {
+            self.visit_expr(&d.expression);
+            if let Some((methods, rule)) = flask::route_decorator(&self.sem, &d.expression) {
+                routes.push(Route {
+                    location: self.location(d.range()),
+                    function: qualified.clone(),
+                    methods,
+                    params: rule.as_deref().map(flask::rule_params).unwrap_or_default(),
+                    rule,
+                    csrf_exempt: false,
+                });
+            }
+            let name = self.sem.resolve(&d.expression).unwrap_or_default();
+            exempt |= name.ends_with(".exempt") && is_csrf_extension(&name);
+            after_request |= name.ends_with(".after_request") || name.ends_with(".after_app_request");
+        }
+        for r in &mut routes {
+            r.csrf_exempt = exempt;
+        }
+        dispatch::function_def(self, f, &routes);
+        self.facts.routes.extend(routes);
+        for p in f.parameters.iter_non_variadic_params() {
+            if let Some(default) = &p.default {
+                self.visit_expr(default);
+            }
+        }
+        self.sem.push_scope();
+        for p in f.parameters.iter() {
+            self.sem.bind_unknown(p.name().as_str());
+        }
+        if after_request {
+            self.facts.after_request_hooks.push(qualified.clone());
+        }
+        self.functions.push(FunctionContext {
+            name: f.name.to_string(),
+            ..FunctionContext::default()
+        });
+        let outer_if = std::mem::take(&mut self.if_tests);
+        self.config_class.push(false);
+        for stmt in &f.body {
+            self.visit_stmt(stmt);
+        }
+        self.config_class.pop();
+        self.if_tests = outer_if;
+        let ctx = self.functions.pop().unwrap_or_default();
+        self.facts.views.push((qualified, ctx.view));
+        self.sem.pop_scope();
+    }
+
+    fn class_def(&mut self, c: &'a ast::StmtClassDef) {
+        for d in &c.decorator_list {
+            self.visit_expr(&d.expression);
+        }
+        let mut base_is_config = false;
+        if let Some(args) = &c.arguments {
+            for b in args.args.iter() {
+                self.visit_expr(b);
+                let q = self.sem.resolve(b).unwrap_or_default();
+                if q == "flask_wtf.FlaskForm" {
+                    self.facts.csrf_protection = true;
+                }
+                base_is_config |= looks_like_config_class(b_name(b));
+            }
+        }
+        let qualified = format!("{}.{}", self.file.module, c.name);
+        if self.sem.at_module_level() {
+            self.sem.bind_qualified(c.name.as_str(), qualified.clone());
+        }
+        let is_config = self.project.is_config_object(&qualified)
+            || ((looks_like_config_class(c.name.as_str()) || base_is_config)
+                && self.file.text.contains("flask"));
+        dispatch::class_def(self, c);
+        self.config_class.push(is_config);
+        // Class-body names live in their own scope and must not shadow module names.
+        self.sem.push_scope();
+        for stmt in &c.body {
+            self.visit_stmt(stmt);
+        }
+        self.sem.pop_scope();
+        self.config_class.pop();
+    }
+
+    fn note_call(&mut self, call: &'a ast::ExprCall) {
+        let callee = self.sem.resolve(&call.func).unwrap_or_default();
+        match callee.as_str() {
+            FLASK => self.facts.apps.push(self.location(call.range())),
+            "flask_wtf.CSRFProtect" | "flask_seasurf.SeaSurf" => self.facts.csrf_protection = true,
+            "flask_talisman.Talisman" => self.facts.talisman = true,
+            _ => {}
+        }
+        if callee.ends_with(".init_app") {
+            let owner = callee.trim_end_matches(".init_app");
+            if is_csrf_extension(owner) {
+                self.facts.csrf_protection = true;
+            }
+            if owner == "flask_talisman.Talisman" {
+                self.facts.talisman = true;
+            }
+        }
+        if callee.ends_with("validate_on_submit") {
+            if let Some(f) = self.functions.last_mut() {
+                f.view.validates_form = true;
+            }
+        }
+        if matches!(
+            callee.as_str(),
+            "flask.render_template" | "flask.render_template_string"
+        ) {
+            if let Some(f) = self.functions.last_mut() {
+                f.view.renders_html = true;
+            }
+        }
+        if let Expr::Attribute(a) = &*call.func {
+            if matches!(a.attr.as_str(), "after_request" | "after_app_request") {
+                if let Some(Expr::Name(hook)) = call.arguments.args.first() {
+                    let name = format!("{}.{}", self.file.module, hook.id);
+                    self.facts.after_request_hooks.push(name);
+                }
+            }
+            if a.attr.as_str() == "add_url_rule" && self.is_app(&a.value) {
+                self.add_url_rule(call);
+            }
+        }
+        self.config_call(call);
+    }
+
+    fn add_url_rule(&mut self, call: &'a ast::ExprCall) {
+        let rule = call.arguments.args.first().and_then(flask::string_literal);
+        let view = call
+            .arguments
+            .find_keyword("view_func")
+            .map(|k| &k.value)
+            .or_else(|| call.arguments.args.get(2));
+        let function = match view {
+            Some(Expr::Name(n)) => format!("{}.{}", self.file.module, n.id),
+            Some(other) => self.sem.resolve(other).unwrap_or_default(),
+            None => String::new(),
+        };
+        self.facts.routes.push(Route {
+            location: self.location(call.range()),
+            function,
+            methods: flask::methods_keyword(&call.arguments),
+            params: rule.as_deref().map(flask::rule_params).unwrap_or_default(),
+            rule,
+            csrf_exempt: false,
+        });
+    }
+
+    fn note_request_read(&mut self, expr: &Expr) {
+        let Some(q) = self.sem.resolve(expr) else {
+            return;
+        };
+        let Some(attr) = q.strip_prefix("flask.request.") else {
+            return;
+        };
+        let attr = attr.split('.').next().unwrap_or(attr);
+        if matches!(attr, "form" | "values" | "files") {
+            if let Some(f) = self.functions.last_mut() {
+                f.view.reads_form = true;
+            }
+        }
+        if matches!(attr, "files" | "data" | "get_data" | "stream" | "get_json" | "json") {
+            let loc = self.location(expr.range());
+            self.facts.body_reads.push(loc);
+        }
+    }
+
+    fn track_request_names(&mut self, targets: &[Expr], value: &Expr) {
+        let derived = self.is_request_derived(value);
+        let Some(f) = self.functions.last_mut() else {
+            return;
+        };
+        for t in targets {
+            if let Expr::Name(n) = t {
+                if derived {
+                    f.request_names.insert(n.id.to_string());
+                } else {
+                    f.request_names.remove(n.id.as_str());
+                }
+            }
+        }
+    }
+
+    fn header_literal(&mut self, expr: &Expr) {
+        if let Expr::StringLiteral(s) = expr {
+            let v = s.value.to_str().to_ascii_lowercase();
+            if matches!(
+                v.as_str(),
+                "content-security-policy" | "x-frame-options" | "x-content-type-options"
+            ) {
+                if let Some(f) = self.functions.last_mut() {
+                    f.view.sets_security_headers = true;
+                }
+            }
+        }
+    }
+}
+
+fn b_name(e: &Expr) -> &str {
+    match e {
+        Expr::Name(n) => n.id.as_str(),
+        Expr::Attribute(a) => a.attr.as_str(),
+        _ => "",
+    }
+}
+
+/// `Config`, `ProductionConfig`, `Settings`...
+fn looks_like_config_class(name: &str) -> bool {
+    name.ends_with("Config") || name.ends_with("Settings")
+}
+
+fn is_app_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower == "app" || lower == "application" || lower.ends_with("_app") || lower == "flask_app"
+}
+
+fn is_csrf_extension(qualified: &str) -> bool {
+    qualified.starts_with("flask_wtf.CSRFProtect") || qualified.starts_with("flask_seasurf.SeaSurf")
+}
+
+/// Upper-case names are configuration in Flask config classes and modules.
+fn is_config_key(name: &str) -> bool {
+    name.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+}
+
+impl<'a> Visitor<'a> for Checker<'a> {
+    fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        if self.depth > super::MAX_DEPTH {
+            self.too_deep = true;
+            return;
+        }
+        self.depth += 1;
+        let outer_start = self.statement_start;
+        self.statement_start = stmt.start();
+        dispatch::stmt(self, stmt);
+        match stmt {
+            Stmt::FunctionDef(f) => self.function_def(f),
+            Stmt::ClassDef(c) => self.class_def(c),
+            Stmt::Import(_) | Stmt::ImportFrom(_) => project::bind_statement(&mut self.sem, stmt),
+            Stmt::Assign(a) => {
+                self.targets = a.targets.iter().flat_map(target_names).collect();
+                self.visit_expr(&a.value);
+                for t in &a.targets {
+                    self.visit_expr(t);
+                    self.config_assign(t, &a.value, stmt.range());
+                }
+                self.track_request_names(&a.targets, &a.value);
+                self.targets.clear();
+                project::bind_statement(&mut self.sem, stmt);
+            }
+            Stmt::AnnAssign(a) => {
+                self.targets = target_names(&a.target);
+                if let Some(v) = &a.value {
+                    self.visit_expr(v);
+                    self.config_assign(&a.target, v, stmt.range());
+                    self.track_request_names(std::slice::from_ref(&*a.target), v);
+                }
+                self.targets.clear();
+                project::bind_statement(&mut self.sem, stmt);
+            }
+            Stmt::If(i) => {
+                self.visit_expr(&i.test);
+                self.if_tests.push(&i.test);
+                self.visit_body(&i.body);
+                self.if_tests.pop();
+                for clause in &i.elif_else_clauses {
+                    if let Some(test) = &clause.test {
+                        self.visit_expr(test);
+                    }
+                    self.visit_body(&clause.body);
+                }
+            }
+            Stmt::Return(r) => {
+                if let Some(v) = &r.value {
+                    if returns_html(v) {
+                        if let Some(f) = self.functions.last_mut() {
+                            f.view.renders_html = true;
+                        }
+                    }
+                }
+                visitor::walk_stmt(self, stmt);
+            }
+            Stmt::For(_) | Stmt::While(_) | Stmt::With(_) | Stmt::Try(_) | Stmt::Match(_) => {
+                visitor::walk_stmt(self, stmt)
+            }
+            _ => visitor::walk_stmt(self, stmt),
+        }
+        self.statement_start = outer_start;
+        self.depth -= 1;
+    }
+
+    fn visit_expr(&mut self, expr: &'a Expr) {
+        if self.depth > super::MAX_DEPTH {
+            self.too_deep = true;
+            return;
+        }
+        self.depth += 1;
+        match expr {
+            Expr::Call(call) => {
+                self.note_call(call);
+                self.note_request_read(&call.func);
+            }
+            Expr::Attribute(_) => self.note_request_read(expr),
+            Expr::StringLiteral(_) => self.header_literal(expr),
+            _ => {}
+        }
+        dispatch::expr(self, expr);
+        visitor::walk_expr(self, expr);
+        self.depth -= 1;
+    }
+}
+
+impl<'a> Checker<'a> {
+    fn visit_body(&mut self, body: &'a [Stmt]) {
+        for s in body {
+            self.visit_stmt(s);
+        }
+    }
+}
+
+/// Whether a returned value is HTML text (a string or markup), not JSON.
+fn returns_html(value: &Expr) -> bool {
+    match value {
+        Expr::StringLiteral(s) => s.value.to_str().contains('<'),
+        Expr::FString(_) => true,
+        Expr::BinOp(b) => returns_html(&b.left) || returns_html(&b.right),
+        Expr::Tuple(t) => t.elts.first().is_some_and(returns_html),
+        _ => false,
+    }
+}
+
+fn target_names(target: &Expr) -> Vec<String> {
+    match target {
+        Expr::Name(n) => vec![n.id.to_string()],
+        Expr::Attribute(a) => vec![a.attr.to_string()],
+        Expr::Subscript(s) => flask::string_literal(&s.slice).into_iter().collect(),
+        Expr::Tuple(t) => t.elts.iter().flat_map(target_names).collect(),
+        Expr::List(l) => l.elts.iter().flat_map(target_names).collect(),
+        _ => Vec::new(),
+    }
+}

@@ -1,0 +1,167 @@
+//! The Flask model: what an application defines across its files — apps, routes, extensions,
+//! hooks and configuration — gathered during the rule walk and judged by the app-level rules.
+
+use ruff_python_ast::{self as ast, Expr};
+
+use crate::finding::Location;
+
+use super::semantic::Semantic;
+
+/// HTTP methods that change state and so need CSRF protection.
+pub const STATE_CHANGING: &[&str] = &["POST", "PUT", "PATCH", "DELETE"];
+
+/// A view registered with `@app.route`, `@bp.post`, `add_url_rule`...
+#[derive(Debug, Clone)]
+pub struct Route {
+    pub location: Location,
+    /// The view function's name (for `add_url_rule`, the `view_func` name).
+    pub function: String,
+    /// Upper-case HTTP methods; `GET` when none are given.
+    pub methods: Vec<String>,
+    pub rule: Option<String>,
+    /// Names of the `<converter:param>` parts of the URL rule.
+    pub params: Vec<String>,
+    pub csrf_exempt: bool,
+}
+
+impl Route {
+    /// Whether the route accepts a state-changing method.
+    pub fn is_state_changing(&self) -> bool {
+        self.methods
+            .iter()
+            .any(|m| STATE_CHANGING.contains(&m.as_str()))
+    }
+}
+
+/// What one view function does, for judging its routes.
+#[derive(Debug, Clone, Default)]
+pub struct ViewFacts {
+    /// Reads `request.form`, `request.values` or `request.files`.
+    pub reads_form: bool,
+    /// Renders a template or returns HTML text.
+    pub renders_html: bool,
+    /// Validates a Flask-WTF form (which checks the CSRF token itself).
+    pub validates_form: bool,
+    /// Names a CSP, frame-options or nosniff header.
+    pub sets_security_headers: bool,
+}
+
+/// Facts about the application found in one file; merged over the project.
+#[derive(Debug, Clone, Default)]
+pub struct AppFacts {
+    /// Where `Flask(...)` apps are created.
+    pub apps: Vec<Location>,
+    pub routes: Vec<Route>,
+    /// Per function name (`module.function`).
+    pub views: Vec<(String, ViewFacts)>,
+    /// CSRFProtect, SeaSurf or FlaskForm classes.
+    pub csrf_protection: bool,
+    pub talisman: bool,
+    /// Functions registered as `after_request` hooks (`module.function`).
+    pub after_request_hooks: Vec<String>,
+    pub max_content_length: bool,
+    /// Where uploads or raw request bodies are read.
+    pub body_reads: Vec<Location>,
+}
+
+impl AppFacts {
+    /// Folds another file's facts into these.
+    pub fn merge(&mut self, other: AppFacts) {
+        self.apps.extend(other.apps);
+        self.routes.extend(other.routes);
+        self.views.extend(other.views);
+        self.csrf_protection |= other.csrf_protection;
+        self.talisman |= other.talisman;
+        self.after_request_hooks.extend(other.after_request_hooks);
+        self.max_content_length |= other.max_content_length;
+        self.body_reads.extend(other.body_reads);
+    }
+
+    /// Whether an `after_request` hook sets security headers.
+    pub fn has_header_hook(&self) -> bool {
+        self.after_request_hooks
+            .iter()
+            .any(|h| self.view(h).is_some_and(|v| v.sets_security_headers))
+    }
+
+    /// The facts of the view function called `function` (qualified `module.function`).
+    pub fn view(&self, function: &str) -> Option<&ViewFacts> {
+        self.views
+            .iter()
+            .find(|(name, _)| name == function)
+            .map(|(_, v)| v)
+    }
+}
+
+/// Whether `qualified` is an object routes can be registered on.
+pub fn is_route_owner(qualified: &str) -> bool {
+    qualified == "flask.Flask" || qualified == "flask.Blueprint"
+}
+
+/// A route declared by decorator `@X.route(...)`/`@X.get(...)`: (methods, rule).
+pub fn route_decorator(sem: &Semantic, decorator: &Expr) -> Option<(Vec<String>, Option<String>)> {
+    let Expr::Call(call) = decorator else {
+        return None;
+    };
+    let Expr::Attribute(attr) = &*call.func else {
+        return None;
+    };
+    let owner = sem.resolve(&attr.value);
+    if !owner.as_deref().is_some_and(is_route_owner) {
+        return None;
+    }
+    let rule = call.arguments.args.first().and_then(string_literal);
+    let methods = match attr.attr.as_str() {
+        "route" => methods_keyword(&call.arguments),
+        verb @ ("get" | "post" | "put" | "patch" | "delete") => vec![verb.to_ascii_uppercase()],
+        _ => return None,
+    };
+    Some((methods, rule))
+}
+
+/// The `methods=[...]` of a route registration, `GET` by default.
+pub fn methods_keyword(arguments: &ast::Arguments) -> Vec<String> {
+    let Some(kw) = arguments.find_keyword("methods") else {
+        return vec!["GET".to_string()];
+    };
+    let elts: &[Expr] = match &kw.value {
+        Expr::List(l) => &l.elts,
+        Expr::Tuple(t) => &t.elts,
+        Expr::Set(s) => &s.elts,
+        // Methods computed at run time: assume they may change state.
+        _ => return vec!["POST".to_string()],
+    };
+    elts.iter()
+        .filter_map(string_literal)
+        .map(|m| m.to_ascii_uppercase())
+        .collect()
+}
+
+/// The parameter names of a URL rule: `/user/<int:id>/<name>` → `["id", "name"]`.
+pub fn rule_params(rule: &str) -> Vec<String> {
+    rule.split('<')
+        .skip(1)
+        .filter_map(|part| part.split('>').next())
+        .map(|inner| inner.rsplit(':').next().unwrap_or(inner).trim().to_string())
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+/// The value of a plain string literal.
+pub fn string_literal(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::StringLiteral(s) => Some(s.value.to_str().to_string()),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_rule_params() {
+        assert_eq!(rule_params("/u/<int:id>/<name>/x"), vec!["id", "name"]);
+        assert!(rule_params("/static").is_empty());
+    }
+}

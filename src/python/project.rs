@@ -1,0 +1,246 @@
+//! Cross-module facts gathered before the rule pass: app factories, app variables and the config
+//! objects handed to `config.from_object`, so a rule in one file can judge what another defines.
+
+use std::collections::{HashMap, HashSet};
+
+use ruff_python_ast::{self as ast, Expr, Stmt};
+
+use super::semantic::{NoProject, ProjectLookup, Semantic};
+use super::SourceFile;
+
+/// The qualified type of a Flask application object.
+pub const FLASK: &str = "flask.Flask";
+
+/// What the whole scanned tree defines, keyed by qualified name.
+#[derive(Debug, Default)]
+pub struct ProjectIndex {
+    /// Functions (and `Flask` subclasses) that return an app when called.
+    returns: HashMap<String, String>,
+    /// Module-level variables holding an object made by a call (an app, an extension...).
+    variables: HashMap<String, String>,
+    /// Qualified names (classes or modules) passed to `config.from_object`/`from_pyfile`.
+    config_objects: HashSet<String>,
+    /// Project module names.
+    modules: HashSet<String>,
+}
+
+impl ProjectLookup for ProjectIndex {
+    fn return_type(&self, function: &str) -> Option<&str> {
+        self.returns.get(function).map(String::as_str)
+    }
+    fn variable_type(&self, variable: &str) -> Option<&str> {
+        self.variables.get(variable).map(String::as_str)
+    }
+}
+
+impl ProjectIndex {
+    /// Builds the index from every parsed file of the scan.
+    pub fn build(files: &[&SourceFile]) -> Self {
+        let mut index = Self {
+            modules: files.iter().map(|f| f.module.clone()).collect(),
+            ..Self::default()
+        };
+        // Factories first (they only need their own module), then variables that call them.
+        for file in files {
+            let sem = semantic_for(file, &NoProject);
+            collect_factories(file, sem, &mut index.returns);
+        }
+        let mut variables = HashMap::new();
+        let mut config_objects = HashSet::new();
+        for file in files {
+            let sem = semantic_for(file, &index);
+            collect_variables_and_config(file, sem, &mut variables, &mut config_objects);
+        }
+        index.variables = variables;
+        index.config_objects = config_objects;
+        index
+    }
+
+    /// Whether `qualified` (a class or module) is loaded as Flask configuration somewhere.
+    pub fn is_config_object(&self, qualified: &str) -> bool {
+        self.config_objects.contains(qualified)
+    }
+
+    /// Whether `module` is a module of the scanned tree.
+    pub fn has_module(&self, module: &str) -> bool {
+        self.modules.contains(module)
+    }
+}
+
+fn semantic_for<'p>(file: &SourceFile, project: &'p dyn ProjectLookup) -> Semantic<'p> {
+    Semantic::new(&file.module, file.path.ends_with("__init__.py"), project)
+}
+
+/// Records imports and simple `name = <resolvable>` bindings of one statement.
+pub fn bind_statement(sem: &mut Semantic, stmt: &Stmt) {
+    match stmt {
+        Stmt::FunctionDef(f) if sem.at_module_level() => {
+            let q = format!("{}.{}", sem.module(), f.name);
+            sem.bind_qualified(f.name.as_str(), q);
+        }
+        Stmt::ClassDef(c) if sem.at_module_level() => {
+            let q = format!("{}.{}", sem.module(), c.name);
+            sem.bind_qualified(c.name.as_str(), q);
+        }
+        Stmt::Import(i) => sem.import(i),
+        Stmt::ImportFrom(i) => sem.import_from(i),
+        Stmt::Assign(a) => {
+            for target in &a.targets {
+                bind_target(sem, target, Some(&a.value));
+            }
+        }
+        Stmt::AnnAssign(a) => bind_target(sem, &a.target, a.value.as_deref()),
+        _ => {}
+    }
+}
+
+/// Binds one assignment target: a resolvable value binds its qualified name, anything else shadows.
+pub fn bind_target(sem: &mut Semantic, target: &Expr, value: Option<&Expr>) {
+    match target {
+        Expr::Name(n) => match value.and_then(|v| sem.resolve(v)) {
+            Some(q) => sem.bind_qualified(n.id.as_str(), q),
+            None => sem.bind_unknown(n.id.as_str()),
+        },
+        Expr::Tuple(t) => t.elts.iter().for_each(|e| bind_target(sem, e, None)),
+        Expr::List(l) => l.elts.iter().for_each(|e| bind_target(sem, e, None)),
+        Expr::Starred(s) => bind_target(sem, &s.value, None),
+        _ => {}
+    }
+}
+
+fn collect_factories(file: &SourceFile, mut sem: Semantic, returns: &mut HashMap<String, String>) {
+    for stmt in file.body() {
+        bind_statement(&mut sem, stmt);
+        match stmt {
+            Stmt::FunctionDef(f) => {
+                sem.push_scope();
+                if returns_app(&mut sem, &f.body, 0) {
+                    returns.insert(format!("{}.{}", file.module, f.name), FLASK.to_string());
+                }
+                sem.pop_scope();
+            }
+            Stmt::ClassDef(c) => {
+                let subclasses_flask = c
+                    .arguments
+                    .as_ref()
+                    .is_some_and(|a| a.args.iter().any(|b| sem.is(b, FLASK)));
+                if subclasses_flask {
+                    returns.insert(format!("{}.{}", file.module, c.name), FLASK.to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Whether a function body returns a Flask app (directly or through a local variable).
+fn returns_app(sem: &mut Semantic, body: &[Stmt], depth: usize) -> bool {
+    if depth > 8 {
+        return false;
+    }
+    let mut found = false;
+    for stmt in body {
+        bind_statement(sem, stmt);
+        found |= match stmt {
+            Stmt::Return(r) => r.value.as_deref().is_some_and(|v| sem.is(v, FLASK)),
+            Stmt::If(i) => {
+                returns_app(sem, &i.body, depth + 1)
+                    || i.elif_else_clauses
+                        .iter()
+                        .any(|c| returns_app(sem, &c.body, depth + 1))
+            }
+            Stmt::With(w) => returns_app(sem, &w.body, depth + 1),
+            Stmt::Try(t) => {
+                returns_app(sem, &t.body, depth + 1) || returns_app(sem, &t.orelse, depth + 1)
+            }
+            _ => false,
+        };
+    }
+    found
+}
+
+fn collect_variables_and_config(
+    file: &SourceFile,
+    mut sem: Semantic,
+    variables: &mut HashMap<String, String>,
+    config_objects: &mut HashSet<String>,
+) {
+    let mut visitor = ConfigObjectVisitor {
+        sem: &mut sem,
+        found: config_objects,
+        depth: 0,
+    };
+    for stmt in file.body() {
+        ast::visitor::Visitor::visit_stmt(&mut visitor, stmt);
+        // `app = Flask(...)`, `csrf = CSRFProtect()`, `bp = Blueprint(...)`: other modules import
+        // these objects, and rules need to know what they are there.
+        if let Stmt::Assign(a) = stmt {
+            if let (Expr::Call(_), Some(q)) = (&*a.value, visitor.sem.resolve(&a.value)) {
+                for t in &a.targets {
+                    if let Expr::Name(n) = t {
+                        variables.insert(format!("{}.{}", file.module, n.id), q.clone());
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Finds `config.from_object(X)` / `from_pyfile("x.py")` anywhere in a file.
+struct ConfigObjectVisitor<'a, 'p> {
+    sem: &'a mut Semantic<'p>,
+    found: &'a mut HashSet<String>,
+    depth: usize,
+}
+
+impl<'x> ast::visitor::Visitor<'x> for ConfigObjectVisitor<'_, '_> {
+    fn visit_stmt(&mut self, stmt: &'x Stmt) {
+        if self.depth > super::MAX_DEPTH {
+            return;
+        }
+        bind_statement(self.sem, stmt);
+        self.depth += 1;
+        ast::visitor::walk_stmt(self, stmt);
+        self.depth -= 1;
+    }
+
+    fn visit_expr(&mut self, expr: &'x Expr) {
+        if self.depth > super::MAX_DEPTH {
+            return;
+        }
+        if let Expr::Call(call) = expr {
+            if let Expr::Attribute(attr) = &*call.func {
+                let method = attr.attr.as_str();
+                if matches!(method, "from_object" | "from_pyfile") {
+                    if let Some(arg) = call.arguments.args.first() {
+                        if let Some(name) = config_object_name(self.sem, method, arg) {
+                            self.found.insert(name);
+                        }
+                    }
+                }
+            }
+        }
+        self.depth += 1;
+        ast::visitor::walk_expr(self, expr);
+        self.depth -= 1;
+    }
+}
+
+fn config_object_name(sem: &Semantic, method: &str, arg: &Expr) -> Option<String> {
+    match arg {
+        Expr::StringLiteral(s) => {
+            let s = s.value.to_str();
+            if method == "from_pyfile" {
+                let stem = s.rsplit('/').next()?.strip_suffix(".py").unwrap_or(s);
+                Some(stem.replace('/', "."))
+            } else {
+                Some(s.replace(':', "."))
+            }
+        }
+        Expr::Name(n) => Some(
+            sem.resolve(arg)
+                .unwrap_or_else(|| format!("{}.{}", sem.module(), n.id)),
+        ),
+        _ => sem.resolve(arg),
+    }
+}

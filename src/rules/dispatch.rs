@@ -1,0 +1,73 @@
+//! Which rules look at which node: the checker calls these once per node of its single walk.
+
+use ruff_python_ast::{self as ast, Expr, Stmt};
+
+use super::*;
+use crate::python::checker::{Checker, ConfigWrite};
+use crate::python::flask::{AppFacts, Route};
+
+/// Every statement, before its children.
+pub fn stmt(cx: &mut Checker, stmt: &Stmt) {
+    fs110_cors_credentials_with_any_origin::check_stmt(cx, stmt);
+    fs112_jinja_autoescape_disabled::check_stmt(cx, stmt);
+    fs401_plaintext_password_check::check_stmt(cx, stmt);
+    fs402_hardcoded_credential::check_stmt(cx, stmt);
+    fs506_tls_verification_disabled::check_stmt(cx, stmt);
+}
+
+/// Every expression, before its children.
+pub fn expr(cx: &mut Checker, expr: &Expr) {
+    match expr {
+        Expr::Call(call) => {
+            fs101_debug_mode_enabled::check_call(cx, call);
+            fs105_csrf_protection_disabled::check_call(cx, call);
+            fs108_talisman_weakened::check_call(cx, call);
+            fs109_bind_all_interfaces::check_call(cx, call);
+            fs110_cors_credentials_with_any_origin::check_call(cx, call);
+            fs112_jinja_autoescape_disabled::check_call(cx, call);
+            fs402_hardcoded_credential::check_call(cx, call);
+            fs403_weak_password_hash::check_call(cx, call);
+            fs404_weak_hash::check_call(cx, call);
+            fs405_insecure_random::check_call(cx, call);
+            fs407_jwt_verification_disabled::check_call(cx, call);
+            fs408_insecure_cookie::check_call(cx, call);
+            fs504_unsafe_deserialization::check_call(cx, call);
+            fs506_tls_verification_disabled::check_call(cx, call);
+            fs506_tls_verification_disabled::check_keyword_values(cx, call);
+        }
+        Expr::Compare(cmp) => {
+            fs401_plaintext_password_check::check_compare(cx, cmp);
+            fs406_timing_unsafe_compare::check_compare(cx, cmp);
+        }
+        _ => {}
+    }
+}
+
+/// Every write to Flask configuration, however it was spelled.
+pub fn config_write(cx: &mut Checker, write: &ConfigWrite) {
+    fs101_debug_mode_enabled::check_config(cx, write);
+    fs102_hardcoded_secret_key::check_config(cx, write);
+    fs103_ephemeral_secret_key::check_config(cx, write);
+    fs104_insecure_session_cookie_config::check_config(cx, write);
+    fs105_csrf_protection_disabled::check_config(cx, write);
+}
+
+/// Every function definition, with the routes its decorators register.
+pub fn function_def(cx: &mut Checker, f: &ast::StmtFunctionDef, routes: &[Route]) {
+    fs105_csrf_protection_disabled::check_routes(cx, f, routes);
+    fs402_hardcoded_credential::check_function(cx, f);
+}
+
+/// Every class definition.
+pub fn class_def(cx: &mut Checker, c: &ast::StmtClassDef) {
+    fs105_csrf_protection_disabled::check_class(cx, c);
+}
+
+/// The app-level rules, once per scan over the facts of every file.
+pub fn app(facts: &AppFacts) -> Vec<AppFinding> {
+    let mut out = Vec::new();
+    fs106_csrf_protection_missing::check(facts, &mut out);
+    fs107_security_headers_missing::check(facts, &mut out);
+    fs111_request_size_unbounded::check(facts, &mut out);
+    out
+}

@@ -1,0 +1,63 @@
+//! FS103 ephemeral-secret-key.
+
+use ruff_python_ast::Expr;
+
+use super::fs102_hardcoded_secret_key::SECRET_KEYS;
+use super::helpers::env_fallback;
+use super::{Precision, Rule, RuleKind};
+use crate::finding::Severity;
+use crate::python::checker::{Checker, ConfigWrite};
+
+pub const RULE: Rule = Rule {
+    id: "FS103",
+    name: "ephemeral-secret-key",
+    severity: Severity::Low,
+    cwe: &[330],
+    kind: RuleKind::Pattern,
+    precision: Precision::High,
+    message: "The secret key is generated at start-up: sessions break on every restart and differ between workers",
+    fix: "Generate the key once, store it in the environment or a secret store, and load it: `os.environ[\"SECRET_KEY\"]`.",
+    help: "A key from `os.urandom` or `secrets.token_hex` at import time changes on every restart and in every worker process, so sessions and CSRF tokens signed by one worker are rejected by another. Teams then 'fix' it with a constant key in code. Keep one stable key outside the code.",
+    bad: "app.secret_key = os.urandom(24)",
+    good: "app.secret_key = os.environ[\"SECRET_KEY\"]",
+};
+
+const RANDOM_SOURCES: &[&str] = &[
+    "os.urandom",
+    "secrets.token_hex",
+    "secrets.token_bytes",
+    "secrets.token_urlsafe",
+    "uuid.uuid4",
+    "uuid.uuid1",
+];
+
+/// A secret key computed from a random source, directly or as an environment fallback.
+pub fn check_config(cx: &mut Checker, write: &ConfigWrite) {
+    if !SECRET_KEYS.contains(&write.key) {
+        return;
+    }
+    let value = env_fallback(&cx.sem, write.value).unwrap_or(write.value);
+    if is_random(cx, value) {
+        cx.report_msg(
+            &RULE,
+            write.range,
+            format!("`{}` is generated at start-up: sessions break on restart and across workers", write.key),
+        );
+    }
+}
+
+fn is_random(cx: &Checker, value: &Expr) -> bool {
+    if crate::rules::helpers::is_env_read(&cx.sem, value) {
+        return false;
+    }
+    let mut found = false;
+    cx.any_subexpr(value, &mut |cx, e| {
+        if let Expr::Call(c) = e {
+            found |= cx
+                .sem
+                .resolve(&c.func)
+                .is_some_and(|q| RANDOM_SOURCES.contains(&q.as_str()));
+        }
+    });
+    found
+}

@@ -1,0 +1,40 @@
+//! FS107 security-headers-missing (app rule).
+
+use super::{AppFinding, Precision, Rule, RuleKind};
+use crate::finding::Severity;
+use crate::python::flask::AppFacts;
+
+pub const RULE: Rule = Rule {
+    id: "FS107",
+    name: "security-headers-missing",
+    severity: Severity::Low,
+    cwe: &[693, 1021],
+    kind: RuleKind::App,
+    precision: Precision::Medium,
+    message: "The app serves HTML without security headers (CSP, X-Frame-Options, nosniff)",
+    fix: "Add Flask-Talisman (`Talisman(app)`) or an `@app.after_request` hook that sets `Content-Security-Policy`, `X-Frame-Options` and `X-Content-Type-Options`.",
+    help: "Without a Content-Security-Policy an injected script runs freely; without X-Frame-Options (or CSP frame-ancestors) the pages can be framed for clickjacking; without `nosniff` browsers may execute uploads as scripts.",
+    bad: "app = Flask(__name__)",
+    good: "app = Flask(__name__)\nTalisman(app)",
+};
+
+/// An app with HTML views and neither Talisman nor a header-setting `after_request` hook.
+pub fn check(facts: &AppFacts, out: &mut Vec<AppFinding>) {
+    if facts.talisman || facts.has_header_hook() {
+        return;
+    }
+    let serves_html = facts
+        .routes
+        .iter()
+        .any(|r| facts.view(&r.function).is_some_and(|v| v.renders_html));
+    if !serves_html {
+        return;
+    }
+    if let Some(app) = facts.apps.first() {
+        out.push(AppFinding {
+            rule: &RULE,
+            location: app.clone(),
+            message: "The app serves HTML but sets no Content-Security-Policy, X-Frame-Options or X-Content-Type-Options (no Talisman, no after_request hook)".into(),
+        });
+    }
+}

@@ -1,0 +1,87 @@
+//! FS108 talisman-weakened.
+
+use ruff_python_ast::{Expr, ExprCall};
+use ruff_text_size::Ranged;
+
+use super::helpers::{is_falsy_literal, is_none_value, literal_text};
+use super::{Precision, Rule, RuleKind};
+use crate::finding::Severity;
+use crate::python::checker::Checker;
+
+pub const RULE: Rule = Rule {
+    id: "FS108",
+    name: "talisman-weakened",
+    severity: Severity::Medium,
+    cwe: &[693],
+    kind: RuleKind::Pattern,
+    precision: Precision::High,
+    message: "Flask-Talisman is configured with a protection switched off",
+    fix: "Keep Talisman's defaults: HTTPS forced, HSTS on, a CSP without 'unsafe-inline'/'unsafe-eval'/'*', frames denied, secure session cookies. Use nonces (`content_security_policy_nonce_in`) for inline scripts.",
+    help: "Talisman's value is its defaults. `force_https=False`, `strict_transport_security=False`, a CSP allowing inline scripts or any origin, or framing allowed each reopen the attack Talisman was added to stop.",
+    bad: "Talisman(app, force_https=False, content_security_policy=None)",
+    good: "Talisman(app, content_security_policy={\"default-src\": \"'self'\"})",
+};
+
+/// Weakening keyword arguments of `Talisman(...)` / `talisman.init_app(...)`.
+pub fn check_call(cx: &mut Checker, call: &ExprCall) {
+    let callee = cx.sem.resolve(&call.func).unwrap_or_default();
+    if callee != "flask_talisman.Talisman" && callee != "flask_talisman.Talisman.init_app" {
+        return;
+    }
+    for kw in &call.arguments.keywords {
+        let Some(arg) = &kw.arg else { continue };
+        let v = &kw.value;
+        let problem = match arg.as_str() {
+            "force_https" if is_falsy_literal(v) => "`force_https=False` serves the app over plain HTTP".to_string(),
+            "strict_transport_security" if is_falsy_literal(v) => "`strict_transport_security=False` turns HSTS off".to_string(),
+            "session_cookie_secure" if is_falsy_literal(v) => "`session_cookie_secure=False` lets the session cookie travel over HTTP".to_string(),
+            "session_cookie_http_only" if is_falsy_literal(v) => "`session_cookie_http_only=False` lets scripts read the session cookie".to_string(),
+            "content_security_policy" if is_none_value(v) || is_falsy_literal(v) || is_empty(v) => {
+                "`content_security_policy` is switched off".to_string()
+            }
+            "content_security_policy" => match permissive_source(v) {
+                Some(src) => format!("the Content-Security-Policy allows `{src}`, which lets injected scripts run"),
+                None => continue,
+            },
+            "frame_options" => match literal_text(v) {
+                Some(f) if f.to_ascii_uppercase().starts_with("ALLOW") => {
+                    format!("`frame_options=\"{f}\"` lets other sites frame the app (clickjacking)")
+                }
+                _ if is_none_value(v) => "`frame_options=None` lets other sites frame the app (clickjacking)".to_string(),
+                _ => continue,
+            },
+            _ => continue,
+        };
+        cx.report_msg(&RULE, kw.range(), format!("Talisman weakened: {problem}"));
+    }
+}
+
+fn is_empty(v: &Expr) -> bool {
+    match v {
+        Expr::Dict(d) => d.items.is_empty(),
+        Expr::StringLiteral(s) => s.value.to_str().trim().is_empty(),
+        _ => false,
+    }
+}
+
+/// The first permissive source in a CSP given as a string or a dict of directives.
+fn permissive_source(v: &Expr) -> Option<String> {
+    let mut texts = Vec::new();
+    collect_strings(v, &mut texts);
+    texts.iter().find_map(|t| {
+        t.split([' ', ';', ','])
+            .map(|tok| tok.trim())
+            .find(|tok| matches!(*tok, "'unsafe-inline'" | "'unsafe-eval'" | "*" | "unsafe-inline" | "unsafe-eval"))
+            .map(str::to_string)
+    })
+}
+
+fn collect_strings(v: &Expr, out: &mut Vec<String>) {
+    match v {
+        Expr::StringLiteral(s) => out.push(s.value.to_str().to_string()),
+        Expr::Dict(d) => d.items.iter().for_each(|i| collect_strings(&i.value, out)),
+        Expr::List(l) => l.elts.iter().for_each(|e| collect_strings(e, out)),
+        Expr::Tuple(t) => t.elts.iter().for_each(|e| collect_strings(e, out)),
+        _ => {}
+    }
+}

@@ -1,0 +1,40 @@
+//! FS109 bind-all-interfaces.
+
+use ruff_python_ast::{Expr, ExprCall};
+use ruff_text_size::Ranged;
+
+use super::helpers::{argument, literal_text};
+use super::{Precision, Rule, RuleKind};
+use crate::finding::Severity;
+use crate::python::checker::Checker;
+
+pub const RULE: Rule = Rule {
+    id: "FS109",
+    name: "bind-all-interfaces",
+    severity: Severity::Low,
+    cwe: &[605],
+    kind: RuleKind::Pattern,
+    precision: Precision::High,
+    message: "The development server listens on every network interface",
+    fix: "Bind the development server to `127.0.0.1` and serve production through a WSGI server (gunicorn, waitress) behind a proxy.",
+    help: "`host=\"0.0.0.0\"` exposes Flask's development server (not built for hostile traffic, and with the debugger if debug is on) to every network the machine is on.",
+    bad: "app.run(host=\"0.0.0.0\")",
+    good: "app.run(host=\"127.0.0.1\")",
+};
+
+/// `app.run(host="0.0.0.0")`, `run_simple("::", ...)`.
+pub fn check_call(cx: &mut Checker, call: &ExprCall) {
+    let callee = cx.sem.resolve(&call.func).unwrap_or_default();
+    let host = match &*call.func {
+        Expr::Attribute(a) if a.attr.as_str() == "run" && cx.is_app(&a.value) => argument(call, 0, "host"),
+        _ if callee == "werkzeug.serving.run_simple" || callee == "werkzeug.run_simple" => {
+            argument(call, 0, "hostname")
+        }
+        _ => None,
+    };
+    if let Some(host) = host {
+        if let Some(h) = literal_text(host).filter(|h| matches!(h.as_str(), "0.0.0.0" | "::" | "")) {
+            cx.report_msg(&RULE, host.range(), format!("The server binds to `{h}`, every network interface"));
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! FS110 cors-credentials-with-any-origin.
+
+use ruff_python_ast::{Expr, ExprCall, Stmt};
+use ruff_text_size::Ranged;
+
+use super::helpers::{is_truthy_literal, keyword, literal_text};
+use super::{Precision, Rule, RuleKind};
+use crate::finding::Severity;
+use crate::python::checker::Checker;
+
+pub const RULE: Rule = Rule {
+    id: "FS110",
+    name: "cors-credentials-with-any-origin",
+    severity: Severity::High,
+    cwe: &[942],
+    kind: RuleKind::Pattern,
+    precision: Precision::High,
+    message: "CORS allows credentials from any origin",
+    fix: "List the trusted origins explicitly (`origins=[\"https://app.example.com\"]`) when `supports_credentials=True`; never echo the request's Origin header back unchecked.",
+    help: "With credentials allowed and the origin wildcarded or reflected, any web site can make authenticated requests to your API from a visitor's browser and read the answers.",
+    bad: "CORS(app, supports_credentials=True)",
+    good: "CORS(app, origins=[\"https://app.example.com\"], supports_credentials=True)",
+};
+
+/// `CORS(app, supports_credentials=True)` / `@cross_origin(supports_credentials=True)` with any origin.
+pub fn check_call(cx: &mut Checker, call: &ExprCall) {
+    let callee = cx.sem.resolve(&call.func).unwrap_or_default();
+    if !matches!(
+        callee.as_str(),
+        "flask_cors.CORS" | "flask_cors.cross_origin" | "flask_cors.CORS.init_app"
+    ) {
+        return;
+    }
+    let Some(creds) = keyword(call, "supports_credentials").filter(|v| is_truthy_literal(v)) else {
+        return;
+    };
+    let origins = keyword(call, "origins").or_else(|| keyword(call, "resources"));
+    // flask-cors defaults to `origins="*"`.
+    let any = match origins {
+        None => true,
+        Some(v) => is_wildcard(v),
+    };
+    if any {
+        cx.report_msg(&RULE, creds.range(), "`supports_credentials=True` with every origin allowed: any site can make authenticated requests and read the answers".into());
+    }
+}
+
+fn is_wildcard(v: &Expr) -> bool {
+    match v {
+        Expr::StringLiteral(s) => matches!(s.value.to_str(), "*" | ".*" | "^.*$"),
+        Expr::List(l) => l.elts.iter().any(is_wildcard),
+        Expr::Tuple(t) => t.elts.iter().any(is_wildcard),
+        // `resources={r"/api/*": {"origins": "*"}}`
+        Expr::Dict(d) => d.items.iter().any(|i| {
+            let key = i.key.as_ref().and_then(literal_text);
+            match key.as_deref() {
+                Some("origins") => is_wildcard(&i.value),
+                _ => matches!(&i.value, Expr::Dict(_)) && is_wildcard(&i.value),
+            }
+        }),
+        _ => false,
+    }
+}
+
+/// `response.headers["Access-Control-Allow-Origin"] = request.headers["Origin"]` without a check.
+pub fn check_stmt(cx: &mut Checker, stmt: &Stmt) {
+    let (target, value) = match stmt {
+        Stmt::Assign(a) if a.targets.len() == 1 => (&a.targets[0], &*a.value),
+        _ => return,
+    };
+    let Expr::Subscript(s) = target else { return };
+    let is_acao = literal_text(&s.slice).is_some_and(|k| k.eq_ignore_ascii_case("access-control-allow-origin"));
+    if !is_acao || !reads_origin(cx, value) {
+        return;
+    }
+    // An enclosing `if origin in ALLOWED` is an allow-list check.
+    let checked = cx.if_tests().iter().any(|t| {
+        matches!(t, Expr::Compare(c) if c.ops.iter().any(|op| matches!(op, ruff_python_ast::CmpOp::In)))
+    });
+    if !checked {
+        cx.report_msg(&RULE, stmt.range(), "`Access-Control-Allow-Origin` echoes the request's Origin header: every site is trusted".into());
+    }
+}
+
+fn reads_origin(cx: &Checker, value: &Expr) -> bool {
+    let mut found = false;
+    cx.any_subexpr(value, &mut |cx, e| match e {
+        Expr::Attribute(_) => found |= cx.sem.is(e, "flask.request.origin"),
+        Expr::Call(c) => {
+            let q = cx.sem.resolve(&c.func).unwrap_or_default();
+            if q == "flask.request.headers.get" || q == "flask.request.environ.get" {
+                found |= c.arguments.args.first().and_then(literal_text).is_some_and(|k| {
+                    k.eq_ignore_ascii_case("origin") || k == "HTTP_ORIGIN"
+                });
+            }
+        }
+        Expr::Subscript(s) => {
+            found |= cx.sem.is(&s.value, "flask.request.headers")
+                && literal_text(&s.slice).is_some_and(|k| k.eq_ignore_ascii_case("origin"));
+        }
+        _ => {}
+    });
+    found
+}

@@ -1,0 +1,33 @@
+//! FS111 request-size-unbounded (app rule).
+
+use super::{AppFinding, Precision, Rule, RuleKind};
+use crate::finding::Severity;
+use crate::python::flask::AppFacts;
+
+pub const RULE: Rule = Rule {
+    id: "FS111",
+    name: "request-size-unbounded",
+    severity: Severity::Low,
+    cwe: &[770],
+    kind: RuleKind::App,
+    precision: Precision::Medium,
+    message: "The app reads uploads or request bodies but never limits their size",
+    fix: "Set `app.config[\"MAX_CONTENT_LENGTH\"] = 16 * 1024 * 1024` (or what your uploads need); Flask then answers 413 to larger bodies.",
+    help: "Without `MAX_CONTENT_LENGTH` Werkzeug accepts request bodies of any size, so one client can fill memory or disk with a single upload.",
+    bad: "f = request.files[\"photo\"]",
+    good: "app.config[\"MAX_CONTENT_LENGTH\"] = 16 * 1024 * 1024",
+};
+
+/// Uploads or raw bodies read somewhere, and `MAX_CONTENT_LENGTH` set nowhere.
+pub fn check(facts: &AppFacts, out: &mut Vec<AppFinding>) {
+    if facts.max_content_length || facts.apps.is_empty() {
+        return;
+    }
+    if let Some(read) = facts.body_reads.first() {
+        out.push(AppFinding {
+            rule: &RULE,
+            location: read.clone(),
+            message: "Request bodies are read here but the app never sets `MAX_CONTENT_LENGTH`: uploads of any size are accepted".into(),
+        });
+    }
+}

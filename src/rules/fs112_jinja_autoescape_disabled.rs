@@ -1,0 +1,73 @@
+//! FS112 jinja-autoescape-disabled.
+
+use ruff_python_ast::{Expr, ExprCall, Stmt};
+use ruff_text_size::Ranged;
+
+use super::helpers::{is_falsy_literal, keyword, literal_text};
+use super::{Precision, Rule, RuleKind};
+use crate::finding::Severity;
+use crate::python::checker::Checker;
+
+pub const RULE: Rule = Rule {
+    id: "FS112",
+    name: "jinja-autoescape-disabled",
+    severity: Severity::High,
+    cwe: &[79],
+    kind: RuleKind::Pattern,
+    precision: Precision::High,
+    message: "Jinja2 autoescaping is disabled: every variable in the template is rendered as raw HTML",
+    fix: "Pass `autoescape=select_autoescape([\"html\", \"xml\"])` (or `True`) to `jinja2.Environment`; never set `app.jinja_env.autoescape = False`.",
+    help: "Jinja2's own default is no escaping. A template rendered without autoescape turns every user-controlled variable into a stored or reflected XSS.",
+    bad: "env = jinja2.Environment(loader=FileSystemLoader(\"templates\"))",
+    good: "env = jinja2.Environment(loader=FileSystemLoader(\"templates\"), autoescape=select_autoescape())",
+};
+
+/// `jinja2.Environment(...)`/`Template(...)` without autoescape, or with it off.
+pub fn check_call(cx: &mut Checker, call: &ExprCall) {
+    let callee = cx.sem.resolve(&call.func).unwrap_or_default();
+    let what = match callee.as_str() {
+        "jinja2.Environment" | "jinja2.environment.Environment" => "jinja2.Environment",
+        "jinja2.Template" | "jinja2.environment.Template" => "jinja2.Template",
+        _ => return,
+    };
+    match keyword(call, "autoescape") {
+        None => {
+            if call.arguments.keywords.iter().any(|k| k.arg.is_none()) {
+                return; // `**options` may set it.
+            }
+            cx.report_msg(&RULE, call.range(), format!("`{what}` is created without `autoescape`: Jinja2 does not escape by default"));
+        }
+        Some(v) if is_falsy_literal(v) => {
+            cx.report_msg(&RULE, v.range(), format!("`{what}` is created with `autoescape=False`"));
+        }
+        Some(_) => {}
+    }
+}
+
+/// `app.jinja_env.autoescape = False`, `app.jinja_options = {"autoescape": False}`.
+pub fn check_stmt(cx: &mut Checker, stmt: &Stmt) {
+    let Stmt::Assign(a) = stmt else { return };
+    for t in &a.targets {
+        let Expr::Attribute(attr) = t else { continue };
+        match attr.attr.as_str() {
+            "autoescape" => {
+                let on_env = matches!(&*attr.value, Expr::Attribute(e) if e.attr.as_str() == "jinja_env");
+                if on_env && is_falsy_literal(&a.value) {
+                    cx.report_msg(&RULE, stmt.range(), "`jinja_env.autoescape = False` turns off escaping in every template".into());
+                }
+            }
+            "jinja_options" => {
+                if let Expr::Dict(d) = &*a.value {
+                    let off = d.items.iter().any(|i| {
+                        i.key.as_ref().and_then(literal_text).as_deref() == Some("autoescape")
+                            && is_falsy_literal(&i.value)
+                    });
+                    if off {
+                        cx.report_msg(&RULE, stmt.range(), "`jinja_options` turns autoescaping off".into());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,176 @@
+//! FS402 hardcoded-credential.
+
+use ruff_python_ast::{Expr, ExprCall, Stmt, StmtFunctionDef};
+use ruff_text_size::{Ranged, TextRange};
+
+use super::helpers::{is_password_name, literal_text, words};
+use super::{Precision, Rule, RuleKind};
+use crate::finding::Severity;
+use crate::python::checker::Checker;
+
+pub const RULE: Rule = Rule {
+    id: "FS402",
+    name: "hardcoded-credential",
+    severity: Severity::Medium,
+    cwe: &[798],
+    kind: RuleKind::Pattern,
+    precision: Precision::Medium,
+    message: "A credential is hard-coded in the source",
+    fix: "Load credentials from the environment or a secret manager (`os.environ[\"DB_PASSWORD\"]`) and rotate the one that was committed.",
+    help: "Passwords, tokens and API keys in source code end up in every clone, fork, backup and CI log of the repository; once committed they must be considered leaked.",
+    bad: "STRIPE_API_KEY = \"sk_live_4eC39HqLyjWDarjtT1zdp7dc\"",
+    good: "STRIPE_API_KEY = os.environ[\"STRIPE_API_KEY\"]",
+};
+
+/// Names handled by FS102 (Flask signing keys), not here.
+const FLASK_SECRET_NAMES: &[&str] = &["secret_key", "jwt_secret_key", "wtf_csrf_secret_key"];
+
+/// Whether an identifier names a credential (not a field name, URL or length about one).
+fn is_credential_name(name: &str) -> bool {
+    let w = words(name);
+    if FLASK_SECRET_NAMES.contains(&name.to_ascii_lowercase().as_str()) {
+        return false;
+    }
+    let Some(last) = w.last() else { return false };
+    // `password_field`, `token_url`, `api_key_header`: about a credential, not one.
+    if matches!(
+        last.as_str(),
+        "url" | "uri" | "path" | "file" | "field" | "name" | "header" | "type" | "len" | "length"
+            | "min" | "max" | "prefix" | "param" | "label" | "id" | "hash" | "hashed" | "endpoint"
+            | "format" | "pattern" | "regex" | "policy" | "expires" | "expiry" | "ttl" | "env" | "var"
+    ) {
+        return false;
+    }
+    let has = |s: &str| w.iter().any(|x| x == s);
+    w.iter().any(|x| x.starts_with("password") || x.starts_with("passwd") || x == "pwd")
+        || has("secret")
+        || has("token")
+        || has("apikey")
+        || (has("api") && has("key"))
+        || ((has("access") || has("private") || has("client") || has("auth")) && has("key"))
+        || (has("client") && has("secret"))
+        || has("credentials")
+}
+
+/// Whether a literal looks like a real secret rather than a placeholder or a label.
+///
+/// Passwords are chosen by people, so any non-placeholder value counts; tokens and keys must
+/// also look random (entropy) or carry a known vendor prefix.
+pub fn looks_secret(value: &str, is_password: bool) -> bool {
+    let v = value.trim();
+    if known_prefix(v) {
+        return true;
+    }
+    if v.len() < if is_password { 4 } else { 8 } || v.chars().any(char::is_whitespace) {
+        return false;
+    }
+    let lower = v.to_ascii_lowercase();
+    const EXACT: &[&str] = &["password", "passwd", "secret", "token", "test", "none", "null", "undefined", "admin", "root", "string", "required"];
+    const SUBSTR: &[&str] = &["xxx", "***", "changeme", "change-me", "change_me", "your", "example", "placeholder", "dummy", "<", "${", "{{", "%(", "{}", "todo", "replace", "fixme", "redacted"];
+    if EXACT.contains(&lower.as_str()) || SUBSTR.iter().any(|p| lower.contains(p)) {
+        return false;
+    }
+    if lower.starts_with("http://") || lower.starts_with("https://") || v.starts_with('/') || v.contains("://") {
+        return false;
+    }
+    is_password || entropy(v) >= 3.0
+}
+
+fn known_prefix(v: &str) -> bool {
+    ["sk_live_", "sk_test_", "rk_live_", "ghp_", "gho_", "github_pat_", "xoxb-", "xoxp-", "AKIA", "AIza", "glpat-", "SG."]
+        .iter()
+        .any(|p| v.starts_with(p))
+}
+
+/// Shannon entropy in bits per character.
+fn entropy(v: &str) -> f64 {
+    let mut counts = std::collections::HashMap::new();
+    for c in v.chars() {
+        *counts.entry(c).or_insert(0usize) += 1;
+    }
+    let n = v.chars().count() as f64;
+    counts
+        .values()
+        .map(|&c| {
+            let p = c as f64 / n;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+fn report(cx: &mut Checker, name: &str, range: TextRange) {
+    cx.report_msg(&RULE, range, format!("`{name}` holds a hard-coded credential"));
+}
+
+/// `API_TOKEN = "..."`, `self.password = "..."`.
+pub fn check_stmt(cx: &mut Checker, stmt: &Stmt) {
+    let (targets, value): (Vec<&Expr>, &Expr) = match stmt {
+        Stmt::Assign(a) => (a.targets.iter().collect(), &a.value),
+        Stmt::AnnAssign(a) => match &a.value {
+            Some(v) => (vec![&*a.target], v),
+            None => return,
+        },
+        _ => return,
+    };
+    let Some(text) = literal_text(value) else { return };
+    for t in targets {
+        let name = match t {
+            Expr::Name(n) => n.id.to_string(),
+            Expr::Attribute(a) => a.attr.to_string(),
+            Expr::Subscript(s) => match literal_text(&s.slice) {
+                Some(k) => k,
+                None => continue,
+            },
+            _ => continue,
+        };
+        // Flask config keys are FS102's when they sign sessions.
+        if is_credential_name(&name) && looks_secret(&text, is_password_name(&name)) {
+            report(cx, &name, value.range());
+        }
+    }
+}
+
+/// `connect(password="...")`.
+pub fn check_call(cx: &mut Checker, call: &ExprCall) {
+    for kw in &call.arguments.keywords {
+        let Some(arg) = &kw.arg else { continue };
+        if is_credential_name(arg.as_str()) {
+            if let Some(text) = literal_text(&kw.value) {
+                if looks_secret(&text, is_password_name(arg.as_str())) {
+                    report(cx, arg.as_str(), kw.value.range());
+                }
+            }
+        }
+    }
+}
+
+/// `def login(password="...")`.
+pub fn check_function(cx: &mut Checker, f: &StmtFunctionDef) {
+    for p in f.parameters.iter_non_variadic_params() {
+        let Some(default) = &p.default else { continue };
+        let name = p.name().as_str();
+        if is_credential_name(name) && literal_text(default).is_some_and(|t| looks_secret(&t, is_password_name(name))) {
+            report(cx, name, default.range());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_values() {
+        assert!(is_credential_name("DB_PASSWORD"));
+        assert!(is_credential_name("stripeApiKey"));
+        assert!(!is_credential_name("password_field"));
+        assert!(!is_credential_name("TOKEN_URL"));
+        assert!(!is_credential_name("SECRET_KEY"));
+        assert!(looks_secret("sk_live_4eC39HqLyjWDarjtT1zdp7dc", false));
+        assert!(looks_secret("hunter2", true));
+        assert!(!looks_secret("hunter2", false));
+        assert!(!looks_secret("changeme", true));
+        assert!(!looks_secret("bearer", false));
+        assert!(!looks_secret("your-api-key-here", false));
+    }
+}

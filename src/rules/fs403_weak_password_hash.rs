@@ -1,0 +1,71 @@
+//! FS403 weak-password-hash.
+
+use ruff_python_ast::{Expr, ExprCall};
+use ruff_text_size::Ranged;
+
+use super::helpers::{argument, is_password_name, last_name, literal_text};
+use super::{Precision, Rule, RuleKind};
+use crate::finding::Severity;
+use crate::python::checker::Checker;
+
+pub const RULE: Rule = Rule {
+    id: "FS403",
+    name: "weak-password-hash",
+    severity: Severity::High,
+    cwe: &[916],
+    kind: RuleKind::Pattern,
+    precision: Precision::High,
+    message: "A password is hashed with a fast, unsalted hash",
+    fix: "Use `werkzeug.security.generate_password_hash(password)` (scrypt/pbkdf2 with salt) or argon2-cffi/bcrypt; never md5/sha1/sha256 of the password.",
+    help: "General-purpose hashes are built to be fast: a GPU tries billions of MD5 or SHA-256 guesses per second, and without a salt one precomputed table cracks every user at once. Password hashes must be slow and salted.",
+    bad: "hashlib.sha256(password.encode()).hexdigest()",
+    good: "generate_password_hash(password)",
+};
+
+/// Hash functions that must not hash passwords directly.
+pub const FAST_HASHES: &[&str] = &[
+    "hashlib.md5", "hashlib.sha1", "hashlib.sha224", "hashlib.sha256", "hashlib.sha384",
+    "hashlib.sha512", "hashlib.sha3_256", "hashlib.sha3_512", "hashlib.blake2b", "hashlib.blake2s",
+];
+
+/// Whether the call hashes a password with a fast hash.
+pub fn hashes_password(cx: &Checker, call: &ExprCall) -> bool {
+    let callee = cx.sem.resolve(&call.func).unwrap_or_default();
+    let data = if FAST_HASHES.contains(&callee.as_str()) {
+        call.arguments.args.first()
+    } else if callee == "hashlib.new" {
+        call.arguments.args.get(1)
+    } else {
+        None
+    };
+    data.is_some_and(|d| mentions_password(cx, d))
+}
+
+fn mentions_password(cx: &Checker, e: &Expr) -> bool {
+    let mut found = false;
+    cx.any_subexpr(e, &mut |_, sub| {
+        found |= matches!(sub, Expr::Name(_) | Expr::Attribute(_) | Expr::Subscript(_))
+            && last_name(sub).is_some_and(|n| is_password_name(&n));
+    });
+    found
+}
+
+/// Fast hashes of passwords, and `generate_password_hash(method="plain"|"md5"|"sha256")`.
+pub fn check_call(cx: &mut Checker, call: &ExprCall) {
+    if hashes_password(cx, call) {
+        cx.report(&RULE, call.range());
+        return;
+    }
+    let callee = cx.sem.resolve(&call.func).unwrap_or_default();
+    if callee != "werkzeug.security.generate_password_hash" {
+        return;
+    }
+    if let Some(method) = argument(call, 1, "method") {
+        if let Some(m) = literal_text(method) {
+            let strong = ["pbkdf2", "scrypt", "argon2", "bcrypt"].iter().any(|s| m.starts_with(s));
+            if !strong {
+                cx.report_msg(&RULE, method.range(), format!("`generate_password_hash(method=\"{m}\")` stores passwords with a weak or no hash"));
+            }
+        }
+    }
+}

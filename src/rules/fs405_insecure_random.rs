@@ -1,0 +1,83 @@
+//! FS405 insecure-random.
+
+use ruff_python_ast::ExprCall;
+use ruff_text_size::Ranged;
+
+use super::helpers::words;
+use super::{Precision, Rule, RuleKind};
+use crate::finding::Severity;
+use crate::python::checker::Checker;
+
+pub const RULE: Rule = Rule {
+    id: "FS405",
+    name: "insecure-random",
+    severity: Severity::Medium,
+    cwe: &[330, 338],
+    kind: RuleKind::Pattern,
+    precision: Precision::Medium,
+    message: "A security value is made with `random`, whose output can be predicted",
+    fix: "Use the `secrets` module: `secrets.token_urlsafe(32)`, `secrets.choice(alphabet)`, `secrets.randbelow(n)`.",
+    help: "`random` is a Mersenne Twister: after observing 624 outputs an attacker can predict every later one, so tokens, reset codes, passwords and session ids made with it can be guessed.",
+    bad: "reset_token = \"\".join(random.choice(ALPHABET) for _ in range(32))",
+    good: "reset_token = secrets.token_urlsafe(32)",
+};
+
+const RANDOM_FUNCTIONS: &[&str] = &[
+    "random", "randint", "randrange", "choice", "choices", "sample", "getrandbits", "randbytes",
+    "uniform",
+];
+
+/// Words that make a value a security value.
+const SECURITY_WORDS: &[&str] = &[
+    "token", "password", "passwd", "pwd", "secret", "key", "nonce", "salt", "otp", "csrf", "session",
+    "sid", "reset", "verification", "verify", "auth", "cookie", "pin", "apikey", "signature",
+    "code", "invite", "activation", "confirm", "confirmation",
+];
+
+fn is_security_name(name: &str) -> bool {
+    let w = words(name);
+    // `code` alone is too generic (status codes, colour codes); it needs a companion word.
+    let strong = w.iter().any(|x| x != "code" && SECURITY_WORDS.contains(&x.as_str()));
+    strong
+        || (w.iter().any(|x| x == "code")
+            && w.iter().any(|x| matches!(x.as_str(), "reset" | "verification" | "auth" | "login" | "otp" | "sms" | "email" | "invite")))
+}
+
+/// `random.*` whose result is assigned to, or returned from, something named like a secret.
+pub fn check_call(cx: &mut Checker, call: &ExprCall) {
+    let callee = cx.sem.resolve(&call.func).unwrap_or_default();
+    let Some(func) = callee.strip_prefix("random.") else {
+        return;
+    };
+    if !RANDOM_FUNCTIONS.contains(&func) {
+        return;
+    }
+    let target = cx
+        .assign_targets()
+        .iter()
+        .find(|t| is_security_name(t))
+        .cloned()
+        .or_else(|| {
+            cx.function_name()
+                .filter(|f| is_security_name(f))
+                .map(|f| format!("{f}()"))
+        });
+    if let Some(target) = target {
+        cx.report_msg(&RULE, call.range(), format!("`random.{func}` makes `{target}`, which must be unpredictable; use `secrets`"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn security_names() {
+        assert!(is_security_name("reset_token"));
+        assert!(is_security_name("generate_password"));
+        assert!(is_security_name("verification_code"));
+        assert!(!is_security_name("status_code"));
+        assert!(!is_security_name("colour"));
+        assert!(!is_security_name("monkey"));
+    }
+}

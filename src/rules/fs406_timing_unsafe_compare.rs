@@ -1,0 +1,60 @@
+//! FS406 timing-unsafe-compare.
+
+use ruff_python_ast::{CmpOp, Expr, ExprCompare};
+use ruff_text_size::Ranged;
+
+use super::helpers::{is_constant, is_password_name, last_name, words};
+use super::{Precision, Rule, RuleKind};
+use crate::finding::Severity;
+use crate::python::checker::Checker;
+
+pub const RULE: Rule = Rule {
+    id: "FS406",
+    name: "timing-unsafe-compare",
+    severity: Severity::Low,
+    cwe: &[208],
+    kind: RuleKind::Pattern,
+    precision: Precision::Medium,
+    message: "A secret is compared with `==`, which leaks through timing how much of it matched",
+    fix: "Compare secrets with `hmac.compare_digest(a, b)` (or `secrets.compare_digest`).",
+    help: "`==` stops at the first differing byte, so response times reveal how many leading characters of a guessed token or signature are right; an attacker can recover it byte by byte.",
+    bad: "if request.headers[\"X-Signature\"] == expected_signature:",
+    good: "if hmac.compare_digest(request.headers[\"X-Signature\"], expected_signature):",
+};
+
+fn is_secret_name(name: &str) -> bool {
+    let w = words(name);
+    let Some(last) = w.last() else { return false };
+    if matches!(last.as_str(), "type" | "name" | "id" | "url" | "count" | "len" | "length" | "kind" | "expiry" | "expires" | "format" | "header" | "prefix") {
+        return false;
+    }
+    w.iter().any(|x| {
+        matches!(
+            x.as_str(),
+            "token" | "signature" | "sig" | "hmac" | "digest" | "mac" | "secret" | "apikey" | "nonce" | "otp"
+        )
+    }) || (w.iter().any(|x| x == "api") && w.iter().any(|x| x == "key"))
+}
+
+/// `token == expected` between two non-constant values, one of them named like a secret.
+pub fn check_compare(cx: &mut Checker, cmp: &ExprCompare) {
+    if cmp.comparators.len() != 1 || !matches!(cmp.ops[0], CmpOp::Eq | CmpOp::NotEq) {
+        return;
+    }
+    let (left, right) = (&*cmp.left, &cmp.comparators[0]);
+    if is_constant(left) || is_constant(right) || is_length(left) || is_length(right) {
+        return;
+    }
+    let names = [last_name(left), last_name(right)];
+    // Password comparisons are FS401's.
+    if names.iter().flatten().any(|n| is_password_name(n)) {
+        return;
+    }
+    if let Some(name) = names.iter().flatten().find(|n| is_secret_name(n)) {
+        cx.report_msg(&RULE, cmp.range(), format!("`{name}` is compared with `==`; use `hmac.compare_digest`"));
+    }
+}
+
+fn is_length(e: &Expr) -> bool {
+    matches!(e, Expr::Call(c) if matches!(&*c.func, Expr::Name(n) if n.id.as_str() == "len"))
+}

@@ -1,0 +1,47 @@
+//! FS504 unsafe-deserialization (the `yaml.load` pattern half; the taint half lives in taint/).
+
+use ruff_python_ast::ExprCall;
+use ruff_text_size::Ranged;
+
+use super::helpers::argument;
+use super::{Precision, Rule, RuleKind};
+use crate::finding::Severity;
+use crate::python::checker::Checker;
+
+pub const RULE: Rule = Rule {
+    id: "FS504",
+    name: "unsafe-deserialization",
+    severity: Severity::Critical,
+    cwe: &[502],
+    kind: RuleKind::Taint,
+    precision: Precision::High,
+    message: "Untrusted data is deserialised with a loader that can run code",
+    fix: "Use `yaml.safe_load` (or `Loader=yaml.SafeLoader`) and JSON for data from clients; never unpickle request data.",
+    help: "pickle, marshal, shelve, dill, jsonpickle and YAML's full loaders rebuild arbitrary Python objects, which lets the author of the data run code in your process.",
+    bad: "config = yaml.load(text)",
+    good: "config = yaml.safe_load(text)",
+};
+
+const SAFE_LOADERS: &[&str] = &["SafeLoader", "CSafeLoader", "BaseLoader", "CBaseLoader"];
+
+/// `yaml.load(...)` without a safe loader, `yaml.unsafe_load(...)`: medium whatever the source.
+pub fn check_call(cx: &mut Checker, call: &ExprCall) {
+    let callee = cx.sem.resolve(&call.func).unwrap_or_default();
+    let safe = match callee.as_str() {
+        "yaml.load" | "yaml.load_all" => argument(call, 1, "Loader").is_some_and(|l| {
+            let name = cx.sem.resolve(l).unwrap_or_default();
+            SAFE_LOADERS.iter().any(|s| name == format!("yaml.{s}") || name.ends_with(&format!(".{s}")))
+        }),
+        "yaml.unsafe_load" | "yaml.unsafe_load_all" | "yaml.full_load" | "yaml.full_load_all" => false,
+        _ => return,
+    };
+    if !safe {
+        let func = callee.trim_start_matches("yaml.");
+        cx.report_with(
+            &RULE,
+            call.range(),
+            format!("`yaml.{func}` without `SafeLoader` can build arbitrary Python objects from the document"),
+            Severity::Medium,
+        );
+    }
+}

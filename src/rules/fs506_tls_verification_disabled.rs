@@ -1,0 +1,85 @@
+//! FS506 tls-verification-disabled.
+
+use ruff_python_ast::{Expr, ExprCall, Stmt};
+use ruff_text_size::Ranged;
+
+use super::helpers::{is_falsy_literal, keyword};
+use super::{Precision, Rule, RuleKind};
+use crate::finding::Severity;
+use crate::python::checker::Checker;
+
+pub const RULE: Rule = Rule {
+    id: "FS506",
+    name: "tls-verification-disabled",
+    severity: Severity::High,
+    cwe: &[295],
+    kind: RuleKind::Pattern,
+    precision: Precision::High,
+    message: "TLS certificate verification is disabled",
+    fix: "Keep verification on; for a private CA pass its bundle: `requests.get(url, verify=\"/path/ca.pem\")`.",
+    help: "Without certificate verification anyone on the network path can impersonate the server, read and change the traffic, including credentials and tokens.",
+    bad: "requests.get(url, verify=False)",
+    good: "requests.get(url, timeout=10)",
+};
+
+const HTTP_MODULES: &[&str] = &["requests.", "httpx.", "aiohttp.", "urllib3."];
+const HTTP_METHODS: &[&str] = &["get", "post", "put", "patch", "delete", "head", "options", "request", "send", "stream"];
+
+/// `verify=False` on HTTP clients, `ssl=False` on aiohttp, `_create_unverified_context()`.
+pub fn check_call(cx: &mut Checker, call: &ExprCall) {
+    let callee = cx.sem.resolve(&call.func).unwrap_or_default();
+    if matches!(callee.as_str(), "ssl._create_unverified_context" | "ssl._create_stdlib_context") {
+        cx.report_msg(&RULE, call.range(), format!("`{callee}()` creates a context that accepts any certificate"));
+        return;
+    }
+    let http = HTTP_MODULES.iter().any(|m| callee.starts_with(m))
+        || matches!(&*call.func, Expr::Attribute(a) if HTTP_METHODS.contains(&a.attr.as_str()) && callee.is_empty() && looks_like_session(&a.value));
+    if !http {
+        return;
+    }
+    for flag in ["verify", "verify_ssl", "ssl"] {
+        if let Some(v) = keyword(call, flag).filter(|v| is_falsy_literal(v)) {
+            cx.report_msg(&RULE, v.range(), format!("`{flag}=False` accepts any certificate: the connection can be intercepted"));
+        }
+    }
+}
+
+fn looks_like_session(e: &Expr) -> bool {
+    super::helpers::last_name(e).is_some_and(|n| {
+        let n = n.to_ascii_lowercase();
+        n.contains("session") || n == "client" || n == "http"
+    })
+}
+
+/// `ssl.CERT_NONE`, `check_hostname = False`, `session.verify = False`.
+pub fn check_stmt(cx: &mut Checker, stmt: &Stmt) {
+    let Stmt::Assign(a) = stmt else { return };
+    for t in &a.targets {
+        let Expr::Attribute(attr) = t else { continue };
+        let off = match attr.attr.as_str() {
+            "check_hostname" => is_falsy_literal(&a.value),
+            "verify" => is_falsy_literal(&a.value) && looks_like_session(&attr.value),
+            "verify_mode" => cx.sem.is(&a.value, "ssl.CERT_NONE"),
+            _ => false,
+        };
+        if off {
+            cx.report_msg(&RULE, stmt.range(), format!("Setting `{}` this way turns certificate checks off", attr.attr));
+        }
+    }
+    if let [Expr::Attribute(attr)] = &a.targets[..] {
+        if attr.attr.as_str() == "_create_default_https_context"
+            && cx.sem.is(&a.value, "ssl._create_unverified_context")
+        {
+            cx.report_msg(&RULE, stmt.range(), "Every HTTPS connection of the process stops verifying certificates".into());
+        }
+    }
+}
+
+/// `cert_reqs=ssl.CERT_NONE` as an argument.
+pub fn check_keyword_values(cx: &mut Checker, call: &ExprCall) {
+    for kw in &call.arguments.keywords {
+        if cx.sem.is(&kw.value, "ssl.CERT_NONE") {
+            cx.report_msg(&RULE, kw.range(), "`ssl.CERT_NONE` accepts any certificate".into());
+        }
+    }
+}

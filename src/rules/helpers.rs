@@ -1,0 +1,167 @@
+//! Small predicates over expressions that many rules share.
+
+use ruff_python_ast::{Expr, ExprCall, Number, UnaryOp};
+
+use crate::python::semantic::Semantic;
+
+/// `True`, a non-zero number, or a string like `"1"`/`"true"`/`"yes"`.
+pub fn is_truthy_literal(expr: &Expr) -> bool {
+    match expr {
+        Expr::BooleanLiteral(b) => b.value,
+        Expr::NumberLiteral(n) => matches!(&n.value, Number::Int(i) if i.as_u64() != Some(0)),
+        Expr::StringLiteral(s) => matches!(
+            s.value.to_str().trim().to_ascii_lowercase().as_str(),
+            "1" | "true" | "yes" | "on"
+        ),
+        _ => false,
+    }
+}
+
+/// `False`, `0`, or a string like `"0"`/`"false"`/`"no"`.
+pub fn is_falsy_literal(expr: &Expr) -> bool {
+    match expr {
+        Expr::BooleanLiteral(b) => !b.value,
+        Expr::NumberLiteral(n) => matches!(&n.value, Number::Int(i) if i.as_u64() == Some(0)),
+        Expr::StringLiteral(s) => matches!(
+            s.value.to_str().trim().to_ascii_lowercase().as_str(),
+            "0" | "false" | "no" | "off"
+        ),
+        Expr::UnaryOp(u) if u.op == UnaryOp::Not => is_truthy_literal(&u.operand),
+        _ => false,
+    }
+}
+
+/// `None` or the string `"None"` (how `samesite` is switched off).
+pub fn is_none_value(expr: &Expr) -> bool {
+    match expr {
+        Expr::NoneLiteral(_) => true,
+        Expr::StringLiteral(s) => s.value.to_str().eq_ignore_ascii_case("none"),
+        _ => false,
+    }
+}
+
+/// The text of a string or bytes literal (bytes decoded lossily).
+pub fn literal_text(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::StringLiteral(s) => Some(s.value.to_str().to_string()),
+        Expr::BytesLiteral(b) => {
+            let bytes: Vec<u8> = b.value.bytes().collect();
+            Some(String::from_utf8_lossy(&bytes).into_owned())
+        }
+        _ => None,
+    }
+}
+
+/// The value of keyword `name` in a call.
+pub fn keyword<'a>(call: &'a ExprCall, name: &str) -> Option<&'a Expr> {
+    call.arguments.find_keyword(name).map(|k| &k.value)
+}
+
+/// Positional argument `index`, or keyword `name`.
+pub fn argument<'a>(call: &'a ExprCall, index: usize, name: &str) -> Option<&'a Expr> {
+    call.arguments
+        .args
+        .get(index)
+        .filter(|a| !a.is_starred_expr())
+        .or_else(|| keyword(call, name))
+}
+
+/// Whether `expr` reads the environment: `os.environ[...]`, `os.environ.get(...)`, `os.getenv(...)`.
+pub fn is_env_read(sem: &Semantic, expr: &Expr) -> bool {
+    match expr {
+        Expr::Subscript(s) => sem.is(&s.value, "os.environ"),
+        Expr::Call(c) => matches!(
+            sem.resolve(&c.func).as_deref(),
+            Some("os.environ.get" | "os.getenv" | "os.environ.setdefault")
+        ),
+        _ => false,
+    }
+}
+
+/// The fallback of an environment read: `os.environ.get("K", fallback)`, `os.getenv("K") or fallback`.
+pub fn env_fallback<'a>(sem: &Semantic, expr: &'a Expr) -> Option<&'a Expr> {
+    match expr {
+        Expr::Call(c) if is_env_read(sem, expr) => argument(c, 1, "default"),
+        Expr::BoolOp(b) if b.values.first().is_some_and(|v| is_env_read(sem, v)) => b.values.get(1),
+        _ => None,
+    }
+}
+
+/// Splits an identifier into lowercase words: `apiKey_value` → `["api", "key", "value"]`.
+pub fn words(name: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut current = String::new();
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if c == '_' || c == '-' || c == '.' || c == ' ' {
+            if !current.is_empty() {
+                words.push(std::mem::take(&mut current));
+            }
+            prev_lower = false;
+            continue;
+        }
+        if c.is_ascii_uppercase() && prev_lower && !current.is_empty() {
+            words.push(std::mem::take(&mut current));
+        }
+        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        current.push(c.to_ascii_lowercase());
+    }
+    if !current.is_empty() {
+        words.push(current);
+    }
+    words
+}
+
+/// The last name of an expression: `user.password` → `password`, `row["pw"]` → `pw`.
+pub fn last_name(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Name(n) => Some(n.id.to_string()),
+        Expr::Attribute(a) => Some(a.attr.to_string()),
+        Expr::Subscript(s) => literal_text(&s.slice),
+        Expr::Call(c) => {
+            // `request.form.get("password")` names its key.
+            if let Expr::Attribute(a) = &*c.func {
+                if a.attr.as_str() == "get" {
+                    return c.arguments.args.first().and_then(literal_text);
+                }
+            }
+            None
+        }
+        _ => None,
+    }
+}
+
+/// Whether `name` is about passwords (`password`, `passwd`, `pwd`, `user_pass`).
+pub fn is_password_name(name: &str) -> bool {
+    words(name).iter().any(|w| {
+        w.starts_with("password") || w.starts_with("passwd") || w == "pwd" || w == "pass"
+            || w == "passphrase"
+    })
+}
+
+/// A literal (string, number, bool, None) that cannot carry a secret comparison.
+pub fn is_constant(expr: &Expr) -> bool {
+    matches!(
+        expr,
+        Expr::StringLiteral(_)
+            | Expr::BytesLiteral(_)
+            | Expr::NumberLiteral(_)
+            | Expr::BooleanLiteral(_)
+            | Expr::NoneLiteral(_)
+            | Expr::EllipsisLiteral(_)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_identifiers() {
+        assert_eq!(words("apiKey_value"), vec!["api", "key", "value"]);
+        assert_eq!(words("SECRET_KEY"), vec!["secret", "key"]);
+        assert!(is_password_name("user_password"));
+        assert!(!is_password_name("passenger"));
+        assert!(!is_password_name("bypass"));
+    }
+}

@@ -1,0 +1,256 @@
+//! Discovery: walk the checkout, honour .gitignore and excludes, classify files, refuse symlinks
+//! that leave the root and files over the size limit.
+
+use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use ignore::WalkBuilder;
+
+use crate::finding::Notification;
+
+/// Folders never worth scanning: virtualenvs, dependencies, caches, VCS metadata.
+pub const DEFAULT_SKIPS: &[&str] = &[
+    ".venv", "venv", "env", ".env", "node_modules", "site-packages", "__pycache__", ".git", ".tox",
+    ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", "dist", "build", ".eggs",
+];
+
+/// What a file is, for the analyser that reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FileKind {
+    Python,
+    Template,
+    /// `.flaskenv` / `.env`.
+    EnvFile,
+    /// A dependency manifest or lockfile.
+    Manifest,
+}
+
+/// A file to analyse.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct SourcePath {
+    pub kind: FileKind,
+    /// Absolute (or root-joined) path to read.
+    pub path: PathBuf,
+    /// Path relative to the scan root, `/`-separated, as reports show it.
+    pub relative: String,
+    pub size: u64,
+}
+
+/// How to walk.
+#[derive(Debug, Clone, Default)]
+pub struct DiscoverOptions {
+    /// Glob patterns (relative to the root) of files and folders to leave out.
+    pub exclude: Vec<String>,
+    /// Larger files are reported, not read.
+    pub max_file_size: u64,
+}
+
+/// Files found, and what was refused on the way.
+#[derive(Debug, Default)]
+pub struct Discovery {
+    pub files: Vec<SourcePath>,
+    pub notifications: Vec<Notification>,
+}
+
+/// Decides a file's kind from its relative path.
+pub fn classify(relative: &str) -> Option<FileKind> {
+    let name = relative.rsplit('/').next().unwrap_or(relative);
+    let lower = name.to_ascii_lowercase();
+    if lower.ends_with(".py") || lower.ends_with(".pyw") {
+        return Some(FileKind::Python);
+    }
+    if lower == ".flaskenv" || lower == ".env" {
+        return Some(FileKind::EnvFile);
+    }
+    if is_manifest_name(&lower) {
+        return Some(FileKind::Manifest);
+    }
+    let in_templates = relative.split('/').any(|part| part == "templates");
+    let template_ext = [".html", ".htm", ".jinja", ".jinja2", ".j2", ".xml", ".svg", ".txt"]
+        .iter()
+        .any(|e| lower.ends_with(e));
+    if (in_templates && template_ext) || [".jinja", ".jinja2", ".j2", ".html", ".htm"].iter().any(|e| lower.ends_with(e)) {
+        return Some(FileKind::Template);
+    }
+    None
+}
+
+/// Dependency manifests and lockfiles by file name.
+pub fn is_manifest_name(lower_name: &str) -> bool {
+    (lower_name.starts_with("requirements") && lower_name.ends_with(".txt"))
+        || (lower_name.ends_with(".txt") && lower_name.contains("requirements"))
+        || matches!(
+            lower_name,
+            "pyproject.toml" | "poetry.lock" | "uv.lock" | "pipfile.lock" | "pylock.toml" | "pdm.lock" | "setup.cfg"
+        )
+        || (lower_name.starts_with("pylock.") && lower_name.ends_with(".toml"))
+}
+
+/// Walks every path in `inputs` (files or folders) and returns the files to analyse.
+///
+/// `root` is what reported paths are relative to; a symlink whose target leaves `root` is refused.
+pub fn discover(root: &Path, inputs: &[PathBuf], options: &DiscoverOptions) -> Discovery {
+    let mut out = Discovery::default();
+    let canonical_root = match root.canonicalize() {
+        Ok(r) => r,
+        Err(e) => {
+            out.notifications.push(Notification {
+                level: crate::finding::NotificationLevel::Error,
+                path: None,
+                line: None,
+                message: format!("cannot read {}: {e}", root.display()),
+            });
+            return out;
+        }
+    };
+    let excludes = build_globs(&options.exclude);
+    for input in inputs {
+        let mut walk = WalkBuilder::new(input);
+        walk.follow_links(false)
+            .hidden(false)
+            .git_ignore(true)
+            .git_global(false)
+            .git_exclude(true)
+            .require_git(false)
+            .parents(true)
+            .sort_by_file_path(|a, b| a.cmp(b));
+        let root_for_filter = canonical_root.clone();
+        let ex = excludes.clone();
+        walk.filter_entry(move |entry| {
+            let name = entry.file_name().to_string_lossy();
+            let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+            if is_dir && entry.depth() > 0 && DEFAULT_SKIPS.contains(&name.as_ref()) {
+                return false;
+            }
+            match relative_to(&root_for_filter, entry.path()) {
+                Some(rel) => !ex.is_match(&rel) && !ex.is_match(format!("{rel}/")),
+                None => true,
+            }
+        });
+        for entry in walk.build() {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    out.notifications.push(Notification {
+                        level: crate::finding::NotificationLevel::Warning,
+                        path: None,
+                        line: None,
+                        message: format!("skipped while walking: {e}"),
+                    });
+                    continue;
+                }
+            };
+            let Some(file_type) = entry.file_type() else { continue };
+            let path = entry.path();
+            let (real, is_link) = if file_type.is_symlink() {
+                match path.canonicalize() {
+                    Ok(target) if target.starts_with(&canonical_root) && target.is_file() => (target, true),
+                    Ok(target) if target.starts_with(&canonical_root) => continue,
+                    _ => {
+                        let rel = relative_to(&canonical_root, path).unwrap_or_else(|| path.display().to_string());
+                        if classify(&rel).is_some() {
+                            out.notifications.push(Notification::file_warning(&rel, None, "symbolic link leaves the scanned folder: not followed"));
+                        }
+                        continue;
+                    }
+                }
+            } else if file_type.is_file() {
+                (path.to_path_buf(), false)
+            } else {
+                continue;
+            };
+            let Some(relative) = relative_to(&canonical_root, path) else { continue };
+            let Some(kind) = classify(&relative) else { continue };
+            let size = std::fs::metadata(&real).map(|m| m.len()).unwrap_or(0);
+            if size > options.max_file_size {
+                out.notifications.push(Notification::file_warning(
+                    &relative,
+                    None,
+                    format!("file is {} bytes, over the {}-byte limit (max-file-size): not scanned", size, options.max_file_size),
+                ));
+                continue;
+            }
+            // Reports name the link's own path; we read its in-tree target.
+            let _ = is_link;
+            out.files.push(SourcePath { kind, path: real, relative, size });
+        }
+    }
+    out.files.sort();
+    out.files.dedup_by(|a, b| a.relative == b.relative);
+    out
+}
+
+/// `path` relative to `root`, `/`-separated, when it lies inside it.
+pub fn relative_to(root: &Path, path: &Path) -> Option<String> {
+    let abs = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().ok()?.join(path)
+    };
+    let abs = normalize(&abs);
+    let rel = abs.strip_prefix(root).ok()?;
+    let s = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/");
+    Some(s)
+}
+
+/// Removes `.` and `..` components without touching the file system.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+fn build_globs(patterns: &[String]) -> GlobSet {
+    let mut b = GlobSetBuilder::new();
+    for p in patterns {
+        let p = p.trim_start_matches("./").trim_end_matches('/');
+        // A bare name excludes it at any depth, like .gitignore.
+        let variants = if p.contains('/') {
+            vec![p.to_string(), format!("{p}/**")]
+        } else {
+            vec![format!("**/{p}"), format!("**/{p}/**"), p.to_string()]
+        };
+        for v in variants {
+            if let Ok(g) = Glob::new(&v) {
+                b.add(g);
+            }
+        }
+    }
+    b.build().unwrap_or_else(|_| GlobSet::empty())
+}
+
+/// Checks exclude patterns, returning the first invalid one with its error.
+pub fn validate_globs(patterns: &[String]) -> Result<(), String> {
+    for p in patterns {
+        Glob::new(p).map_err(|e| format!("invalid exclude pattern `{p}`: {e}"))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_files() {
+        assert_eq!(classify("app/views.py"), Some(FileKind::Python));
+        assert_eq!(classify("app/templates/base.html"), Some(FileKind::Template));
+        assert_eq!(classify("app/templates/mail.txt"), Some(FileKind::Template));
+        assert_eq!(classify("notes.txt"), None);
+        assert_eq!(classify(".flaskenv"), Some(FileKind::EnvFile));
+        assert_eq!(classify("requirements-dev.txt"), Some(FileKind::Manifest));
+        assert_eq!(classify("poetry.lock"), Some(FileKind::Manifest));
+    }
+}
