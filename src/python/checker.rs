@@ -378,7 +378,7 @@ impl<'a> Checker<'a> {
         }
         let is_config = self.project.is_config_object(&qualified)
             || ((looks_like_config_class(c.name.as_str()) || base_is_config)
-                && self.file.text.contains("flask"));
+                && (self.file.text.contains("flask") || self.project.module_holds_config(&self.file.module)));
         dispatch::class_def(self, c);
         self.config_class.push(is_config);
         // Class-body names live in their own scope and must not shadow module names.

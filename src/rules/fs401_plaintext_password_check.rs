@@ -61,7 +61,7 @@ fn is_storage_lookup(e: &Expr) -> bool {
 fn is_credential_store(name: &str) -> bool {
     words(name)
         .iter()
-        .any(|w| matches!(w.as_str(), "users" | "user" | "credentials" | "creds" | "passwords" | "accounts" | "logins"))
+        .any(|w| matches!(w.as_str(), "users" | "user" | "admins" | "credentials" | "creds" | "passwords" | "accounts" | "logins"))
 }
 
 /// `USERS = {"admin": "hunter2"}`: literal credentials in code.
