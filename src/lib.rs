@@ -4,6 +4,8 @@
 //! findings ([`finding`]) → reports ([`report`]).
 
 pub mod finding;
+pub mod github;
 pub mod python;
+pub mod report;
 pub mod rules;
 pub mod scan;
