@@ -56,7 +56,7 @@ pub struct Annotation {
 }
 
 /// Workflow commands for our findings (suppressed ones left out), most severe first.
-pub fn render(findings: &[Finding]) -> String {
+pub fn render(findings: &[&Finding]) -> String {
     let annotations: Vec<Annotation> = findings
         .iter()
         .filter(|f| f.suppressed.is_none())
