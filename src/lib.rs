@@ -5,10 +5,11 @@
 
 pub mod cli;
 pub mod config;
+pub mod envfile;
 pub mod finding;
+pub mod github;
 pub mod python;
 pub mod report;
 pub mod rules;
 pub mod scan;
 pub mod workspace;
-pub mod envfile;
