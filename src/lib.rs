@@ -3,6 +3,7 @@
 //! Data flows one way: discover ([`workspace`]) → parse ([`python`]) → rules ([`rules`]) →
 //! findings ([`finding`]) → reports ([`report`]).
 
+pub mod deps;
 pub mod finding;
 pub mod python;
 pub mod rules;

@@ -7,6 +7,9 @@ use serde::Serialize;
 use crate::finding::Severity;
 
 pub mod fs101_debug_mode_enabled;
+pub mod fs601_vulnerable_dependency;
+pub mod fs602_unpinned_dependency;
+pub mod fs603_deprecated_package;
 
 /// How a rule decides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -92,7 +95,12 @@ impl PartialEq for Rule {
 impl Eq for Rule {}
 
 /// Every rule flaskscan ships, in id order.
-pub static ALL: &[&Rule] = &[&fs101_debug_mode_enabled::RULE];
+pub static ALL: &[&Rule] = &[
+    &fs101_debug_mode_enabled::RULE,
+    &fs601_vulnerable_dependency::RULE,
+    &fs602_unpinned_dependency::RULE,
+    &fs603_deprecated_package::RULE,
+];
 
 /// Looks a rule up by id (case-insensitive).
 pub fn by_id(id: &str) -> Option<&'static Rule> {
