@@ -43,6 +43,9 @@ pub enum Command {
     /// Run as the GitHub Action: scan, then publish to code scanning, annotations and the PR
     /// comment (configured by the action's INPUT_* and GITHUB_* environment).
     Github,
+    /// Manage the offline advisory database.
+    #[command(subcommand)]
+    Db(DbCommand),
     /// Combine SARIF logs from several tools into one, one run per category.
     Merge {
         /// SARIF files to combine.
@@ -52,6 +55,40 @@ pub enum Command {
         #[arg(short, long)]
         output: PathBuf,
     },
+}
+
+/// `flaskscan db ...`.
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Download a fresh OSV PyPI export into the cache; offline runs then use it.
+    Update {
+        /// Cache folder (default: $XDG_CACHE_HOME/flaskscan or ~/.cache/flaskscan).
+        #[arg(long)]
+        cache_dir: Option<PathBuf>,
+    },
+    /// Build a compact advisory snapshot (facts only) from an OSV export.
+    Build {
+        /// OSV export: a directory of OSV JSON or the ecosystem `all.zip`.
+        #[arg(long)]
+        from: PathBuf,
+        /// Extra directories of OSV JSON (e.g. GitHub advisories), repeatable.
+        #[arg(long)]
+        ghsa_dir: Vec<PathBuf>,
+        /// Where to write the snapshot.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+/// `--advisories` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AdvisoriesArg {
+    /// Ask the OSV API; fall back to local data (and say so) when the network fails.
+    Auto,
+    /// Ask the OSV API; a network failure is reported.
+    Online,
+    /// Never touch the network: the cached export or the embedded snapshot.
+    Offline,
 }
 
 /// Output formats of `scan`.
@@ -123,6 +160,15 @@ pub struct ScanArgs {
     /// Skip the dependency audit.
     #[arg(long)]
     pub no_deps: bool,
+    /// Where dependency advisories come from.
+    #[arg(long, value_enum, default_value_t = AdvisoriesArg::Auto)]
+    pub advisories: AdvisoriesArg,
+    /// A local OSV export (directory or `all.zip`) used as the whole advisory database.
+    #[arg(long)]
+    pub advisory_db: Option<PathBuf>,
+    /// OSV API base URL, without `/v1` (also FLASKSCAN_OSV_URL).
+    #[arg(long)]
+    pub osv_url: Option<String>,
     /// Show suppressed findings in text output.
     #[arg(long)]
     pub show_suppressed: bool,
@@ -161,6 +207,7 @@ pub fn run(cli: Cli) -> Result<i32, UsageError> {
             print_out(&explain(rule))?;
             Ok(0)
         }
+        Command::Db(command) => run_db(command),
         Command::Github => {
             crate::github::run_action(&crate::github::ActionEnv::from_process(), &ActionScanner)
                 .map_err(|e| UsageError(format!("{e:#}")))
@@ -186,6 +233,13 @@ impl crate::github::Scanner for ActionScanner {
             config: req.config.clone(),
             exclude: Vec::new(),
             no_deps: false,
+            advisories: req
+                .advisories
+                .as_deref()
+                .and_then(|a| AdvisoriesArg::from_str(a, true).ok())
+                .unwrap_or(AdvisoriesArg::Auto),
+            advisory_db: None,
+            osv_url: None,
             show_suppressed: false,
             threads: None,
             quiet: true,
@@ -247,6 +301,7 @@ pub fn scan_options(args: &ScanArgs) -> Result<(ScanOptions, FailOn), UsageError
         max_file_size: file.max_file_size.unwrap_or(scan::DEFAULT_MAX_FILE_SIZE),
         severity: file.severity.clone(),
         threads: args.threads,
+        deps: (!args.no_deps).then(|| deps_options(args, &file)),
     };
     let fail_on = args
         .fail_on
@@ -254,6 +309,66 @@ pub fn scan_options(args: &ScanArgs) -> Result<(ScanOptions, FailOn), UsageError
         .or(file.fail_on)
         .unwrap_or(FailOn::At(Severity::High));
     Ok((options, fail_on))
+}
+
+fn deps_options(args: &ScanArgs, file: &config::FileConfig) -> crate::deps::Options {
+    let mut o = crate::deps::Options {
+        mode: match args.advisories {
+            AdvisoriesArg::Auto => crate::deps::AdvisoryMode::Auto,
+            AdvisoriesArg::Online => crate::deps::AdvisoryMode::Online,
+            AdvisoriesArg::Offline => crate::deps::AdvisoryMode::Offline,
+        },
+        advisory_db: args.advisory_db.clone(),
+        ignore_vulns: file
+            .ignore_vulns
+            .iter()
+            .map(|v| crate::deps::IgnoreVuln {
+                id: v.id.clone(),
+                reason: v.reason.clone(),
+                until: v.until.clone(),
+            })
+            .collect(),
+        ..crate::deps::Options::default()
+    };
+    if let Some(url) = &args.osv_url {
+        o.osv_url = url.clone();
+    }
+    o
+}
+
+fn run_db(command: DbCommand) -> Result<i32, UsageError> {
+    match command {
+        DbCommand::Update { cache_dir } => {
+            let options = crate::deps::Options {
+                cache_dir,
+                ..crate::deps::Options::default()
+            };
+            let r = crate::deps::db_update(&options).map_err(UsageError)?;
+            print_out(&format!(
+                "Saved {} advisories ({} bytes) to {}\n",
+                r.advisories,
+                r.bytes,
+                r.path.display()
+            ))?;
+        }
+        DbCommand::Build {
+            from,
+            ghsa_dir,
+            out,
+        } => {
+            let r = crate::deps::db_build(&from, &ghsa_dir, &out).map_err(UsageError)?;
+            print_out(&format!(
+                "Wrote {} advisories ({} bytes, data of {}) to {}; {} withdrawn dropped, {} unreadable\n",
+                r.advisories,
+                r.bytes,
+                r.date,
+                out.display(),
+                r.withdrawn_dropped,
+                r.unreadable.len()
+            ))?;
+        }
+    }
+    Ok(0)
 }
 
 fn run_scan(args: &ScanArgs) -> Result<i32, UsageError> {

@@ -49,6 +49,8 @@ pub struct ScanReport {
     /// Whether the dependency audit ran (its SARIF run is emitted even when empty, so fixed
     /// vulnerabilities close on GitHub).
     pub deps_audited: bool,
+    /// Which advisory data answered the dependency audit (e.g. "OSV API").
+    pub advisory_source: Option<String>,
 }
 
 impl ScanReport {
@@ -82,6 +84,8 @@ pub struct ScanOptions {
     /// Per-rule severity overrides.
     pub severity: BTreeMap<String, Severity>,
     pub threads: Option<usize>,
+    /// How to audit dependency manifests; `None` skips the audit.
+    pub deps: Option<crate::deps::Options>,
 }
 
 impl Default for ScanOptions {
@@ -95,6 +99,7 @@ impl Default for ScanOptions {
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             severity: BTreeMap::new(),
             threads: None,
+            deps: None,
         }
     }
 }
@@ -178,6 +183,20 @@ pub fn run(options: &ScanOptions) -> anyhow::Result<ScanReport> {
     let (findings, more_notes, lines) = pool.install(|| analyse(&discovery.files, options));
     notifications.extend(more_notes);
     stats.lines = lines;
+    let mut findings = findings;
+    let mut advisory_source = None;
+    if let Some(deps_options) = &options.deps {
+        let manifests: Vec<PathBuf> = discovery
+            .files
+            .iter()
+            .filter(|f| f.kind == FileKind::Manifest)
+            .map(|f| PathBuf::from(&f.relative))
+            .collect();
+        let outcome = crate::deps::audit(&root, &manifests, deps_options);
+        findings.extend(attach_manifest_context(&root, outcome.findings));
+        notifications.extend(outcome.notifications);
+        advisory_source = Some(outcome.source);
+    }
 
     let mut findings: Vec<Finding> = findings
         .into_iter()
@@ -201,7 +220,8 @@ pub fn run(options: &ScanOptions) -> anyhow::Result<ScanReport> {
         findings,
         notifications,
         stats,
-        deps_audited: false,
+        deps_audited: options.deps.is_some(),
+        advisory_source,
     })
 }
 
@@ -296,6 +316,35 @@ fn analyse(
     }
     let _ = options;
     (findings, notifications, lines)
+}
+
+/// Adds GitHub line hashes and `# nosec`-style suppressions to dependency findings, which the
+/// audit locates at manifest lines.
+fn attach_manifest_context(root: &Path, mut findings: Vec<Finding>) -> Vec<Finding> {
+    let mut files: HashMap<String, Option<(Vec<String>, Suppressions)>> = HashMap::new();
+    for f in &mut findings {
+        let ctx = files.entry(f.location.path.clone()).or_insert_with(|| {
+            let bytes = std::fs::read(root.join(&f.location.path)).ok()?;
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            let lines = LineIndex::new(&text);
+            let sup = Suppressions::from_lines(
+                (0..lines.len()).map(|i| (i as u32 + 1, lines.line_text(&text, i))),
+            );
+            Some((fingerprint::line_hashes(&bytes), sup))
+        });
+        if let Some((hashes, sup)) = ctx {
+            let line = f.location.start.line;
+            if f.line_hash.is_none() {
+                f.line_hash = hashes.get(line as usize).filter(|h| !h.is_empty()).cloned();
+            }
+            if f.suppressed.is_none() {
+                f.suppressed = sup.find(f.rule.id, line, line).map(|c| Suppression {
+                    comment: c.to_string(),
+                });
+            }
+        }
+    }
+    findings
 }
 
 /// A position on 1-based `line` at 1-based char `column`.

@@ -76,7 +76,7 @@ pub fn classify(relative: &str) -> Option<FileKind> {
     if lower == ".flaskenv" || lower == ".env" {
         return Some(FileKind::EnvFile);
     }
-    if is_manifest_name(&lower) {
+    if crate::deps::is_manifest(Path::new(relative)) {
         return Some(FileKind::Manifest);
     }
     let in_templates = relative.split('/').any(|part| part == "templates");
@@ -93,23 +93,6 @@ pub fn classify(relative: &str) -> Option<FileKind> {
         return Some(FileKind::Template);
     }
     None
-}
-
-/// Dependency manifests and lockfiles by file name.
-pub fn is_manifest_name(lower_name: &str) -> bool {
-    (lower_name.starts_with("requirements") && lower_name.ends_with(".txt"))
-        || (lower_name.ends_with(".txt") && lower_name.contains("requirements"))
-        || matches!(
-            lower_name,
-            "pyproject.toml"
-                | "poetry.lock"
-                | "uv.lock"
-                | "pipfile.lock"
-                | "pylock.toml"
-                | "pdm.lock"
-                | "setup.cfg"
-        )
-        || (lower_name.starts_with("pylock.") && lower_name.ends_with(".toml"))
 }
 
 /// Walks every path in `inputs` (files or folders) and returns the files to analyse.

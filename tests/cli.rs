@@ -4,9 +4,15 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// Runs the binary; scans use offline advisories so no test touches the network.
 fn flaskscan(args: &[&str], cwd: &Path) -> Output {
+    let mut args: Vec<&str> = args.to_vec();
+    if args.first() == Some(&"scan") {
+        args.extend(["--advisories", "offline"]);
+    }
     Command::new(env!("CARGO_BIN_EXE_flaskscan"))
-        .args(args)
+        .args(&args)
+        .env("FLASKSCAN_OSV_URL", "http://127.0.0.1:9")
         .current_dir(cwd)
         .output()
         .expect("binary runs")

@@ -16,7 +16,16 @@ fn contract_data() -> PathBuf {
 
 fn demo_sarif(example: &str) -> serde_json::Value {
     let out = Command::new(env!("CARGO_BIN_EXE_flaskscan"))
-        .args(["scan", example, "--format", "sarif", "--fail-on", "none"])
+        .args([
+            "scan",
+            example,
+            "--format",
+            "sarif",
+            "--fail-on",
+            "none",
+            "--advisories",
+            "offline",
+        ])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .unwrap();

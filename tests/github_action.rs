@@ -116,6 +116,7 @@ impl Scanner for Canned {
                     ..ScanStats::default()
                 },
                 deps_audited: false,
+                advisory_source: None,
             },
             sarif,
         })

@@ -39,7 +39,16 @@ pub fn to_sarif(report: &ScanReport) -> sarif::Sarif {
     let root_uri = root_uri(report);
     let mut runs = vec![run(CODE_CATEGORY, &code, &code_notes, &root_uri)];
     if report.deps_audited || !deps.is_empty() || !dep_notes.is_empty() {
-        runs.push(run(DEPS_CATEGORY, &deps, &dep_notes, &root_uri));
+        // Say which advisory data answered, so a reader knows how fresh the audit is.
+        let source = report.advisory_source.as_ref().map(|s| Notification {
+            level: crate::finding::NotificationLevel::Note,
+            path: None,
+            line: None,
+            message: format!("advisories: {s}"),
+        });
+        let mut notes = dep_notes;
+        notes.extend(source.as_ref());
+        runs.push(run(DEPS_CATEGORY, &deps, &notes, &root_uri));
     }
     sarif::Sarif::builder()
         .schema(SCHEMA_URI)

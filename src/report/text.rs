@@ -64,6 +64,9 @@ pub fn render(report: &ScanReport, opts: TextOptions) -> String {
             n.message
         );
     }
+    if let Some(source) = &report.advisory_source {
+        let _ = writeln!(out, "Dependency advisories: {source}.");
+    }
     out.push_str(&summary_line(report, opts.color));
     out
 }

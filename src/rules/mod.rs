@@ -29,6 +29,9 @@ pub mod fs407_jwt_verification_disabled;
 pub mod fs408_insecure_cookie;
 pub mod fs504_unsafe_deserialization;
 pub mod fs506_tls_verification_disabled;
+pub mod fs601_vulnerable_dependency;
+pub mod fs602_unpinned_dependency;
+pub mod fs603_deprecated_package;
 pub mod helpers;
 
 /// How a rule decides.
@@ -138,6 +141,9 @@ pub static ALL: &[&Rule] = &[
     &fs408_insecure_cookie::RULE,
     &fs504_unsafe_deserialization::RULE,
     &fs506_tls_verification_disabled::RULE,
+    &fs601_vulnerable_dependency::RULE,
+    &fs602_unpinned_dependency::RULE,
+    &fs603_deprecated_package::RULE,
 ];
 
 /// Looks a rule up by id (case-insensitive).
