@@ -3,8 +3,15 @@
 
 FROM rust:1.95-bookworm AS build
 WORKDIR /src
+# Everything `cargo build` reads, and nothing else (.dockerignore keeps target/, tests/, docs/ out):
+# - data/: the advisory snapshot, compiled in with include_bytes! (src/deps/sources/snapshot.rs);
+# - benches/: Cargo.toml declares [[bench]] targets, and cargo refuses to load a manifest whose
+#   declared targets are missing, even to build only the binary.
+# A build.rs, if one is ever added, must be copied here too.
 COPY Cargo.toml Cargo.lock ./
 COPY src ./src
+COPY data ./data
+COPY benches ./benches
 RUN cargo build --release --locked --bin flaskscan \
     && strip target/release/flaskscan
 

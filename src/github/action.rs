@@ -272,7 +272,10 @@ impl Run<'_> {
         }
         if let Some(path) = &ctx.output {
             let outputs = [
-                ("sarif-file", sarif_path.display().to_string()),
+                // As given, relative to the workspace: inside the container the absolute path
+                // is under /github/workspace, which later steps on the runner host can't open,
+                // while a relative path resolves against their default working directory.
+                ("sarif-file", inputs.sarif_file.display().to_string()),
                 ("findings", own.len().to_string()),
                 ("new-findings", own_new.to_string()),
                 (

@@ -257,10 +257,13 @@ impl RunContext {
         }
     }
 
-    /// Whether the token is known to be read-only: a fork PR under `pull_request`.
-    /// (`pull_request_target` gets a write token even for forks.)
+    /// Whether the token is known to be read-only: a fork PR under any event that runs in the
+    /// fork's context. That is every event whose payload carries the PR (`pull_request`,
+    /// `pull_request_review`, `pull_request_review_comment`) except `pull_request_target`, which
+    /// gets a write token even for forks.
     pub fn read_only_token(&self) -> bool {
-        self.event_name == "pull_request" && self.pull_request.as_ref().is_some_and(|pr| pr.fork)
+        self.event_name != "pull_request_target"
+            && self.pull_request.as_ref().is_some_and(|pr| pr.fork)
     }
 
     /// Link to the workflow run, for messages.
@@ -395,6 +398,31 @@ mod tests {
             pull_request_from("push", &Value::Null, Some("refs/heads/main")),
             None
         );
+    }
+
+    #[test]
+    fn fork_tokens_are_read_only_except_under_pull_request_target() {
+        let fork = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/github/events/pull_request_fork.json"
+        );
+        let read_only = |event: &str| {
+            let env = ActionEnv::from_pairs([
+                ("GITHUB_REPOSITORY", "octo/shop"),
+                ("GITHUB_EVENT_NAME", event),
+                ("GITHUB_EVENT_PATH", fork),
+            ]);
+            RunContext::from_env(&env).unwrap().read_only_token()
+        };
+        // Review events on a fork's PR run with the same read-only token as `pull_request`.
+        for event in [
+            "pull_request",
+            "pull_request_review",
+            "pull_request_review_comment",
+        ] {
+            assert!(read_only(event), "{event}");
+        }
+        assert!(!read_only("pull_request_target"));
     }
 
     #[test]
