@@ -10,5 +10,6 @@ pub mod python;
 pub mod report;
 pub mod rules;
 pub mod scan;
+pub mod templates;
 pub mod workspace;
 pub mod envfile;
