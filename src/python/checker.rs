@@ -306,10 +306,8 @@ impl<'a> Checker<'a> {
                 };
                 self.config_write(key, value, range);
             }
-            Expr::Name(n) if self.config_class.last() == Some(&true) => {
-                if is_config_key(n.id.as_str()) {
-                    self.config_write(n.id.as_str(), value, range);
-                }
+            Expr::Name(n) if self.config_class.last() == Some(&true) && is_config_key(n.id.as_str()) => {
+                self.config_write(n.id.as_str(), value, range);
             }
             _ => {}
         }

@@ -66,8 +66,9 @@ pub struct ContextVar {
     pub location: Location,
     /// When the value is request data: how it gets there, from the request source to the keyword.
     pub request_flow: Option<Vec<FlowStep>>,
-    /// Whether the value was cleaned by an HTML sanitizer (`bleach.clean`, `nh3.clean`).
-    pub sanitized: bool,
+    /// Whether the value cannot carry markup: a literal, or the output of an HTML sanitizer
+    /// (`bleach.clean`, `nh3.clean`).
+    pub harmless: bool,
 }
 
 /// Facts about the application found in one file; merged over the project.

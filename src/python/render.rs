@@ -52,11 +52,12 @@ pub fn record(cx: &mut Checker, call: &ExprCall) {
                 });
                 flow
             });
+            let harmless = is_constant(&kw.value) || is_sanitized(cx, &kw.value);
             Some(ContextVar {
                 name,
                 location,
                 request_flow,
-                sanitized: is_sanitized(cx, &kw.value),
+                harmless,
             })
         })
         .collect();
@@ -104,6 +105,14 @@ pub fn request_flow(cx: &Checker, call: &ExprCall, value: &Expr) -> Option<Vec<F
         });
     }
     Some(steps)
+}
+
+/// A number, boolean or `None` literal: nothing a template could mistake for markup.
+fn is_constant(value: &Expr) -> bool {
+    matches!(
+        value,
+        Expr::NumberLiteral(_) | Expr::BooleanLiteral(_) | Expr::NoneLiteral(_)
+    )
 }
 
 /// Whether `value` was built by an HTML sanitizer, directly or through a local variable.

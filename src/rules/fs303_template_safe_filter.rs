@@ -25,7 +25,7 @@ pub fn check(cx: &mut TemplateCheck) {
         let Some(value) = &o.marked_safe else {
             continue;
         };
-        if value.is_literal() || cx.is_sanitized(value) {
+        if value.is_literal() || cx.is_harmless(value) {
             continue;
         }
         let shown = if o.context.is_some() {

@@ -44,6 +44,7 @@ pub fn check(cx: &mut TemplateCheck) {
             continue;
         };
         if o.rendered.is_literal()
+            || cx.is_harmless(&o.rendered)
             || o.filters
                 .iter()
                 .any(|f| NO_SPACE_FILTERS.contains(&f.as_str()))

@@ -67,15 +67,15 @@ impl TemplateCheck<'_> {
         })
     }
 
-    /// Whether every variable of `value` is passed through an HTML sanitizer by the views.
-    pub fn is_sanitized(&self, value: &Value) -> bool {
+    /// Whether every view that renders this template passes each variable of `value` as a
+    /// number or as HTML-sanitizer output.
+    pub fn is_harmless(&self, value: &Value) -> bool {
         !value.unknown
             && !value.vars.is_empty()
-            && value.vars.iter().all(|v| {
-                self.links
-                    .get(v)
-                    .is_some_and(|l| l.sanitized && !l.unsanitized)
-            })
+            && value
+                .vars
+                .iter()
+                .all(|v| self.links.get(v).is_some_and(|l| l.harmless && !l.harmful))
     }
 
     /// Whether a POST form renders a CSRF token: itself, through an included template, or

@@ -137,6 +137,10 @@ fn names(toks: &[Tok]) -> (Vec<String>, Vec<String>) {
             j += 2;
         }
         if matches!(toks.get(j), Some(Tok::Op(o)) if o == "(") {
+            // A method call reads its object: `post.render()` reads `post`.
+            if path.contains('.') {
+                push_unique(&mut vars, n.clone());
+            }
             push_unique(&mut calls, path);
         } else {
             push_unique(&mut vars, n.clone());
@@ -285,7 +289,7 @@ mod tests {
         assert_eq!(e.vars, vec!["x"]);
         let e = Expression::parse("forms.field(form.name, class='x')");
         assert_eq!(e.calls, vec!["forms.field"]);
-        assert_eq!(e.vars, vec!["form"]);
+        assert_eq!(e.vars, vec!["forms", "form"]);
     }
 
     #[test]

@@ -17,10 +17,10 @@ const MAX_TEMPLATES_PER_RENDER: usize = 64;
 pub struct VarLink {
     /// How request data reaches the variable: view source → keyword → extends/include steps.
     pub request_flow: Option<Vec<FlowStep>>,
-    /// Some view passes it through an HTML sanitizer.
-    pub sanitized: bool,
-    /// Some view passes it without a sanitizer.
-    pub unsanitized: bool,
+    /// Some view passes a number or sanitizer output.
+    pub harmless: bool,
+    /// Some view passes something else.
+    pub harmful: bool,
 }
 
 /// Context variables of one template, by name.
@@ -102,10 +102,10 @@ pub fn link(templates: &[TemplateFile], renders: &[RenderCall], resolver: &Resol
                         .as_ref()
                         .map(|f| f.iter().chain(&hops).cloned().collect());
                 }
-                if var.sanitized {
-                    link.sanitized = true;
+                if var.harmless {
+                    link.harmless = true;
                 } else {
-                    link.unsanitized = true;
+                    link.harmful = true;
                 }
             }
             let file = &templates[index];

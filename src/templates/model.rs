@@ -441,11 +441,20 @@ impl Builder<'_> {
     fn close(&mut self, tag: &str, at: usize) {
         match self.blocks.last() {
             Some((open, _, _)) if open == tag => {}
-            _ if !BLOCK_TAGS.contains(&tag) && tag != "set" && tag != "raw" => return,
-            _ => {
+            _ if !BLOCK_TAGS.contains(&tag) && tag != "set" => return,
+            Some((open, _, _)) => {
+                let message = format!("`{{% end{tag} %}}` while `{{% {open} %}}` is open");
                 self.t.problems.push(Problem {
                     offset: at,
-                    message: format!("`{{% end{tag} %}}` without a matching `{{% {tag} %}}`"),
+                    message,
+                });
+                return;
+            }
+            None => {
+                let message = format!("`{{% end{tag} %}}` without a matching `{{% {tag} %}}`");
+                self.t.problems.push(Problem {
+                    offset: at,
+                    message,
                 });
                 return;
             }
@@ -492,19 +501,15 @@ impl Builder<'_> {
 
     fn tag(&mut self, tag: Tag) {
         match (tag.name.as_str(), tag.end_tag) {
-            ("form", false) if self.form.is_none() => {
-                if tag
-                    .value("method")
-                    .is_some_and(|m| m.eq_ignore_ascii_case("post"))
-                {
-                    self.form = Some(Form {
-                        span: tag.span.clone(),
-                        action: tag.value("action").map(str::to_string),
-                        has_token: false,
-                        includes: Vec::new(),
-                        calls: Vec::new(),
-                    });
-                }
+            // Browsers ignore a `<form>` nested in another.
+            ("form", false) if self.form.is_none() && is_post(&tag) => {
+                self.form = Some(Form {
+                    span: tag.span.clone(),
+                    action: tag.value("action").map(str::to_string),
+                    has_token: false,
+                    includes: Vec::new(),
+                    calls: Vec::new(),
+                });
             }
             ("form", true) => {
                 if let Some(f) = self.form.take() {
@@ -545,6 +550,11 @@ impl Builder<'_> {
         }
         self.t
     }
+}
+
+fn is_post(form: &Tag) -> bool {
+    form.value("method")
+        .is_some_and(|m| m.eq_ignore_ascii_case("post"))
 }
 
 fn is_neutralizing(filter: &str) -> bool {
