@@ -13,4 +13,5 @@ pub mod python;
 pub mod report;
 pub mod rules;
 pub mod scan;
+pub mod templates;
 pub mod workspace;

@@ -9,7 +9,9 @@ use std::time::Instant;
 use rayon::prelude::*;
 use ruff_text_size::TextSize;
 
-use crate::finding::{Finding, Notification, NotificationLevel, Position, Severity, Suppression};
+use crate::finding::{
+    Finding, FlowStep, Notification, NotificationLevel, Position, Severity, Suppression,
+};
 use crate::python::checker::Checker;
 use crate::python::flask::AppFacts;
 use crate::python::project::ProjectIndex;
@@ -18,6 +20,9 @@ use crate::python::suppression::Suppressions;
 use crate::python::SourceFile;
 use crate::report::fingerprint;
 use crate::rules::{self, Rule};
+use crate::templates::check::TemplateCheck;
+use crate::templates::link::{self, Links, Resolver};
+use crate::templates::TemplateFile;
 use crate::workspace::{self, FileKind, SourcePath};
 
 /// Default limit on the size of a file to scan.
@@ -142,6 +147,8 @@ struct Pending {
     end: Position,
     /// 1-based line of the enclosing statement's start.
     statement_line: u32,
+    /// Code flow, for findings linked to a request source.
+    flow: Vec<FlowStep>,
 }
 
 /// A scanned text file with what finalising its findings needs.
@@ -245,6 +252,7 @@ fn analyse(
         }
     }
     let lines = sources.iter().map(|s| s.lines.len()).sum();
+    let python_scanned = !sources.is_empty();
     let refs: Vec<&SourceFile> = sources.iter().collect();
     let project = ProjectIndex::build(&refs);
 
@@ -277,6 +285,7 @@ fn analyse(
                 start: af.location.start,
                 end: af.location.end,
                 statement_line: af.location.start.line,
+                flow: Vec::new(),
             });
     }
     for (path, pending) in by_file {
@@ -284,6 +293,10 @@ fn analyse(
             findings.extend(finalize(t, pending));
         }
     }
+
+    let (template_findings, template_notes) = check_templates(files, &facts, python_scanned);
+    findings.extend(template_findings);
+    notifications.extend(template_notes);
 
     for f in files.iter().filter(|f| f.kind == FileKind::EnvFile) {
         match read_text(f) {
@@ -298,6 +311,7 @@ fn analyse(
                         start: char_position(&text, &lines, e.line, e.start_column),
                         end: char_position(&text, &lines, e.line, e.end_column),
                         statement_line: e.line,
+                        flow: Vec::new(),
                     })
                     .collect();
                 let suppressions = Suppressions::from_lines(
@@ -431,6 +445,7 @@ fn check_python(
                         end,
                         statement_line: file
                             .line_number(r.statement_start.max(TextSize::default())),
+                        flow: Vec::new(),
                     }
                 })
                 .collect();
@@ -459,6 +474,126 @@ fn check_python(
             scanned,
         ),
     }
+}
+
+/// Reads and models every template, links them to the views that render them, and runs the
+/// template rules. Templates are only tokenized, never rendered.
+fn check_templates(
+    files: &[SourcePath],
+    facts: &AppFacts,
+    python_scanned: bool,
+) -> (Vec<Finding>, Vec<Notification>) {
+    let read: Vec<Result<TemplateFile, Notification>> = files
+        .par_iter()
+        .filter(|f| f.kind == FileKind::Template)
+        .map(read_template)
+        .collect();
+    let mut notifications = Vec::new();
+    let mut templates = Vec::new();
+    for r in read {
+        match r {
+            Ok(t) => templates.push(t),
+            Err(n) => notifications.push(n),
+        }
+    }
+    for t in &templates {
+        for p in &t.model.problems {
+            let line = t.lines.position(&t.text, p.offset as u32).line;
+            notifications.push(Notification::file_warning(
+                &t.path,
+                Some(line),
+                format!("template: {}", p.message),
+            ));
+        }
+    }
+    let resolver = Resolver::new(
+        templates.iter().map(|t| t.path.clone()).collect(),
+        facts.template_folders.clone(),
+    );
+    let links = link::link(&templates, &facts.renders, &resolver);
+    // Without Python code the app's CSRF protection is unknown.
+    let csrf_protection = python_scanned.then_some(facts.csrf_protection);
+    let checked: Vec<(Vec<Finding>, Option<Notification>)> = templates
+        .par_iter()
+        .zip(links.par_iter())
+        .map(|(t, l)| check_template(t, &templates, &resolver, l, csrf_protection))
+        .collect();
+    let mut findings = Vec::new();
+    for (f, note) in checked {
+        findings.extend(f);
+        notifications.extend(note);
+    }
+    (findings, notifications)
+}
+
+fn read_template(f: &SourcePath) -> Result<TemplateFile, Notification> {
+    let text = read_text(f)?;
+    catch_unwind(AssertUnwindSafe(|| TemplateFile::parse(&f.relative, text))).map_err(|_| {
+        Notification {
+            level: NotificationLevel::Error,
+            path: Some(f.relative.clone()),
+            line: None,
+            message: "internal error while reading the template; file not analysed".into(),
+        }
+    })
+}
+
+fn check_template(
+    t: &TemplateFile,
+    all: &[TemplateFile],
+    resolver: &Resolver,
+    links: &Links,
+    csrf_protection: Option<bool>,
+) -> (Vec<Finding>, Option<Notification>) {
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        let mut cx = TemplateCheck {
+            file: t,
+            all,
+            resolver,
+            links,
+            csrf_protection,
+            findings: Vec::new(),
+        };
+        rules::dispatch::template(&mut cx);
+        cx.findings
+    }));
+    let Ok(raw) = result else {
+        let note = Notification {
+            level: NotificationLevel::Error,
+            path: Some(t.path.clone()),
+            line: None,
+            message: "internal error while checking the template; file not analysed".into(),
+        };
+        return (Vec::new(), Some(note));
+    };
+    if raw.is_empty() {
+        return (Vec::new(), None);
+    }
+    let pending = raw
+        .into_iter()
+        .map(|f| {
+            let location = t.location(f.span);
+            Pending {
+                rule: f.rule,
+                severity: f.severity,
+                message: f.message,
+                start: location.start,
+                end: location.end,
+                statement_line: location.start.line,
+                flow: f.flow,
+            }
+        })
+        .collect();
+    let suppressions = Suppressions::from_lines(
+        (0..t.lines.len()).map(|i| (i as u32 + 1, t.lines.line_text(&t.text, i))),
+    );
+    let scanned = ScannedText {
+        relative: t.path.clone(),
+        bytes_text: t.text.clone(),
+        lines: t.lines.clone(),
+        suppressions,
+    };
+    (finalize(&scanned, pending), None)
 }
 
 /// Attaches snippets, suppressions and fingerprints to one file's pending findings.
@@ -506,7 +641,7 @@ fn finalize(file: &ScannedText, mut pending: Vec<Pending>) -> Vec<Finding> {
                 },
                 fix: p.rule.fix.to_string(),
                 snippet,
-                flow: Vec::new(),
+                flow: p.flow,
                 fingerprint: key,
                 line_hash: hashes
                     .get(p.start.line as usize)

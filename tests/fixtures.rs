@@ -149,6 +149,30 @@ fn rule_fixtures() {
     run_fixture_dir("tests/fixtures/rules");
 }
 
+#[test]
+fn template_fixtures() {
+    run_fixture_dir("tests/fixtures/templates");
+}
+
+/// Every template rule is expected somewhere under `tests/fixtures/templates/`.
+#[test]
+fn every_template_rule_has_fixtures() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/templates");
+    let all: String = walk(&root)
+        .iter()
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .collect();
+    for rule in flaskscan::rules::ALL {
+        if rule.kind == flaskscan::rules::RuleKind::Template {
+            assert!(
+                all.contains(&format!("expect: {}", rule.id)),
+                "no template fixture for {}",
+                rule.id
+            );
+        }
+    }
+}
+
 /// Every rule of the source families has a fixture file or folder naming it.
 #[test]
 fn every_pattern_rule_has_fixtures() {

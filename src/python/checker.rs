@@ -1,7 +1,7 @@
 //! The one AST walk per file: keeps scopes and context up to date and dispatches each node to
 //! the rules that want it (Ruff's checker is the model), so adding a rule never adds a pass.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
@@ -9,6 +9,7 @@ use ruff_text_size::{Ranged, TextRange, TextSize};
 
 use super::flask::{self, AppFacts, Route, ViewFacts};
 use super::project::{self, ProjectIndex, FLASK};
+use super::render;
 use super::semantic::Semantic;
 use super::SourceFile;
 use crate::finding::{Location, Severity};
@@ -41,6 +42,10 @@ struct FunctionContext {
     name: String,
     /// Local names holding request data (`pw = request.form["password"]`).
     request_names: HashSet<String>,
+    /// Where each of those names got its request data.
+    request_origins: HashMap<String, TextRange>,
+    /// Local names holding sanitizer output (`body = bleach.clean(...)`).
+    sanitized_names: HashSet<String>,
     view: ViewFacts,
 }
 
@@ -154,6 +159,18 @@ impl<'a> Checker<'a> {
     /// the taint engine's business, not a pattern's.
     pub fn is_request_derived(&self, expr: &Expr) -> bool {
         self.reads_request(expr, 0)
+    }
+
+    /// Where local `name` of the current function was assigned request data.
+    pub fn request_origin(&self, name: &str) -> Option<TextRange> {
+        self.functions.last()?.request_origins.get(name).copied()
+    }
+
+    /// Whether local `name` of the current function holds `bleach.clean`/`nh3.clean` output.
+    pub fn is_sanitized_name(&self, name: &str) -> bool {
+        self.functions
+            .last()
+            .is_some_and(|f| f.sanitized_names.contains(name))
     }
 
     fn reads_request(&self, expr: &Expr, depth: usize) -> bool {
@@ -405,10 +422,12 @@ impl<'a> Checker<'a> {
         let callee = self.sem.resolve(&call.func).unwrap_or_default();
         match callee.as_str() {
             FLASK => self.facts.apps.push(self.location(call.range())),
+            "flask.render_template" => render::record(self, call),
             "flask_wtf.CSRFProtect" | "flask_seasurf.SeaSurf" => self.facts.csrf_protection = true,
             "flask_talisman.Talisman" => self.facts.talisman = true,
             _ => {}
         }
+        render::note_template_folder(self, call, &callee);
         if callee.ends_with(".init_app") {
             let owner = callee.trim_end_matches(".init_app");
             if is_csrf_extension(owner) {
@@ -491,6 +510,11 @@ impl<'a> Checker<'a> {
 
     fn track_request_names(&mut self, targets: &[Expr], value: &Expr) {
         let derived = self.is_request_derived(value);
+        let origin = match value {
+            Expr::Name(n) => self.request_origin(n.id.as_str()).unwrap_or(value.range()),
+            _ => value.range(),
+        };
+        let sanitized = render::is_sanitizer_call(self, value);
         let Some(f) = self.functions.last_mut() else {
             return;
         };
@@ -498,8 +522,15 @@ impl<'a> Checker<'a> {
             if let Expr::Name(n) = t {
                 if derived {
                     f.request_names.insert(n.id.to_string());
+                    f.request_origins.insert(n.id.to_string(), origin);
                 } else {
                     f.request_names.remove(n.id.as_str());
+                    f.request_origins.remove(n.id.as_str());
+                }
+                if sanitized {
+                    f.sanitized_names.insert(n.id.to_string());
+                } else {
+                    f.sanitized_names.remove(n.id.as_str());
                 }
             }
         }

@@ -3,7 +3,7 @@
 
 use ruff_python_ast::{self as ast, Expr};
 
-use crate::finding::Location;
+use crate::finding::{FlowStep, Location};
 
 use super::semantic::Semantic;
 
@@ -46,6 +46,31 @@ pub struct ViewFacts {
     pub sets_security_headers: bool,
 }
 
+/// A `render_template("name.html", var=value, ...)` call.
+#[derive(Debug, Clone)]
+pub struct RenderCall {
+    /// The template name, as given.
+    pub template: String,
+    /// The call.
+    pub location: Location,
+    /// The enclosing function (`module.function`), if any.
+    pub view: Option<String>,
+    pub context: Vec<ContextVar>,
+}
+
+/// One keyword argument of a `render_template` call: a variable of the template's context.
+#[derive(Debug, Clone)]
+pub struct ContextVar {
+    pub name: String,
+    /// The `name=value` keyword.
+    pub location: Location,
+    /// When the value is request data: how it gets there, from the request source to the keyword.
+    pub request_flow: Option<Vec<FlowStep>>,
+    /// Whether the value cannot carry markup: a literal, or the output of an HTML sanitizer
+    /// (`bleach.clean`, `nh3.clean`).
+    pub harmless: bool,
+}
+
 /// Facts about the application found in one file; merged over the project.
 #[derive(Debug, Clone, Default)]
 pub struct AppFacts {
@@ -62,6 +87,10 @@ pub struct AppFacts {
     pub max_content_length: bool,
     /// Where uploads or raw request bodies are read.
     pub body_reads: Vec<Location>,
+    /// `render_template` calls with a literal template name.
+    pub renders: Vec<RenderCall>,
+    /// Template folders of apps and blueprints, relative to the scan root.
+    pub template_folders: Vec<String>,
 }
 
 impl AppFacts {
@@ -75,6 +104,8 @@ impl AppFacts {
         self.after_request_hooks.extend(other.after_request_hooks);
         self.max_content_length |= other.max_content_length;
         self.body_reads.extend(other.body_reads);
+        self.renders.extend(other.renders);
+        self.template_folders.extend(other.template_folders);
     }
 
     /// Whether an `after_request` hook sets security headers.

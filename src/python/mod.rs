@@ -3,6 +3,7 @@
 pub mod checker;
 pub mod flask;
 pub mod project;
+pub mod render;
 pub mod semantic;
 pub mod source;
 pub mod suppression;

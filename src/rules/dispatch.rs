@@ -5,6 +5,7 @@ use ruff_python_ast::{self as ast, Expr, Stmt};
 use super::*;
 use crate::python::checker::{Checker, ConfigWrite};
 use crate::python::flask::{AppFacts, Route};
+use crate::templates::check::TemplateCheck;
 
 /// Every statement, before its children.
 pub fn stmt(cx: &mut Checker, stmt: &Stmt) {
@@ -25,6 +26,7 @@ pub fn expr(cx: &mut Checker, expr: &Expr) {
             fs109_bind_all_interfaces::check_call(cx, call);
             fs110_cors_credentials_with_any_origin::check_call(cx, call);
             fs112_jinja_autoescape_disabled::check_call(cx, call);
+            fs113_unescaped_template_extension::check_call(cx, call);
             fs402_hardcoded_credential::check_call(cx, call);
             fs403_weak_password_hash::check_call(cx, call);
             fs404_weak_hash::check_call(cx, call);
@@ -70,4 +72,13 @@ pub fn app(facts: &AppFacts) -> Vec<AppFinding> {
     fs107_security_headers_missing::check(facts, &mut out);
     fs111_request_size_unbounded::check(facts, &mut out);
     out
+}
+
+/// The template rules, once per template.
+pub fn template(cx: &mut TemplateCheck) {
+    fs303_template_safe_filter::check(cx);
+    fs304_template_autoescape_off::check(cx);
+    fs305_form_without_csrf_token::check(cx);
+    fs306_script_without_integrity::check(cx);
+    fs307_template_unquoted_attribute::check(cx);
 }

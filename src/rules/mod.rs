@@ -19,6 +19,12 @@ pub mod fs109_bind_all_interfaces;
 pub mod fs110_cors_credentials_with_any_origin;
 pub mod fs111_request_size_unbounded;
 pub mod fs112_jinja_autoescape_disabled;
+pub mod fs113_unescaped_template_extension;
+pub mod fs303_template_safe_filter;
+pub mod fs304_template_autoescape_off;
+pub mod fs305_form_without_csrf_token;
+pub mod fs306_script_without_integrity;
+pub mod fs307_template_unquoted_attribute;
 pub mod fs401_plaintext_password_check;
 pub mod fs402_hardcoded_credential;
 pub mod fs403_weak_password_hash;
@@ -131,6 +137,12 @@ pub static ALL: &[&Rule] = &[
     &fs110_cors_credentials_with_any_origin::RULE,
     &fs111_request_size_unbounded::RULE,
     &fs112_jinja_autoescape_disabled::RULE,
+    &fs113_unescaped_template_extension::RULE,
+    &fs303_template_safe_filter::RULE,
+    &fs304_template_autoescape_off::RULE,
+    &fs305_form_without_csrf_token::RULE,
+    &fs306_script_without_integrity::RULE,
+    &fs307_template_unquoted_attribute::RULE,
     &fs401_plaintext_password_check::RULE,
     &fs402_hardcoded_credential::RULE,
     &fs403_weak_password_hash::RULE,

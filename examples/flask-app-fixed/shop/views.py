@@ -67,3 +67,9 @@ def upload():
 
 def find_user(username):
     return None
+
+
+@bp.route("/receipt")
+def receipt():
+    # An .html template is autoescaped; a plain-text receipt would be sent as text/plain.
+    return render_template("receipt.html", name=request.args.get("name", ""))

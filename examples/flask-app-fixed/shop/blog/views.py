@@ -6,4 +6,4 @@ blog = Blueprint("blog", __name__)
 @blog.route("/comment", methods=["POST"])
 def comment():
     text = request.form.get("text", "")
-    return render_template("index.html", comment=text)
+    return render_template("comment.html", comment=text)

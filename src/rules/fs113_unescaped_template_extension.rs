@@ -1,0 +1,56 @@
+//! FS113 unescaped-template-extension.
+
+use ruff_python_ast::ExprCall;
+use ruff_text_size::Ranged;
+
+use super::{Precision, Rule, RuleKind};
+use crate::finding::Severity;
+use crate::python::checker::Checker;
+use crate::python::render;
+
+pub const RULE: Rule = Rule {
+    id: "FS113",
+    name: "unescaped-template-extension",
+    severity: Severity::Medium,
+    cwe: &[79],
+    kind: RuleKind::Pattern,
+    precision: Precision::High,
+    message: "A template Flask does not autoescape is rendered with request data",
+    fix: "Give HTML templates an `.html` name (Flask autoescapes `.html`, `.htm`, `.xml`, `.xhtml`, `.svg`), or escape the values yourself.",
+    help: "Flask turns autoescaping on only for templates whose name ends in .html, .htm, .xml, .xhtml or .svg. A `.txt`, `.j2` or `.jinja` template served as HTML writes request data unescaped.",
+    bad: "return render_template(\"profile.j2\", name=request.args[\"name\"])",
+    good: "return render_template(\"profile.html\", name=request.args[\"name\"])",
+};
+
+/// Extensions Flask autoescapes.
+const AUTOESCAPED: &[&str] = &[".html", ".htm", ".xml", ".xhtml", ".svg"];
+
+/// `render_template("x.txt", var=<request data>)`.
+pub fn check_call(cx: &mut Checker, call: &ExprCall) {
+    let callee = cx.sem.resolve(&call.func).unwrap_or_default();
+    if !render::is_render_template(&callee) {
+        return;
+    }
+    let Some(name) = render::template_name(call) else {
+        return;
+    };
+    let lower = name.to_ascii_lowercase();
+    if AUTOESCAPED.iter().any(|e| lower.ends_with(e)) {
+        return;
+    }
+    let tainted = call.arguments.keywords.iter().find(|kw| match &kw.arg {
+        Some(_) => render::request_flow(cx, call, &kw.value).is_some(),
+        None => cx.is_request_derived(&kw.value),
+    });
+    if let Some(kw) = tainted {
+        let what = kw.arg.as_ref().map_or_else(
+            || "request data (`**`)".to_string(),
+            |a| format!("request data as `{a}`"),
+        );
+        cx.report_msg(
+            &RULE,
+            call.range(),
+            format!("`{name}` is not autoescaped by Flask and is rendered with {what}"),
+        );
+    }
+}

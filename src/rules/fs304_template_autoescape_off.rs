@@ -1,0 +1,33 @@
+//! FS304 template-autoescape-off.
+
+use super::{Precision, Rule, RuleKind};
+use crate::finding::Severity;
+use crate::templates::check::TemplateCheck;
+
+pub const RULE: Rule = Rule {
+    id: "FS304",
+    name: "template-autoescape-off",
+    severity: Severity::Medium,
+    cwe: &[79],
+    kind: RuleKind::Template,
+    precision: Precision::High,
+    message: "`{% autoescape false %}` renders every variable in the block without escaping",
+    fix: "Remove the `{% autoescape false %}` block; mark only vetted, sanitized values as safe.",
+    help: "Inside an `{% autoescape false %}` block every `{{ variable }}` is written as raw HTML, so any user-controlled value in it is an XSS.",
+    bad: "{% autoescape false %}{{ bio }}{% endautoescape %}",
+    good: "{{ bio }}",
+};
+
+/// Every `{% autoescape false %}` tag.
+pub fn check(cx: &mut TemplateCheck) {
+    let file = cx.file;
+    for span in &file.model.autoescape_off {
+        cx.report(
+            &RULE,
+            span.clone(),
+            RULE.message.to_string(),
+            RULE.severity,
+            Vec::new(),
+        );
+    }
+}

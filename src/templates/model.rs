@@ -1,0 +1,682 @@
+//! One pass over a template's tokens that builds what the rules judge: every output with its HTML
+//! context and the context variables it reads, `autoescape false` blocks, POST forms, external
+//! resources, and the templates it extends, includes and imports.
+
+use std::collections::{HashMap, HashSet};
+use std::ops::Range;
+
+use super::expr::{self, Expression};
+use super::html::{Context, Scanner, Tag};
+use super::lexer::{self, Problem, TokenKind};
+
+/// Filters whose output carries no markup an attacker controls.
+const NEUTRALIZING_FILTERS: &[&str] = &[
+    "e",
+    "escape",
+    "forceescape",
+    "tojson",
+    "int",
+    "float",
+    "length",
+    "count",
+    "urlencode",
+    "round",
+    "abs",
+    "filesizeformat",
+    "wordcount",
+];
+
+/// Functions whose output is not attacker-controlled markup.
+const TRUSTED_CALLS: &[&str] = &[
+    "url_for",
+    "csrf_token",
+    "caller",
+    "super",
+    "range",
+    "lipsum",
+    "cycler",
+    "joiner",
+];
+
+/// Tags that open a block closed by `end<tag>`.
+const BLOCK_TAGS: &[&str] = &[
+    "if",
+    "for",
+    "block",
+    "macro",
+    "call",
+    "filter",
+    "with",
+    "autoescape",
+    "trans",
+];
+
+/// Where a value comes from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Value {
+    /// Context variables (what the view passes, or template globals like `request`) it reads.
+    pub vars: Vec<String>,
+    /// Whether it also reads something of unknown origin: a macro parameter, an unknown function.
+    pub unknown: bool,
+}
+
+impl Value {
+    /// Whether nothing in the value can come from outside the template.
+    pub fn is_literal(&self) -> bool {
+        self.vars.is_empty() && !self.unknown
+    }
+
+    fn merge(&mut self, other: Value) {
+        for v in other.vars {
+            if !self.vars.contains(&v) {
+                self.vars.push(v);
+            }
+        }
+        self.unknown |= other.unknown;
+    }
+}
+
+/// `{{ ... }}`, or the value of a `{% set %}`, judged.
+#[derive(Debug, Clone)]
+pub struct Output {
+    /// The whole token.
+    pub span: Range<usize>,
+    /// The expression text.
+    pub source: String,
+    /// Where it lands in the HTML; `None` for a `set` value.
+    pub context: Option<Context>,
+    /// When the chain applies `|safe` to a value not neutralized first: what that value reads.
+    pub marked_safe: Option<Value>,
+    /// What the rendered value reads, whatever the filters.
+    pub rendered: Value,
+    /// The filter names, in order.
+    pub filters: Vec<String>,
+}
+
+/// Another template named by this one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReferenceKind {
+    Extends,
+    Include,
+    Import,
+}
+
+/// `{% extends %}`, `{% include %}`, `{% import %}`/`{% from ... import %}`.
+#[derive(Debug, Clone)]
+pub struct Reference {
+    pub kind: ReferenceKind,
+    /// Literal template names (several for `include [...]`).
+    pub names: Vec<String>,
+    pub span: Range<usize>,
+    /// Whether the named template sees this one's context.
+    pub with_context: bool,
+}
+
+/// A `<form method="post">`.
+#[derive(Debug, Clone)]
+pub struct Form {
+    /// The start tag.
+    pub span: Range<usize>,
+    /// The `action` attribute, if any.
+    pub action: Option<String>,
+    /// Whether the form's body renders a CSRF token itself.
+    pub has_token: bool,
+    /// Templates included in the form's body.
+    pub includes: Vec<String>,
+    /// Macros called in the form's body.
+    pub calls: Vec<String>,
+}
+
+/// Everything the template rules need to know about one template.
+#[derive(Debug, Default)]
+pub struct Template {
+    pub outputs: Vec<Output>,
+    /// Spans of `{% autoescape false %}` tags.
+    pub autoescape_off: Vec<Range<usize>>,
+    pub forms: Vec<Form>,
+    /// `<script>` and `<link>` start tags.
+    pub resources: Vec<Tag>,
+    pub references: Vec<Reference>,
+    /// Local name → template, for `{% import "x" as ns %}` and `{% from "x" import m %}`.
+    pub imports: HashMap<String, String>,
+    /// Macros defined here, and whether each renders a CSRF token.
+    pub macros: HashMap<String, bool>,
+    /// Whether the template renders a CSRF token anywhere.
+    pub has_token: bool,
+    /// Invalid Jinja or HTML that limits the analysis.
+    pub problems: Vec<Problem>,
+}
+
+/// Builds the model of `text`.
+pub fn analyze(text: &str) -> Template {
+    let lexed = lexer::lex(text);
+    let mut b = Builder {
+        text,
+        t: Template {
+            problems: lexed.problems,
+            ..Template::default()
+        },
+        ..Builder::default()
+    };
+    b.scopes.push(HashMap::new());
+    for tok in &lexed.tokens {
+        let inner = &text[tok.inner.clone()];
+        match tok.kind {
+            TokenKind::Text | TokenKind::Raw => {
+                for tag in b.html.text(&text[tok.span.clone()], tok.span.start) {
+                    b.tag(tag);
+                }
+            }
+            TokenKind::Output => b.output(inner, tok.span.clone()),
+            TokenKind::Statement => b.statement(inner, tok.span.clone()),
+            TokenKind::Comment => {}
+        }
+    }
+    b.finish()
+}
+
+#[derive(Default)]
+struct Builder<'t> {
+    text: &'t str,
+    t: Template,
+    html: Scanner,
+    /// Template-local names (`set`, `for`, `with`, macro parameters) and what they hold.
+    scopes: Vec<HashMap<String, Value>>,
+    /// Open block tags: (name, offset, whether it pushed a scope).
+    blocks: Vec<(String, usize, bool)>,
+    /// Macros being defined.
+    macros: Vec<String>,
+    form: Option<Form>,
+}
+
+impl Builder<'_> {
+    fn output(&mut self, source: &str, span: Range<usize>) {
+        let context = self.html.context();
+        self.html.output(&self.text[span.clone()], span.clone());
+        let e = Expression::parse(source);
+        let token = source.contains("csrf") || source.contains("hidden_tag");
+        self.note_token(token);
+        if let Some(form) = &mut self.form {
+            form.calls.extend(e.calls.iter().cloned());
+        }
+        let marked_safe = self.marked_safe(&e);
+        let rendered = self.value(&e, e.filters.len());
+        let filters = e.filters.iter().map(|f| f.name.clone()).collect();
+        self.t.outputs.push(Output {
+            span,
+            source: source.to_string(),
+            context: Some(context),
+            marked_safe,
+            rendered,
+            filters,
+        });
+    }
+
+    /// When `e` applies `|safe` to a value no filter neutralized first: what that value reads.
+    fn marked_safe(&self, e: &Expression) -> Option<Value> {
+        let safe_at = e.filters.iter().position(|f| f.name == "safe")?;
+        let neutral_at = e.filters.iter().position(|f| is_neutralizing(&f.name));
+        neutral_at
+            .is_none_or(|n| n > safe_at)
+            .then(|| self.value(e, safe_at))
+    }
+
+    /// What a name bound to `e` holds: nothing from outside once a filter neutralized it.
+    fn bound_value(&self, e: &Expression) -> Value {
+        if e.filters.iter().any(|f| is_neutralizing(&f.name)) {
+            Value::default()
+        } else {
+            self.value(e, e.filters.len())
+        }
+    }
+
+    /// What the value of `e`, through its first `upto` filters, reads.
+    fn value(&self, e: &Expression, upto: usize) -> Value {
+        let mut v = Value::default();
+        if !e
+            .whole_call
+            .as_deref()
+            .is_some_and(|c| self.trusted_call(c))
+        {
+            for name in &e.vars {
+                v.merge(self.resolve(name));
+            }
+            v.unknown |= e.calls.iter().any(|c| !self.trusted_call(c));
+        }
+        for f in &e.filters[..upto] {
+            for name in &f.vars {
+                v.merge(self.resolve(name));
+            }
+            v.unknown |= f.calls.iter().any(|c| !self.trusted_call(c));
+        }
+        v
+    }
+
+    fn resolve(&self, name: &str) -> Value {
+        if name == "loop" || name == "self" || name == "varargs" || name == "kwargs" {
+            return Value::default();
+        }
+        for scope in self.scopes.iter().rev() {
+            if let Some(v) = scope.get(name) {
+                return v.clone();
+            }
+        }
+        if self.t.imports.contains_key(name) || self.t.macros.contains_key(name) {
+            return Value::default();
+        }
+        Value {
+            vars: vec![name.to_string()],
+            unknown: false,
+        }
+    }
+
+    fn trusted_call(&self, callee: &str) -> bool {
+        let head = callee.split('.').next().unwrap_or(callee);
+        TRUSTED_CALLS.contains(&callee)
+            || matches!(head, "loop" | "self")
+            || callee.ends_with("hidden_tag")
+            || self.t.macros.contains_key(callee)
+            || self.t.imports.contains_key(head)
+            || self.macros.iter().any(|m| m == callee)
+    }
+
+    fn statement(&mut self, source: &str, span: Range<usize>) {
+        let (tag, rest) = split_word(source);
+        let rest = rest.trim();
+        match tag {
+            "extends" => self.reference(ReferenceKind::Extends, rest, span, true),
+            "include" => {
+                let with_context = !rest.ends_with("without context");
+                let names =
+                    strip_suffixes(rest, &["without context", "with context", "ignore missing"]);
+                if let Some(form) = &mut self.form {
+                    form.includes.extend(expr::template_names(names));
+                }
+                self.reference(ReferenceKind::Include, names, span, with_context);
+            }
+            "import" => {
+                // `import "x.html" as ns [with context]`
+                let body = strip_suffixes(rest, &["without context", "with context"]);
+                if let Some((name, alias)) = body.rsplit_once(" as ") {
+                    for n in expr::template_names(name) {
+                        self.t.imports.insert(alias.trim().to_string(), n);
+                    }
+                    self.reference(ReferenceKind::Import, name, span, false);
+                }
+            }
+            "from" => {
+                // `from "x.html" import a, b as c [with context]`
+                let body = strip_suffixes(rest, &["without context", "with context"]);
+                if let Some((name, list)) = body.split_once(" import ") {
+                    let names = expr::template_names(name);
+                    for item in list.split(',') {
+                        let local = item.rsplit(" as ").next().unwrap_or(item).trim();
+                        if let Some(n) = names.first() {
+                            self.t.imports.insert(local.to_string(), n.clone());
+                        }
+                    }
+                    self.reference(ReferenceKind::Import, name, span, false);
+                }
+            }
+            "set" => self.set(rest, span),
+            "endset" => self.close("set", span.start),
+            "for" => {
+                let (targets, iter) = rest.split_once(" in ").unwrap_or((rest, ""));
+                let iter = strip_suffixes(iter, &["recursive"]);
+                let iter = iter.split(" if ").next().unwrap_or(iter);
+                let e = Expression::parse(iter);
+                let value = self.bound_value(&e);
+                self.open("for", span.start, true);
+                for name in expr::target_names(targets) {
+                    self.bind(name, value.clone());
+                }
+            }
+            "with" => {
+                let bindings: Vec<(String, Value)> = split_top(rest, ',')
+                    .into_iter()
+                    .filter_map(|a| {
+                        let (name, val) = a.split_once('=')?;
+                        Some((
+                            name.trim().to_string(),
+                            self.bound_value(&Expression::parse(val)),
+                        ))
+                    })
+                    .collect();
+                self.open("with", span.start, true);
+                for (n, v) in bindings {
+                    self.bind(n, v);
+                }
+            }
+            "macro" => {
+                let name = rest.split('(').next().unwrap_or("").trim().to_string();
+                self.t.macros.entry(name.clone()).or_insert(false);
+                self.macros.push(name);
+                self.open("macro", span.start, true);
+                self.bind_parameters(rest);
+            }
+            "call" => {
+                self.open("call", span.start, true);
+                if rest.starts_with('(') {
+                    self.bind_parameters(rest);
+                }
+            }
+            "autoescape" => {
+                if rest.eq_ignore_ascii_case("false") {
+                    self.t.autoescape_off.push(span.clone());
+                }
+                self.open("autoescape", span.start, true);
+            }
+            t if BLOCK_TAGS.contains(&t) => self.open(t, span.start, t == "block" || t == "filter"),
+            t if t.starts_with("end") => self.close(&t[3..], span.start),
+            _ => {}
+        }
+    }
+
+    fn set(&mut self, rest: &str, span: Range<usize>) {
+        let Some((target, value)) = split_assignment(rest) else {
+            // `{% set x %}...{% endset %}`: the body is rendered with escaping, so it is markup.
+            self.open("set", span.start, false);
+            for name in expr::target_names(rest.split('|').next().unwrap_or(rest)) {
+                self.bind(name, Value::default());
+            }
+            return;
+        };
+        let e = Expression::parse(value);
+        let marked_safe = self.marked_safe(&e);
+        let bound = self.bound_value(&e);
+        if marked_safe.is_some() {
+            let filters = e.filters.iter().map(|f| f.name.clone()).collect();
+            let source = format!("set {} = {}", target.trim(), value.trim());
+            self.t.outputs.push(Output {
+                span,
+                source,
+                context: None,
+                marked_safe,
+                rendered: bound.clone(),
+                filters,
+            });
+        }
+        // `ns.attr = ...` writes into a namespace object; not a name binding.
+        if !target.contains('.') {
+            for name in expr::target_names(target) {
+                self.bind(name, bound.clone());
+            }
+        }
+    }
+
+    fn bind_parameters(&mut self, signature: &str) {
+        let Some(params) = signature
+            .split_once('(')
+            .map(|(_, p)| p.rsplit_once(')').map_or(p, |(p, _)| p))
+        else {
+            return;
+        };
+        for p in split_top(params, ',') {
+            let name = p.split('=').next().unwrap_or("").trim();
+            if !name.is_empty() {
+                self.bind(
+                    name.to_string(),
+                    Value {
+                        vars: Vec::new(),
+                        unknown: true,
+                    },
+                );
+            }
+        }
+    }
+
+    fn bind(&mut self, name: String, value: Value) {
+        if let Some(scope) = self.scopes.last_mut() {
+            scope.insert(name, value);
+        }
+    }
+
+    fn open(&mut self, tag: &str, at: usize, scoped: bool) {
+        self.blocks.push((tag.to_string(), at, scoped));
+        if scoped {
+            self.scopes.push(HashMap::new());
+        }
+    }
+
+    fn close(&mut self, tag: &str, at: usize) {
+        match self.blocks.last() {
+            Some((open, _, _)) if open == tag => {}
+            _ if !BLOCK_TAGS.contains(&tag) && tag != "set" => return,
+            Some((open, _, _)) => {
+                let message = format!("`{{% end{tag} %}}` while `{{% {open} %}}` is open");
+                self.t.problems.push(Problem {
+                    offset: at,
+                    message,
+                });
+                return;
+            }
+            None => {
+                let message = format!("`{{% end{tag} %}}` without a matching `{{% {tag} %}}`");
+                self.t.problems.push(Problem {
+                    offset: at,
+                    message,
+                });
+                return;
+            }
+        }
+        let (_, _, scoped) = self.blocks.pop().unwrap_or_default();
+        if scoped && self.scopes.len() > 1 {
+            self.scopes.pop();
+        }
+        if tag == "macro" {
+            self.macros.pop();
+        }
+    }
+
+    fn reference(
+        &mut self,
+        kind: ReferenceKind,
+        names: &str,
+        span: Range<usize>,
+        with_context: bool,
+    ) {
+        let names = expr::template_names(names);
+        if !names.is_empty() {
+            self.t.references.push(Reference {
+                kind,
+                names,
+                span,
+                with_context,
+            });
+        }
+    }
+
+    fn note_token(&mut self, token: bool) {
+        if !token {
+            return;
+        }
+        self.t.has_token = true;
+        if let Some(f) = &mut self.form {
+            f.has_token = true;
+        }
+        for m in &self.macros {
+            self.t.macros.insert(m.clone(), true);
+        }
+    }
+
+    fn tag(&mut self, tag: Tag) {
+        match (tag.name.as_str(), tag.end_tag) {
+            // Browsers ignore a `<form>` nested in another.
+            ("form", false) if self.form.is_none() && is_post(&tag) => {
+                self.form = Some(Form {
+                    span: tag.span.clone(),
+                    action: tag.value("action").map(str::to_string),
+                    has_token: false,
+                    includes: Vec::new(),
+                    calls: Vec::new(),
+                });
+            }
+            ("form", true) => {
+                if let Some(f) = self.form.take() {
+                    self.t.forms.push(f);
+                }
+            }
+            ("input", false) => {
+                let named_token = tag.value("name").is_some_and(|n| n.contains("csrf"));
+                self.note_token(named_token);
+            }
+            ("script" | "link", false) => self.t.resources.push(tag),
+            _ => {}
+        }
+    }
+
+    fn finish(mut self) -> Template {
+        if let Some(f) = self.form.take() {
+            self.t.forms.push(f);
+        }
+        let unclosed: HashSet<(String, usize)> = self
+            .blocks
+            .iter()
+            .map(|(t, at, _)| (t.clone(), *at))
+            .collect();
+        let mut unclosed: Vec<_> = unclosed.into_iter().collect();
+        unclosed.sort_by_key(|(_, at)| *at);
+        for (tag, at) in unclosed {
+            self.t.problems.push(Problem {
+                offset: at,
+                message: format!("`{{% {tag} %}}` is never closed"),
+            });
+        }
+        if let Some((at, what)) = self.html.unfinished() {
+            self.t.problems.push(Problem {
+                offset: at,
+                message: format!("the template ends inside {what}"),
+            });
+        }
+        self.t
+    }
+}
+
+fn is_post(form: &Tag) -> bool {
+    form.value("method")
+        .is_some_and(|m| m.eq_ignore_ascii_case("post"))
+}
+
+fn is_neutralizing(filter: &str) -> bool {
+    let lower = filter.to_ascii_lowercase();
+    NEUTRALIZING_FILTERS.contains(&filter)
+        || ["clean", "sanitize", "bleach", "nh3"]
+            .iter()
+            .any(|w| lower.contains(w))
+}
+
+/// The first word and the rest.
+fn split_word(s: &str) -> (&str, &str) {
+    let s = s.trim_start();
+    let end = s
+        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .unwrap_or(s.len());
+    (&s[..end], &s[end..])
+}
+
+fn strip_suffixes<'a>(mut s: &'a str, suffixes: &[&str]) -> &'a str {
+    loop {
+        let before = s;
+        for suffix in suffixes {
+            s = s.trim_end().strip_suffix(suffix).unwrap_or(s).trim_end();
+        }
+        if s == before {
+            return s;
+        }
+    }
+}
+
+/// `target = value` split at the first `=` that is not part of `==`, `!=`, `<=`, `>=`.
+fn split_assignment(s: &str) -> Option<(&str, &str)> {
+    let bytes = s.as_bytes();
+    for (i, &c) in bytes.iter().enumerate() {
+        if c == b'='
+            && bytes.get(i + 1) != Some(&b'=')
+            && !matches!(
+                i.checked_sub(1).map(|p| bytes[p]),
+                Some(b'=' | b'!' | b'<' | b'>')
+            )
+        {
+            return Some((&s[..i], &s[i + 1..]));
+        }
+        if matches!(c, b'"' | b'\'' | b'(' | b'[') {
+            return None;
+        }
+    }
+    None
+}
+
+/// Splits at `sep` outside brackets and strings.
+fn split_top(s: &str, sep: char) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    let mut quote = None;
+    let mut start = 0;
+    for (i, c) in s.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '(' | '[' | '{') => depth += 1,
+            (None, ')' | ']' | '}') => depth = depth.saturating_sub(1),
+            (None, c) if c == sep && depth == 0 => {
+                out.push(&s[start..i]);
+                start = i + c.len_utf8();
+            }
+            _ => {}
+        }
+    }
+    out.push(&s[start..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn safe_values(text: &str) -> Vec<Value> {
+        analyze(text)
+            .outputs
+            .into_iter()
+            .filter_map(|o| o.marked_safe)
+            .collect()
+    }
+
+    #[test]
+    fn safe_filter_values() {
+        assert_eq!(safe_values("{{ body|safe }}")[0].vars, vec!["body"]);
+        assert!(safe_values("{{ '<br>'|safe }}")[0].is_literal());
+        assert!(safe_values("{{ url_for('x', q=q)|safe }}")[0].is_literal());
+        assert!(safe_values("{{ body|e|safe }}").is_empty());
+        assert!(safe_values("{{ body|bleach_clean|safe }}").is_empty());
+        assert_eq!(
+            safe_values("{% for c in comments %}{{ c.text|safe }}{% endfor %}")[0].vars,
+            vec!["comments"]
+        );
+        assert!(safe_values("{% set x = '<b>' %}{{ x|safe }}")
+            .iter()
+            .all(Value::is_literal));
+        let m = safe_values("{% macro m(p) %}{{ p|safe }}{% endmacro %}");
+        assert!(m[0].unknown && m[0].vars.is_empty());
+        assert_eq!(safe_values("{% set h = body|safe %}").len(), 1);
+    }
+
+    #[test]
+    fn forms_references_and_blocks() {
+        let t = analyze(
+            "{% extends 'base.html' %}{% import 'f.html' as f %}<form method=\"POST\" action=\"/x\">{{ f.field(x) }}{% include 'tok.html' %}</form>\
+             <form method=post>{{ csrf_token() }}</form><form>{% autoescape false %}{% endautoescape %}",
+        );
+        assert_eq!(t.forms.len(), 2);
+        assert!(
+            !t.forms[0].has_token
+                && t.forms[0].includes == ["tok.html"]
+                && t.forms[0].calls == ["f.field"]
+        );
+        assert!(t.forms[1].has_token);
+        assert_eq!(t.references.len(), 3);
+        assert_eq!(t.autoescape_off.len(), 1);
+        assert!(t.problems.is_empty(), "{:?}", t.problems);
+        assert_eq!(analyze("{% if x %}{% endfor %}").problems.len(), 2);
+    }
+}
