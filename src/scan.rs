@@ -433,8 +433,13 @@ fn check_python(
     }));
     match result {
         Ok((raw, facts, too_deep)) => {
+            // Hard-coded passwords, debug settings and throwaway apps are normal in tests: their
+            // pattern findings are noise and their app facts are not the app's.
+            let is_test = source::is_test_path(&file.path);
+            let facts = if is_test { AppFacts::default() } else { facts };
             let pending = raw
                 .into_iter()
+                .filter(|r| !(is_test && r.rule.kind == crate::rules::RuleKind::Pattern))
                 .map(|r| {
                     let (start, end) = file.span(r.range);
                     Pending {
@@ -512,7 +517,10 @@ fn check_templates(
     );
     let links = link::link(&templates, &facts.renders, &resolver);
     // Without Python code the app's CSRF protection is unknown.
-    let csrf_protection = python_scanned.then_some(facts.csrf_protection);
+    // Only a Flask app's forms are judged: a tree without one (a library, a Django project) has
+    // CSRF handled elsewhere or not at all, and we cannot tell which.
+    let is_flask_app = !facts.apps.is_empty() || !facts.routes.is_empty();
+    let csrf_protection = (python_scanned && is_flask_app).then_some(facts.csrf_protection);
     let checked: Vec<(Vec<Finding>, Option<Notification>)> = templates
         .par_iter()
         .zip(links.par_iter())

@@ -170,6 +170,17 @@ impl SourceFile {
     }
 }
 
+/// Whether a path is test code: under `tests/` or `test/`, or named `test_*.py`, `*_test.py`,
+/// `conftest.py`.
+pub fn is_test_path(path: &str) -> bool {
+    let mut parts = path.split('/');
+    let name = parts.next_back().unwrap_or(path);
+    parts.any(|p| p == "tests" || p == "test" || p == "testing")
+        || name.starts_with("test_")
+        || name.ends_with("_test.py")
+        || name == "conftest.py"
+}
+
 /// `pkg/mod.py` → `pkg.mod`; `pkg/__init__.py` → `pkg`; a leading `src/` is dropped.
 pub fn module_name(path: &str) -> String {
     let stem = path
@@ -248,6 +259,15 @@ mod tests {
         assert_eq!((p.line, p.column, p.column_utf16), (1, 10, 11));
         let z = idx.position(text, text.find('z').unwrap() as u32);
         assert_eq!((z.line, z.column), (2, 1));
+    }
+
+    #[test]
+    fn test_paths() {
+        assert!(is_test_path("tests/test_app.py"));
+        assert!(is_test_path("app/conftest.py"));
+        assert!(is_test_path("pkg/views_test.py"));
+        assert!(!is_test_path("app/contest.py"));
+        assert!(!is_test_path("latest/app.py"));
     }
 
     #[test]

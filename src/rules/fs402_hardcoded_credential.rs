@@ -128,6 +128,14 @@ pub fn looks_secret(value: &str, is_password: bool) -> bool {
     if EXACT.contains(&lower.as_str()) || SUBSTR.iter().any(|p| lower.contains(p)) {
         return false;
     }
+    // A value that names the concept (`"_password_reset_token"`, `"set-password"`) is a key or
+    // label, not a credential.
+    if ["password", "passwd", "token", "secret", "apikey", "api_key"]
+        .iter()
+        .any(|w| lower.contains(w))
+    {
+        return false;
+    }
     if lower.starts_with("http://")
         || lower.starts_with("https://")
         || v.starts_with('/')

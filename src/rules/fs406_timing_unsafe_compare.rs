@@ -22,42 +22,24 @@ pub const RULE: Rule = Rule {
     good: "if hmac.compare_digest(request.headers[\"X-Signature\"], expected_signature):",
 };
 
+/// Whether a name ends with a secret word: `expected_signature`, `api_token`, `api_key`, but
+/// not `token_start` or `token_type` (positions and kinds of lexical tokens).
 fn is_secret_name(name: &str) -> bool {
     let w = words(name);
     let Some(last) = w.last() else { return false };
-    if matches!(
+    matches!(
         last.as_str(),
-        "type"
-            | "name"
-            | "id"
-            | "url"
-            | "count"
-            | "len"
-            | "length"
-            | "kind"
-            | "expiry"
-            | "expires"
-            | "format"
-            | "header"
-            | "prefix"
-    ) {
-        return false;
-    }
-    w.iter().any(|x| {
-        matches!(
-            x.as_str(),
-            "token"
-                | "signature"
-                | "sig"
-                | "hmac"
-                | "digest"
-                | "mac"
-                | "secret"
-                | "apikey"
-                | "nonce"
-                | "otp"
-        )
-    }) || (w.iter().any(|x| x == "api") && w.iter().any(|x| x == "key"))
+        "token"
+            | "signature"
+            | "sig"
+            | "hmac"
+            | "digest"
+            | "mac"
+            | "secret"
+            | "apikey"
+            | "nonce"
+            | "otp"
+    ) || (last == "key" && w.iter().rev().nth(1).is_some_and(|p| p == "api"))
 }
 
 /// `token == expected` between two non-constant values, one of them named like a secret.
