@@ -67,6 +67,8 @@ pub struct Checker<'a> {
     depth: usize,
     /// Set when the file nests deeper than the walk follows.
     pub too_deep: bool,
+    /// The resolved callee of the call being dispatched, shared by every rule that asks.
+    callee: std::cell::RefCell<Option<(TextRange, String)>>,
 }
 
 impl<'a> Checker<'a> {
@@ -85,6 +87,21 @@ impl<'a> Checker<'a> {
             config_class: Vec::new(),
             depth: 0,
             too_deep: false,
+            callee: std::cell::RefCell::new(None),
+        }
+    }
+
+    /// The qualified name `call` invokes (empty when it cannot be resolved), resolved once per
+    /// call however many rules ask.
+    pub fn callee(&self, call: &ast::ExprCall) -> String {
+        let mut cache = self.callee.borrow_mut();
+        match &*cache {
+            Some((range, name)) if *range == call.range() => name.clone(),
+            _ => {
+                let name = self.sem.resolve(&call.func).unwrap_or_default();
+                *cache = Some((call.range(), name.clone()));
+                name
+            }
         }
     }
 
@@ -419,7 +436,7 @@ impl<'a> Checker<'a> {
     }
 
     fn note_call(&mut self, call: &'a ast::ExprCall) {
-        let callee = self.sem.resolve(&call.func).unwrap_or_default();
+        let callee = self.callee(call);
         match callee.as_str() {
             FLASK => self.facts.apps.push(self.location(call.range())),
             "flask.render_template" => render::record(self, call),

@@ -3,6 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use rayon::prelude::*;
 use ruff_python_ast::{self as ast, Expr, Stmt};
 
 use super::semantic::{NoProject, ProjectLookup, Semantic};
@@ -41,16 +42,34 @@ impl ProjectIndex {
             ..Self::default()
         };
         // Factories first (they only need their own module), then variables that call them.
-        for file in files {
-            let sem = semantic_for(file, &NoProject);
-            collect_factories(file, sem, &mut index.returns);
-        }
-        let mut variables = HashMap::new();
-        let mut config_objects = HashSet::new();
-        for file in files {
-            let sem = semantic_for(file, &index);
-            collect_variables_and_config(file, sem, &mut variables, &mut config_objects);
-        }
+        // Each file is independent, so both passes run in parallel.
+        index.returns = files
+            .par_iter()
+            .map(|file| {
+                let mut returns = HashMap::new();
+                collect_factories(file, semantic_for(file, &NoProject), &mut returns);
+                returns
+            })
+            .reduce(HashMap::new, merge_maps);
+        let (variables, config_objects) = files
+            .par_iter()
+            .map(|file| {
+                let (mut variables, mut config) = (HashMap::new(), HashSet::new());
+                collect_variables_and_config(
+                    file,
+                    semantic_for(file, &index),
+                    &mut variables,
+                    &mut config,
+                );
+                (variables, config)
+            })
+            .reduce(
+                || (HashMap::new(), HashSet::new()),
+                |(v1, mut c1), (v2, c2)| {
+                    c1.extend(c2);
+                    (merge_maps(v1, v2), c1)
+                },
+            );
         index.variables = variables;
         index.config_objects = config_objects;
         index
@@ -74,6 +93,14 @@ impl ProjectIndex {
     pub fn has_module(&self, module: &str) -> bool {
         self.modules.contains(module)
     }
+}
+
+fn merge_maps(
+    mut a: HashMap<String, String>,
+    b: HashMap<String, String>,
+) -> HashMap<String, String> {
+    a.extend(b);
+    a
 }
 
 fn semantic_for<'p>(file: &SourceFile, project: &'p dyn ProjectLookup) -> Semantic<'p> {

@@ -68,6 +68,16 @@ const CANONICAL: &[(&str, &str)] = &[
 
 /// Folds alternative spellings of a qualified name into the one rules match.
 pub fn canonical(name: &str) -> String {
+    canonical_owned(name.to_string())
+}
+
+/// [`canonical`] on an owned name, without copying it when nothing changes (the hot path).
+fn canonical_owned(name: String) -> String {
+    // Every spelling to fold starts with one of these packages; most names start with none.
+    const ROOTS: &[&str] = &["flask", "jinja2", "werkzeug", "Crypto"];
+    if !ROOTS.iter().any(|r| name.starts_with(r)) {
+        return name;
+    }
     for (from, to) in CANONICAL {
         if name == *from {
             return (*to).to_string();
@@ -76,7 +86,7 @@ pub fn canonical(name: &str) -> String {
             return format!("{to}{rest}");
         }
     }
-    name.to_string()
+    name
 }
 
 /// Builtins rules care about; unbound uses resolve to `builtins.<name>`.
@@ -236,9 +246,20 @@ impl<'p> Semantic<'p> {
                     .contains(&n.id.as_str())
                     .then(|| format!("builtins.{}", n.id)),
             },
-            Expr::Attribute(a) => {
-                let base = self.resolve(&a.value)?;
-                Some(canonical(&format!("{base}.{}", a.attr.as_str())))
+            Expr::Attribute(_) => {
+                // Resolve the root once and append the chain: `a.b.c` costs one lookup.
+                let mut attrs = Vec::new();
+                let mut root = expr;
+                while let Expr::Attribute(a) = root {
+                    attrs.push(a.attr.as_str());
+                    root = &a.value;
+                }
+                let mut name = self.resolve(root)?;
+                for attr in attrs.iter().rev() {
+                    name.push('.');
+                    name.push_str(attr);
+                }
+                Some(canonical_owned(name))
             }
             Expr::Call(c) => {
                 let callee = self.resolve(&c.func)?;

@@ -77,7 +77,7 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall) {
             }
         }
     }
-    let callee = cx.sem.resolve(&call.func).unwrap_or_default();
+    let callee = cx.callee(call);
     if callee.ends_with(".exempt")
         && (callee.starts_with("flask_wtf.CSRFProtect")
             || callee.starts_with("flask_seasurf.SeaSurf"))

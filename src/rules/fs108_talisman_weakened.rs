@@ -24,7 +24,7 @@ pub const RULE: Rule = Rule {
 
 /// Weakening keyword arguments of `Talisman(...)` / `talisman.init_app(...)`.
 pub fn check_call(cx: &mut Checker, call: &ExprCall) {
-    let callee = cx.sem.resolve(&call.func).unwrap_or_default();
+    let callee = cx.callee(call);
     if callee != "flask_talisman.Talisman" && callee != "flask_talisman.Talisman.init_app" {
         return;
     }

@@ -24,7 +24,7 @@ pub const RULE: Rule = Rule {
 
 /// `app.run(host="0.0.0.0")`, `run_simple("::", ...)`.
 pub fn check_call(cx: &mut Checker, call: &ExprCall) {
-    let callee = cx.sem.resolve(&call.func).unwrap_or_default();
+    let callee = cx.callee(call);
     let host = match &*call.func {
         Expr::Attribute(a) if a.attr.as_str() == "run" && cx.is_app(&a.value) => {
             argument(call, 0, "host")

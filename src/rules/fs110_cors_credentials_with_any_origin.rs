@@ -24,7 +24,7 @@ pub const RULE: Rule = Rule {
 
 /// `CORS(app, supports_credentials=True)` / `@cross_origin(supports_credentials=True)` with any origin.
 pub fn check_call(cx: &mut Checker, call: &ExprCall) {
-    let callee = cx.sem.resolve(&call.func).unwrap_or_default();
+    let callee = cx.callee(call);
     if !matches!(
         callee.as_str(),
         "flask_cors.CORS" | "flask_cors.cross_origin" | "flask_cors.CORS.init_app"

@@ -24,7 +24,7 @@ pub const RULE: Rule = Rule {
 
 /// `jinja2.Environment(...)`/`Template(...)` without autoescape, or with it off.
 pub fn check_call(cx: &mut Checker, call: &ExprCall) {
-    let callee = cx.sem.resolve(&call.func).unwrap_or_default();
+    let callee = cx.callee(call);
     let what = match callee.as_str() {
         "jinja2.Environment" | "jinja2.environment.Environment" => "jinja2.Environment",
         "jinja2.Template" | "jinja2.environment.Template" => "jinja2.Template",

@@ -27,7 +27,7 @@ const AUTOESCAPED: &[&str] = &[".html", ".htm", ".xml", ".xhtml", ".svg"];
 
 /// `render_template("x.txt", var=<request data>)`.
 pub fn check_call(cx: &mut Checker, call: &ExprCall) {
-    let callee = cx.sem.resolve(&call.func).unwrap_or_default();
+    let callee = cx.callee(call);
     if !render::is_render_template(&callee) {
         return;
     }

@@ -38,7 +38,7 @@ pub const FAST_HASHES: &[&str] = &[
 
 /// Whether the call hashes a password with a fast hash.
 pub fn hashes_password(cx: &Checker, call: &ExprCall) -> bool {
-    let callee = cx.sem.resolve(&call.func).unwrap_or_default();
+    let callee = cx.callee(call);
     let data = if FAST_HASHES.contains(&callee.as_str()) {
         call.arguments.args.first()
     } else if callee == "hashlib.new" {
@@ -64,7 +64,7 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall) {
         cx.report(&RULE, call.range());
         return;
     }
-    let callee = cx.sem.resolve(&call.func).unwrap_or_default();
+    let callee = cx.callee(call);
     if callee != "werkzeug.security.generate_password_hash" {
         return;
     }

@@ -26,7 +26,7 @@ const WEAK: &[&str] = &["md5", "sha1", "md4", "md5-sha1", "ripemd160"];
 
 /// `hashlib.md5/sha1(...)`, `hashlib.new("md5")`, without `usedforsecurity=False`.
 pub fn check_call(cx: &mut Checker, call: &ExprCall) {
-    let callee = cx.sem.resolve(&call.func).unwrap_or_default();
+    let callee = cx.callee(call);
     let algorithm = match callee.strip_prefix("hashlib.") {
         Some("new") => call
             .arguments

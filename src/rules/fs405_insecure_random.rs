@@ -88,7 +88,7 @@ fn is_security_name(name: &str) -> bool {
 
 /// `random.*` whose result is assigned to, or returned from, something named like a secret.
 pub fn check_call(cx: &mut Checker, call: &ExprCall) {
-    let callee = cx.sem.resolve(&call.func).unwrap_or_default();
+    let callee = cx.callee(call);
     let Some(func) = callee.strip_prefix("random.") else {
         return;
     };

@@ -24,7 +24,7 @@ pub const RULE: Rule = Rule {
 
 /// `jwt.decode(..., verify=False | options={"verify_signature": False} | algorithms=["none"])`.
 pub fn check_call(cx: &mut Checker, call: &ExprCall) {
-    let callee = cx.sem.resolve(&call.func).unwrap_or_default();
+    let callee = cx.callee(call);
     if !matches!(
         callee.as_str(),
         "jwt.decode"

@@ -26,7 +26,7 @@ const SAFE_LOADERS: &[&str] = &["SafeLoader", "CSafeLoader", "BaseLoader", "CBas
 
 /// `yaml.load(...)` without a safe loader, `yaml.unsafe_load(...)`: medium whatever the source.
 pub fn check_call(cx: &mut Checker, call: &ExprCall) {
-    let callee = cx.sem.resolve(&call.func).unwrap_or_default();
+    let callee = cx.callee(call);
     let safe = match callee.as_str() {
         "yaml.load" | "yaml.load_all" => argument(call, 1, "Loader").is_some_and(|l| {
             let name = cx.sem.resolve(l).unwrap_or_default();

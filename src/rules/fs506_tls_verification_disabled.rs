@@ -29,7 +29,7 @@ const HTTP_METHODS: &[&str] = &[
 
 /// `verify=False` on HTTP clients, `ssl=False` on aiohttp, `_create_unverified_context()`.
 pub fn check_call(cx: &mut Checker, call: &ExprCall) {
-    let callee = cx.sem.resolve(&call.func).unwrap_or_default();
+    let callee = cx.callee(call);
     if matches!(
         callee.as_str(),
         "ssl._create_unverified_context" | "ssl._create_stdlib_context"
