@@ -10,5 +10,6 @@ pub mod python;
 pub mod report;
 pub mod rules;
 pub mod scan;
+pub mod taint;
 pub mod workspace;
 pub mod envfile;

@@ -214,6 +214,12 @@ fn analyse(files: &[SourcePath], options: &ScanOptions) -> (Vec<Finding>, Vec<No
         notifications.extend(note);
         texts.insert(text.relative.clone(), text);
     }
+    // Taint analysis needs every file at once (summaries cross modules), and a flow that starts
+    // in one file may end in another: its findings are finalised per file here.
+    let taint = crate::taint::analyse(&refs, &project);
+    findings.retain(|f| !taint.findings.iter().any(|t| crate::taint::supersedes(t, f.rule.id, &f.location)));
+    findings.extend(finalize_taint(&texts, taint.findings));
+    drop(refs);
     drop(sources);
 
     // App-level rules: located in Python files already read.
@@ -258,6 +264,38 @@ fn analyse(files: &[SourcePath], options: &ScanOptions) -> (Vec<Finding>, Vec<No
     }
     let _ = options;
     (findings, notifications, lines)
+}
+
+/// Finalises taint findings per file, keeping each one's code flow.
+fn finalize_taint(texts: &HashMap<String, ScannedText>, found: Vec<crate::taint::TaintFinding>) -> Vec<Finding> {
+    let mut by_file: BTreeMap<String, Vec<crate::taint::TaintFinding>> = BTreeMap::new();
+    for t in found {
+        by_file.entry(t.location.path.clone()).or_default().push(t);
+    }
+    let mut out = Vec::new();
+    for (path, list) in by_file {
+        let Some(text) = texts.get(&path) else { continue };
+        let mut flows: HashMap<(&str, Position), Vec<crate::finding::FlowStep>> = HashMap::new();
+        let pending = list
+            .iter()
+            .map(|t| {
+                flows.insert((t.rule.id, t.location.start), t.flow.clone());
+                Pending {
+                    rule: t.rule,
+                    severity: t.severity,
+                    message: t.message.clone(),
+                    start: t.location.start,
+                    end: t.location.end,
+                    statement_line: t.statement_line,
+                }
+            })
+            .collect();
+        out.extend(finalize(text, pending).into_iter().map(|mut f| {
+            f.flow = flows.remove(&(f.rule.id, f.location.start)).unwrap_or_default();
+            f
+        }));
+    }
+    out
 }
 
 /// A position on 1-based `line` at 1-based char `column`.

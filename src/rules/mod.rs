@@ -19,6 +19,16 @@ pub mod fs109_bind_all_interfaces;
 pub mod fs110_cors_credentials_with_any_origin;
 pub mod fs111_request_size_unbounded;
 pub mod fs112_jinja_autoescape_disabled;
+pub mod fs201_sql_injection;
+pub mod fs202_sql_built_from_strings;
+pub mod fs203_command_injection;
+pub mod fs204_code_injection;
+pub mod fs205_template_injection;
+pub mod fs206_ldap_injection;
+pub mod fs207_xpath_injection;
+pub mod fs208_nosql_injection;
+pub mod fs301_reflected_xss;
+pub mod fs302_markup_from_variable;
 pub mod fs401_plaintext_password_check;
 pub mod fs402_hardcoded_credential;
 pub mod fs403_weak_password_hash;
@@ -27,7 +37,13 @@ pub mod fs405_insecure_random;
 pub mod fs406_timing_unsafe_compare;
 pub mod fs407_jwt_verification_disabled;
 pub mod fs408_insecure_cookie;
+pub mod fs409_trust_boundary_violation;
+pub mod fs410_stack_trace_exposure;
+pub mod fs501_open_redirect;
+pub mod fs502_path_traversal;
+pub mod fs503_ssrf;
 pub mod fs504_unsafe_deserialization;
+pub mod fs505_xxe;
 pub mod fs506_tls_verification_disabled;
 pub mod helpers;
 
@@ -128,6 +144,16 @@ pub static ALL: &[&Rule] = &[
     &fs110_cors_credentials_with_any_origin::RULE,
     &fs111_request_size_unbounded::RULE,
     &fs112_jinja_autoescape_disabled::RULE,
+    &fs201_sql_injection::RULE,
+    &fs202_sql_built_from_strings::RULE,
+    &fs203_command_injection::RULE,
+    &fs204_code_injection::RULE,
+    &fs205_template_injection::RULE,
+    &fs206_ldap_injection::RULE,
+    &fs207_xpath_injection::RULE,
+    &fs208_nosql_injection::RULE,
+    &fs301_reflected_xss::RULE,
+    &fs302_markup_from_variable::RULE,
     &fs401_plaintext_password_check::RULE,
     &fs402_hardcoded_credential::RULE,
     &fs403_weak_password_hash::RULE,
@@ -136,7 +162,13 @@ pub static ALL: &[&Rule] = &[
     &fs406_timing_unsafe_compare::RULE,
     &fs407_jwt_verification_disabled::RULE,
     &fs408_insecure_cookie::RULE,
+    &fs409_trust_boundary_violation::RULE,
+    &fs410_stack_trace_exposure::RULE,
+    &fs501_open_redirect::RULE,
+    &fs502_path_traversal::RULE,
+    &fs503_ssrf::RULE,
     &fs504_unsafe_deserialization::RULE,
+    &fs505_xxe::RULE,
     &fs506_tls_verification_disabled::RULE,
 ];
 

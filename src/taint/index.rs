@@ -1,0 +1,287 @@
+//! What the analysis needs to know about the whole project before it starts: every function and
+//! method by qualified name, which functions are views (and which path parameters they take),
+//! module-level name bindings per file, and the memo of function results shared by all workers.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+use ruff_python_ast::visitor::{self, Visitor};
+use ruff_python_ast::{self as ast, Expr, Stmt};
+
+use super::engine::FnResult;
+use super::sources;
+use crate::python::flask;
+use crate::python::project::{bind_statement, ProjectIndex};
+use crate::python::semantic::Semantic;
+use crate::python::SourceFile;
+
+/// One scanned file, with its module-level bindings resolved once.
+pub struct FileCtx<'a> {
+    pub idx: u32,
+    pub file: &'a SourceFile,
+    /// Bindings after every module-level statement: what function bodies see.
+    pub module_sem: Semantic<'a>,
+    /// Module-level names assigned a literal exactly once: their truthiness.
+    pub consts: HashMap<String, bool>,
+    /// Whether the file imports Flask (request sources can only appear there).
+    pub flask: bool,
+    /// Library families the file mentions, gating sinks matched by method name only.
+    pub mongo: bool,
+    pub ldap: bool,
+    pub jinja: bool,
+}
+
+/// A function or method defined at the top level of a module or class.
+pub struct FuncInfo<'a> {
+    pub qualified: String,
+    pub file: u32,
+    pub def: &'a ast::StmtFunctionDef,
+    /// The qualified name of the enclosing class, for methods.
+    pub class: Option<String>,
+    /// 1 when callers do not pass the first parameter (`self`, `cls`).
+    pub offset: usize,
+    /// For views: URL parameters and whether each is dangerous.
+    pub view: Option<Vec<(String, bool)>>,
+}
+
+/// The project as the analysis sees it.
+pub struct Global<'a> {
+    pub files: Vec<FileCtx<'a>>,
+    pub funcs: HashMap<String, FuncInfo<'a>>,
+    /// Qualified names of the project's classes.
+    pub classes: HashSet<String>,
+    /// Results of functions analysed without truncation, by qualified name.
+    pub memo: Mutex<HashMap<String, Arc<FnResult>>>,
+}
+
+impl<'a> Global<'a> {
+    /// Indexes every file.
+    pub fn build(files: &[&'a SourceFile], project: &'a ProjectIndex) -> Self {
+        use rayon::prelude::*;
+        let per_file: Vec<Indexed<'a>> = files
+            .par_iter()
+            .enumerate()
+            .map(|(i, f)| index_file(i as u32, f, project))
+            .collect();
+        let mut funcs = HashMap::new();
+        let mut ctxs = Vec::with_capacity(per_file.len());
+        let mut registered = Vec::new();
+        let mut classes = HashSet::new();
+        for (ctx, fs, views) in per_file {
+            ctxs.push(ctx);
+            for f in fs {
+                if let Some(c) = &f.class {
+                    classes.insert(c.clone());
+                }
+                funcs.insert(f.qualified.clone(), f);
+            }
+            registered.extend(views);
+        }
+        // Views registered with `add_url_rule` elsewhere.
+        for (name, params) in registered {
+            if let Some(f) = funcs.get_mut(&name) {
+                f.view.get_or_insert_with(Vec::new).extend(params);
+            }
+        }
+        Self {
+            files: ctxs,
+            funcs,
+            classes,
+            memo: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+type Indexed<'a> = (
+    FileCtx<'a>,
+    Vec<FuncInfo<'a>>,
+    Vec<(String, Vec<(String, bool)>)>,
+);
+
+fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> Indexed<'a> {
+    let mut sem = Semantic::new(&file.module, file.path.ends_with("__init__.py"), project);
+    replay(&mut sem, file.body(), 0);
+    let mut consts = HashMap::new();
+    let mut assigned: HashMap<String, usize> = HashMap::new();
+    for stmt in file.body() {
+        if let Stmt::Assign(a) = stmt {
+            for t in &a.targets {
+                if let Expr::Name(n) = t {
+                    *assigned.entry(n.id.to_string()).or_default() += 1;
+                    if let Some(truth) = literal_truth(&a.value) {
+                        consts.insert(n.id.to_string(), truth);
+                    }
+                }
+            }
+        }
+    }
+    consts.retain(|k, _| assigned.get(k) == Some(&1));
+    let text = &file.text;
+    let mut funcs = Vec::new();
+    for stmt in file.body() {
+        match stmt {
+            Stmt::FunctionDef(f) => {
+                let view = view_params(&sem, f);
+                funcs.push(FuncInfo {
+                    qualified: format!("{}.{}", file.module, f.name),
+                    file: idx,
+                    def: f,
+                    class: None,
+                    offset: 0,
+                    view,
+                });
+            }
+            Stmt::ClassDef(c) => {
+                let class = format!("{}.{}", file.module, c.name);
+                for s in &c.body {
+                    if let Stmt::FunctionDef(f) = s {
+                        let is_static = f.decorator_list.iter().any(|d| matches!(&d.expression, Expr::Name(n) if n.id.as_str() == "staticmethod"));
+                        funcs.push(FuncInfo {
+                            qualified: format!("{class}.{}", f.name),
+                            file: idx,
+                            def: f,
+                            class: Some(class.clone()),
+                            offset: usize::from(!is_static),
+                            view: None,
+                        });
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut registered = Vec::new();
+    if text.contains("add_url_rule") {
+        let mut finder = UrlRuleFinder {
+            sem: &sem,
+            module: &file.module,
+            found: &mut registered,
+            depth: 0,
+        };
+        for stmt in file.body() {
+            finder.visit_stmt(stmt);
+        }
+    }
+    let ctx = FileCtx {
+        idx,
+        file,
+        consts,
+        flask: text.contains("flask"),
+        mongo: text.contains("mongo"),
+        ldap: text.contains("ldap"),
+        jinja: text.contains("jinja") || text.contains("Environment"),
+        module_sem: sem,
+    };
+    (ctx, funcs, registered)
+}
+
+/// Binds module-level names, including imports inside module-level `if`/`try` blocks.
+fn replay(sem: &mut Semantic, body: &[Stmt], depth: usize) {
+    if depth > 4 {
+        return;
+    }
+    for stmt in body {
+        bind_statement(sem, stmt);
+        match stmt {
+            Stmt::If(i) => {
+                replay(sem, &i.body, depth + 1);
+                for c in &i.elif_else_clauses {
+                    replay(sem, &c.body, depth + 1);
+                }
+            }
+            Stmt::Try(t) => {
+                replay(sem, &t.body, depth + 1);
+                for h in &t.handlers {
+                    let ast::ExceptHandler::ExceptHandler(h) = h;
+                    replay(sem, &h.body, depth + 1);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The URL parameters of a function's route decorators, if it is a view.
+pub fn view_params(sem: &Semantic, f: &ast::StmtFunctionDef) -> Option<Vec<(String, bool)>> {
+    let mut params: Option<Vec<(String, bool)>> = None;
+    for d in &f.decorator_list {
+        if let Some((_, rule)) = flask::route_decorator(sem, &d.expression) {
+            let list = params.get_or_insert_with(Vec::new);
+            if let Some(rule) = rule {
+                list.extend(sources::rule_params(&rule));
+            }
+        }
+    }
+    params
+}
+
+/// The truthiness of a literal.
+pub fn literal_truth(expr: &Expr) -> Option<bool> {
+    match expr {
+        Expr::BooleanLiteral(b) => Some(b.value),
+        Expr::NoneLiteral(_) => Some(false),
+        Expr::NumberLiteral(n) => match &n.value {
+            ast::Number::Int(i) => Some(i.as_u64() != Some(0)),
+            _ => None,
+        },
+        Expr::StringLiteral(s) => Some(!s.value.to_str().is_empty()),
+        _ => None,
+    }
+}
+
+/// Finds `X.add_url_rule("/rule/<p>", view_func=f)` anywhere in a file.
+struct UrlRuleFinder<'s, 'a> {
+    sem: &'s Semantic<'a>,
+    module: &'s str,
+    found: &'s mut Vec<(String, Vec<(String, bool)>)>,
+    depth: usize,
+}
+
+impl<'x> Visitor<'x> for UrlRuleFinder<'_, '_> {
+    fn visit_stmt(&mut self, stmt: &'x Stmt) {
+        if self.depth > crate::python::MAX_DEPTH {
+            return;
+        }
+        self.depth += 1;
+        visitor::walk_stmt(self, stmt);
+        self.depth -= 1;
+    }
+
+    fn visit_expr(&mut self, expr: &'x Expr) {
+        if self.depth > crate::python::MAX_DEPTH {
+            return;
+        }
+        if let Expr::Call(call) = expr {
+            if let Expr::Attribute(a) = &*call.func {
+                if a.attr.as_str() == "add_url_rule" {
+                    let rule = call.arguments.args.first().and_then(flask::string_literal);
+                    let view = call
+                        .arguments
+                        .find_keyword("view_func")
+                        .map(|k| &k.value)
+                        .or_else(|| call.arguments.args.get(2));
+                    let name = match view {
+                        Some(e @ Expr::Name(n)) => Some(
+                            self.sem
+                                .resolve(e)
+                                .unwrap_or_else(|| format!("{}.{}", self.module, n.id)),
+                        ),
+                        Some(other) => self.sem.resolve(other),
+                        None => None,
+                    };
+                    if let Some(name) = name {
+                        self.found.push((
+                            name,
+                            rule.as_deref()
+                                .map(sources::rule_params)
+                                .unwrap_or_default(),
+                        ));
+                    }
+                }
+            }
+        }
+        self.depth += 1;
+        visitor::walk_expr(self, expr);
+        self.depth -= 1;
+    }
+}
