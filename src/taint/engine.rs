@@ -19,6 +19,40 @@ use crate::python::semantic::{canonical, Semantic};
 
 /// How deep calls into project functions are followed from one entry.
 const MAX_CALL_DEPTH: usize = 6;
+/// Builtins whose result the analysis models (conversions, predicates, containers).
+const BUILTINS: &[&str] = &[
+    "len",
+    "abs",
+    "round",
+    "hash",
+    "isinstance",
+    "callable",
+    "hasattr",
+    "id",
+    "ord",
+    "sum",
+    "min",
+    "max",
+    "bytes",
+    "list",
+    "dict",
+    "set",
+    "tuple",
+    "sorted",
+    "reversed",
+    "enumerate",
+    "zip",
+    "chr",
+    "exit",
+    "quit",
+    "iter",
+    "next",
+    "hex",
+    "oct",
+    "bin",
+    "print",
+    "type",
+];
 /// How deep nested statements and expressions are followed.
 const MAX_DEPTH: usize = 120;
 
@@ -744,7 +778,12 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         match e {
             Expr::Name(n) => match self.state.env.get(n.id.as_str()) {
                 Some(v) => v.alias.as_deref().map(str::to_string),
-                None => self.sem.resolve(e),
+                None => self.sem.resolve(e).or_else(|| {
+                    // Builtins the shared resolver does not list (it only knows those rules match).
+                    BUILTINS
+                        .contains(&n.id.as_str())
+                        .then(|| format!("builtins.{}", n.id))
+                }),
             },
             Expr::Attribute(a) => {
                 if let Some(k) = guards::key(e) {
@@ -1129,6 +1168,13 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             v.absorb(r);
             return v;
         }
+        if op == Operator::Mod
+            && l.alias
+                .as_deref()
+                .is_some_and(|a| a.starts_with("markupsafe.Markup"))
+        {
+            return Val::alias("markupsafe.Markup");
+        }
         // Arithmetic, repetition: `["?"] * n` stays a list of literals.
         let mut v = Val {
             constant,
@@ -1417,6 +1463,15 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 Some(v)
             }
             "copy" => Some(recv.clone()),
+            // Markup's own formatters escape what they insert.
+            "format" | "join"
+                if recv
+                    .alias
+                    .as_deref()
+                    .is_some_and(|a| a.starts_with("markupsafe.Markup")) =>
+            {
+                Some(Val::alias("markupsafe.Markup"))
+            }
             "format" if recv.text.is_some() => {
                 let text = recv.text.as_deref().unwrap_or("").to_string();
                 let prefix = text.split('{').next().unwrap_or("").to_string();
@@ -1453,6 +1508,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
     /// A call to a function or method of the project: applies its summary.
     fn project_call(&mut self, call: &Call, q: &str) -> Option<Val> {
         let g = self.w.g;
+        let q = g.resolve_function(q);
         let (info, constructor) = match g.funcs.get(q) {
             Some(info) => (info, false),
             None => {

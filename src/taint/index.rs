@@ -48,6 +48,9 @@ pub struct FuncInfo<'a> {
 pub struct Global<'a> {
     pub files: Vec<FileCtx<'a>>,
     pub funcs: HashMap<String, FuncInfo<'a>>,
+    /// Shorter spellings of qualified names (`helpers.run` for `app.helpers.run`), for imports
+    /// written relative to a folder that is not the scan root; ambiguous ones are left out.
+    pub suffixes: HashMap<String, String>,
     /// Qualified names of the project's classes.
     pub classes: HashSet<String>,
     /// Results of functions analysed without truncation, by qualified name.
@@ -83,12 +86,46 @@ impl<'a> Global<'a> {
                 f.view.get_or_insert_with(Vec::new).extend(params);
             }
         }
+        let mut suffixes: HashMap<String, Option<String>> = HashMap::new();
+        for name in funcs.keys().chain(classes.iter()) {
+            let mut rest = name.as_str();
+            while let Some((_, tail)) = rest.split_once('.') {
+                if !tail.contains('.') {
+                    break;
+                }
+                suffixes
+                    .entry(tail.to_string())
+                    .and_modify(|e| {
+                        if e.as_deref() != Some(name) {
+                            *e = None
+                        }
+                    })
+                    .or_insert_with(|| Some(name.clone()));
+                rest = tail;
+            }
+        }
+        let suffixes = suffixes
+            .into_iter()
+            .filter_map(|(k, v)| Some((k, v?)))
+            .collect();
         Self {
             files: ctxs,
             funcs,
+            suffixes,
             classes,
             memo: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The qualified name of a project function or class as spelled at a call site.
+    pub fn resolve_function<'q>(&'q self, name: &'q str) -> &'q str {
+        if self.funcs.contains_key(name) || self.classes.contains(name) {
+            return name;
+        }
+        if self.funcs.contains_key(&format!("{name}.__init__")) {
+            return name;
+        }
+        self.suffixes.get(name).map_or(name, String::as_str)
     }
 }
 

@@ -306,6 +306,7 @@ pub const CLEAN_RESULT: &[&str] = &[
     "builtins.callable",
     "builtins.hasattr",
     "builtins.id",
+    "builtins.type",
     "builtins.ord",
     "builtins.sum",
     "builtins.min",
