@@ -18,7 +18,7 @@ use crate::python::project::bind_statement;
 use crate::python::semantic::{canonical, Semantic};
 
 /// How deep calls into project functions are followed from one entry.
-const MAX_CALL_DEPTH: usize = 6;
+const MAX_CALL_DEPTH: usize = 4;
 /// Builtins whose result the analysis models (conversions, predicates, containers).
 const BUILTINS: &[&str] = &[
     "len",
@@ -91,6 +91,8 @@ pub struct FnResult {
 pub struct Worker<'g, 'a> {
     pub g: &'g Global<'a>,
     stack: Vec<String>,
+    /// Summaries cut short by recursion or depth, valid for this worker only.
+    local: HashMap<String, Arc<FnResult>>,
 }
 
 impl<'g, 'a> Worker<'g, 'a> {
@@ -99,10 +101,20 @@ impl<'g, 'a> Worker<'g, 'a> {
         Self {
             g,
             stack: Vec::new(),
+            local: HashMap::new(),
         }
     }
 
-    /// The result of the project function `qualified`: memoised, or analysed now. `None` when it
+    /// Analyses `info` as an entry point: parameters hold no symbolic data (only a view's path
+    /// parameters are sources), so only real flows are followed into callees.
+    pub fn entry(&mut self, info: &FuncInfo) -> FnResult {
+        self.stack.push(info.qualified.clone());
+        let result = analyse_function(self, info, false);
+        self.stack.pop();
+        result
+    }
+
+    /// The summary of the project function `qualified`: memoised, or analysed now. `None` when it
     /// is already being analysed (recursion) or the call chain is too deep.
     pub fn result(&mut self, qualified: &str) -> Option<Arc<FnResult>> {
         if let Some(r) = self
@@ -114,30 +126,36 @@ impl<'g, 'a> Worker<'g, 'a> {
         {
             return Some(r);
         }
+        if let Some(r) = self.local.get(qualified) {
+            return Some(r.clone());
+        }
         if self.stack.len() >= MAX_CALL_DEPTH || self.stack.iter().any(|s| s == qualified) {
             return None;
         }
         let info = self.g.funcs.get(qualified)?;
         self.stack.push(qualified.to_string());
-        let result = Arc::new(analyse_function(self, info));
+        let result = Arc::new(analyse_function(self, info, true));
         self.stack.pop();
-        if !result.truncated {
-            if let Ok(mut m) = self.g.memo.lock() {
-                m.entry(qualified.to_string())
-                    .or_insert_with(|| result.clone());
-            }
+        if result.truncated {
+            // Depends on the call path: reused only by this worker, which visits its file's
+            // functions in a fixed order, so results stay deterministic.
+            self.local.insert(qualified.to_string(), result.clone());
+        } else if let Ok(mut m) = self.g.memo.lock() {
+            m.entry(qualified.to_string())
+                .or_insert_with(|| result.clone());
         }
         Some(result)
     }
 }
 
-/// Analyses one indexed function.
-fn analyse_function(w: &mut Worker, info: &FuncInfo) -> FnResult {
+/// Analyses one indexed function; with `summary`, parameters carry symbolic taints.
+fn analyse_function(w: &mut Worker, info: &FuncInfo, summary: bool) -> FnResult {
     let g = w.g;
     let fc = &g.files[info.file as usize];
-    let mut sem = fc.module_sem.clone();
+    let mut sem = fc.module_sem().clone();
     sem.push_scope();
     let mut a = Analyzer::new(w, fc, sem);
+    a.summary = summary;
     a.enter(
         info.def,
         info.class.as_deref(),
@@ -193,6 +211,8 @@ pub struct Analyzer<'w, 'g, 'a> {
     depth: usize,
     /// States at `break`/`continue` of the enclosing loops.
     loop_exits: Vec<Vec<State>>,
+    /// Parameters carry symbolic taints (the walk computes a summary).
+    summary: bool,
 }
 
 impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
@@ -214,6 +234,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             stmt_start: TextSize::default(),
             depth: 0,
             loop_exits: Vec::new(),
+            summary: false,
         }
     }
 
@@ -234,19 +255,23 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         self.name = def.name.to_string();
         for (i, p) in params(def).into_iter().enumerate() {
             let name = p.name.as_str();
-            let mut v = Val::tainted(Taint {
-                origin: Origin::Param(i as u16),
-                key: (u32::MAX, i as u32),
-                cleared: 0,
-                label: Arc::from(name),
-                structured: true,
-                flow: push_step(
-                    &None,
-                    self.file(),
-                    p.range(),
-                    format!("parameter `{name}` of `{}()`", self.name),
-                ),
-            });
+            let mut v = if !self.summary {
+                Val::clean()
+            } else {
+                Val::tainted(Taint {
+                    origin: Origin::Param(i as u16),
+                    key: (u32::MAX, i as u32),
+                    cleared: 0,
+                    label: Arc::from(name),
+                    structured: true,
+                    flow: push_step(
+                        &None,
+                        self.file(),
+                        p.range(),
+                        format!("parameter `{name}` of `{}()`", self.name),
+                    ),
+                })
+            };
             if i == 0 && offset == 1 {
                 if let Some(c) = class {
                     v.alias = Some(Arc::from(c));
@@ -1566,6 +1591,15 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             }
         }
         let display = format!("{}()", qualified.rsplit('.').next().unwrap_or(&qualified));
+        // Without data flowing in, only a callee that may produce data itself needs analysing.
+        let data_in = actual.iter().flatten().any(|(v, _)| v.is_tainted());
+        if !data_in && !info.may_produce {
+            let mut v = Val::clean();
+            if constructor {
+                v.alias = Some(Arc::from(q));
+            }
+            return Some(v);
+        }
         let Some(result) = self.w.result(&qualified) else {
             self.truncated = true;
             return Some(call.union(true));

@@ -3,7 +3,7 @@
 //! module-level name bindings per file, and the memo of function results shared by all workers.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
@@ -19,8 +19,10 @@ use crate::python::SourceFile;
 pub struct FileCtx<'a> {
     pub idx: u32,
     pub file: &'a SourceFile,
-    /// Bindings after every module-level statement: what function bodies see.
-    pub module_sem: Semantic<'a>,
+    /// Bindings after every module-level statement (what function bodies see), built on first
+    /// use: most files of a large tree are never analysed.
+    module_sem: OnceLock<Semantic<'a>>,
+    project: &'a ProjectIndex,
     /// Module-level names assigned a literal exactly once: their truthiness.
     pub consts: HashMap<String, bool>,
     /// Whether the file imports Flask (request sources can only appear there).
@@ -29,6 +31,27 @@ pub struct FileCtx<'a> {
     pub mongo: bool,
     pub ldap: bool,
     pub jinja: bool,
+}
+
+impl<'a> FileCtx<'a> {
+    /// The module-level bindings of this file.
+    pub fn module_sem(&self) -> &Semantic<'a> {
+        self.module_sem
+            .get_or_init(|| module_semantic(self.file, self.project))
+    }
+}
+
+fn module_semantic<'a>(file: &'a SourceFile, project: &'a ProjectIndex) -> Semantic<'a> {
+    let mut sem = Semantic::new(&file.module, file.path.ends_with("__init__.py"), project);
+    replay(&mut sem, file.body(), 0);
+    sem
+}
+
+/// Whether a decorator is spelled like a route registration (`@x.route(...)`, `@x.get(...)`), so
+/// only those are resolved.
+fn looks_like_route(d: &ast::Decorator) -> bool {
+    matches!(&d.expression, Expr::Call(c) if matches!(&*c.func, Expr::Attribute(a)
+        if matches!(a.attr.as_str(), "route" | "get" | "post" | "put" | "patch" | "delete")))
 }
 
 /// A function or method defined at the top level of a module or class.
@@ -42,15 +65,36 @@ pub struct FuncInfo<'a> {
     pub offset: usize,
     /// For views: URL parameters and whether each is dangerous.
     pub view: Option<Vec<(String, bool)>>,
+    /// May produce tainted data without any flowing in: reads request data or exception details,
+    /// or builds SQL text.
+    pub may_produce: bool,
+}
+
+/// Words showing a function may produce tainted data by itself.
+const PRODUCER_WORDS: &[&str] = &[
+    "request",
+    "session",
+    "traceback",
+    "except",
+    "SELECT",
+    "INSERT",
+    "UPDATE",
+    "DELETE",
+];
+
+fn may_produce(file: &SourceFile, def: &ast::StmtFunctionDef) -> bool {
+    let text = file.slice(def.range);
+    PRODUCER_WORDS.iter().any(|w| text.contains(w))
 }
 
 /// The project as the analysis sees it.
 pub struct Global<'a> {
     pub files: Vec<FileCtx<'a>>,
     pub funcs: HashMap<String, FuncInfo<'a>>,
-    /// Shorter spellings of qualified names (`helpers.run` for `app.helpers.run`), for imports
-    /// written relative to a folder that is not the scan root; ambiguous ones are left out.
-    pub suffixes: HashMap<String, String>,
+    /// Functions and classes by their last name component, to resolve shorter spellings
+    /// (`helpers.run` for `app.helpers.run`) of imports written relative to a folder that is not
+    /// the scan root.
+    by_last: HashMap<String, Vec<String>>,
     /// Qualified names of the project's classes.
     pub classes: HashSet<String>,
     /// Results of functions analysed without truncation, by qualified name.
@@ -86,32 +130,18 @@ impl<'a> Global<'a> {
                 f.view.get_or_insert_with(Vec::new).extend(params);
             }
         }
-        let mut suffixes: HashMap<String, Option<String>> = HashMap::new();
+        let mut by_last: HashMap<String, Vec<String>> = HashMap::new();
         for name in funcs.keys().chain(classes.iter()) {
-            let mut rest = name.as_str();
-            while let Some((_, tail)) = rest.split_once('.') {
-                if !tail.contains('.') {
-                    break;
-                }
-                suffixes
-                    .entry(tail.to_string())
-                    .and_modify(|e| {
-                        if e.as_deref() != Some(name) {
-                            *e = None
-                        }
-                    })
-                    .or_insert_with(|| Some(name.clone()));
-                rest = tail;
-            }
+            let last = name.rsplit('.').next().unwrap_or(name);
+            by_last
+                .entry(last.to_string())
+                .or_default()
+                .push(name.clone());
         }
-        let suffixes = suffixes
-            .into_iter()
-            .filter_map(|(k, v)| Some((k, v?)))
-            .collect();
         Self {
             files: ctxs,
             funcs,
-            suffixes,
+            by_last,
             classes,
             memo: Mutex::new(HashMap::new()),
         }
@@ -125,7 +155,21 @@ impl<'a> Global<'a> {
         if self.funcs.contains_key(&format!("{name}.__init__")) {
             return name;
         }
-        self.suffixes.get(name).map_or(name, String::as_str)
+        if !name.contains('.') {
+            return name;
+        }
+        let last = name.rsplit('.').next().unwrap_or(name);
+        let suffix = format!(".{name}");
+        let mut found = self
+            .by_last
+            .get(last)
+            .into_iter()
+            .flatten()
+            .filter(|q| q.ends_with(&suffix));
+        match (found.next(), found.next()) {
+            (Some(q), None) => q.as_str(),
+            _ => name,
+        }
     }
 }
 
@@ -136,8 +180,8 @@ type Indexed<'a> = (
 );
 
 fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> Indexed<'a> {
-    let mut sem = Semantic::new(&file.module, file.path.ends_with("__init__.py"), project);
-    replay(&mut sem, file.body(), 0);
+    let sem: OnceLock<Semantic<'a>> = OnceLock::new();
+    let sem_of = || sem.get_or_init(|| module_semantic(file, project));
     let mut consts = HashMap::new();
     let mut assigned: HashMap<String, usize> = HashMap::new();
     for stmt in file.body() {
@@ -158,13 +202,18 @@ fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> 
     for stmt in file.body() {
         match stmt {
             Stmt::FunctionDef(f) => {
-                let view = view_params(&sem, f);
+                let view = if f.decorator_list.iter().any(looks_like_route) {
+                    view_params(sem_of(), f)
+                } else {
+                    None
+                };
                 funcs.push(FuncInfo {
                     qualified: format!("{}.{}", file.module, f.name),
                     file: idx,
                     def: f,
                     class: None,
                     offset: 0,
+                    may_produce: may_produce(file, f),
                     view,
                 });
             }
@@ -179,6 +228,7 @@ fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> 
                             def: f,
                             class: Some(class.clone()),
                             offset: usize::from(!is_static),
+                            may_produce: may_produce(file, f),
                             view: None,
                         });
                     }
@@ -190,7 +240,7 @@ fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> 
     let mut registered = Vec::new();
     if text.contains("add_url_rule") {
         let mut finder = UrlRuleFinder {
-            sem: &sem,
+            sem: sem_of(),
             module: &file.module,
             found: &mut registered,
             depth: 0,
@@ -208,6 +258,7 @@ fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> 
         ldap: text.contains("ldap"),
         jinja: text.contains("jinja") || text.contains("Environment"),
         module_sem: sem,
+        project,
     };
     (ctx, funcs, registered)
 }

@@ -92,15 +92,13 @@ pub fn analyse(files: &[&SourceFile], project: &ProjectIndex) -> TaintOutput {
                 if !entry {
                     continue;
                 }
-                if let Some(result) = worker.result(name) {
-                    out.extend(
-                        result
-                            .reaches
-                            .iter()
-                            .filter(|r| !matches!(r.taint.origin, Origin::Param(_)))
-                            .cloned(),
-                    );
-                }
+                let result = worker.entry(info);
+                out.extend(
+                    result
+                        .reaches
+                        .into_iter()
+                        .filter(|r| !matches!(r.taint.origin, Origin::Param(_))),
+                );
             }
             out
         })
