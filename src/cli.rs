@@ -40,6 +40,18 @@ pub enum Command {
         /// Rule id, e.g. FS101.
         id: String,
     },
+    /// Run as the GitHub Action: scan, then publish to code scanning, annotations and the PR
+    /// comment (configured by the action's INPUT_* and GITHUB_* environment).
+    Github,
+    /// Combine SARIF logs from several tools into one, one run per category.
+    Merge {
+        /// SARIF files to combine.
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        /// Where to write the combined log.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
 }
 
 /// Output formats of `scan`.
@@ -143,10 +155,46 @@ pub fn run(cli: Cli) -> Result<i32, UsageError> {
             Ok(0)
         }
         Command::Rule { id } => {
-            let rule = rules::by_id(&id).ok_or_else(|| UsageError(format!("unknown rule `{id}`; `flaskscan rules` lists them")))?;
+            let rule = rules::by_id(&id).ok_or_else(|| {
+                UsageError(format!("unknown rule `{id}`; `flaskscan rules` lists them"))
+            })?;
             print_out(&explain(rule))?;
             Ok(0)
         }
+        Command::Github => {
+            crate::github::run_action(&crate::github::ActionEnv::from_process(), &ActionScanner)
+                .map_err(|e| UsageError(format!("{e:#}")))
+        }
+        Command::Merge { inputs, output } => crate::github::merge_sarif_files(&inputs, &output)
+            .map(|()| 0)
+            .map_err(|e| UsageError(format!("{e:#}"))),
+    }
+}
+
+/// The real scan pipeline, as the GitHub Action runs it.
+struct ActionScanner;
+
+impl crate::github::Scanner for ActionScanner {
+    fn scan(&self, req: &crate::github::ScanRequest) -> anyhow::Result<crate::github::ScanOutput> {
+        let args = ScanArgs {
+            paths: vec![req.root.clone()],
+            format: Format::Sarif,
+            output: None,
+            select: Vec::new(),
+            ignore: Vec::new(),
+            fail_on: None,
+            config: req.config.clone(),
+            exclude: Vec::new(),
+            no_deps: false,
+            show_suppressed: false,
+            threads: None,
+            quiet: true,
+        };
+        let (mut options, _) = scan_options(&args).map_err(|e| anyhow::anyhow!(e.0))?;
+        options.root = Some(req.root.clone());
+        let report = scan::run(&options)?;
+        let sarif = serde_json::to_value(report::sarif::to_sarif(&report))?;
+        Ok(crate::github::ScanOutput { report, sarif })
     }
 }
 
@@ -163,31 +211,48 @@ fn print_out(s: &str) -> Result<(), UsageError> {
 pub fn scan_options(args: &ScanArgs) -> Result<(ScanOptions, FailOn), UsageError> {
     for p in &args.paths {
         if !p.exists() {
-            return Err(UsageError(format!("{}: no such file or folder", p.display())));
+            return Err(UsageError(format!(
+                "{}: no such file or folder",
+                p.display()
+            )));
         }
     }
     for s in args.select.iter().chain(&args.ignore) {
         if !rules::selector_matches_any(s) {
-            return Err(UsageError(format!("`{s}` in --select/--ignore names no rule (see `flaskscan rules`)")));
+            return Err(UsageError(format!(
+                "`{s}` in --select/--ignore names no rule (see `flaskscan rules`)"
+            )));
         }
     }
     crate::workspace::validate_globs(&args.exclude).map_err(UsageError)?;
     let file = match &args.config {
         Some(path) => config::load(path),
-        None => config::find(args.paths.first().map_or(std::path::Path::new("."), |p| p.as_path())),
+        None => config::find(
+            args.paths
+                .first()
+                .map_or(std::path::Path::new("."), |p| p.as_path()),
+        ),
     }
     .map_err(|e| UsageError(e.to_string()))?;
     let options = ScanOptions {
         paths: args.paths.clone(),
         root: None,
-        select: if args.select.is_empty() { file.select.clone() } else { args.select.clone() },
+        select: if args.select.is_empty() {
+            file.select.clone()
+        } else {
+            args.select.clone()
+        },
         ignore: file.ignore.iter().chain(&args.ignore).cloned().collect(),
         exclude: file.exclude.iter().chain(&args.exclude).cloned().collect(),
         max_file_size: file.max_file_size.unwrap_or(scan::DEFAULT_MAX_FILE_SIZE),
         severity: file.severity.clone(),
         threads: args.threads,
     };
-    let fail_on = args.fail_on.map(FailOn::from).or(file.fail_on).unwrap_or(FailOn::At(Severity::High));
+    let fail_on = args
+        .fail_on
+        .map(FailOn::from)
+        .or(file.fail_on)
+        .unwrap_or(FailOn::At(Severity::High));
     Ok((options, fail_on))
 }
 
@@ -197,7 +262,8 @@ fn run_scan(args: &ScanArgs) -> Result<i32, UsageError> {
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let rendered = render_report(&report, args, to_terminal);
     match &args.output {
-        Some(path) => std::fs::write(path, rendered).map_err(|e| UsageError(format!("{}: cannot write: {e}", path.display())))?,
+        Some(path) => std::fs::write(path, rendered)
+            .map_err(|e| UsageError(format!("{}: cannot write: {e}", path.display())))?,
         None => print_out(&rendered)?,
     }
     Ok(exit_code(&report, fail_on))
@@ -212,7 +278,11 @@ fn render_report(report: &ScanReport, args: &ScanArgs, color: bool) -> String {
     match args.format {
         Format::Text => report::text::render(
             report,
-            report::text::TextOptions { color, show_suppressed: args.show_suppressed, quiet: args.quiet },
+            report::text::TextOptions {
+                color,
+                show_suppressed: args.show_suppressed,
+                quiet: args.quiet,
+            },
         ),
         Format::Json => report::json::render(report),
         Format::Sarif => report::sarif::render(report),
@@ -225,7 +295,11 @@ fn render_report(report: &ScanReport, args: &ScanArgs, color: bool) -> String {
 }
 
 fn cwe_list(rule: &Rule) -> String {
-    rule.cwe.iter().map(|c| format!("CWE-{c}")).collect::<Vec<_>>().join(", ")
+    rule.cwe
+        .iter()
+        .map(|c| format!("CWE-{c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The rule listing in the requested format.
@@ -234,9 +308,19 @@ pub fn render_rules(format: RulesFormat) -> String {
         RulesFormat::Json => serde_json::to_string_pretty(rules::ALL).unwrap_or_default() + "\n",
         RulesFormat::Markdown => rules_markdown(),
         RulesFormat::Table => {
-            let mut s = format!("{:<7} {:<34} {:<9} {:<9} {}\n", "ID", "NAME", "SEVERITY", "KIND", "CWE");
+            let mut s = format!(
+                "{:<7} {:<34} {:<9} {:<9} {}\n",
+                "ID", "NAME", "SEVERITY", "KIND", "CWE"
+            );
             for r in rules::ALL {
-                s.push_str(&format!("{:<7} {:<34} {:<9} {:<9} {}\n", r.id, r.name, r.severity.as_str(), r.kind.as_str(), cwe_list(r)));
+                s.push_str(&format!(
+                    "{:<7} {:<34} {:<9} {:<9} {}\n",
+                    r.id,
+                    r.name,
+                    r.severity.as_str(),
+                    r.kind.as_str(),
+                    cwe_list(r)
+                ));
             }
             s
         }
@@ -245,7 +329,9 @@ pub fn render_rules(format: RulesFormat) -> String {
 
 /// The README's rule table, generated from the registry.
 pub fn rules_markdown() -> String {
-    let mut s = String::from("| ID | Name | Severity | Kind | CWE | What it finds |\n|---|---|---|---|---|---|\n");
+    let mut s = String::from(
+        "| ID | Name | Severity | Kind | CWE | What it finds |\n|---|---|---|---|---|---|\n",
+    );
     for r in rules::ALL {
         s.push_str(&format!(
             "| {} | {} | {} | {} | {} | {} |\n",
@@ -262,7 +348,11 @@ pub fn rules_markdown() -> String {
 
 /// `flaskscan rule ID`.
 pub fn explain(rule: &Rule) -> String {
-    let indent = |code: &str| code.lines().map(|l| format!("    {l}\n")).collect::<String>();
+    let indent = |code: &str| {
+        code.lines()
+            .map(|l| format!("    {l}\n"))
+            .collect::<String>()
+    };
     format!(
         "{} {} [{}] ({}, {})\n\n{}\n\nWhy it matters:\n  {}\n\nFlagged:\n{}\nFixed:\n{}\nFix: {}\n",
         rule.id,

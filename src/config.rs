@@ -70,7 +70,11 @@ const KEYS: &str = "select, ignore, exclude, fail-on, max-file-size, severity, i
 /// `[tool.flaskscan]` table, in `start` or a parent folder.
 pub fn find(start: &Path) -> Result<FileConfig, ConfigError> {
     let start = start.canonicalize().unwrap_or_else(|_| start.to_path_buf());
-    let mut dir = if start.is_file() { start.parent().map(Path::to_path_buf) } else { Some(start) };
+    let mut dir = if start.is_file() {
+        start.parent().map(Path::to_path_buf)
+    } else {
+        Some(start)
+    };
     while let Some(d) = dir {
         let own = d.join("flaskscan.toml");
         if own.is_file() {
@@ -79,7 +83,9 @@ pub fn find(start: &Path) -> Result<FileConfig, ConfigError> {
         let py = d.join("pyproject.toml");
         if py.is_file() {
             let text = read(&py)?;
-            let value: toml::Table = text.parse().map_err(|e| ConfigError(format!("{}: invalid TOML: {e}", py.display())))?;
+            let value: toml::Table = text
+                .parse()
+                .map_err(|e| ConfigError(format!("{}: invalid TOML: {e}", py.display())))?;
             if value.get("tool").and_then(|t| t.get("flaskscan")).is_some() {
                 return parse(&py, &text);
             }
@@ -90,7 +96,8 @@ pub fn find(start: &Path) -> Result<FileConfig, ConfigError> {
 }
 
 fn read(path: &Path) -> Result<String, ConfigError> {
-    std::fs::read_to_string(path).map_err(|e| ConfigError(format!("{}: cannot read: {e}", path.display())))
+    std::fs::read_to_string(path)
+        .map_err(|e| ConfigError(format!("{}: cannot read: {e}", path.display())))
 }
 
 /// Loads an explicit config file (flaskscan.toml or pyproject.toml).
@@ -109,8 +116,17 @@ pub fn parse(path: &Path, text: &str) -> Result<FileConfig, ConfigError> {
     let table = if is_pyproject {
         match doc.get("tool").and_then(|t| t.get("flaskscan")) {
             Some(toml::Value::Table(t)) => t.clone(),
-            Some(_) => return Err(ConfigError(format!("{file}: `tool.flaskscan` must be a table"))),
-            None => return Ok(FileConfig { source: Some(path.to_path_buf()), ..FileConfig::default() }),
+            Some(_) => {
+                return Err(ConfigError(format!(
+                    "{file}: `tool.flaskscan` must be a table"
+                )))
+            }
+            None => {
+                return Ok(FileConfig {
+                    source: Some(path.to_path_buf()),
+                    ..FileConfig::default()
+                })
+            }
         }
     } else {
         // flaskscan.toml may use the same `[tool.flaskscan]` table or top-level keys.
@@ -120,7 +136,10 @@ pub fn parse(path: &Path, text: &str) -> Result<FileConfig, ConfigError> {
         }
     };
     let prefix = if is_pyproject { "tool.flaskscan." } else { "" };
-    let mut cfg = FileConfig { source: Some(path.to_path_buf()), ..FileConfig::default() };
+    let mut cfg = FileConfig {
+        source: Some(path.to_path_buf()),
+        ..FileConfig::default()
+    };
     for (key, value) in &table {
         let at = format!("{file}: `{prefix}{key}`");
         match key.as_str() {
@@ -128,29 +147,50 @@ pub fn parse(path: &Path, text: &str) -> Result<FileConfig, ConfigError> {
             "ignore" => cfg.ignore = rule_list(&at, value)?,
             "exclude" => {
                 cfg.exclude = string_list(&at, value)?;
-                crate::workspace::validate_globs(&cfg.exclude).map_err(|e| ConfigError(format!("{at}: {e}")))?;
+                crate::workspace::validate_globs(&cfg.exclude)
+                    .map_err(|e| ConfigError(format!("{at}: {e}")))?;
             }
             "fail-on" => {
-                let s = value.as_str().ok_or_else(|| ConfigError(format!("{at} must be a string: none, low, medium, high or critical")))?;
-                cfg.fail_on = Some(FailOn::parse(s).ok_or_else(|| ConfigError(format!("{at} is `{s}`; expected none, low, medium, high or critical")))?);
+                let s = value.as_str().ok_or_else(|| {
+                    ConfigError(format!(
+                        "{at} must be a string: none, low, medium, high or critical"
+                    ))
+                })?;
+                cfg.fail_on = Some(FailOn::parse(s).ok_or_else(|| {
+                    ConfigError(format!(
+                        "{at} is `{s}`; expected none, low, medium, high or critical"
+                    ))
+                })?);
             }
             "max-file-size" => {
-                let n = value.as_integer().filter(|n| *n > 0).ok_or_else(|| ConfigError(format!("{at} must be a positive number of bytes")))?;
+                let n = value.as_integer().filter(|n| *n > 0).ok_or_else(|| {
+                    ConfigError(format!("{at} must be a positive number of bytes"))
+                })?;
                 cfg.max_file_size = Some(n as u64);
             }
             "severity" => {
-                let t = value.as_table().ok_or_else(|| ConfigError(format!("{at} must be a table of rule id = severity")))?;
+                let t = value.as_table().ok_or_else(|| {
+                    ConfigError(format!("{at} must be a table of rule id = severity"))
+                })?;
                 for (rule, sev) in t {
                     if crate::rules::by_id(rule).is_none() {
-                        return Err(ConfigError(format!("{at}: unknown rule `{rule}` (see `flaskscan rules`)")));
+                        return Err(ConfigError(format!(
+                            "{at}: unknown rule `{rule}` (see `flaskscan rules`)"
+                        )));
                     }
-                    let s = sev.as_str().and_then(Severity::parse).ok_or_else(|| ConfigError(format!("{at}.{rule} must be one of low, medium, high, critical")))?;
+                    let s = sev.as_str().and_then(Severity::parse).ok_or_else(|| {
+                        ConfigError(format!(
+                            "{at}.{rule} must be one of low, medium, high, critical"
+                        ))
+                    })?;
                     cfg.severity.insert(rule.to_ascii_uppercase(), s);
                 }
             }
             "ignore-vulns" => cfg.ignore_vulns = ignore_vulns(&at, value)?,
             other => {
-                return Err(ConfigError(format!("{file}: unknown key `{prefix}{other}`; expected one of: {KEYS}")));
+                return Err(ConfigError(format!(
+                    "{file}: unknown key `{prefix}{other}`; expected one of: {KEYS}"
+                )));
             }
         }
     }
@@ -160,7 +200,11 @@ pub fn parse(path: &Path, text: &str) -> Result<FileConfig, ConfigError> {
 fn string_list(at: &str, value: &toml::Value) -> Result<Vec<String>, ConfigError> {
     value
         .as_array()
-        .and_then(|a| a.iter().map(|v| v.as_str().map(str::to_string)).collect::<Option<Vec<_>>>())
+        .and_then(|a| {
+            a.iter()
+                .map(|v| v.as_str().map(str::to_string))
+                .collect::<Option<Vec<_>>>()
+        })
         .ok_or_else(|| ConfigError(format!("{at} must be a list of strings")))
 }
 
@@ -168,39 +212,72 @@ fn rule_list(at: &str, value: &toml::Value) -> Result<Vec<String>, ConfigError> 
     let list = string_list(at, value)?;
     for s in &list {
         if !crate::rules::selector_matches_any(s) {
-            return Err(ConfigError(format!("{at}: `{s}` names no rule (see `flaskscan rules`)")));
+            return Err(ConfigError(format!(
+                "{at}: `{s}` names no rule (see `flaskscan rules`)"
+            )));
         }
     }
     Ok(list)
 }
 
 fn ignore_vulns(at: &str, value: &toml::Value) -> Result<Vec<IgnoreVuln>, ConfigError> {
-    let arr = value.as_array().ok_or_else(|| ConfigError(format!("{at} must be an array of tables ([[tool.flaskscan.ignore-vulns]])")))?;
+    let arr = value.as_array().ok_or_else(|| {
+        ConfigError(format!(
+            "{at} must be an array of tables ([[tool.flaskscan.ignore-vulns]])"
+        ))
+    })?;
     arr.iter()
         .enumerate()
         .map(|(i, v)| {
-            let t = v.as_table().ok_or_else(|| ConfigError(format!("{at}[{i}] must be a table with id, reason and optional until")))?;
+            let t = v.as_table().ok_or_else(|| {
+                ConfigError(format!(
+                    "{at}[{i}] must be a table with id, reason and optional until"
+                ))
+            })?;
             for k in t.keys() {
                 if !matches!(k.as_str(), "id" | "reason" | "until") {
-                    return Err(ConfigError(format!("{at}[{i}]: unknown key `{k}`; expected id, reason, until")));
+                    return Err(ConfigError(format!(
+                        "{at}[{i}]: unknown key `{k}`; expected id, reason, until"
+                    )));
                 }
             }
-            let id = t.get("id").and_then(|v| v.as_str()).ok_or_else(|| ConfigError(format!("{at}[{i}].id is required (an advisory id or alias)")))?;
-            let reason = t.get("reason").and_then(|v| v.as_str()).unwrap_or("").to_string();
+            let id = t.get("id").and_then(|v| v.as_str()).ok_or_else(|| {
+                ConfigError(format!(
+                    "{at}[{i}].id is required (an advisory id or alias)"
+                ))
+            })?;
+            let reason = t
+                .get("reason")
+                .and_then(|v| v.as_str())
+                .unwrap_or("")
+                .to_string();
             let until = match t.get("until") {
                 None => None,
                 Some(toml::Value::Datetime(d)) => Some(d.to_string()),
                 Some(toml::Value::String(s)) if is_date(s) => Some(s.clone()),
-                Some(_) => return Err(ConfigError(format!("{at}[{i}].until must be a date YYYY-MM-DD"))),
+                Some(_) => {
+                    return Err(ConfigError(format!(
+                        "{at}[{i}].until must be a date YYYY-MM-DD"
+                    )))
+                }
             };
-            Ok(IgnoreVuln { id: id.to_string(), reason, until })
+            Ok(IgnoreVuln {
+                id: id.to_string(),
+                reason,
+                until,
+            })
         })
         .collect()
 }
 
 fn is_date(s: &str) -> bool {
     let b = s.as_bytes();
-    b.len() == 10 && b[4] == b'-' && b[7] == b'-' && s.chars().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && s.chars()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
 }
 
 #[cfg(test)]
@@ -222,10 +299,20 @@ mod tests {
 
     #[test]
     fn unknown_keys_and_bad_values_name_the_file() {
-        let e = parse(Path::new("pyproject.toml"), "[tool.flaskscan]\nselct = []\n").unwrap_err();
-        assert!(e.0.contains("pyproject.toml") && e.0.contains("tool.flaskscan.selct"), "{e}");
+        let e = parse(
+            Path::new("pyproject.toml"),
+            "[tool.flaskscan]\nselct = []\n",
+        )
+        .unwrap_err();
+        assert!(
+            e.0.contains("pyproject.toml") && e.0.contains("tool.flaskscan.selct"),
+            "{e}"
+        );
         let e = parse(Path::new("flaskscan.toml"), "fail-on = \"sometimes\"\n").unwrap_err();
-        assert!(e.0.contains("fail-on") && e.0.contains("expected none"), "{e}");
+        assert!(
+            e.0.contains("fail-on") && e.0.contains("expected none"),
+            "{e}"
+        );
         let e = parse(Path::new("flaskscan.toml"), "select = [\"XX9\"]\n").unwrap_err();
         assert!(e.0.contains("names no rule"), "{e}");
     }

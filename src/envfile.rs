@@ -23,7 +23,9 @@ pub fn check(text: &str) -> Vec<EnvFinding> {
             continue;
         }
         let line = line.strip_prefix("export ").unwrap_or(line);
-        let Some((key, value)) = line.split_once('=') else { continue };
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
         let key = key.trim();
         let value = strip_comment(value.trim());
         let value = value.trim_matches(|c| c == '"' || c == '\'');
@@ -40,17 +42,31 @@ pub fn check(text: &str) -> Vec<EnvFinding> {
             })
         };
         match key {
-            "FLASK_DEBUG" if matches!(value.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on") => {
-                push(&fs101::RULE, format!("`FLASK_DEBUG={value}` starts Flask with the Werkzeug debugger"));
+            "FLASK_DEBUG"
+                if matches!(
+                    value.to_ascii_lowercase().as_str(),
+                    "1" | "true" | "yes" | "on"
+                ) =>
+            {
+                push(
+                    &fs101::RULE,
+                    format!("`FLASK_DEBUG={value}` starts Flask with the Werkzeug debugger"),
+                );
             }
             "FLASK_ENV" if value.eq_ignore_ascii_case("development") => {
-                push(&fs101::RULE, "`FLASK_ENV=development` turns on debug mode".to_string());
+                push(
+                    &fs101::RULE,
+                    "`FLASK_ENV=development` turns on debug mode".to_string(),
+                );
             }
             k if fs102::SECRET_KEYS.contains(&k.trim_start_matches("FLASK_"))
                 && !value.is_empty()
                 && !value.starts_with("${") =>
             {
-                push(&fs102::RULE, format!("`{k}` is committed in plain text in an env file"));
+                push(
+                    &fs102::RULE,
+                    format!("`{k}` is committed in plain text in an env file"),
+                );
             }
             _ => {}
         }
@@ -74,7 +90,9 @@ mod tests {
 
     #[test]
     fn flags_debug_and_secrets() {
-        let f = check("FLASK_APP=app\nFLASK_DEBUG=1\nFLASK_SECRET_KEY='abc123'\nSECRET_KEY=${SECRET}\n");
+        let f = check(
+            "FLASK_APP=app\nFLASK_DEBUG=1\nFLASK_SECRET_KEY='abc123'\nSECRET_KEY=${SECRET}\n",
+        );
         let ids: Vec<_> = f.iter().map(|f| (f.rule.id, f.line)).collect();
         assert_eq!(ids, vec![("FS101", 2), ("FS102", 3)]);
         assert!(check("FLASK_DEBUG=0\n").is_empty());

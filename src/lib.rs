@@ -5,11 +5,12 @@
 
 pub mod cli;
 pub mod config;
+pub mod envfile;
 pub mod finding;
+pub mod github;
 pub mod python;
 pub mod report;
 pub mod rules;
 pub mod scan;
 pub mod taint;
 pub mod workspace;
-pub mod envfile;

@@ -18,7 +18,9 @@ fn main() {
                 .map(|s| s.to_string())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown cause".into());
-            eprintln!("flaskscan: internal error: {what}. Please report it with the command you ran.");
+            eprintln!(
+                "flaskscan: internal error: {what}. Please report it with the command you ran."
+            );
             2
         }
     };

@@ -105,17 +105,25 @@ impl ScanOptions {
         if let Some(r) = &self.root {
             return r.clone();
         }
-        let first = self.paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
+        let first = self
+            .paths
+            .first()
+            .cloned()
+            .unwrap_or_else(|| PathBuf::from("."));
         if first.is_dir() {
             first
         } else {
-            first.parent().filter(|p| !p.as_os_str().is_empty()).map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+            first
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
         }
     }
 
     /// Whether select/ignore let `rule` run.
     pub fn enabled(&self, rule: &Rule) -> bool {
-        let selected = self.select.is_empty() || self.select.iter().any(|s| rules::selector_matches(s, rule));
+        let selected =
+            self.select.is_empty() || self.select.iter().any(|s| rules::selector_matches(s, rule));
         selected && !self.ignore.iter().any(|s| rules::selector_matches(s, rule))
     }
 }
@@ -146,7 +154,10 @@ pub fn run(options: &ScanOptions) -> anyhow::Result<ScanReport> {
     let discovery = workspace::discover(
         &root,
         &options.paths,
-        &workspace::DiscoverOptions { exclude: options.exclude.clone(), max_file_size: options.max_file_size },
+        &workspace::DiscoverOptions {
+            exclude: options.exclude.clone(),
+            max_file_size: options.max_file_size,
+        },
     );
     let mut notifications = discovery.notifications;
     let mut stats = ScanStats::default();
@@ -178,16 +189,33 @@ pub fn run(options: &ScanOptions) -> anyhow::Result<ScanReport> {
             f
         })
         .collect();
-    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()).then_with(|| a.message.cmp(&b.message)));
+    findings.sort_by(|a, b| {
+        a.sort_key()
+            .cmp(&b.sort_key())
+            .then_with(|| a.message.cmp(&b.message))
+    });
     notifications.sort_by(|a, b| (&a.path, a.line, &a.message).cmp(&(&b.path, b.line, &b.message)));
     stats.duration_ms = started.elapsed().as_millis();
-    Ok(ScanReport { root, findings, notifications, stats, deps_audited: false })
+    Ok(ScanReport {
+        root,
+        findings,
+        notifications,
+        stats,
+        deps_audited: false,
+    })
 }
 
 /// Parses and checks every file; returns findings, notifications and the number of lines read.
-fn analyse(files: &[SourcePath], options: &ScanOptions) -> (Vec<Finding>, Vec<Notification>, usize) {
-    let python: Vec<&SourcePath> = files.iter().filter(|f| f.kind == FileKind::Python).collect();
-    let parsed: Vec<Result<SourceFile, Notification>> = python.par_iter().map(|f| parse_python(f)).collect();
+fn analyse(
+    files: &[SourcePath],
+    options: &ScanOptions,
+) -> (Vec<Finding>, Vec<Notification>, usize) {
+    let python: Vec<&SourcePath> = files
+        .iter()
+        .filter(|f| f.kind == FileKind::Python)
+        .collect();
+    let parsed: Vec<Result<SourceFile, Notification>> =
+        python.par_iter().map(|f| parse_python(f)).collect();
     let mut notifications = Vec::new();
     let mut sources = Vec::new();
     for p in parsed {
@@ -225,14 +253,17 @@ fn analyse(files: &[SourcePath], options: &ScanOptions) -> (Vec<Finding>, Vec<No
     // App-level rules: located in Python files already read.
     let mut by_file: BTreeMap<String, Vec<Pending>> = BTreeMap::new();
     for af in rules::dispatch::app(&facts) {
-        by_file.entry(af.location.path.clone()).or_default().push(Pending {
-            rule: af.rule,
-            severity: af.rule.severity,
-            message: af.message,
-            start: af.location.start,
-            end: af.location.end,
-            statement_line: af.location.start.line,
-        });
+        by_file
+            .entry(af.location.path.clone())
+            .or_default()
+            .push(Pending {
+                rule: af.rule,
+                severity: af.rule.severity,
+                message: af.message,
+                start: af.location.start,
+                end: af.location.end,
+                statement_line: af.location.start.line,
+            });
     }
     for (path, pending) in by_file {
         if let Some(t) = texts.get(&path) {
@@ -255,8 +286,15 @@ fn analyse(files: &[SourcePath], options: &ScanOptions) -> (Vec<Finding>, Vec<No
                         statement_line: e.line,
                     })
                     .collect();
-                let suppressions = Suppressions::from_lines((0..lines.len()).map(|i| (i as u32 + 1, lines.line_text(&text, i))));
-                let scanned = ScannedText { relative: f.relative.clone(), bytes_text: text, lines, suppressions };
+                let suppressions = Suppressions::from_lines(
+                    (0..lines.len()).map(|i| (i as u32 + 1, lines.line_text(&text, i))),
+                );
+                let scanned = ScannedText {
+                    relative: f.relative.clone(),
+                    bytes_text: text,
+                    lines,
+                    suppressions,
+                };
                 findings.extend(finalize(&scanned, pending));
             }
             Err(n) => notifications.push(n),
@@ -302,15 +340,25 @@ fn finalize_taint(texts: &HashMap<String, ScannedText>, found: Vec<crate::taint:
 fn char_position(text: &str, lines: &LineIndex, line: u32, column: u32) -> Position {
     let line_text = lines.line_text(text, line as usize - 1);
     let prefix: String = line_text.chars().take(column as usize - 1).collect();
-    Position { line, column, column_utf16: prefix.encode_utf16().count() as u32 + 1 }
+    Position {
+        line,
+        column,
+        column_utf16: prefix.encode_utf16().count() as u32 + 1,
+    }
 }
 
 fn read_text(f: &SourcePath) -> Result<String, Notification> {
-    let bytes = std::fs::read(&f.path).map_err(|e| Notification::file_warning(&f.relative, None, format!("cannot read: {e}")))?;
+    let bytes = std::fs::read(&f.path)
+        .map_err(|e| Notification::file_warning(&f.relative, None, format!("cannot read: {e}")))?;
     if bytes.contains(&0) {
-        return Err(Notification::file_warning(&f.relative, None, "binary file (contains NUL bytes): not scanned"));
+        return Err(Notification::file_warning(
+            &f.relative,
+            None,
+            "binary file (contains NUL bytes): not scanned",
+        ));
     }
-    source::decode(&bytes).map_err(|e| Notification::file_warning(&f.relative, None, format!("{e}: not scanned")))
+    source::decode(&bytes)
+        .map_err(|e| Notification::file_warning(&f.relative, None, format!("{e}: not scanned")))
 }
 
 fn parse_python(f: &SourcePath) -> Result<SourceFile, Notification> {
@@ -343,7 +391,10 @@ fn parse_python(f: &SourcePath) -> Result<SourceFile, Notification> {
     }
 }
 
-fn check_python(file: &SourceFile, project: &ProjectIndex) -> (Vec<Finding>, AppFacts, Option<Notification>, ScannedText) {
+fn check_python(
+    file: &SourceFile,
+    project: &ProjectIndex,
+) -> (Vec<Finding>, AppFacts, Option<Notification>, ScannedText) {
     let suppressions = Suppressions::from_comments(&file.comments);
     let scanned = ScannedText {
         relative: file.path.clone(),
@@ -367,12 +418,20 @@ fn check_python(file: &SourceFile, project: &ProjectIndex) -> (Vec<Finding>, App
                         message: r.message,
                         start,
                         end,
-                        statement_line: file.line_number(r.statement_start.max(TextSize::default())),
+                        statement_line: file
+                            .line_number(r.statement_start.max(TextSize::default())),
                     }
                 })
                 .collect();
             let note = too_deep.then(|| {
-                Notification::file_warning(&file.path, None, format!("code nests deeper than {} levels; the deepest parts were not analysed", crate::python::MAX_DEPTH))
+                Notification::file_warning(
+                    &file.path,
+                    None,
+                    format!(
+                        "code nests deeper than {} levels; the deepest parts were not analysed",
+                        crate::python::MAX_DEPTH
+                    ),
+                )
             });
             let findings = finalize(&scanned, pending);
             (findings, facts, note, scanned)
@@ -403,10 +462,18 @@ fn finalize(file: &ScannedText, mut pending: Vec<Pending>) -> Vec<Finding> {
     pending
         .into_iter()
         .map(|p| {
-            let line_idx = (p.start.line as usize).saturating_sub(1).min(file.lines.len() - 1);
+            let line_idx = (p.start.line as usize)
+                .saturating_sub(1)
+                .min(file.lines.len() - 1);
             let line_text = file.lines.line_text(&file.bytes_text, line_idx);
-            let last = (p.end.line as usize).saturating_sub(1).clamp(line_idx, file.lines.len() - 1).min(line_idx + 4);
-            let snippet = (line_idx..=last).map(|i| file.lines.line_text(&file.bytes_text, i)).collect::<Vec<_>>().join("\n");
+            let last = (p.end.line as usize)
+                .saturating_sub(1)
+                .clamp(line_idx, file.lines.len() - 1)
+                .min(line_idx + 4);
+            let snippet = (line_idx..=last)
+                .map(|i| file.lines.line_text(&file.bytes_text, i))
+                .collect::<Vec<_>>()
+                .join("\n");
             let normalized: String = line_text.chars().filter(|c| !c.is_whitespace()).collect();
             let n = occurrences.entry((normalized, p.rule.id)).or_insert(0);
             let key = fingerprint::stable_key(p.rule.id, &file.relative, line_text, *n);
@@ -414,17 +481,26 @@ fn finalize(file: &ScannedText, mut pending: Vec<Pending>) -> Vec<Finding> {
             let suppressed = file
                 .suppressions
                 .find(p.rule.id, p.start.line, p.statement_line)
-                .map(|c| Suppression { comment: c.to_string() });
+                .map(|c| Suppression {
+                    comment: c.to_string(),
+                });
             Finding {
                 rule: p.rule,
                 severity: p.severity,
                 message: p.message,
-                location: crate::finding::Location { path: file.relative.clone(), start: p.start, end: p.end },
+                location: crate::finding::Location {
+                    path: file.relative.clone(),
+                    start: p.start,
+                    end: p.end,
+                },
                 fix: p.rule.fix.to_string(),
                 snippet,
                 flow: Vec::new(),
                 fingerprint: key,
-                line_hash: hashes.get(p.start.line as usize).filter(|h| !h.is_empty()).cloned(),
+                line_hash: hashes
+                    .get(p.start.line as usize)
+                    .filter(|h| !h.is_empty())
+                    .cloned(),
                 suppressed,
             }
         })

@@ -10,8 +10,22 @@ use crate::finding::Notification;
 
 /// Folders never worth scanning: virtualenvs, dependencies, caches, VCS metadata.
 pub const DEFAULT_SKIPS: &[&str] = &[
-    ".venv", "venv", "env", ".env", "node_modules", "site-packages", "__pycache__", ".git", ".tox",
-    ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", "dist", "build", ".eggs",
+    ".venv",
+    "venv",
+    "env",
+    ".env",
+    "node_modules",
+    "site-packages",
+    "__pycache__",
+    ".git",
+    ".tox",
+    ".nox",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    "dist",
+    "build",
+    ".eggs",
 ];
 
 /// What a file is, for the analyser that reads it.
@@ -66,10 +80,16 @@ pub fn classify(relative: &str) -> Option<FileKind> {
         return Some(FileKind::Manifest);
     }
     let in_templates = relative.split('/').any(|part| part == "templates");
-    let template_ext = [".html", ".htm", ".jinja", ".jinja2", ".j2", ".xml", ".svg", ".txt"]
-        .iter()
-        .any(|e| lower.ends_with(e));
-    if (in_templates && template_ext) || [".jinja", ".jinja2", ".j2", ".html", ".htm"].iter().any(|e| lower.ends_with(e)) {
+    let template_ext = [
+        ".html", ".htm", ".jinja", ".jinja2", ".j2", ".xml", ".svg", ".txt",
+    ]
+    .iter()
+    .any(|e| lower.ends_with(e));
+    if (in_templates && template_ext)
+        || [".jinja", ".jinja2", ".j2", ".html", ".htm"]
+            .iter()
+            .any(|e| lower.ends_with(e))
+    {
         return Some(FileKind::Template);
     }
     None
@@ -81,7 +101,13 @@ pub fn is_manifest_name(lower_name: &str) -> bool {
         || (lower_name.ends_with(".txt") && lower_name.contains("requirements"))
         || matches!(
             lower_name,
-            "pyproject.toml" | "poetry.lock" | "uv.lock" | "pipfile.lock" | "pylock.toml" | "pdm.lock" | "setup.cfg"
+            "pyproject.toml"
+                | "poetry.lock"
+                | "uv.lock"
+                | "pipfile.lock"
+                | "pylock.toml"
+                | "pdm.lock"
+                | "setup.cfg"
         )
         || (lower_name.starts_with("pylock.") && lower_name.ends_with(".toml"))
 }
@@ -140,16 +166,25 @@ pub fn discover(root: &Path, inputs: &[PathBuf], options: &DiscoverOptions) -> D
                     continue;
                 }
             };
-            let Some(file_type) = entry.file_type() else { continue };
+            let Some(file_type) = entry.file_type() else {
+                continue;
+            };
             let path = entry.path();
             let (real, is_link) = if file_type.is_symlink() {
                 match path.canonicalize() {
-                    Ok(target) if target.starts_with(&canonical_root) && target.is_file() => (target, true),
+                    Ok(target) if target.starts_with(&canonical_root) && target.is_file() => {
+                        (target, true)
+                    }
                     Ok(target) if target.starts_with(&canonical_root) => continue,
                     _ => {
-                        let rel = relative_to(&canonical_root, path).unwrap_or_else(|| path.display().to_string());
+                        let rel = relative_to(&canonical_root, path)
+                            .unwrap_or_else(|| path.display().to_string());
                         if classify(&rel).is_some() {
-                            out.notifications.push(Notification::file_warning(&rel, None, "symbolic link leaves the scanned folder: not followed"));
+                            out.notifications.push(Notification::file_warning(
+                                &rel,
+                                None,
+                                "symbolic link leaves the scanned folder: not followed",
+                            ));
                         }
                         continue;
                     }
@@ -159,20 +194,32 @@ pub fn discover(root: &Path, inputs: &[PathBuf], options: &DiscoverOptions) -> D
             } else {
                 continue;
             };
-            let Some(relative) = relative_to(&canonical_root, path) else { continue };
-            let Some(kind) = classify(&relative) else { continue };
+            let Some(relative) = relative_to(&canonical_root, path) else {
+                continue;
+            };
+            let Some(kind) = classify(&relative) else {
+                continue;
+            };
             let size = std::fs::metadata(&real).map(|m| m.len()).unwrap_or(0);
             if size > options.max_file_size {
                 out.notifications.push(Notification::file_warning(
                     &relative,
                     None,
-                    format!("file is {} bytes, over the {}-byte limit (max-file-size): not scanned", size, options.max_file_size),
+                    format!(
+                        "file is {} bytes, over the {}-byte limit (max-file-size): not scanned",
+                        size, options.max_file_size
+                    ),
                 ));
                 continue;
             }
             // Reports name the link's own path; we read its in-tree target.
             let _ = is_link;
-            out.files.push(SourcePath { kind, path: real, relative, size });
+            out.files.push(SourcePath {
+                kind,
+                path: real,
+                relative,
+                size,
+            });
         }
     }
     out.files.sort();
@@ -246,7 +293,10 @@ mod tests {
     #[test]
     fn classifies_files() {
         assert_eq!(classify("app/views.py"), Some(FileKind::Python));
-        assert_eq!(classify("app/templates/base.html"), Some(FileKind::Template));
+        assert_eq!(
+            classify("app/templates/base.html"),
+            Some(FileKind::Template)
+        );
         assert_eq!(classify("app/templates/mail.txt"), Some(FileKind::Template));
         assert_eq!(classify("notes.txt"), None);
         assert_eq!(classify(".flaskenv"), Some(FileKind::EnvFile));

@@ -19,10 +19,18 @@ fn expectations(root: &Path, target: &Path) -> Expectations {
         vec![target.to_path_buf()]
     };
     for file in files {
-        let Ok(text) = std::fs::read_to_string(&file) else { continue };
-        let rel = file.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            continue;
+        };
+        let rel = file
+            .strip_prefix(root)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
         for (i, line) in text.lines().enumerate() {
-            let Some(pos) = line.find("expect:") else { continue };
+            let Some(pos) = line.find("expect:") else {
+                continue;
+            };
             let ids = line[pos + 7..]
                 .trim()
                 .trim_end_matches("#}")
@@ -44,7 +52,11 @@ fn expectations(root: &Path, target: &Path) -> Expectations {
 
 fn walk(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
-    let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().flatten().map(|e| e.path()).collect();
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
     entries.sort();
     for p in entries {
         if p.is_dir() {
@@ -92,7 +104,11 @@ fn check_target(root: &Path, target: &Path) -> Vec<String> {
                 let msg = report
                     .findings
                     .iter()
-                    .find(|f| f.rule.id == id && f.location.path == key.0 && f.location.start.line == key.1)
+                    .find(|f| {
+                        f.rule.id == id
+                            && f.location.path == key.0
+                            && f.location.start.line == key.1
+                    })
                     .map(|f| f.message.clone())
                     .unwrap_or_default();
                 problems.push(format!("FALSE POSITIVE {id} at {}:{}: {msg}", key.0, key.1));
@@ -109,14 +125,23 @@ fn run_fixture_dir(dir: &str) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
     let mut problems = Vec::new();
     let mut count = 0;
-    let mut entries: Vec<_> = std::fs::read_dir(&root).unwrap().flatten().map(|e| e.path()).collect();
+    let mut entries: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
     entries.sort();
     for target in entries {
         count += 1;
         problems.extend(check_target(&root, &target));
     }
     assert!(count > 0, "no fixtures in {dir}");
-    assert!(problems.is_empty(), "{} fixture problem(s):\n{}", problems.len(), problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{} fixture problem(s):\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
 }
 
 #[test]
@@ -128,11 +153,22 @@ fn rule_fixtures() {
 #[test]
 fn every_pattern_rule_has_fixtures() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rules");
-    let names: Vec<String> = std::fs::read_dir(&root).unwrap().flatten().map(|e| e.file_name().to_string_lossy().to_lowercase()).collect();
+    let names: Vec<String> = std::fs::read_dir(&root)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().to_lowercase())
+        .collect();
     for rule in flaskscan::rules::ALL {
-        if matches!(rule.kind, flaskscan::rules::RuleKind::Pattern | flaskscan::rules::RuleKind::App) {
+        if matches!(
+            rule.kind,
+            flaskscan::rules::RuleKind::Pattern | flaskscan::rules::RuleKind::App
+        ) {
             let prefix = rule.id.to_lowercase();
-            assert!(names.iter().any(|n| n.starts_with(&prefix)), "no fixture for {}", rule.id);
+            assert!(
+                names.iter().any(|n| n.starts_with(&prefix)),
+                "no fixture for {}",
+                rule.id
+            );
         }
     }
 }

@@ -167,13 +167,17 @@ impl<'a> Checker<'a> {
                     .is_some_and(|f| f.request_names.contains(n.id.as_str()))
                     || self.sem.is(expr, "flask.request")
             }
-            Expr::Attribute(a) => self.sem.is(expr, "flask.request") || self.reads_request(&a.value, depth + 1),
+            Expr::Attribute(a) => {
+                self.sem.is(expr, "flask.request") || self.reads_request(&a.value, depth + 1)
+            }
             Expr::Subscript(s) => self.reads_request(&s.value, depth + 1),
             Expr::Call(c) => match &*c.func {
                 Expr::Attribute(a) => self.reads_request(&a.value, depth + 1),
-                Expr::Name(n) if matches!(n.id.as_str(), "str" | "bytes") => {
-                    c.arguments.args.first().is_some_and(|a| self.reads_request(a, depth + 1))
-                }
+                Expr::Name(n) if matches!(n.id.as_str(), "str" | "bytes") => c
+                    .arguments
+                    .args
+                    .first()
+                    .is_some_and(|a| self.reads_request(a, depth + 1)),
                 _ => false,
             },
             Expr::BoolOp(b) => b.values.iter().any(|v| self.reads_request(v, depth + 1)),
@@ -199,7 +203,12 @@ impl<'a> Checker<'a> {
                 self.depth -= 1;
             }
         }
-        Walk { cx: self, f, depth: 0 }.visit_expr(expr);
+        Walk {
+            cx: self,
+            f,
+            depth: 0,
+        }
+        .visit_expr(expr);
     }
 
     /// Whether `expr` is the Flask app object, or plausibly one where names cannot be followed
@@ -291,10 +300,10 @@ impl<'a> Checker<'a> {
                 };
                 self.config_write(key, value, range);
             }
-            Expr::Name(n) if self.config_class.last() == Some(&true) => {
-                if is_config_key(n.id.as_str()) {
-                    self.config_write(n.id.as_str(), value, range);
-                }
+            Expr::Name(n)
+                if self.config_class.last() == Some(&true) && is_config_key(n.id.as_str()) =>
+            {
+                self.config_write(n.id.as_str(), value, range);
             }
             _ => {}
         }
@@ -322,7 +331,8 @@ impl<'a> Checker<'a> {
             }
             let name = self.sem.resolve(&d.expression).unwrap_or_default();
             exempt |= name.ends_with(".exempt") && is_csrf_extension(&name);
-            after_request |= name.ends_with(".after_request") || name.ends_with(".after_app_request");
+            after_request |=
+                name.ends_with(".after_request") || name.ends_with(".after_app_request");
         }
         for r in &mut routes {
             r.csrf_exempt = exempt;
@@ -378,7 +388,8 @@ impl<'a> Checker<'a> {
         }
         let is_config = self.project.is_config_object(&qualified)
             || ((looks_like_config_class(c.name.as_str()) || base_is_config)
-                && self.file.text.contains("flask"));
+                && (self.file.text.contains("flask")
+                    || self.project.module_holds_config(&self.file.module)));
         dispatch::class_def(self, c);
         self.config_class.push(is_config);
         // Class-body names live in their own scope and must not shadow module names.
@@ -469,7 +480,10 @@ impl<'a> Checker<'a> {
                 f.view.reads_form = true;
             }
         }
-        if matches!(attr, "files" | "data" | "get_data" | "stream" | "get_json" | "json") {
+        if matches!(
+            attr,
+            "files" | "data" | "get_data" | "stream" | "get_json" | "json"
+        ) {
             let loc = self.location(expr.range());
             self.facts.body_reads.push(loc);
         }

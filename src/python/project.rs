@@ -61,6 +61,15 @@ impl ProjectIndex {
         self.config_objects.contains(qualified)
     }
 
+    /// Whether `module` holds a class loaded as configuration (so its other config classes,
+    /// e.g. the base class, are configuration too).
+    pub fn module_holds_config(&self, module: &str) -> bool {
+        self.config_objects.iter().any(|c| {
+            c.strip_prefix(module)
+                .is_some_and(|rest| rest.starts_with('.'))
+        })
+    }
+
     /// Whether `module` is a module of the scanned tree.
     pub fn has_module(&self, module: &str) -> bool {
         self.modules.contains(module)

@@ -17,7 +17,10 @@ const CANONICAL: &[(&str, &str)] = &[
     ("flask.helpers.redirect", "flask.redirect"),
     ("flask.helpers.make_response", "flask.make_response"),
     ("flask.helpers.url_for", "flask.url_for"),
-    ("flask.templating.render_template_string", "flask.render_template_string"),
+    (
+        "flask.templating.render_template_string",
+        "flask.render_template_string",
+    ),
     ("flask.templating.render_template", "flask.render_template"),
     ("flask.Markup", "markupsafe.Markup"),
     ("jinja2.Markup", "markupsafe.Markup"),
@@ -27,17 +30,32 @@ const CANONICAL: &[(&str, &str)] = &[
     ("werkzeug.utils.redirect", "flask.redirect"),
     ("werkzeug.utils.send_file", "flask.send_file"),
     ("werkzeug.exceptions.abort", "flask.abort"),
-    ("werkzeug.debug.DebuggedApplication", "werkzeug.debug.DebuggedApplication"),
+    (
+        "werkzeug.debug.DebuggedApplication",
+        "werkzeug.debug.DebuggedApplication",
+    ),
     ("flask_wtf.csrf.CSRFProtect", "flask_wtf.CSRFProtect"),
     ("flask_wtf.CsrfProtect", "flask_wtf.CSRFProtect"),
     ("flask_wtf.form.FlaskForm", "flask_wtf.FlaskForm"),
     ("flask_wtf.Form", "flask_wtf.FlaskForm"),
     ("flask_seasurf.SeaSurf", "flask_seasurf.SeaSurf"),
-    ("flask_talisman.talisman.Talisman", "flask_talisman.Talisman"),
+    (
+        "flask_talisman.talisman.Talisman",
+        "flask_talisman.Talisman",
+    ),
     ("flask_cors.extension.CORS", "flask_cors.CORS"),
-    ("flask_cors.decorator.cross_origin", "flask_cors.cross_origin"),
-    ("flask_login.login_manager.LoginManager", "flask_login.LoginManager"),
-    ("werkzeug.security.generate_password_hash", "werkzeug.security.generate_password_hash"),
+    (
+        "flask_cors.decorator.cross_origin",
+        "flask_cors.cross_origin",
+    ),
+    (
+        "flask_login.login_manager.LoginManager",
+        "flask_login.LoginManager",
+    ),
+    (
+        "werkzeug.security.generate_password_hash",
+        "werkzeug.security.generate_password_hash",
+    ),
     ("flask.wrappers.Response", "flask.Response"),
     ("werkzeug.wrappers.Response", "flask.Response"),
     ("werkzeug.Response", "flask.Response"),
@@ -63,8 +81,19 @@ pub fn canonical(name: &str) -> String {
 
 /// Builtins rules care about; unbound uses resolve to `builtins.<name>`.
 const BUILTINS: &[&str] = &[
-    "eval", "exec", "compile", "open", "input", "__import__", "getattr", "str", "repr", "int",
-    "float", "bool", "format",
+    "eval",
+    "exec",
+    "compile",
+    "open",
+    "input",
+    "__import__",
+    "getattr",
+    "str",
+    "repr",
+    "int",
+    "float",
+    "bool",
+    "format",
 ];
 
 /// What a local name refers to.

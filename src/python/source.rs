@@ -186,16 +186,24 @@ pub fn decode(bytes: &[u8]) -> Result<String, String> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let cookie = coding_cookie(bytes);
     match cookie.as_deref() {
-        None | Some("utf-8" | "utf8" | "utf_8") => String::from_utf8(bytes.to_vec())
-            .map_err(|e| format!("not valid UTF-8 (byte {}) and no coding cookie", e.utf8_error().valid_up_to())),
+        None | Some("utf-8" | "utf8" | "utf_8") => String::from_utf8(bytes.to_vec()).map_err(|e| {
+            format!(
+                "not valid UTF-8 (byte {}) and no coding cookie",
+                e.utf8_error().valid_up_to()
+            )
+        }),
         Some("latin-1" | "latin1" | "iso-8859-1" | "iso8859-1" | "latin_1" | "iso-latin-1") => {
             Ok(bytes.iter().map(|&b| b as char).collect())
         }
-        Some("ascii" | "us-ascii") if bytes.is_ascii() => Ok(String::from_utf8_lossy(bytes).into_owned()),
+        Some("ascii" | "us-ascii") if bytes.is_ascii() => {
+            Ok(String::from_utf8_lossy(bytes).into_owned())
+        }
         Some(other) => match String::from_utf8(bytes.to_vec()) {
             // A cookie naming another encoding is harmless when the text is plain UTF-8.
             Ok(text) if bytes.is_ascii() => Ok(text),
-            _ => Err(format!("unsupported source encoding `{other}` (coding cookie)")),
+            _ => Err(format!(
+                "unsupported source encoding `{other}` (coding cookie)"
+            )),
         },
     }
 }
@@ -208,9 +216,13 @@ fn coding_cookie(bytes: &[u8]) -> Option<String> {
         if !trimmed.starts_with('#') {
             continue;
         }
-        let Some(pos) = trimmed.find("coding") else { continue };
+        let Some(pos) = trimmed.find("coding") else {
+            continue;
+        };
         let rest = &trimmed[pos + "coding".len()..];
-        let Some(rest) = rest.strip_prefix([':', '=']) else { continue };
+        let Some(rest) = rest.strip_prefix([':', '=']) else {
+            continue;
+        };
         let name: String = rest
             .trim_start()
             .chars()
@@ -247,7 +259,13 @@ mod tests {
 
     #[test]
     fn decoding_honours_latin1_cookie() {
-        assert_eq!(decode(b"# -*- coding: latin-1 -*-\nx = '\xe9'\n").unwrap().chars().nth(31), Some('é'));
+        assert_eq!(
+            decode(b"# -*- coding: latin-1 -*-\nx = '\xe9'\n")
+                .unwrap()
+                .chars()
+                .nth(31),
+            Some('é')
+        );
         assert!(decode(b"x = '\xff'\n").is_err());
         assert!(decode(b"# coding: cp1252\nx = '\x80'\n").is_err());
     }

@@ -82,9 +82,25 @@ pub fn line_hashes(bytes: &[u8]) -> Vec<String> {
     };
 
     for unit in text.encode_utf16() {
-        process(u64::from(unit), &mut window, &mut line_numbers, &mut hash, &mut index, &mut counts, &mut out);
+        process(
+            u64::from(unit),
+            &mut window,
+            &mut line_numbers,
+            &mut hash,
+            &mut index,
+            &mut counts,
+            &mut out,
+        );
     }
-    process(EOF_MARK, &mut window, &mut line_numbers, &mut hash, &mut index, &mut counts, &mut out);
+    process(
+        EOF_MARK,
+        &mut window,
+        &mut line_numbers,
+        &mut hash,
+        &mut index,
+        &mut counts,
+        &mut out,
+    );
     for _ in 0..BLOCK {
         if line_numbers[index] != -1 {
             output(hash, line_numbers[index], &mut counts, &mut out);
@@ -92,7 +108,9 @@ pub fn line_hashes(bytes: &[u8]) -> Vec<String> {
         }
         let begin = window[index];
         window[index] = 0;
-        hash = MOD.wrapping_mul(hash).wrapping_sub(first_mod.wrapping_mul(begin));
+        hash = MOD
+            .wrapping_mul(hash)
+            .wrapping_sub(first_mod.wrapping_mul(begin));
         index = (index + 1) % BLOCK;
     }
     out
@@ -126,7 +144,12 @@ mod tests {
     fn worked_example_from_codeql_action() {
         assert_eq!(
             hashes(" a\nb\n  \t\tc\n d"),
-            vec!["271789c17abda88f:1", "54703d4cd895b18:1", "180aee12dab6264:1", "a23a3dc5e078b07b:1"]
+            vec![
+                "271789c17abda88f:1",
+                "54703d4cd895b18:1",
+                "180aee12dab6264:1",
+                "a23a3dc5e078b07b:1"
+            ]
         );
     }
 
@@ -134,7 +157,12 @@ mod tests {
     fn flask_example_and_trailing_newline() {
         assert_eq!(
             hashes("from flask import Flask\napp = Flask(__name__)\napp.run(debug=True)\n"),
-            vec!["8fab4937666a1378:1", "b7464b6f5caf6de1:1", "592eb5113a7053ce:1", "c129715d7a2bc9a3:1"]
+            vec![
+                "8fab4937666a1378:1",
+                "b7464b6f5caf6de1:1",
+                "592eb5113a7053ce:1",
+                "c129715d7a2bc9a3:1"
+            ]
         );
         assert_eq!(hashes(""), vec!["c129715d7a2bc9a3:1"]);
     }
@@ -151,7 +179,10 @@ mod tests {
     #[test]
     fn stable_key_ignores_whitespace_only() {
         let a = stable_key("FS101", "app.py", "app.run(debug=True)", 0);
-        assert_eq!(a, stable_key("FS101", "app.py", "  app.run( debug=True )", 0));
+        assert_eq!(
+            a,
+            stable_key("FS101", "app.py", "  app.run( debug=True )", 0)
+        );
         assert_ne!(a, stable_key("FS101", "app.py", "app.run(debug=True)", 1));
     }
 }

@@ -63,7 +63,12 @@ fn finding(f: &Finding) -> JsonFinding<'_> {
         flow: f
             .flow
             .iter()
-            .map(|s| JsonStep { path: &s.location.path, line: s.location.start.line, column: s.location.start.column, message: &s.message })
+            .map(|s| JsonStep {
+                path: &s.location.path,
+                line: s.location.start.line,
+                column: s.location.start.column,
+                message: &s.message,
+            })
             .collect(),
     }
 }

@@ -29,12 +29,28 @@ pub fn counts_table(report: &ScanReport) -> String {
 }
 
 /// A table of findings, most severe first, at most `limit` rows.
-pub fn findings_table(findings: &[&Finding], limit: usize, link: &dyn Fn(&Finding) -> String) -> String {
+pub fn findings_table(
+    findings: &[&Finding],
+    limit: usize,
+    link: &dyn Fn(&Finding) -> String,
+) -> String {
     let mut sorted: Vec<&&Finding> = findings.iter().collect();
-    sorted.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.sort_key().cmp(&b.sort_key())));
+    sorted.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.sort_key().cmp(&b.sort_key()))
+    });
     let mut s = String::from("| Severity | Rule | Location | Message |\n|---|---|---|---|\n");
     for f in sorted.iter().take(limit) {
-        let _ = writeln!(s, "| {} | `{}` {} | {} | {} |", f.severity, f.rule.id, f.rule.name, link(f), cell(&f.message));
+        let _ = writeln!(
+            s,
+            "| {} | `{}` {} | {} | {} |",
+            f.severity,
+            f.rule.id,
+            f.rule.name,
+            link(f),
+            cell(&f.message)
+        );
     }
     if sorted.len() > limit {
         let _ = writeln!(s, "\n…and {} more.", sorted.len() - limit);
@@ -61,9 +77,17 @@ pub fn summary(report: &ScanReport) -> String {
         let _ = writeln!(s, "{suppressed} suppressed finding(s) not shown.\n");
     }
     if !report.notifications.is_empty() {
-        let _ = writeln!(s, "<details><summary>{} notification(s)</summary>\n", report.notifications.len());
+        let _ = writeln!(
+            s,
+            "<details><summary>{} notification(s)</summary>\n",
+            report.notifications.len()
+        );
         for n in &report.notifications {
-            let place = n.path.as_deref().map(|p| format!("`{}`: ", cell(p))).unwrap_or_default();
+            let place = n
+                .path
+                .as_deref()
+                .map(|p| format!("`{}`: ", cell(p)))
+                .unwrap_or_default();
             let _ = writeln!(s, "- {}{}", place, cell(&n.message));
         }
         s.push_str("\n</details>\n");

@@ -1,8 +1,8 @@
 //! Reporters: they only read findings and notifications.
 
+pub mod commands;
 pub mod fingerprint;
 pub mod json;
+pub mod markdown;
 pub mod sarif;
 pub mod text;
-pub mod commands;
-pub mod markdown;

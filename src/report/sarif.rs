@@ -27,8 +27,13 @@ pub fn to_sarif(report: &ScanReport) -> sarif::Sarif {
     let is_dep = |f: &&Finding| f.rule.kind == RuleKind::Dependency;
     let code: Vec<&Finding> = report.findings.iter().filter(|f| !is_dep(f)).collect();
     let deps: Vec<&Finding> = report.findings.iter().filter(is_dep).collect();
-    let note_is_dep = |n: &&Notification| n.path.as_deref().and_then(classify) == Some(FileKind::Manifest);
-    let code_notes: Vec<&Notification> = report.notifications.iter().filter(|n| !note_is_dep(n)).collect();
+    let note_is_dep =
+        |n: &&Notification| n.path.as_deref().and_then(classify) == Some(FileKind::Manifest);
+    let code_notes: Vec<&Notification> = report
+        .notifications
+        .iter()
+        .filter(|n| !note_is_dep(n))
+        .collect();
     let dep_notes: Vec<&Notification> = report.notifications.iter().filter(note_is_dep).collect();
 
     let root_uri = root_uri(report);
@@ -49,7 +54,10 @@ pub fn render(report: &ScanReport) -> String {
 }
 
 fn root_uri(report: &ScanReport) -> String {
-    let abs = report.root.canonicalize().unwrap_or_else(|_| report.root.clone());
+    let abs = report
+        .root
+        .canonicalize()
+        .unwrap_or_else(|_| report.root.clone());
     let mut s = format!("file://{}", encode_uri_path(&abs.to_string_lossy()));
     if !s.ends_with('/') {
         s.push('/');
@@ -57,11 +65,20 @@ fn root_uri(report: &ScanReport) -> String {
     s
 }
 
-fn run(category: &str, findings: &[&Finding], notes: &[&Notification], root_uri: &str) -> sarif::Run {
+fn run(
+    category: &str,
+    findings: &[&Finding],
+    notes: &[&Notification],
+    root_uri: &str,
+) -> sarif::Run {
     let mut rules: Vec<&'static Rule> = findings.iter().map(|f| f.rule).collect();
     rules.sort_by_key(|r| r.id);
     rules.dedup_by_key(|r| r.id);
-    let index: BTreeMap<&str, i64> = rules.iter().enumerate().map(|(i, r)| (r.id, i as i64)).collect();
+    let index: BTreeMap<&str, i64> = rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id, i as i64))
+        .collect();
     let driver = sarif::ToolComponent::builder()
         .name("flaskscan")
         .semantic_version(env!("CARGO_PKG_VERSION"))
@@ -69,7 +86,10 @@ fn run(category: &str, findings: &[&Finding], notes: &[&Notification], root_uri:
         .information_uri(INFO_URI)
         .rules(rules.iter().map(|r| descriptor(r)).collect::<Vec<_>>())
         .build();
-    let results: Vec<sarif::Result> = findings.iter().map(|f| result(f, index[f.rule.id])).collect();
+    let results: Vec<sarif::Result> = findings
+        .iter()
+        .map(|f| result(f, index[f.rule.id]))
+        .collect();
     let notifications: Vec<sarif::Notification> = notes.iter().map(|n| notification(n)).collect();
     let invocation = sarif::Invocation::builder()
         .execution_successful(true)
@@ -96,21 +116,39 @@ pub fn descriptor(rule: &Rule) -> sarif::ReportingDescriptor {
     tags.extend(rule.cwe.iter().map(|c| format!("external/cwe/cwe-{c}")));
     let mut extra = BTreeMap::new();
     extra.insert("precision".to_string(), json!(rule.precision.as_str()));
-    extra.insert("security-severity".to_string(), json!(rule.severity.security_severity()));
+    extra.insert(
+        "security-severity".to_string(),
+        json!(rule.severity.security_severity()),
+    );
     extra.insert("kind".to_string(), json!(rule.kind.as_str()));
-    let props = sarif::PropertyBag::builder().tags(tags).additional_properties(extra).build();
+    let props = sarif::PropertyBag::builder()
+        .tags(tags)
+        .additional_properties(extra)
+        .build();
     sarif::ReportingDescriptor::builder()
         .id(rule.id)
         .name(rule.name)
-        .short_description(sarif::MultiformatMessageString::builder().text(rule.message).build())
-        .full_description(sarif::MultiformatMessageString::builder().text(rule.help).build())
+        .short_description(
+            sarif::MultiformatMessageString::builder()
+                .text(rule.message)
+                .build(),
+        )
+        .full_description(
+            sarif::MultiformatMessageString::builder()
+                .text(rule.help)
+                .build(),
+        )
         .help(
             sarif::MultiformatMessageString::builder()
                 .text(format!("{}\n\nFix: {}", rule.help, rule.fix))
                 .markdown(help_markdown(rule))
                 .build(),
         )
-        .default_configuration(sarif::ReportingConfiguration::builder().level(json!(rule.severity.sarif_level())).build())
+        .default_configuration(
+            sarif::ReportingConfiguration::builder()
+                .level(json!(rule.severity.sarif_level()))
+                .build(),
+        )
         .properties(props)
         .build()
 }
@@ -122,7 +160,13 @@ pub fn help_markdown(rule: &Rule) -> String {
         .iter()
         .map(|c| format!("[CWE-{c}](https://cwe.mitre.org/data/definitions/{c}.html)"))
         .collect();
-    let lang = if rule.kind == RuleKind::Template { "jinja" } else if rule.kind == RuleKind::Dependency { "text" } else { "python" };
+    let lang = if rule.kind == RuleKind::Template {
+        "jinja"
+    } else if rule.kind == RuleKind::Dependency {
+        "text"
+    } else {
+        "python"
+    };
     format!(
         "# {} {}\n\n{}\n\n{}\n\n## Example\n\n```{lang}\n{}\n```\n\n## Fix\n\n{}\n\n```{lang}\n{}\n```\n\nSeverity: {} · {}\n",
         rule.id,
@@ -150,7 +194,11 @@ fn physical(loc: &Location) -> sarif::PhysicalLocation {
                 .start_line(i64::from(loc.start.line))
                 .start_column(i64::from(loc.start.column_utf16))
                 .end_line(i64::from(loc.end.line.max(loc.start.line)))
-                .end_column(i64::from(if loc.end.line > loc.start.line { loc.end.column_utf16 } else { loc.end.column_utf16.max(loc.start.column_utf16 + 1) }))
+                .end_column(i64::from(if loc.end.line > loc.start.line {
+                    loc.end.column_utf16
+                } else {
+                    loc.end.column_utf16.max(loc.start.column_utf16 + 1)
+                }))
                 .build(),
         )
         .build()
@@ -162,7 +210,9 @@ fn result(f: &Finding, rule_index: i64) -> sarif::Result {
         fingerprints.insert("primaryLocationLineHash".to_string(), h.clone());
     }
     fingerprints.insert(FINGERPRINT_KEY.to_string(), f.fingerprint.clone());
-    let location = sarif::Location::builder().physical_location(physical(&f.location)).build();
+    let location = sarif::Location::builder()
+        .physical_location(physical(&f.location))
+        .build();
     let mut extra = BTreeMap::new();
     extra.insert("severity".to_string(), json!(f.severity.as_str()));
     extra.insert("fix".to_string(), json!(f.fix));
@@ -178,7 +228,11 @@ fn result(f: &Finding, rule_index: i64) -> sarif::Result {
         .message(sarif::Message::builder().text(f.message.clone()).build())
         .locations(vec![location])
         .partial_fingerprints(fingerprints)
-        .properties(sarif::PropertyBag::builder().additional_properties(extra).build());
+        .properties(
+            sarif::PropertyBag::builder()
+                .additional_properties(extra)
+                .build(),
+        );
     let mut r = builder.build();
     if !f.flow.is_empty() {
         let steps = f
@@ -214,14 +268,21 @@ fn notification(n: &Notification) -> sarif::Notification {
         .message(sarif::Message::builder().text(n.message.clone()).build())
         .build();
     if let Some(path) = &n.path {
-        let mut region = sarif::Region::builder().start_line(i64::from(n.line.unwrap_or(1))).build();
+        let mut region = sarif::Region::builder()
+            .start_line(i64::from(n.line.unwrap_or(1)))
+            .build();
         if n.line.is_none() {
             region.start_line = Some(1);
         }
         b.locations = Some(vec![sarif::Location::builder()
             .physical_location(
                 sarif::PhysicalLocation::builder()
-                    .artifact_location(sarif::ArtifactLocation::builder().uri(encode_uri_path(path)).uri_base_id("%SRCROOT%").build())
+                    .artifact_location(
+                        sarif::ArtifactLocation::builder()
+                            .uri(encode_uri_path(path))
+                            .uri_base_id("%SRCROOT%")
+                            .build(),
+                    )
                     .region(region)
                     .build(),
             )
@@ -235,7 +296,9 @@ pub fn encode_uri_path(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for b in path.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                out.push(b as char)
+            }
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }

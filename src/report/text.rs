@@ -37,7 +37,11 @@ fn severity_color(s: Severity) -> &'static str {
 /// Renders the whole report.
 pub fn render(report: &ScanReport, opts: TextOptions) -> String {
     let mut out = String::new();
-    let renderer = if opts.color { Renderer::styled() } else { Renderer::plain() };
+    let renderer = if opts.color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
     for f in &report.findings {
         if f.suppressed.is_some() && !opts.show_suppressed {
             continue;
@@ -53,7 +57,12 @@ pub fn render(report: &ScanReport, opts: TextOptions) -> String {
             (Some(p), None) => format!("{p}: "),
             _ => String::new(),
         };
-        let _ = writeln!(out, "{} {place}{}", paint(opts.color, "1;33", &format!("{}:", n.level.as_str())), n.message);
+        let _ = writeln!(
+            out,
+            "{} {place}{}",
+            paint(opts.color, "1;33", &format!("{}:", n.level.as_str())),
+            n.message
+        );
     }
     out.push_str(&summary_line(report, opts.color));
     out
@@ -68,9 +77,17 @@ fn render_finding(out: &mut String, f: &Finding, renderer: &Renderer, color: boo
         loc.start.line,
         loc.start.column,
         paint(color, "1;31", f.rule.id),
-        paint(color, severity_color(f.severity), &format!("[{}]", f.severity)),
+        paint(
+            color,
+            severity_color(f.severity),
+            &format!("[{}]", f.severity)
+        ),
         f.message,
-        if f.suppressed.is_some() { " (suppressed)" } else { "" }
+        if f.suppressed.is_some() {
+            " (suppressed)"
+        } else {
+            ""
+        }
     );
     if !f.snippet.is_empty() {
         let span = snippet_span(f);
@@ -105,7 +122,11 @@ fn snippet_span(f: &Finding) -> std::ops::Range<usize> {
         let mut base = 0;
         for (i, l) in snippet.split('\n').enumerate() {
             if i == line_rel {
-                let within: usize = l.chars().take(col.saturating_sub(1) as usize).map(char::len_utf8).sum();
+                let within: usize = l
+                    .chars()
+                    .take(col.saturating_sub(1) as usize)
+                    .map(char::len_utf8)
+                    .sum();
                 return base + within;
             }
             base += l.len() + 1;
@@ -127,7 +148,10 @@ pub fn summary_line(report: &ScanReport, color: bool) -> String {
     let counts = report.counts();
     let total: usize = counts.values().sum();
     let suppressed = report.findings.len() - total;
-    let files = report.stats.python_files + report.stats.template_files + report.stats.manifest_files + report.stats.other_files;
+    let files = report.stats.python_files
+        + report.stats.template_files
+        + report.stats.manifest_files
+        + report.stats.other_files;
     if total == 0 {
         let mut s = format!("{} in {files} file(s)", paint(color, "1;32", "No findings"));
         if suppressed > 0 {
@@ -140,7 +164,10 @@ pub fn summary_line(report: &ScanReport, color: bool) -> String {
         .rev()
         .map(|(sev, n)| paint(color, severity_color(*sev), &format!("{n} {sev}")))
         .collect();
-    let mut s = format!("Found {total} finding(s) ({}) in {files} file(s)", parts.join(", "));
+    let mut s = format!(
+        "Found {total} finding(s) ({}) in {files} file(s)",
+        parts.join(", ")
+    );
     if suppressed > 0 {
         let _ = write!(s, "; {suppressed} suppressed");
     }

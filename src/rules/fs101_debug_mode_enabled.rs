@@ -68,7 +68,10 @@ pub fn check_config(cx: &mut Checker, write: &ConfigWrite) {
         cx.report_msg(
             &RULE,
             write.range,
-            format!("`{}` turns on Flask debug mode and the Werkzeug debugger", write.key),
+            format!(
+                "`{}` turns on Flask debug mode and the Werkzeug debugger",
+                write.key
+            ),
         );
     }
 }

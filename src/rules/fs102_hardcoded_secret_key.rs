@@ -37,7 +37,14 @@ pub fn check_config(cx: &mut Checker, write: &ConfigWrite) {
     }
     if let Some(text) = literal_text(write.value) {
         if !text.trim().is_empty() {
-            cx.report_msg(&RULE, write.range, format!("`{}` is a hard-coded literal: anyone with the source can forge signed data", write.key));
+            cx.report_msg(
+                &RULE,
+                write.range,
+                format!(
+                    "`{}` is a hard-coded literal: anyone with the source can forge signed data",
+                    write.key
+                ),
+            );
         }
         return;
     }

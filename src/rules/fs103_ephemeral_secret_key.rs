@@ -41,7 +41,10 @@ pub fn check_config(cx: &mut Checker, write: &ConfigWrite) {
         cx.report_msg(
             &RULE,
             write.range,
-            format!("`{}` is generated at start-up: sessions break on restart and across workers", write.key),
+            format!(
+                "`{}` is generated at start-up: sessions break on restart and across workers",
+                write.key
+            ),
         );
     }
 }

@@ -30,8 +30,12 @@ pub fn check_config(cx: &mut Checker, write: &ConfigWrite) {
     };
     let problem = match flag {
         "SECURE" if is_falsy_literal(write.value) => "lets the cookie travel over plain HTTP",
-        "HTTPONLY" if is_falsy_literal(write.value) => "lets JavaScript (and any XSS) read the cookie",
-        "SAMESITE" if is_none_value(write.value) => "sends the cookie on cross-site requests (CSRF)",
+        "HTTPONLY" if is_falsy_literal(write.value) => {
+            "lets JavaScript (and any XSS) read the cookie"
+        }
+        "SAMESITE" if is_none_value(write.value) => {
+            "sends the cookie on cross-site requests (CSRF)"
+        }
         _ => return,
     };
     cx.report_msg(&RULE, write.range, format!("`{}` {problem}", write.key));

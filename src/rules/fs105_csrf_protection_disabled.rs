@@ -25,16 +25,25 @@ pub const RULE: Rule = Rule {
 
 /// `WTF_CSRF_ENABLED = False`, `WTF_CSRF_CHECK_DEFAULT = False`.
 pub fn check_config(cx: &mut Checker, write: &ConfigWrite) {
-    if matches!(write.key, "WTF_CSRF_ENABLED" | "WTF_CSRF_CHECK_DEFAULT" | "CSRF_ENABLED")
-        && is_falsy_literal(write.value)
+    if matches!(
+        write.key,
+        "WTF_CSRF_ENABLED" | "WTF_CSRF_CHECK_DEFAULT" | "CSRF_ENABLED"
+    ) && is_falsy_literal(write.value)
     {
-        cx.report_msg(&RULE, write.range, format!("`{}` switches CSRF protection off", write.key));
+        cx.report_msg(
+            &RULE,
+            write.range,
+            format!("`{}` switches CSRF protection off", write.key),
+        );
     }
 }
 
 /// `@csrf.exempt` on a state-changing view.
 pub fn check_routes(cx: &mut Checker, f: &ast::StmtFunctionDef, routes: &[Route]) {
-    if !routes.iter().any(|r| r.csrf_exempt && r.is_state_changing()) {
+    if !routes
+        .iter()
+        .any(|r| r.csrf_exempt && r.is_state_changing())
+    {
         return;
     }
     let exempt = f.decorator_list.iter().find(|d| {
@@ -46,7 +55,10 @@ pub fn check_routes(cx: &mut Checker, f: &ast::StmtFunctionDef, routes: &[Route]
         cx.report_msg(
             &RULE,
             d.range(),
-            format!("`{}` accepts state-changing requests with CSRF protection exempted", f.name),
+            format!(
+                "`{}` accepts state-changing requests with CSRF protection exempted",
+                f.name
+            ),
         );
     }
 }
@@ -67,11 +79,16 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall) {
     }
     let callee = cx.sem.resolve(&call.func).unwrap_or_default();
     if callee.ends_with(".exempt")
-        && (callee.starts_with("flask_wtf.CSRFProtect") || callee.starts_with("flask_seasurf.SeaSurf"))
+        && (callee.starts_with("flask_wtf.CSRFProtect")
+            || callee.starts_with("flask_seasurf.SeaSurf"))
     {
         if let Some(arg) = call.arguments.args.first() {
             if cx.sem.is(arg, "flask.Blueprint") {
-                cx.report_msg(&RULE, call.range(), "A whole blueprint is exempted from CSRF protection".into());
+                cx.report_msg(
+                    &RULE,
+                    call.range(),
+                    "A whole blueprint is exempted from CSRF protection".into(),
+                );
             }
         }
     }
@@ -91,7 +108,14 @@ pub fn check_class(cx: &mut Checker, class: &ast::StmtClassDef) {
                     .iter()
                     .any(|t| matches!(t, Expr::Name(n) if n.id.as_str() == "csrf"));
                 if is_csrf && is_falsy_literal(&a.value) {
-                    cx.report_msg(&RULE, s.range(), format!("Form `{}` switches its CSRF token check off (`Meta.csrf = False`)", class.name));
+                    cx.report_msg(
+                        &RULE,
+                        s.range(),
+                        format!(
+                            "Form `{}` switches its CSRF token check off (`Meta.csrf = False`)",
+                            class.name
+                        ),
+                    );
                 }
             }
         }

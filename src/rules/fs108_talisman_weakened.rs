@@ -32,22 +32,34 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall) {
         let Some(arg) = &kw.arg else { continue };
         let v = &kw.value;
         let problem = match arg.as_str() {
-            "force_https" if is_falsy_literal(v) => "`force_https=False` serves the app over plain HTTP".to_string(),
-            "strict_transport_security" if is_falsy_literal(v) => "`strict_transport_security=False` turns HSTS off".to_string(),
-            "session_cookie_secure" if is_falsy_literal(v) => "`session_cookie_secure=False` lets the session cookie travel over HTTP".to_string(),
-            "session_cookie_http_only" if is_falsy_literal(v) => "`session_cookie_http_only=False` lets scripts read the session cookie".to_string(),
+            "force_https" if is_falsy_literal(v) => {
+                "`force_https=False` serves the app over plain HTTP".to_string()
+            }
+            "strict_transport_security" if is_falsy_literal(v) => {
+                "`strict_transport_security=False` turns HSTS off".to_string()
+            }
+            "session_cookie_secure" if is_falsy_literal(v) => {
+                "`session_cookie_secure=False` lets the session cookie travel over HTTP".to_string()
+            }
+            "session_cookie_http_only" if is_falsy_literal(v) => {
+                "`session_cookie_http_only=False` lets scripts read the session cookie".to_string()
+            }
             "content_security_policy" if is_none_value(v) || is_falsy_literal(v) || is_empty(v) => {
                 "`content_security_policy` is switched off".to_string()
             }
             "content_security_policy" => match permissive_source(v) {
-                Some(src) => format!("the Content-Security-Policy allows `{src}`, which lets injected scripts run"),
+                Some(src) => format!(
+                    "the Content-Security-Policy allows `{src}`, which lets injected scripts run"
+                ),
                 None => continue,
             },
             "frame_options" => match literal_text(v) {
                 Some(f) if f.to_ascii_uppercase().starts_with("ALLOW") => {
                     format!("`frame_options=\"{f}\"` lets other sites frame the app (clickjacking)")
                 }
-                _ if is_none_value(v) => "`frame_options=None` lets other sites frame the app (clickjacking)".to_string(),
+                _ if is_none_value(v) => {
+                    "`frame_options=None` lets other sites frame the app (clickjacking)".to_string()
+                }
                 _ => continue,
             },
             _ => continue,
@@ -71,7 +83,12 @@ fn permissive_source(v: &Expr) -> Option<String> {
     texts.iter().find_map(|t| {
         t.split([' ', ';', ','])
             .map(|tok| tok.trim())
-            .find(|tok| matches!(*tok, "'unsafe-inline'" | "'unsafe-eval'" | "*" | "unsafe-inline" | "unsafe-eval"))
+            .find(|tok| {
+                matches!(
+                    *tok,
+                    "'unsafe-inline'" | "'unsafe-eval'" | "*" | "unsafe-inline" | "unsafe-eval"
+                )
+            })
             .map(str::to_string)
     })
 }

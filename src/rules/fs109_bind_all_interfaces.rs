@@ -26,15 +26,22 @@ pub const RULE: Rule = Rule {
 pub fn check_call(cx: &mut Checker, call: &ExprCall) {
     let callee = cx.sem.resolve(&call.func).unwrap_or_default();
     let host = match &*call.func {
-        Expr::Attribute(a) if a.attr.as_str() == "run" && cx.is_app(&a.value) => argument(call, 0, "host"),
+        Expr::Attribute(a) if a.attr.as_str() == "run" && cx.is_app(&a.value) => {
+            argument(call, 0, "host")
+        }
         _ if callee == "werkzeug.serving.run_simple" || callee == "werkzeug.run_simple" => {
             argument(call, 0, "hostname")
         }
         _ => None,
     };
     if let Some(host) = host {
-        if let Some(h) = literal_text(host).filter(|h| matches!(h.as_str(), "0.0.0.0" | "::" | "")) {
-            cx.report_msg(&RULE, host.range(), format!("The server binds to `{h}`, every network interface"));
+        if let Some(h) = literal_text(host).filter(|h| matches!(h.as_str(), "0.0.0.0" | "::" | ""))
+        {
+            cx.report_msg(
+                &RULE,
+                host.range(),
+                format!("The server binds to `{h}`, every network interface"),
+            );
         }
     }
 }

@@ -69,7 +69,8 @@ pub fn check_stmt(cx: &mut Checker, stmt: &Stmt) {
         _ => return,
     };
     let Expr::Subscript(s) = target else { return };
-    let is_acao = literal_text(&s.slice).is_some_and(|k| k.eq_ignore_ascii_case("access-control-allow-origin"));
+    let is_acao = literal_text(&s.slice)
+        .is_some_and(|k| k.eq_ignore_ascii_case("access-control-allow-origin"));
     if !is_acao || !reads_origin(cx, value) {
         return;
     }
@@ -89,9 +90,12 @@ fn reads_origin(cx: &Checker, value: &Expr) -> bool {
         Expr::Call(c) => {
             let q = cx.sem.resolve(&c.func).unwrap_or_default();
             if q == "flask.request.headers.get" || q == "flask.request.environ.get" {
-                found |= c.arguments.args.first().and_then(literal_text).is_some_and(|k| {
-                    k.eq_ignore_ascii_case("origin") || k == "HTTP_ORIGIN"
-                });
+                found |= c
+                    .arguments
+                    .args
+                    .first()
+                    .and_then(literal_text)
+                    .is_some_and(|k| k.eq_ignore_ascii_case("origin") || k == "HTTP_ORIGIN");
             }
         }
         Expr::Subscript(s) => {

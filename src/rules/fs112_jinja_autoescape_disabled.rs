@@ -35,10 +35,20 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall) {
             if call.arguments.keywords.iter().any(|k| k.arg.is_none()) {
                 return; // `**options` may set it.
             }
-            cx.report_msg(&RULE, call.range(), format!("`{what}` is created without `autoescape`: Jinja2 does not escape by default"));
+            cx.report_msg(
+                &RULE,
+                call.range(),
+                format!(
+                    "`{what}` is created without `autoescape`: Jinja2 does not escape by default"
+                ),
+            );
         }
         Some(v) if is_falsy_literal(v) => {
-            cx.report_msg(&RULE, v.range(), format!("`{what}` is created with `autoescape=False`"));
+            cx.report_msg(
+                &RULE,
+                v.range(),
+                format!("`{what}` is created with `autoescape=False`"),
+            );
         }
         Some(_) => {}
     }
@@ -51,9 +61,15 @@ pub fn check_stmt(cx: &mut Checker, stmt: &Stmt) {
         let Expr::Attribute(attr) = t else { continue };
         match attr.attr.as_str() {
             "autoescape" => {
-                let on_env = matches!(&*attr.value, Expr::Attribute(e) if e.attr.as_str() == "jinja_env");
+                let on_env =
+                    matches!(&*attr.value, Expr::Attribute(e) if e.attr.as_str() == "jinja_env");
                 if on_env && is_falsy_literal(&a.value) {
-                    cx.report_msg(&RULE, stmt.range(), "`jinja_env.autoescape = False` turns off escaping in every template".into());
+                    cx.report_msg(
+                        &RULE,
+                        stmt.range(),
+                        "`jinja_env.autoescape = False` turns off escaping in every template"
+                            .into(),
+                    );
                 }
             }
             "jinja_options" => {
@@ -63,7 +79,11 @@ pub fn check_stmt(cx: &mut Checker, stmt: &Stmt) {
                             && is_falsy_literal(&i.value)
                     });
                     if off {
-                        cx.report_msg(&RULE, stmt.range(), "`jinja_options` turns autoescaping off".into());
+                        cx.report_msg(
+                            &RULE,
+                            stmt.range(),
+                            "`jinja_options` turns autoescaping off".into(),
+                        );
                     }
                 }
             }

@@ -59,9 +59,19 @@ fn is_storage_lookup(e: &Expr) -> bool {
 }
 
 fn is_credential_store(name: &str) -> bool {
-    words(name)
-        .iter()
-        .any(|w| matches!(w.as_str(), "users" | "user" | "credentials" | "creds" | "passwords" | "accounts" | "logins"))
+    words(name).iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "users"
+                | "user"
+                | "admins"
+                | "credentials"
+                | "creds"
+                | "passwords"
+                | "accounts"
+                | "logins"
+        )
+    })
 }
 
 /// `USERS = {"admin": "hunter2"}`: literal credentials in code.
@@ -81,6 +91,10 @@ pub fn check_stmt(cx: &mut Checker, stmt: &Stmt) {
             && literal_text(&i.value).is_some_and(|v| !v.is_empty())
     });
     if all_literal {
-        cx.report_msg(&RULE, stmt.range(), "Credentials are kept as literal plain-text passwords in code".into());
+        cx.report_msg(
+            &RULE,
+            stmt.range(),
+            "Credentials are kept as literal plain-text passwords in code".into(),
+        );
     }
 }

@@ -35,14 +35,40 @@ fn is_credential_name(name: &str) -> bool {
     // `password_field`, `token_url`, `api_key_header`: about a credential, not one.
     if matches!(
         last.as_str(),
-        "url" | "uri" | "path" | "file" | "field" | "name" | "header" | "type" | "len" | "length"
-            | "min" | "max" | "prefix" | "param" | "label" | "id" | "hash" | "hashed" | "endpoint"
-            | "format" | "pattern" | "regex" | "policy" | "expires" | "expiry" | "ttl" | "env" | "var"
+        "url"
+            | "uri"
+            | "path"
+            | "file"
+            | "field"
+            | "name"
+            | "header"
+            | "type"
+            | "len"
+            | "length"
+            | "min"
+            | "max"
+            | "prefix"
+            | "param"
+            | "label"
+            | "id"
+            | "hash"
+            | "hashed"
+            | "endpoint"
+            | "format"
+            | "pattern"
+            | "regex"
+            | "policy"
+            | "expires"
+            | "expiry"
+            | "ttl"
+            | "env"
+            | "var"
     ) {
         return false;
     }
     let has = |s: &str| w.iter().any(|x| x == s);
-    w.iter().any(|x| x.starts_with("password") || x.starts_with("passwd") || x == "pwd")
+    w.iter()
+        .any(|x| x.starts_with("password") || x.starts_with("passwd") || x == "pwd")
         || has("secret")
         || has("token")
         || has("apikey")
@@ -65,21 +91,70 @@ pub fn looks_secret(value: &str, is_password: bool) -> bool {
         return false;
     }
     let lower = v.to_ascii_lowercase();
-    const EXACT: &[&str] = &["password", "passwd", "secret", "token", "test", "none", "null", "undefined", "admin", "root", "string", "required"];
-    const SUBSTR: &[&str] = &["xxx", "***", "changeme", "change-me", "change_me", "your", "example", "placeholder", "dummy", "<", "${", "{{", "%(", "{}", "todo", "replace", "fixme", "redacted"];
+    const EXACT: &[&str] = &[
+        "password",
+        "passwd",
+        "secret",
+        "token",
+        "test",
+        "none",
+        "null",
+        "undefined",
+        "admin",
+        "root",
+        "string",
+        "required",
+    ];
+    const SUBSTR: &[&str] = &[
+        "xxx",
+        "***",
+        "changeme",
+        "change-me",
+        "change_me",
+        "your",
+        "example",
+        "placeholder",
+        "dummy",
+        "<",
+        "${",
+        "{{",
+        "%(",
+        "{}",
+        "todo",
+        "replace",
+        "fixme",
+        "redacted",
+    ];
     if EXACT.contains(&lower.as_str()) || SUBSTR.iter().any(|p| lower.contains(p)) {
         return false;
     }
-    if lower.starts_with("http://") || lower.starts_with("https://") || v.starts_with('/') || v.contains("://") {
+    if lower.starts_with("http://")
+        || lower.starts_with("https://")
+        || v.starts_with('/')
+        || v.contains("://")
+    {
         return false;
     }
     is_password || entropy(v) >= 3.0
 }
 
 fn known_prefix(v: &str) -> bool {
-    ["sk_live_", "sk_test_", "rk_live_", "ghp_", "gho_", "github_pat_", "xoxb-", "xoxp-", "AKIA", "AIza", "glpat-", "SG."]
-        .iter()
-        .any(|p| v.starts_with(p))
+    [
+        "sk_live_",
+        "sk_test_",
+        "rk_live_",
+        "ghp_",
+        "gho_",
+        "github_pat_",
+        "xoxb-",
+        "xoxp-",
+        "AKIA",
+        "AIza",
+        "glpat-",
+        "SG.",
+    ]
+    .iter()
+    .any(|p| v.starts_with(p))
 }
 
 /// Shannon entropy in bits per character.
@@ -99,7 +174,11 @@ fn entropy(v: &str) -> f64 {
 }
 
 fn report(cx: &mut Checker, name: &str, range: TextRange) {
-    cx.report_msg(&RULE, range, format!("`{name}` holds a hard-coded credential"));
+    cx.report_msg(
+        &RULE,
+        range,
+        format!("`{name}` holds a hard-coded credential"),
+    );
 }
 
 /// `API_TOKEN = "..."`, `self.password = "..."`.
@@ -112,7 +191,9 @@ pub fn check_stmt(cx: &mut Checker, stmt: &Stmt) {
         },
         _ => return,
     };
-    let Some(text) = literal_text(value) else { return };
+    let Some(text) = literal_text(value) else {
+        return;
+    };
     for t in targets {
         let name = match t {
             Expr::Name(n) => n.id.to_string(),
@@ -149,7 +230,9 @@ pub fn check_function(cx: &mut Checker, f: &StmtFunctionDef) {
     for p in f.parameters.iter_non_variadic_params() {
         let Some(default) = &p.default else { continue };
         let name = p.name().as_str();
-        if is_credential_name(name) && literal_text(default).is_some_and(|t| looks_secret(&t, is_password_name(name))) {
+        if is_credential_name(name)
+            && literal_text(default).is_some_and(|t| looks_secret(&t, is_password_name(name)))
+        {
             report(cx, name, default.range());
         }
     }

@@ -24,8 +24,16 @@ pub const RULE: Rule = Rule {
 
 /// Hash functions that must not hash passwords directly.
 pub const FAST_HASHES: &[&str] = &[
-    "hashlib.md5", "hashlib.sha1", "hashlib.sha224", "hashlib.sha256", "hashlib.sha384",
-    "hashlib.sha512", "hashlib.sha3_256", "hashlib.sha3_512", "hashlib.blake2b", "hashlib.blake2s",
+    "hashlib.md5",
+    "hashlib.sha1",
+    "hashlib.sha224",
+    "hashlib.sha256",
+    "hashlib.sha384",
+    "hashlib.sha512",
+    "hashlib.sha3_256",
+    "hashlib.sha3_512",
+    "hashlib.blake2b",
+    "hashlib.blake2s",
 ];
 
 /// Whether the call hashes a password with a fast hash.
@@ -62,7 +70,9 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall) {
     }
     if let Some(method) = argument(call, 1, "method") {
         if let Some(m) = literal_text(method) {
-            let strong = ["pbkdf2", "scrypt", "argon2", "bcrypt"].iter().any(|s| m.starts_with(s));
+            let strong = ["pbkdf2", "scrypt", "argon2", "bcrypt"]
+                .iter()
+                .any(|s| m.starts_with(s));
             if !strong {
                 cx.report_msg(&RULE, method.range(), format!("`generate_password_hash(method=\"{m}\")` stores passwords with a weak or no hash"));
             }

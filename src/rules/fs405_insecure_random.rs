@@ -23,24 +23,67 @@ pub const RULE: Rule = Rule {
 };
 
 const RANDOM_FUNCTIONS: &[&str] = &[
-    "random", "randint", "randrange", "choice", "choices", "sample", "getrandbits", "randbytes",
+    "random",
+    "randint",
+    "randrange",
+    "choice",
+    "choices",
+    "sample",
+    "getrandbits",
+    "randbytes",
     "uniform",
 ];
 
 /// Words that make a value a security value.
 const SECURITY_WORDS: &[&str] = &[
-    "token", "password", "passwd", "pwd", "secret", "key", "nonce", "salt", "otp", "csrf", "session",
-    "sid", "reset", "verification", "verify", "auth", "cookie", "pin", "apikey", "signature",
-    "code", "invite", "activation", "confirm", "confirmation",
+    "token",
+    "password",
+    "passwd",
+    "pwd",
+    "secret",
+    "key",
+    "nonce",
+    "salt",
+    "otp",
+    "csrf",
+    "session",
+    "sid",
+    "reset",
+    "verification",
+    "verify",
+    "auth",
+    "cookie",
+    "pin",
+    "apikey",
+    "signature",
+    "code",
+    "invite",
+    "activation",
+    "confirm",
+    "confirmation",
 ];
 
 fn is_security_name(name: &str) -> bool {
     let w = words(name);
     // `code` alone is too generic (status codes, colour codes); it needs a companion word.
-    let strong = w.iter().any(|x| x != "code" && SECURITY_WORDS.contains(&x.as_str()));
+    let strong = w
+        .iter()
+        .any(|x| x != "code" && SECURITY_WORDS.contains(&x.as_str()));
     strong
         || (w.iter().any(|x| x == "code")
-            && w.iter().any(|x| matches!(x.as_str(), "reset" | "verification" | "auth" | "login" | "otp" | "sms" | "email" | "invite")))
+            && w.iter().any(|x| {
+                matches!(
+                    x.as_str(),
+                    "reset"
+                        | "verification"
+                        | "auth"
+                        | "login"
+                        | "otp"
+                        | "sms"
+                        | "email"
+                        | "invite"
+                )
+            }))
 }
 
 /// `random.*` whose result is assigned to, or returned from, something named like a secret.
@@ -63,7 +106,11 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall) {
                 .map(|f| format!("{f}()"))
         });
     if let Some(target) = target {
-        cx.report_msg(&RULE, call.range(), format!("`random.{func}` makes `{target}`, which must be unpredictable; use `secrets`"));
+        cx.report_msg(
+            &RULE,
+            call.range(),
+            format!("`random.{func}` makes `{target}`, which must be unpredictable; use `secrets`"),
+        );
     }
 }
 

@@ -25,13 +25,37 @@ pub const RULE: Rule = Rule {
 fn is_secret_name(name: &str) -> bool {
     let w = words(name);
     let Some(last) = w.last() else { return false };
-    if matches!(last.as_str(), "type" | "name" | "id" | "url" | "count" | "len" | "length" | "kind" | "expiry" | "expires" | "format" | "header" | "prefix") {
+    if matches!(
+        last.as_str(),
+        "type"
+            | "name"
+            | "id"
+            | "url"
+            | "count"
+            | "len"
+            | "length"
+            | "kind"
+            | "expiry"
+            | "expires"
+            | "format"
+            | "header"
+            | "prefix"
+    ) {
         return false;
     }
     w.iter().any(|x| {
         matches!(
             x.as_str(),
-            "token" | "signature" | "sig" | "hmac" | "digest" | "mac" | "secret" | "apikey" | "nonce" | "otp"
+            "token"
+                | "signature"
+                | "sig"
+                | "hmac"
+                | "digest"
+                | "mac"
+                | "secret"
+                | "apikey"
+                | "nonce"
+                | "otp"
         )
     }) || (w.iter().any(|x| x == "api") && w.iter().any(|x| x == "key"))
 }
@@ -51,7 +75,11 @@ pub fn check_compare(cx: &mut Checker, cmp: &ExprCompare) {
         return;
     }
     if let Some(name) = names.iter().flatten().find(|n| is_secret_name(n)) {
-        cx.report_msg(&RULE, cmp.range(), format!("`{name}` is compared with `==`; use `hmac.compare_digest`"));
+        cx.report_msg(
+            &RULE,
+            cmp.range(),
+            format!("`{name}` is compared with `==`; use `hmac.compare_digest`"),
+        );
     }
 }
 

@@ -27,18 +27,30 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall) {
     let callee = cx.sem.resolve(&call.func).unwrap_or_default();
     if !matches!(
         callee.as_str(),
-        "jwt.decode" | "jose.jwt.decode" | "jwt.api_jwt.decode" | "jwt.PyJWT.decode" | "jwt.api_jws.decode"
+        "jwt.decode"
+            | "jose.jwt.decode"
+            | "jwt.api_jwt.decode"
+            | "jwt.PyJWT.decode"
+            | "jwt.api_jws.decode"
     ) {
         return;
     }
     if let Some(v) = keyword(call, "verify").filter(|v| is_falsy_literal(v)) {
-        cx.report_msg(&RULE, v.range(), "`verify=False` accepts tokens with any signature".into());
+        cx.report_msg(
+            &RULE,
+            v.range(),
+            "`verify=False` accepts tokens with any signature".into(),
+        );
     }
     if let Some(Expr::Dict(options)) = keyword(call, "options") {
         for item in &options.items {
             let key = item.key.as_ref().and_then(literal_text);
             if key.as_deref() == Some("verify_signature") && is_falsy_literal(&item.value) {
-                cx.report_msg(&RULE, item.value.range(), "`verify_signature: False` accepts tokens with any signature".into());
+                cx.report_msg(
+                    &RULE,
+                    item.value.range(),
+                    "`verify_signature: False` accepts tokens with any signature".into(),
+                );
             }
         }
     }
@@ -53,7 +65,11 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall) {
             none |= literal_text(e).is_some_and(|a| a.eq_ignore_ascii_case("none"));
         }
         if none {
-            cx.report_msg(&RULE, algs.range(), "The `none` algorithm accepts unsigned tokens".into());
+            cx.report_msg(
+                &RULE,
+                algs.range(),
+                "The `none` algorithm accepts unsigned tokens".into(),
+            );
         }
     }
 }

@@ -24,7 +24,9 @@ pub const RULE: Rule = Rule {
 
 /// `response.set_cookie(...)` missing `secure`/`httponly`, or with `samesite=None`.
 pub fn check_call(cx: &mut Checker, call: &ExprCall) {
-    let Expr::Attribute(a) = &*call.func else { return };
+    let Expr::Attribute(a) = &*call.func else {
+        return;
+    };
     if a.attr.as_str() != "set_cookie" {
         return;
     }
@@ -36,17 +38,27 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall) {
     for flag in ["secure", "httponly"] {
         match keyword(call, flag) {
             None => missing.push(flag),
-            Some(v) if !is_truthy_literal(v) && super::helpers::is_constant(v) => missing.push(flag),
+            Some(v) if !is_truthy_literal(v) && super::helpers::is_constant(v) => {
+                missing.push(flag)
+            }
             Some(_) => {}
         }
     }
-    let samesite_none = keyword(call, "samesite").is_some_and(|v| matches!(v, Expr::StringLiteral(_)) && is_none_value(v));
+    let samesite_none = keyword(call, "samesite")
+        .is_some_and(|v| matches!(v, Expr::StringLiteral(_)) && is_none_value(v));
     if missing.is_empty() && !samesite_none {
         return;
     }
-    let mut problems: Vec<String> = missing.iter().map(|f| format!("`{f}=True` is missing")).collect();
+    let mut problems: Vec<String> = missing
+        .iter()
+        .map(|f| format!("`{f}=True` is missing"))
+        .collect();
     if samesite_none {
         problems.push("`samesite=\"None\"` sends it on cross-site requests".to_string());
     }
-    cx.report_msg(&RULE, call.range(), format!("Cookie set insecurely: {}", problems.join(", ")));
+    cx.report_msg(
+        &RULE,
+        call.range(),
+        format!("Cookie set insecurely: {}", problems.join(", ")),
+    );
 }

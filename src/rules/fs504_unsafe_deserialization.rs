@@ -30,9 +30,13 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall) {
     let safe = match callee.as_str() {
         "yaml.load" | "yaml.load_all" => argument(call, 1, "Loader").is_some_and(|l| {
             let name = cx.sem.resolve(l).unwrap_or_default();
-            SAFE_LOADERS.iter().any(|s| name == format!("yaml.{s}") || name.ends_with(&format!(".{s}")))
+            SAFE_LOADERS
+                .iter()
+                .any(|s| name == format!("yaml.{s}") || name.ends_with(&format!(".{s}")))
         }),
-        "yaml.unsafe_load" | "yaml.unsafe_load_all" | "yaml.full_load" | "yaml.full_load_all" => false,
+        "yaml.unsafe_load" | "yaml.unsafe_load_all" | "yaml.full_load" | "yaml.full_load_all" => {
+            false
+        }
         _ => return,
     };
     if !safe {

@@ -23,13 +23,22 @@ pub const RULE: Rule = Rule {
 };
 
 const HTTP_MODULES: &[&str] = &["requests.", "httpx.", "aiohttp.", "urllib3."];
-const HTTP_METHODS: &[&str] = &["get", "post", "put", "patch", "delete", "head", "options", "request", "send", "stream"];
+const HTTP_METHODS: &[&str] = &[
+    "get", "post", "put", "patch", "delete", "head", "options", "request", "send", "stream",
+];
 
 /// `verify=False` on HTTP clients, `ssl=False` on aiohttp, `_create_unverified_context()`.
 pub fn check_call(cx: &mut Checker, call: &ExprCall) {
     let callee = cx.sem.resolve(&call.func).unwrap_or_default();
-    if matches!(callee.as_str(), "ssl._create_unverified_context" | "ssl._create_stdlib_context") {
-        cx.report_msg(&RULE, call.range(), format!("`{callee}()` creates a context that accepts any certificate"));
+    if matches!(
+        callee.as_str(),
+        "ssl._create_unverified_context" | "ssl._create_stdlib_context"
+    ) {
+        cx.report_msg(
+            &RULE,
+            call.range(),
+            format!("`{callee}()` creates a context that accepts any certificate"),
+        );
         return;
     }
     let http = HTTP_MODULES.iter().any(|m| callee.starts_with(m))
@@ -39,7 +48,13 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall) {
     }
     for flag in ["verify", "verify_ssl", "ssl"] {
         if let Some(v) = keyword(call, flag).filter(|v| is_falsy_literal(v)) {
-            cx.report_msg(&RULE, v.range(), format!("`{flag}=False` accepts any certificate: the connection can be intercepted"));
+            cx.report_msg(
+                &RULE,
+                v.range(),
+                format!(
+                    "`{flag}=False` accepts any certificate: the connection can be intercepted"
+                ),
+            );
         }
     }
 }
@@ -63,14 +78,25 @@ pub fn check_stmt(cx: &mut Checker, stmt: &Stmt) {
             _ => false,
         };
         if off {
-            cx.report_msg(&RULE, stmt.range(), format!("Setting `{}` this way turns certificate checks off", attr.attr));
+            cx.report_msg(
+                &RULE,
+                stmt.range(),
+                format!(
+                    "Setting `{}` this way turns certificate checks off",
+                    attr.attr
+                ),
+            );
         }
     }
     if let [Expr::Attribute(attr)] = &a.targets[..] {
         if attr.attr.as_str() == "_create_default_https_context"
             && cx.sem.is(&a.value, "ssl._create_unverified_context")
         {
-            cx.report_msg(&RULE, stmt.range(), "Every HTTPS connection of the process stops verifying certificates".into());
+            cx.report_msg(
+                &RULE,
+                stmt.range(),
+                "Every HTTPS connection of the process stops verifying certificates".into(),
+            );
         }
     }
 }
@@ -79,7 +105,11 @@ pub fn check_stmt(cx: &mut Checker, stmt: &Stmt) {
 pub fn check_keyword_values(cx: &mut Checker, call: &ExprCall) {
     for kw in &call.arguments.keywords {
         if cx.sem.is(&kw.value, "ssl.CERT_NONE") {
-            cx.report_msg(&RULE, kw.range(), "`ssl.CERT_NONE` accepts any certificate".into());
+            cx.report_msg(
+                &RULE,
+                kw.range(),
+                "`ssl.CERT_NONE` accepts any certificate".into(),
+            );
         }
     }
 }

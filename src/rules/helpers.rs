@@ -134,7 +134,10 @@ pub fn last_name(expr: &Expr) -> Option<String> {
 /// Whether `name` is about passwords (`password`, `passwd`, `pwd`, `user_pass`).
 pub fn is_password_name(name: &str) -> bool {
     words(name).iter().any(|w| {
-        w.starts_with("password") || w.starts_with("passwd") || w == "pwd" || w == "pass"
+        w.starts_with("password")
+            || w.starts_with("passwd")
+            || w == "pwd"
+            || w == "pass"
             || w == "passphrase"
     })
 }

@@ -1,0 +1,528 @@
+//! `flaskscan github`: inputs → scan → SARIF file → code scanning, annotations, PR comment,
+//! job summary → outputs.
+//!
+//! Every publishing channel degrades on its own: a refused call (401/403/404, a fork PR's
+//! read-only token, no code security) skips that channel with a warning naming the permission to
+//! add, and the rest still go out. The exit code comes only from `fail-on`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use super::alert::{sort_by_severity, Alert};
+use super::checks::{CheckRun, Conclusion};
+use super::client::{ApiError, Client, Timing};
+use super::code_scanning::{self, UploadOutcome};
+use super::comment::{self, CommentAction};
+use super::context::{ActionEnv, AnnotationMode, Inputs, RunContext};
+use super::diff::{Baseline, ChangedLines, NewFilter};
+use super::merge;
+use super::summary::{self, SummaryInput};
+use crate::finding::Severity;
+use crate::report::commands;
+use crate::scan::ScanReport;
+
+/// The job summary file is capped at 1 MiB per step.
+const MAX_STEP_SUMMARY: usize = 1024 * 1024;
+
+/// Exit code for bad inputs or a failed scan (findings over the threshold exit 1).
+pub const EXIT_ERROR: i32 = 2;
+
+/// What the action asks of the scanner.
+#[derive(Debug, Clone)]
+pub struct ScanRequest {
+    /// Absolute directory to scan.
+    pub root: PathBuf,
+    pub config: Option<PathBuf>,
+    /// `auto`, `online` or `offline`.
+    pub advisories: Option<String>,
+}
+
+/// A finished scan: the report and its SARIF log (one run per category).
+pub struct ScanOutput {
+    pub report: ScanReport,
+    pub sarif: Value,
+}
+
+/// Runs the scan; the CLI passes the real pipeline, tests a canned report.
+pub trait Scanner {
+    /// Scans `request.root`.
+    fn scan(&self, request: &ScanRequest) -> anyhow::Result<ScanOutput>;
+}
+
+/// Runs the action with the process environment, printing to stdout; returns the exit code.
+pub fn run_action(env: &ActionEnv, scanner: &dyn Scanner) -> anyhow::Result<i32> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    run_action_to(env, scanner, &mut out)
+}
+
+/// [`run_action`] writing its log and workflow commands to `out`.
+pub fn run_action_to(
+    env: &ActionEnv,
+    scanner: &dyn Scanner,
+    out: &mut dyn Write,
+) -> anyhow::Result<i32> {
+    let inputs = match Inputs::from_env(env) {
+        Ok(i) => i,
+        Err(e) => {
+            writeln!(out, "{}", commands::error(&format!("flaskscan: {e:#}")))?;
+            return Ok(EXIT_ERROR);
+        }
+    };
+    let ctx = match RunContext::from_env(env) {
+        Ok(c) => c,
+        Err(e) => {
+            writeln!(out, "{}", commands::error(&format!("flaskscan: {e:#}")))?;
+            return Ok(EXIT_ERROR);
+        }
+    };
+    let timing = match env
+        .var("FLASKSCAN_GITHUB_TIME_SCALE")
+        .and_then(|s| s.parse::<f64>().ok())
+    {
+        Some(scale) => Timing::scaled(scale),
+        None => Timing::default(),
+    };
+    let mut run = Run {
+        out,
+        notes: Vec::new(),
+    };
+    run.execute(&inputs, &ctx, scanner, timing)
+}
+
+/// One action run's state: where messages go and what to mention in the summary.
+struct Run<'o> {
+    out: &'o mut dyn Write,
+    /// Things the summary should mention (channels skipped, upload status).
+    notes: Vec<String>,
+}
+
+impl Run<'_> {
+    fn log(&mut self, line: &str) {
+        let _ = writeln!(self.out, "{line}");
+    }
+
+    fn warn(&mut self, text: String) {
+        self.log(&commands::warning(&text));
+        self.notes.push(text);
+    }
+
+    fn execute(
+        &mut self,
+        inputs: &Inputs,
+        ctx: &RunContext,
+        scanner: &dyn Scanner,
+        timing: Timing,
+    ) -> anyhow::Result<i32> {
+        let started_at = now_rfc3339();
+        let prefix = relative_prefix(&inputs.path);
+        let request = ScanRequest {
+            root: ctx.workspace.join(&inputs.path),
+            config: inputs.config.as_ref().map(|c| ctx.workspace.join(c)),
+            advisories: inputs.advisories.clone(),
+        };
+        let scanned = match scanner.scan(&request) {
+            Ok(s) => s,
+            Err(e) => {
+                self.log(&commands::error(&format!(
+                    "flaskscan: the scan failed: {e:#}"
+                )));
+                return Ok(EXIT_ERROR);
+            }
+        };
+
+        // Our SARIF, with repository-relative URIs and the chosen category, plus other tools' logs.
+        let mut ours = scanned.sarif;
+        merge::rebase_uris(&mut ours, &prefix, &code_scanning::file_uri(&ctx.workspace));
+        if let Some(category) = &inputs.category {
+            merge::set_category(&mut ours, category);
+        }
+        let workspace_str = ctx.workspace.to_string_lossy().to_string();
+        let mut alerts: Vec<Alert> = scanned
+            .report
+            .findings
+            .iter()
+            .map(|f| Alert::from_finding(f, &prefix))
+            .collect();
+        let mut logs = vec![("flaskscan".to_string(), ours)];
+        for path in &inputs.merge_sarif {
+            let full = ctx.workspace.join(path);
+            match merge::read_sarif(&full) {
+                Ok(log) => {
+                    alerts.extend(Alert::from_sarif(&log, &workspace_str));
+                    logs.push((path.display().to_string(), log));
+                }
+                Err(e) => {
+                    let text = format!("merge-sarif: {e:#}; that file is left out");
+                    self.log(&commands::error(&text));
+                    self.notes.push(text);
+                }
+            }
+        }
+        let merged = match merge::merge_logs(logs) {
+            Ok(m) => m,
+            Err(e) => {
+                self.log(&commands::error(&format!("flaskscan: {e:#}")));
+                return Ok(EXIT_ERROR);
+            }
+        };
+        let sarif_path = ctx.workspace.join(&inputs.sarif_file);
+        if let Err(e) = write_json(&sarif_path, &merged) {
+            self.warn(format!("could not write {}: {e:#}", sarif_path.display()));
+        }
+
+        let client = self.make_client(inputs, ctx, timing);
+        let pr = ctx.pull_request.clone().filter(|p| p.number > 0);
+        let only_new = pr.is_some() && inputs.only_new.unwrap_or(true);
+        let filter = if only_new {
+            self.new_filter(
+                client.as_ref(),
+                inputs,
+                ctx,
+                pr.as_ref().map_or(0, |p| p.number),
+            )
+        } else {
+            NewFilter::default()
+        };
+
+        let suppressed = alerts.iter().filter(|a| a.suppressed).count();
+        alerts.retain(|a| !a.suppressed);
+        sort_by_severity(&mut alerts);
+        let marked: Vec<(Alert, bool)> = alerts
+            .into_iter()
+            .map(|a| {
+                let new = !only_new || filter.is_new(&a);
+                (a, new)
+            })
+            .collect();
+
+        // Exit code and outputs count flaskscan's own unsuppressed findings only.
+        let own: Vec<&(Alert, bool)> = marked.iter().filter(|(a, _)| a.own).collect();
+        let own_new = own.iter().filter(|(_, n)| *n).count();
+        let highest = own.iter().map(|(a, _)| a.severity).max();
+        let failing = inputs.fail_on.map_or(0, |threshold| {
+            own.iter()
+                .filter(|(a, new)| a.severity >= threshold && (*new || !only_new))
+                .count()
+        });
+        let exit = if failing > 0 { 1 } else { 0 };
+
+        if inputs.upload_sarif {
+            self.upload(client.as_ref(), inputs, ctx, merged, &started_at);
+        }
+
+        let shown: Vec<&Alert> = marked.iter().filter(|(_, n)| *n).map(|(a, _)| a).collect();
+        let conclusion = if exit == 1 {
+            Conclusion::Failure
+        } else if shown.is_empty() {
+            Conclusion::Success
+        } else {
+            Conclusion::Neutral
+        };
+        let blob_base = ctx
+            .head_sha()
+            .filter(|s| !s.is_empty())
+            .map(|sha| format!("{}/{}/{}/blob/{sha}", ctx.server_url, ctx.owner, ctx.repo));
+        let render = |notes: &[String], max: usize| {
+            summary::render(
+                &SummaryInput {
+                    alerts: &marked,
+                    only_new,
+                    suppressed,
+                    stats: &scanned.report.stats,
+                    blob_base: blob_base.clone(),
+                    notes,
+                    run_url: ctx.run_url(),
+                },
+                max,
+            )
+        };
+        let title = match (only_new, failing) {
+            (_, n) if n > 0 => format!("{n} findings at or above the fail-on severity"),
+            (true, _) => format!("{} new findings", shown.len()),
+            (false, _) => format!("{} findings", shown.len()),
+        };
+
+        let check_summary = render(&self.notes.clone(), 65_535);
+        self.annotate(
+            client.as_ref(),
+            inputs,
+            ctx,
+            &shown,
+            conclusion,
+            &title,
+            &check_summary,
+            &started_at,
+        );
+
+        if inputs.pr_comment {
+            if let Some(pr) = &pr {
+                let body = render(&self.notes.clone(), comment::MAX_BODY);
+                self.comment(client.as_ref(), ctx, pr.number, &body);
+            }
+        }
+
+        if let Some(path) = &ctx.step_summary {
+            let markdown = render(&self.notes.clone(), MAX_STEP_SUMMARY);
+            if let Err(e) = summary::append_step_summary(path, &markdown) {
+                self.warn(format!("could not write the job summary: {e:#}"));
+            }
+        }
+        if let Some(path) = &ctx.output {
+            let outputs = [
+                ("sarif-file", sarif_path.display().to_string()),
+                ("findings", own.len().to_string()),
+                ("new-findings", own_new.to_string()),
+                (
+                    "highest-severity",
+                    highest.map_or("none", Severity::as_str).to_string(),
+                ),
+            ];
+            if let Err(e) = summary::write_outputs(path, &outputs) {
+                self.warn(format!("could not write the step outputs: {e:#}"));
+            }
+        }
+        let threshold = inputs.fail_on.map_or("none", Severity::as_str);
+        self.log(&format!(
+            "flaskscan: {} findings ({own_new} new), {failing} at or above fail-on={threshold}; exit code {exit}",
+            own.len()
+        ));
+        Ok(exit)
+    }
+
+    fn make_client(&mut self, inputs: &Inputs, ctx: &RunContext, timing: Timing) -> Option<Client> {
+        let Some(token) = inputs.token.as_deref() else {
+            self.warn(
+                "no token: code scanning upload, check run and PR comment are skipped (pass `token: ${{ github.token }}`)"
+                    .to_string(),
+            );
+            return None;
+        };
+        match Client::new(&ctx.api_url, Some(token), timing) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                self.warn(format!(
+                    "cannot reach the GitHub API: {e:#}; publishing is skipped"
+                ));
+                None
+            }
+        }
+    }
+
+    fn new_filter(
+        &mut self,
+        client: Option<&Client>,
+        inputs: &Inputs,
+        ctx: &RunContext,
+        number: u64,
+    ) -> NewFilter {
+        let mut filter = NewFilter::default();
+        if let Some(client) = client {
+            match ChangedLines::fetch(client, &ctx.repo_route(), number) {
+                Ok(changed) => filter.changed = Some(changed),
+                Err(e) => self.warn(format!(
+                    "only-new: cannot list the pull request's files ({e}); every finding counts as new. {}",
+                    hint(&e, "pull-requests: read")
+                )),
+            }
+        }
+        if let Some(path) = &inputs.baseline {
+            match Baseline::load(&ctx.workspace.join(path)) {
+                Ok(b) => filter.baseline = Some(b),
+                Err(e) => self.warn(format!("only-new: baseline ignored: {e:#}")),
+            }
+        }
+        filter
+    }
+
+    fn upload(
+        &mut self,
+        client: Option<&Client>,
+        inputs: &Inputs,
+        ctx: &RunContext,
+        log: Value,
+        started_at: &str,
+    ) {
+        let Some(client) = client else { return };
+        if ctx.read_only_token() {
+            self.warn(
+                "code scanning upload skipped: pull requests from forks get a read-only token"
+                    .into(),
+            );
+            return;
+        }
+        let checked_out = code_scanning::checked_out_commit(&ctx.workspace);
+        let target = match code_scanning::select_target(ctx, inputs, checked_out.as_deref()) {
+            Ok(t) => t,
+            Err(e) => {
+                self.warn(format!("code scanning upload skipped: {e}"));
+                return;
+            }
+        };
+        let (log, mut notes) = code_scanning::prepare(log);
+        let encoded = code_scanning::encode_within_limit(log, &mut notes);
+        for note in notes {
+            self.warn(format!("code scanning: {note}"));
+        }
+        let Some(encoded) = encoded else { return };
+        match code_scanning::upload(client, ctx, &target, encoded, started_at) {
+            Ok(UploadOutcome::Complete { id }) => {
+                self.log(&format!(
+                    "Uploaded to code scanning ({}, analysis {id}).",
+                    target.git_ref
+                ));
+                self.notes.push(format!(
+                    "Uploaded to code scanning for `{}`.",
+                    target.git_ref
+                ));
+            }
+            Ok(UploadOutcome::Unconfirmed { warning, .. }) => self.warn(warning),
+            Err(e) => {
+                let extra = if e.status == Some(403) {
+                    " On a private repository GitHub Code Security (Advanced Security) must also be enabled."
+                } else {
+                    ""
+                };
+                self.warn(format!(
+                    "code scanning upload failed: {e}. {}{extra}",
+                    hint(&e, "security-events: write")
+                ));
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn annotate(
+        &mut self,
+        client: Option<&Client>,
+        inputs: &Inputs,
+        ctx: &RunContext,
+        alerts: &[&Alert],
+        conclusion: Conclusion,
+        title: &str,
+        summary: &str,
+        started_at: &str,
+    ) {
+        let use_checks = match inputs.annotations {
+            AnnotationMode::None => return,
+            AnnotationMode::Commands => false,
+            AnnotationMode::Auto | AnnotationMode::Checks => {
+                if ctx.read_only_token() {
+                    self.notes
+                        .push("Annotations are workflow commands: the fork's token cannot create check runs.".into());
+                    false
+                } else {
+                    client.is_some() && ctx.head_sha().is_some_and(|s| !s.is_empty())
+                }
+            }
+        };
+        if use_checks {
+            let client = client.expect("checked above");
+            let head = ctx.head_sha().unwrap_or_default();
+            match self.check_run(
+                client, ctx, head, alerts, conclusion, title, summary, started_at,
+            ) {
+                Ok(()) => return,
+                Err(e) => self.warn(format!(
+                    "check run annotations failed: {e}; using workflow commands instead. {}",
+                    hint(&e, "checks: write")
+                )),
+            }
+        }
+        let annotations = alerts
+            .iter()
+            .filter_map(|a| {
+                Some(commands::Annotation {
+                    severity: a.severity,
+                    file: a.path.clone()?,
+                    line: a.start_line,
+                    end_line: a.end_line,
+                    column: a.start_column,
+                    end_column: a.end_column,
+                    title: a.title(),
+                    message: a.message_or_title(),
+                })
+            })
+            .collect();
+        let text = commands::render_annotations(annotations);
+        let _ = self.out.write_all(text.as_bytes());
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn check_run(
+        &mut self,
+        client: &Client,
+        ctx: &RunContext,
+        head: &str,
+        alerts: &[&Alert],
+        conclusion: Conclusion,
+        title: &str,
+        summary: &str,
+        started_at: &str,
+    ) -> Result<(), ApiError> {
+        let run = CheckRun::create(client, &ctx.repo_route(), head, started_at)?;
+        let annotated = run.annotate(client, title, alerts);
+        // Whatever happened to the annotations, the run must not stay "in progress".
+        let completed = run.complete(client, conclusion, title, summary, &now_rfc3339());
+        let count = annotated?;
+        completed?;
+        self.log(&format!(
+            "Check run {} completed with {count} annotations.",
+            run.id()
+        ));
+        Ok(())
+    }
+
+    fn comment(&mut self, client: Option<&Client>, ctx: &RunContext, number: u64, body: &str) {
+        let Some(client) = client else { return };
+        if ctx.read_only_token() {
+            self.warn("PR comment skipped: pull requests from forks get a read-only token; see the job summary".into());
+            return;
+        }
+        match comment::upsert(client, &ctx.repo_route(), number, body) {
+            Ok(CommentAction::Created(id)) => self.log(&format!("Created PR comment {id}.")),
+            Ok(CommentAction::Updated(id)) => self.log(&format!("Updated PR comment {id}.")),
+            Err(e) => self.warn(format!(
+                "PR comment failed: {e}. {}",
+                hint(&e, "pull-requests: write")
+            )),
+        }
+    }
+}
+
+/// The advice for a refused call: which permission to add.
+fn hint(error: &ApiError, permission: &str) -> String {
+    if error.is_access_denied() {
+        format!(
+            "Add `permissions: {permission}` to the job (a fork's pull request cannot have it)."
+        )
+    } else {
+        String::new()
+    }
+}
+
+/// The scan path relative to the repository root, `/`-separated, without `./`.
+fn relative_prefix(path: &Path) -> String {
+    let parts: Vec<String> = path
+        .components()
+        .filter_map(|c| match c {
+            std::path::Component::Normal(p) => Some(p.to_string_lossy().to_string()),
+            _ => None,
+        })
+        .collect();
+    parts.join("/")
+}
+
+fn write_json(path: &Path, value: &Value) -> anyhow::Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(path, serde_json::to_string_pretty(value)? + "\n")?;
+    Ok(())
+}
+
+fn now_rfc3339() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}

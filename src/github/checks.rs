@@ -1,0 +1,213 @@
+//! Annotations through the Checks API: one check run on the PR head commit, annotations added
+//! 50 at a time, and always completed with a conclusion so it never hangs "in progress".
+
+use serde_json::{json, Value};
+
+use super::alert::Alert;
+use super::client::{ApiError, Client, Retry};
+use crate::finding::Severity;
+
+/// The Checks API takes at most 50 annotations per request; more are appended by further PATCHes.
+pub const BATCH: usize = 50;
+
+/// `output.summary` and `output.text` limit.
+const MAX_SUMMARY: usize = 65_535;
+
+/// A distinctive name: check runs made with `GITHUB_TOKEN` land in an arbitrary check suite.
+pub const CHECK_NAME: &str = "flaskscan";
+
+/// How the check run ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conclusion {
+    Success,
+    Neutral,
+    Failure,
+}
+
+impl Conclusion {
+    /// The API spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Success => "success",
+            Self::Neutral => "neutral",
+            Self::Failure => "failure",
+        }
+    }
+}
+
+/// A check run in progress.
+pub struct CheckRun {
+    id: u64,
+    route: String,
+}
+
+impl CheckRun {
+    /// Creates the check run `in_progress` on `head_sha`.
+    pub fn create(
+        client: &Client,
+        repo_route: &str,
+        head_sha: &str,
+        started_at: &str,
+    ) -> Result<Self, ApiError> {
+        let body = json!({
+            "name": CHECK_NAME,
+            "head_sha": head_sha,
+            "status": "in_progress",
+            "started_at": started_at,
+            "output": {"title": "flaskscan is scanning", "summary": "Scan in progress."},
+        });
+        // Not retried on 5xx: a second POST could leave a duplicate run stuck in progress.
+        let response = client.post(
+            &format!("{repo_route}/check-runs"),
+            &body,
+            Retry::OnlyIfRefused,
+        )?;
+        let id = response
+            .body
+            .get("id")
+            .and_then(Value::as_u64)
+            .ok_or_else(|| ApiError {
+                status: Some(response.status),
+                call: format!("POST {repo_route}/check-runs"),
+                message: "the response has no check run id".into(),
+            })?;
+        Ok(Self {
+            id,
+            route: format!("{repo_route}/check-runs/{id}"),
+        })
+    }
+
+    /// The check run id.
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// Adds annotations in batches of [`BATCH`]; stops at the first failed batch.
+    pub fn annotate(
+        &self,
+        client: &Client,
+        title: &str,
+        alerts: &[&Alert],
+    ) -> Result<usize, ApiError> {
+        let annotations: Vec<Value> = alerts.iter().filter_map(|a| annotation(a)).collect();
+        for batch in annotations.chunks(BATCH) {
+            let body = json!({
+                "output": {
+                    "title": title,
+                    "summary": format!("{} annotations", annotations.len()),
+                    "annotations": batch,
+                }
+            });
+            client.patch(&self.route, &body)?;
+        }
+        Ok(annotations.len())
+    }
+
+    /// Completes the run with `conclusion` and the markdown `summary`.
+    pub fn complete(
+        &self,
+        client: &Client,
+        conclusion: Conclusion,
+        title: &str,
+        summary: &str,
+        completed_at: &str,
+    ) -> Result<(), ApiError> {
+        let body = json!({
+            "status": "completed",
+            "conclusion": conclusion.as_str(),
+            "completed_at": completed_at,
+            "output": {"title": title, "summary": truncate(summary, MAX_SUMMARY)},
+        });
+        client.patch(&self.route, &body).map(|_| ())
+    }
+}
+
+/// One Checks API annotation, or `None` for a result without a file location.
+pub fn annotation(alert: &Alert) -> Option<Value> {
+    let path = alert.path.as_ref()?;
+    let level = match alert.severity {
+        Severity::Low => "notice",
+        Severity::Medium => "warning",
+        Severity::High | Severity::Critical => "failure",
+    };
+    let mut a = json!({
+        "path": path,
+        "start_line": alert.start_line,
+        "end_line": alert.end_line,
+        "annotation_level": level,
+        "message": truncate(&alert.message_or_title(), 60_000),
+        "title": truncate(&format!("[{}] {}", alert.severity, alert.title()), 255),
+    });
+    // Columns are only accepted when the annotation is on one line.
+    if alert.start_line == alert.end_line {
+        if let Some(start) = alert.start_column {
+            a["start_column"] = json!(start);
+            if let Some(end) = alert.end_column.filter(|e| *e >= start) {
+                a["end_column"] = json!(end);
+            }
+        }
+    }
+    Some(a)
+}
+
+impl Alert {
+    /// The message, or the rule title when a tool left the message empty (the API requires one).
+    pub fn message_or_title(&self) -> String {
+        if self.message.trim().is_empty() {
+            self.title()
+        } else {
+            self.message.clone()
+        }
+    }
+}
+
+/// At most `max` bytes, cut on a character boundary.
+pub fn truncate(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_string();
+    }
+    let mut end = max.saturating_sub(3);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}...", &s[..end])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn alert(start: u32, end: u32) -> Alert {
+        Alert {
+            tool: "flaskscan".into(),
+            rule_id: "FS101".into(),
+            rule_name: Some("debug-mode-enabled".into()),
+            severity: Severity::High,
+            message: "Debug mode".into(),
+            path: Some("app.py".into()),
+            start_line: start,
+            end_line: end,
+            start_column: Some(1),
+            end_column: Some(9),
+            fingerprints: vec![],
+            suppressed: false,
+            dependency: false,
+            own: true,
+        }
+    }
+
+    #[test]
+    fn annotation_levels_and_columns() {
+        let a = annotation(&alert(3, 3)).unwrap();
+        assert_eq!(a["annotation_level"], "failure");
+        assert_eq!(a["start_column"], 1);
+        let a = annotation(&alert(3, 4)).unwrap();
+        assert!(a.get("start_column").is_none());
+    }
+
+    #[test]
+    fn truncate_respects_char_boundaries() {
+        assert_eq!(truncate("ééé", 5), "é...");
+        assert_eq!(truncate("abc", 5), "abc");
+    }
+}

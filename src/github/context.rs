@@ -1,0 +1,407 @@
+//! What the Actions runner tells us: `INPUT_*` inputs, `GITHUB_*` variables and the event payload.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context as _};
+use serde_json::Value;
+
+use crate::finding::Severity;
+
+/// The environment of one action run; tests build it by hand instead of touching the process env.
+#[derive(Debug, Clone, Default)]
+pub struct ActionEnv {
+    vars: BTreeMap<String, String>,
+}
+
+impl ActionEnv {
+    /// The current process environment.
+    pub fn from_process() -> Self {
+        Self {
+            vars: std::env::vars_os()
+                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+                .collect(),
+        }
+    }
+
+    /// An environment made of the given pairs only.
+    pub fn from_pairs<K: Into<String>, V: Into<String>>(
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        Self {
+            vars: pairs
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        }
+    }
+
+    /// Sets one variable (builder style, for tests).
+    pub fn with(mut self, key: &str, value: &str) -> Self {
+        self.vars.insert(key.to_string(), value.to_string());
+        self
+    }
+
+    /// A variable's value; empty counts as unset.
+    pub fn var(&self, name: &str) -> Option<&str> {
+        self.vars
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.trim().is_empty())
+    }
+
+    /// An action input: the runner exports `fail-on` as `INPUT_FAIL-ON` (hyphens kept, spaces to
+    /// `_`, upper case) and passes every declared input, so an empty value means "not given".
+    pub fn input(&self, name: &str) -> Option<&str> {
+        let key = format!("INPUT_{}", name.replace(' ', "_").to_ascii_uppercase());
+        self.var(&key).map(str::trim)
+    }
+}
+
+/// Where annotations go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnnotationMode {
+    /// Checks API when permitted, workflow commands otherwise.
+    Auto,
+    Checks,
+    Commands,
+    None,
+}
+
+/// The action inputs, parsed and validated.
+#[derive(Debug, Clone)]
+pub struct Inputs {
+    pub path: PathBuf,
+    pub token: Option<String>,
+    /// `None` = never fail.
+    pub fail_on: Option<Severity>,
+    pub upload_sarif: bool,
+    pub annotations: AnnotationMode,
+    pub pr_comment: bool,
+    /// `None` = the default: on for pull requests, off otherwise.
+    pub only_new: Option<bool>,
+    pub sarif_file: PathBuf,
+    pub category: Option<String>,
+    pub config: Option<PathBuf>,
+    pub advisories: Option<String>,
+    pub merge_sarif: Vec<PathBuf>,
+    pub baseline: Option<PathBuf>,
+    /// Overrides for the code scanning upload target.
+    pub upload_ref: Option<String>,
+    pub upload_sha: Option<String>,
+}
+
+impl Inputs {
+    /// Reads and validates every input; a bad value is an error naming the input.
+    pub fn from_env(env: &ActionEnv) -> anyhow::Result<Self> {
+        let fail_on = match env.input("fail-on").unwrap_or("high").to_ascii_lowercase() {
+            s if s == "none" || s == "never" => None,
+            s => Some(Severity::parse(&s).with_context(|| {
+                format!("input `fail-on` must be none, low, medium, high or critical, not `{s}`")
+            })?),
+        };
+        let annotations = match env.input("annotations").unwrap_or("auto") {
+            "auto" => AnnotationMode::Auto,
+            "checks" => AnnotationMode::Checks,
+            "commands" => AnnotationMode::Commands,
+            "none" => AnnotationMode::None,
+            other => {
+                bail!("input `annotations` must be auto, checks, commands or none, not `{other}`")
+            }
+        };
+        let advisories = env.input("advisories").map(str::to_string);
+        if let Some(a) = &advisories {
+            if !["auto", "online", "offline"].contains(&a.as_str()) {
+                bail!("input `advisories` must be auto, online or offline, not `{a}`");
+            }
+        }
+        let upload_ref = env.input("ref").map(str::to_string);
+        if let Some(r) = &upload_ref {
+            if !is_upload_ref(r) {
+                bail!("input `ref` must look like refs/heads/..., refs/tags/... or refs/pull/..., not `{r}`");
+            }
+        }
+        let upload_sha = env.input("sha").map(str::to_string);
+        if let Some(s) = &upload_sha {
+            if !is_commit_sha(s) {
+                bail!("input `sha` must be a 40 or 64 character hex commit id");
+            }
+        }
+        Ok(Self {
+            path: PathBuf::from(env.input("path").unwrap_or(".")),
+            token: env.input("token").map(str::to_string),
+            fail_on,
+            upload_sarif: bool_input(env, "upload-sarif", true)?,
+            annotations,
+            pr_comment: bool_input(env, "pr-comment", true)?,
+            only_new: env
+                .input("only-new")
+                .map(|_| bool_input(env, "only-new", true))
+                .transpose()?,
+            sarif_file: PathBuf::from(env.input("sarif-file").unwrap_or("flaskscan.sarif")),
+            category: env
+                .input("category")
+                .map(|c| c.trim_end_matches('/').to_string()),
+            config: env.input("config").map(PathBuf::from),
+            advisories,
+            merge_sarif: env
+                .input("merge-sarif")
+                .map(|v| {
+                    v.split(['\n', ','])
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(PathBuf::from)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            baseline: env.input("baseline").map(PathBuf::from),
+            upload_ref,
+            upload_sha,
+        })
+    }
+}
+
+/// YAML 1.2 core-schema booleans, which is what users type in `with:`.
+fn bool_input(env: &ActionEnv, name: &str, default: bool) -> anyhow::Result<bool> {
+    match env.input(name) {
+        None => Ok(default),
+        Some("true" | "True" | "TRUE") => Ok(true),
+        Some("false" | "False" | "FALSE") => Ok(false),
+        Some(other) => bail!("input `{name}` must be true or false, not `{other}`"),
+    }
+}
+
+/// The pull request being checked, from the event payload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PullRequest {
+    pub number: u64,
+    pub head_sha: String,
+    pub base_sha: String,
+    pub base_ref: String,
+    /// The head lives in another repository: on `pull_request` the token is then read-only.
+    pub fork: bool,
+}
+
+/// The repository, commit and event being processed.
+#[derive(Debug, Clone)]
+pub struct RunContext {
+    pub owner: String,
+    pub repo: String,
+    pub api_url: String,
+    pub server_url: String,
+    pub workspace: PathBuf,
+    pub event_name: String,
+    pub sha: Option<String>,
+    pub git_ref: Option<String>,
+    pub run_id: Option<String>,
+    pub pull_request: Option<PullRequest>,
+    pub step_summary: Option<PathBuf>,
+    pub output: Option<PathBuf>,
+}
+
+impl RunContext {
+    /// Reads the `GITHUB_*` variables and the event payload.
+    pub fn from_env(env: &ActionEnv) -> anyhow::Result<Self> {
+        let repository = env.var("GITHUB_REPOSITORY").context(
+            "GITHUB_REPOSITORY is not set: `flaskscan github` runs inside GitHub Actions",
+        )?;
+        let (owner, repo) = repository.split_once('/').with_context(|| {
+            format!("GITHUB_REPOSITORY should be owner/name, not `{repository}`")
+        })?;
+        let event_name = env.var("GITHUB_EVENT_NAME").unwrap_or("").to_string();
+        let payload = match env.var("GITHUB_EVENT_PATH") {
+            Some(path) => read_payload(Path::new(path))?,
+            None => Value::Null,
+        };
+        let git_ref = env.var("GITHUB_REF").map(str::to_string);
+        let pull_request = pull_request_from(&event_name, &payload, git_ref.as_deref());
+        Ok(Self {
+            owner: owner.to_string(),
+            repo: repo.to_string(),
+            api_url: env
+                .var("GITHUB_API_URL")
+                .unwrap_or("https://api.github.com")
+                .trim_end_matches('/')
+                .to_string(),
+            server_url: env
+                .var("GITHUB_SERVER_URL")
+                .unwrap_or("https://github.com")
+                .trim_end_matches('/')
+                .to_string(),
+            workspace: PathBuf::from(env.var("GITHUB_WORKSPACE").unwrap_or(".")),
+            event_name,
+            sha: env.var("GITHUB_SHA").map(str::to_string),
+            git_ref,
+            run_id: env.var("GITHUB_RUN_ID").map(str::to_string),
+            pull_request,
+            step_summary: env.var("GITHUB_STEP_SUMMARY").map(PathBuf::from),
+            output: env.var("GITHUB_OUTPUT").map(PathBuf::from),
+        })
+    }
+
+    /// `/repos/{owner}/{repo}`, the prefix of every route.
+    pub fn repo_route(&self) -> String {
+        format!("/repos/{}/{}", self.owner, self.repo)
+    }
+
+    /// github.com (not GitHub Enterprise Server, whose upload schema rejects `validate`).
+    pub fn is_github_com(&self) -> bool {
+        self.api_url == "https://api.github.com"
+    }
+
+    /// The commit that annotations and check runs attach to: the PR head, else `GITHUB_SHA`.
+    pub fn head_sha(&self) -> Option<&str> {
+        match &self.pull_request {
+            Some(pr) => Some(pr.head_sha.as_str()),
+            None => self.sha.as_deref(),
+        }
+    }
+
+    /// Whether the token is known to be read-only: a fork PR under `pull_request`.
+    /// (`pull_request_target` gets a write token even for forks.)
+    pub fn read_only_token(&self) -> bool {
+        self.event_name == "pull_request" && self.pull_request.as_ref().is_some_and(|pr| pr.fork)
+    }
+
+    /// Link to the workflow run, for messages.
+    pub fn run_url(&self) -> Option<String> {
+        let id = self.run_id.as_ref()?;
+        Some(format!(
+            "{}/{}/{}/actions/runs/{id}",
+            self.server_url, self.owner, self.repo
+        ))
+    }
+}
+
+fn read_payload(path: &Path) -> anyhow::Result<Value> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the event payload {}", path.display()))?;
+    serde_json::from_str(&text)
+        .with_context(|| format!("the event payload {} is not JSON", path.display()))
+}
+
+/// The PR from the payload. `GITHUB_REF` is only a fallback for events without a PR payload,
+/// never under `pull_request_target`, where it names the default branch.
+pub fn pull_request_from(
+    event_name: &str,
+    payload: &Value,
+    git_ref: Option<&str>,
+) -> Option<PullRequest> {
+    if let Some(pr) = payload.get("pull_request").filter(|p| p.is_object()) {
+        let number = pr
+            .get("number")
+            .or_else(|| payload.get("number"))
+            .and_then(Value::as_u64)?;
+        let text = |v: &Value, path: &[&str]| -> String {
+            path.iter()
+                .try_fold(v, |v, key| v.get(key))
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string()
+        };
+        let head_repo = text(pr, &["head", "repo", "full_name"]);
+        let base_repo = text(pr, &["base", "repo", "full_name"]);
+        // `head.repo.fork` alone is also true for a PR between branches of a repository that is
+        // itself a fork; what decides the token is whether head and base repositories differ.
+        // A deleted fork has `head.repo: null`.
+        let fork = if head_repo.is_empty() {
+            true
+        } else if !base_repo.is_empty() {
+            !head_repo.eq_ignore_ascii_case(&base_repo)
+        } else {
+            pr.pointer("/head/repo/fork")
+                .and_then(Value::as_bool)
+                .unwrap_or(false)
+        };
+        return Some(PullRequest {
+            number,
+            head_sha: text(pr, &["head", "sha"]),
+            base_sha: text(pr, &["base", "sha"]),
+            base_ref: text(pr, &["base", "ref"]),
+            fork,
+        });
+    }
+    if event_name == "pull_request_target" {
+        return None;
+    }
+    let rest = git_ref?.strip_prefix("refs/pull/")?;
+    let (number, kind) = rest.split_once('/')?;
+    if kind != "merge" && kind != "head" {
+        return None;
+    }
+    Some(PullRequest {
+        number: number.parse().ok()?,
+        head_sha: String::new(),
+        base_sha: String::new(),
+        base_ref: String::new(),
+        fork: false,
+    })
+}
+
+/// The code scanning `ref` pattern: `^refs/(heads|tags|pull)/.*$`.
+pub fn is_upload_ref(r: &str) -> bool {
+    ["refs/heads/", "refs/tags/", "refs/pull/"]
+        .iter()
+        .any(|p| r.starts_with(p))
+}
+
+/// The code scanning `commit_sha` pattern: 40 or 64 hex digits.
+pub fn is_commit_sha(s: &str) -> bool {
+    (s.len() == 40 || s.len() == 64) && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hyphenated_inputs_are_read_and_empty_means_unset() {
+        let env = ActionEnv::from_pairs([("INPUT_FAIL-ON", "critical"), ("INPUT_CATEGORY", "")]);
+        assert_eq!(env.input("fail-on"), Some("critical"));
+        assert_eq!(env.input("category"), None);
+        let inputs = Inputs::from_env(&env).unwrap();
+        assert_eq!(inputs.fail_on, Some(Severity::Critical));
+        assert!(inputs.upload_sarif);
+        assert_eq!(inputs.sarif_file, PathBuf::from("flaskscan.sarif"));
+    }
+
+    #[test]
+    fn bad_inputs_name_the_input() {
+        let env = ActionEnv::from_pairs([("INPUT_UPLOAD-SARIF", "yes")]);
+        let err = Inputs::from_env(&env).unwrap_err().to_string();
+        assert!(err.contains("upload-sarif"), "{err}");
+        let env = ActionEnv::from_pairs([("INPUT_FAIL-ON", "severe")]);
+        assert!(Inputs::from_env(&env).is_err());
+    }
+
+    #[test]
+    fn merge_sarif_accepts_lines_and_commas() {
+        let env = ActionEnv::from_pairs([("INPUT_MERGE-SARIF", "a.sarif\n b.sarif, c.sarif\n")]);
+        let inputs = Inputs::from_env(&env).unwrap();
+        assert_eq!(inputs.merge_sarif.len(), 3);
+    }
+
+    #[test]
+    fn pr_number_comes_from_ref_only_outside_pull_request_target() {
+        let pr = pull_request_from("workflow_run", &Value::Null, Some("refs/pull/12/merge"));
+        assert_eq!(pr.map(|p| p.number), Some(12));
+        let pr = pull_request_from(
+            "pull_request_target",
+            &Value::Null,
+            Some("refs/pull/12/merge"),
+        );
+        assert_eq!(pr, None);
+        assert_eq!(
+            pull_request_from("push", &Value::Null, Some("refs/heads/main")),
+            None
+        );
+    }
+
+    #[test]
+    fn ref_and_sha_patterns() {
+        assert!(is_upload_ref("refs/pull/3/merge"));
+        assert!(!is_upload_ref("main"));
+        assert!(is_commit_sha(&"a".repeat(40)));
+        assert!(!is_commit_sha(&"g".repeat(40)));
+    }
+}

@@ -1,0 +1,377 @@
+//! The binary as users run it: exit codes, formats (insta snapshots), SARIF validated against the
+//! official schema, configuration errors, and hostile input that must not stop a scan.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn flaskscan(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_flaskscan"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("binary runs")
+}
+
+fn manifest_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn snapshot_app() -> PathBuf {
+    manifest_dir().join("tests/fixtures/snapshot_app")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// The SARIF schema serde-sarif ships (`src/schema.json` in its crate source), found through
+/// `cargo metadata` so no network is needed.
+fn sarif_schema() -> serde_json::Value {
+    let rustc = Command::new("rustc")
+        .arg("-vV")
+        .output()
+        .expect("rustc runs");
+    let host = String::from_utf8_lossy(&rustc.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("host: ").map(str::to_string))
+        .expect("rustc names its host");
+    // Filtering to the host keeps cargo from wanting other platforms' crates (no network).
+    let out = Command::new(env!("CARGO"))
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--offline",
+            "--filter-platform",
+            &host,
+        ])
+        .current_dir(manifest_dir())
+        .output()
+        .expect("cargo metadata runs");
+    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).expect("metadata is JSON");
+    let manifest = meta["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "serde-sarif")
+        .and_then(|p| p["manifest_path"].as_str())
+        .expect("serde-sarif in the dependency graph");
+    let schema = Path::new(manifest)
+        .parent()
+        .unwrap()
+        .join("src/schema.json");
+    serde_json::from_str(&std::fs::read_to_string(schema).unwrap()).unwrap()
+}
+
+/// Validates `log` against the official SARIF 2.1.0 schema; returns the errors.
+pub fn sarif_errors(log: &serde_json::Value) -> Vec<String> {
+    let schema = sarif_schema();
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    validator
+        .iter_errors(log)
+        .map(|e| format!("{e} at {}", e.instance_path))
+        .collect()
+}
+
+#[test]
+fn text_output_snapshot() {
+    let out = flaskscan(&["scan", "."], &snapshot_app());
+    assert_eq!(out.status.code(), Some(1), "high findings exit 1");
+    insta::assert_snapshot!("text_output", stdout(&out));
+}
+
+#[test]
+fn sarif_output_snapshot_and_schema() {
+    let app = snapshot_app();
+    let out = flaskscan(&["scan", ".", "--format", "sarif"], &app);
+    let text = stdout(&out);
+    let root = app.canonicalize().unwrap().to_string_lossy().into_owned();
+    let log: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+    let errors = sarif_errors(&log);
+    assert!(
+        errors.is_empty(),
+        "SARIF schema errors:\n{}",
+        errors.join("\n")
+    );
+    insta::assert_snapshot!("sarif_output", text.replace(&root, "<ROOT>"));
+}
+
+#[test]
+fn sarif_of_the_demo_app_is_valid() {
+    let out = flaskscan(
+        &["scan", "examples/flask-app", "--format", "sarif"],
+        &manifest_dir(),
+    );
+    let log: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    let errors = sarif_errors(&log);
+    assert!(
+        errors.is_empty(),
+        "SARIF schema errors:\n{}",
+        errors.join("\n")
+    );
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    assert!(results.len() > 10);
+    for r in results {
+        assert!(r["partialFingerprints"]["primaryLocationLineHash"].is_string());
+        assert!(
+            r["locations"][0]["physicalLocation"]["region"]["startLine"]
+                .as_i64()
+                .unwrap()
+                >= 1
+        );
+    }
+}
+
+#[test]
+fn json_and_github_and_markdown_formats() {
+    let app = snapshot_app();
+    let json = flaskscan(&["scan", ".", "--format", "json"], &app);
+    let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(doc["version"], 1);
+    let rules: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, vec!["FS102", "FS404", "FS101"]);
+    assert_eq!(doc["findings"][1]["suppressed"], true);
+    assert_eq!(doc["notifications"][0]["path"], "broken.py");
+
+    let gh = stdout(&flaskscan(&["scan", ".", "--format", "github"], &app));
+    assert!(gh.starts_with("::error file=app.py,line="), "{gh}");
+    assert!(
+        !gh.contains("FS404"),
+        "suppressed findings are not annotated"
+    );
+
+    let md = stdout(&flaskscan(&["scan", ".", "--format", "markdown"], &app));
+    assert!(md.contains("| high | 2 |"), "{md}");
+}
+
+#[test]
+fn exit_codes_follow_fail_on() {
+    let app = snapshot_app();
+    assert_eq!(
+        flaskscan(&["scan", ".", "--fail-on", "critical"], &app)
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        flaskscan(&["scan", ".", "--fail-on", "none"], &app)
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        flaskscan(&["scan", ".", "--fail-on", "low"], &app)
+            .status
+            .code(),
+        Some(1)
+    );
+    // Suppressed findings do not count: only FS404 (medium) is suppressed here.
+    assert_eq!(
+        flaskscan(
+            &["scan", ".", "--select", "FS404", "--fail-on", "low"],
+            &app
+        )
+        .status
+        .code(),
+        Some(0)
+    );
+    let fixed = flaskscan(&["scan", "examples/flask-app-fixed"], &manifest_dir());
+    assert_eq!(fixed.status.code(), Some(0), "{}", stdout(&fixed));
+    assert!(stdout(&fixed).contains("No findings"));
+}
+
+#[test]
+fn select_and_ignore() {
+    let app = snapshot_app();
+    let only = stdout(&flaskscan(
+        &["scan", ".", "--select", "FS101", "--format", "json"],
+        &app,
+    ));
+    assert!(only.contains("FS101") && !only.contains("FS102"));
+    let without = stdout(&flaskscan(
+        &[
+            "scan",
+            ".",
+            "--ignore",
+            "FS1",
+            "--format",
+            "json",
+            "--show-suppressed",
+        ],
+        &app,
+    ));
+    assert!(!without.contains("\"FS101\"") && !without.contains("\"FS102\""));
+}
+
+#[test]
+fn usage_and_config_errors_exit_2_with_one_line() {
+    let app = snapshot_app();
+    let bad_rule = flaskscan(&["scan", ".", "--select", "XX1"], &app);
+    assert_eq!(bad_rule.status.code(), Some(2));
+    assert!(stderr(&bad_rule).contains("names no rule"));
+    let missing = flaskscan(&["scan", "no/such/dir"], &app);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(stderr(&missing).contains("no such file"));
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("pyproject.toml"),
+        "[tool.flaskscan]\nfail-on = \"often\"\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("app.py"), "x = 1\n").unwrap();
+    let bad = flaskscan(&["scan", "."], dir.path());
+    assert_eq!(bad.status.code(), Some(2));
+    let err = stderr(&bad);
+    assert!(
+        err.contains("pyproject.toml") && err.contains("fail-on") && err.contains("expected"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(!err.contains("panicked"));
+}
+
+#[test]
+fn config_file_is_honoured() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("flaskscan.toml"),
+        "ignore = [\"FS102\"]\nexclude = [\"vendored\"]\n[severity]\nFS109 = \"critical\"\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("app.py"), "from flask import Flask\napp = Flask(__name__)\napp.secret_key = 'x'\napp.run(host='0.0.0.0')\n").unwrap();
+    std::fs::create_dir(dir.path().join("vendored")).unwrap();
+    std::fs::write(
+        dir.path().join("vendored/lib.py"),
+        "import flask\nflask.Flask(__name__).run(debug=True)\n",
+    )
+    .unwrap();
+    let out = flaskscan(&["scan", ".", "--format", "json"], dir.path());
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let found: Vec<(String, String)> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["severity"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(found, vec![("FS109".to_string(), "critical".to_string())]);
+}
+
+#[test]
+fn rules_and_rule_commands() {
+    let list = stdout(&flaskscan(&["rules"], &manifest_dir()));
+    assert!(list.contains("FS101") && list.contains("debug-mode-enabled"));
+    let json: serde_json::Value =
+        serde_json::from_slice(&flaskscan(&["rules", "--format", "json"], &manifest_dir()).stdout)
+            .unwrap();
+    assert_eq!(json.as_array().unwrap().len(), flaskscan::rules::ALL.len());
+    let one = stdout(&flaskscan(&["rule", "fs101"], &manifest_dir()));
+    assert!(one.contains("Flagged:") && one.contains("Fixed:") && one.contains("Fix:"));
+    assert_eq!(
+        flaskscan(&["rule", "FS999"], &manifest_dir()).status.code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn readme_rule_table_is_current() {
+    let readme = std::fs::read_to_string(manifest_dir().join("README.md")).unwrap();
+    let table = flaskscan::cli::rules_markdown();
+    assert!(
+        readme.contains(&table),
+        "README.md's rule table is stale; replace it with the output of `flaskscan rules --format markdown`"
+    );
+}
+
+#[test]
+fn hostile_input_becomes_notifications() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    std::fs::write(
+        p.join("good.py"),
+        "from flask import Flask\nFlask(__name__).run(debug=True)\n",
+    )
+    .unwrap();
+    std::fs::write(p.join("binary.py"), b"\x00\x01\x02ELF\x00").unwrap();
+    std::fs::write(p.join("latin.py"), b"x = '\xe9\xe8'\n").unwrap();
+    std::fs::write(
+        p.join("cookie.py"),
+        b"# -*- coding: latin-1 -*-\nx = '\xe9'\n",
+    )
+    .unwrap();
+    std::fs::write(p.join("syntax.py"), "def f(:\n  return [\n").unwrap();
+    std::fs::write(p.join("huge.py"), "x = 1\n".repeat(500_000)).unwrap();
+    // 5,000 nested brackets and a 100,000-term expression: deep trees must not crash the scan.
+    std::fs::write(
+        p.join("deep.py"),
+        format!("x = {}1{}\n", "(".repeat(5000), ")".repeat(5000)),
+    )
+    .unwrap();
+    std::fs::write(
+        p.join("long.py"),
+        format!("x = {}1\n", "1 + ".repeat(100_000)),
+    )
+    .unwrap();
+    std::fs::write(p.join("templates.html"), b"\x00\xff").unwrap();
+    #[cfg(unix)]
+    {
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(
+            outside.path().join("secret.py"),
+            "from flask import Flask\nFlask(__name__).run(debug=True)\n",
+        )
+        .unwrap();
+        std::os::unix::fs::symlink(outside.path().join("secret.py"), p.join("link.py")).unwrap();
+        std::os::unix::fs::symlink(outside.path(), p.join("linkdir")).unwrap();
+    }
+    let out = flaskscan(&["scan", ".", "--format", "json"], p);
+    let err = stderr(&out);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the good file's finding still counts: {err}"
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        findings,
+        vec!["good.py"],
+        "nothing from outside the root, nothing from bad files"
+    );
+    let notes = doc["notifications"].to_string();
+    for expected in ["binary.py", "latin.py", "syntax.py", "huge.py", "link.py"] {
+        assert!(
+            notes.contains(expected),
+            "no notification for {expected}: {notes}"
+        );
+    }
+    assert!(
+        !notes.contains("cookie.py"),
+        "a PEP 263 cookie makes Latin-1 readable: {notes}"
+    );
+    let sarif = flaskscan(&["scan", ".", "--format", "sarif"], p);
+    let log: serde_json::Value = serde_json::from_slice(&sarif.stdout).unwrap();
+    let notifications = &log["runs"][0]["invocations"][0]["toolExecutionNotifications"];
+    assert!(notifications.as_array().unwrap().len() >= 5);
+    assert!(sarif_errors(&log).is_empty());
+}

@@ -1,0 +1,661 @@
+//! `flaskscan github` against a fake GitHub API on 127.0.0.1: what it sends, what it keeps, and
+//! how each channel degrades. The scan itself is a canned report (the action's `Scanner` seam).
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use flaskscan::finding::{Finding, Location, Position, Severity, Suppression};
+use flaskscan::github::action::run_action_to;
+use flaskscan::github::{run_action, ActionEnv, ScanOutput, ScanRequest, Scanner};
+use flaskscan::scan::{ScanReport, ScanStats};
+use serde_json::{json, Value};
+use support::fake_github::{FakeGitHub, Fault, OWNER, REPO, TOKEN};
+
+const MERGE_SHA: &str = "9999999999999999999999999999999999999999";
+const HEAD_SHA: &str = "1111111111111111111111111111111111111111";
+const PUSH_SHA: &str = "3333333333333333333333333333333333333333";
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/github/events")
+        .join(name)
+}
+
+fn finding(path: &str, line: u32, fingerprint: &str, suppressed: bool) -> Finding {
+    let rule = flaskscan::rules::by_id("FS101").unwrap();
+    Finding {
+        rule,
+        severity: Severity::High,
+        message: "Flask debug mode is enabled".into(),
+        location: Location {
+            path: path.into(),
+            start: Position {
+                line,
+                column: 1,
+                column_utf16: 1,
+            },
+            end: Position {
+                line,
+                column: 20,
+                column_utf16: 20,
+            },
+        },
+        fix: rule.fix.into(),
+        snippet: "app.run(debug=True)".into(),
+        flow: vec![],
+        fingerprint: fingerprint.into(),
+        line_hash: Some(format!("{fingerprint}-line:1")),
+        suppressed: suppressed.then(|| Suppression {
+            comment: "# noqa: FS101".into(),
+        }),
+    }
+}
+
+fn sarif_result(f: &Finding) -> Value {
+    let mut r = json!({
+        "ruleId": f.rule.id, "ruleIndex": 0, "level": "error",
+        "message": {"text": f.message},
+        "locations": [{"physicalLocation": {
+            "artifactLocation": {"uri": f.location.path, "uriBaseId": "%SRCROOT%"},
+            "region": {"startLine": f.location.start.line, "startColumn": 1, "endLine": f.location.end.line, "endColumn": 20}}}],
+        "partialFingerprints": {"primaryLocationLineHash": f.line_hash, "flaskscan/v1": f.fingerprint},
+    });
+    if f.suppressed.is_some() {
+        r["suppressions"] = json!([{"kind": "inSource"}]);
+    }
+    r
+}
+
+/// A scanner returning a fixed report: a finding on a line the PR changes, one on an old line,
+/// and a suppressed one.
+struct Canned {
+    findings: Vec<Finding>,
+}
+
+impl Canned {
+    fn standard() -> Self {
+        Self {
+            findings: vec![
+                finding("app.py", 3, "fp-new", false),
+                finding("old.py", 10, "fp-old", false),
+                finding("app.py", 5, "fp-sup", true),
+            ],
+        }
+    }
+}
+
+impl Scanner for Canned {
+    fn scan(&self, request: &ScanRequest) -> anyhow::Result<ScanOutput> {
+        assert!(request.root.is_absolute() || request.root.exists());
+        let results: Vec<Value> = self.findings.iter().map(sarif_result).collect();
+        let rule = json!({"id": "FS101", "name": "debug-mode-enabled",
+            "shortDescription": {"text": "Debug mode"}, "fullDescription": {"text": "Debug mode"},
+            "help": {"text": "Don't"}, "defaultConfiguration": {"level": "error"},
+            "properties": {"tags": ["security"], "precision": "high", "security-severity": "8.0"}});
+        let sarif = json!({
+            "$schema": "https://json.schemastore.org/sarif-2.1.0.json", "version": "2.1.0",
+            "runs": [
+                {"tool": {"driver": {"name": "flaskscan", "semanticVersion": "0.1.0", "rules": [rule]}},
+                 "automationDetails": {"id": "flaskscan/code/"}, "columnKind": "utf16CodeUnits",
+                 "originalUriBaseIds": {"%SRCROOT%": {"uri": "file:///somewhere/"}},
+                 "results": results},
+                {"tool": {"driver": {"name": "flaskscan", "semanticVersion": "0.1.0", "rules": []}},
+                 "automationDetails": {"id": "flaskscan/deps/"}, "columnKind": "utf16CodeUnits", "results": []}
+            ]
+        });
+        Ok(ScanOutput {
+            report: ScanReport {
+                root: request.root.clone(),
+                findings: self.findings.clone(),
+                notifications: vec![],
+                stats: ScanStats {
+                    python_files: 2,
+                    lines: 40,
+                    ..ScanStats::default()
+                },
+                deps_audited: false,
+            },
+            sarif,
+        })
+    }
+}
+
+/// A simulated Actions run: workspace, event file, summary and output files.
+struct Sim {
+    dir: tempfile::TempDir,
+    env: ActionEnv,
+}
+
+impl Sim {
+    fn new(
+        server: &FakeGitHub,
+        event_name: &str,
+        event_file: &str,
+        git_ref: &str,
+        sha: &str,
+    ) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = dir.path().join("workspace");
+        std::fs::create_dir_all(&ws).unwrap();
+        std::fs::write(
+            ws.join("app.py"),
+            "from flask import Flask\napp = Flask(__name__)\napp.run(debug=True)\n",
+        )
+        .unwrap();
+        let env = ActionEnv::from_pairs([
+            ("GITHUB_REPOSITORY", format!("{OWNER}/{REPO}")),
+            ("GITHUB_EVENT_NAME", event_name.to_string()),
+            (
+                "GITHUB_EVENT_PATH",
+                fixture(event_file).display().to_string(),
+            ),
+            ("GITHUB_REF", git_ref.to_string()),
+            ("GITHUB_SHA", sha.to_string()),
+            ("GITHUB_WORKSPACE", ws.display().to_string()),
+            ("GITHUB_API_URL", server.url.clone()),
+            ("GITHUB_SERVER_URL", "https://github.com".to_string()),
+            ("GITHUB_RUN_ID", "42".to_string()),
+            (
+                "GITHUB_STEP_SUMMARY",
+                dir.path().join("summary.md").display().to_string(),
+            ),
+            (
+                "GITHUB_OUTPUT",
+                dir.path().join("output.txt").display().to_string(),
+            ),
+            ("FLASKSCAN_GITHUB_TIME_SCALE", "0.01".to_string()),
+            // The runner passes every declared input, unset ones empty.
+            ("INPUT_TOKEN", TOKEN.to_string()),
+            ("INPUT_PATH", String::new()),
+            ("INPUT_FAIL-ON", "high".to_string()),
+            ("INPUT_CATEGORY", String::new()),
+            ("INPUT_ONLY-NEW", String::new()),
+        ]);
+        Self { dir, env }
+    }
+
+    fn pull_request(server: &FakeGitHub) -> Self {
+        Self::new(
+            server,
+            "pull_request",
+            "pull_request.json",
+            "refs/pull/7/merge",
+            MERGE_SHA,
+        )
+    }
+
+    fn set(&mut self, key: &str, value: &str) {
+        self.env = std::mem::take(&mut self.env).with(key, value);
+    }
+
+    fn run(&self, scanner: &dyn Scanner) -> (i32, String) {
+        let mut out = Vec::new();
+        let code = run_action_to(&self.env, scanner, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(!text.contains(TOKEN), "the token leaked into the log");
+        (code, text)
+    }
+
+    fn summary(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("summary.md")).unwrap_or_default()
+    }
+
+    fn outputs(&self) -> std::collections::BTreeMap<String, String> {
+        let text = std::fs::read_to_string(self.dir.path().join("output.txt")).unwrap_or_default();
+        let mut map = std::collections::BTreeMap::new();
+        let mut lines = text.lines();
+        while let Some(line) = lines.next() {
+            let (name, delim) = line.split_once("<<").expect("multiline output syntax");
+            let mut value = Vec::new();
+            for l in lines.by_ref() {
+                if l == delim {
+                    break;
+                }
+                value.push(l);
+            }
+            map.insert(name.to_string(), value.join("\n"));
+        }
+        map
+    }
+
+    fn workspace(&self) -> PathBuf {
+        self.dir.path().join("workspace")
+    }
+}
+
+fn pr_files(server: &FakeGitHub) {
+    server.with(|s| {
+        s.pr_files = vec![
+            json!({"filename": "app.py", "status": "modified", "additions": 1, "deletions": 0, "changes": 1,
+                   "patch": "@@ -1,2 +1,3 @@\n from flask import Flask\n app = Flask(__name__)\n+app.run(debug=True)"}),
+            json!({"filename": "logo.png", "status": "added"}),
+        ];
+    });
+}
+
+fn assert_clean(server: &FakeGitHub) {
+    let v = server.violations();
+    assert!(v.is_empty(), "contract violations: {v:#?}");
+}
+
+#[test]
+fn pull_request_publishes_every_channel_and_a_second_run_edits_the_comment() {
+    let server = FakeGitHub::start("");
+    pr_files(&server);
+    // Someone else's comments fill the first pages: ours must be found past them.
+    server.with(|s| {
+        s.page_size = 2;
+        s.comments.insert(
+            7,
+            (0..5)
+                .map(|i| support::fake_github::Comment {
+                    id: 10 + i,
+                    body: format!("LGTM {i}"),
+                    user_type: "User",
+                })
+                .collect(),
+        );
+    });
+    let sim = Sim::pull_request(&server);
+    let (code, log) = sim.run(&Canned::standard());
+    assert_eq!(code, 1, "a new high finding fails with fail-on=high\n{log}");
+
+    // Upload: merge ref + GITHUB_SHA, no suppressed result, distinct categories.
+    let (body, sarif) = server.with(|s| s.uploads[0].clone());
+    assert_eq!(body["ref"], "refs/pull/7/merge");
+    assert_eq!(body["commit_sha"], MERGE_SHA);
+    assert_eq!(body["tool_name"], "flaskscan");
+    assert!(
+        body.get("validate").is_none(),
+        "validate only goes to api.github.com"
+    );
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2);
+    assert_eq!(
+        sarif["runs"][1]["automationDetails"]["id"],
+        "flaskscan/deps/"
+    );
+    assert!(
+        server.count(
+            "GET",
+            "/code-scanning/sarifs/47177e22-5596-11eb-80a1-c1e54ef945c1"
+        ) >= 2,
+        "polled until complete"
+    );
+
+    // Check run on the PR head, annotated with the new finding only, completed.
+    let run = server.with(|s| s.check_runs[0].clone());
+    assert_eq!(run.head_sha, HEAD_SHA);
+    assert_eq!(run.status, "completed");
+    assert_eq!(run.conclusion.as_deref(), Some("failure"));
+    assert_eq!(run.annotations.len(), 1);
+    assert_eq!(run.annotations[0]["path"], "app.py");
+    assert_eq!(run.annotations[0]["annotation_level"], "failure");
+
+    // One sticky comment.
+    let comments = server.comments(7);
+    let ours: Vec<_> = comments
+        .iter()
+        .filter(|c| c.body.starts_with("<!-- flaskscan:summary v1 -->"))
+        .collect();
+    assert_eq!(ours.len(), 1);
+    assert!(ours[0].body.contains("**2** findings, **1** new"));
+    assert!(ours[0].body.contains(&format!(
+        "https://github.com/{OWNER}/{REPO}/blob/{HEAD_SHA}/app.py#L3-L3"
+    )));
+    let first_id = ours[0].id;
+
+    // Summary and outputs.
+    assert!(sim.summary().contains("**2** findings, **1** new"));
+    let outputs = sim.outputs();
+    assert_eq!(outputs["findings"], "2");
+    assert_eq!(outputs["new-findings"], "1");
+    assert_eq!(outputs["highest-severity"], "high");
+    assert_eq!(
+        outputs["sarif-file"],
+        sim.workspace()
+            .join("flaskscan.sarif")
+            .display()
+            .to_string()
+    );
+    let written: Value = serde_json::from_str(
+        &std::fs::read_to_string(sim.workspace().join("flaskscan.sarif")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        written["runs"][0]["results"].as_array().unwrap().len(),
+        3,
+        "the file keeps suppressed results"
+    );
+
+    // Second run: same comment edited by PATCH, never a second one.
+    let (code, _) = sim.run(&Canned::standard());
+    assert_eq!(code, 1);
+    let ours: Vec<_> = server
+        .comments(7)
+        .into_iter()
+        .filter(|c| c.body.starts_with("<!--"))
+        .collect();
+    assert_eq!(ours.len(), 1);
+    assert_eq!(ours[0].id, first_id);
+    assert_eq!(
+        server.count("PATCH", &format!("/issues/comments/{first_id}")),
+        1
+    );
+    assert_eq!(server.count("POST", "/issues/7/comments"), 1);
+    assert!(server.with(|s| s.check_runs.iter().all(|r| r.status == "completed")));
+    assert_clean(&server);
+}
+
+#[test]
+fn fork_pull_request_writes_nothing_and_falls_back_to_workflow_commands() {
+    let server = FakeGitHub::start("");
+    pr_files(&server);
+    let sim = Sim::new(
+        &server,
+        "pull_request",
+        "pull_request_fork.json",
+        "refs/pull/7/merge",
+        MERGE_SHA,
+    );
+    let (code, log) = sim.run(&Canned::standard());
+    assert_eq!(code, 1);
+    let writes: Vec<_> = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.method != "GET")
+        .collect();
+    assert!(
+        writes.is_empty(),
+        "a fork's read-only token cannot write: {writes:?}"
+    );
+    assert!(log.contains("::error file=app.py,line=3,endLine=3,col=1,endColumn=20,title=FS101%3A debug-mode-enabled::"), "{log}");
+    assert!(
+        !log.contains("file=old.py"),
+        "only new findings are annotated"
+    );
+    assert!(log.contains("::warning::code scanning upload skipped: pull requests from forks"));
+    assert!(sim.summary().contains("forks get a read-only token"));
+    assert_clean(&server);
+}
+
+#[test]
+fn refused_upload_still_annotates_and_comments() {
+    let server = FakeGitHub::start("");
+    pr_files(&server);
+    server
+        .fault(Fault::new("POST", "/code-scanning/sarifs", 403).message(
+            "Advanced Security must be enabled for this repository to use code scanning.",
+        ));
+    let sim = Sim::pull_request(&server);
+    let (code, log) = sim.run(&Canned::standard());
+    assert_eq!(code, 1);
+    assert!(
+        log.contains("code scanning upload failed") && log.contains("security-events: write"),
+        "{log}"
+    );
+    assert!(log.contains("Code Security"));
+    assert_eq!(server.with(|s| s.check_runs.len()), 1);
+    assert_eq!(server.comments(7).len(), 1);
+    assert!(sim.summary().contains("code scanning upload failed"));
+    assert_clean(&server);
+}
+
+#[test]
+fn read_only_token_degrades_every_channel_with_the_permission_to_add() {
+    let server = FakeGitHub::start("");
+    for (method, path) in [
+        ("POST", "/code-scanning/sarifs"),
+        ("POST", "/check-runs"),
+        ("POST", "/issues/7/comments"),
+        ("GET", "/issues/7/comments"),
+        ("GET", "/pulls/7/files"),
+    ] {
+        server
+            .fault(Fault::new(method, path, 403).message("Resource not accessible by integration"));
+    }
+    let mut sim = Sim::pull_request(&server);
+    sim.set("INPUT_FAIL-ON", "critical");
+    let (code, log) = sim.run(&Canned::standard());
+    assert_eq!(code, 0, "no critical finding: nothing fails\n{log}");
+    for permission in [
+        "security-events: write",
+        "checks: write",
+        "pull-requests: write",
+        "pull-requests: read",
+    ] {
+        assert!(log.contains(permission), "no hint for {permission}:\n{log}");
+    }
+    // Without the PR's files every finding counts as new, and annotations fall back to commands.
+    assert!(log.contains("::error file=app.py") && log.contains("::error file=old.py"));
+    assert!(sim.summary().contains("## flaskscan"));
+    assert_eq!(sim.outputs()["new-findings"], "2");
+    assert_clean(&server);
+}
+
+#[test]
+fn server_errors_are_retried_and_a_half_done_comment_is_not_duplicated() {
+    let server = FakeGitHub::start("");
+    pr_files(&server);
+    server.fault(Fault::new("GET", "/pulls/7/files", 502).times(1));
+    server.fault(
+        Fault::new("GET", "/issues/7/comments", 503)
+            .header("Retry-After", "1")
+            .times(1),
+    );
+    // The comment is created, but the answer is a 502: a blind retry would post it twice.
+    server.fault(
+        Fault::new("POST", "/issues/7/comments", 502)
+            .process_anyway()
+            .times(1),
+    );
+    let sim = Sim::pull_request(&server);
+    let started = Instant::now();
+    let (code, log) = sim.run(&Canned::standard());
+    assert_eq!(code, 1);
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "retry-after was honoured"
+    );
+    assert_eq!(server.count("GET", "/pulls/7/files"), 2);
+    assert_eq!(server.comments(7).len(), 1, "{log}");
+    assert_eq!(server.count("POST", "/issues/7/comments"), 1);
+    assert!(!log.contains("::warning::PR comment failed"), "{log}");
+    assert_clean(&server);
+}
+
+#[test]
+fn unprocessable_comment_is_a_warning_not_a_failure() {
+    let server = FakeGitHub::start("");
+    pr_files(&server);
+    server.fault(Fault::new("POST", "/issues/7/comments", 422).message("Validation Failed"));
+    let mut sim = Sim::pull_request(&server);
+    sim.set("INPUT_FAIL-ON", "none");
+    let (code, log) = sim.run(&Canned::standard());
+    assert_eq!(code, 0);
+    assert!(log.contains("::warning::PR comment failed: POST /repos/octo/shop/issues/7/comments returned 422: Validation Failed"), "{log}");
+    assert_eq!(server.with(|s| s.uploads.len()), 1);
+    assert_clean(&server);
+}
+
+#[test]
+fn slow_responses_time_out_and_are_retried() {
+    let server = FakeGitHub::start("");
+    pr_files(&server);
+    // The scaled timeout is 0.6 s: the first answer comes too late.
+    server.fault(
+        Fault::new("GET", "/pulls/7/files", 200)
+            .delay(Duration::from_millis(1500))
+            .times(1),
+    );
+    let sim = Sim::pull_request(&server);
+    let (code, log) = sim.run(&Canned::standard());
+    assert_eq!(code, 1);
+    assert_eq!(server.count("GET", "/pulls/7/files"), 2);
+    assert_eq!(sim.outputs()["new-findings"], "1", "{log}");
+}
+
+#[test]
+fn push_uploads_to_the_branch_and_annotates_its_commit() {
+    let server = FakeGitHub::start("");
+    let sim = Sim::new(&server, "push", "push.json", "refs/heads/main", PUSH_SHA);
+    let (code, _) = sim.run(&Canned::standard());
+    assert_eq!(code, 1, "without a PR every unsuppressed finding counts");
+    let (body, _) = server.with(|s| s.uploads[0].clone());
+    assert_eq!(body["ref"], "refs/heads/main");
+    assert_eq!(body["commit_sha"], PUSH_SHA);
+    assert_eq!(server.with(|s| s.check_runs[0].head_sha.clone()), PUSH_SHA);
+    assert_eq!(server.with(|s| s.check_runs[0].annotations.len()), 2);
+    assert_eq!(
+        server.count("GET", "/issues/7/comments") + server.count("GET", "/pulls/7/files"),
+        0
+    );
+    assert_eq!(sim.outputs()["new-findings"], "2");
+    assert_clean(&server);
+}
+
+#[test]
+fn pull_request_target_takes_the_pr_from_the_payload_not_the_ref() {
+    let server = FakeGitHub::start("");
+    pr_files(&server);
+    // GITHUB_REF is the default branch under pull_request_target; the PR is only in the payload.
+    let sim = Sim::new(
+        &server,
+        "pull_request_target",
+        "pull_request_target.json",
+        "refs/heads/main",
+        PUSH_SHA,
+    );
+    let (_, log) = sim.run(&Canned::standard());
+    assert_eq!(server.comments(7).len(), 1, "{log}");
+    let (body, _) = server.with(|s| s.uploads[0].clone());
+    assert_eq!(
+        body["ref"], "refs/heads/main",
+        "the base branch was checked out and scanned"
+    );
+    assert_eq!(server.with(|s| s.check_runs[0].head_sha.clone()), HEAD_SHA);
+    assert_clean(&server);
+}
+
+#[test]
+fn checked_out_pr_head_uploads_to_the_head_ref() {
+    let server = FakeGitHub::start("");
+    pr_files(&server);
+    let sim = Sim::pull_request(&server);
+    std::fs::create_dir_all(sim.workspace().join(".git")).unwrap();
+    std::fs::write(sim.workspace().join(".git/HEAD"), format!("{HEAD_SHA}\n")).unwrap();
+    sim.run(&Canned::standard());
+    let (body, _) = server.with(|s| s.uploads[0].clone());
+    assert_eq!(body["ref"], "refs/pull/7/head");
+    assert_eq!(body["commit_sha"], HEAD_SHA);
+}
+
+#[test]
+fn enterprise_server_keeps_the_base_path_and_drops_validate() {
+    let server = FakeGitHub::start("/api/v3");
+    pr_files(&server);
+    let sim = Sim::pull_request(&server);
+    sim.run(&Canned::standard());
+    assert_eq!(server.with(|s| s.uploads.len()), 1);
+    assert_eq!(server.comments(7).len(), 1);
+    assert_clean(&server); // includes: every path under /api/v3, no `validate`
+}
+
+#[test]
+fn merged_tools_reach_the_upload_the_annotations_and_the_comment() {
+    let server = FakeGitHub::start("");
+    pr_files(&server);
+    let mut sim = Sim::pull_request(&server);
+    let bandit = json!({"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "Bandit", "rules": [
+        {"id": "B201", "name": "flask_debug_true", "properties": {"security-severity": "9.5"}}]}},
+        "results": [{"ruleId": "B201", "level": "error", "message": {"text": "A Flask app appears to be run with debug=True"},
+            "locations": [{"physicalLocation": {"artifactLocation": {"uri": "app.py"}, "region": {"startLine": 3}}}]}],
+        "properties": {"bandit-extra": true}}]});
+    std::fs::write(sim.workspace().join("bandit.sarif"), bandit.to_string()).unwrap();
+    std::fs::write(sim.workspace().join("broken.sarif"), "{\"runs\": 3}").unwrap();
+    sim.set("INPUT_MERGE-SARIF", "bandit.sarif\nbroken.sarif");
+    sim.set("INPUT_FAIL-ON", "critical");
+    let (code, log) = sim.run(&Canned::standard());
+    assert_eq!(code, 0, "other tools' findings don't trip fail-on\n{log}");
+    assert!(
+        log.contains("::error::merge-sarif: ") && log.contains("broken.sarif is not valid SARIF"),
+        "{log}"
+    );
+    let (_, sarif) = server.with(|s| s.uploads[0].clone());
+    let runs = sarif["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 3);
+    assert_eq!(runs[2]["automationDetails"]["id"], "bandit/");
+    assert_eq!(runs[2]["properties"]["bandit-extra"], true);
+    let run = server.with(|s| s.check_runs[0].clone());
+    assert!(run
+        .annotations
+        .iter()
+        .any(|a| a["title"].as_str().unwrap().contains("B201")));
+    assert!(server.comments(7)[0]
+        .body
+        .contains("B201: flask_debug_true (Bandit)"));
+    assert_clean(&server);
+}
+
+#[test]
+fn no_token_still_writes_summary_outputs_and_annotations() {
+    let server = FakeGitHub::start("");
+    let mut sim = Sim::pull_request(&server);
+    sim.set("INPUT_TOKEN", "");
+    let (code, log) = sim.run(&Canned::standard());
+    assert_eq!(code, 1);
+    assert!(server.requests().is_empty());
+    assert!(log.contains("::warning::no token"));
+    assert!(log.contains("::error file=app.py"));
+    assert_eq!(sim.outputs()["findings"], "2");
+}
+
+#[test]
+fn bad_input_is_an_error_naming_it() {
+    let server = FakeGitHub::start("");
+    let mut sim = Sim::pull_request(&server);
+    sim.set("INPUT_ANNOTATIONS", "sometimes");
+    let (code, log) = sim.run(&Canned::standard());
+    assert_eq!(code, 2);
+    assert!(
+        log.contains("::error::flaskscan: input `annotations`"),
+        "{log}"
+    );
+}
+
+#[test]
+fn scan_path_prefixes_locations_and_baseline_marks_known_findings_old() {
+    let server = FakeGitHub::start("");
+    server.with(|s| s.pr_files = vec![]);
+    let mut sim = Sim::pull_request(&server);
+    let baseline = json!({"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "flaskscan"}},
+        "results": [{"ruleId": "FS101", "message": {"text": "x"}, "partialFingerprints": {"flaskscan/v1": "fp-old"}}]}]});
+    std::fs::write(sim.workspace().join("base.sarif"), baseline.to_string()).unwrap();
+    sim.set("INPUT_PATH", "./services/web");
+    sim.set("INPUT_BASELINE", "base.sarif");
+    std::fs::create_dir_all(sim.workspace().join("services/web")).unwrap();
+    let (code, log) = sim.run(&Canned::standard());
+    assert_eq!(code, 1, "fp-new is absent from the baseline\n{log}");
+    assert_eq!(sim.outputs()["new-findings"], "1");
+    let (_, sarif) = server.with(|s| s.uploads[0].clone());
+    assert_eq!(
+        sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+            ["uri"],
+        "services/web/app.py"
+    );
+    let run = server.with(|s| s.check_runs[0].clone());
+    assert_eq!(run.annotations[0]["path"], "services/web/app.py");
+}
+
+#[test]
+fn run_action_is_callable_with_the_process_environment_shape() {
+    // `run_action` prints to stdout; here only its signature and error path are exercised.
+    let env = ActionEnv::from_pairs([("INPUT_FAIL-ON", "high")]);
+    assert_eq!(
+        run_action(&env, &Canned::standard()).unwrap(),
+        2,
+        "GITHUB_REPOSITORY is required"
+    );
+}
