@@ -13,5 +13,6 @@ pub mod python;
 pub mod report;
 pub mod rules;
 pub mod scan;
+pub mod taint;
 pub mod templates;
 pub mod workspace;

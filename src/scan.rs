@@ -270,6 +270,18 @@ fn analyse(
         notifications.extend(note);
         texts.insert(text.relative.clone(), text);
     }
+    // Taint analysis needs every file at once (summaries cross modules), and a flow that starts
+    // in one file may end in another: its findings are finalised per file here.
+    let taint = crate::taint::analyse(&refs, &project);
+    findings.retain(|f| {
+        !taint
+            .findings
+            .iter()
+            .any(|t| crate::taint::supersedes(t, f.rule.id, &f.location))
+    });
+    findings.extend(finalize_taint(&texts, taint.findings));
+    facts.link_template_flows(&taint.templates);
+    drop(refs);
     drop(sources);
 
     // App-level rules: located in Python files already read.
@@ -359,6 +371,33 @@ fn attach_manifest_context(root: &Path, mut findings: Vec<Finding>) -> Vec<Findi
         }
     }
     findings
+}
+
+/// Finalises taint findings per file, keeping each one's code flow.
+fn finalize_taint(
+    texts: &HashMap<String, ScannedText>,
+    found: Vec<crate::taint::TaintFinding>,
+) -> Vec<Finding> {
+    let mut by_file: BTreeMap<String, Vec<Pending>> = BTreeMap::new();
+    for t in found {
+        by_file
+            .entry(t.location.path.clone())
+            .or_default()
+            .push(Pending {
+                rule: t.rule,
+                severity: t.severity,
+                message: t.message,
+                start: t.location.start,
+                end: t.location.end,
+                statement_line: t.statement_line,
+                flow: t.flow,
+            });
+    }
+    by_file
+        .into_iter()
+        .filter_map(|(path, pending)| texts.get(&path).map(|text| finalize(text, pending)))
+        .flatten()
+        .collect()
 }
 
 /// A position on 1-based `line` at 1-based char `column`.

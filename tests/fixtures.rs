@@ -196,3 +196,8 @@ fn every_pattern_rule_has_fixtures() {
         }
     }
 }
+
+#[test]
+fn taint_fixtures() {
+    run_fixture_dir("tests/fixtures/taint");
+}

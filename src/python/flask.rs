@@ -115,6 +115,32 @@ impl AppFacts {
             .any(|h| self.view(h).is_some_and(|v| v.sets_security_headers))
     }
 
+    /// Takes the taint engine's answer for context variables the local check could not follow
+    /// (request data that went through helpers, containers or other modules).
+    pub fn link_template_flows(&mut self, contexts: &[crate::taint::TemplateContext]) {
+        for render in &mut self.renders {
+            for var in render
+                .context
+                .iter_mut()
+                .filter(|v| v.request_flow.is_none() && !v.harmless)
+            {
+                let found = contexts.iter().find(|c| {
+                    c.variable == var.name
+                        && c.call_location.path == render.location.path
+                        && c.call_location.start == render.location.start
+                });
+                if let Some(c) = found {
+                    let mut flow = c.flow.clone();
+                    flow.push(FlowStep {
+                        location: var.location.clone(),
+                        message: format!("passed to `{}` as `{}`", render.template, var.name),
+                    });
+                    var.request_flow = Some(flow);
+                }
+            }
+        }
+    }
+
     /// The facts of the view function called `function` (qualified `module.function`).
     pub fn view(&self, function: &str) -> Option<&ViewFacts> {
         self.views

@@ -116,7 +116,7 @@ enum Binding {
 }
 
 /// Project-wide facts name resolution needs from other modules.
-pub trait ProjectLookup {
+pub trait ProjectLookup: Sync {
     /// The qualified type a project function returns when called, e.g. an app factory → `flask.Flask`.
     fn return_type(&self, function: &str) -> Option<&str>;
     /// The qualified type of a module-level variable of the project, e.g. `myapp.app` → `flask.Flask`.
@@ -124,6 +124,7 @@ pub trait ProjectLookup {
 }
 
 /// Scoped bindings of one file, updated as the walk goes.
+#[derive(Clone)]
 pub struct Semantic<'p> {
     scopes: Vec<HashMap<String, Binding>>,
     module: String,

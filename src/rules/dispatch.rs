@@ -27,6 +27,7 @@ pub fn expr(cx: &mut Checker, expr: &Expr) {
             fs110_cors_credentials_with_any_origin::check_call(cx, call);
             fs112_jinja_autoescape_disabled::check_call(cx, call);
             fs113_unescaped_template_extension::check_call(cx, call);
+            fs302_markup_from_variable::check_call(cx, call);
             fs402_hardcoded_credential::check_call(cx, call);
             fs403_weak_password_hash::check_call(cx, call);
             fs404_weak_hash::check_call(cx, call);

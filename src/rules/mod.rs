@@ -20,6 +20,16 @@ pub mod fs110_cors_credentials_with_any_origin;
 pub mod fs111_request_size_unbounded;
 pub mod fs112_jinja_autoescape_disabled;
 pub mod fs113_unescaped_template_extension;
+pub mod fs201_sql_injection;
+pub mod fs202_sql_built_from_strings;
+pub mod fs203_command_injection;
+pub mod fs204_code_injection;
+pub mod fs205_template_injection;
+pub mod fs206_ldap_injection;
+pub mod fs207_xpath_injection;
+pub mod fs208_nosql_injection;
+pub mod fs301_reflected_xss;
+pub mod fs302_markup_from_variable;
 pub mod fs303_template_safe_filter;
 pub mod fs304_template_autoescape_off;
 pub mod fs305_form_without_csrf_token;
@@ -33,7 +43,13 @@ pub mod fs405_insecure_random;
 pub mod fs406_timing_unsafe_compare;
 pub mod fs407_jwt_verification_disabled;
 pub mod fs408_insecure_cookie;
+pub mod fs409_trust_boundary_violation;
+pub mod fs410_stack_trace_exposure;
+pub mod fs501_open_redirect;
+pub mod fs502_path_traversal;
+pub mod fs503_ssrf;
 pub mod fs504_unsafe_deserialization;
+pub mod fs505_xxe;
 pub mod fs506_tls_verification_disabled;
 pub mod fs601_vulnerable_dependency;
 pub mod fs602_unpinned_dependency;
@@ -143,6 +159,16 @@ pub static ALL: &[&Rule] = &[
     &fs305_form_without_csrf_token::RULE,
     &fs306_script_without_integrity::RULE,
     &fs307_template_unquoted_attribute::RULE,
+    &fs201_sql_injection::RULE,
+    &fs202_sql_built_from_strings::RULE,
+    &fs203_command_injection::RULE,
+    &fs204_code_injection::RULE,
+    &fs205_template_injection::RULE,
+    &fs206_ldap_injection::RULE,
+    &fs207_xpath_injection::RULE,
+    &fs208_nosql_injection::RULE,
+    &fs301_reflected_xss::RULE,
+    &fs302_markup_from_variable::RULE,
     &fs401_plaintext_password_check::RULE,
     &fs402_hardcoded_credential::RULE,
     &fs403_weak_password_hash::RULE,
@@ -151,7 +177,13 @@ pub static ALL: &[&Rule] = &[
     &fs406_timing_unsafe_compare::RULE,
     &fs407_jwt_verification_disabled::RULE,
     &fs408_insecure_cookie::RULE,
+    &fs409_trust_boundary_violation::RULE,
+    &fs410_stack_trace_exposure::RULE,
+    &fs501_open_redirect::RULE,
+    &fs502_path_traversal::RULE,
+    &fs503_ssrf::RULE,
     &fs504_unsafe_deserialization::RULE,
+    &fs505_xxe::RULE,
     &fs506_tls_verification_disabled::RULE,
     &fs601_vulnerable_dependency::RULE,
     &fs602_unpinned_dependency::RULE,

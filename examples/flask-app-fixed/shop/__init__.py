@@ -7,6 +7,7 @@ from flask_talisman import Talisman
 from flask_wtf.csrf import CSRFProtect
 
 from .blog.views import blog
+from .tools import tools
 from .views import bp
 
 csrf = CSRFProtect()
@@ -23,4 +24,5 @@ def create_app():
     Talisman(app, content_security_policy={"default-src": "'self'", "script-src": "'self'"})
     app.register_blueprint(bp)
     app.register_blueprint(blog, url_prefix="/blog")
+    app.register_blueprint(tools, url_prefix="/tools")
     return app

@@ -6,7 +6,7 @@ import secrets
 import jwt
 import requests
 import yaml
-from flask import Blueprint, current_app, make_response, render_template, request
+from flask import Blueprint, current_app, jsonify, make_response, render_template, request
 from werkzeug.security import check_password_hash, generate_password_hash
 
 bp = Blueprint("shop", __name__)
@@ -46,7 +46,7 @@ def webhook():
     expected_signature = current_app.config["WEBHOOK_SIG"]
     if hmac.compare_digest(signature, expected_signature):
         event = yaml.safe_load(request.get_data())
-        return str(event)
+        return jsonify(event)
     return "bad signature", 400
 
 

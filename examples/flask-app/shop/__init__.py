@@ -6,6 +6,7 @@ from flask_cors import CORS
 from flask_talisman import Talisman
 
 from .blog.views import blog
+from .tools import tools
 from .views import bp
 
 
@@ -19,4 +20,5 @@ def create_app():
     Talisman(app, force_https=False, content_security_policy={"script-src": "'self' 'unsafe-inline'"})
     app.register_blueprint(bp)
     app.register_blueprint(blog, url_prefix="/blog")
+    app.register_blueprint(tools, url_prefix="/tools")
     return app

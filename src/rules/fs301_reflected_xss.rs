@@ -1,0 +1,18 @@
+//! FS301 reflected-xss (taint: the analysis lives in `crate::taint`).
+
+use super::{Precision, Rule, RuleKind};
+use crate::finding::Severity;
+
+pub const RULE: Rule = Rule {
+    id: "FS301",
+    name: "reflected-xss",
+    severity: Severity::High,
+    cwe: &[79],
+    kind: RuleKind::Taint,
+    precision: Precision::High,
+    message: "Request data reaches an HTML response without escaping",
+    fix: "Render a template (autoescaped) or escape the value with `markupsafe.escape`; return JSON with `jsonify`.",
+    help: "A string returned from a view is served as `text/html`: request data in it runs as script in the victim's browser (reflected cross-site scripting).",
+    bad: "return f\"<p>Hello {request.args['name']}</p>\"",
+    good: "return f\"<p>Hello {escape(request.args['name'])}</p>\"",
+};

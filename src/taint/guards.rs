@@ -1,0 +1,204 @@
+//! Path sensitivity: what a condition proves about the values it tests. `if x in ALLOWED`,
+//! `if not is_safe_url(x): abort(400)`, `if ".." in name: abort(400)` each make `x` harmless for
+//! some sink kinds on the branch where the check passed.
+
+use ruff_python_ast::{self as ast, CmpOp, Expr, UnaryOp};
+
+use super::engine::Analyzer;
+use super::value::{SinkKind, ALL};
+
+/// The environment key of a local name or attribute path (`x`, `self.x`), if it has one.
+pub fn key(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Name(n) => Some(n.id.to_string()),
+        Expr::Attribute(a) => match &*a.value {
+            Expr::Name(n) => Some(format!("{}.{}", n.id, a.attr)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// `(key, sink kinds made harmless)` for each value the condition `test` being `branch` checks.
+pub fn checks(cx: &Analyzer, test: &Expr, branch: bool) -> Vec<(String, u32)> {
+    let mut out = Vec::new();
+    collect(cx, test, branch, &mut out, 0);
+    // A URL's host compared with anything is a host check, whichever way it went.
+    host_checks(test, &mut out, 0);
+    out
+}
+
+fn collect(cx: &Analyzer, test: &Expr, branch: bool, out: &mut Vec<(String, u32)>, depth: usize) {
+    if depth > 16 {
+        return;
+    }
+    match test {
+        Expr::UnaryOp(u) if u.op == UnaryOp::Not => {
+            collect(cx, &u.operand, !branch, out, depth + 1)
+        }
+        // Every part of `a and b` held when it was true; every part of `a or b` failed when false.
+        Expr::BoolOp(b) if (b.op == ast::BoolOp::And) == branch => {
+            for v in &b.values {
+                collect(cx, v, branch, out, depth + 1);
+            }
+        }
+        Expr::Compare(c) if c.ops.len() == 1 => {
+            let right = &c.comparators[0];
+            match c.ops[0] {
+                op @ (CmpOp::In | CmpOp::NotIn) => {
+                    let holds = (op == CmpOp::In) == branch;
+                    // `".." in name` false: no parent-directory steps.
+                    if let Expr::StringLiteral(s) = &*c.left {
+                        let needle = s.value.to_str();
+                        if !holds && (needle == ".." || needle == "../") {
+                            if let Some(k) = key(right) {
+                                out.push((k, SinkKind::Path.bit()));
+                            }
+                        }
+                        return;
+                    }
+                    // `x in ALLOWED` true: x is one of the allowed constants.
+                    if holds && cx.is_clean_container(right) {
+                        if let Some(k) = key(&c.left) {
+                            out.push((k, ALL));
+                        }
+                    }
+                }
+                op @ (CmpOp::Eq | CmpOp::NotEq | CmpOp::Is) => {
+                    let holds = (op != CmpOp::NotEq) == branch;
+                    if holds {
+                        if right.is_literal_expr() && !right.is_none_literal_expr() {
+                            if let Some(k) = key(&c.left) {
+                                out.push((k, ALL));
+                            }
+                        } else if c.left.is_literal_expr() && !c.left.is_none_literal_expr() {
+                            if let Some(k) = key(right) {
+                                out.push((k, ALL));
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        Expr::Call(call) if branch => validator(cx, call, out),
+        _ => {}
+    }
+}
+
+/// Calls that, when true, validate their argument.
+fn validator(cx: &Analyzer, call: &ast::ExprCall, out: &mut Vec<(String, u32)>) {
+    let first = call.arguments.args.first();
+    let callee = cx.qualify(&call.func).unwrap_or_default();
+    let short = callee
+        .rsplit('.')
+        .next()
+        .unwrap_or(&callee)
+        .to_ascii_lowercase();
+    let fname = match &*call.func {
+        Expr::Name(n) => n.id.to_ascii_lowercase(),
+        Expr::Attribute(a) => a.attr.to_ascii_lowercase(),
+        _ => String::new(),
+    };
+    let name = if short.is_empty() {
+        fname.clone()
+    } else {
+        short
+    };
+    // is_safe_url(x), url_has_allowed_host_and_scheme(x, ...), is_safe_redirect_url(x)
+    if name.contains("safe")
+        && (name.contains("url")
+            || name.contains("redirect")
+            || name.contains("next")
+            || name.contains("host"))
+    {
+        if let Some(k) = first.and_then(key) {
+            out.push((k, SinkKind::Redirect.bit() | SinkKind::Ssrf.bit()));
+        }
+        return;
+    }
+    if let Expr::Attribute(a) = &*call.func {
+        let recv = key(&a.value);
+        match a.attr.as_str() {
+            "isdigit" | "isdecimal" | "isnumeric" | "isalnum" | "isalpha" | "isidentifier" => {
+                if let Some(k) = recv {
+                    out.push((k, ALL));
+                }
+            }
+            // `target.startswith("/")`: a relative path on this host; `path.startswith(BASE)`: inside it.
+            "startswith" => {
+                if let Some(k) = recv {
+                    let prefix = first.and_then(|p| match p {
+                        Expr::StringLiteral(s) => Some(s.value.to_str().to_string()),
+                        _ => None,
+                    });
+                    match prefix.as_deref() {
+                        Some(p) if p.starts_with('/') && p.len() == 1 => {
+                            out.push((k, SinkKind::Redirect.bit()))
+                        }
+                        Some(p) if p.contains("://") && p.trim_end_matches('/').contains('.') => {
+                            out.push((k, SinkKind::Redirect.bit() | SinkKind::Ssrf.bit()))
+                        }
+                        Some(p) if p.len() > 1 => out.push((k, SinkKind::Path.bit())),
+                        Some(_) => {}
+                        None => out.push((k, SinkKind::Path.bit())),
+                    }
+                }
+            }
+            "is_relative_to" => {
+                if let Some(k) = recv {
+                    out.push((k, SinkKind::Path.bit()));
+                }
+            }
+            // PATTERN.fullmatch(x)
+            "fullmatch" | "match" if !callee.starts_with("re.") => {
+                if let Some(k) = first.and_then(key) {
+                    out.push((k, ALL));
+                }
+            }
+            _ => {}
+        }
+    }
+    // re.fullmatch(r"...", x), re.match(r"^...$", x)
+    if matches!(callee.as_str(), "re.fullmatch" | "re.match") {
+        let anchored = callee == "re.fullmatch"
+            || matches!(first, Some(Expr::StringLiteral(s)) if s.value.to_str().ends_with('$') || s.value.to_str().ends_with("\\Z"));
+        if anchored {
+            if let Some(k) = call.arguments.args.get(1).and_then(key) {
+                out.push((k, ALL));
+            }
+        }
+    }
+}
+
+/// `urlparse(x).netloc` (or `.hostname`) anywhere in a condition: `x`'s host was checked.
+fn host_checks(e: &Expr, out: &mut Vec<(String, u32)>, depth: usize) {
+    if depth > 16 {
+        return;
+    }
+    match e {
+        Expr::Attribute(a) if matches!(a.attr.as_str(), "netloc" | "hostname" | "host") => {
+            if let Expr::Call(c) = &*a.value {
+                let f = match &*c.func {
+                    Expr::Name(n) => n.id.as_str(),
+                    Expr::Attribute(x) => x.attr.as_str(),
+                    _ => "",
+                };
+                if matches!(f, "urlparse" | "urlsplit" | "url_parse") {
+                    if let Some(k) = c.arguments.args.first().and_then(key) {
+                        out.push((k, SinkKind::Redirect.bit() | SinkKind::Ssrf.bit()));
+                    }
+                }
+            }
+        }
+        Expr::BoolOp(b) => b.values.iter().for_each(|v| host_checks(v, out, depth + 1)),
+        Expr::UnaryOp(u) => host_checks(&u.operand, out, depth + 1),
+        Expr::Compare(c) => {
+            host_checks(&c.left, out, depth + 1);
+            c.comparators
+                .iter()
+                .for_each(|v| host_checks(v, out, depth + 1));
+        }
+        _ => {}
+    }
+}

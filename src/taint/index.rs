@@ -1,0 +1,375 @@
+//! What the analysis needs to know about the whole project before it starts: every function and
+//! method by qualified name, which functions are views (and which path parameters they take),
+//! module-level name bindings per file, and the memo of function results shared by all workers.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use ruff_python_ast::visitor::{self, Visitor};
+use ruff_python_ast::{self as ast, Expr, Stmt};
+
+use super::engine::FnResult;
+use super::sources;
+use crate::python::flask;
+use crate::python::project::{bind_statement, ProjectIndex};
+use crate::python::semantic::Semantic;
+use crate::python::SourceFile;
+
+/// One scanned file, with its module-level bindings resolved once.
+pub struct FileCtx<'a> {
+    pub idx: u32,
+    pub file: &'a SourceFile,
+    /// Bindings after every module-level statement (what function bodies see), built on first
+    /// use: most files of a large tree are never analysed.
+    module_sem: OnceLock<Semantic<'a>>,
+    project: &'a ProjectIndex,
+    /// Module-level names assigned a literal exactly once: their truthiness.
+    pub consts: HashMap<String, bool>,
+    /// Whether the file imports Flask (request sources can only appear there).
+    pub flask: bool,
+    /// Library families the file mentions, gating sinks matched by method name only.
+    pub mongo: bool,
+    pub ldap: bool,
+    pub jinja: bool,
+}
+
+impl<'a> FileCtx<'a> {
+    /// The module-level bindings of this file.
+    pub fn module_sem(&self) -> &Semantic<'a> {
+        self.module_sem
+            .get_or_init(|| module_semantic(self.file, self.project))
+    }
+}
+
+fn module_semantic<'a>(file: &'a SourceFile, project: &'a ProjectIndex) -> Semantic<'a> {
+    let mut sem = Semantic::new(&file.module, file.path.ends_with("__init__.py"), project);
+    replay(&mut sem, file.body(), 0);
+    sem
+}
+
+/// Whether a decorator is spelled like a route registration (`@x.route(...)`, `@x.get(...)`), so
+/// only those are resolved.
+fn looks_like_route(d: &ast::Decorator) -> bool {
+    matches!(&d.expression, Expr::Call(c) if matches!(&*c.func, Expr::Attribute(a)
+        if matches!(a.attr.as_str(), "route" | "get" | "post" | "put" | "patch" | "delete")))
+}
+
+/// A function or method defined at the top level of a module or class.
+pub struct FuncInfo<'a> {
+    pub qualified: String,
+    pub file: u32,
+    pub def: &'a ast::StmtFunctionDef,
+    /// The qualified name of the enclosing class, for methods.
+    pub class: Option<String>,
+    /// 1 when callers do not pass the first parameter (`self`, `cls`).
+    pub offset: usize,
+    /// For views: URL parameters and whether each is dangerous.
+    pub view: Option<Vec<(String, bool)>>,
+    /// May produce tainted data without any flowing in: reads request data or exception details,
+    /// or builds SQL text.
+    pub may_produce: bool,
+}
+
+/// Words showing a function may produce tainted data by itself.
+const PRODUCER_WORDS: &[&str] = &[
+    "request",
+    "session",
+    "traceback",
+    "except",
+    "SELECT",
+    "INSERT",
+    "UPDATE",
+    "DELETE",
+];
+
+fn may_produce(file: &SourceFile, def: &ast::StmtFunctionDef) -> bool {
+    let text = file.slice(def.range);
+    PRODUCER_WORDS.iter().any(|w| text.contains(w))
+}
+
+/// The project as the analysis sees it.
+pub struct Global<'a> {
+    pub files: Vec<FileCtx<'a>>,
+    pub funcs: HashMap<String, FuncInfo<'a>>,
+    /// Functions and classes by their last name component, to resolve shorter spellings
+    /// (`helpers.run` for `app.helpers.run`) of imports written relative to a folder that is not
+    /// the scan root.
+    by_last: HashMap<String, Vec<String>>,
+    /// Qualified names of the project's classes.
+    pub classes: HashSet<String>,
+    /// Results of functions analysed without truncation, by qualified name.
+    pub memo: Mutex<HashMap<String, Arc<FnResult>>>,
+}
+
+impl<'a> Global<'a> {
+    /// Indexes every file.
+    pub fn build(files: &[&'a SourceFile], project: &'a ProjectIndex) -> Self {
+        use rayon::prelude::*;
+        let per_file: Vec<Indexed<'a>> = files
+            .par_iter()
+            .enumerate()
+            .map(|(i, f)| index_file(i as u32, f, project))
+            .collect();
+        let mut funcs = HashMap::new();
+        let mut ctxs = Vec::with_capacity(per_file.len());
+        let mut registered = Vec::new();
+        let mut classes = HashSet::new();
+        for (ctx, fs, views) in per_file {
+            ctxs.push(ctx);
+            for f in fs {
+                if let Some(c) = &f.class {
+                    classes.insert(c.clone());
+                }
+                funcs.insert(f.qualified.clone(), f);
+            }
+            registered.extend(views);
+        }
+        // Views registered with `add_url_rule` elsewhere.
+        for (name, params) in registered {
+            if let Some(f) = funcs.get_mut(&name) {
+                f.view.get_or_insert_with(Vec::new).extend(params);
+            }
+        }
+        let mut by_last: HashMap<String, Vec<String>> = HashMap::new();
+        for name in funcs.keys().chain(classes.iter()) {
+            let last = name.rsplit('.').next().unwrap_or(name);
+            by_last
+                .entry(last.to_string())
+                .or_default()
+                .push(name.clone());
+        }
+        Self {
+            files: ctxs,
+            funcs,
+            by_last,
+            classes,
+            memo: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The qualified name of a project function or class as spelled at a call site.
+    pub fn resolve_function<'q>(&'q self, name: &'q str) -> &'q str {
+        if self.funcs.contains_key(name) || self.classes.contains(name) {
+            return name;
+        }
+        if self.funcs.contains_key(&format!("{name}.__init__")) {
+            return name;
+        }
+        if !name.contains('.') {
+            return name;
+        }
+        let last = name.rsplit('.').next().unwrap_or(name);
+        let suffix = format!(".{name}");
+        let mut found = self
+            .by_last
+            .get(last)
+            .into_iter()
+            .flatten()
+            .filter(|q| q.ends_with(&suffix));
+        match (found.next(), found.next()) {
+            (Some(q), None) => q.as_str(),
+            _ => name,
+        }
+    }
+}
+
+type Indexed<'a> = (
+    FileCtx<'a>,
+    Vec<FuncInfo<'a>>,
+    Vec<(String, Vec<(String, bool)>)>,
+);
+
+fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> Indexed<'a> {
+    let sem: OnceLock<Semantic<'a>> = OnceLock::new();
+    let sem_of = || sem.get_or_init(|| module_semantic(file, project));
+    let mut consts = HashMap::new();
+    let mut assigned: HashMap<String, usize> = HashMap::new();
+    for stmt in file.body() {
+        if let Stmt::Assign(a) = stmt {
+            for t in &a.targets {
+                if let Expr::Name(n) = t {
+                    *assigned.entry(n.id.to_string()).or_default() += 1;
+                    if let Some(truth) = literal_truth(&a.value) {
+                        consts.insert(n.id.to_string(), truth);
+                    }
+                }
+            }
+        }
+    }
+    consts.retain(|k, _| assigned.get(k) == Some(&1));
+    let text = &file.text;
+    let mut funcs = Vec::new();
+    for stmt in file.body() {
+        match stmt {
+            Stmt::FunctionDef(f) => {
+                let view = if f.decorator_list.iter().any(looks_like_route) {
+                    view_params(sem_of(), f)
+                } else {
+                    None
+                };
+                funcs.push(FuncInfo {
+                    qualified: format!("{}.{}", file.module, f.name),
+                    file: idx,
+                    def: f,
+                    class: None,
+                    offset: 0,
+                    may_produce: may_produce(file, f),
+                    view,
+                });
+            }
+            Stmt::ClassDef(c) => {
+                let class = format!("{}.{}", file.module, c.name);
+                for s in &c.body {
+                    if let Stmt::FunctionDef(f) = s {
+                        let is_static = f.decorator_list.iter().any(|d| matches!(&d.expression, Expr::Name(n) if n.id.as_str() == "staticmethod"));
+                        funcs.push(FuncInfo {
+                            qualified: format!("{class}.{}", f.name),
+                            file: idx,
+                            def: f,
+                            class: Some(class.clone()),
+                            offset: usize::from(!is_static),
+                            may_produce: may_produce(file, f),
+                            view: None,
+                        });
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut registered = Vec::new();
+    if text.contains("add_url_rule") {
+        let mut finder = UrlRuleFinder {
+            sem: sem_of(),
+            module: &file.module,
+            found: &mut registered,
+            depth: 0,
+        };
+        for stmt in file.body() {
+            finder.visit_stmt(stmt);
+        }
+    }
+    let ctx = FileCtx {
+        idx,
+        file,
+        consts,
+        flask: text.contains("flask"),
+        mongo: text.contains("mongo"),
+        ldap: text.contains("ldap"),
+        jinja: text.contains("jinja") || text.contains("Environment"),
+        module_sem: sem,
+        project,
+    };
+    (ctx, funcs, registered)
+}
+
+/// Binds module-level names, including imports inside module-level `if`/`try` blocks.
+fn replay(sem: &mut Semantic, body: &[Stmt], depth: usize) {
+    if depth > 4 {
+        return;
+    }
+    for stmt in body {
+        bind_statement(sem, stmt);
+        match stmt {
+            Stmt::If(i) => {
+                replay(sem, &i.body, depth + 1);
+                for c in &i.elif_else_clauses {
+                    replay(sem, &c.body, depth + 1);
+                }
+            }
+            Stmt::Try(t) => {
+                replay(sem, &t.body, depth + 1);
+                for h in &t.handlers {
+                    let ast::ExceptHandler::ExceptHandler(h) = h;
+                    replay(sem, &h.body, depth + 1);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The URL parameters of a function's route decorators, if it is a view.
+pub fn view_params(sem: &Semantic, f: &ast::StmtFunctionDef) -> Option<Vec<(String, bool)>> {
+    let mut params: Option<Vec<(String, bool)>> = None;
+    for d in &f.decorator_list {
+        if let Some((_, rule)) = flask::route_decorator(sem, &d.expression) {
+            let list = params.get_or_insert_with(Vec::new);
+            if let Some(rule) = rule {
+                list.extend(sources::rule_params(&rule));
+            }
+        }
+    }
+    params
+}
+
+/// The truthiness of a literal.
+pub fn literal_truth(expr: &Expr) -> Option<bool> {
+    match expr {
+        Expr::BooleanLiteral(b) => Some(b.value),
+        Expr::NoneLiteral(_) => Some(false),
+        Expr::NumberLiteral(n) => match &n.value {
+            ast::Number::Int(i) => Some(i.as_u64() != Some(0)),
+            _ => None,
+        },
+        Expr::StringLiteral(s) => Some(!s.value.to_str().is_empty()),
+        _ => None,
+    }
+}
+
+/// Finds `X.add_url_rule("/rule/<p>", view_func=f)` anywhere in a file.
+struct UrlRuleFinder<'s, 'a> {
+    sem: &'s Semantic<'a>,
+    module: &'s str,
+    found: &'s mut Vec<(String, Vec<(String, bool)>)>,
+    depth: usize,
+}
+
+impl<'x> Visitor<'x> for UrlRuleFinder<'_, '_> {
+    fn visit_stmt(&mut self, stmt: &'x Stmt) {
+        if self.depth > crate::python::MAX_DEPTH {
+            return;
+        }
+        self.depth += 1;
+        visitor::walk_stmt(self, stmt);
+        self.depth -= 1;
+    }
+
+    fn visit_expr(&mut self, expr: &'x Expr) {
+        if self.depth > crate::python::MAX_DEPTH {
+            return;
+        }
+        if let Expr::Call(call) = expr {
+            if let Expr::Attribute(a) = &*call.func {
+                if a.attr.as_str() == "add_url_rule" {
+                    let rule = call.arguments.args.first().and_then(flask::string_literal);
+                    let view = call
+                        .arguments
+                        .find_keyword("view_func")
+                        .map(|k| &k.value)
+                        .or_else(|| call.arguments.args.get(2));
+                    let name = match view {
+                        Some(e @ Expr::Name(n)) => Some(
+                            self.sem
+                                .resolve(e)
+                                .unwrap_or_else(|| format!("{}.{}", self.module, n.id)),
+                        ),
+                        Some(other) => self.sem.resolve(other),
+                        None => None,
+                    };
+                    if let Some(name) = name {
+                        self.found.push((
+                            name,
+                            rule.as_deref()
+                                .map(sources::rule_params)
+                                .unwrap_or_default(),
+                        ));
+                    }
+                }
+            }
+        }
+        self.depth += 1;
+        visitor::walk_expr(self, expr);
+        self.depth -= 1;
+    }
+}

@@ -1,0 +1,272 @@
+//! Taint tracking: follows Flask request data (and exception details) through assignments,
+//! containers, string building and calls into project functions, to the sinks of the FS2, FS3,
+//! FS4 and FS5 taint rules, and reports each flow with its code flow.
+//!
+//! Each function is walked once ([`engine`]); its parameters start as symbolic taints, so the same
+//! walk gives the function's summary (parameter → return, parameter → sink), memoised and applied
+//! at every call site in any module. Only functions that can matter are entry points: views, and
+//! functions that mention request data, exceptions or SQL execution.
+
+pub mod engine;
+pub mod guards;
+pub mod index;
+pub mod sinks;
+pub mod sources;
+pub mod value;
+
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use ruff_text_size::TextRange;
+
+use crate::finding::{FlowStep, Location, Severity};
+use crate::python::project::ProjectIndex;
+use crate::python::SourceFile;
+use crate::rules::{self, Rule};
+use engine::{Reach, Worker};
+use index::Global;
+use value::{Origin, SinkKind};
+
+/// A taint finding located in its file, with its code flow.
+#[derive(Debug, Clone)]
+pub struct TaintFinding {
+    pub rule: &'static Rule,
+    pub severity: Severity,
+    pub message: String,
+    pub location: Location,
+    /// 1-based line of the statement holding the sink (for suppressions on multi-line statements).
+    pub statement_line: u32,
+    pub flow: Vec<FlowStep>,
+}
+
+/// A `render_template("t.html", name=value)` call where `value` holds request data that has not
+/// been HTML-escaped: the template rules use it to raise `{{ name|safe }}` to high severity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateContext {
+    /// The template name as written in the call (`"?"` when not a literal).
+    pub template: String,
+    /// The context variable name.
+    pub variable: String,
+    /// Source → ... → the `render_template` call.
+    pub flow: Vec<FlowStep>,
+    /// The `render_template(...)` call.
+    pub call_location: Location,
+}
+
+/// Everything the taint analysis found in a scan.
+#[derive(Debug, Clone, Default)]
+pub struct TaintOutput {
+    pub findings: Vec<TaintFinding>,
+    pub templates: Vec<TemplateContext>,
+}
+
+/// Words that make a function worth analysing as an entry point.
+const ENTRY_WORDS: &[&str] = &["request", "session", "except", "route", "traceback"];
+/// Words that make any function (Flask or not) worth analysing for SQL built from strings.
+const SQL_WORDS: &[&str] = &["execute", "read_sql"];
+
+/// Runs the analysis over every parsed file of the scan.
+pub fn analyse(files: &[&SourceFile], project: &ProjectIndex) -> TaintOutput {
+    let g = Global::build(files, project);
+    let mut by_file: Vec<Vec<&str>> = vec![Vec::new(); files.len()];
+    for (name, f) in &g.funcs {
+        by_file[f.file as usize].push(name.as_str());
+    }
+    let reaches: Vec<Reach> = by_file
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(i, names)| {
+            let fc = &g.files[i];
+            let mut names: Vec<&str> = names.clone();
+            names.sort_unstable();
+            let mut worker = Worker::new(&g);
+            let mut out = Vec::new();
+            for name in names {
+                let info = &g.funcs[name];
+                let text = fc.file.slice(info.def.range);
+                let entry = info.view.is_some()
+                    || (fc.flask
+                        && (ENTRY_WORDS.iter().any(|w| text.contains(w))
+                            || fc_aliases(fc).iter().any(|a| text.contains(a.as_str()))))
+                    || SQL_WORDS.iter().any(|w| text.contains(w));
+                if !entry {
+                    continue;
+                }
+                let result = worker.entry(info);
+                out.extend(
+                    result
+                        .reaches
+                        .into_iter()
+                        .filter(|r| !matches!(r.taint.origin, Origin::Param(_))),
+                );
+            }
+            out
+        })
+        .collect();
+    convert(&g, reaches)
+}
+
+/// Local names bound to `flask.request`/`flask.session` by `from flask import request as r`.
+fn fc_aliases(fc: &index::FileCtx) -> Vec<String> {
+    use ruff_python_ast::Stmt;
+    let mut out = Vec::new();
+    for stmt in fc.file.body() {
+        if let Stmt::ImportFrom(i) = stmt {
+            if i.module
+                .as_ref()
+                .is_some_and(|m| m.as_str().starts_with("flask"))
+            {
+                for a in &i.names {
+                    if let Some(asname) = &a.asname {
+                        if matches!(a.name.as_str(), "request" | "session") {
+                            out.push(format!("{asname}."));
+                            out.push(format!("{asname}["));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The rule a reach belongs to, if it is a finding.
+fn rule_for(kind: SinkKind, origin: Origin) -> Option<&'static Rule> {
+    use rules::*;
+    Some(match (kind, origin) {
+        (_, Origin::Param(_)) | (SinkKind::TemplateVar, _) => return None,
+        (SinkKind::Sql, Origin::BuiltSql) => &fs202_sql_built_from_strings::RULE,
+        (SinkKind::Sql, _) => &fs201_sql_injection::RULE,
+        (SinkKind::Command, _) => &fs203_command_injection::RULE,
+        (SinkKind::Code, _) => &fs204_code_injection::RULE,
+        (SinkKind::Template, _) => &fs205_template_injection::RULE,
+        (SinkKind::Ldap, _) => &fs206_ldap_injection::RULE,
+        (SinkKind::Xpath, _) => &fs207_xpath_injection::RULE,
+        (SinkKind::Nosql, _) => &fs208_nosql_injection::RULE,
+        (SinkKind::Xss, _) => &fs301_reflected_xss::RULE,
+        (SinkKind::SessionStore, _) => &fs409_trust_boundary_violation::RULE,
+        (SinkKind::StackTrace, _) => &fs410_stack_trace_exposure::RULE,
+        (SinkKind::Redirect, _) => &fs501_open_redirect::RULE,
+        (SinkKind::Path, _) => &fs502_path_traversal::RULE,
+        (SinkKind::Ssrf, _) => &fs503_ssrf::RULE,
+        (SinkKind::Deserialization, _) => &fs504_unsafe_deserialization::RULE,
+        (SinkKind::Xxe, _) => &fs505_xxe::RULE,
+    })
+}
+
+fn message(reach: &Reach) -> String {
+    let t = &reach.taint;
+    let sink = &reach.site.name;
+    match t.origin {
+        Origin::BuiltSql => format!("SQL text built by string formatting (`{}`) reaches {sink}; pass the values as query parameters", t.label),
+        Origin::Exception => format!("details of {} reach {sink}, exposing internals to clients", t.label),
+        Origin::Session => format!("session data {} reaches {sink}", t.label),
+        _ => format!("{} reaches {sink}", t.label),
+    }
+}
+
+fn location(g: &Global, file: u32, range: TextRange) -> Location {
+    let f = g.files[file as usize].file;
+    let (start, end) = f.span(range);
+    Location {
+        path: f.path.clone(),
+        start,
+        end,
+    }
+}
+
+fn flow_steps(g: &Global, flow: &value::Flow) -> Vec<FlowStep> {
+    value::steps(flow)
+        .into_iter()
+        .map(|n| FlowStep {
+            location: location(g, n.file, n.range),
+            message: n.message.clone(),
+        })
+        .collect()
+}
+
+/// Turns reaches into located findings and template contexts; one finding per rule and sink
+/// (the shortest flow wins), and FS201 supersedes FS202 at the same sink.
+fn convert(g: &Global, mut reaches: Vec<Reach>) -> TaintOutput {
+    reaches.sort_by_key(|r| {
+        (
+            r.site.file,
+            r.site.range.start(),
+            r.kind as u8,
+            r.taint.flow.as_ref().map_or(0, |f| f.len),
+            r.taint.key,
+        )
+    });
+    let mut out = TaintOutput::default();
+    let mut seen: std::collections::HashSet<(u32, u32, &'static str)> =
+        std::collections::HashSet::new();
+    let mut templates_seen = std::collections::HashSet::new();
+    for r in &reaches {
+        if r.kind == SinkKind::TemplateVar {
+            if r.taint.origin != Origin::Request {
+                continue;
+            }
+            let Some((template, variable)) = &r.site.template else {
+                continue;
+            };
+            if templates_seen.insert((r.site.file, r.site.range.start(), Arc::clone(variable))) {
+                out.templates.push(TemplateContext {
+                    template: template.to_string(),
+                    variable: variable.to_string(),
+                    flow: flow_steps(g, &r.taint.flow),
+                    call_location: location(g, r.site.file, r.site.range),
+                });
+            }
+            continue;
+        }
+        let Some(rule) = rule_for(r.kind, r.taint.origin) else {
+            continue;
+        };
+        let start = r.site.range.start().to_u32();
+        if rule.id == "FS202" && seen.contains(&(r.site.file, start, "FS201")) {
+            continue;
+        }
+        if !seen.insert((r.site.file, start, rule.id)) {
+            continue;
+        }
+        let f = g.files[r.site.file as usize].file;
+        out.findings.push(TaintFinding {
+            rule,
+            severity: rule.severity,
+            message: message(r),
+            location: location(g, r.site.file, r.site.range),
+            statement_line: f.line_number(r.site.stmt_start),
+            flow: flow_steps(g, &r.taint.flow),
+        });
+    }
+    // FS201 may have been sorted after FS202 at the same place: drop the audit finding then too.
+    let fs201: std::collections::HashSet<(String, u32, u32)> = out
+        .findings
+        .iter()
+        .filter(|f| f.rule.id == "FS201")
+        .map(|f| {
+            (
+                f.location.path.clone(),
+                f.location.start.line,
+                f.location.start.column,
+            )
+        })
+        .collect();
+    out.findings.retain(|f| {
+        f.rule.id != "FS202"
+            || !fs201.contains(&(
+                f.location.path.clone(),
+                f.location.start.line,
+                f.location.start.column,
+            ))
+    });
+    out
+}
+
+/// Drops pattern findings a taint finding explains better: FS302 where FS301 fired on the same
+/// `Markup(...)`, the `yaml.load` pattern of FS504 where the taint half fired on the same call.
+pub fn supersedes(taint: &TaintFinding, other_rule: &str, other: &Location) -> bool {
+    other.path == taint.location.path
+        && other.start == taint.location.start
+        && (other_rule == taint.rule.id || (other_rule == "FS302" && taint.rule.id == "FS301"))
+}

@@ -1,0 +1,146 @@
+//! Taint sources: Flask request data, route path parameters, the session and exception details.
+
+use super::value::{Origin, SinkKind, ALL};
+
+/// `request` attributes that hold client-controlled data.
+const REQUEST_DATA: &[&str] = &[
+    "args",
+    "form",
+    "values",
+    "json",
+    "get_json",
+    "data",
+    "get_data",
+    "cookies",
+    "headers",
+    "files",
+    "view_args",
+    "authorization",
+    "query_string",
+    "stream",
+    "input_stream",
+    "referrer",
+    "user_agent",
+    "environ",
+    "access_route",
+    "if_match",
+    "accept_mimetypes",
+];
+
+/// `request` attributes derived from the URL: dangerous only where reflected into HTML.
+const REQUEST_URL: &[&str] = &[
+    "path",
+    "full_path",
+    "url",
+    "base_url",
+    "url_root",
+    "host_url",
+    "script_root",
+];
+
+/// A recognised source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SourceKind {
+    pub origin: Origin,
+    /// Sink kinds the data is harmless for from the start.
+    pub cleared: u32,
+    /// May hold objects (a JSON body) rather than strings.
+    pub structured: bool,
+}
+
+/// Classifies a qualified name: `flask.request.args.get` → request data.
+pub fn classify(qualified: &str) -> Option<SourceKind> {
+    if let Some(rest) = qualified.strip_prefix("flask.request.") {
+        let attr = rest.split('.').next().unwrap_or(rest);
+        if REQUEST_DATA.contains(&attr) {
+            return Some(SourceKind {
+                origin: Origin::Request,
+                cleared: Origin::Request.harmless_for(),
+                structured: matches!(attr, "json" | "get_json"),
+            });
+        }
+        if REQUEST_URL.contains(&attr) {
+            return Some(SourceKind {
+                origin: Origin::Request,
+                cleared: ALL & !SinkKind::Xss.bit(),
+                structured: false,
+            });
+        }
+        return None;
+    }
+    if qualified == "flask.session" || qualified.starts_with("flask.session.") {
+        // The session object itself is a mapping of stored values.
+        return Some(SourceKind {
+            origin: Origin::Session,
+            cleared: Origin::Session.harmless_for(),
+            structured: true,
+        });
+    }
+    if matches!(
+        qualified,
+        "traceback.format_exc"
+            | "traceback.format_exception"
+            | "traceback.format_tb"
+            | "traceback.format_stack"
+            | "sys.exc_info"
+    ) {
+        return Some(SourceKind {
+            origin: Origin::Exception,
+            cleared: Origin::Exception.harmless_for(),
+            structured: false,
+        });
+    }
+    None
+}
+
+/// Converters of URL rule parameters that only let through numbers or UUIDs.
+pub fn safe_converter(converter: &str) -> bool {
+    matches!(converter, "int" | "float" | "uuid")
+}
+
+/// The `(name, dangerous)` parameters of a URL rule: `/u/<int:id>/<name>` → id safe, name not.
+pub fn rule_params(rule: &str) -> Vec<(String, bool)> {
+    rule.split('<')
+        .skip(1)
+        .filter_map(|part| part.split('>').next())
+        .filter_map(|inner| {
+            let (conv, name) = match inner.split_once(':') {
+                Some((c, n)) => (c.split('(').next().unwrap_or(c).trim(), n.trim()),
+                None => ("string", inner.trim()),
+            };
+            (!name.is_empty()).then(|| (name.to_string(), !safe_converter(conv)))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_request_data() {
+        assert!(classify("flask.request.args.get").is_some());
+        assert!(classify("flask.request.get_json").unwrap().structured);
+        assert!(classify("flask.request.method").is_none());
+        assert_eq!(
+            classify("flask.request.path").unwrap().cleared,
+            ALL & !SinkKind::Xss.bit()
+        );
+        assert_eq!(
+            classify("flask.session.get").unwrap().origin,
+            Origin::Session
+        );
+    }
+
+    #[test]
+    fn rule_params_know_converters() {
+        assert_eq!(
+            rule_params("/u/<int:id>/<name>/<path:p>"),
+            vec![
+                ("id".into(), false),
+                ("name".into(), true),
+                ("p".into(), true)
+            ]
+        );
+    }
+}

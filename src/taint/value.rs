@@ -1,0 +1,403 @@
+//! Abstract values of the taint analysis: which request data a Python value may carry, what it has
+//! been sanitised for, and the code flow that brought it there.
+
+use std::sync::Arc;
+
+use ruff_text_size::TextRange;
+
+/// What a sink does with data; one bit each, so a taint records the kinds it was sanitised for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SinkKind {
+    Sql,
+    Command,
+    Code,
+    Template,
+    Ldap,
+    Xpath,
+    Nosql,
+    Xss,
+    SessionStore,
+    StackTrace,
+    Redirect,
+    Path,
+    Ssrf,
+    Deserialization,
+    Xxe,
+    /// A `render_template` context variable: not a finding, reported to the template rules.
+    TemplateVar,
+}
+
+impl SinkKind {
+    /// The bit that marks a taint as harmless for this kind. Template variables share the XSS bit:
+    /// what is escaped for HTML is escaped for a template's `|safe`.
+    pub fn bit(self) -> u32 {
+        match self {
+            Self::TemplateVar => Self::Xss.bit(),
+            k => 1 << (k as u32),
+        }
+    }
+}
+
+/// Every sink kind's bit.
+pub const ALL: u32 = (1 << 15) - 1;
+
+/// Where tainted data came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// Flask request data (or a route path parameter).
+    Request,
+    /// A `flask.session` value: signed, so only dangerous where any stored value is.
+    Session,
+    /// Exception details (`traceback.format_exc()`, `str(exc)`).
+    Exception,
+    /// SQL text built by formatting non-constant values of unknown origin.
+    BuiltSql,
+    /// The given parameter of the function being summarised.
+    Param(u16),
+}
+
+impl Origin {
+    /// The sink kinds data of this origin is harmless for, whatever happens to it.
+    pub fn harmless_for(self) -> u32 {
+        match self {
+            Self::Request => SinkKind::StackTrace.bit(),
+            Self::Session => ALL & !(SinkKind::Code.bit() | SinkKind::Deserialization.bit()),
+            Self::Exception => ALL & !SinkKind::StackTrace.bit(),
+            Self::BuiltSql => ALL & !SinkKind::Sql.bit(),
+            Self::Param(_) => 0,
+        }
+    }
+}
+
+/// One step of a code flow, kept as a persistent list (newest first) so values share history.
+#[derive(Debug)]
+pub struct FlowNode {
+    /// Index of the file in the scan's file table.
+    pub file: u32,
+    pub range: TextRange,
+    pub message: String,
+    pub prev: Option<Arc<FlowNode>>,
+    pub len: u16,
+}
+
+/// A code flow: the newest step, linked to the older ones.
+pub type Flow = Option<Arc<FlowNode>>;
+
+/// Flows longer than this keep their source and sink but drop the middle steps.
+const MAX_FLOW: u16 = 24;
+
+/// Appends a step to `flow`.
+pub fn push_step(flow: &Flow, file: u32, range: TextRange, message: String) -> Flow {
+    let len = flow.as_ref().map_or(0, |f| f.len);
+    if len >= MAX_FLOW {
+        return flow.clone();
+    }
+    Some(Arc::new(FlowNode {
+        file,
+        range,
+        message,
+        prev: flow.clone(),
+        len: len + 1,
+    }))
+}
+
+/// The steps of `flow`, oldest first.
+pub fn steps(flow: &Flow) -> Vec<&FlowNode> {
+    let mut out = Vec::new();
+    let mut cur = flow.as_deref();
+    while let Some(node) = cur {
+        out.push(node);
+        cur = node.prev.as_deref();
+    }
+    out.reverse();
+    out
+}
+
+/// Appends every step of `tail` (oldest first) to `head`.
+pub fn concat(head: &Flow, tail: &Flow) -> Flow {
+    let mut out = head.clone();
+    for node in steps(tail) {
+        out = push_step(&out, node.file, node.range, node.message.clone());
+    }
+    out
+}
+
+/// Data of one origin flowing through the program.
+#[derive(Debug, Clone)]
+pub struct Taint {
+    pub origin: Origin,
+    /// Identity of the origin (file and offset of the source, or the parameter index), so the same
+    /// data reaching a value twice is kept once.
+    pub key: (u32, u32),
+    /// Sink kinds this data has been sanitised for (bits of [`SinkKind::bit`]).
+    pub cleared: u32,
+    /// The source as written, e.g. `request.args.get('next')`.
+    pub label: Arc<str>,
+    /// May hold objects rather than strings (JSON bodies): matters for NoSQL operator injection.
+    pub structured: bool,
+    pub flow: Flow,
+}
+
+impl Taint {
+    /// Whether this data is still dangerous for `kind`.
+    pub fn reaches(&self, kind: SinkKind) -> bool {
+        self.cleared & kind.bit() == 0
+    }
+}
+
+/// At most this many distinct origins are tracked per value.
+const MAX_TAINTS: usize = 4;
+
+/// What the analysis knows about a value.
+#[derive(Debug, Clone, Default)]
+pub struct Val {
+    /// Origins of data anywhere in the value (for containers: in elements not tracked by position).
+    pub taints: Vec<Arc<Taint>>,
+    /// Element-precise contents of a list/tuple or a dict with constant keys.
+    pub shape: Shape,
+    /// The qualified name the value stands for (a module, a class instance, `flask.request`).
+    pub alias: Option<Arc<str>>,
+    /// Known truthiness (from literals), for constant conditions.
+    pub truth: Option<bool>,
+    /// The value of a string literal, for allow-lists and constant keys.
+    pub text: Option<Arc<str>>,
+    /// Built only from literals and conversions to numbers: cannot carry unknown text.
+    pub constant: bool,
+}
+
+/// Container contents known element by element.
+#[derive(Debug, Clone, Default)]
+pub enum Shape {
+    #[default]
+    None,
+    Seq(Arc<Vec<Val>>),
+    Map(Arc<Vec<(String, Val)>>),
+}
+
+impl Val {
+    /// An untainted value with no known name.
+    pub fn clean() -> Self {
+        Self::default()
+    }
+
+    /// An untainted value built from literals only.
+    pub fn constant() -> Self {
+        Self {
+            constant: true,
+            ..Self::default()
+        }
+    }
+
+    /// A value carrying exactly `taint`.
+    pub fn tainted(taint: Taint) -> Self {
+        Self {
+            taints: vec![Arc::new(taint)],
+            ..Self::default()
+        }
+    }
+
+    /// An untainted value standing for `qualified`.
+    pub fn alias(qualified: &str) -> Self {
+        Self {
+            alias: Some(Arc::from(qualified)),
+            ..Self::default()
+        }
+    }
+
+    /// A value made of these taints only.
+    pub fn from_taints(taints: Vec<Arc<Taint>>) -> Self {
+        Self {
+            taints,
+            ..Self::default()
+        }
+    }
+
+    /// Every origin in the value, containers included.
+    pub fn all_taints(&self) -> Vec<Arc<Taint>> {
+        let mut out = self.taints.clone();
+        match &self.shape {
+            Shape::None => {}
+            Shape::Seq(items) => items
+                .iter()
+                .for_each(|v| add_all(&mut out, &v.all_taints())),
+            Shape::Map(items) => items
+                .iter()
+                .for_each(|(_, v)| add_all(&mut out, &v.all_taints())),
+        }
+        out
+    }
+
+    /// Whether any part of the value carries data of any origin.
+    pub fn is_tainted(&self) -> bool {
+        !self.taints.is_empty()
+            || match &self.shape {
+                Shape::None => false,
+                Shape::Seq(items) => items.iter().any(Val::is_tainted),
+                Shape::Map(items) => items.iter().any(|(_, v)| v.is_tainted()),
+            }
+    }
+
+    /// The same data with the container structure forgotten.
+    pub fn collapse(&self) -> Val {
+        Val::from_taints(self.all_taints())
+    }
+
+    /// The value of a constant index or key, when the container is known element by element.
+    pub fn element(&self, index: &Index) -> Val {
+        let found = match (&self.shape, index) {
+            (Shape::Seq(items), Index::Int(i)) => {
+                let i = if *i < 0 { items.len() as i64 + i } else { *i };
+                usize::try_from(i).ok().and_then(|i| items.get(i)).cloned()
+            }
+            (Shape::Map(items), Index::Str(k)) => Some(
+                items
+                    .iter()
+                    .rev()
+                    .find(|(key, _)| key == k)
+                    .map_or_else(Val::clean, |(_, v)| v.clone()),
+            ),
+            _ => None,
+        };
+        match found {
+            Some(mut v) => {
+                add_all(&mut v.taints, &self.taints);
+                v
+            }
+            None => self.collapse(),
+        }
+    }
+
+    /// Applies `f` to every taint, containers included.
+    pub fn map_taints(&self, f: &dyn Fn(&Taint) -> Taint) -> Val {
+        let mut out = self.clone();
+        out.taints = self.taints.iter().map(|t| Arc::new(f(t))).collect();
+        out.shape = match &self.shape {
+            Shape::None => Shape::None,
+            Shape::Seq(items) => {
+                Shape::Seq(Arc::new(items.iter().map(|v| v.map_taints(f)).collect()))
+            }
+            Shape::Map(items) => Shape::Map(Arc::new(
+                items
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.map_taints(f)))
+                    .collect(),
+            )),
+        };
+        out
+    }
+
+    /// The same value, sanitised for the sink kinds in `bits`.
+    pub fn sanitize(&self, bits: u32) -> Val {
+        if !self.is_tainted() {
+            return self.clone();
+        }
+        self.map_taints(&|t| Taint {
+            cleared: t.cleared | bits,
+            ..t.clone()
+        })
+    }
+
+    /// The value after a step: every taint's flow gains it.
+    pub fn step(&self, file: u32, range: TextRange, message: &str) -> Val {
+        if !self.is_tainted() {
+            return self.clone();
+        }
+        self.map_taints(&|t| Taint {
+            flow: push_step(&t.flow, file, range, message.to_string()),
+            ..t.clone()
+        })
+    }
+
+    /// What either value may be (control-flow merge).
+    pub fn join(&self, other: &Val) -> Val {
+        let shape = match (&self.shape, &other.shape) {
+            (Shape::Seq(a), Shape::Seq(b)) if a.len() == b.len() => Shape::Seq(Arc::new(
+                a.iter().zip(b.iter()).map(|(x, y)| x.join(y)).collect(),
+            )),
+            (Shape::Map(a), Shape::Map(b)) => {
+                let mut keys: Vec<&String> = a.iter().map(|(k, _)| k).collect();
+                for (k, _) in b.iter() {
+                    if !keys.contains(&k) {
+                        keys.push(k);
+                    }
+                }
+                let get = |m: &[(String, Val)], k: &str| {
+                    m.iter().rev().find(|(x, _)| x == k).map(|(_, v)| v.clone())
+                };
+                Shape::Map(Arc::new(
+                    keys.into_iter()
+                        .map(|k| {
+                            let v = match (get(a, k), get(b, k)) {
+                                (Some(x), Some(y)) => x.join(&y),
+                                (Some(x), None) | (None, Some(x)) => x,
+                                (None, None) => Val::clean(),
+                            };
+                            (k.clone(), v)
+                        })
+                        .collect(),
+                ))
+            }
+            (Shape::None, Shape::None) => Shape::None,
+            _ => {
+                // Different shapes: keep the data, forget the positions.
+                let mut v = self.collapse();
+                add_all(&mut v.taints, &other.all_taints());
+                return v;
+            }
+        };
+        let mut taints = self.taints.clone();
+        add_all(&mut taints, &other.taints);
+        Val {
+            taints,
+            shape,
+            alias: if self.alias == other.alias {
+                self.alias.clone()
+            } else {
+                None
+            },
+            truth: if self.truth == other.truth {
+                self.truth
+            } else {
+                None
+            },
+            text: if self.text == other.text {
+                self.text.clone()
+            } else {
+                None
+            },
+            constant: self.constant && other.constant,
+        }
+    }
+
+    /// Adds the data of `other` (e.g. an operand of a concatenation) to this value.
+    pub fn absorb(&mut self, other: &Val) {
+        add_all(&mut self.taints, &other.all_taints());
+    }
+}
+
+/// A constant subscript.
+#[derive(Debug, Clone)]
+pub enum Index {
+    Int(i64),
+    Str(String),
+}
+
+/// Adds the taints of `more` to `into`, one per origin: the least sanitised wins.
+pub fn add_all(into: &mut Vec<Arc<Taint>>, more: &[Arc<Taint>]) {
+    for t in more {
+        if let Some(existing) = into.iter_mut().find(|x| x.key == t.key) {
+            if t.cleared & !existing.cleared == 0 && t.cleared != existing.cleared {
+                *existing = t.clone();
+            }
+            continue;
+        }
+        if into.len() < MAX_TAINTS {
+            into.push(t.clone());
+        } else if t.origin == Origin::Request {
+            // Full: prefer request data over audit-only origins.
+            if let Some(slot) = into.iter_mut().find(|x| x.origin != Origin::Request) {
+                *slot = t.clone();
+            }
+        }
+    }
+}
