@@ -504,6 +504,11 @@ impl<'a> Checker<'a> {
     }
 
     fn note_request_read(&mut self, expr: &Expr) {
+        // Most attribute chains (`self.x.y`) have nothing to do with Flask: rule them out by
+        // their root name before building the qualified name.
+        if !self.sem.root_may_be(expr, "flask") {
+            return;
+        }
         let Some(q) = self.sem.resolve(expr) else {
             return;
         };

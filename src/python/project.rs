@@ -206,8 +206,14 @@ fn collect_variables_and_config(
         found: config_objects,
         depth: 0,
     };
+    // Only files that mention the loaders need the full walk; the rest need their top level.
+    let loads_config = file.text.contains("from_object") || file.text.contains("from_pyfile");
     for stmt in file.body() {
-        ast::visitor::Visitor::visit_stmt(&mut visitor, stmt);
+        if loads_config {
+            ast::visitor::Visitor::visit_stmt(&mut visitor, stmt);
+        } else {
+            bind_statement(visitor.sem, stmt);
+        }
         // `app = Flask(...)`, `csrf = CSRFProtect()`, `bp = Blueprint(...)`: other modules import
         // these objects, and rules need to know what they are there.
         if let Stmt::Assign(a) = stmt {

@@ -1,7 +1,7 @@
 //! Name resolution: every name and attribute chain resolves to a qualified name through imports,
 //! aliases and known constructors (`from flask import request as r; r.args` → `flask.request.args`).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use ruff_python_ast::{self as ast, Expr};
 
@@ -136,7 +136,7 @@ impl<'p> Semantic<'p> {
     /// An empty model for `module` (`is_package` for `__init__.py`, which changes relative imports).
     pub fn new(module: &str, is_package: bool, project: &'p dyn ProjectLookup) -> Self {
         Self {
-            scopes: vec![HashMap::new()],
+            scopes: vec![HashMap::default()],
             module: module.to_string(),
             is_package,
             project,
@@ -145,7 +145,7 @@ impl<'p> Semantic<'p> {
 
     /// Enters a function scope.
     pub fn push_scope(&mut self) {
-        self.scopes.push(HashMap::new());
+        self.scopes.push(HashMap::default());
     }
 
     /// Leaves a function scope.
@@ -276,6 +276,29 @@ impl<'p> Semantic<'p> {
 
     fn project_type(&self, qualified: &str) -> Option<String> {
         self.project.variable_type(qualified).map(str::to_string)
+    }
+
+    /// Cheap pre-check: whether the root name of an attribute chain or call may resolve into
+    /// `package` (unbound names and unknown values cannot).
+    pub fn root_may_be(&self, expr: &Expr, package: &str) -> bool {
+        let mut root = expr;
+        loop {
+            match root {
+                Expr::Attribute(a) => root = &a.value,
+                Expr::Call(c) => root = &c.func,
+                Expr::Subscript(s) => root = &s.value,
+                _ => break,
+            }
+        }
+        match root {
+            Expr::Name(n) => match self.lookup(n.id.as_str()) {
+                Some(Binding::Qualified(q)) => {
+                    q.starts_with(package) || self.project.variable_type(q).is_some()
+                }
+                _ => false,
+            },
+            _ => false,
+        }
     }
 
     /// Whether `expr` resolves to exactly `qualified`.
