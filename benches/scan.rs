@@ -10,6 +10,10 @@ use flaskscan::python::SourceFile;
 use flaskscan::scan::{self, ScanOptions};
 use flaskscan::workspace::{self, DiscoverOptions, FileKind};
 
+// The same allocator as the binary, so the figures are the ones users see.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn best_of(runs: usize, mut f: impl FnMut() -> usize) -> (Duration, usize) {
     let mut best = Duration::MAX;
     let mut out = 0;
