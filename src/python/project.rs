@@ -1,7 +1,7 @@
 //! Cross-module facts gathered before the rule pass: app factories, app variables and the config
 //! objects handed to `config.from_object`, so a rule in one file can judge what another defines.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use rayon::prelude::*;
 use ruff_python_ast::{self as ast, Expr, Stmt};
@@ -46,15 +46,15 @@ impl ProjectIndex {
         index.returns = files
             .par_iter()
             .map(|file| {
-                let mut returns = HashMap::new();
+                let mut returns = HashMap::default();
                 collect_factories(file, semantic_for(file, &NoProject), &mut returns);
                 returns
             })
-            .reduce(HashMap::new, merge_maps);
+            .reduce(HashMap::default, merge_maps);
         let (variables, config_objects) = files
             .par_iter()
             .map(|file| {
-                let (mut variables, mut config) = (HashMap::new(), HashSet::new());
+                let (mut variables, mut config) = (HashMap::default(), HashSet::default());
                 collect_variables_and_config(
                     file,
                     semantic_for(file, &index),
@@ -64,7 +64,7 @@ impl ProjectIndex {
                 (variables, config)
             })
             .reduce(
-                || (HashMap::new(), HashSet::new()),
+                || (HashMap::default(), HashSet::default()),
                 |(v1, mut c1), (v2, c2)| {
                     c1.extend(c2);
                     (merge_maps(v1, v2), c1)
