@@ -17,6 +17,7 @@ def create_app():
     app = Flask(__name__)
     app.config.from_object("shop.config.ProductionConfig")
     app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
+    app.config["WTF_CSRF_SECRET_KEY"] = os.environ["WTF_CSRF_SECRET_KEY"]
     app.config.update(SESSION_COOKIE_SECURE=True, SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")
     app.config["MAX_CONTENT_LENGTH"] = 8 * 1024 * 1024
     csrf.init_app(app)

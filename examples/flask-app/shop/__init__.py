@@ -15,6 +15,7 @@ def create_app():
     app.config.from_object("shop.config.DevelopmentConfig")
     app.config["SECRET_KEY"] = os.environ.get("SECRET_KEY", "dev-secret")
     app.config.update(SESSION_COOKIE_SECURE=False, SESSION_COOKIE_SAMESITE=None)
+    app.config["WTF_CSRF_SECRET_KEY"] = os.urandom(16)
     app.jinja_env.autoescape = False
     CORS(app, supports_credentials=True)
     Talisman(app, force_https=False, content_security_policy={"script-src": "'self' 'unsafe-inline'"})
