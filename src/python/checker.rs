@@ -2,6 +2,7 @@
 //! the rules that want it (Ruff's checker is the model), so adding a rule never adds a pass.
 
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
@@ -68,7 +69,7 @@ pub struct Checker<'a> {
     /// Set when the file nests deeper than the walk follows.
     pub too_deep: bool,
     /// The resolved callee of the call being dispatched, shared by every rule that asks.
-    callee: std::cell::RefCell<Option<(TextRange, String)>>,
+    callee: std::cell::RefCell<Option<(TextRange, Rc<str>)>>,
 }
 
 impl<'a> Checker<'a> {
@@ -92,14 +93,14 @@ impl<'a> Checker<'a> {
     }
 
     /// The qualified name `call` invokes (empty when it cannot be resolved), resolved once per
-    /// call however many rules ask.
-    pub fn callee(&self, call: &ast::ExprCall) -> String {
+    /// call however many rules ask; shared, so asking costs no allocation.
+    pub fn callee(&self, call: &ast::ExprCall) -> Rc<str> {
         let mut cache = self.callee.borrow_mut();
         match &*cache {
-            Some((range, name)) if *range == call.range() => name.clone(),
+            Some((range, name)) if *range == call.range() => Rc::clone(name),
             _ => {
-                let name = self.sem.resolve(&call.func).unwrap_or_default();
-                *cache = Some((call.range(), name.clone()));
+                let name: Rc<str> = self.sem.resolve(&call.func).unwrap_or_default().into();
+                *cache = Some((call.range(), Rc::clone(&name)));
                 name
             }
         }
@@ -436,15 +437,16 @@ impl<'a> Checker<'a> {
     }
 
     fn note_call(&mut self, call: &'a ast::ExprCall) {
-        let callee = self.callee(call);
-        match callee.as_str() {
+        let callee_name = self.callee(call);
+        let callee: &str = &callee_name;
+        match callee {
             FLASK => self.facts.apps.push(self.location(call.range())),
             "flask.render_template" => render::record(self, call),
             "flask_wtf.CSRFProtect" | "flask_seasurf.SeaSurf" => self.facts.csrf_protection = true,
             "flask_talisman.Talisman" => self.facts.talisman = true,
             _ => {}
         }
-        render::note_template_folder(self, call, &callee);
+        render::note_template_folder(self, call, callee);
         if callee.ends_with(".init_app") {
             let owner = callee.trim_end_matches(".init_app");
             if is_csrf_extension(owner) {
@@ -460,7 +462,7 @@ impl<'a> Checker<'a> {
             }
         }
         if matches!(
-            callee.as_str(),
+            callee,
             "flask.render_template" | "flask.render_template_string"
         ) {
             if let Some(f) = self.functions.last_mut() {

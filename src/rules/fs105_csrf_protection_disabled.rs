@@ -77,7 +77,8 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall) {
             }
         }
     }
-    let callee = cx.callee(call);
+    let callee_name = cx.callee(call);
+    let callee: &str = &callee_name;
     if callee.ends_with(".exempt")
         && (callee.starts_with("flask_wtf.CSRFProtect")
             || callee.starts_with("flask_seasurf.SeaSurf"))

@@ -24,8 +24,9 @@ pub const RULE: Rule = Rule {
 
 /// `jinja2.Environment(...)`/`Template(...)` without autoescape, or with it off.
 pub fn check_call(cx: &mut Checker, call: &ExprCall) {
-    let callee = cx.callee(call);
-    let what = match callee.as_str() {
+    let callee_name = cx.callee(call);
+    let callee: &str = &callee_name;
+    let what = match callee {
         "jinja2.Environment" | "jinja2.environment.Environment" => "jinja2.Environment",
         "jinja2.Template" | "jinja2.environment.Template" => "jinja2.Template",
         _ => return,

@@ -27,8 +27,9 @@ const AUTOESCAPED: &[&str] = &[".html", ".htm", ".xml", ".xhtml", ".svg"];
 
 /// `render_template("x.txt", var=<request data>)`.
 pub fn check_call(cx: &mut Checker, call: &ExprCall) {
-    let callee = cx.callee(call);
-    if !render::is_render_template(&callee) {
+    let callee_name = cx.callee(call);
+    let callee: &str = &callee_name;
+    if !render::is_render_template(callee) {
         return;
     }
     let Some(name) = render::template_name(call) else {

@@ -38,8 +38,9 @@ pub const FAST_HASHES: &[&str] = &[
 
 /// Whether the call hashes a password with a fast hash.
 pub fn hashes_password(cx: &Checker, call: &ExprCall) -> bool {
-    let callee = cx.callee(call);
-    let data = if FAST_HASHES.contains(&callee.as_str()) {
+    let callee_name = cx.callee(call);
+    let callee: &str = &callee_name;
+    let data = if FAST_HASHES.contains(&callee) {
         call.arguments.args.first()
     } else if callee == "hashlib.new" {
         call.arguments.args.get(1)
@@ -64,7 +65,8 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall) {
         cx.report(&RULE, call.range());
         return;
     }
-    let callee = cx.callee(call);
+    let callee_name = cx.callee(call);
+    let callee: &str = &callee_name;
     if callee != "werkzeug.security.generate_password_hash" {
         return;
     }

@@ -26,7 +26,8 @@ const WEAK: &[&str] = &["md5", "sha1", "md4", "md5-sha1", "ripemd160"];
 
 /// `hashlib.md5/sha1(...)`, `hashlib.new("md5")`, without `usedforsecurity=False`.
 pub fn check_call(cx: &mut Checker, call: &ExprCall) {
-    let callee = cx.callee(call);
+    let callee_name = cx.callee(call);
+    let callee: &str = &callee_name;
     let algorithm = match callee.strip_prefix("hashlib.") {
         Some("new") => call
             .arguments

@@ -88,7 +88,8 @@ fn is_security_name(name: &str) -> bool {
 
 /// `random.*` whose result is assigned to, or returned from, something named like a secret.
 pub fn check_call(cx: &mut Checker, call: &ExprCall) {
-    let callee = cx.callee(call);
+    let callee_name = cx.callee(call);
+    let callee: &str = &callee_name;
     let Some(func) = callee.strip_prefix("random.") else {
         return;
     };

@@ -24,9 +24,10 @@ pub const RULE: Rule = Rule {
 
 /// `jwt.decode(..., verify=False | options={"verify_signature": False} | algorithms=["none"])`.
 pub fn check_call(cx: &mut Checker, call: &ExprCall) {
-    let callee = cx.callee(call);
+    let callee_name = cx.callee(call);
+    let callee: &str = &callee_name;
     if !matches!(
-        callee.as_str(),
+        callee,
         "jwt.decode"
             | "jose.jwt.decode"
             | "jwt.api_jwt.decode"

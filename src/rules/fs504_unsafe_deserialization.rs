@@ -26,8 +26,9 @@ const SAFE_LOADERS: &[&str] = &["SafeLoader", "CSafeLoader", "BaseLoader", "CBas
 
 /// `yaml.load(...)` without a safe loader, `yaml.unsafe_load(...)`: medium whatever the source.
 pub fn check_call(cx: &mut Checker, call: &ExprCall) {
-    let callee = cx.callee(call);
-    let safe = match callee.as_str() {
+    let callee_name = cx.callee(call);
+    let callee: &str = &callee_name;
+    let safe = match callee {
         "yaml.load" | "yaml.load_all" => argument(call, 1, "Loader").is_some_and(|l| {
             let name = cx.sem.resolve(l).unwrap_or_default();
             SAFE_LOADERS

@@ -29,9 +29,10 @@ const HTTP_METHODS: &[&str] = &[
 
 /// `verify=False` on HTTP clients, `ssl=False` on aiohttp, `_create_unverified_context()`.
 pub fn check_call(cx: &mut Checker, call: &ExprCall) {
-    let callee = cx.callee(call);
+    let callee_name = cx.callee(call);
+    let callee: &str = &callee_name;
     if matches!(
-        callee.as_str(),
+        callee,
         "ssl._create_unverified_context" | "ssl._create_stdlib_context"
     ) {
         cx.report_msg(
