@@ -484,12 +484,7 @@ impl<'a> Checker<'a> {
     }
 
     fn add_url_rule(&mut self, call: &'a ast::ExprCall) {
-        let rule = call.arguments.args.first().and_then(flask::string_literal);
-        let view = call
-            .arguments
-            .find_keyword("view_func")
-            .map(|k| &k.value)
-            .or_else(|| call.arguments.args.get(2));
+        let (rule, view) = flask::add_url_rule_parts(call);
         let function = match view {
             Some(Expr::Name(n)) => format!("{}.{}", self.file.module, n.id),
             Some(other) => self.sem.resolve(other).unwrap_or_default(),

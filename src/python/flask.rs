@@ -194,6 +194,17 @@ pub fn methods_keyword(arguments: &ast::Arguments) -> Vec<String> {
         .collect()
 }
 
+/// The URL rule and the view of `add_url_rule(rule, endpoint, view_func, ...)`.
+pub fn add_url_rule_parts(call: &ast::ExprCall) -> (Option<String>, Option<&Expr>) {
+    let rule = call.arguments.args.first().and_then(string_literal);
+    let view = call
+        .arguments
+        .find_keyword("view_func")
+        .map(|k| &k.value)
+        .or_else(|| call.arguments.args.get(2));
+    (rule, view)
+}
+
 /// The parameter names of a URL rule: `/user/<int:id>/<name>` → `["id", "name"]`.
 pub fn rule_params(rule: &str) -> Vec<String> {
     rule.split('<')

@@ -1219,16 +1219,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         for p in parts {
             v.absorb(p);
         }
-        v.taints = v
-            .taints
-            .iter()
-            .map(|t| {
-                Arc::new(Taint {
-                    structured: false,
-                    ..(**t).clone()
-                })
-            })
-            .collect();
+        v.flatten_structure();
         v.constant = parts.iter().all(|p| p.constant);
         if sinks::prefix_pins_host(prefix) {
             v = v.sanitize(SinkKind::Redirect.bit() | SinkKind::Ssrf.bit());
@@ -1365,16 +1356,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             match q {
                 "builtins.str" | "builtins.repr" | "builtins.format" | "builtins.bytes" => {
                     let mut v = call.union(false);
-                    v.taints = v
-                        .taints
-                        .iter()
-                        .map(|t| {
-                            Arc::new(Taint {
-                                structured: false,
-                                ..(**t).clone()
-                            })
-                        })
-                        .collect();
+                    v.flatten_structure();
                     v.constant = args.iter().all(|(a, _)| a.constant);
                     return v;
                 }

@@ -342,12 +342,7 @@ impl<'x> Visitor<'x> for UrlRuleFinder<'_, '_> {
         if let Expr::Call(call) = expr {
             if let Expr::Attribute(a) = &*call.func {
                 if a.attr.as_str() == "add_url_rule" {
-                    let rule = call.arguments.args.first().and_then(flask::string_literal);
-                    let view = call
-                        .arguments
-                        .find_keyword("view_func")
-                        .map(|k| &k.value)
-                        .or_else(|| call.arguments.args.get(2));
+                    let (rule, view) = flask::add_url_rule_parts(call);
                     let name = match view {
                         Some(e @ Expr::Name(n)) => Some(
                             self.sem

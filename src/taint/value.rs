@@ -370,6 +370,21 @@ impl Val {
     }
 
     /// Adds the data of `other` (e.g. an operand of a concatenation) to this value.
+    /// Forgets the structure of every taint: once data is formatted into a string, its parts are
+    /// no longer separate elements.
+    pub fn flatten_structure(&mut self) {
+        self.taints = self
+            .taints
+            .iter()
+            .map(|t| {
+                Arc::new(Taint {
+                    structured: false,
+                    ..(**t).clone()
+                })
+            })
+            .collect();
+    }
+
     pub fn absorb(&mut self, other: &Val) {
         add_all(&mut self.taints, &other.all_taints());
     }
