@@ -3,7 +3,7 @@
 //! a sink. Parameters start as symbolic taints, so the same walk yields the function's summary:
 //! which parameters reach the return value and which reach sinks.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::Arc;
 
 use ruff_python_ast::{self as ast, CmpOp, Expr, Operator, Stmt, UnaryOp};
@@ -101,7 +101,7 @@ impl<'g, 'a> Worker<'g, 'a> {
         Self {
             g,
             stack: Vec::new(),
-            local: HashMap::new(),
+            local: HashMap::default(),
         }
     }
 
@@ -222,7 +222,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             fc,
             sem,
             state: State {
-                env: Env::new(),
+                env: Env::default(),
                 reachable: true,
             },
             class: None,
@@ -411,7 +411,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 let subject = self.eval(&m.subject);
                 let incoming = self.state.clone();
                 let mut out = State {
-                    env: Env::new(),
+                    env: Env::default(),
                     reachable: false,
                 };
                 for case in &m.cases {
@@ -509,7 +509,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         }
         let mut incoming = self.state.clone();
         let mut out = State {
-            env: Env::new(),
+            env: Env::default(),
             reachable: false,
         };
         for (test, body) in clauses {
@@ -558,7 +558,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             },
         );
         let mut out = State {
-            env: Env::new(),
+            env: Env::default(),
             reachable: false,
         };
         for h in &t.handlers {

@@ -2,7 +2,7 @@
 //! method by qualified name, which functions are views (and which path parameters they take),
 //! module-level name bindings per file, and the memo of function results shared by all workers.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use ruff_python_ast::visitor::{self, Visitor};
@@ -110,10 +110,10 @@ impl<'a> Global<'a> {
             .enumerate()
             .map(|(i, f)| index_file(i as u32, f, project))
             .collect();
-        let mut funcs = HashMap::new();
+        let mut funcs = HashMap::default();
         let mut ctxs = Vec::with_capacity(per_file.len());
         let mut registered = Vec::new();
-        let mut classes = HashSet::new();
+        let mut classes = HashSet::default();
         for (ctx, fs, views) in per_file {
             ctxs.push(ctx);
             for f in fs {
@@ -130,7 +130,7 @@ impl<'a> Global<'a> {
                 f.view.get_or_insert_with(Vec::new).extend(params);
             }
         }
-        let mut by_last: HashMap<String, Vec<String>> = HashMap::new();
+        let mut by_last: HashMap<String, Vec<String>> = HashMap::default();
         for name in funcs.keys().chain(classes.iter()) {
             let last = name.rsplit('.').next().unwrap_or(name);
             by_last
@@ -143,7 +143,7 @@ impl<'a> Global<'a> {
             funcs,
             by_last,
             classes,
-            memo: Mutex::new(HashMap::new()),
+            memo: Mutex::new(HashMap::default()),
         }
     }
 
@@ -182,8 +182,8 @@ type Indexed<'a> = (
 fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> Indexed<'a> {
     let sem: OnceLock<Semantic<'a>> = OnceLock::new();
     let sem_of = || sem.get_or_init(|| module_semantic(file, project));
-    let mut consts = HashMap::new();
-    let mut assigned: HashMap<String, usize> = HashMap::new();
+    let mut consts = HashMap::default();
+    let mut assigned: HashMap<String, usize> = HashMap::default();
     for stmt in file.body() {
         if let Stmt::Assign(a) = stmt {
             for t in &a.targets {
