@@ -8,6 +8,7 @@ use anyhow::Context as _;
 
 use super::alert::Alert;
 use crate::finding::Severity;
+use crate::report::markdown::cell;
 use crate::scan::ScanStats;
 
 /// Hidden marker that identifies our sticky comment; on its own line, then a blank line, because
@@ -170,7 +171,7 @@ fn table_row(alert: &Alert, new: bool, input: &SummaryInput) -> String {
                 Some(base) => format!(
                     "[{}]({base}/{}#L{}-L{})",
                     cell(&text),
-                    encode_path(path),
+                    crate::report::sarif::encode_uri_path(path),
                     alert.start_line,
                     alert.end_line
                 ),
@@ -201,30 +202,6 @@ fn severity_label(severity: Severity) -> &'static str {
         Severity::Medium => ":yellow_circle: medium",
         Severity::Low => ":white_circle: low",
     }
-}
-
-/// Text safe inside a table cell: no pipes, newlines or raw HTML from scanned code.
-fn cell(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace(['\r', '\n'], " ")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
-fn encode_path(path: &str) -> String {
-    let mut out = String::new();
-    for b in path.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'.' | b'_' | b'~' => {
-                out.push(b as char)
-            }
-            other => {
-                let _ = write!(out, "%{other:02X}");
-            }
-        }
-    }
-    out
 }
 
 /// Appends markdown to `$GITHUB_STEP_SUMMARY`.

@@ -9,11 +9,11 @@ use crate::scan::ScanReport;
 /// How many findings the table lists before it says how many more there are.
 pub const DEFAULT_TABLE_ROWS: usize = 50;
 
-/// Escapes text for a Markdown table cell.
+/// Escapes text for a Markdown table cell: no pipes, line breaks or raw HTML from scanned code.
 pub fn cell(s: &str) -> String {
     s.replace('\\', "\\\\")
         .replace('|', "\\|")
-        .replace('\n', " ")
+        .replace(['\r', '\n'], " ")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
 }
