@@ -319,15 +319,7 @@ fn deps_options(args: &ScanArgs, file: &config::FileConfig) -> crate::deps::Opti
             AdvisoriesArg::Offline => crate::deps::AdvisoryMode::Offline,
         },
         advisory_db: args.advisory_db.clone(),
-        ignore_vulns: file
-            .ignore_vulns
-            .iter()
-            .map(|v| crate::deps::IgnoreVuln {
-                id: v.id.clone(),
-                reason: v.reason.clone(),
-                until: v.until.clone(),
-            })
-            .collect(),
+        ignore_vulns: file.ignore_vulns.clone(),
         ..crate::deps::Options::default()
     };
     if let Some(url) = &args.osv_url {

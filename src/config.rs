@@ -6,14 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::finding::Severity;
 
-/// A vulnerability the user has accepted, until an optional date.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IgnoreVuln {
-    pub id: String,
-    pub reason: String,
-    /// `YYYY-MM-DD`; after it the ignore expires.
-    pub until: Option<String>,
-}
+pub use crate::deps::IgnoreVuln;
 
 /// Settings read from a config file.
 #[derive(Debug, Clone, Default, PartialEq)]
