@@ -126,16 +126,7 @@ fn names(toks: &[Tok]) -> (Vec<String>, Vec<String>) {
             continue;
         }
         // A dotted path `a.b.c`, possibly called.
-        let mut path = n.clone();
-        let mut j = i + 1;
-        while let (Some(Tok::Op(dot)), Some(Tok::Name(next))) = (toks.get(j), toks.get(j + 1)) {
-            if dot != "." {
-                break;
-            }
-            path.push('.');
-            path.push_str(next);
-            j += 2;
-        }
+        let (path, j) = dotted_path(toks, i);
         if matches!(toks.get(j), Some(Tok::Op(o)) if o == "(") {
             // A method call reads its object: `post.render()` reads `post`.
             if path.contains('.') {
@@ -150,13 +141,13 @@ fn names(toks: &[Tok]) -> (Vec<String>, Vec<String>) {
     (vars, calls)
 }
 
-/// The dotted callee when `toks` is exactly `a.b(...)`.
-fn whole_call(toks: &[Tok]) -> Option<String> {
-    let Some(Tok::Name(first)) = toks.first() else {
-        return None;
+/// The dotted name `a.b.c` starting at the name token `toks[start]`, and the index just after it.
+fn dotted_path(toks: &[Tok], start: usize) -> (String, usize) {
+    let mut path = match &toks[start] {
+        Tok::Name(n) => n.clone(),
+        _ => String::new(),
     };
-    let mut path = first.clone();
-    let mut j = 1;
+    let mut j = start + 1;
     while let (Some(Tok::Op(dot)), Some(Tok::Name(next))) = (toks.get(j), toks.get(j + 1)) {
         if dot != "." {
             break;
@@ -165,6 +156,15 @@ fn whole_call(toks: &[Tok]) -> Option<String> {
         path.push_str(next);
         j += 2;
     }
+    (path, j)
+}
+
+/// The dotted callee when `toks` is exactly `a.b(...)`.
+fn whole_call(toks: &[Tok]) -> Option<String> {
+    if !matches!(toks.first(), Some(Tok::Name(_))) {
+        return None;
+    }
+    let (path, j) = dotted_path(toks, 0);
     if !matches!(toks.get(j), Some(Tok::Op(o)) if o == "(") {
         return None;
     }
