@@ -152,10 +152,10 @@ struct Pending {
 }
 
 /// A scanned text file with what finalising its findings needs.
-struct ScannedText {
-    relative: String,
-    bytes_text: String,
-    lines: LineIndex,
+struct ScannedText<'a> {
+    relative: &'a str,
+    text: &'a str,
+    lines: &'a LineIndex,
     suppressions: Suppressions,
 }
 
@@ -187,7 +187,7 @@ pub fn run(options: &ScanOptions) -> anyhow::Result<ScanReport> {
         builder = builder.num_threads(n);
     }
     let pool = builder.build()?;
-    let (findings, more_notes, lines) = pool.install(|| analyse(&discovery.files, options));
+    let (findings, more_notes, lines) = pool.install(|| analyse(&discovery.files));
     notifications.extend(more_notes);
     stats.lines = lines;
     let mut findings = findings;
@@ -233,10 +233,7 @@ pub fn run(options: &ScanOptions) -> anyhow::Result<ScanReport> {
 }
 
 /// Parses and checks every file; returns findings, notifications and the number of lines read.
-fn analyse(
-    files: &[SourcePath],
-    options: &ScanOptions,
-) -> (Vec<Finding>, Vec<Notification>, usize) {
+fn analyse(files: &[SourcePath]) -> (Vec<Finding>, Vec<Notification>, usize) {
     let python: Vec<&SourcePath> = files
         .iter()
         .filter(|f| f.kind == FileKind::Python)
@@ -263,12 +260,12 @@ fn analyse(
 
     let mut facts = AppFacts::default();
     let mut findings = Vec::new();
-    let mut texts: HashMap<String, ScannedText> = HashMap::new();
+    let mut texts: HashMap<&str, ScannedText> = HashMap::new();
     for (f, fa, note, text) in checked {
         findings.extend(f);
         facts.merge(fa);
         notifications.extend(note);
-        texts.insert(text.relative.clone(), text);
+        texts.insert(text.relative, text);
     }
     // Taint analysis needs every file at once (summaries cross modules), and a flow that starts
     // in one file may end in another: its findings are finalised per file here.
@@ -281,8 +278,6 @@ fn analyse(
     });
     findings.extend(finalize_taint(&texts, taint.findings));
     facts.link_template_flows(&taint.templates);
-    drop(refs);
-    drop(sources);
 
     // App-level rules: located in Python files already read.
     let mut by_file: BTreeMap<String, Vec<Pending>> = BTreeMap::new();
@@ -301,10 +296,14 @@ fn analyse(
             });
     }
     for (path, pending) in by_file {
-        if let Some(t) = texts.get(&path) {
+        if let Some(t) = texts.get(path.as_str()) {
             findings.extend(finalize(t, pending));
         }
     }
+    // Every Python finding is final: the trees can go before templates are read.
+    drop(texts);
+    drop(refs);
+    drop(sources);
 
     let (template_findings, template_notes) = check_templates(files, &facts, python_scanned);
     findings.extend(template_findings);
@@ -330,9 +329,9 @@ fn analyse(
                     (0..lines.len()).map(|i| (i as u32 + 1, lines.line_text(&text, i))),
                 );
                 let scanned = ScannedText {
-                    relative: f.relative.clone(),
-                    bytes_text: text,
-                    lines,
+                    relative: &f.relative,
+                    text: &text,
+                    lines: &lines,
                     suppressions,
                 };
                 findings.extend(finalize(&scanned, pending));
@@ -340,7 +339,6 @@ fn analyse(
             Err(n) => notifications.push(n),
         }
     }
-    let _ = options;
     (findings, notifications, lines)
 }
 
@@ -375,7 +373,7 @@ fn attach_manifest_context(root: &Path, mut findings: Vec<Finding>) -> Vec<Findi
 
 /// Finalises taint findings per file, keeping each one's code flow.
 fn finalize_taint(
-    texts: &HashMap<String, ScannedText>,
+    texts: &HashMap<&str, ScannedText>,
     found: Vec<crate::taint::TaintFinding>,
 ) -> Vec<Finding> {
     let mut by_file: BTreeMap<String, Vec<Pending>> = BTreeMap::new();
@@ -395,7 +393,7 @@ fn finalize_taint(
     }
     by_file
         .into_iter()
-        .filter_map(|(path, pending)| texts.get(&path).map(|text| finalize(text, pending)))
+        .filter_map(|(path, pending)| texts.get(path.as_str()).map(|text| finalize(text, pending)))
         .flatten()
         .collect()
 }
@@ -455,15 +453,20 @@ fn parse_python(f: &SourcePath) -> Result<SourceFile, Notification> {
     }
 }
 
-fn check_python(
-    file: &SourceFile,
+fn check_python<'a>(
+    file: &'a SourceFile,
     project: &ProjectIndex,
-) -> (Vec<Finding>, AppFacts, Option<Notification>, ScannedText) {
+) -> (
+    Vec<Finding>,
+    AppFacts,
+    Option<Notification>,
+    ScannedText<'a>,
+) {
     let suppressions = Suppressions::from_comments(&file.comments);
     let scanned = ScannedText {
-        relative: file.path.clone(),
-        bytes_text: file.text.clone(),
-        lines: file.lines.clone(),
+        relative: &file.path,
+        text: &file.text,
+        lines: &file.lines,
         suppressions,
     };
     let result = catch_unwind(AssertUnwindSafe(|| {
@@ -635,9 +638,9 @@ fn check_template(
         (0..t.lines.len()).map(|i| (i as u32 + 1, t.lines.line_text(&t.text, i))),
     );
     let scanned = ScannedText {
-        relative: t.path.clone(),
-        bytes_text: t.text.clone(),
-        lines: t.lines.clone(),
+        relative: &t.path,
+        text: &t.text,
+        lines: &t.lines,
         suppressions,
     };
     (finalize(&scanned, pending), None)
@@ -650,7 +653,7 @@ fn finalize(file: &ScannedText, mut pending: Vec<Pending>) -> Vec<Finding> {
     }
     pending.sort_by_key(|p| (p.start, p.rule.id));
     pending.dedup_by(|a, b| a.rule.id == b.rule.id && a.start == b.start);
-    let hashes = fingerprint::line_hashes(file.bytes_text.as_bytes());
+    let hashes = fingerprint::line_hashes(file.text.as_bytes());
     let mut occurrences: HashMap<(String, &str), usize> = HashMap::new();
     pending
         .into_iter()
@@ -658,18 +661,18 @@ fn finalize(file: &ScannedText, mut pending: Vec<Pending>) -> Vec<Finding> {
             let line_idx = (p.start.line as usize)
                 .saturating_sub(1)
                 .min(file.lines.len() - 1);
-            let line_text = file.lines.line_text(&file.bytes_text, line_idx);
+            let line_text = file.lines.line_text(file.text, line_idx);
             let last = (p.end.line as usize)
                 .saturating_sub(1)
                 .clamp(line_idx, file.lines.len() - 1)
                 .min(line_idx + 4);
             let snippet = (line_idx..=last)
-                .map(|i| file.lines.line_text(&file.bytes_text, i))
+                .map(|i| file.lines.line_text(file.text, i))
                 .collect::<Vec<_>>()
                 .join("\n");
             let normalized: String = line_text.chars().filter(|c| !c.is_whitespace()).collect();
             let n = occurrences.entry((normalized, p.rule.id)).or_insert(0);
-            let key = fingerprint::stable_key(p.rule.id, &file.relative, line_text, *n);
+            let key = fingerprint::stable_key(p.rule.id, file.relative, line_text, *n);
             *n += 1;
             let suppressed = file
                 .suppressions
@@ -682,7 +685,7 @@ fn finalize(file: &ScannedText, mut pending: Vec<Pending>) -> Vec<Finding> {
                 severity: p.severity,
                 message: p.message,
                 location: crate::finding::Location {
-                    path: file.relative.clone(),
+                    path: file.relative.to_string(),
                     start: p.start,
                     end: p.end,
                 },
