@@ -153,11 +153,9 @@ pub fn discover(root: &Path, inputs: &[PathBuf], options: &DiscoverOptions) -> D
                 continue;
             };
             let path = entry.path();
-            let (real, is_link) = if file_type.is_symlink() {
+            let real = if file_type.is_symlink() {
                 match path.canonicalize() {
-                    Ok(target) if target.starts_with(&canonical_root) && target.is_file() => {
-                        (target, true)
-                    }
+                    Ok(target) if target.starts_with(&canonical_root) && target.is_file() => target,
                     Ok(target) if target.starts_with(&canonical_root) => continue,
                     _ => {
                         let rel = relative_to(&canonical_root, path)
@@ -173,11 +171,13 @@ pub fn discover(root: &Path, inputs: &[PathBuf], options: &DiscoverOptions) -> D
                     }
                 }
             } else if file_type.is_file() {
-                (path.to_path_buf(), false)
+                path.to_path_buf()
             } else {
                 continue;
             };
-            let Some(relative) = relative_to(&canonical_root, path) else {
+            // An in-tree link is reported at its target: GitHub cannot show symlinked paths, and
+            // the target is then scanned once (duplicates are dropped below).
+            let Some(relative) = relative_to(&canonical_root, &real) else {
                 continue;
             };
             let Some(kind) = classify(&relative) else {
@@ -195,8 +195,6 @@ pub fn discover(root: &Path, inputs: &[PathBuf], options: &DiscoverOptions) -> D
                 ));
                 continue;
             }
-            // Reports name the link's own path; we read its in-tree target.
-            let _ = is_link;
             out.files.push(SourcePath {
                 kind,
                 path: real,
@@ -272,6 +270,25 @@ pub fn validate_globs(patterns: &[String]) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn in_tree_links_are_reported_at_their_target_once() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("app.py"), "x = 1\n").unwrap();
+        std::os::unix::fs::symlink(dir.path().join("app.py"), dir.path().join("link.py")).unwrap();
+        let found = discover(
+            dir.path(),
+            &[dir.path().to_path_buf()],
+            &DiscoverOptions {
+                exclude: Vec::new(),
+                max_file_size: 1 << 20,
+            },
+        );
+        let names: Vec<&str> = found.files.iter().map(|f| f.relative.as_str()).collect();
+        assert_eq!(names, vec!["app.py"]);
+        assert!(found.notifications.is_empty());
+    }
 
     #[test]
     fn classifies_files() {
