@@ -51,14 +51,18 @@ pub struct ScanReport {
     pub findings: Vec<Finding>,
     pub notifications: Vec<Notification>,
     pub stats: ScanStats,
-    /// Whether the dependency audit ran (its SARIF run is emitted even when empty, so fixed
-    /// vulnerabilities close on GitHub).
-    pub deps_audited: bool,
-    /// Which advisory data answered the dependency audit (e.g. "OSV API").
+    /// Which advisory data answered the dependency audit (e.g. "OSV API"); `None` when the
+    /// audit did not run.
     pub advisory_source: Option<String>,
 }
 
 impl ScanReport {
+    /// Whether the dependency audit ran (its SARIF run is emitted even when empty, so fixed
+    /// vulnerabilities close on GitHub).
+    pub fn deps_audited(&self) -> bool {
+        self.advisory_source.is_some()
+    }
+
     /// Findings that are not suppressed.
     pub fn active(&self) -> impl Iterator<Item = &Finding> {
         self.findings.iter().filter(|f| f.suppressed.is_none())
@@ -227,7 +231,6 @@ pub fn run(options: &ScanOptions) -> anyhow::Result<ScanReport> {
         findings,
         notifications,
         stats,
-        deps_audited: options.deps.is_some(),
         advisory_source,
     })
 }

@@ -115,7 +115,6 @@ impl Scanner for Canned {
                     lines: 40,
                     ..ScanStats::default()
                 },
-                deps_audited: false,
                 advisory_source: None,
             },
             sarif,

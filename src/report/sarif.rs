@@ -38,7 +38,7 @@ pub fn to_sarif(report: &ScanReport) -> sarif::Sarif {
 
     let root_uri = root_uri(report);
     let mut runs = vec![run(CODE_CATEGORY, &code, &code_notes, &root_uri)];
-    if report.deps_audited || !deps.is_empty() || !dep_notes.is_empty() {
+    if report.deps_audited() || !deps.is_empty() || !dep_notes.is_empty() {
         // Say which advisory data answered, so a reader knows how fresh the audit is.
         let source = report.advisory_source.as_ref().map(|s| Notification {
             level: crate::finding::NotificationLevel::Note,
