@@ -1,12 +1,14 @@
-//! Speed benchmark: parse-only time against the full scan on the same tree, single-threaded
-//! (CPU cost) and with all cores (wall time). Run with `cargo bench --bench scan -- TREE`
-//! or `scripts/bench.sh TREE`.
+//! Speed benchmark: parse-only time against parse + the checker walk's rules (pattern and
+//! app-level) and against the full scan on the same tree, single-threaded (CPU cost) with each
+//! stage's time, and the full scan with all cores (wall time). Run with
+//! `cargo bench --bench scan -- TREE` or `scripts/bench.sh TREE`.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use flaskscan::python::source::decode;
 use flaskscan::python::SourceFile;
+use flaskscan::rules::{self, RuleKind};
 use flaskscan::scan::{self, ScanOptions};
 use flaskscan::workspace::{self, DiscoverOptions, FileKind};
 
@@ -14,15 +16,18 @@ use flaskscan::workspace::{self, DiscoverOptions, FileKind};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-fn best_of(runs: usize, mut f: impl FnMut() -> usize) -> (Duration, usize) {
-    let mut best = Duration::MAX;
-    let mut out = 0;
+/// The fastest of `runs` runs, with what that run returned.
+fn best_of<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
+    let mut best = (Duration::MAX, None);
     for _ in 0..runs {
         let t = Instant::now();
-        out = f();
-        best = best.min(t.elapsed());
+        let out = f();
+        let took = t.elapsed();
+        if took < best.0 {
+            best = (took, Some(out));
+        }
     }
-    (best, out)
+    (best.0, best.1.expect("at least one run"))
 }
 
 fn main() {
@@ -34,7 +39,8 @@ fn main() {
     let runs: usize = std::env::var("BENCH_RUNS")
         .ok()
         .and_then(|r| r.parse().ok())
-        .unwrap_or(3);
+        .unwrap_or(3)
+        .max(1);
     let discover = || {
         workspace::discover(
             &tree,
@@ -58,21 +64,42 @@ fn main() {
             .iter()
             .filter_map(|f| std::fs::read(&f.path).ok().and_then(|b| decode(&b).ok()))
             .map(|text| SourceFile::parse("bench.py", text).0.lines.len())
-            .sum()
+            .sum::<usize>()
     });
-    let full = |threads: usize| {
-        best_of(runs, || {
+    // A scan with `select` (empty: every rule) on `threads` threads; returns the best run's time
+    // less discovery (walking the tree is not parsing or checking), findings and stage times.
+    let scan = |select: Vec<String>, threads: usize| {
+        let (_, best) = best_of(runs, || {
             let options = ScanOptions {
                 paths: vec![tree.clone()],
                 threads: Some(threads),
+                select: select.clone(),
                 ..ScanOptions::default()
             };
-            scan::run(&options).expect("scan runs").findings.len()
-        })
+            let report = scan::run(&options).expect("scan runs");
+            let total: Duration = report.stats.phases.iter().map(|(_, d)| *d).sum();
+            let walking: Duration = report
+                .stats
+                .phases
+                .iter()
+                .filter(|(name, _)| *name == "discovery")
+                .map(|(_, d)| *d)
+                .sum();
+            (total - walking, report.findings.len(), report.stats.phases)
+        });
+        best
     };
-    let (scan1, findings) = full(1);
+    // Issue 2's budget covers the single checker walk: the pattern and app-level rules.
+    let walk_rules: Vec<String> = rules::ALL
+        .iter()
+        .filter(|r| matches!(r.kind, RuleKind::Pattern | RuleKind::App))
+        .map(|r| r.id.to_string())
+        .collect();
+    let (walk, walk_findings, walk_phases) = scan(walk_rules, 1);
+    let (full, findings, phases) = scan(Vec::new(), 1);
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let (scan_n, _) = full(cores);
+    let (full_n, _, _) = scan(Vec::new(), cores);
+    let ratio = |d: Duration| d.as_secs_f64() / parse.as_secs_f64();
     println!(
         "tree: {} ({} Python files, {} lines)",
         tree.display(),
@@ -80,23 +107,33 @@ fn main() {
         lines
     );
     println!(
-        "discovery  (1 thread):     {:>8.3} s   (walking the tree; in the full scan only)",
+        "discovery            (1 thread): {:>7.3} s   (walking the tree; left out below)",
         discovery.as_secs_f64()
     );
-    println!("parse only (1 thread):     {:>8.3} s", parse.as_secs_f64());
     println!(
-        "full scan  (1 thread):     {:>8.3} s   ratio {:.2}x parse-only   ({findings} findings)",
-        scan1.as_secs_f64(),
-        scan1.as_secs_f64() / parse.as_secs_f64()
-    );
-    let analysis = scan1.saturating_sub(discovery);
-    println!(
-        "full scan less discovery:  {:>8.3} s   ratio {:.2}x parse-only",
-        analysis.as_secs_f64(),
-        analysis.as_secs_f64() / parse.as_secs_f64()
+        "parse only           (1 thread): {:>7.3} s",
+        parse.as_secs_f64()
     );
     println!(
-        "full scan  ({cores} threads):    {:>8.3} s wall",
-        scan_n.as_secs_f64()
+        "parse + walk rules   (1 thread): {:>7.3} s   {:.2}x parse-only   ({walk_findings} findings; pattern and app rules)",
+        walk.as_secs_f64(),
+        ratio(walk)
     );
+    print_phases(&walk_phases);
+    println!(
+        "full scan            (1 thread): {:>7.3} s   {:.2}x parse-only   ({findings} findings; every rule but the dependency audit)",
+        full.as_secs_f64(),
+        ratio(full)
+    );
+    print_phases(&phases);
+    println!(
+        "full scan            ({cores} threads): {:>6.3} s wall",
+        full_n.as_secs_f64()
+    );
+}
+
+fn print_phases(phases: &[(&str, Duration)]) {
+    for (phase, took) in phases.iter().filter(|(name, _)| *name != "discovery") {
+        println!("    {phase:<24} {:>7.3} s", took.as_secs_f64());
+    }
 }

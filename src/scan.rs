@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 use ruff_text_size::TextSize;
@@ -19,7 +19,7 @@ use crate::python::source::{self, LineIndex};
 use crate::python::suppression::Suppressions;
 use crate::python::SourceFile;
 use crate::report::fingerprint;
-use crate::rules::{self, Rule};
+use crate::rules::{self, Rule, RuleKind};
 use crate::templates::check::TemplateCheck;
 use crate::templates::link::{self, Links, Resolver};
 use crate::templates::TemplateFile;
@@ -41,6 +41,31 @@ pub struct ScanStats {
     pub other_files: usize,
     pub lines: usize,
     pub duration_ms: u128,
+    /// Wall time of each pipeline stage, in order; for benchmarks, not for reports.
+    #[serde(skip)]
+    pub phases: Vec<(&'static str, Duration)>,
+}
+
+/// Records how long each stage of the pipeline took.
+struct PhaseClock {
+    last: Instant,
+    phases: Vec<(&'static str, Duration)>,
+}
+
+impl PhaseClock {
+    fn start() -> Self {
+        Self {
+            last: Instant::now(),
+            phases: Vec::new(),
+        }
+    }
+
+    /// Ends the stage called `name` and starts the next.
+    fn lap(&mut self, name: &'static str) {
+        let now = Instant::now();
+        self.phases.push((name, now - self.last));
+        self.last = now;
+    }
 }
 
 /// Everything one scan produced, sorted deterministically.
@@ -166,6 +191,7 @@ struct ScannedText<'a> {
 /// Runs a scan.
 pub fn run(options: &ScanOptions) -> anyhow::Result<ScanReport> {
     let started = Instant::now();
+    let mut clock = PhaseClock::start();
     let root = options.root();
     let discovery = workspace::discover(
         &root,
@@ -175,6 +201,7 @@ pub fn run(options: &ScanOptions) -> anyhow::Result<ScanReport> {
             max_file_size: options.max_file_size,
         },
     );
+    clock.lap("discovery");
     let mut notifications = discovery.notifications;
     let mut stats = ScanStats::default();
     for f in &discovery.files {
@@ -191,7 +218,9 @@ pub fn run(options: &ScanOptions) -> anyhow::Result<ScanReport> {
         builder = builder.num_threads(n);
     }
     let pool = builder.build()?;
-    let (findings, more_notes, lines) = pool.install(|| analyse(&discovery.files));
+    let stages = Stages::for_options(options);
+    let (findings, more_notes, lines) =
+        pool.install(|| analyse(&discovery.files, stages, &mut clock));
     notifications.extend(more_notes);
     stats.lines = lines;
     let mut findings = findings;
@@ -207,6 +236,7 @@ pub fn run(options: &ScanOptions) -> anyhow::Result<ScanReport> {
         findings.extend(attach_manifest_context(&root, outcome.findings));
         notifications.extend(outcome.notifications);
         advisory_source = Some(outcome.source);
+        clock.lap("dependency audit");
     }
 
     let mut findings: Vec<Finding> = findings
@@ -225,6 +255,8 @@ pub fn run(options: &ScanOptions) -> anyhow::Result<ScanReport> {
             .then_with(|| a.message.cmp(&b.message))
     });
     notifications.sort_by(|a, b| (&a.path, a.line, &a.message).cmp(&(&b.path, b.line, &b.message)));
+    clock.lap("report");
+    stats.phases = clock.phases;
     stats.duration_ms = started.elapsed().as_millis();
     Ok(ScanReport {
         root,
@@ -236,7 +268,33 @@ pub fn run(options: &ScanOptions) -> anyhow::Result<ScanReport> {
 }
 
 /// Parses and checks every file; returns findings, notifications and the number of lines read.
-fn analyse(files: &[SourcePath]) -> (Vec<Finding>, Vec<Notification>, usize) {
+/// Which optional stages of the pipeline have a selected rule to serve.
+#[derive(Debug, Clone, Copy)]
+struct Stages {
+    /// Taint analysis: taint rules, and template rules (whose findings carry the flows).
+    taint: bool,
+    templates: bool,
+}
+
+impl Stages {
+    fn for_options(options: &ScanOptions) -> Self {
+        let any = |kinds: &[RuleKind]| {
+            rules::ALL
+                .iter()
+                .any(|r| kinds.contains(&r.kind) && options.enabled(r))
+        };
+        Self {
+            taint: any(&[RuleKind::Taint, RuleKind::Template]),
+            templates: any(&[RuleKind::Template]),
+        }
+    }
+}
+
+fn analyse(
+    files: &[SourcePath],
+    stages: Stages,
+    clock: &mut PhaseClock,
+) -> (Vec<Finding>, Vec<Notification>, usize) {
     let python: Vec<&SourcePath> = files
         .iter()
         .filter(|f| f.kind == FileKind::Python)
@@ -251,10 +309,12 @@ fn analyse(files: &[SourcePath]) -> (Vec<Finding>, Vec<Notification>, usize) {
             Err(n) => notifications.push(n),
         }
     }
+    clock.lap("read + parse");
     let lines = sources.iter().map(|s| s.lines.len()).sum();
     let python_scanned = !sources.is_empty();
     let refs: Vec<&SourceFile> = sources.iter().collect();
     let project = ProjectIndex::build(&refs);
+    clock.lap("project index");
 
     let checked: Vec<(Vec<Finding>, AppFacts, Option<Notification>, ScannedText)> = sources
         .par_iter()
@@ -270,17 +330,21 @@ fn analyse(files: &[SourcePath]) -> (Vec<Finding>, Vec<Notification>, usize) {
         notifications.extend(note);
         texts.insert(text.relative, text);
     }
+    clock.lap("pattern rules");
     // Taint analysis needs every file at once (summaries cross modules), and a flow that starts
     // in one file may end in another: its findings are finalised per file here.
-    let taint = crate::taint::analyse(&refs, &project);
-    findings.retain(|f| {
-        !taint
-            .findings
-            .iter()
-            .any(|t| crate::taint::supersedes(t, f.rule.id, &f.location))
-    });
-    findings.extend(finalize_taint(&texts, taint.findings));
-    facts.link_template_flows(&taint.templates);
+    if stages.taint {
+        let taint = crate::taint::analyse(&refs, &project);
+        findings.retain(|f| {
+            !taint
+                .findings
+                .iter()
+                .any(|t| crate::taint::supersedes(t, f.rule.id, &f.location))
+        });
+        findings.extend(finalize_taint(&texts, taint.findings));
+        facts.link_template_flows(&taint.templates);
+        clock.lap("taint");
+    }
 
     // App-level rules: located in Python files already read.
     let mut by_file: BTreeMap<String, Vec<Pending>> = BTreeMap::new();
@@ -307,10 +371,14 @@ fn analyse(files: &[SourcePath]) -> (Vec<Finding>, Vec<Notification>, usize) {
     drop(texts);
     drop(refs);
     drop(sources);
+    clock.lap("app rules + free trees");
 
-    let (template_findings, template_notes) = check_templates(files, &facts, python_scanned);
-    findings.extend(template_findings);
-    notifications.extend(template_notes);
+    if stages.templates {
+        let (template_findings, template_notes) = check_templates(files, &facts, python_scanned);
+        findings.extend(template_findings);
+        notifications.extend(template_notes);
+        clock.lap("templates");
+    }
 
     for f in files.iter().filter(|f| f.kind == FileKind::EnvFile) {
         match read_text(f) {
@@ -342,6 +410,7 @@ fn analyse(files: &[SourcePath]) -> (Vec<Finding>, Vec<Notification>, usize) {
             Err(n) => notifications.push(n),
         }
     }
+    clock.lap("env files");
     (findings, notifications, lines)
 }
 

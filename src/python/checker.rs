@@ -1,7 +1,7 @@
 //! The one AST walk per file: keeps scopes and context up to date and dispatches each node to
 //! the rules that want it (Ruff's checker is the model), so adding a rule never adds a pass.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::rc::Rc;
 
 use ruff_python_ast::visitor::{self, Visitor};
@@ -11,7 +11,7 @@ use ruff_text_size::{Ranged, TextRange, TextSize};
 use super::flask::{self, AppFacts, Route, ViewFacts};
 use super::project::{self, ProjectIndex, FLASK};
 use super::render;
-use super::semantic::Semantic;
+use super::semantic::{qualify, Semantic};
 use super::SourceFile;
 use crate::finding::{Location, Severity};
 use crate::rules::{dispatch, Rule};
@@ -59,8 +59,8 @@ pub struct Checker<'a> {
     pub facts: AppFacts,
     statement_start: TextSize,
     functions: Vec<FunctionContext>,
-    /// Names assigned by the statement being walked (for rules judging a value by its target).
-    targets: Vec<String>,
+    /// Targets of the assignment being walked (for rules judging a value by its target).
+    targets: &'a [Expr],
     /// Tests of the `if` statements enclosing the current node.
     if_tests: Vec<&'a Expr>,
     /// Whether the class being walked holds Flask configuration.
@@ -68,6 +68,9 @@ pub struct Checker<'a> {
     depth: usize,
     /// Set when the file nests deeper than the walk follows.
     pub too_deep: bool,
+    /// Set while walking into the value of an attribute chain (`request.form` in
+    /// `request.form.get`).
+    chain_link: bool,
     /// The resolved callee of the call being dispatched, shared by every rule that asks.
     callee: std::cell::RefCell<Option<(TextRange, Rc<str>)>>,
 }
@@ -83,11 +86,12 @@ impl<'a> Checker<'a> {
             facts: AppFacts::default(),
             statement_start: TextSize::default(),
             functions: Vec::new(),
-            targets: Vec::new(),
+            targets: &[],
             if_tests: Vec::new(),
             config_class: Vec::new(),
             depth: 0,
             too_deep: false,
+            chain_link: false,
             callee: std::cell::RefCell::new(None),
         }
     }
@@ -156,9 +160,9 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// Names assigned by the statement being walked.
-    pub fn assign_targets(&self) -> &[String] {
-        &self.targets
+    /// Names assigned by the statement being walked; built on demand, as few rules ask.
+    pub fn assign_targets(&self) -> Vec<String> {
+        self.targets.iter().flat_map(target_names).collect()
     }
 
     /// The name of the innermost enclosing function, if any.
@@ -345,7 +349,7 @@ impl<'a> Checker<'a> {
     }
 
     fn function_def(&mut self, f: &'a ast::StmtFunctionDef) {
-        let qualified = format!("{}.{}", self.file.module, f.name);
+        let qualified = qualify(&self.file.module, &f.name);
         if self.sem.at_module_level() {
             self.sem.bind_qualified(f.name.as_str(), qualified.clone());
         }
@@ -398,7 +402,9 @@ impl<'a> Checker<'a> {
         self.config_class.pop();
         self.if_tests = outer_if;
         let ctx = self.functions.pop().unwrap_or_default();
-        self.facts.views.push((qualified, ctx.view));
+        if ctx.view != ViewFacts::default() {
+            self.facts.views.push((qualified, ctx.view));
+        }
         self.sem.pop_scope();
     }
 
@@ -417,7 +423,7 @@ impl<'a> Checker<'a> {
                 base_is_config |= looks_like_config_class(b_name(b));
             }
         }
-        let qualified = format!("{}.{}", self.file.module, c.name);
+        let qualified = qualify(&self.file.module, &c.name);
         if self.sem.at_module_level() {
             self.sem.bind_qualified(c.name.as_str(), qualified.clone());
         }
@@ -542,13 +548,13 @@ impl<'a> Checker<'a> {
                 if derived {
                     f.request_names.insert(n.id.to_string());
                     f.request_origins.insert(n.id.to_string(), origin);
-                } else {
+                } else if !f.request_names.is_empty() {
                     f.request_names.remove(n.id.as_str());
                     f.request_origins.remove(n.id.as_str());
                 }
                 if sanitized {
                     f.sanitized_names.insert(n.id.to_string());
-                } else {
+                } else if !f.sanitized_names.is_empty() {
                     f.sanitized_names.remove(n.id.as_str());
                 }
             }
@@ -615,24 +621,24 @@ impl<'a> Visitor<'a> for Checker<'a> {
             Stmt::ClassDef(c) => self.class_def(c),
             Stmt::Import(_) | Stmt::ImportFrom(_) => project::bind_statement(&mut self.sem, stmt),
             Stmt::Assign(a) => {
-                self.targets = a.targets.iter().flat_map(target_names).collect();
+                self.targets = &a.targets;
                 self.visit_expr(&a.value);
                 for t in &a.targets {
                     self.visit_expr(t);
                     self.config_assign(t, &a.value, stmt.range());
                 }
                 self.track_request_names(&a.targets, &a.value);
-                self.targets.clear();
+                self.targets = &[];
                 project::bind_statement(&mut self.sem, stmt);
             }
             Stmt::AnnAssign(a) => {
-                self.targets = target_names(&a.target);
+                self.targets = std::slice::from_ref(&*a.target);
                 if let Some(v) = &a.value {
                     self.visit_expr(v);
                     self.config_assign(&a.target, v, stmt.range());
                     self.track_request_names(std::slice::from_ref(&*a.target), v);
                 }
-                self.targets.clear();
+                self.targets = &[];
                 project::bind_statement(&mut self.sem, stmt);
             }
             Stmt::If(i) => {
@@ -672,17 +678,19 @@ impl<'a> Visitor<'a> for Checker<'a> {
             return;
         }
         self.depth += 1;
+        let inner_link = std::mem::take(&mut self.chain_link);
         match expr {
-            Expr::Call(call) => {
-                self.note_call(call);
-                self.note_request_read(&call.func);
-            }
-            Expr::Attribute(_) => self.note_request_read(expr),
+            Expr::Call(call) => self.note_call(call),
+            // `request.form.get` reads the same thing as its inner `request.form`: judge the
+            // whole chain once, at its outermost link.
+            Expr::Attribute(_) if !inner_link => self.note_request_read(expr),
             Expr::StringLiteral(_) => self.header_literal(expr),
             _ => {}
         }
         dispatch::expr(self, expr);
+        self.chain_link = matches!(expr, Expr::Attribute(a) if a.value.is_attribute_expr());
         visitor::walk_expr(self, expr);
+        self.chain_link = false;
         self.depth -= 1;
     }
 }

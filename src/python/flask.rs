@@ -34,7 +34,7 @@ impl Route {
 }
 
 /// What one view function does, for judging its routes.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ViewFacts {
     /// Reads `request.form`, `request.values` or `request.files`.
     pub reads_form: bool,
@@ -77,7 +77,8 @@ pub struct AppFacts {
     /// Where `Flask(...)` apps are created.
     pub apps: Vec<Location>,
     pub routes: Vec<Route>,
-    /// Per function name (`module.function`).
+    /// Per function name (`module.function`); functions that do none of these things are left
+    /// out (a missing view means all false).
     pub views: Vec<(String, ViewFacts)>,
     /// CSRFProtect, SeaSurf or FlaskForm classes.
     pub csrf_protection: bool,

@@ -6,7 +6,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use rayon::prelude::*;
 use ruff_python_ast::{self as ast, Expr, Stmt};
 
-use super::semantic::{NoProject, ProjectLookup, Semantic};
+use super::semantic::{qualify, NoProject, ProjectLookup, Semantic};
 use super::SourceFile;
 
 /// The qualified type of a Flask application object.
@@ -111,11 +111,11 @@ fn semantic_for<'p>(file: &SourceFile, project: &'p dyn ProjectLookup) -> Semant
 pub fn bind_statement(sem: &mut Semantic, stmt: &Stmt) {
     match stmt {
         Stmt::FunctionDef(f) if sem.at_module_level() => {
-            let q = format!("{}.{}", sem.module(), f.name);
+            let q = qualify(sem.module(), &f.name);
             sem.bind_qualified(f.name.as_str(), q);
         }
         Stmt::ClassDef(c) if sem.at_module_level() => {
-            let q = format!("{}.{}", sem.module(), c.name);
+            let q = qualify(sem.module(), &c.name);
             sem.bind_qualified(c.name.as_str(), q);
         }
         Stmt::Import(i) => sem.import(i),

@@ -66,16 +66,26 @@ const CANONICAL: &[(&str, &str)] = &[
     ("Cryptodome.Hash.SHA1.new", "hashlib.sha1"),
 ];
 
+/// `module.name`, built without the formatting machinery (this runs for every definition).
+pub fn qualify(module: &str, name: &str) -> String {
+    let mut q = String::with_capacity(module.len() + 1 + name.len());
+    q.push_str(module);
+    q.push('.');
+    q.push_str(name);
+    q
+}
+
 /// Folds alternative spellings of a qualified name into the one rules match.
 pub fn canonical(name: &str) -> String {
     canonical_owned(name.to_string())
 }
 
 /// [`canonical`] on an owned name, without copying it when nothing changes (the hot path).
+/// Every spelling [`CANONICAL`] folds starts with one of these; most names start with none.
+const CANONICAL_ROOTS: &[&str] = &["flask", "jinja2", "werkzeug", "Crypto"];
+
 fn canonical_owned(name: String) -> String {
-    // Every spelling to fold starts with one of these packages; most names start with none.
-    const ROOTS: &[&str] = &["flask", "jinja2", "werkzeug", "Crypto"];
-    if !ROOTS.iter().any(|r| name.starts_with(r)) {
+    if !CANONICAL_ROOTS.iter().any(|r| name.starts_with(r)) {
         return name;
     }
     for (from, to) in CANONICAL {
@@ -90,27 +100,47 @@ fn canonical_owned(name: String) -> String {
 }
 
 /// Builtins rules care about; unbound uses resolve to `builtins.<name>`.
-const BUILTINS: &[&str] = &[
-    "eval",
-    "exec",
-    "compile",
-    "open",
-    "input",
-    "__import__",
-    "getattr",
-    "str",
-    "repr",
-    "int",
-    "float",
-    "bool",
-    "format",
-];
+fn is_builtin(name: &str) -> bool {
+    matches!(
+        name,
+        "eval"
+            | "exec"
+            | "compile"
+            | "open"
+            | "input"
+            | "__import__"
+            | "getattr"
+            | "str"
+            | "repr"
+            | "int"
+            | "float"
+            | "bool"
+            | "format"
+    )
+}
+
+/// The visible bindings of one name: the innermost inline, the ones it shadows aside (rare, so
+/// that vector seldom allocates).
+#[derive(Clone, Default)]
+struct Slot {
+    /// The innermost binding, with the depth of its scope.
+    top: Option<(u32, Binding)>,
+    shadowed: Vec<(u32, Binding)>,
+}
+
+impl Slot {
+    fn pop(&mut self) {
+        self.top = self.shadowed.pop();
+    }
+}
 
 /// What a local name refers to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Binding {
-    /// An import, alias or instance: the qualified name it stands for.
-    Qualified(String),
+    /// An import, alias or instance: the qualified name it stands for. A project variable is
+    /// replaced by its type when bound (`from app import app` → `flask.Flask`), so resolving a
+    /// name never asks the project again; `project` says that happened.
+    Qualified { name: String, project: bool },
     /// A local value we know nothing about (shadows outer bindings).
     Unknown,
 }
@@ -125,8 +155,19 @@ pub trait ProjectLookup: Sync {
 
 /// Scoped bindings of one file, updated as the walk goes.
 #[derive(Clone)]
+///
+/// One map serves every scope (each name keeps a stack of its bindings, innermost last), so a
+/// lookup is one hash however deep the walk is, and a name bound again in the next function
+/// reuses its entry.
 pub struct Semantic<'p> {
-    scopes: Vec<HashMap<String, Binding>>,
+    /// Name → its slot in `bindings`.
+    names: HashMap<String, u32>,
+    /// Per slot: the visible bindings of that name.
+    bindings: Vec<Slot>,
+    /// Per open scope: the slots it bound, to unbind when it closes.
+    scopes: Vec<Vec<u32>>,
+    /// Emptied scope lists kept for reuse.
+    spare: Vec<Vec<u32>>,
     module: String,
     is_package: bool,
     project: &'p dyn ProjectLookup,
@@ -136,7 +177,10 @@ impl<'p> Semantic<'p> {
     /// An empty model for `module` (`is_package` for `__init__.py`, which changes relative imports).
     pub fn new(module: &str, is_package: bool, project: &'p dyn ProjectLookup) -> Self {
         Self {
-            scopes: vec![HashMap::default()],
+            names: HashMap::default(),
+            bindings: Vec::new(),
+            scopes: vec![Vec::new()],
+            spare: Vec::new(),
             module: module.to_string(),
             is_package,
             project,
@@ -145,13 +189,20 @@ impl<'p> Semantic<'p> {
 
     /// Enters a function scope.
     pub fn push_scope(&mut self) {
-        self.scopes.push(HashMap::default());
+        let scope = self.spare.pop().unwrap_or_default();
+        self.scopes.push(scope);
     }
 
     /// Leaves a function scope.
     pub fn pop_scope(&mut self) {
         if self.scopes.len() > 1 {
-            self.scopes.pop();
+            if let Some(mut scope) = self.scopes.pop() {
+                for &slot in &scope {
+                    self.bindings[slot as usize].pop();
+                }
+                scope.clear();
+                self.spare.push(scope);
+            }
         }
     }
 
@@ -161,8 +212,27 @@ impl<'p> Semantic<'p> {
     }
 
     fn bind(&mut self, name: &str, binding: Binding) {
-        if let Some(scope) = self.scopes.last_mut() {
-            scope.insert(name.to_string(), binding);
+        let depth = self.scopes.len() as u32 - 1;
+        let slot = match self.names.get(name) {
+            Some(&slot) => slot,
+            None => {
+                let slot = self.bindings.len() as u32;
+                self.names.insert(name.to_string(), slot);
+                self.bindings.push(Slot::default());
+                slot
+            }
+        };
+        let entry = &mut self.bindings[slot as usize];
+        match &mut entry.top {
+            Some((d, current)) if *d == depth => *current = binding,
+            top => {
+                if let Some(outer) = top.replace((depth, binding)) {
+                    entry.shadowed.push(outer);
+                }
+                if let Some(scope) = self.scopes.last_mut() {
+                    scope.push(slot);
+                }
+            }
         }
     }
 
@@ -173,7 +243,17 @@ impl<'p> Semantic<'p> {
 
     /// Binds `name` to the qualified name `qualified`.
     pub fn bind_qualified(&mut self, name: &str, qualified: String) {
-        self.bind(name, Binding::Qualified(qualified));
+        let binding = match self.project.variable_type(&qualified) {
+            Some(ty) => Binding::Qualified {
+                name: ty.to_string(),
+                project: true,
+            },
+            None => Binding::Qualified {
+                name: qualified,
+                project: false,
+            },
+        };
+        self.bind(name, binding);
     }
 
     /// Records the bindings an `import` statement creates.
@@ -205,7 +285,7 @@ impl<'p> Semantic<'p> {
             let qualified = if base.is_empty() {
                 name.to_string()
             } else {
-                format!("{base}.{name}")
+                qualify(&base, name)
             };
             self.bind_qualified(local, canonical(&qualified));
         }
@@ -229,7 +309,8 @@ impl<'p> Semantic<'p> {
     }
 
     fn lookup(&self, name: &str) -> Option<&Binding> {
-        self.scopes.iter().rev().find_map(|s| s.get(name))
+        let slot = *self.names.get(name)?;
+        self.bindings[slot as usize].top.as_ref().map(|(_, b)| b)
     }
 
     /// The qualified name `expr` stands for, or `None` when it is not a name we can follow.
@@ -237,33 +318,51 @@ impl<'p> Semantic<'p> {
     /// A call resolves to what it returns: a known project factory's return type, otherwise the
     /// callee itself (a constructor call `Flask(...)` stands for a `flask.Flask` instance).
     pub fn resolve(&self, expr: &Expr) -> Option<String> {
+        self.resolve_reserving(expr, 0)
+    }
+
+    /// [`Self::resolve`], with room for `extra` more bytes in the returned name.
+    fn resolve_reserving(&self, expr: &Expr, extra: usize) -> Option<String> {
         match expr {
-            Expr::Name(n) => match self.lookup(n.id.as_str()) {
-                Some(Binding::Qualified(q)) => {
-                    Some(self.project_type(q).unwrap_or_else(|| q.clone()))
-                }
-                Some(Binding::Unknown) => None,
-                None => BUILTINS
-                    .contains(&n.id.as_str())
-                    .then(|| format!("builtins.{}", n.id)),
-            },
+            Expr::Name(n) => {
+                let name = match self.lookup(n.id.as_str()) {
+                    Some(Binding::Qualified { name, .. }) => name.as_str(),
+                    Some(Binding::Unknown) => return None,
+                    None if is_builtin(n.id.as_str()) => {
+                        let mut q = String::with_capacity(9 + n.id.len() + extra);
+                        q.push_str("builtins.");
+                        q.push_str(n.id.as_str());
+                        return Some(q);
+                    }
+                    None => return None,
+                };
+                let mut q = String::with_capacity(name.len() + extra);
+                q.push_str(name);
+                Some(q)
+            }
             Expr::Attribute(_) => {
-                // Resolve the root once and append the chain: `a.b.c` costs one lookup.
-                let mut attrs = Vec::new();
+                // Resolve the root once, then write the chain into one allocation: `a.b.c`
+                // costs one lookup and one string, whatever its length.
+                let mut chain = 0;
                 let mut root = expr;
                 while let Expr::Attribute(a) = root {
-                    attrs.push(a.attr.as_str());
+                    chain += 1 + a.attr.len();
                     root = &a.value;
                 }
-                let mut name = self.resolve(root)?;
-                for attr in attrs.iter().rev() {
-                    name.push('.');
-                    name.push_str(attr);
+                let mut bytes = self.resolve_reserving(root, chain + extra)?.into_bytes();
+                let mut end = bytes.len() + chain;
+                bytes.resize(end, b'.');
+                let mut link = expr;
+                while let Expr::Attribute(a) = link {
+                    let attr = a.attr.as_bytes();
+                    bytes[end - attr.len()..end].copy_from_slice(attr);
+                    end -= attr.len() + 1;
+                    link = &a.value;
                 }
-                Some(canonical_owned(name))
+                String::from_utf8(bytes).ok().map(canonical_owned)
             }
             Expr::Call(c) => {
-                let callee = self.resolve(&c.func)?;
+                let callee = self.resolve_reserving(&c.func, extra)?;
                 Some(
                     self.project
                         .return_type(&callee)
@@ -272,10 +371,6 @@ impl<'p> Semantic<'p> {
             }
             _ => None,
         }
-    }
-
-    fn project_type(&self, qualified: &str) -> Option<String> {
-        self.project.variable_type(qualified).map(str::to_string)
     }
 
     /// Cheap pre-check: whether the root name of an attribute chain or call may resolve into
@@ -292,9 +387,7 @@ impl<'p> Semantic<'p> {
         }
         match root {
             Expr::Name(n) => match self.lookup(n.id.as_str()) {
-                Some(Binding::Qualified(q)) => {
-                    q.starts_with(package) || self.project.variable_type(q).is_some()
-                }
+                Some(Binding::Qualified { name, project }) => *project || name.starts_with(package),
                 _ => false,
             },
             _ => false,
@@ -303,7 +396,30 @@ impl<'p> Semantic<'p> {
 
     /// Whether `expr` resolves to exactly `qualified`.
     pub fn is(&self, expr: &Expr, qualified: &str) -> bool {
-        self.resolve(expr).as_deref() == Some(qualified)
+        self.may_resolve_to(expr, qualified) && self.resolve(expr).as_deref() == Some(qualified)
+    }
+
+    /// Cheap refusal for [`Self::is`]: an attribute chain on a name bound outside the packages
+    /// [`canonical`] rewrites resolves under that binding's first segment, so a different first
+    /// segment cannot match. Anything else is left to the full resolution.
+    fn may_resolve_to(&self, expr: &Expr, qualified: &str) -> bool {
+        let mut root = expr;
+        while let Expr::Attribute(a) = root {
+            root = &a.value;
+        }
+        let Expr::Name(n) = root else {
+            return true;
+        };
+        match self.lookup(n.id.as_str()) {
+            Some(Binding::Qualified { name, .. }) => {
+                let first = |q: &str| q.split('.').next().unwrap_or_default().len();
+                let (a, b) = (first(name), first(qualified));
+                CANONICAL_ROOTS.iter().any(|r| name.starts_with(r))
+                    || (a == b && name.as_bytes()[..a] == qualified.as_bytes()[..b])
+            }
+            Some(Binding::Unknown) => false,
+            None => true,
+        }
     }
 
     /// The module this model belongs to.
@@ -321,5 +437,73 @@ impl ProjectLookup for NoProject {
     }
     fn variable_type(&self, _: &str) -> Option<&str> {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::python::project::bind_statement;
+    use crate::python::SourceFile;
+    use ruff_python_ast::Stmt;
+
+    /// The value of the last statement of `code`, an expression statement.
+    fn last_expr(file: &SourceFile) -> &Expr {
+        match file.body().last() {
+            Some(Stmt::Expr(e)) => &e.value,
+            other => panic!("expected an expression statement, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn chains_resolve_through_aliases_and_fold_spellings() {
+        let (file, _) = SourceFile::parse(
+            "app.py",
+            "import flask.globals as g\nfrom os import path as p\ng.request.args.get\n".into(),
+        );
+        let mut sem = Semantic::new("app", false, &NoProject);
+        for stmt in file.body() {
+            bind_statement(&mut sem, stmt);
+        }
+        let expr = last_expr(&file);
+        assert_eq!(sem.resolve(expr).as_deref(), Some("flask.request.args.get"));
+        assert!(sem.is(expr, "flask.request.args.get"));
+        assert!(!sem.is(expr, "os.path.join"));
+    }
+
+    #[test]
+    fn inner_scopes_shadow_and_closing_them_restores_the_outer_binding() {
+        let mut sem = Semantic::new("app", false, &NoProject);
+        sem.bind_qualified("request", "flask.request".into());
+        let (file, _) = SourceFile::parse("app.py", "request.form\n".into());
+        let expr = last_expr(&file);
+        assert!(sem.is(expr, "flask.request.form"));
+        sem.push_scope();
+        sem.bind_unknown("request");
+        assert_eq!(sem.resolve(expr), None);
+        sem.push_scope();
+        sem.bind_qualified("request", "myapp.request".into());
+        assert_eq!(sem.resolve(expr).as_deref(), Some("myapp.request.form"));
+        assert!(!sem.is(expr, "flask.request.form"));
+        sem.pop_scope();
+        assert_eq!(sem.resolve(expr), None);
+        sem.pop_scope();
+        assert!(sem.is(expr, "flask.request.form"));
+        // The module scope never closes.
+        sem.pop_scope();
+        assert!(sem.at_module_level());
+        assert!(sem.is(expr, "flask.request.form"));
+    }
+
+    #[test]
+    fn unbound_names_resolve_only_as_known_builtins() {
+        let sem = Semantic::new("app", false, &NoProject);
+        let (file, _) = SourceFile::parse("app.py", "eval\n".into());
+        assert_eq!(
+            sem.resolve(last_expr(&file)).as_deref(),
+            Some("builtins.eval")
+        );
+        let (file, _) = SourceFile::parse("app.py", "undefined_thing.attr\n".into());
+        assert_eq!(sem.resolve(last_expr(&file)), None);
     }
 }

@@ -23,11 +23,8 @@ pub const RULE: Rule = Rule {
 
 /// `Markup(x)` / `Markup.unescape(x)` where `x` is not a literal or an escaped value.
 pub fn check_call(cx: &mut Checker, call: &ExprCall) {
-    let callee = cx.sem.resolve(&call.func).unwrap_or_default();
-    if !matches!(
-        callee.as_str(),
-        "markupsafe.Markup" | "markupsafe.Markup.unescape"
-    ) {
+    let callee = cx.callee(call);
+    if !matches!(&*callee, "markupsafe.Markup" | "markupsafe.Markup.unescape") {
         return;
     }
     let Some(arg) = call.arguments.args.first() else {

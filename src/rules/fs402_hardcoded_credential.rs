@@ -27,6 +27,18 @@ const FLASK_SECRET_NAMES: &[&str] = &["secret_key", "jwt_secret_key", "wtf_csrf_
 
 /// Whether an identifier names a credential (not a field name, URL or length about one).
 fn is_credential_name(name: &str) -> bool {
+    // Every credential name below contains one of these; most identifiers contain none, and
+    // splitting them into words would allocate for nothing.
+    const STEMS: &[&[u8]] = &[b"pass", b"pwd", b"secret", b"token", b"key", b"credentials"];
+    let bytes = name.as_bytes();
+    let has_stem = STEMS.iter().any(|stem| {
+        bytes
+            .windows(stem.len())
+            .any(|w| w.eq_ignore_ascii_case(stem))
+    });
+    if !has_stem {
+        return false;
+    }
     let w = words(name);
     if FLASK_SECRET_NAMES.contains(&name.to_ascii_lowercase().as_str()) {
         return false;
@@ -223,12 +235,12 @@ pub fn check_stmt(cx: &mut Checker, stmt: &Stmt) {
 pub fn check_call(cx: &mut Checker, call: &ExprCall) {
     for kw in &call.arguments.keywords {
         let Some(arg) = &kw.arg else { continue };
-        if is_credential_name(arg.as_str()) {
-            if let Some(text) = literal_text(&kw.value) {
-                if looks_secret(&text, is_password_name(arg.as_str())) {
-                    report(cx, arg.as_str(), kw.value.range());
-                }
-            }
+        // The literal test is the cheap one: most keyword values are not string literals.
+        let Some(text) = literal_text(&kw.value) else {
+            continue;
+        };
+        if is_credential_name(arg.as_str()) && looks_secret(&text, is_password_name(arg.as_str())) {
+            report(cx, arg.as_str(), kw.value.range());
         }
     }
 }
@@ -238,9 +250,10 @@ pub fn check_function(cx: &mut Checker, f: &StmtFunctionDef) {
     for p in f.parameters.iter_non_variadic_params() {
         let Some(default) = &p.default else { continue };
         let name = p.name().as_str();
-        if is_credential_name(name)
-            && literal_text(default).is_some_and(|t| looks_secret(&t, is_password_name(name)))
-        {
+        let Some(text) = literal_text(default) else {
+            continue;
+        };
+        if is_credential_name(name) && looks_secret(&text, is_password_name(name)) {
             report(cx, name, default.range());
         }
     }
