@@ -2,7 +2,6 @@
 //! the rules that want it (Ruff's checker is the model), so adding a rule never adds a pass.
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
-use std::rc::Rc;
 
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
@@ -71,8 +70,9 @@ pub struct Checker<'a> {
     /// Set while walking into the value of an attribute chain (`request.form` in
     /// `request.form.get`).
     chain_link: bool,
-    /// The resolved callee of the call being dispatched, shared by every rule that asks.
-    callee: std::cell::RefCell<Option<(TextRange, Rc<str>)>>,
+    /// Reused for the qualified name of each call's callee: resolving every call of a file
+    /// into one buffer costs no allocation per call.
+    callee_buf: String,
 }
 
 impl<'a> Checker<'a> {
@@ -92,21 +92,7 @@ impl<'a> Checker<'a> {
             depth: 0,
             too_deep: false,
             chain_link: false,
-            callee: std::cell::RefCell::new(None),
-        }
-    }
-
-    /// The qualified name `call` invokes (empty when it cannot be resolved), resolved once per
-    /// call however many rules ask; shared, so asking costs no allocation.
-    pub fn callee(&self, call: &ast::ExprCall) -> Rc<str> {
-        let mut cache = self.callee.borrow_mut();
-        match &*cache {
-            Some((range, name)) if *range == call.range() => Rc::clone(name),
-            _ => {
-                let name: Rc<str> = self.sem.resolve(&call.func).unwrap_or_default().into();
-                *cache = Some((call.range(), Rc::clone(&name)));
-                name
-            }
+            callee_buf: String::new(),
         }
     }
 
@@ -442,9 +428,8 @@ impl<'a> Checker<'a> {
         self.config_class.pop();
     }
 
-    fn note_call(&mut self, call: &'a ast::ExprCall) {
-        let callee_name = self.callee(call);
-        let callee: &str = &callee_name;
+    /// Flask facts a call establishes; `callee` is its resolved name (empty if unknown).
+    fn note_call(&mut self, call: &'a ast::ExprCall, callee: &str) {
         match callee {
             FLASK => self.facts.apps.push(self.location(call.range())),
             "flask.render_template" => render::record(self, call),
@@ -563,11 +548,15 @@ impl<'a> Checker<'a> {
 
     fn header_literal(&mut self, expr: &Expr) {
         if let Expr::StringLiteral(s) = expr {
-            let v = s.value.to_str().to_ascii_lowercase();
-            if matches!(
-                v.as_str(),
-                "content-security-policy" | "x-frame-options" | "x-content-type-options"
-            ) {
+            let v = s.value.to_str();
+            if [
+                "content-security-policy",
+                "x-frame-options",
+                "x-content-type-options",
+            ]
+            .iter()
+            .any(|h| v.eq_ignore_ascii_case(h))
+            {
                 if let Some(f) = self.functions.last_mut() {
                     f.view.sets_security_headers = true;
                 }
@@ -680,14 +669,21 @@ impl<'a> Visitor<'a> for Checker<'a> {
         self.depth += 1;
         let inner_link = std::mem::take(&mut self.chain_link);
         match expr {
-            Expr::Call(call) => self.note_call(call),
+            Expr::Call(call) => {
+                // The buffer leaves `self` while rules (which borrow `self` mutably) read it.
+                let mut callee = std::mem::take(&mut self.callee_buf);
+                self.sem.resolve_into(&call.func, &mut callee);
+                self.note_call(call, &callee);
+                dispatch::call(self, call, &callee);
+                self.callee_buf = callee;
+            }
             // `request.form.get` reads the same thing as its inner `request.form`: judge the
             // whole chain once, at its outermost link.
             Expr::Attribute(_) if !inner_link => self.note_request_read(expr),
+            Expr::Compare(cmp) => dispatch::compare(self, cmp),
             Expr::StringLiteral(_) => self.header_literal(expr),
             _ => {}
         }
-        dispatch::expr(self, expr);
         self.chain_link = matches!(expr, Expr::Attribute(a) if a.value.is_attribute_expr());
         visitor::walk_expr(self, expr);
         self.chain_link = false;

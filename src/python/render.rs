@@ -126,9 +126,7 @@ fn is_sanitized(cx: &Checker, value: &Expr) -> bool {
 /// `bleach.clean(...)`, `nh3.clean(...)`.
 pub fn is_sanitizer_call(cx: &Checker, value: &Expr) -> bool {
     let Expr::Call(c) = value else { return false };
-    cx.sem
-        .resolve(&c.func)
-        .is_some_and(|q| SANITIZERS.contains(&q.as_str()))
+    cx.sem.is_any(&c.func, SANITIZERS)
 }
 
 /// Records the template folder of `Flask(...)` (default `templates`) or `Blueprint(...)` (only

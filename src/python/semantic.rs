@@ -77,26 +77,35 @@ pub fn qualify(module: &str, name: &str) -> String {
 
 /// Folds alternative spellings of a qualified name into the one rules match.
 pub fn canonical(name: &str) -> String {
-    canonical_owned(name.to_string())
+    let mut name = name.to_string();
+    canonicalize_from(&mut name, 0);
+    name
 }
 
-/// [`canonical`] on an owned name, without copying it when nothing changes (the hot path).
 /// Every spelling [`CANONICAL`] folds starts with one of these; most names start with none.
 const CANONICAL_ROOTS: &[&str] = &["flask", "jinja2", "werkzeug", "Crypto"];
 
-fn canonical_owned(name: String) -> String {
+/// Folds the qualified name that starts at byte `start` of `buf` in place.
+fn canonicalize_from(buf: &mut String, start: usize) {
+    let name = &buf[start..];
     if !CANONICAL_ROOTS.iter().any(|r| name.starts_with(r)) {
-        return name;
+        return;
     }
     for (from, to) in CANONICAL {
-        if name == *from {
-            return (*to).to_string();
-        }
-        if let Some(rest) = name.strip_prefix(from).filter(|r| r.starts_with('.')) {
-            return format!("{to}{rest}");
-        }
+        let rest = match name.strip_prefix(from) {
+            Some("") => 0,
+            Some(r) if r.starts_with('.') => r.len(),
+            _ => continue,
+        };
+        let end = buf.len() - rest;
+        buf.replace_range(start..end, to);
+        return;
     }
-    name
+}
+
+/// `flask` of `flask.request.args`.
+fn first_segment(qualified: &str) -> &str {
+    qualified.split('.').next().unwrap_or_default()
 }
 
 /// Builtins rules care about; unbound uses resolve to `builtins.<name>`.
@@ -318,38 +327,51 @@ impl<'p> Semantic<'p> {
     /// A call resolves to what it returns: a known project factory's return type, otherwise the
     /// callee itself (a constructor call `Flask(...)` stands for a `flask.Flask` instance).
     pub fn resolve(&self, expr: &Expr) -> Option<String> {
-        self.resolve_reserving(expr, 0)
+        let mut name = String::new();
+        self.resolve_into(expr, &mut name).then_some(name)
     }
 
-    /// [`Self::resolve`], with room for `extra` more bytes in the returned name.
-    fn resolve_reserving(&self, expr: &Expr, extra: usize) -> Option<String> {
+    /// [`Self::resolve`] into `out` (cleared first), so a hot caller can reuse one buffer;
+    /// returns whether `expr` resolved (`out` is then the qualified name, else empty).
+    pub fn resolve_into(&self, expr: &Expr, out: &mut String) -> bool {
+        out.clear();
+        let resolved = self.write_resolved(expr, out);
+        if !resolved {
+            out.clear();
+        }
+        resolved
+    }
+
+    /// Appends the qualified name of `expr` to `out`.
+    fn write_resolved(&self, expr: &Expr, out: &mut String) -> bool {
         match expr {
-            Expr::Name(n) => {
-                let name = match self.lookup(n.id.as_str()) {
-                    Some(Binding::Qualified { name, .. }) => name.as_str(),
-                    Some(Binding::Unknown) => return None,
-                    None if is_builtin(n.id.as_str()) => {
-                        let mut q = String::with_capacity(9 + n.id.len() + extra);
-                        q.push_str("builtins.");
-                        q.push_str(n.id.as_str());
-                        return Some(q);
-                    }
-                    None => return None,
-                };
-                let mut q = String::with_capacity(name.len() + extra);
-                q.push_str(name);
-                Some(q)
-            }
+            Expr::Name(n) => match self.lookup(n.id.as_str()) {
+                Some(Binding::Qualified { name, .. }) => {
+                    out.push_str(name);
+                    true
+                }
+                Some(Binding::Unknown) => false,
+                None if is_builtin(n.id.as_str()) => {
+                    out.push_str("builtins.");
+                    out.push_str(n.id.as_str());
+                    true
+                }
+                None => false,
+            },
             Expr::Attribute(_) => {
-                // Resolve the root once, then write the chain into one allocation: `a.b.c`
-                // costs one lookup and one string, whatever its length.
+                // Resolve the root once, then write the chain's links from the outermost
+                // backwards: `a.b.c` costs one lookup and no intermediate strings.
                 let mut chain = 0;
                 let mut root = expr;
                 while let Expr::Attribute(a) = root {
                     chain += 1 + a.attr.len();
                     root = &a.value;
                 }
-                let mut bytes = self.resolve_reserving(root, chain + extra)?.into_bytes();
+                let start = out.len();
+                if !self.write_resolved(root, out) {
+                    return false;
+                }
+                let mut bytes = std::mem::take(out).into_bytes();
                 let mut end = bytes.len() + chain;
                 bytes.resize(end, b'.');
                 let mut link = expr;
@@ -359,17 +381,23 @@ impl<'p> Semantic<'p> {
                     end -= attr.len() + 1;
                     link = &a.value;
                 }
-                String::from_utf8(bytes).ok().map(canonical_owned)
+                // Only ASCII dots and whole identifiers were written.
+                *out = String::from_utf8(bytes).unwrap_or_default();
+                canonicalize_from(out, start);
+                true
             }
             Expr::Call(c) => {
-                let callee = self.resolve_reserving(&c.func, extra)?;
-                Some(
-                    self.project
-                        .return_type(&callee)
-                        .map_or(callee, str::to_string),
-                )
+                let start = out.len();
+                if !self.write_resolved(&c.func, out) {
+                    return false;
+                }
+                if let Some(ty) = self.project.return_type(&out[start..]) {
+                    out.truncate(start);
+                    out.push_str(ty);
+                }
+                true
             }
-            _ => None,
+            _ => false,
         }
     }
 
@@ -396,13 +424,21 @@ impl<'p> Semantic<'p> {
 
     /// Whether `expr` resolves to exactly `qualified`.
     pub fn is(&self, expr: &Expr, qualified: &str) -> bool {
-        self.may_resolve_to(expr, qualified) && self.resolve(expr).as_deref() == Some(qualified)
+        self.is_any(expr, &[qualified])
+    }
+
+    /// Whether `expr` resolves to one of `candidates`.
+    pub fn is_any(&self, expr: &Expr, candidates: &[&str]) -> bool {
+        self.may_resolve_to(expr, candidates)
+            && self
+                .resolve(expr)
+                .is_some_and(|q| candidates.contains(&q.as_str()))
     }
 
     /// Cheap refusal for [`Self::is`]: an attribute chain on a name bound outside the packages
     /// [`canonical`] rewrites resolves under that binding's first segment, so a different first
     /// segment cannot match. Anything else is left to the full resolution.
-    fn may_resolve_to(&self, expr: &Expr, qualified: &str) -> bool {
+    fn may_resolve_to(&self, expr: &Expr, candidates: &[&str]) -> bool {
         let mut root = expr;
         while let Expr::Attribute(a) = root {
             root = &a.value;
@@ -412,10 +448,10 @@ impl<'p> Semantic<'p> {
         };
         match self.lookup(n.id.as_str()) {
             Some(Binding::Qualified { name, .. }) => {
-                let first = |q: &str| q.split('.').next().unwrap_or_default().len();
-                let (a, b) = (first(name), first(qualified));
                 CANONICAL_ROOTS.iter().any(|r| name.starts_with(r))
-                    || (a == b && name.as_bytes()[..a] == qualified.as_bytes()[..b])
+                    || candidates
+                        .iter()
+                        .any(|q| first_segment(q) == first_segment(name))
             }
             Some(Binding::Unknown) => false,
             None => true,

@@ -1,6 +1,6 @@
 //! Which rules look at which node: the checker calls these once per node of its single walk.
 
-use ruff_python_ast::{self as ast, Expr, Stmt};
+use ruff_python_ast::{self as ast, ExprCall, Stmt};
 
 use super::*;
 use crate::python::checker::{Checker, ConfigWrite};
@@ -16,34 +16,32 @@ pub fn stmt(cx: &mut Checker, stmt: &Stmt) {
     fs506_tls_verification_disabled::check_stmt(cx, stmt);
 }
 
-/// Every expression, before its children.
-pub fn expr(cx: &mut Checker, expr: &Expr) {
-    match expr {
-        Expr::Call(call) => {
-            fs101_debug_mode_enabled::check_call(cx, call);
-            fs105_csrf_protection_disabled::check_call(cx, call);
-            fs108_talisman_weakened::check_call(cx, call);
-            fs109_bind_all_interfaces::check_call(cx, call);
-            fs110_cors_credentials_with_any_origin::check_call(cx, call);
-            fs112_jinja_autoescape_disabled::check_call(cx, call);
-            fs113_unescaped_template_extension::check_call(cx, call);
-            fs302_markup_from_variable::check_call(cx, call);
-            fs402_hardcoded_credential::check_call(cx, call);
-            fs403_weak_password_hash::check_call(cx, call);
-            fs404_weak_hash::check_call(cx, call);
-            fs405_insecure_random::check_call(cx, call);
-            fs407_jwt_verification_disabled::check_call(cx, call);
-            fs408_insecure_cookie::check_call(cx, call);
-            fs504_unsafe_deserialization::check_call(cx, call);
-            fs506_tls_verification_disabled::check_call(cx, call);
-            fs506_tls_verification_disabled::check_keyword_values(cx, call);
-        }
-        Expr::Compare(cmp) => {
-            fs401_plaintext_password_check::check_compare(cx, cmp);
-            fs406_timing_unsafe_compare::check_compare(cx, cmp);
-        }
-        _ => {}
-    }
+/// Every call, before its children, with its callee's qualified name (empty when the callee
+/// cannot be followed), resolved once for every rule.
+pub fn call(cx: &mut Checker, call: &ExprCall, callee: &str) {
+    fs101_debug_mode_enabled::check_call(cx, call, callee);
+    fs105_csrf_protection_disabled::check_call(cx, call, callee);
+    fs108_talisman_weakened::check_call(cx, call, callee);
+    fs109_bind_all_interfaces::check_call(cx, call, callee);
+    fs110_cors_credentials_with_any_origin::check_call(cx, call, callee);
+    fs112_jinja_autoescape_disabled::check_call(cx, call, callee);
+    fs113_unescaped_template_extension::check_call(cx, call, callee);
+    fs302_markup_from_variable::check_call(cx, call, callee);
+    fs402_hardcoded_credential::check_call(cx, call);
+    fs403_weak_password_hash::check_call(cx, call, callee);
+    fs404_weak_hash::check_call(cx, call, callee);
+    fs405_insecure_random::check_call(cx, call, callee);
+    fs407_jwt_verification_disabled::check_call(cx, call, callee);
+    fs408_insecure_cookie::check_call(cx, call);
+    fs504_unsafe_deserialization::check_call(cx, call, callee);
+    fs506_tls_verification_disabled::check_call(cx, call, callee);
+    fs506_tls_verification_disabled::check_keyword_values(cx, call);
+}
+
+/// Every comparison, before its children.
+pub fn compare(cx: &mut Checker, cmp: &ast::ExprCompare) {
+    fs401_plaintext_password_check::check_compare(cx, cmp);
+    fs406_timing_unsafe_compare::check_compare(cx, cmp);
 }
 
 /// Every write to Flask configuration, however it was spelled.

@@ -24,9 +24,7 @@ use super::helpers::{is_truthy_literal, keyword};
 use crate::python::checker::{Checker, ConfigWrite};
 
 /// `app.run(debug=True)`, `run_simple(..., use_debugger=True)`, `DebuggedApplication(app)`.
-pub fn check_call(cx: &mut Checker, call: &ExprCall) {
-    let callee_name = cx.callee(call);
-    let callee: &str = &callee_name;
+pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
     if callee == "werkzeug.debug.DebuggedApplication" {
         let evalex_off = keyword(call, "evalex").is_some_and(super::helpers::is_falsy_literal);
         if !evalex_off {

@@ -64,7 +64,7 @@ pub fn check_routes(cx: &mut Checker, f: &ast::StmtFunctionDef, routes: &[Route]
 }
 
 /// `FlaskForm(meta={"csrf": False})` and `csrf.exempt(blueprint)`.
-pub fn check_call(cx: &mut Checker, call: &ExprCall) {
+pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
     if let Some(Expr::Dict(meta)) = keyword(call, "meta") {
         for item in &meta.items {
             let is_csrf = item
@@ -77,8 +77,6 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall) {
             }
         }
     }
-    let callee_name = cx.callee(call);
-    let callee: &str = &callee_name;
     if callee.ends_with(".exempt")
         && (callee.starts_with("flask_wtf.CSRFProtect")
             || callee.starts_with("flask_seasurf.SeaSurf"))

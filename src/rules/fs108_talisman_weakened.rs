@@ -23,9 +23,7 @@ pub const RULE: Rule = Rule {
 };
 
 /// Weakening keyword arguments of `Talisman(...)` / `talisman.init_app(...)`.
-pub fn check_call(cx: &mut Checker, call: &ExprCall) {
-    let callee_name = cx.callee(call);
-    let callee: &str = &callee_name;
+pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
     if callee != "flask_talisman.Talisman" && callee != "flask_talisman.Talisman.init_app" {
         return;
     }

@@ -23,9 +23,7 @@ pub const RULE: Rule = Rule {
 };
 
 /// `app.run(host="0.0.0.0")`, `run_simple("::", ...)`.
-pub fn check_call(cx: &mut Checker, call: &ExprCall) {
-    let callee_name = cx.callee(call);
-    let callee: &str = &callee_name;
+pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
     let host = match &*call.func {
         Expr::Attribute(a) if a.attr.as_str() == "run" && cx.is_app(&a.value) => {
             argument(call, 0, "host")

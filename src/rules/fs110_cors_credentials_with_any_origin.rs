@@ -23,9 +23,7 @@ pub const RULE: Rule = Rule {
 };
 
 /// `CORS(app, supports_credentials=True)` / `@cross_origin(supports_credentials=True)` with any origin.
-pub fn check_call(cx: &mut Checker, call: &ExprCall) {
-    let callee_name = cx.callee(call);
-    let callee: &str = &callee_name;
+pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
     if !matches!(
         callee,
         "flask_cors.CORS" | "flask_cors.cross_origin" | "flask_cors.CORS.init_app"

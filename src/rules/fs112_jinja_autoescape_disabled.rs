@@ -23,9 +23,7 @@ pub const RULE: Rule = Rule {
 };
 
 /// `jinja2.Environment(...)`/`Template(...)` without autoescape, or with it off.
-pub fn check_call(cx: &mut Checker, call: &ExprCall) {
-    let callee_name = cx.callee(call);
-    let callee: &str = &callee_name;
+pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
     let what = match callee {
         "jinja2.Environment" | "jinja2.environment.Environment" => "jinja2.Environment",
         "jinja2.Template" | "jinja2.environment.Template" => "jinja2.Template",

@@ -26,9 +26,7 @@ pub const RULE: Rule = Rule {
 const AUTOESCAPED: &[&str] = &[".html", ".htm", ".xml", ".xhtml", ".svg"];
 
 /// `render_template("x.txt", var=<request data>)`.
-pub fn check_call(cx: &mut Checker, call: &ExprCall) {
-    let callee_name = cx.callee(call);
-    let callee: &str = &callee_name;
+pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
     if !render::is_render_template(callee) {
         return;
     }

@@ -22,9 +22,8 @@ pub const RULE: Rule = Rule {
 };
 
 /// `Markup(x)` / `Markup.unescape(x)` where `x` is not a literal or an escaped value.
-pub fn check_call(cx: &mut Checker, call: &ExprCall) {
-    let callee = cx.callee(call);
-    if !matches!(&*callee, "markupsafe.Markup" | "markupsafe.Markup.unescape") {
+pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
+    if !matches!(callee, "markupsafe.Markup" | "markupsafe.Markup.unescape") {
         return;
     }
     let Some(arg) = call.arguments.args.first() else {

@@ -37,9 +37,7 @@ pub const FAST_HASHES: &[&str] = &[
 ];
 
 /// Whether the call hashes a password with a fast hash.
-pub fn hashes_password(cx: &Checker, call: &ExprCall) -> bool {
-    let callee_name = cx.callee(call);
-    let callee: &str = &callee_name;
+pub fn hashes_password(cx: &Checker, call: &ExprCall, callee: &str) -> bool {
     let data = if FAST_HASHES.contains(&callee) {
         call.arguments.args.first()
     } else if callee == "hashlib.new" {
@@ -60,13 +58,11 @@ fn mentions_password(cx: &Checker, e: &Expr) -> bool {
 }
 
 /// Fast hashes of passwords, and `generate_password_hash(method="plain"|"md5"|"sha256")`.
-pub fn check_call(cx: &mut Checker, call: &ExprCall) {
-    if hashes_password(cx, call) {
+pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
+    if hashes_password(cx, call, callee) {
         cx.report(&RULE, call.range());
         return;
     }
-    let callee_name = cx.callee(call);
-    let callee: &str = &callee_name;
     if callee != "werkzeug.security.generate_password_hash" {
         return;
     }

@@ -25,9 +25,7 @@ pub const RULE: Rule = Rule {
 const WEAK: &[&str] = &["md5", "sha1", "md4", "md5-sha1", "ripemd160"];
 
 /// `hashlib.md5/sha1(...)`, `hashlib.new("md5")`, without `usedforsecurity=False`.
-pub fn check_call(cx: &mut Checker, call: &ExprCall) {
-    let callee_name = cx.callee(call);
-    let callee: &str = &callee_name;
+pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
     let algorithm = match callee.strip_prefix("hashlib.") {
         Some("new") => call
             .arguments
@@ -45,7 +43,7 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall) {
         return;
     }
     // Hashing a password is FS403's, with a sharper message.
-    if super::fs403_weak_password_hash::hashes_password(cx, call) {
+    if super::fs403_weak_password_hash::hashes_password(cx, call, callee) {
         return;
     }
     cx.report_msg(&RULE, call.range(), format!("`{algorithm}` is broken for security purposes; pass `usedforsecurity=False` if this is not a security control"));

@@ -87,9 +87,7 @@ fn is_security_name(name: &str) -> bool {
 }
 
 /// `random.*` whose result is assigned to, or returned from, something named like a secret.
-pub fn check_call(cx: &mut Checker, call: &ExprCall) {
-    let callee_name = cx.callee(call);
-    let callee: &str = &callee_name;
+pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
     let Some(func) = callee.strip_prefix("random.") else {
         return;
     };

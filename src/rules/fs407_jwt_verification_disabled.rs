@@ -23,9 +23,7 @@ pub const RULE: Rule = Rule {
 };
 
 /// `jwt.decode(..., verify=False | options={"verify_signature": False} | algorithms=["none"])`.
-pub fn check_call(cx: &mut Checker, call: &ExprCall) {
-    let callee_name = cx.callee(call);
-    let callee: &str = &callee_name;
+pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
     if !matches!(
         callee,
         "jwt.decode"

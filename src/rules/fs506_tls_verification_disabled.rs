@@ -28,9 +28,7 @@ const HTTP_METHODS: &[&str] = &[
 ];
 
 /// `verify=False` on HTTP clients, `ssl=False` on aiohttp, `_create_unverified_context()`.
-pub fn check_call(cx: &mut Checker, call: &ExprCall) {
-    let callee_name = cx.callee(call);
-    let callee: &str = &callee_name;
+pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
     if matches!(
         callee,
         "ssl._create_unverified_context" | "ssl._create_stdlib_context"
