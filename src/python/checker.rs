@@ -190,10 +190,11 @@ impl<'a> Checker<'a> {
                 self.functions
                     .last()
                     .is_some_and(|f| f.request_names.contains(n.id.as_str()))
-                    || self.sem.is(expr, "flask.request")
+                    || (self.sem.may_name_flask() && self.sem.is(expr, "flask.request"))
             }
             Expr::Attribute(a) => {
-                self.sem.is(expr, "flask.request") || self.reads_request(&a.value, depth + 1)
+                (self.sem.may_name_flask() && self.sem.is(expr, "flask.request"))
+                    || self.reads_request(&a.value, depth + 1)
             }
             Expr::Subscript(s) => self.reads_request(&s.value, depth + 1),
             Expr::Call(c) => match &*c.func {
@@ -494,7 +495,7 @@ impl<'a> Checker<'a> {
     fn note_request_read(&mut self, expr: &Expr) {
         // Most attribute chains (`self.x.y`) have nothing to do with Flask: rule them out by
         // their root name before building the qualified name.
-        if !self.sem.root_may_be(expr, "flask") {
+        if !self.sem.may_name_flask() || !self.sem.root_may_be(expr, "flask") {
             return;
         }
         let Some(q) = self.sem.resolve(expr) else {
@@ -547,7 +548,15 @@ impl<'a> Checker<'a> {
     }
 
     fn header_literal(&mut self, expr: &Expr) {
+        let Some(f) = self.functions.last_mut() else {
+            return;
+        };
+        // A header name is one plain literal; joining implicitly concatenated parts (long
+        // docstrings) would allocate for nothing.
         if let Expr::StringLiteral(s) = expr {
+            if s.value.is_implicit_concatenated() {
+                return;
+            }
             let v = s.value.to_str();
             if [
                 "content-security-policy",
@@ -557,9 +566,7 @@ impl<'a> Checker<'a> {
             .iter()
             .any(|h| v.eq_ignore_ascii_case(h))
             {
-                if let Some(f) = self.functions.last_mut() {
-                    f.view.sets_security_headers = true;
-                }
+                f.view.sets_security_headers = true;
             }
         }
     }
@@ -579,8 +586,10 @@ fn looks_like_config_class(name: &str) -> bool {
 }
 
 fn is_app_name(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    lower == "app" || lower == "application" || lower.ends_with("_app") || lower == "flask_app"
+    let n = name.len();
+    name.eq_ignore_ascii_case("app")
+        || name.eq_ignore_ascii_case("application")
+        || (n >= 4 && name.as_bytes()[n - 4..].eq_ignore_ascii_case(b"_app"))
 }
 
 fn is_csrf_extension(qualified: &str) -> bool {

@@ -207,7 +207,8 @@ fn collect_variables_and_config(
         depth: 0,
     };
     // Only files that mention the loaders need the full walk; the rest need their top level.
-    let loads_config = file.text.contains("from_object") || file.text.contains("from_pyfile");
+    let loads_config = memchr::memmem::find_iter(file.text.as_bytes(), b"from_")
+        .any(|at| matches!(file.text.get(at + 5..at + 11), Some("object" | "pyfile")));
     for stmt in file.body() {
         if loads_config {
             ast::visitor::Visitor::visit_stmt(&mut visitor, stmt);

@@ -177,6 +177,9 @@ pub struct Semantic<'p> {
     scopes: Vec<Vec<u32>>,
     /// Emptied scope lists kept for reuse.
     spare: Vec<Vec<u32>>,
+    /// Whether any name was ever bound under a package that resolves into `flask` (or that
+    /// [`canonical`] folds into it): without one, nothing in the file can name Flask.
+    flask_bound: bool,
     module: String,
     is_package: bool,
     project: &'p dyn ProjectLookup,
@@ -190,6 +193,7 @@ impl<'p> Semantic<'p> {
             bindings: Vec::new(),
             scopes: vec![Vec::new()],
             spare: Vec::new(),
+            flask_bound: false,
             module: module.to_string(),
             is_package,
             project,
@@ -221,6 +225,9 @@ impl<'p> Semantic<'p> {
     }
 
     fn bind(&mut self, name: &str, binding: Binding) {
+        if let Binding::Qualified { name, .. } = &binding {
+            self.flask_bound |= CANONICAL_ROOTS.iter().any(|r| name.starts_with(r));
+        }
         let depth = self.scopes.len() as u32 - 1;
         let slot = match self.names.get(name) {
             Some(&slot) => slot,
@@ -420,6 +427,12 @@ impl<'p> Semantic<'p> {
             },
             _ => false,
         }
+    }
+
+    /// Whether anything bound so far may resolve to a `flask.*` name; a cheap file-level
+    /// refusal for Flask-only questions.
+    pub fn may_name_flask(&self) -> bool {
+        self.flask_bound
     }
 
     /// Whether `expr` resolves to exactly `qualified`.

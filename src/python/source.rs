@@ -2,7 +2,7 @@
 
 use ruff_python_ast::token::TokenKind;
 use ruff_python_ast::ModModule;
-use ruff_python_parser::{parse_unchecked_source, Parsed};
+use ruff_python_parser::parse_unchecked_source;
 use ruff_text_size::{Ranged, TextRange, TextSize};
 
 use crate::finding::Position;
@@ -92,7 +92,9 @@ pub struct SourceFile {
     pub module: String,
     pub text: String,
     pub lines: LineIndex,
-    pub parsed: Parsed<ModModule>,
+    /// The tree; the parser's tokens are not kept (comments are copied out), as every file's
+    /// tree stays in memory for the cross-module passes.
+    pub ast: ModModule,
     pub comments: Vec<Comment>,
 }
 
@@ -136,7 +138,7 @@ impl SourceFile {
             module: module_name(path),
             text,
             lines,
-            parsed,
+            ast: parsed.into_syntax(),
             comments,
         };
         (file, problems)
@@ -144,7 +146,7 @@ impl SourceFile {
 
     /// The module body.
     pub fn body(&self) -> &[ruff_python_ast::Stmt] {
-        &self.parsed.syntax().body
+        &self.ast.body
     }
 
     /// Start and end positions of `range`.

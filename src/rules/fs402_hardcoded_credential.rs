@@ -235,11 +235,11 @@ pub fn check_stmt(cx: &mut Checker, stmt: &Stmt) {
 pub fn check_call(cx: &mut Checker, call: &ExprCall) {
     for kw in &call.arguments.keywords {
         let Some(arg) = &kw.arg else { continue };
-        // The literal test is the cheap one: most keyword values are not string literals.
-        let Some(text) = literal_text(&kw.value) else {
+        if !is_credential_name(arg.as_str()) {
             continue;
-        };
-        if is_credential_name(arg.as_str()) && looks_secret(&text, is_password_name(arg.as_str())) {
+        }
+        if literal_text(&kw.value).is_some_and(|t| looks_secret(&t, is_password_name(arg.as_str())))
+        {
             report(cx, arg.as_str(), kw.value.range());
         }
     }
