@@ -14,7 +14,7 @@ use crate::finding::{
 };
 use crate::python::checker::Checker;
 use crate::python::flask::AppFacts;
-use crate::python::project::ProjectIndex;
+use crate::python::project::{ModuleFacts, ProjectIndex};
 use crate::python::source::{self, LineIndex};
 use crate::python::suppression::Suppressions;
 use crate::python::SourceFile;
@@ -299,21 +299,35 @@ fn analyse(
         .iter()
         .filter(|f| f.kind == FileKind::Python)
         .collect();
-    let parsed: Vec<Result<SourceFile, Notification>> =
-        python.par_iter().map(|f| parse_python(f)).collect();
+    // Each file's share of the project index is taken right after its parse, while its tree is
+    // still in the cache.
+    let parsed: Vec<Result<(SourceFile, ModuleFacts), Notification>> = python
+        .par_iter()
+        .map(|f| {
+            parse_python(f).map(|file| {
+                let facts = catch_unwind(AssertUnwindSafe(|| ModuleFacts::collect(&file)))
+                    .unwrap_or_default();
+                (file, facts)
+            })
+        })
+        .collect();
     let mut notifications = Vec::new();
     let mut sources = Vec::new();
+    let mut module_facts = Vec::new();
     for p in parsed {
         match p {
-            Ok(file) => sources.push(file),
+            Ok((file, facts)) => {
+                sources.push(file);
+                module_facts.push(facts);
+            }
             Err(n) => notifications.push(n),
         }
     }
-    clock.lap("read + parse");
+    clock.lap("read + parse + module facts");
     let lines = sources.iter().map(|s| s.lines.len()).sum();
     let python_scanned = !sources.is_empty();
     let refs: Vec<&SourceFile> = sources.iter().collect();
-    let project = ProjectIndex::build(&refs);
+    let project = ProjectIndex::merge(&refs, module_facts);
     clock.lap("project index");
 
     let checked: Vec<(Vec<Finding>, AppFacts, Option<Notification>, ScannedText)> = sources

@@ -38,8 +38,8 @@ pub struct ConfigWrite<'a> {
 
 /// What the walk knows about the function it is in.
 #[derive(Debug, Default)]
-struct FunctionContext {
-    name: String,
+struct FunctionContext<'a> {
+    name: &'a str,
     /// Local names holding request data (`pw = request.form["password"]`).
     request_names: HashSet<String>,
     /// Where each of those names got its request data.
@@ -57,7 +57,7 @@ pub struct Checker<'a> {
     pub findings: Vec<RawFinding>,
     pub facts: AppFacts,
     statement_start: TextSize,
-    functions: Vec<FunctionContext>,
+    functions: Vec<FunctionContext<'a>>,
     /// Targets of the assignment being walked (for rules judging a value by its target).
     targets: &'a [Expr],
     /// Tests of the `if` statements enclosing the current node.
@@ -153,7 +153,7 @@ impl<'a> Checker<'a> {
 
     /// The name of the innermost enclosing function, if any.
     pub fn function_name(&self) -> Option<&str> {
-        self.functions.last().map(|f| f.name.as_str())
+        self.functions.last().map(|f| f.name)
     }
 
     /// Tests of the enclosing `if` statements, innermost last.
@@ -336,26 +336,29 @@ impl<'a> Checker<'a> {
     }
 
     fn function_def(&mut self, f: &'a ast::StmtFunctionDef) {
-        let qualified = qualify(&self.file.module, &f.name);
+        // The qualified name is built only where a fact needs it: most functions are methods
+        // nothing is recorded about.
         if self.sem.at_module_level() {
-            self.sem.bind_qualified(f.name.as_str(), qualified.clone());
+            let qualified = qualify(&self.file.module, &f.name);
+            self.sem.bind_qualified(f.name.as_str(), qualified);
         }
         let mut routes = Vec::new();
         let mut exempt = false;
         let mut after_request = false;
+        let mut name = String::new();
         for d in &f.decorator_list {
             self.visit_expr(&d.expression);
             if let Some((methods, rule)) = flask::route_decorator(&self.sem, &d.expression) {
                 routes.push(Route {
                     location: self.location(d.range()),
-                    function: qualified.clone(),
+                    function: qualify(&self.file.module, &f.name),
                     methods,
                     params: rule.as_deref().map(flask::rule_params).unwrap_or_default(),
                     rule,
                     csrf_exempt: false,
                 });
             }
-            let name = self.sem.resolve(&d.expression).unwrap_or_default();
+            self.sem.resolve_into(&d.expression, &mut name);
             exempt |= name.ends_with(".exempt") && is_csrf_extension(&name);
             after_request |=
                 name.ends_with(".after_request") || name.ends_with(".after_app_request");
@@ -375,10 +378,12 @@ impl<'a> Checker<'a> {
             self.sem.bind_unknown(p.name().as_str());
         }
         if after_request {
-            self.facts.after_request_hooks.push(qualified.clone());
+            self.facts
+                .after_request_hooks
+                .push(qualify(&self.file.module, &f.name));
         }
         self.functions.push(FunctionContext {
-            name: f.name.to_string(),
+            name: f.name.as_str(),
             ..FunctionContext::default()
         });
         let outer_if = std::mem::take(&mut self.if_tests);
@@ -390,7 +395,9 @@ impl<'a> Checker<'a> {
         self.if_tests = outer_if;
         let ctx = self.functions.pop().unwrap_or_default();
         if ctx.view != ViewFacts::default() {
-            self.facts.views.push((qualified, ctx.view));
+            self.facts
+                .views
+                .push((qualify(&self.file.module, &f.name), ctx.view));
         }
         self.sem.pop_scope();
     }

@@ -34,23 +34,65 @@ impl ProjectLookup for ProjectIndex {
     }
 }
 
+/// What one file contributes to the [`ProjectIndex`]. Collected right after the file is parsed,
+/// while its tree is still in the cache, and merged once every file is in.
+#[derive(Debug, Default)]
+pub struct ModuleFacts {
+    returns: HashMap<String, String>,
+    /// Collected as if no project function returned an app; [`ProjectIndex::merge`] collects
+    /// again when one does.
+    variables: HashMap<String, String>,
+    config_objects: HashSet<String>,
+}
+
+impl ModuleFacts {
+    /// The facts of `file` alone.
+    pub fn collect(file: &SourceFile) -> Self {
+        let mut facts = Self::default();
+        // Only a file that names `flask` (or sits in a `flask` package, for relative imports)
+        // can build an app: factories are judged without the project, so no other name can
+        // stand for one.
+        if memchr::memmem::find(file.text.as_bytes(), b"flask").is_some()
+            || file.module.contains("flask")
+        {
+            collect_factories(file, semantic_for(file, &NoProject), &mut facts.returns);
+        }
+        collect_variables_and_config(
+            file,
+            semantic_for(file, &NoProject),
+            &mut facts.variables,
+            &mut facts.config_objects,
+        );
+        facts
+    }
+}
+
 impl ProjectIndex {
     /// Builds the index from every parsed file of the scan.
     pub fn build(files: &[&SourceFile]) -> Self {
+        let facts = files.par_iter().map(|f| ModuleFacts::collect(f)).collect();
+        Self::merge(files, facts)
+    }
+
+    /// Merges the facts of every file (`facts[i]` of `files[i]`).
+    pub fn merge(files: &[&SourceFile], facts: Vec<ModuleFacts>) -> Self {
         let mut index = Self {
             modules: files.iter().map(|f| f.module.clone()).collect(),
             ..Self::default()
         };
-        // Factories first (they only need their own module), then variables that call them.
-        // Each file is independent, so both passes run in parallel.
-        index.returns = files
-            .par_iter()
-            .map(|file| {
-                let mut returns = HashMap::default();
-                collect_factories(file, semantic_for(file, &NoProject), &mut returns);
-                returns
-            })
-            .reduce(HashMap::default, merge_maps);
+        let mut variables = Vec::with_capacity(facts.len());
+        for f in facts {
+            index.returns.extend(f.returns);
+            index.config_objects.extend(f.config_objects);
+            variables.push(f.variables);
+        }
+        if index.returns.is_empty() {
+            // Nothing returns an app, so each file's variables are what it saw on its own.
+            index.variables = variables.into_iter().reduce(merge_maps).unwrap_or_default();
+            return index;
+        }
+        // `app = create_app()` in one module names what a factory in another returns: collect
+        // variables and config objects again with the factories known.
         let (variables, config_objects) = files
             .par_iter()
             .map(|file| {
@@ -285,5 +327,43 @@ fn config_object_name(sem: &Semantic, method: &str, arg: &Expr) -> Option<String
                 .unwrap_or_else(|| format!("{}.{}", sem.module(), n.id)),
         ),
         _ => sem.resolve(arg),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(path: &str, code: &str) -> SourceFile {
+        SourceFile::parse(path, code.to_string()).0
+    }
+
+    #[test]
+    fn a_factory_in_one_module_types_the_variable_of_another() {
+        let factory = parse(
+            "shop/__init__.py",
+            "from flask import Flask\n\ndef create_app():\n    app = Flask(__name__)\n    app.config.from_object('shop.settings.Prod')\n    return app\n",
+        );
+        let main = parse(
+            "wsgi.py",
+            "from shop import create_app\nimport logging\n\napp = create_app()\nlog = logging.getLogger(__name__)\n",
+        );
+        let index = ProjectIndex::build(&[&factory, &main]);
+        assert_eq!(index.return_type("shop.create_app"), Some(FLASK));
+        assert_eq!(index.variable_type("wsgi.app"), Some(FLASK));
+        assert_eq!(index.variable_type("wsgi.log"), Some("logging.getLogger"));
+        assert!(index.is_config_object("shop.settings.Prod"));
+        assert!(index.module_holds_config("shop.settings"));
+        assert!(index.has_module("wsgi"));
+    }
+
+    #[test]
+    fn without_factories_each_file_keeps_its_own_variables() {
+        let a = parse("a.py", "import requests\nsession = requests.Session()\n");
+        let b = parse("b.py", "from a import session\nclient = session\n");
+        let index = ProjectIndex::build(&[&a, &b]);
+        assert_eq!(index.variable_type("a.session"), Some("requests.Session"));
+        assert_eq!(index.variable_type("b.client"), None);
+        assert_eq!(index.return_type("a.session"), None);
     }
 }
