@@ -3,7 +3,7 @@
 use ruff_python_ast::{Expr, ExprCall, Stmt, StmtFunctionDef};
 use ruff_text_size::{Ranged, TextRange};
 
-use super::helpers::{is_password_name, literal_text, words};
+use super::helpers::{contains_any_ignore_case, is_password_name, literal_text, words};
 use super::{Precision, Rule, RuleKind};
 use crate::finding::Severity;
 use crate::python::checker::Checker;
@@ -30,13 +30,7 @@ fn is_credential_name(name: &str) -> bool {
     // Every credential name below contains one of these; most identifiers contain none, and
     // splitting them into words would allocate for nothing.
     const STEMS: &[&[u8]] = &[b"pass", b"pwd", b"secret", b"token", b"key", b"credentials"];
-    let bytes = name.as_bytes();
-    let has_stem = STEMS.iter().any(|stem| {
-        bytes
-            .windows(stem.len())
-            .any(|w| w.eq_ignore_ascii_case(stem))
-    });
-    if !has_stem {
+    if !contains_any_ignore_case(name, STEMS) {
         return false;
     }
     let w = words(name);
@@ -193,6 +187,11 @@ fn entropy(v: &str) -> f64 {
         .sum()
 }
 
+/// A string or bytes literal: the only values checked, and a test that costs no copy.
+fn is_text_literal(expr: &Expr) -> bool {
+    matches!(expr, Expr::StringLiteral(_) | Expr::BytesLiteral(_))
+}
+
 fn report(cx: &mut Checker, name: &str, range: TextRange) {
     cx.report_msg(
         &RULE,
@@ -203,14 +202,17 @@ fn report(cx: &mut Checker, name: &str, range: TextRange) {
 
 /// `API_TOKEN = "..."`, `self.password = "..."`.
 pub fn check_stmt(cx: &mut Checker, stmt: &Stmt) {
-    let (targets, value): (Vec<&Expr>, &Expr) = match stmt {
-        Stmt::Assign(a) => (a.targets.iter().collect(), &a.value),
+    let (targets, value): (&[Expr], &Expr) = match stmt {
+        Stmt::Assign(a) => (&a.targets, &a.value),
         Stmt::AnnAssign(a) => match &a.value {
-            Some(v) => (vec![&*a.target], v),
+            Some(v) => (std::slice::from_ref(&*a.target), v),
             None => return,
         },
         _ => return,
     };
+    if !is_text_literal(value) {
+        return;
+    }
     let Some(text) = literal_text(value) else {
         return;
     };
@@ -235,7 +237,7 @@ pub fn check_stmt(cx: &mut Checker, stmt: &Stmt) {
 pub fn check_call(cx: &mut Checker, call: &ExprCall) {
     for kw in &call.arguments.keywords {
         let Some(arg) = &kw.arg else { continue };
-        if !is_credential_name(arg.as_str()) {
+        if !is_text_literal(&kw.value) || !is_credential_name(arg.as_str()) {
             continue;
         }
         if literal_text(&kw.value).is_some_and(|t| looks_secret(&t, is_password_name(arg.as_str())))
@@ -249,6 +251,9 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall) {
 pub fn check_function(cx: &mut Checker, f: &StmtFunctionDef) {
     for p in f.parameters.iter_non_variadic_params() {
         let Some(default) = &p.default else { continue };
+        if !is_text_literal(default) {
+            continue;
+        }
         let name = p.name().as_str();
         let Some(text) = literal_text(default) else {
             continue;

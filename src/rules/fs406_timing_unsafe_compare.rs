@@ -3,7 +3,7 @@
 use ruff_python_ast::{CmpOp, Expr, ExprCompare};
 use ruff_text_size::Ranged;
 
-use super::helpers::{is_constant, is_password_name, last_name, words};
+use super::helpers::{contains_any_ignore_case, is_constant, is_password_name, last_name, words};
 use super::{Precision, Rule, RuleKind};
 use crate::finding::Severity;
 use crate::python::checker::Checker;
@@ -25,6 +25,14 @@ pub const RULE: Rule = Rule {
 /// Whether a name ends with a secret word: `expected_signature`, `api_token`, `api_key`, but
 /// not `token_start` or `token_type` (positions and kinds of lexical tokens).
 fn is_secret_name(name: &str) -> bool {
+    // Every word matched below contains one of these.
+    const STEMS: &[&[u8]] = &[
+        b"token", b"sig", b"hmac", b"digest", b"mac", b"secret", b"apikey", b"nonce", b"otp",
+        b"key",
+    ];
+    if !contains_any_ignore_case(name, STEMS) {
+        return false;
+    }
     let w = words(name);
     let Some(last) = w.last() else { return false };
     matches!(

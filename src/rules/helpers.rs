@@ -1,5 +1,7 @@
 //! Small predicates over expressions that many rules share.
 
+use std::borrow::Cow;
+
 use ruff_python_ast::{Expr, ExprCall, Number, UnaryOp};
 
 use crate::python::semantic::Semantic;
@@ -87,6 +89,17 @@ pub fn env_fallback<'a>(sem: &Semantic, expr: &'a Expr) -> Option<&'a Expr> {
     }
 }
 
+/// Whether `name` contains one of `stems` (lowercase ASCII), ignoring ASCII case: a cheap
+/// refusal before splitting an identifier into words, which allocates.
+pub fn contains_any_ignore_case(name: &str, stems: &[&[u8]]) -> bool {
+    let bytes = name.as_bytes();
+    stems.iter().any(|stem| {
+        bytes
+            .windows(stem.len())
+            .any(|w| w.eq_ignore_ascii_case(stem))
+    })
+}
+
 /// Splits an identifier into lowercase words: `apiKey_value` → `["api", "key", "value"]`.
 pub fn words(name: &str) -> Vec<String> {
     let mut words = Vec::new();
@@ -113,16 +126,23 @@ pub fn words(name: &str) -> Vec<String> {
 }
 
 /// The last name of an expression: `user.password` → `password`, `row["pw"]` → `pw`.
-pub fn last_name(expr: &Expr) -> Option<String> {
+pub fn last_name(expr: &Expr) -> Option<Cow<'_, str>> {
+    // Borrowed wherever the tree holds the text: this runs on both sides of every comparison.
+    fn key(e: &Expr) -> Option<Cow<'_, str>> {
+        match e {
+            Expr::StringLiteral(s) => Some(Cow::Borrowed(s.value.to_str())),
+            other => literal_text(other).map(Cow::Owned),
+        }
+    }
     match expr {
-        Expr::Name(n) => Some(n.id.to_string()),
-        Expr::Attribute(a) => Some(a.attr.to_string()),
-        Expr::Subscript(s) => literal_text(&s.slice),
+        Expr::Name(n) => Some(Cow::Borrowed(n.id.as_str())),
+        Expr::Attribute(a) => Some(Cow::Borrowed(a.attr.as_str())),
+        Expr::Subscript(s) => key(&s.slice),
         Expr::Call(c) => {
             // `request.form.get("password")` names its key.
             if let Expr::Attribute(a) = &*c.func {
                 if a.attr.as_str() == "get" {
-                    return c.arguments.args.first().and_then(literal_text);
+                    return c.arguments.args.first().and_then(key);
                 }
             }
             None
@@ -133,6 +153,9 @@ pub fn last_name(expr: &Expr) -> Option<String> {
 
 /// Whether `name` is about passwords (`password`, `passwd`, `pwd`, `user_pass`).
 pub fn is_password_name(name: &str) -> bool {
+    if !contains_any_ignore_case(name, &[b"pass", b"pwd"]) {
+        return false;
+    }
     words(name).iter().any(|w| {
         w.starts_with("password")
             || w.starts_with("passwd")
