@@ -326,24 +326,39 @@ fn analyse(
     clock.lap("read + parse + module facts");
     let lines = sources.iter().map(|s| s.lines.len()).sum();
     let python_scanned = !sources.is_empty();
-    let refs: Vec<&SourceFile> = sources.iter().collect();
-    let project = ProjectIndex::merge(&refs, module_facts);
+    let project = ProjectIndex::merge(&sources.iter().collect::<Vec<_>>(), module_facts);
     clock.lap("project index");
 
-    let checked: Vec<(Vec<Finding>, AppFacts, Option<Notification>, ScannedText)> = sources
-        .par_iter()
-        .map(|file| check_python(file, &project))
+    let checked: Vec<(Vec<Finding>, AppFacts, Option<Notification>, Suppressions)> = sources
+        .par_iter_mut()
+        .map(|file| {
+            let checked = check_python(file, &project);
+            if !stages.taint {
+                // Nothing after this walk needs the tree: free it while it is still warm.
+                drop(std::mem::take(&mut file.ast.body));
+            }
+            checked
+        })
         .collect();
 
     let mut facts = AppFacts::default();
     let mut findings = Vec::new();
     let mut texts: HashMap<&str, ScannedText> = HashMap::new();
-    for (f, fa, note, text) in checked {
+    for (file, (f, fa, note, suppressions)) in sources.iter().zip(checked) {
         findings.extend(f);
         facts.merge(fa);
         notifications.extend(note);
-        texts.insert(text.relative, text);
+        texts.insert(
+            &file.path,
+            ScannedText {
+                relative: &file.path,
+                text: &file.text,
+                lines: &file.lines,
+                suppressions,
+            },
+        );
     }
+    let refs: Vec<&SourceFile> = sources.iter().collect();
     clock.lap("pattern rules");
     // Taint analysis needs every file at once (summaries cross modules), and a flow that starts
     // in one file may end in another: its findings are finalised per file here.
@@ -539,15 +554,12 @@ fn parse_python(f: &SourcePath) -> Result<SourceFile, Notification> {
     }
 }
 
-fn check_python<'a>(
-    file: &'a SourceFile,
+/// Runs the checker walk over one file: its final pattern findings, its app facts, a note when
+/// the walk could not finish, and its suppressions (for the findings other stages add).
+fn check_python(
+    file: &SourceFile,
     project: &ProjectIndex,
-) -> (
-    Vec<Finding>,
-    AppFacts,
-    Option<Notification>,
-    ScannedText<'a>,
-) {
+) -> (Vec<Finding>, AppFacts, Option<Notification>, Suppressions) {
     let suppressions = Suppressions::from_comments(&file.comments);
     let scanned = ScannedText {
         relative: &file.path,
@@ -593,7 +605,7 @@ fn check_python<'a>(
                 )
             });
             let findings = finalize(&scanned, pending);
-            (findings, facts, note, scanned)
+            (findings, facts, note, scanned.suppressions)
         }
         Err(_) => (
             Vec::new(),
@@ -604,7 +616,7 @@ fn check_python<'a>(
                 line: None,
                 message: "internal error while checking; file not analysed".into(),
             }),
-            scanned,
+            scanned.suppressions,
         ),
     }
 }
