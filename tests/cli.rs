@@ -381,3 +381,33 @@ fn hostile_input_becomes_notifications() {
     assert!(notifications.as_array().unwrap().len() >= 5);
     assert!(sarif_errors(&log).is_empty());
 }
+
+#[test]
+fn test_code_gets_no_pattern_findings_but_request_flows_still_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let risky = "import yaml\nfrom flask import Flask\n\nPASSWORD = \"Tr0ub4dor&3\"\napp = Flask(__name__)\napp.run(debug=True)\nyaml.load(open('x').read())\n";
+    std::fs::write(dir.path().join("app.py"), risky).unwrap();
+    std::fs::create_dir(dir.path().join("tests")).unwrap();
+    std::fs::write(dir.path().join("tests/test_app.py"), risky).unwrap();
+    std::fs::write(
+        dir.path().join("tests/test_views.py"),
+        "import os\nfrom flask import Flask, request\n\napp = Flask(__name__)\n\n@app.route('/run')\ndef run():\n    os.system(request.args['cmd'])\n    return 'ok'\n",
+    )
+    .unwrap();
+    let out = stdout(&flaskscan(&["scan", ".", "--format", "json"], dir.path()));
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let findings = report["findings"].as_array().unwrap();
+    let in_file = |path: &str| -> Vec<&str> {
+        findings
+            .iter()
+            .filter(|f| f["path"] == path)
+            .map(|f| f["rule"].as_str().unwrap())
+            .collect()
+    };
+    let app = in_file("app.py");
+    for rule in ["FS101", "FS402", "FS504"] {
+        assert!(app.contains(&rule), "{rule} missing in app.py: {app:?}");
+    }
+    assert_eq!(in_file("tests/test_app.py"), Vec::<&str>::new());
+    assert!(in_file("tests/test_views.py").contains(&"FS203"), "{out}");
+}
