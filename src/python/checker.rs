@@ -318,13 +318,16 @@ impl<'a> Checker<'a> {
                     }
                 }
             }
-            Expr::Attribute(a) if self.is_app(&a.value) => {
+            Expr::Attribute(a) => {
+                // The attribute first: `self.x = ...` is everywhere, app settings are not.
                 let key = match a.attr.as_str() {
                     "secret_key" => "SECRET_KEY",
                     "debug" => "DEBUG",
                     _ => return,
                 };
-                self.config_write(key, value, range);
+                if self.is_app(&a.value) {
+                    self.config_write(key, value, range);
+                }
             }
             Expr::Name(n)
                 if self.config_class.last() == Some(&true) && is_config_key(n.id.as_str()) =>
