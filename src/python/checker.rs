@@ -561,10 +561,11 @@ impl<'a> Checker<'a> {
         let Some(f) = self.functions.last_mut() else {
             return;
         };
-        // A header name is one plain literal; joining implicitly concatenated parts (long
-        // docstrings) would allocate for nothing.
         if let Expr::StringLiteral(s) = expr {
-            if s.value.is_implicit_concatenated() {
+            // Joining implicitly concatenated parts allocates: only do it when the joined
+            // length can be a header name (long docstrings cannot).
+            let len: usize = s.value.iter().map(|part| part.value.len()).sum();
+            if !(15..=23).contains(&len) {
                 return;
             }
             let v = s.value.to_str();

@@ -68,8 +68,10 @@ pub fn check_stmt(cx: &mut Checker, stmt: &Stmt) {
         _ => return,
     };
     let Expr::Subscript(s) = target else { return };
-    let is_acao = matches!(&*s.slice, Expr::StringLiteral(k)
-        if k.value.to_str().eq_ignore_ascii_case("access-control-allow-origin"));
+    // Most subscript assignments have other keys: test the kind before copying the text.
+    let is_acao = matches!(&*s.slice, Expr::StringLiteral(_) | Expr::BytesLiteral(_))
+        && literal_text(&s.slice)
+            .is_some_and(|k| k.eq_ignore_ascii_case("access-control-allow-origin"));
     if !is_acao || !reads_origin(cx, value) {
         return;
     }
