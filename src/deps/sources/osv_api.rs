@@ -100,12 +100,14 @@ impl Client {
         format!("{}{path}", self.config.base_url.trim_end_matches('/'))
     }
 
-    /// Sends one request with retries; returns the body of a 2xx answer or 404 as `None`.
-    fn request(
+    /// Sends one request with retries (on 5xx, 429 and transport errors); returns the body of a
+    /// 2xx answer read by `read` (bounded by the caller), or `None` for 404.
+    fn request<T>(
         &self,
         what: &str,
         send: impl Fn() -> Result<ureq::http::Response<ureq::Body>, ureq::Error>,
-    ) -> Result<Option<String>, String> {
+        read: impl Fn(ureq::BodyWithConfig) -> Result<T, ureq::Error>,
+    ) -> Result<Option<T>, String> {
         let mut delay = self.config.backoff;
         let mut last = String::new();
         for attempt in 0..=self.config.retries {
@@ -117,11 +119,7 @@ impl Client {
                 Ok(mut resp) => {
                     let status = resp.status().as_u16();
                     if (200..300).contains(&status) {
-                        return resp
-                            .body_mut()
-                            .with_config()
-                            .limit(MAX_BODY)
-                            .read_to_string()
+                        return read(resp.body_mut().with_config().limit(MAX_BODY))
                             .map(Some)
                             .map_err(|e| format!("{what}: reading the answer failed: {e}"));
                     }
@@ -161,12 +159,16 @@ impl Client {
                 .to_string();
                 let url = self.url("/v1/querybatch");
                 let text = self
-                    .request("OSV querybatch", || {
-                        self.agent
-                            .post(&url)
-                            .header("Content-Type", "application/json")
-                            .send(body.as_str())
-                    })?
+                    .request(
+                        "OSV querybatch",
+                        || {
+                            self.agent
+                                .post(&url)
+                                .header("Content-Type", "application/json")
+                                .send(body.as_str())
+                        },
+                        |b| b.read_to_string(),
+                    )?
                     .ok_or("OSV querybatch: HTTP 404")?;
                 // OSV answers `{}` when nothing matches any query.
                 let parsed: BatchResponse = serde_json::from_str(&text)
@@ -201,35 +203,17 @@ impl Client {
     /// Fetches one full record; `None` when OSV does not know the id.
     pub fn vuln(&self, id: &str) -> Result<Option<String>, String> {
         let url = self.url(&format!("/v1/vulns/{}", urlencode(id)));
-        self.request(&format!("OSV record {id}"), || self.agent.get(&url).call())
+        self.request(
+            &format!("OSV record {id}"),
+            || self.agent.get(&url).call(),
+            |b| b.read_to_string(),
+        )
     }
 
     /// Downloads a file (the bulk export) into memory, bounded.
     pub fn download(&self, url: &str) -> Result<Vec<u8>, String> {
-        let mut delay = self.config.backoff;
-        let mut last = String::new();
-        for attempt in 0..=self.config.retries {
-            if attempt > 0 {
-                std::thread::sleep(delay);
-                delay = delay.saturating_mul(2);
-            }
-            match self.agent.get(url).call() {
-                Ok(mut resp) if resp.status().is_success() => {
-                    return resp
-                        .body_mut()
-                        .with_config()
-                        .limit(MAX_BODY)
-                        .read_to_vec()
-                        .map_err(|e| format!("{url}: {e}"))
-                }
-                Ok(resp) if resp.status().is_server_error() => {
-                    last = format!("{url}: HTTP {}", resp.status())
-                }
-                Ok(resp) => return Err(format!("{url}: HTTP {}", resp.status())),
-                Err(e) => last = format!("{url}: {e}"),
-            }
-        }
-        Err(last)
+        self.request(url, || self.agent.get(url).call(), |b| b.read_to_vec())?
+            .ok_or_else(|| format!("{url}: HTTP 404"))
     }
 }
 
