@@ -4,6 +4,7 @@ use super::{Precision, Rule, RuleKind};
 use crate::finding::{FlowStep, Severity};
 use crate::templates::check::TemplateCheck;
 use crate::templates::html::Context;
+use crate::templates::model::NO_SPACE_FILTERS;
 
 pub const RULE: Rule = Rule {
     id: "FS307",
@@ -18,18 +19,6 @@ pub const RULE: Rule = Rule {
     bad: "<div class={{ theme }}>",
     good: "<div class=\"{{ theme }}\">",
 };
-
-/// Filters whose output has no spaces or quotes, so it cannot leave an unquoted value.
-const NO_SPACE_FILTERS: &[&str] = &[
-    "int",
-    "float",
-    "length",
-    "count",
-    "urlencode",
-    "round",
-    "abs",
-    "filesizeformat",
-];
 
 /// `attr={{ value }}` where the value is not a literal.
 pub fn check(cx: &mut TemplateCheck) {

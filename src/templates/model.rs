@@ -9,12 +9,12 @@ use super::expr::{self, Expression};
 use super::html::{Context, Scanner, Tag};
 use super::lexer::{self, Problem, TokenKind};
 
-/// Filters whose output carries no markup an attacker controls.
-const NEUTRALIZING_FILTERS: &[&str] = &[
-    "e",
-    "escape",
-    "forceescape",
-    "tojson",
+/// Filters that escape their input for HTML.
+const ESCAPING_FILTERS: &[&str] = &["e", "escape", "forceescape", "tojson"];
+
+/// Filters whose output is a number, a size or URL-encoded text: nothing an attacker can use to
+/// add markup or attributes, even in an unquoted attribute.
+pub const NO_SPACE_FILTERS: &[&str] = &[
     "int",
     "float",
     "length",
@@ -559,7 +559,8 @@ fn is_post(form: &Tag) -> bool {
 
 fn is_neutralizing(filter: &str) -> bool {
     let lower = filter.to_ascii_lowercase();
-    NEUTRALIZING_FILTERS.contains(&filter)
+    ESCAPING_FILTERS.contains(&filter)
+        || NO_SPACE_FILTERS.contains(&filter)
         || ["clean", "sanitize", "bleach", "nh3"]
             .iter()
             .any(|w| lower.contains(w))
