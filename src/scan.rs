@@ -1,6 +1,7 @@
 //! The scan pipeline: discover files, parse each once, run every rule in one walk per file (in
 //! parallel), judge the app as a whole, and collect one sorted report.
 
+use std::cell::OnceCell;
 use std::collections::{BTreeMap, HashMap};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -185,7 +186,29 @@ struct ScannedText<'a> {
     relative: &'a str,
     text: &'a str,
     lines: &'a LineIndex,
+    context: FileContext,
+}
+
+/// What finalising a file's findings needs beyond its text: its suppression comments, and its
+/// GitHub line hashes, computed once however many stages report in the file (and never for a
+/// file without findings).
+struct FileContext {
     suppressions: Suppressions,
+    line_hashes: OnceCell<Vec<String>>,
+}
+
+impl FileContext {
+    fn new(suppressions: Suppressions) -> Self {
+        Self {
+            suppressions,
+            line_hashes: OnceCell::new(),
+        }
+    }
+
+    fn line_hashes(&self, text: &str) -> &[String] {
+        self.line_hashes
+            .get_or_init(|| fingerprint::line_hashes(text.as_bytes()))
+    }
 }
 
 /// Runs a scan.
@@ -225,7 +248,7 @@ pub fn run(options: &ScanOptions) -> anyhow::Result<ScanReport> {
     stats.lines = lines;
     let mut findings = findings;
     let mut advisory_source = None;
-    if let Some(deps_options) = &options.deps {
+    if let Some(deps_options) = options.deps.as_ref().filter(|_| stages.deps) {
         let manifests: Vec<PathBuf> = discovery
             .files
             .iter()
@@ -274,6 +297,8 @@ struct Stages {
     /// Taint analysis: taint rules, and template rules (whose findings carry the flows).
     taint: bool,
     templates: bool,
+    /// The dependency audit (when enabled at all).
+    deps: bool,
 }
 
 impl Stages {
@@ -286,6 +311,7 @@ impl Stages {
         Self {
             taint: any(&[RuleKind::Taint, RuleKind::Template]),
             templates: any(&[RuleKind::Template]),
+            deps: any(&[RuleKind::Dependency]),
         }
     }
 }
@@ -329,7 +355,7 @@ fn analyse(
     let project = ProjectIndex::merge(&sources.iter().collect::<Vec<_>>(), module_facts);
     clock.lap("project index");
 
-    let checked: Vec<(Vec<Finding>, AppFacts, Option<Notification>, Suppressions)> = sources
+    let checked: Vec<(Vec<Finding>, AppFacts, Option<Notification>, FileContext)> = sources
         .par_iter_mut()
         .map(|file| {
             let checked = check_python(file, &project);
@@ -344,7 +370,7 @@ fn analyse(
     let mut facts = AppFacts::default();
     let mut findings = Vec::new();
     let mut texts: HashMap<&str, ScannedText> = HashMap::new();
-    for (file, (f, fa, note, suppressions)) in sources.iter().zip(checked) {
+    for (file, (f, fa, note, context)) in sources.iter().zip(checked) {
         findings.extend(f);
         facts.merge(fa);
         notifications.extend(note);
@@ -354,7 +380,7 @@ fn analyse(
                 relative: &file.path,
                 text: &file.text,
                 lines: &file.lines,
-                suppressions,
+                context,
             },
         );
     }
@@ -426,14 +452,11 @@ fn analyse(
                         flow: Vec::new(),
                     })
                     .collect();
-                let suppressions = Suppressions::from_lines(
-                    (0..lines.len()).map(|i| (i as u32 + 1, lines.line_text(&text, i))),
-                );
                 let scanned = ScannedText {
                     relative: &f.relative,
                     text: &text,
                     lines: &lines,
-                    suppressions,
+                    context: FileContext::new(Suppressions::from_text(&text, &lines)),
                 };
                 findings.extend(finalize(&scanned, pending));
             }
@@ -453,9 +476,7 @@ fn attach_manifest_context(root: &Path, mut findings: Vec<Finding>) -> Vec<Findi
             let bytes = std::fs::read(root.join(&f.location.path)).ok()?;
             let text = String::from_utf8_lossy(&bytes).into_owned();
             let lines = LineIndex::new(&text);
-            let sup = Suppressions::from_lines(
-                (0..lines.len()).map(|i| (i as u32 + 1, lines.line_text(&text, i))),
-            );
+            let sup = Suppressions::from_text(&text, &lines);
             Some((fingerprint::line_hashes(&bytes), sup))
         });
         if let Some((hashes, sup)) = ctx {
@@ -556,23 +577,23 @@ fn parse_python(f: &SourcePath) -> Result<SourceFile, Notification> {
 }
 
 /// Runs the checker walk over one file: its final pattern findings, its app facts, a note when
-/// the walk could not finish, and its suppressions (for the findings other stages add).
+/// the walk could not finish, and its finalising context (for the findings other stages add).
 fn check_python(
     file: &SourceFile,
     project: &ProjectIndex,
-) -> (Vec<Finding>, AppFacts, Option<Notification>, Suppressions) {
-    let suppressions = Suppressions::from_comments(&file.comments);
+) -> (Vec<Finding>, AppFacts, Option<Notification>, FileContext) {
+    let context = FileContext::new(Suppressions::from_comments(&file.comments));
     // Hard-coded passwords, debug settings and throwaway apps are normal in tests: what the walk
     // finds there (pattern matches, app facts) is noise, so test files are not walked at all.
     // Taint analysis still follows request data through them.
     if source::is_test_path(&file.path) {
-        return (Vec::new(), AppFacts::default(), None, suppressions);
+        return (Vec::new(), AppFacts::default(), None, context);
     }
     let scanned = ScannedText {
         relative: &file.path,
         text: &file.text,
         lines: &file.lines,
-        suppressions,
+        context,
     };
     let result = catch_unwind(AssertUnwindSafe(|| {
         let checker = Checker::new(file, project).run();
@@ -607,7 +628,7 @@ fn check_python(
                 )
             });
             let findings = finalize(&scanned, pending);
-            (findings, facts, note, scanned.suppressions)
+            (findings, facts, note, scanned.context)
         }
         Err(_) => (
             Vec::new(),
@@ -618,7 +639,7 @@ fn check_python(
                 line: None,
                 message: "internal error while checking; file not analysed".into(),
             }),
-            scanned.suppressions,
+            scanned.context,
         ),
     }
 }
@@ -734,14 +755,11 @@ fn check_template(
             }
         })
         .collect();
-    let suppressions = Suppressions::from_lines(
-        (0..t.lines.len()).map(|i| (i as u32 + 1, t.lines.line_text(&t.text, i))),
-    );
     let scanned = ScannedText {
         relative: &t.path,
         text: &t.text,
         lines: &t.lines,
-        suppressions,
+        context: FileContext::new(Suppressions::from_text(&t.text, &t.lines)),
     };
     (finalize(&scanned, pending), None)
 }
@@ -753,7 +771,7 @@ fn finalize(file: &ScannedText, mut pending: Vec<Pending>) -> Vec<Finding> {
     }
     pending.sort_by_key(|p| (p.start, p.rule.id));
     pending.dedup_by(|a, b| a.rule.id == b.rule.id && a.start == b.start);
-    let hashes = fingerprint::line_hashes(file.text.as_bytes());
+    let hashes = file.context.line_hashes(file.text);
     let mut occurrences: HashMap<(String, &str), usize> = HashMap::new();
     pending
         .into_iter()
@@ -775,6 +793,7 @@ fn finalize(file: &ScannedText, mut pending: Vec<Pending>) -> Vec<Finding> {
             let key = fingerprint::stable_key(p.rule.id, file.relative, line_text, *n);
             *n += 1;
             let suppressed = file
+                .context
                 .suppressions
                 .find(p.rule.id, p.start.line, p.statement_line)
                 .map(|c| Suppression {
@@ -801,4 +820,29 @@ fn finalize(file: &ScannedText, mut pending: Vec<Pending>) -> Vec<Finding> {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stages(select: &[&str]) -> Stages {
+        Stages::for_options(&ScanOptions {
+            select: select.iter().map(|s| s.to_string()).collect(),
+            ..ScanOptions::default()
+        })
+    }
+
+    #[test]
+    fn stages_run_only_for_selected_rules() {
+        let all = stages(&[]);
+        assert!(all.taint && all.templates && all.deps);
+        let walk = stages(&["FS101", "FS106"]);
+        assert!(!walk.taint && !walk.templates && !walk.deps);
+        // Template findings carry the request flows taint finds, so templates need taint.
+        let templates = stages(&["FS303"]);
+        assert!(templates.taint && templates.templates && !templates.deps);
+        let deps = stages(&["FS6"]);
+        assert!(!deps.taint && !deps.templates && deps.deps);
+    }
 }

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use super::source::Comment;
+use super::source::{Comment, LineIndex};
 
 /// Which rules one comment silences.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,13 +78,15 @@ impl Suppressions {
         Self { by_line }
     }
 
-    /// Parses suppression comments written in a non-Python file (e.g. `# nosec` in `.flaskenv`).
-    pub fn from_lines<'a>(lines: impl Iterator<Item = (u32, &'a str)>) -> Self {
-        let comments: Vec<Comment> = lines
-            .filter_map(|(line, text)| {
-                text.find('#').map(|i| Comment {
-                    line,
-                    text: text[i..].to_string(),
+    /// Parses suppression comments written in a non-Python file (e.g. `# nosec` in `.flaskenv`,
+    /// a manifest or a template) from the `#` on each line.
+    pub fn from_text(text: &str, lines: &LineIndex) -> Self {
+        let comments: Vec<Comment> = (0..lines.len())
+            .filter_map(|i| {
+                let line = lines.line_text(text, i);
+                line.find('#').map(|at| Comment {
+                    line: i as u32 + 1,
+                    text: line[at..].to_string(),
                 })
             })
             .collect();
