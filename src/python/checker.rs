@@ -40,9 +40,7 @@ pub struct ConfigWrite<'a> {
 #[derive(Debug, Default)]
 struct FunctionContext<'a> {
     name: &'a str,
-    /// Local names holding request data (`pw = request.form["password"]`).
-    request_names: HashSet<String>,
-    /// Where each of those names got its request data.
+    /// Local names holding request data (`pw = request.form["password"]`), with where each got it.
     request_origins: HashMap<String, TextRange>,
     /// Local names holding sanitizer output (`body = bleach.clean(...)`).
     sanitized_names: HashSet<String>,
@@ -189,7 +187,7 @@ impl<'a> Checker<'a> {
             Expr::Name(n) => {
                 self.functions
                     .last()
-                    .is_some_and(|f| f.request_names.contains(n.id.as_str()))
+                    .is_some_and(|f| f.request_origins.contains_key(n.id.as_str()))
                     || (self.sem.may_name_flask() && self.sem.is(expr, "flask.request"))
             }
             Expr::Attribute(a) => {
@@ -362,7 +360,7 @@ impl<'a> Checker<'a> {
                 });
             }
             self.sem.resolve_into(&d.expression, &mut name);
-            exempt |= name.ends_with(".exempt") && is_csrf_extension(&name);
+            exempt |= name.ends_with(".exempt") && flask::is_csrf_extension(&name);
             after_request |=
                 name.ends_with(".after_request") || name.ends_with(".after_app_request");
         }
@@ -451,7 +449,7 @@ impl<'a> Checker<'a> {
         render::note_template_folder(self, call, callee);
         if callee.ends_with(".init_app") {
             let owner = callee.trim_end_matches(".init_app");
-            if is_csrf_extension(owner) {
+            if flask::is_csrf_extension(owner) {
                 self.facts.csrf_protection = true;
             }
             if owner == "flask_talisman.Talisman" {
@@ -474,7 +472,7 @@ impl<'a> Checker<'a> {
         if let Expr::Attribute(a) = &*call.func {
             if matches!(a.attr.as_str(), "after_request" | "after_app_request") {
                 if let Some(Expr::Name(hook)) = call.arguments.args.first() {
-                    let name = format!("{}.{}", self.file.module, hook.id);
+                    let name = qualify(&self.file.module, &hook.id);
                     self.facts.after_request_hooks.push(name);
                 }
             }
@@ -488,7 +486,7 @@ impl<'a> Checker<'a> {
     fn add_url_rule(&mut self, call: &'a ast::ExprCall) {
         let (rule, view) = flask::add_url_rule_parts(call);
         let function = match view {
-            Some(Expr::Name(n)) => format!("{}.{}", self.file.module, n.id),
+            Some(Expr::Name(n)) => qualify(&self.file.module, &n.id),
             Some(other) => self.sem.resolve(other).unwrap_or_default(),
             None => String::new(),
         };
@@ -542,10 +540,8 @@ impl<'a> Checker<'a> {
         for t in targets {
             if let Expr::Name(n) = t {
                 if derived {
-                    f.request_names.insert(n.id.to_string());
                     f.request_origins.insert(n.id.to_string(), origin);
-                } else if !f.request_names.is_empty() {
-                    f.request_names.remove(n.id.as_str());
+                } else if !f.request_origins.is_empty() {
                     f.request_origins.remove(n.id.as_str());
                 }
                 if sanitized {
@@ -601,10 +597,6 @@ fn is_app_name(name: &str) -> bool {
     name.eq_ignore_ascii_case("app")
         || name.eq_ignore_ascii_case("application")
         || (n >= 4 && name.as_bytes()[n - 4..].eq_ignore_ascii_case(b"_app"))
-}
-
-fn is_csrf_extension(qualified: &str) -> bool {
-    qualified.starts_with("flask_wtf.CSRFProtect") || qualified.starts_with("flask_seasurf.SeaSurf")
 }
 
 /// Upper-case names are configuration in Flask config classes and modules.
@@ -671,9 +663,6 @@ impl<'a> Visitor<'a> for Checker<'a> {
                     }
                 }
                 visitor::walk_stmt(self, stmt);
-            }
-            Stmt::For(_) | Stmt::While(_) | Stmt::With(_) | Stmt::Try(_) | Stmt::Match(_) => {
-                visitor::walk_stmt(self, stmt)
             }
             _ => visitor::walk_stmt(self, stmt),
         }

@@ -151,6 +151,11 @@ impl AppFacts {
     }
 }
 
+/// Whether `qualified` is a CSRF extension or one of its members (`flask_wtf.CSRFProtect.exempt`).
+pub fn is_csrf_extension(qualified: &str) -> bool {
+    qualified.starts_with("flask_wtf.CSRFProtect") || qualified.starts_with("flask_seasurf.SeaSurf")
+}
+
 /// Whether `qualified` is an object routes can be registered on.
 pub fn is_route_owner(qualified: &str) -> bool {
     qualified == "flask.Flask" || qualified == "flask.Blueprint"

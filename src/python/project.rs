@@ -193,7 +193,7 @@ fn collect_factories(file: &SourceFile, mut sem: Semantic, returns: &mut HashMap
             Stmt::FunctionDef(f) => {
                 sem.push_scope();
                 if returns_app(&mut sem, &f.body, 0) {
-                    returns.insert(format!("{}.{}", file.module, f.name), FLASK.to_string());
+                    returns.insert(qualify(&file.module, &f.name), FLASK.to_string());
                 }
                 sem.pop_scope();
             }
@@ -203,7 +203,7 @@ fn collect_factories(file: &SourceFile, mut sem: Semantic, returns: &mut HashMap
                     .as_ref()
                     .is_some_and(|a| a.args.iter().any(|b| sem.is(b, FLASK)));
                 if subclasses_flask {
-                    returns.insert(format!("{}.{}", file.module, c.name), FLASK.to_string());
+                    returns.insert(qualify(&file.module, &c.name), FLASK.to_string());
                 }
             }
             _ => {}
@@ -263,7 +263,7 @@ fn collect_variables_and_config(
             if let (Expr::Call(_), Some(q)) = (&*a.value, visitor.sem.resolve(&a.value)) {
                 for t in &a.targets {
                     if let Expr::Name(n) = t {
-                        variables.insert(format!("{}.{}", file.module, n.id), q.clone());
+                        variables.insert(qualify(&file.module, &n.id), q.clone());
                     }
                 }
             }
@@ -324,7 +324,7 @@ fn config_object_name(sem: &Semantic, method: &str, arg: &Expr) -> Option<String
         }
         Expr::Name(n) => Some(
             sem.resolve(arg)
-                .unwrap_or_else(|| format!("{}.{}", sem.module(), n.id)),
+                .unwrap_or_else(|| qualify(sem.module(), &n.id)),
         ),
         _ => sem.resolve(arg),
     }

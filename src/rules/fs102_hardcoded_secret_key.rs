@@ -49,7 +49,7 @@ pub fn check_config(cx: &mut Checker, write: &ConfigWrite) {
         return;
     }
     if let Some(fallback) = env_fallback(&cx.sem, write.value) {
-        if literal_text(fallback).is_some_and(|t| !t.trim().is_empty()) {
+        if is_literal_secret(fallback) {
             cx.report_msg(
                 &RULE,
                 write.range,

@@ -77,10 +77,7 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
             }
         }
     }
-    if callee.ends_with(".exempt")
-        && (callee.starts_with("flask_wtf.CSRFProtect")
-            || callee.starts_with("flask_seasurf.SeaSurf"))
-    {
+    if callee.ends_with(".exempt") && crate::python::flask::is_csrf_extension(callee) {
         if let Some(arg) = call.arguments.args.first() {
             if cx.sem.is(arg, "flask.Blueprint") {
                 cx.report_msg(

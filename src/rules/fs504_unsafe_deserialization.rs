@@ -29,9 +29,8 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
     let safe = match callee {
         "yaml.load" | "yaml.load_all" => argument(call, 1, "Loader").is_some_and(|l| {
             let name = cx.sem.resolve(l).unwrap_or_default();
-            SAFE_LOADERS
-                .iter()
-                .any(|s| name == format!("yaml.{s}") || name.ends_with(&format!(".{s}")))
+            // `yaml.SafeLoader`, `yaml.loader.SafeLoader`: the last segment names the loader.
+            name.contains('.') && SAFE_LOADERS.contains(&name.rsplit('.').next().unwrap_or(""))
         }),
         "yaml.unsafe_load" | "yaml.unsafe_load_all" | "yaml.full_load" | "yaml.full_load_all" => {
             false

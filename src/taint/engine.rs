@@ -14,6 +14,7 @@ use super::index::{self, FileCtx, FuncInfo, Global};
 use super::sinks;
 use super::sources::{self, SourceKind};
 use super::value::{add_all, concat, push_step, Index, Origin, Shape, SinkKind, Taint, Val, ALL};
+use crate::python::flask::string_literal;
 use crate::python::project::bind_statement;
 use crate::python::semantic::{canonical, Semantic};
 
@@ -659,7 +660,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         // resp.headers["Location"] = ...
         if let Expr::Attribute(h) = &*s.value {
             if h.attr.as_str() == "headers"
-                && literal_str(&s.slice).is_some_and(|k| k.eq_ignore_ascii_case("location"))
+                && string_literal(&s.slice).is_some_and(|k| k.eq_ignore_ascii_case("location"))
             {
                 self.sink(
                     SinkKind::Redirect,
@@ -999,7 +1000,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 let mut precise = true;
                 for item in &d.items {
                     let v = self.eval(&item.value);
-                    match item.key.as_ref().map(|k| (k, literal_str(k))) {
+                    match item.key.as_ref().map(|k| (k, string_literal(k))) {
                         Some((_, Some(k))) => items.push((k, v)),
                         Some((k, None)) => {
                             let kv = self.eval(k);
@@ -1401,10 +1402,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             && args.iter().all(|(a, _)| a.constant)
             && kwargs.iter().all(|(_, a, _)| a.constant);
         if !v.is_tainted() {
-            v.alias = q.map(|q| {
-                let q = self.w.g.funcs.get(&q).map_or(q.clone(), |_| q.clone());
-                Arc::from(q.as_str())
-            });
+            v.alias = q.as_deref().map(Arc::from);
         }
         v
     }
@@ -1806,9 +1804,11 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             match q {
                 "flask.Response" | "flask.make_response" => {
                     found = true;
-                    let mimetype = ["mimetype", "content_type"]
-                        .iter()
-                        .find_map(|k| c.arguments.find_keyword(k).map(|kw| literal_str(&kw.value)));
+                    let mimetype = ["mimetype", "content_type"].iter().find_map(|k| {
+                        c.arguments
+                            .find_keyword(k)
+                            .map(|kw| string_literal(&kw.value))
+                    });
                     let html = match mimetype {
                         Some(Some(m)) => !sinks::non_html_mimetype(&m),
                         Some(None) => false,
@@ -1847,7 +1847,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                         .arguments
                         .args
                         .first()
-                        .and_then(literal_str)
+                        .and_then(string_literal)
                         .map_or_else(|| Arc::from("?"), |t| Arc::from(t.as_str()));
                     for (k, v, _) in call.kwargs {
                         match k {
@@ -2183,14 +2183,6 @@ fn imported_names(s: &Stmt) -> Vec<String> {
     }
 }
 
-/// The value of a plain string literal.
-pub fn literal_str(e: &Expr) -> Option<String> {
-    match e {
-        Expr::StringLiteral(s) => Some(s.value.to_str().to_string()),
-        _ => None,
-    }
-}
-
 /// Source text shortened for messages: whitespace collapsed, at most 60 characters.
 pub fn short(text: &str) -> String {
     let collapsed: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -2199,13 +2191,6 @@ pub fn short(text: &str) -> String {
         format!("{cut}...")
     } else {
         collapsed
-    }
-}
-
-impl Val {
-    /// Whether this value's known truthiness and literal text may matter (used by guards).
-    pub fn literal(&self) -> Option<&str> {
-        self.text.as_deref()
     }
 }
 

@@ -12,7 +12,7 @@ use super::engine::FnResult;
 use super::sources;
 use crate::python::flask;
 use crate::python::project::{bind_statement, ProjectIndex};
-use crate::python::semantic::Semantic;
+use crate::python::semantic::{qualify, Semantic};
 use crate::python::SourceFile;
 
 /// One scanned file, with its module-level bindings resolved once.
@@ -208,7 +208,7 @@ fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> 
                     None
                 };
                 funcs.push(FuncInfo {
-                    qualified: format!("{}.{}", file.module, f.name),
+                    qualified: qualify(&file.module, &f.name),
                     file: idx,
                     def: f,
                     class: None,
@@ -218,7 +218,7 @@ fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> 
                 });
             }
             Stmt::ClassDef(c) => {
-                let class = format!("{}.{}", file.module, c.name);
+                let class = qualify(&file.module, &c.name);
                 for s in &c.body {
                     if let Stmt::FunctionDef(f) = s {
                         let is_static = f.decorator_list.iter().any(|d| matches!(&d.expression, Expr::Name(n) if n.id.as_str() == "staticmethod"));
@@ -347,7 +347,7 @@ impl<'x> Visitor<'x> for UrlRuleFinder<'_, '_> {
                         Some(e @ Expr::Name(n)) => Some(
                             self.sem
                                 .resolve(e)
-                                .unwrap_or_else(|| format!("{}.{}", self.module, n.id)),
+                                .unwrap_or_else(|| qualify(self.module, &n.id)),
                         ),
                         Some(other) => self.sem.resolve(other),
                         None => None,

@@ -388,11 +388,6 @@ pub fn sanitizer(name: &str) -> Option<u32> {
     })
 }
 
-/// The sink kinds a Flask response call itself is judged for (and safe for afterwards).
-pub fn response_kinds() -> u32 {
-    Xss.bit() | StackTrace.bit()
-}
-
 /// Whether `mimetype` is something browsers will not render as HTML.
 pub fn non_html_mimetype(mimetype: &str) -> bool {
     let m = mimetype.to_ascii_lowercase();

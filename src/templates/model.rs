@@ -558,12 +558,12 @@ fn is_post(form: &Tag) -> bool {
 }
 
 fn is_neutralizing(filter: &str) -> bool {
-    let lower = filter.to_ascii_lowercase();
     ESCAPING_FILTERS.contains(&filter)
         || NO_SPACE_FILTERS.contains(&filter)
-        || ["clean", "sanitize", "bleach", "nh3"]
-            .iter()
-            .any(|w| lower.contains(w))
+        || crate::rules::helpers::contains_any_ignore_case(
+            filter,
+            &[b"clean", b"sanitize", b"bleach", b"nh3"],
+        )
 }
 
 /// The first word and the rest.
