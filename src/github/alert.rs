@@ -193,12 +193,7 @@ pub fn result_severity(run: &Value, result: &Value) -> Severity {
             other => other.as_f64(),
         });
     if let Some(score) = score {
-        return match score {
-            s if s >= 9.0 => Severity::Critical,
-            s if s >= 7.0 => Severity::High,
-            s if s >= 4.0 => Severity::Medium,
-            _ => Severity::Low,
-        };
+        return crate::deps::advisory::cvss::severity_of_score(score);
     }
     let level = result
         .get("level")

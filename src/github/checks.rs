@@ -1,11 +1,11 @@
 //! Annotations through the Checks API: one check run on the PR head commit, annotations added
 //! 50 at a time, and always completed with a conclusion so it never hangs "in progress".
 
+use crate::report::commands::Level;
 use serde_json::{json, Value};
 
 use super::alert::Alert;
 use super::client::{ApiError, Client, Retry};
-use crate::finding::Severity;
 
 /// The Checks API takes at most 50 annotations per request; more are appended by further PATCHes.
 pub const BATCH: usize = 50;
@@ -125,10 +125,10 @@ impl CheckRun {
 /// One Checks API annotation, or `None` for a result without a file location.
 pub fn annotation(alert: &Alert) -> Option<Value> {
     let path = alert.path.as_ref()?;
-    let level = match alert.severity {
-        Severity::Low => "notice",
-        Severity::Medium => "warning",
-        Severity::High | Severity::Critical => "failure",
+    // The Checks API calls the error level `failure`.
+    let level = match Level::for_severity(alert.severity) {
+        Level::Error => "failure",
+        other => other.as_str(),
     };
     let mut a = json!({
         "path": path,
@@ -176,6 +176,7 @@ pub fn truncate(s: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::finding::Severity;
 
     fn alert(start: u32, end: u32) -> Alert {
         Alert {

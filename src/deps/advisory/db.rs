@@ -98,11 +98,6 @@ impl Database {
         self.withdrawn
     }
 
-    /// All advisories, sorted by id.
-    pub fn advisories(&self) -> &[Advisory] {
-        &self.advisories
-    }
-
     /// Looks an advisory up by its own id.
     pub fn get(&self, id: &str) -> Option<&Advisory> {
         self.advisories

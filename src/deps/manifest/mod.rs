@@ -32,20 +32,6 @@ pub enum Format {
     PdmLock,
 }
 
-impl Format {
-    /// Whether the format pins exact versions.
-    pub fn is_lockfile(self) -> bool {
-        matches!(
-            self,
-            Format::PoetryLock
-                | Format::UvLock
-                | Format::PipfileLock
-                | Format::Pylock
-                | Format::PdmLock
-        )
-    }
-}
-
 /// Classifies a file by its name; `None` when it is not a manifest.
 pub fn format_of(path: &Path) -> Option<Format> {
     let name = path.file_name()?.to_str()?;

@@ -9,7 +9,6 @@ use std::str::FromStr;
 
 use pep508_rs::pep440_rs::Version;
 use pep508_rs::{Requirement, VerbatimUrl, VersionOrUrl};
-use version_ranges::Ranges;
 
 use super::{Parsed, Root};
 use crate::deps::dependency::{normalize_name, Dependency, Spec};
@@ -411,14 +410,6 @@ pub(crate) fn pep508_dependency(
             );
             None
         }
-    }
-}
-
-/// `Ranges` of a spec, for callers that need interval maths on either kind.
-pub fn spec_ranges(spec: &Spec) -> Ranges<Version> {
-    match spec {
-        Spec::Pinned(v) => Ranges::singleton(v.clone()),
-        Spec::Range { ranges, .. } => ranges.clone(),
     }
 }
 
