@@ -194,20 +194,24 @@ struct ScannedText<'a> {
 /// file without findings).
 struct FileContext {
     suppressions: Suppressions,
+    /// The file's bytes when they differ from its decoded text (see [`read_text`]).
+    original: Option<Vec<u8>>,
     line_hashes: OnceCell<Vec<String>>,
 }
 
 impl FileContext {
-    fn new(suppressions: Suppressions) -> Self {
+    fn new(suppressions: Suppressions, original: Option<Vec<u8>>) -> Self {
         Self {
             suppressions,
+            original,
             line_hashes: OnceCell::new(),
         }
     }
 
     fn line_hashes(&self, text: &str) -> &[String] {
-        self.line_hashes
-            .get_or_init(|| fingerprint::line_hashes(text.as_bytes()))
+        self.line_hashes.get_or_init(|| {
+            fingerprint::line_hashes(self.original.as_deref().unwrap_or(text.as_bytes()))
+        })
     }
 }
 
@@ -438,7 +442,7 @@ fn analyse(
 
     for f in files.iter().filter(|f| f.kind == FileKind::EnvFile) {
         match read_text(f) {
-            Ok(text) => {
+            Ok((text, original)) => {
                 let lines = LineIndex::new(&text);
                 let pending = crate::envfile::check(&text)
                     .into_iter()
@@ -456,7 +460,7 @@ fn analyse(
                     relative: &f.relative,
                     text: &text,
                     lines: &lines,
-                    context: FileContext::new(Suppressions::from_text(&text, &lines)),
+                    context: FileContext::new(Suppressions::from_text(&text, &lines), original),
                 };
                 findings.extend(finalize(&scanned, pending));
             }
@@ -532,7 +536,9 @@ fn char_position(text: &str, lines: &LineIndex, line: u32, column: u32) -> Posit
     }
 }
 
-fn read_text(f: &SourcePath) -> Result<String, Notification> {
+/// A file's text, and its bytes as read when decoding changed them (a BOM dropped, Latin-1
+/// decoded): GitHub hashes the lines of the file as it is, not of our decoding.
+fn read_text(f: &SourcePath) -> Result<(String, Option<Vec<u8>>), Notification> {
     let bytes = std::fs::read(&f.path)
         .map_err(|e| Notification::file_warning(&f.relative, None, format!("cannot read: {e}")))?;
     if bytes.contains(&0) {
@@ -542,17 +548,22 @@ fn read_text(f: &SourcePath) -> Result<String, Notification> {
             "binary file (contains NUL bytes): not scanned",
         ));
     }
-    source::decode(&bytes)
-        .map_err(|e| Notification::file_warning(&f.relative, None, format!("{e}: not scanned")))
+    let text = source::decode(&bytes)
+        .map_err(|e| Notification::file_warning(&f.relative, None, format!("{e}: not scanned")))?;
+    let original = (text.as_bytes() != bytes.as_slice()).then_some(bytes);
+    Ok((text, original))
 }
 
 fn parse_python(f: &SourcePath) -> Result<SourceFile, Notification> {
-    let text = read_text(f)?;
+    let (text, original) = read_text(f)?;
     let relative = f.relative.clone();
     let result = catch_unwind(AssertUnwindSafe(|| SourceFile::parse(&relative, text)));
     match result {
-        Ok((file, problems)) => match problems.first() {
-            None => Ok(file),
+        Ok((mut file, problems)) => match problems.first() {
+            None => {
+                file.original = original;
+                Ok(file)
+            }
             // A recovered tree is a guess; findings on it would be guesses too.
             Some(p) => Err(Notification {
                 level: NotificationLevel::Error,
@@ -582,7 +593,10 @@ fn check_python(
     file: &SourceFile,
     project: &ProjectIndex,
 ) -> (Vec<Finding>, AppFacts, Option<Notification>, FileContext) {
-    let context = FileContext::new(Suppressions::from_comments(&file.comments));
+    let context = FileContext::new(
+        Suppressions::from_comments(&file.comments),
+        file.original.clone(),
+    );
     // Hard-coded passwords, debug settings and throwaway apps are normal in tests: what the walk
     // finds there (pattern matches, app facts) is noise, so test files are not walked at all.
     // Taint analysis still follows request data through them.
@@ -698,15 +712,16 @@ fn check_templates(
 }
 
 fn read_template(f: &SourcePath) -> Result<TemplateFile, Notification> {
-    let text = read_text(f)?;
-    catch_unwind(AssertUnwindSafe(|| TemplateFile::parse(&f.relative, text))).map_err(|_| {
-        Notification {
+    let (text, original) = read_text(f)?;
+    let parsed = catch_unwind(AssertUnwindSafe(|| TemplateFile::parse(&f.relative, text)));
+    parsed
+        .map(|t| TemplateFile { original, ..t })
+        .map_err(|_| Notification {
             level: NotificationLevel::Error,
             path: Some(f.relative.clone()),
             line: None,
             message: "internal error while reading the template; file not analysed".into(),
-        }
-    })
+        })
 }
 
 fn check_template(
@@ -759,7 +774,10 @@ fn check_template(
         relative: &t.path,
         text: &t.text,
         lines: &t.lines,
-        context: FileContext::new(Suppressions::from_text(&t.text, &t.lines)),
+        context: FileContext::new(
+            Suppressions::from_text(&t.text, &t.lines),
+            t.original.clone(),
+        ),
     };
     (finalize(&scanned, pending), None)
 }

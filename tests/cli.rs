@@ -411,3 +411,29 @@ fn test_code_gets_no_pattern_findings_but_request_flows_still_count() {
     assert_eq!(in_file("tests/test_app.py"), Vec::<&str>::new());
     assert!(in_file("tests/test_views.py").contains(&"FS203"), "{out}");
 }
+
+#[test]
+fn line_hashes_are_of_the_file_as_github_reads_it() {
+    // A BOM and a Latin-1 file decode to text that differs from their bytes; GitHub hashes the
+    // bytes, so the hash of the flagged line must match that of the raw file.
+    let dir = tempfile::tempdir().unwrap();
+    let bom = b"\xEF\xBB\xBFPASSWORD = \"Tr0ub4dor&3\"\n".to_vec();
+    let latin1 = b"# -*- coding: latin-1 -*-\nAPI_TOKEN = \"caf\xE9-9f8e7d6c5b4a3210\"\n".to_vec();
+    std::fs::write(dir.path().join("bom.py"), &bom).unwrap();
+    std::fs::write(dir.path().join("latin.py"), &latin1).unwrap();
+    let out = stdout(&flaskscan(&["scan", ".", "--format", "sarif"], dir.path()));
+    let log: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    for (name, bytes, line) in [("bom.py", &bom, 1usize), ("latin.py", &latin1, 2)] {
+        let result = results
+            .iter()
+            .find(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == name)
+            .unwrap_or_else(|| panic!("no finding in {name}: {out}"));
+        let expected = &flaskscan::report::fingerprint::line_hashes(bytes)[line];
+        assert_eq!(
+            result["partialFingerprints"]["primaryLocationLineHash"],
+            expected.as_str(),
+            "{name}"
+        );
+    }
+}

@@ -96,6 +96,8 @@ pub struct SourceFile {
     /// tree stays in memory for the cross-module passes.
     pub ast: ModModule,
     pub comments: Vec<Comment>,
+    /// The bytes as read when decoding changed them (a BOM, Latin-1), for GitHub's line hashes.
+    pub original: Option<Vec<u8>>,
 }
 
 /// A syntax error reported by the parser.
@@ -140,6 +142,7 @@ impl SourceFile {
             lines,
             ast: parsed.into_syntax(),
             comments,
+            original: None,
         };
         (file, problems)
     }

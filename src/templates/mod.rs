@@ -21,6 +21,8 @@ pub struct TemplateFile {
     pub text: String,
     pub lines: LineIndex,
     pub model: model::Template,
+    /// The bytes as read when decoding changed them (a BOM, Latin-1), for GitHub's line hashes.
+    pub original: Option<Vec<u8>>,
 }
 
 impl TemplateFile {
@@ -33,6 +35,7 @@ impl TemplateFile {
             text,
             lines,
             model,
+            original: None,
         }
     }
 
