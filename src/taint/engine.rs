@@ -838,13 +838,14 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         }
     }
 
-    fn source_val(&self, e: &Expr, kind: SourceKind) -> Val {
-        let label = short(self.fc.file.slice(e.range()));
+    /// The value read from a request source at `range`.
+    fn source_val(&self, range: TextRange, kind: SourceKind) -> Val {
+        let label = short(self.fc.file.slice(range));
         Val::tainted(Taint {
             origin: kind.origin,
-            key: (self.file(), e.start().to_u32()),
+            key: (self.file(), range.start().to_u32()),
             cleared: kind.cleared,
-            flow: push_step(&None, self.file(), e.range(), format!("source: {label}")),
+            flow: push_step(&None, self.file(), range, format!("source: {label}")),
             label: Arc::from(label),
             structured: kind.structured,
         })
@@ -868,7 +869,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                     return v.clone();
                 }
                 if let Some(kind) = self.source_kind(e) {
-                    return self.source_val(e, kind);
+                    return self.source_val(e.range(), kind);
                 }
                 if let Some(truth) = self.fc.consts.get(n.id.as_str()) {
                     return Val {
@@ -888,7 +889,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                     if !matches!(&*a.value, Expr::Name(n) if self.state.env.contains_key(n.id.as_str()))
                         || guards::key(e).is_none()
                     {
-                        return self.source_val(e, kind);
+                        return self.source_val(e.range(), kind);
                     }
                 }
                 if let Some(k) = guards::key(e) {
@@ -909,7 +910,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             Expr::Subscript(s) => {
                 if let Some(kind) = self.source_kind(e) {
                     self.eval(&s.slice);
-                    return self.source_val(e, kind);
+                    return self.source_val(e.range(), kind);
                 }
                 let base = self.eval(&s.value);
                 self.eval(&s.slice);
@@ -1288,8 +1289,9 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
     // ----- calls -------------------------------------------------------------------------------
 
     fn call(&mut self, c: &ast::ExprCall) -> Val {
-        let call_expr = Expr::Call(c.clone());
-        if let Some(kind) = self.source_kind(&call_expr) {
+        // Resolved once: a request source (`request.args.get(...)`) and, below, a sink.
+        let q = self.qualify(&c.func);
+        if let Some(kind) = q.as_deref().and_then(sources::classify) {
             for a in c.arguments.args.iter() {
                 self.eval(a);
             }
@@ -1302,7 +1304,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             if typed {
                 return Val::constant();
             }
-            return self.source_val(&call_expr, kind);
+            return self.source_val(c.range(), kind);
         }
         let (recv, method) = match &*c.func {
             Expr::Attribute(a) => (Some(self.eval(&a.value)), Some(a.attr.as_str())),
@@ -1333,7 +1335,6 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             args: &args,
             kwargs: &kwargs,
         };
-        let q = self.qualify(&c.func);
         let mut is_sink = self.check_sinks(&call, q.as_deref());
         if let Some(q) = q.as_deref() {
             if sinks::NO_RETURN.contains(&q) {

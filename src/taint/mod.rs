@@ -81,13 +81,14 @@ pub fn analyse(files: &[&SourceFile], project: &ProjectIndex) -> TaintOutput {
             names.sort_unstable();
             let mut worker = Worker::new(&g);
             let mut out = Vec::new();
+            let aliases = if fc.flask { fc_aliases(fc) } else { Vec::new() };
             for name in names {
                 let info = &g.funcs[name];
                 let text = fc.file.slice(info.def.range);
                 let entry = info.view.is_some()
                     || (fc.flask
                         && (ENTRY_WORDS.iter().any(|w| text.contains(w))
-                            || fc_aliases(fc).iter().any(|a| text.contains(a.as_str()))))
+                            || aliases.iter().any(|a| text.contains(a.as_str()))))
                     || SQL_WORDS.iter().any(|w| text.contains(w));
                 if !entry {
                     continue;
