@@ -400,18 +400,30 @@ fn analyse(
                 .iter()
                 .any(|t| crate::taint::supersedes(t, f.rule.id, &f.location))
         });
-        findings.extend(finalize_taint(&texts, taint.findings));
+        findings.extend(finalize_by_path(
+            &texts,
+            taint.findings.into_iter().map(|t| {
+                let pending = Pending {
+                    rule: t.rule,
+                    severity: t.severity,
+                    message: t.message,
+                    start: t.location.start,
+                    end: t.location.end,
+                    statement_line: t.statement_line,
+                    flow: t.flow,
+                };
+                (t.location.path, pending)
+            }),
+        ));
         facts.link_template_flows(&taint.templates);
         clock.lap("taint");
     }
 
     // App-level rules: located in Python files already read.
-    let mut by_file: BTreeMap<String, Vec<Pending>> = BTreeMap::new();
-    for af in rules::dispatch::app(&facts) {
-        by_file
-            .entry(af.location.path.clone())
-            .or_default()
-            .push(Pending {
+    findings.extend(finalize_by_path(
+        &texts,
+        rules::dispatch::app(&facts).into_iter().map(|af| {
+            let pending = Pending {
                 rule: af.rule,
                 severity: af.rule.severity,
                 message: af.message,
@@ -419,13 +431,10 @@ fn analyse(
                 end: af.location.end,
                 statement_line: af.location.start.line,
                 flow: Vec::new(),
-            });
-    }
-    for (path, pending) in by_file {
-        if let Some(t) = texts.get(path.as_str()) {
-            findings.extend(finalize(t, pending));
-        }
-    }
+            };
+            (af.location.path, pending)
+        }),
+    ));
     // Every Python finding is final: the trees can go before templates are read.
     drop(texts);
     drop(refs);
@@ -498,25 +507,14 @@ fn attach_manifest_context(root: &Path, mut findings: Vec<Finding>) -> Vec<Findi
     findings
 }
 
-/// Finalises taint findings per file, keeping each one's code flow.
-fn finalize_taint(
+/// Finalises findings located in already scanned files, grouped per file.
+fn finalize_by_path(
     texts: &HashMap<&str, ScannedText>,
-    found: Vec<crate::taint::TaintFinding>,
+    found: impl Iterator<Item = (String, Pending)>,
 ) -> Vec<Finding> {
     let mut by_file: BTreeMap<String, Vec<Pending>> = BTreeMap::new();
-    for t in found {
-        by_file
-            .entry(t.location.path.clone())
-            .or_default()
-            .push(Pending {
-                rule: t.rule,
-                severity: t.severity,
-                message: t.message,
-                start: t.location.start,
-                end: t.location.end,
-                statement_line: t.statement_line,
-                flow: t.flow,
-            });
+    for (path, pending) in found {
+        by_file.entry(path).or_default().push(pending);
     }
     by_file
         .into_iter()
