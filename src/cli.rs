@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::config::{self, FailOn};
+use crate::deps::AdvisoryMode;
 use crate::finding::Severity;
 use crate::report;
 use crate::rules::{self, Rule};
@@ -80,17 +81,6 @@ pub enum DbCommand {
     },
 }
 
-/// `--advisories` values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum AdvisoriesArg {
-    /// Ask the OSV API; fall back to local data (and say so) when the network fails.
-    Auto,
-    /// Ask the OSV API; a network failure is reported.
-    Online,
-    /// Never touch the network: the cached export or the embedded snapshot.
-    Offline,
-}
-
 /// Output formats of `scan`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -161,8 +151,8 @@ pub struct ScanArgs {
     #[arg(long)]
     pub no_deps: bool,
     /// Where dependency advisories come from.
-    #[arg(long, value_enum, default_value_t = AdvisoriesArg::Auto)]
-    pub advisories: AdvisoriesArg,
+    #[arg(long, value_enum, default_value_t = AdvisoryMode::Auto)]
+    pub advisories: AdvisoryMode,
     /// A local OSV export (directory or `all.zip`) used as the whole advisory database.
     #[arg(long)]
     pub advisory_db: Option<PathBuf>,
@@ -236,8 +226,8 @@ impl crate::github::Scanner for ActionScanner {
             advisories: req
                 .advisories
                 .as_deref()
-                .and_then(|a| AdvisoriesArg::from_str(a, true).ok())
-                .unwrap_or(AdvisoriesArg::Auto),
+                .and_then(AdvisoryMode::parse)
+                .unwrap_or_default(),
             advisory_db: None,
             osv_url: None,
             show_suppressed: false,
@@ -313,11 +303,7 @@ pub fn scan_options(args: &ScanArgs) -> Result<(ScanOptions, FailOn), UsageError
 
 fn deps_options(args: &ScanArgs, file: &config::FileConfig) -> crate::deps::Options {
     let mut o = crate::deps::Options {
-        mode: match args.advisories {
-            AdvisoriesArg::Auto => crate::deps::AdvisoryMode::Auto,
-            AdvisoriesArg::Online => crate::deps::AdvisoryMode::Online,
-            AdvisoriesArg::Offline => crate::deps::AdvisoryMode::Offline,
-        },
+        mode: args.advisories,
         advisory_db: args.advisory_db.clone(),
         ignore_vulns: file.ignore_vulns.clone(),
         ..crate::deps::Options::default()

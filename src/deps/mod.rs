@@ -23,15 +23,15 @@ pub const DEFAULT_OSV_URL: &str = "https://api.osv.dev";
 pub const DEFAULT_EXPORT_URL: &str =
     "https://osv-vulnerabilities.storage.googleapis.com/PyPI/all.zip";
 
-/// Where advisories may come from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// Where advisories may come from (also the values of `--advisories`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum AdvisoryMode {
-    /// Online, falling back to local data (and saying so) when the network fails.
+    /// Ask the OSV API; fall back to local data (and say so) when the network fails.
     #[default]
     Auto,
-    /// Online only; a network failure is an error notification.
+    /// Ask the OSV API; a network failure is reported.
     Online,
-    /// Never touch the network.
+    /// Never touch the network: the cached export or the embedded snapshot.
     Offline,
 }
 

@@ -111,7 +111,7 @@ impl Inputs {
         };
         let advisories = env.input("advisories").map(str::to_string);
         if let Some(a) = &advisories {
-            if !["auto", "online", "offline"].contains(&a.as_str()) {
+            if crate::deps::AdvisoryMode::parse(a).is_none() {
                 bail!("input `advisories` must be auto, online or offline, not `{a}`");
             }
         }
