@@ -41,8 +41,12 @@ pub fn run(root: &Path, manifests: &[PathBuf], options: &Options) -> Outcome {
         outcome.source = "none needed (no dependencies found)".into();
         return outcome;
     }
-    let loaded = match load(options, &outcome.dependencies) {
-        Ok(l) => l,
+    let db = match load(options, &outcome.dependencies) {
+        Ok(loaded) => {
+            outcome.source = loaded.source;
+            outcome.notifications.extend(loaded.notifications);
+            loaded.db
+        }
         Err(e) => {
             outcome.notifications.push(global(
                 NotificationLevel::Error,
@@ -50,20 +54,11 @@ pub fn run(root: &Path, manifests: &[PathBuf], options: &Options) -> Outcome {
             ));
             outcome.source = "unavailable".into();
             // Deprecated packages and unpinned ranges are still worth reporting.
-            let empty = Database::default();
-            outcome.findings = judge(
-                &empty,
-                &outcome.dependencies,
-                options,
-                &mut outcome.notifications,
-            );
-            return outcome;
+            Database::default()
         }
     };
-    outcome.source = loaded.source;
-    outcome.notifications.extend(loaded.notifications);
     outcome.findings = judge(
-        &loaded.db,
+        &db,
         &outcome.dependencies,
         options,
         &mut outcome.notifications,
@@ -80,8 +75,9 @@ fn global(level: NotificationLevel, message: String) -> Notification {
     }
 }
 
-/// Parses every manifest once; a dependency reached both directly and through an include is
-/// kept once, with its "via".
+/// Parses every manifest (a requirements file others include is read through each includer as
+/// well as on its own); a dependency reached both directly and through an include is kept
+/// once, with its "via".
 pub fn collect(root: &Root, manifests: &[PathBuf]) -> (Vec<Dependency>, Vec<Notification>) {
     let mut all: Vec<Dependency> = Vec::new();
     let mut notes: Vec<Notification> = Vec::new();
