@@ -244,7 +244,7 @@ impl crate::github::Scanner for ActionScanner {
 
 fn print_out(s: &str) -> Result<(), UsageError> {
     let mut out = std::io::stdout().lock();
-    match out.write_all(s.as_bytes()) {
+    match out.write_all(crate::redact::scrub(s).as_bytes()) {
         // A closed pipe (`| head`) is not an error worth a message.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other.map_err(|e| UsageError(format!("cannot write output: {e}"))),
@@ -292,6 +292,7 @@ pub fn scan_options(args: &ScanArgs) -> Result<(ScanOptions, FailOn), UsageError
         severity: file.severity.clone(),
         threads: args.threads,
         deps: (!args.no_deps).then(|| deps_options(args, &file)),
+        warnings: file.warnings.clone(),
     };
     let fail_on = args
         .fail_on
@@ -355,15 +356,25 @@ fn run_scan(args: &ScanArgs) -> Result<i32, UsageError> {
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let rendered = render_report(&report, args, to_terminal);
     match &args.output {
-        Some(path) => std::fs::write(path, rendered)
+        Some(path) => std::fs::write(path, crate::redact::scrub(&rendered).as_bytes())
             .map_err(|e| UsageError(format!("{}: cannot write: {e}", path.display())))?,
         None => print_out(&rendered)?,
+    }
+    for failure in &report.failures {
+        eprintln!(
+            "flaskscan: error: {}; the report is incomplete",
+            crate::redact::one_line(failure, 1000)
+        );
     }
     Ok(exit_code(&report, fail_on))
 }
 
-/// 1 when an unsuppressed finding reaches `fail_on`, else 0.
+/// 2 when an analysis could not run, else 1 when an unsuppressed finding reaches `fail_on`,
+/// else 0.
 pub fn exit_code(report: &ScanReport, fail_on: FailOn) -> i32 {
+    if !report.failures.is_empty() {
+        return 2;
+    }
     i32::from(report.active().any(|f| fail_on.fails(f.severity)))
 }
 

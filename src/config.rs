@@ -20,6 +20,8 @@ pub struct FileConfig {
     pub max_file_size: Option<u64>,
     pub severity: BTreeMap<String, Severity>,
     pub ignore_vulns: Vec<IgnoreVuln>,
+    /// Problems that did not stop the scan (a config link refused, another tool's broken file).
+    pub warnings: Vec<String>,
 }
 
 /// The severity threshold that makes the exit code 1.
@@ -59,8 +61,17 @@ impl std::error::Error for ConfigError {}
 
 const KEYS: &str = "select, ignore, exclude, fail-on, max-file-size, severity, ignore-vulns";
 
+/// Config files are a few kilobytes; anything larger is not one (and `/dev/zero` never ends).
+const MAX_CONFIG_SIZE: u64 = 1024 * 1024;
+
 /// Finds the config for `start`: the nearest flaskscan.toml, or pyproject.toml with a
 /// `[tool.flaskscan]` table, in `start` or a parent folder.
+///
+/// A config file that is a symbolic link is read only when its target stays inside the folder it
+/// was found in: a pull request must not be able to make flaskscan read (and quote in an error)
+/// a file outside the checkout, such as `/proc/self/environ`. A `pyproject.toml` that is not
+/// valid TOML and does not mention `tool.flaskscan` belongs to other tools: the scan goes on with
+/// the defaults and a warning in [`FileConfig::warnings`].
 pub fn find(start: &Path) -> Result<FileConfig, ConfigError> {
     let start = start.canonicalize().unwrap_or_else(|_| start.to_path_buf());
     let mut dir = if start.is_file() {
@@ -68,29 +79,88 @@ pub fn find(start: &Path) -> Result<FileConfig, ConfigError> {
     } else {
         Some(start)
     };
+    let mut warnings = Vec::new();
     while let Some(d) = dir {
         let own = d.join("flaskscan.toml");
-        if own.is_file() {
-            return load(&own);
+        if let Some(own) = contained(&d, &own, &mut warnings) {
+            let mut cfg = load(&own)?;
+            cfg.warnings.splice(0..0, warnings);
+            return Ok(cfg);
         }
         let py = d.join("pyproject.toml");
-        if py.is_file() {
+        if let Some(py) = contained(&d, &py, &mut warnings) {
             let text = read(&py)?;
-            let value: toml::Table = text
-                .parse()
-                .map_err(|e| ConfigError(format!("{}: invalid TOML: {e}", py.display())))?;
-            if value.get("tool").and_then(|t| t.get("flaskscan")).is_some() {
-                return parse(&py, &text);
+            match text.parse::<toml::Table>() {
+                Ok(value) => {
+                    if value.get("tool").and_then(|t| t.get("flaskscan")).is_some() {
+                        let mut cfg = parse(&py, &text)?;
+                        cfg.warnings.splice(0..0, warnings);
+                        return Ok(cfg);
+                    }
+                }
+                Err(e) if mentions_own_table(&text) => {
+                    return Err(ConfigError(toml_error(&py, &text, &e)));
+                }
+                Err(e) => warnings.push(format!(
+                    "{}; it has no [tool.flaskscan] table, so the scan uses the defaults",
+                    toml_error(&py, &text, &e)
+                )),
             }
         }
         dir = d.parent().map(Path::to_path_buf);
     }
-    Ok(FileConfig::default())
+    Ok(FileConfig {
+        warnings,
+        ..FileConfig::default()
+    })
 }
 
+/// `file` when it exists and, if it is a link, points to a regular file inside `folder`.
+fn contained(folder: &Path, file: &Path, warnings: &mut Vec<String>) -> Option<PathBuf> {
+    let meta = std::fs::symlink_metadata(file).ok()?;
+    if !meta.file_type().is_symlink() {
+        return meta.is_file().then(|| file.to_path_buf());
+    }
+    match file.canonicalize() {
+        Ok(target) if target.starts_with(folder) && target.is_file() => Some(target),
+        _ => {
+            warnings.push(format!(
+                "{}: a symbolic link that leaves its folder; not read",
+                file.display()
+            ));
+            None
+        }
+    }
+}
+
+fn mentions_own_table(text: &str) -> bool {
+    text.lines().any(|l| {
+        let l = l.trim_start();
+        l.starts_with('[') && l.contains("tool.flaskscan")
+    })
+}
+
+/// A TOML error on one line: where, and what the parser expected, never the file's content.
+fn toml_error(path: &Path, text: &str, error: &toml::de::Error) -> String {
+    let what = crate::redact::one_line(error.message().trim(), 200);
+    match error.span() {
+        Some(span) => {
+            let before = text.get(..span.start).unwrap_or(text);
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            format!(
+                "{}: invalid TOML at line {line}, column {column}: {what}",
+                path.display()
+            )
+        }
+        None => format!("{}: invalid TOML: {what}", path.display()),
+    }
+}
+
+/// Reads a config file: a regular file of at most [`MAX_CONFIG_SIZE`] bytes.
 fn read(path: &Path) -> Result<String, ConfigError> {
-    std::fs::read_to_string(path)
-        .map_err(|e| ConfigError(format!("{}: cannot read: {e}", path.display())))
+    crate::workspace::read_named_text(path, MAX_CONFIG_SIZE)
+        .map_err(|why| ConfigError(format!("{}: cannot read: {why}", path.display())))
 }
 
 /// Loads an explicit config file (flaskscan.toml or pyproject.toml).
@@ -104,7 +174,7 @@ pub fn parse(path: &Path, text: &str) -> Result<FileConfig, ConfigError> {
     let file = path.display().to_string();
     let doc: toml::Table = text
         .parse()
-        .map_err(|e| ConfigError(format!("{file}: invalid TOML: {e}")))?;
+        .map_err(|e| ConfigError(toml_error(path, text, &e)))?;
     let is_pyproject = path.file_name().is_some_and(|n| n == "pyproject.toml");
     let table = if is_pyproject {
         match doc.get("tool").and_then(|t| t.get("flaskscan")) {
@@ -234,11 +304,19 @@ fn ignore_vulns(at: &str, value: &toml::Value) -> Result<Vec<IgnoreVuln>, Config
                     )));
                 }
             }
-            let id = t.get("id").and_then(|v| v.as_str()).ok_or_else(|| {
-                ConfigError(format!(
-                    "{at}[{i}].id is required (an advisory id or alias)"
-                ))
-            })?;
+            let id = match t.get("id") {
+                Some(toml::Value::String(id)) => id,
+                Some(_) => {
+                    return Err(ConfigError(format!(
+                        "{at}[{i}].id must be a string (an advisory id or alias)"
+                    )))
+                }
+                None => {
+                    return Err(ConfigError(format!(
+                        "{at}[{i}].id is required (an advisory id or alias)"
+                    )))
+                }
+            };
             let reason = t
                 .get("reason")
                 .and_then(|v| v.as_str())

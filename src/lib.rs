@@ -10,6 +10,7 @@ pub mod envfile;
 pub mod finding;
 pub mod github;
 pub mod python;
+pub mod redact;
 pub mod report;
 pub mod rules;
 pub mod scan;

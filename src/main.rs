@@ -14,7 +14,11 @@ fn main() {
     let code = match std::panic::catch_unwind(|| flaskscan::cli::run(cli)) {
         Ok(Ok(code)) => code,
         Ok(Err(e)) => {
-            eprintln!("flaskscan: error: {e}");
+            // One line, however long or multi-line the cause, and never a secret.
+            eprintln!(
+                "flaskscan: error: {}",
+                flaskscan::redact::one_line(&e.to_string(), 2000)
+            );
             2
         }
         Err(panic) => {
@@ -24,7 +28,8 @@ fn main() {
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown cause".into());
             eprintln!(
-                "flaskscan: internal error: {what}. Please report it with the command you ran."
+                "flaskscan: internal error: {}. Please report it with the command you ran.",
+                flaskscan::redact::one_line(&what, 2000)
             );
             2
         }

@@ -80,6 +80,9 @@ pub struct ScanReport {
     /// Which advisory data answered the dependency audit (e.g. "OSV API"); `None` when the
     /// audit did not run.
     pub advisory_source: Option<String>,
+    /// Analyses that could not run (the dependency audit without advisory data): the report is
+    /// incomplete and must not pass as clean.
+    pub failures: Vec<String>,
 }
 
 impl ScanReport {
@@ -121,6 +124,8 @@ pub struct ScanOptions {
     pub threads: Option<usize>,
     /// How to audit dependency manifests; `None` skips the audit.
     pub deps: Option<crate::deps::Options>,
+    /// Problems found before the scan (in the configuration), reported as notifications.
+    pub warnings: Vec<String>,
 }
 
 impl Default for ScanOptions {
@@ -135,6 +140,7 @@ impl Default for ScanOptions {
             severity: BTreeMap::new(),
             threads: None,
             deps: None,
+            warnings: Vec::new(),
         }
     }
 }
@@ -215,6 +221,9 @@ impl FileContext {
     }
 }
 
+/// The longest notification message kept (a parser's message can quote a whole line).
+const MAX_NOTIFICATION_CHARS: usize = 400;
+
 /// Runs a scan.
 pub fn run(options: &ScanOptions) -> anyhow::Result<ScanReport> {
     let started = Instant::now();
@@ -230,6 +239,12 @@ pub fn run(options: &ScanOptions) -> anyhow::Result<ScanReport> {
     );
     clock.lap("discovery");
     let mut notifications = discovery.notifications;
+    notifications.extend(options.warnings.iter().map(|w| Notification {
+        level: NotificationLevel::Warning,
+        path: None,
+        line: None,
+        message: w.clone(),
+    }));
     let mut stats = ScanStats::default();
     for f in &discovery.files {
         match f.kind {
@@ -252,6 +267,7 @@ pub fn run(options: &ScanOptions) -> anyhow::Result<ScanReport> {
     stats.lines = lines;
     let mut findings = findings;
     let mut advisory_source = None;
+    let mut failures = Vec::new();
     if let Some(deps_options) = options.deps.as_ref().filter(|_| stages.deps) {
         let manifests: Vec<PathBuf> = discovery
             .files
@@ -263,6 +279,7 @@ pub fn run(options: &ScanOptions) -> anyhow::Result<ScanReport> {
         findings.extend(attach_manifest_context(&root, outcome.findings));
         notifications.extend(outcome.notifications);
         advisory_source = Some(outcome.source);
+        failures.extend(outcome.failure);
         clock.lap("dependency audit");
     }
 
@@ -281,6 +298,10 @@ pub fn run(options: &ScanOptions) -> anyhow::Result<ScanReport> {
             .cmp(&b.sort_key())
             .then_with(|| a.message.cmp(&b.message))
     });
+    // Messages may quote scanned files: one line each, short, with secrets masked.
+    for n in &mut notifications {
+        n.message = crate::redact::one_line(&n.message, MAX_NOTIFICATION_CHARS);
+    }
     notifications.sort_by(|a, b| (&a.path, a.line, &a.message).cmp(&(&b.path, b.line, &b.message)));
     clock.lap("report");
     stats.phases = clock.phases;
@@ -291,6 +312,7 @@ pub fn run(options: &ScanOptions) -> anyhow::Result<ScanReport> {
         notifications,
         stats,
         advisory_source,
+        failures,
     })
 }
 

@@ -8,6 +8,35 @@ use ignore::WalkBuilder;
 
 use crate::finding::Notification;
 
+/// Reads a file the user named (a config, a SARIF log, an advisory export): a regular file of at
+/// most `max_bytes`, so `/dev/zero` or a FIFO is refused instead of read forever.
+pub fn read_named_file(path: &Path, max_bytes: u64) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+    if !meta.is_file() {
+        return Err("not a regular file".into());
+    }
+    if meta.len() > max_bytes {
+        return Err(format!(
+            "{} bytes; at most {max_bytes} are read",
+            meta.len()
+        ));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(max_bytes + 1).read_to_end(&mut bytes))
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > max_bytes {
+        return Err(format!("larger than {max_bytes} bytes"));
+    }
+    Ok(bytes)
+}
+
+/// [`read_named_file`] for UTF-8 text.
+pub fn read_named_text(path: &Path, max_bytes: u64) -> Result<String, String> {
+    String::from_utf8(read_named_file(path, max_bytes)?).map_err(|_| "not UTF-8 text".into())
+}
+
 /// Folders never worth scanning: virtualenvs, dependencies, caches, VCS metadata.
 pub const DEFAULT_SKIPS: &[&str] = &[
     ".venv",

@@ -588,3 +588,128 @@ fn a_fork_pull_request_uses_workflow_commands_and_writes_nothing() {
     assert!(server.requests().iter().all(|r| r.method == "GET"));
     assert_clean(&server);
 }
+
+/// Issue D1: a pull request adds `pyproject.toml` as a link to `/proc/self/environ`. Reading it
+/// and quoting the TOML error would print the whole environment, token included, to the job log.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_config_link_out_of_the_checkout_is_not_read_and_no_secret_is_printed() {
+    let server = FakeGitHub::start("");
+    pr_changes_run_py(&server);
+    let mut job = Job::new(&server, "pull_request.json");
+    let other_secret = "sk_live_0123456789abcdefghij";
+    job.set("STRIPE_SECRET_KEY", other_secret);
+    std::os::unix::fs::symlink("/proc/self/environ", job.workspace().join("pyproject.toml"))
+        .unwrap();
+    let outcome = job.run();
+    // The scan ran with the defaults; the link is a warning in the SARIF, never read.
+    assert_eq!(outcome.code, 1, "{}\n{}", outcome.stdout, outcome.stderr);
+    let sarif = std::fs::read_to_string(job.workspace().join("flaskscan.sarif")).unwrap();
+    assert!(
+        sarif.contains("a symbolic link that leaves its folder"),
+        "{sarif}"
+    );
+    for text in [&outcome.stdout, &outcome.stderr, &outcome.summary, &sarif] {
+        assert!(
+            !text.contains(other_secret),
+            "a secret was printed:\n{text}"
+        );
+        assert!(
+            !text.contains("GITHUB_WORKSPACE="),
+            "the environment was printed:\n{text}"
+        );
+    }
+}
+
+/// Defence in depth: whatever path a secret takes into a message (here the scanned code holds
+/// the token itself, and a warning quotes it), it is masked in the log, the SARIF file, the upload
+/// and every body sent to GitHub.
+#[test]
+fn secrets_are_masked_in_everything_written_or_sent() {
+    let server = FakeGitHub::start("");
+    pr_changes_run_py(&server);
+    let job = Job::new(&server, "pull_request.json");
+    // An unparsable requirement is quoted in a warning (SARIF notification and summary).
+    let requirements = job.workspace().join("requirements.txt");
+    let mut text = std::fs::read_to_string(&requirements).unwrap_or_default();
+    text.push_str(&format!("\n{TOKEN} !!! ==\n"));
+    std::fs::write(&requirements, text).unwrap();
+    // Job::run asserts the token is absent from stdout, stderr, summary, outputs and SARIF.
+    let outcome = job.run();
+    assert_eq!(outcome.code, 1, "{}", outcome.stdout);
+    for request in server.requests() {
+        let body = request.body.to_string();
+        assert!(
+            !body.contains(TOKEN),
+            "{} {} sent the token",
+            request.method,
+            request.path
+        );
+        if request.path.ends_with("/code-scanning/sarifs") {
+            let sarif = decode_upload(&request.body).to_string();
+            assert!(!sarif.contains(TOKEN), "the uploaded SARIF holds the token");
+            assert!(sarif.contains("***"), "the masked value is still reported");
+        }
+    }
+}
+
+/// Issue D15: inputs naming paths must stay inside the workspace.
+#[test]
+fn inputs_that_leave_the_workspace_are_refused() {
+    let server = FakeGitHub::start("");
+    pr_changes_run_py(&server);
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(
+        outside.path().join("flaskscan.toml"),
+        "select = [\"FS1\"]\n",
+    )
+    .unwrap();
+    for (input, value, expect) in [
+        (
+            "INPUT_PATH",
+            "/etc".to_string(),
+            "input `path`: /etc is outside the workspace",
+        ),
+        (
+            "INPUT_SARIF-FILE",
+            "../../../x.sarif".to_string(),
+            "input `sarif-file`: ../../../x.sarif must be a path inside the workspace",
+        ),
+        (
+            "INPUT_CONFIG",
+            outside.path().join("flaskscan.toml").display().to_string(),
+            "is outside the workspace",
+        ),
+    ] {
+        let mut job = Job::new(&server, "pull_request.json");
+        job.set(input, &value);
+        let outcome = job.run();
+        assert_eq!(outcome.code, 2, "{input}={value}: {}", outcome.stdout);
+        assert!(
+            outcome.stdout.contains(expect),
+            "{input}: {}",
+            outcome.stdout
+        );
+    }
+    #[cfg(unix)]
+    {
+        // A link the pull request adds in place of the SARIF file or on the way to it.
+        let mut job = Job::new(&server, "pull_request.json");
+        std::os::unix::fs::symlink(outside.path(), job.workspace().join("out")).unwrap();
+        job.set("INPUT_SARIF-FILE", "out/x.sarif");
+        let outcome = job.run();
+        assert_eq!(outcome.code, 2, "{}", outcome.stdout);
+        assert!(outcome
+            .stdout
+            .contains("outside the workspace through a symbolic link"));
+        assert!(!outside.path().join("x.sarif").exists());
+        let job = Job::new(&server, "pull_request.json");
+        let victim = outside.path().join("victim");
+        std::fs::write(&victim, "keep").unwrap();
+        std::os::unix::fs::symlink(&victim, job.workspace().join("flaskscan.sarif")).unwrap();
+        let outcome = job.run();
+        assert_eq!(outcome.code, 2, "{}", outcome.stdout);
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep");
+    }
+    assert!(server.requests().iter().all(|r| r.method == "GET"));
+}

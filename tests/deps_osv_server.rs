@@ -263,18 +263,29 @@ fn server_errors_are_retried_with_backoff() {
     assert_eq!(posts, 4, "two 500s, the retry, then page two");
 }
 
+/// D7: `200 {}` (or a result count that doesn't match the queries) is not "no vulnerabilities".
 #[test]
-fn empty_answer_means_no_vulnerabilities() {
-    let fake = FakeOsv::start(|_, _| ok("{}"));
-    let dir = project();
-    let o = run(dir.path(), &options(&fake.url, AdvisoryMode::Online, None));
-    assert!(fs601_ids(&o).is_empty());
-    assert_eq!(
-        o.findings.iter().filter(|f| f.rule.id == "FS602").count(),
-        1,
-        "click>=8"
-    );
-    assert!(o.notifications.is_empty(), "{:?}", o.notifications);
+fn a_malformed_answer_is_a_failed_audit_not_a_clean_one() {
+    for body in ["{}", r#"{"results": []}"#, r#"{"results": [{}]}"#] {
+        let fake = FakeOsv::start(move |_, _| ok(body));
+        let dir = project();
+        let o = run(dir.path(), &options(&fake.url, AdvisoryMode::Online, None));
+        assert!(fs601_ids(&o).is_empty());
+        let failure = o
+            .failure
+            .as_deref()
+            .unwrap_or_else(|| panic!("{body} passed as clean"));
+        assert!(failure.contains("OSV querybatch"), "{failure}");
+        assert!(o
+            .notifications
+            .iter()
+            .any(|n| n.level == NotificationLevel::Error && n.message == failure));
+        // Unpinned ranges are still reported: they need no advisory data.
+        assert_eq!(
+            o.findings.iter().filter(|f| f.rule.id == "FS602").count(),
+            1
+        );
+    }
 }
 
 #[test]
@@ -318,6 +329,7 @@ fn online_mode_failure_is_an_error_not_silence() {
         .find(|n| n.level == NotificationLevel::Error)
         .unwrap();
     assert!(err.message.contains("HTTP 503"), "{}", err.message);
+    assert_eq!(o.failure.as_deref(), Some(err.message.as_str()));
     assert_eq!(fake.seen().len(), 3, "first try plus two retries");
 }
 

@@ -116,6 +116,7 @@ impl Scanner for Canned {
                     ..ScanStats::default()
                 },
                 advisory_source: None,
+                failures: vec![],
             },
             sarif,
         })

@@ -24,13 +24,14 @@ pub fn run(root: &Path, manifests: &[PathBuf], options: &Options) -> Outcome {
     let root = match Root::new(root) {
         Ok(r) => r,
         Err(e) => {
-            outcome.notifications.push(global(
-                NotificationLevel::Error,
-                format!(
-                    "dependency audit: cannot open the scan root {}: {e}",
-                    root.display()
-                ),
-            ));
+            let why = format!(
+                "dependency audit: cannot open the scan root {}: {e}",
+                root.display()
+            );
+            outcome
+                .notifications
+                .push(global(NotificationLevel::Error, why.clone()));
+            outcome.failure = Some(why);
             return outcome;
         }
     };
@@ -48,10 +49,11 @@ pub fn run(root: &Path, manifests: &[PathBuf], options: &Options) -> Outcome {
             loaded.db
         }
         Err(e) => {
-            outcome.notifications.push(global(
-                NotificationLevel::Error,
-                format!("dependency audit: no advisory data: {e}"),
-            ));
+            let why = format!("dependency audit: no advisory data: {e}");
+            outcome
+                .notifications
+                .push(global(NotificationLevel::Error, why.clone()));
+            outcome.failure = Some(why);
             outcome.source = "unavailable".into();
             // Deprecated packages and unpinned ranges are still worth reporting.
             Database::default()

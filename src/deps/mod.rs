@@ -142,6 +142,8 @@ pub struct Outcome {
     pub source: String,
     /// Every dependency found, sorted by path and line.
     pub dependencies: Vec<Dependency>,
+    /// Why the audit could not run, when it could not: its silence then means nothing.
+    pub failure: Option<String>,
 }
 
 /// Audits the given manifests (paths relative to `root`).

@@ -15,7 +15,9 @@ use super::checks::{CheckRun, Conclusion};
 use super::client::{ApiError, Client, Timing};
 use super::code_scanning::{self, UploadOutcome};
 use super::comment::{self, CommentAction};
-use super::context::{ActionEnv, AnnotationMode, Inputs, RunContext};
+use super::context::{
+    existing_inside, output_inside, ActionEnv, AnnotationMode, Inputs, RunContext,
+};
 use super::diff::{Baseline, ChangedLines, NewFilter};
 use super::merge;
 use super::summary::{self, SummaryInput};
@@ -54,7 +56,8 @@ pub trait Scanner {
 /// Runs the action with the process environment, printing to stdout; returns the exit code.
 pub fn run_action(env: &ActionEnv, scanner: &dyn Scanner) -> anyhow::Result<i32> {
     let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out =
+        crate::redact::ScrubbingWriter::new(stdout.lock(), crate::redact::process_secrets());
     run_action_to(env, scanner, &mut out)
 }
 
@@ -118,10 +121,25 @@ impl Run<'_> {
     ) -> anyhow::Result<i32> {
         let started_at = now_rfc3339();
         let prefix = relative_prefix(&inputs.path);
-        let request = ScanRequest {
-            root: ctx.workspace.join(&inputs.path),
-            config: inputs.config.as_ref().map(|c| ctx.workspace.join(c)),
-            advisories: inputs.advisories.clone(),
+        let paths = (|| -> anyhow::Result<(ScanRequest, PathBuf)> {
+            let request = ScanRequest {
+                root: existing_inside(&ctx.workspace, "path", &inputs.path)?,
+                config: inputs
+                    .config
+                    .as_ref()
+                    .map(|c| existing_inside(&ctx.workspace, "config", c))
+                    .transpose()?,
+                advisories: inputs.advisories.clone(),
+            };
+            let sarif = output_inside(&ctx.workspace, "sarif-file", &inputs.sarif_file)?;
+            Ok((request, sarif))
+        })();
+        let (request, sarif_path) = match paths {
+            Ok(p) => p,
+            Err(e) => {
+                self.log(&commands::error(&format!("flaskscan: {e:#}")));
+                return Ok(EXIT_ERROR);
+            }
         };
         let scanned = match scanner.scan(&request) {
             Ok(s) => s,
@@ -148,8 +166,9 @@ impl Run<'_> {
             .collect();
         let mut logs = vec![("flaskscan".to_string(), ours)];
         for path in &inputs.merge_sarif {
-            let full = ctx.workspace.join(path);
-            match merge::read_sarif(&full) {
+            let read = existing_inside(&ctx.workspace, "merge-sarif", path)
+                .and_then(|full| merge::read_sarif(&full));
+            match read {
                 Ok(log) => {
                     alerts.extend(Alert::from_sarif(&log, &workspace_str));
                     logs.push((path.display().to_string(), log));
@@ -162,13 +181,15 @@ impl Run<'_> {
             }
         }
         let merged = match merge::merge_logs(logs) {
-            Ok(m) => m,
+            Ok(mut m) => {
+                crate::redact::scrub_json(&mut m);
+                m
+            }
             Err(e) => {
                 self.log(&commands::error(&format!("flaskscan: {e:#}")));
                 return Ok(EXIT_ERROR);
             }
         };
-        let sarif_path = ctx.workspace.join(&inputs.sarif_file);
         if let Err(e) = write_json(&sarif_path, &merged) {
             self.warn(format!("could not write {}: {e:#}", sarif_path.display()));
         }
@@ -207,14 +228,26 @@ impl Run<'_> {
                 .filter(|(a, new)| a.severity >= threshold && (*new || !only_new))
                 .count()
         });
-        let exit = if failing > 0 { 1 } else { 0 };
+        // An analysis that could not run (no advisory data) must not pass as a clean result.
+        let exit = if !scanned.report.failures.is_empty() {
+            EXIT_ERROR
+        } else if failing > 0 {
+            1
+        } else {
+            0
+        };
+        for failure in &scanned.report.failures {
+            let text = format!("{failure}; the scan is incomplete");
+            self.log(&commands::error(&text));
+            self.notes.push(text);
+        }
 
         if inputs.upload_sarif {
             self.upload(client.as_ref(), inputs, ctx, merged, &started_at);
         }
 
         let shown: Vec<&Alert> = marked.iter().filter(|(_, n)| *n).map(|(a, _)| a).collect();
-        let conclusion = if exit == 1 {
+        let conclusion = if exit != 0 {
             Conclusion::Failure
         } else if shown.is_empty() {
             Conclusion::Success
@@ -332,7 +365,9 @@ impl Run<'_> {
             }
         }
         if let Some(path) = &inputs.baseline {
-            match Baseline::load(&ctx.workspace.join(path)) {
+            match existing_inside(&ctx.workspace, "baseline", path)
+                .and_then(|full| Baseline::load(&full))
+            {
                 Ok(b) => filter.baseline = Some(b),
                 Err(e) => self.warn(format!("only-new: baseline ignored: {e:#}")),
             }
@@ -522,7 +557,8 @@ fn write_json(path: &Path, value: &Value) -> anyhow::Result<()> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
     }
-    std::fs::write(path, serde_json::to_string_pretty(value)? + "\n")?;
+    let text = serde_json::to_string_pretty(value)? + "\n";
+    std::fs::write(path, crate::redact::scrub(&text).as_bytes())?;
     Ok(())
 }
 

@@ -224,6 +224,13 @@ impl Client {
         retry: Retry,
     ) -> Result<ApiResponse, ApiError> {
         let call = format!("{method} {}", display_path(route));
+        // Bodies quote scanned files (messages, snippets): never let a secret reach GitHub.
+        let scrubbed = body.map(|b| {
+            let mut b = b.clone();
+            crate::redact::scrub_json(&mut b);
+            b
+        });
+        let body = scrubbed.as_ref();
         let mut attempt = 1;
         loop {
             let outcome = self.runtime.block_on(self.send_once(&method, route, body));

@@ -161,6 +161,73 @@ impl Inputs {
     }
 }
 
+/// An input naming an existing file or folder, resolved inside the workspace.
+///
+/// Links are followed (the checkout may link within itself), but the result must stay inside
+/// `workspace`: a pull request can add links, and `path: /etc` is not this repository.
+pub fn existing_inside(workspace: &Path, input: &str, value: &Path) -> anyhow::Result<PathBuf> {
+    let root = workspace
+        .canonicalize()
+        .with_context(|| format!("GITHUB_WORKSPACE {} is not readable", workspace.display()))?;
+    let full = root.join(value);
+    let real = full.canonicalize().map_err(|e| {
+        anyhow::anyhow!(
+            "input `{input}`: {} does not exist in the workspace ({e})",
+            value.display()
+        )
+    })?;
+    if !real.starts_with(&root) {
+        bail!(
+            "input `{input}`: {} is outside the workspace (GITHUB_WORKSPACE); only the checkout is scanned and read",
+            value.display()
+        );
+    }
+    Ok(real)
+}
+
+/// An input naming a file to write, inside the workspace and not through a symbolic link.
+pub fn output_inside(workspace: &Path, input: &str, value: &Path) -> anyhow::Result<PathBuf> {
+    let root = workspace
+        .canonicalize()
+        .with_context(|| format!("GITHUB_WORKSPACE {} is not readable", workspace.display()))?;
+    let mut full = root.clone();
+    for part in value.components() {
+        match part {
+            std::path::Component::Normal(p) => full.push(p),
+            std::path::Component::CurDir => {}
+            _ => bail!(
+                "input `{input}`: {} must be a path inside the workspace, without `..` or a leading `/`",
+                value.display()
+            ),
+        }
+    }
+    if full == root {
+        bail!("input `{input}` must name a file");
+    }
+    if std::fs::symlink_metadata(&full).is_ok_and(|m| m.file_type().is_symlink()) {
+        bail!(
+            "input `{input}`: {} is a symbolic link; refusing to write through it",
+            value.display()
+        );
+    }
+    // A folder on the way may itself be a link the pull request added.
+    let mut existing = full.parent();
+    while let Some(dir) = existing {
+        if dir.exists() {
+            let real = dir.canonicalize()?;
+            if !real.starts_with(&root) {
+                bail!(
+                    "input `{input}`: {} leads outside the workspace through a symbolic link",
+                    value.display()
+                );
+            }
+            break;
+        }
+        existing = dir.parent();
+    }
+    Ok(full)
+}
+
 /// YAML 1.2 core-schema booleans, which is what users type in `with:`.
 fn bool_input(env: &ActionEnv, name: &str, default: bool) -> anyhow::Result<bool> {
     match env.input(name) {

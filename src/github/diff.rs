@@ -103,8 +103,8 @@ pub struct Baseline {
 impl Baseline {
     /// Reads a SARIF file (any tool) and collects its results' fingerprints.
     pub fn load(path: &Path) -> anyhow::Result<Self> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read the baseline {}", path.display()))?;
+        let text = crate::workspace::read_named_text(path, super::merge::MAX_SARIF_BYTES)
+            .map_err(|why| anyhow::anyhow!("cannot read the baseline {}: {why}", path.display()))?;
         let log: Value = serde_json::from_str(&text)
             .with_context(|| format!("the baseline {} is not JSON", path.display()))?;
         Ok(Self::from_sarif(&log))

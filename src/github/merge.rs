@@ -20,14 +20,18 @@ pub fn merge_sarif_files(inputs: &[PathBuf], output: &Path) -> anyhow::Result<()
     }
     let merged = merge_logs(logs)?;
     let text = serde_json::to_string_pretty(&merged)?;
-    std::fs::write(output, text + "\n")
+    std::fs::write(output, crate::redact::scrub(&(text + "\n")).as_bytes())
         .with_context(|| format!("cannot write {}", output.display()))
 }
 
+/// The largest SARIF file read: code scanning takes 10 MB gzipped, which is rarely more than
+/// a few hundred megabytes of JSON.
+pub const MAX_SARIF_BYTES: u64 = 512 * 1024 * 1024;
+
 /// Reads one SARIF file, with an error naming the file when it isn't SARIF 2.1.0.
 pub fn read_sarif(path: &Path) -> anyhow::Result<Value> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read SARIF file {}", path.display()))?;
+    let text = crate::workspace::read_named_text(path, MAX_SARIF_BYTES)
+        .map_err(|why| anyhow::anyhow!("cannot read SARIF file {}: {why}", path.display()))?;
     let log: Value = serde_json::from_str(&text)
         .with_context(|| format!("{} is not valid SARIF: not JSON", path.display()))?;
     check_sarif(&log).with_context(|| format!("{} is not valid SARIF", path.display()))?;

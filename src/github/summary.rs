@@ -211,7 +211,7 @@ pub fn append_step_summary(path: &Path, markdown: &str) -> anyhow::Result<()> {
         .append(true)
         .open(path)
         .with_context(|| format!("cannot open the step summary {}", path.display()))?;
-    file.write_all(markdown.as_bytes())?;
+    file.write_all(crate::redact::scrub(markdown).as_bytes())?;
     Ok(())
 }
 
@@ -233,7 +233,7 @@ pub fn write_outputs(path: &Path, outputs: &[(&str, String)]) -> anyhow::Result<
         .append(true)
         .open(path)
         .with_context(|| format!("cannot open the outputs file {}", path.display()))?;
-    file.write_all(text.as_bytes())?;
+    file.write_all(crate::redact::scrub(&text).as_bytes())?;
     Ok(())
 }
 

@@ -218,7 +218,10 @@ impl Walker<'_> {
                 self.out.warn(
                     rel,
                     Some(line),
-                    format!("cannot parse requirement `{spec_text}`: {msg}"),
+                    format!(
+                        "cannot parse requirement `{}`: {msg}",
+                        crate::redact::excerpt(spec_text)
+                    ),
                 );
                 return;
             }
@@ -406,7 +409,11 @@ pub(crate) fn pep508_dependency(
             out.warn(
                 path,
                 Some(line),
-                format!("cannot parse requirement `{}`: {}", text.trim(), e.message),
+                format!(
+                    "cannot parse requirement `{}`: {}",
+                    crate::redact::excerpt(text),
+                    e.message
+                ),
             );
             None
         }

@@ -23,6 +23,8 @@ pub fn load(path: &Path) -> Result<Export, String> {
     let mut export = Export::default();
     if meta.is_dir() {
         load_dir(path, 0, &mut export)?;
+    } else if !meta.is_file() {
+        return Err(format!("{}: not a regular file or folder", path.display()));
     } else if path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("zip"))
@@ -30,7 +32,8 @@ pub fn load(path: &Path) -> Result<Export, String> {
         let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
         load_zip(file, &mut export).map_err(|e| format!("{}: {e}", path.display()))?;
     } else {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let text = crate::workspace::read_named_text(path, MAX_RECORD_BYTES)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
         record(&path.display().to_string(), &text, &mut export);
     }
     Ok(export)

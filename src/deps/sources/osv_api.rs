@@ -51,7 +51,7 @@ struct PackageBody<'a> {
 
 #[derive(Deserialize, Default)]
 struct BatchResponse {
-    #[serde(default)]
+    /// Required: one entry per query, in order (an empty entry when nothing matched).
     results: Vec<BatchResult>,
 }
 
@@ -170,10 +170,11 @@ impl Client {
                         |b| b.read_to_string(),
                     )?
                     .ok_or("OSV querybatch: HTTP 404")?;
-                // OSV answers `{}` when nothing matches any query.
+                // Anything but one result per query is not an answer: treating it as "no
+                // vulnerabilities" would make a broken audit look clean.
                 let parsed: BatchResponse = serde_json::from_str(&text)
                     .map_err(|e| format!("OSV querybatch: invalid answer: {e}"))?;
-                if !parsed.results.is_empty() && parsed.results.len() != pending.len() {
+                if parsed.results.len() != pending.len() {
                     return Err(format!(
                         "OSV querybatch: {} results for {} queries",
                         parsed.results.len(),

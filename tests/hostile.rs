@@ -1,0 +1,182 @@
+//! Hostile pull requests (issue 10's defects): files and arguments an attacker controls must not
+//! leak the environment, hang, exhaust memory, or make a failed audit look clean.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+const TOKEN: &str = "ghs_hostile_0123456789abcdef";
+
+/// Runs the binary with a token in the environment, as the Action does.
+fn flaskscan(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_flaskscan"))
+        .args(args)
+        .env("INPUT_TOKEN", TOKEN)
+        .env("FLASKSCAN_OSV_URL", "http://127.0.0.1:9")
+        .current_dir(cwd)
+        .output()
+        .expect("binary runs")
+}
+
+fn text(o: &Output) -> String {
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(!all.contains(TOKEN), "the token was printed:\n{all}");
+    all
+}
+
+fn app_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("app.py"),
+        "from flask import Flask\napp = Flask(__name__)\napp.run(debug=True)\n",
+    )
+    .unwrap();
+    dir
+}
+
+#[cfg(unix)]
+#[test]
+fn config_links_out_of_the_root_are_not_read() {
+    let outside = tempfile::tempdir().unwrap();
+    let secret = outside.path().join("pyproject.toml");
+    std::fs::write(&secret, format!("INPUT_TOKEN={TOKEN}\0PATH=/bin\n")).unwrap();
+    for name in ["pyproject.toml", "flaskscan.toml"] {
+        let dir = app_dir();
+        std::os::unix::fs::symlink(&secret, dir.path().join(name)).unwrap();
+        let out = flaskscan(
+            &["scan", ".", "--advisories", "offline", "--format", "json"],
+            dir.path(),
+        );
+        let all = text(&out);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "the scan runs with the defaults: {all}"
+        );
+        assert!(
+            all.contains("a symbolic link that leaves its folder; not read"),
+            "{all}"
+        );
+        assert!(all.contains("FS101"), "{all}");
+    }
+}
+
+#[test]
+fn toml_errors_are_one_line_without_the_file_content() {
+    let dir = app_dir();
+    let long = "x".repeat(5000);
+    std::fs::write(
+        dir.path().join("flaskscan.toml"),
+        format!("select = [\"FS1\"]\nstolen = {TOKEN} {long}\n"),
+    )
+    .unwrap();
+    let out = flaskscan(&["scan", ".", "--advisories", "offline"], dir.path());
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{all}");
+    assert_eq!(all.lines().count(), 1, "{all}");
+    assert!(
+        all.contains("flaskscan.toml: invalid TOML at line 2"),
+        "{all}"
+    );
+    assert!(!all.contains("xxxx"), "content was echoed: {all}");
+}
+
+/// D12: another tool's broken pyproject.toml does not stop the scan; flaskscan's own table does.
+#[test]
+fn a_broken_pyproject_stops_the_scan_only_when_it_has_our_table() {
+    let dir = app_dir();
+    std::fs::write(
+        dir.path().join("pyproject.toml"),
+        "[tool.black\nline-length = 88\n",
+    )
+    .unwrap();
+    let out = flaskscan(
+        &["scan", ".", "--advisories", "offline", "--format", "json"],
+        dir.path(),
+    );
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(
+        all.contains("it has no [tool.flaskscan] table, so the scan uses the defaults"),
+        "{all}"
+    );
+
+    std::fs::write(
+        dir.path().join("pyproject.toml"),
+        "[tool.flaskscan]\nselect = [\n",
+    )
+    .unwrap();
+    let out = flaskscan(&["scan", ".", "--advisories", "offline"], dir.path());
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{all}");
+    assert_eq!(all.lines().count(), 1, "{all}");
+}
+
+/// D8: files named on the command line are regular files of bounded size.
+#[cfg(unix)]
+#[test]
+fn special_files_named_explicitly_are_refused() {
+    let dir = app_dir();
+    let out = flaskscan(&["scan", ".", "--config", "/dev/zero"], dir.path());
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{all}");
+    assert!(
+        all.contains("/dev/zero: cannot read: not a regular file"),
+        "{all}"
+    );
+
+    let fifo = dir.path().join("fifo.toml");
+    let made = Command::new("mkfifo").arg(&fifo).status();
+    if made.is_ok_and(|s| s.success()) {
+        let out = flaskscan(&["scan", ".", "--config", "fifo.toml"], dir.path());
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+        let out = flaskscan(&["merge", "fifo.toml", "-o", "out.sarif"], dir.path());
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+        assert!(text(&out).contains("not a regular file"));
+    }
+    let out = flaskscan(&["merge", "/dev/zero", "-o", "out.sarif"], dir.path());
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+}
+
+/// D6: an audit that could not run exits 2 and says so, never "No findings" with exit 0.
+#[test]
+fn a_dependency_audit_that_cannot_run_fails_the_scan() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("app.py"), "x = 1\n").unwrap();
+    std::fs::write(dir.path().join("requirements.txt"), "flask==3.0.3\n").unwrap();
+    for args in [
+        &["scan", ".", "--advisory-db", "/nonexistent"][..],
+        &["scan", ".", "--advisory-db", "/dev/zero"][..],
+        &["scan", ".", "--advisories", "online"][..],
+    ] {
+        let out = flaskscan(args, dir.path());
+        let all = text(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {all}");
+        assert!(
+            all.contains("dependency audit: no advisory data"),
+            "{args:?}: {all}"
+        );
+        assert!(all.contains("the report is incomplete"), "{args:?}: {all}");
+    }
+    // The same scan with the embedded data is clean and exits 0.
+    let out = flaskscan(&["scan", ".", "--advisories", "offline"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}
+
+/// D13: a wrong type is named as such, not as a missing key.
+#[test]
+fn ignore_vulns_id_of_the_wrong_type_says_so() {
+    let dir = app_dir();
+    std::fs::write(
+        dir.path().join("flaskscan.toml"),
+        "[[ignore-vulns]]\nid = 5\nreason = \"x\"\n",
+    )
+    .unwrap();
+    let out = flaskscan(&["scan", ".", "--advisories", "offline"], dir.path());
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{all}");
+    assert!(all.contains("id must be a string"), "{all}");
+}
