@@ -132,9 +132,13 @@ pub struct ScanArgs {
     /// Write the report here instead of standard output.
     #[arg(long, short)]
     pub output: Option<PathBuf>,
-    /// Only these rules (ids or prefixes, comma-separated): FS101,FS2.
+    /// Only these rules (ids or prefixes, comma-separated): FS101,FS2. Prefixes select the
+    /// default suite under them; an id or ALL also selects audit rules.
     #[arg(long, value_delimiter = ',')]
     pub select: Vec<String>,
+    /// Rules to run besides the selected ones, e.g. audit rules: FS302,FS202.
+    #[arg(long, value_delimiter = ',')]
+    pub extend_select: Vec<String>,
     /// Skip these rules (ids or prefixes, comma-separated).
     #[arg(long, value_delimiter = ',')]
     pub ignore: Vec<String>,
@@ -218,6 +222,7 @@ impl crate::github::Scanner for ActionScanner {
             format: Format::Sarif,
             output: None,
             select: Vec::new(),
+            extend_select: Vec::new(),
             ignore: Vec::new(),
             fail_on: None,
             config: req.config.clone(),
@@ -261,10 +266,15 @@ pub fn scan_options(args: &ScanArgs) -> Result<(ScanOptions, FailOn), UsageError
             )));
         }
     }
-    for s in args.select.iter().chain(&args.ignore) {
+    for s in args
+        .select
+        .iter()
+        .chain(&args.extend_select)
+        .chain(&args.ignore)
+    {
         if !rules::selector_matches_any(s) {
             return Err(UsageError(format!(
-                "`{s}` in --select/--ignore names no rule (see `flaskscan rules`)"
+                "`{s}` in --select/--extend-select/--ignore names no rule (see `flaskscan rules`)"
             )));
         }
     }
@@ -286,6 +296,13 @@ pub fn scan_options(args: &ScanArgs) -> Result<(ScanOptions, FailOn), UsageError
         } else {
             args.select.clone()
         },
+        extend_select: file
+            .extend_select
+            .iter()
+            .chain(&args.extend_select)
+            .cloned()
+            .collect(),
+        include_tests: file.include_tests,
         ignore: file.ignore.iter().chain(&args.ignore).cloned().collect(),
         exclude: file.exclude.iter().chain(&args.exclude).cloned().collect(),
         max_file_size: file.max_file_size.unwrap_or(scan::DEFAULT_MAX_FILE_SIZE),
@@ -413,16 +430,17 @@ pub fn render_rules(format: RulesFormat) -> String {
         RulesFormat::Markdown => rules_markdown(),
         RulesFormat::Table => {
             let mut s = format!(
-                "{:<7} {:<34} {:<9} {:<9} {}\n",
-                "ID", "NAME", "SEVERITY", "KIND", "CWE"
+                "{:<7} {:<34} {:<9} {:<9} {:<8} {}\n",
+                "ID", "NAME", "SEVERITY", "KIND", "SUITE", "CWE"
             );
             for r in rules::ALL {
                 s.push_str(&format!(
-                    "{:<7} {:<34} {:<9} {:<9} {}\n",
+                    "{:<7} {:<34} {:<9} {:<9} {:<8} {}\n",
                     r.id,
                     r.name,
                     r.severity.as_str(),
                     r.kind.as_str(),
+                    r.suite.as_str(),
                     cwe_list(r)
                 ));
             }
@@ -434,15 +452,16 @@ pub fn render_rules(format: RulesFormat) -> String {
 /// The README's rule table, generated from the registry.
 pub fn rules_markdown() -> String {
     let mut s = String::from(
-        "| ID | Name | Severity | Kind | CWE | What it finds |\n|---|---|---|---|---|---|\n",
+        "| ID | Name | Severity | Kind | Suite | CWE | What it finds |\n|---|---|---|---|---|---|---|\n",
     );
     for r in rules::ALL {
         s.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} |\n",
+            "| {} | {} | {} | {} | {} | {} | {} |\n",
             r.id,
             r.name,
             r.severity.as_str(),
             r.kind.as_str(),
+            r.suite.as_str(),
             cwe_list(r),
             report::markdown::cell(r.message)
         ));

@@ -14,6 +14,10 @@ pub struct FileConfig {
     /// The file they came from.
     pub source: Option<PathBuf>,
     pub select: Vec<String>,
+    /// Rules run besides `select` (audit rules).
+    pub extend_select: Vec<String>,
+    /// Whether test code is analysed like application code.
+    pub include_tests: bool,
     pub ignore: Vec<String>,
     pub exclude: Vec<String>,
     pub fail_on: Option<FailOn>,
@@ -59,7 +63,7 @@ impl std::fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
-const KEYS: &str = "select, ignore, exclude, fail-on, max-file-size, severity, ignore-vulns";
+const KEYS: &str = "select, extend-select, ignore, exclude, include-tests, fail-on, max-file-size, severity, ignore-vulns";
 
 /// Config files are a few kilobytes; anything larger is not one (and `/dev/zero` never ends).
 const MAX_CONFIG_SIZE: u64 = 1024 * 1024;
@@ -207,7 +211,13 @@ pub fn parse(path: &Path, text: &str) -> Result<FileConfig, ConfigError> {
         let at = format!("{file}: `{prefix}{key}`");
         match key.as_str() {
             "select" => cfg.select = rule_list(&at, value)?,
+            "extend-select" => cfg.extend_select = rule_list(&at, value)?,
             "ignore" => cfg.ignore = rule_list(&at, value)?,
+            "include-tests" => {
+                cfg.include_tests = value
+                    .as_bool()
+                    .ok_or_else(|| ConfigError(format!("{at} must be true or false")))?;
+            }
             "exclude" => {
                 cfg.exclude = string_list(&at, value)?;
                 crate::workspace::validate_globs(&cfg.exclude)

@@ -114,8 +114,13 @@ pub struct ScanOptions {
     pub paths: Vec<PathBuf>,
     /// What reported paths are relative to; by default the first path (or its folder).
     pub root: Option<PathBuf>,
-    /// Rule ids or prefixes to run; empty means all.
+    /// Rule ids or prefixes to run (see [`rules::selector_enables`]); empty means the default
+    /// suite.
     pub select: Vec<String>,
+    /// Rules to run in addition to `select` (audit rules, usually).
+    pub extend_select: Vec<String>,
+    /// Analyse test code like application code (by default no rule reports in test code).
+    pub include_tests: bool,
     pub ignore: Vec<String>,
     pub exclude: Vec<String>,
     pub max_file_size: u64,
@@ -134,6 +139,8 @@ impl Default for ScanOptions {
             paths: vec![PathBuf::from(".")],
             root: None,
             select: Vec::new(),
+            extend_select: Vec::new(),
+            include_tests: false,
             ignore: Vec::new(),
             exclude: Vec::new(),
             max_file_size: DEFAULT_MAX_FILE_SIZE,
@@ -168,9 +175,33 @@ impl ScanOptions {
 
     /// Whether select/ignore let `rule` run.
     pub fn enabled(&self, rule: &Rule) -> bool {
-        let selected =
-            self.select.is_empty() || self.select.iter().any(|s| rules::selector_matches(s, rule));
+        let base = if self.select.is_empty() {
+            rule.suite != rules::Suite::Audit
+        } else {
+            self.select.iter().any(|s| rules::selector_enables(s, rule))
+        };
+        let selected = base
+            || self
+                .extend_select
+                .iter()
+                .any(|s| rules::selector_enables(s, rule));
         selected && !self.ignore.iter().any(|s| rules::selector_matches(s, rule))
+    }
+
+    /// Whether `finding` is reported: its rule is enabled, and when it is an audit finding (of
+    /// a linked rule, without a flow from request data) the rule was named explicitly.
+    pub fn reports(&self, finding: &Finding) -> bool {
+        let rule = finding.rule;
+        if !self.enabled(rule) {
+            return false;
+        }
+        if rule.suite != rules::Suite::Linked || !finding.flow.is_empty() {
+            return true;
+        }
+        self.select
+            .iter()
+            .chain(&self.extend_select)
+            .any(|s| rules::selector_names(s, rule))
     }
 }
 
@@ -283,9 +314,16 @@ pub fn run(options: &ScanOptions) -> anyhow::Result<ScanReport> {
         clock.lap("dependency audit");
     }
 
+    // Flows may pass through test code, but what is reported there (a test's request reaching a
+    // sink, a test template) is the tests' business unless asked for.
     let mut findings: Vec<Finding> = findings
         .into_iter()
-        .filter(|f| options.enabled(f.rule))
+        .filter(|f| options.reports(f))
+        .filter(|f| {
+            options.include_tests
+                || f.rule.kind == RuleKind::Dependency
+                || !source::is_test_path(&f.location.path)
+        })
         .map(|mut f| {
             if let Some(sev) = options.severity.get(f.rule.id) {
                 f.severity = *sev;
@@ -325,6 +363,8 @@ struct Stages {
     templates: bool,
     /// The dependency audit (when enabled at all).
     deps: bool,
+    /// Test code is walked and reported like application code.
+    include_tests: bool,
 }
 
 impl Stages {
@@ -338,6 +378,7 @@ impl Stages {
             taint: any(&[RuleKind::Taint, RuleKind::Template]),
             templates: any(&[RuleKind::Template]),
             deps: any(&[RuleKind::Dependency]),
+            include_tests: options.include_tests,
         }
     }
 }
@@ -384,7 +425,7 @@ fn analyse(
     let checked: Vec<(Vec<Finding>, AppFacts, Option<Notification>, FileContext)> = sources
         .par_iter_mut()
         .map(|file| {
-            let checked = check_python(file, &project);
+            let checked = check_python(file, &project, stages.include_tests);
             if !stages.taint {
                 // Nothing after this walk needs the tree: free it while it is still warm.
                 drop(std::mem::take(&mut file.ast.body));
@@ -612,6 +653,7 @@ fn parse_python(f: &SourcePath) -> Result<SourceFile, Notification> {
 fn check_python(
     file: &SourceFile,
     project: &ProjectIndex,
+    include_tests: bool,
 ) -> (Vec<Finding>, AppFacts, Option<Notification>, FileContext) {
     let context = FileContext::new(
         Suppressions::from_comments(&file.comments),
@@ -620,7 +662,7 @@ fn check_python(
     // Hard-coded passwords, debug settings and throwaway apps are normal in tests: what the walk
     // finds there (pattern matches, app facts) is noise, so test files are not walked at all.
     // Taint analysis still follows request data through them.
-    if source::is_test_path(&file.path) {
+    if !include_tests && source::is_test_path(&file.path) {
         return (Vec::new(), AppFacts::default(), None, context);
     }
     let scanned = ScannedText {

@@ -457,13 +457,14 @@ fn a_pull_request_run_publishes_everything_and_a_second_run_edits_the_one_commen
 fn many_findings_are_annotated_fifty_per_request() {
     let server = FakeGitHub::start("");
     let mut job = Job::new(&server, "pull_request.json");
-    // A module full of weak hashes, added by the PR (no patch: every line counts as changed).
+    // A module full of unverified TLS calls, added by the PR (no patch: every line counts as
+    // changed).
     let lines: String = (0..60)
-        .map(|i| format!("digest_{i} = hashlib.md5(b\"{i}\").hexdigest()\n"))
+        .map(|i| format!("page_{i} = requests.get(\"https://example.com/{i}\", verify=False)\n"))
         .collect();
     std::fs::write(
         job.workspace().join("shop/legacy.py"),
-        format!("import hashlib\n\n{lines}"),
+        format!("import requests\n\n{lines}"),
     )
     .unwrap();
     server.with(|s| s.pr_files = vec![json!({"filename": "shop/legacy.py", "status": "added"})]);

@@ -383,7 +383,7 @@ fn hostile_input_becomes_notifications() {
 }
 
 #[test]
-fn test_code_gets_no_pattern_findings_but_request_flows_still_count() {
+fn test_code_is_reported_only_with_include_tests() {
     let dir = tempfile::tempdir().unwrap();
     let risky = "import yaml\nfrom flask import Flask\n\nPASSWORD = \"Tr0ub4dor&3\"\napp = Flask(__name__)\napp.run(debug=True)\nyaml.load(open('x').read())\n";
     std::fs::write(dir.path().join("app.py"), risky).unwrap();
@@ -394,22 +394,31 @@ fn test_code_gets_no_pattern_findings_but_request_flows_still_count() {
         "import os\nfrom flask import Flask, request\n\napp = Flask(__name__)\n\n@app.route('/run')\ndef run():\n    os.system(request.args['cmd'])\n    return 'ok'\n",
     )
     .unwrap();
-    let out = stdout(&flaskscan(&["scan", ".", "--format", "json"], dir.path()));
-    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let findings = report["findings"].as_array().unwrap();
-    let in_file = |path: &str| -> Vec<&str> {
-        findings
+    let rules_in = |path: &str| -> Vec<String> {
+        let out = stdout(&flaskscan(&["scan", ".", "--format", "json"], dir.path()));
+        let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+        report["findings"]
+            .as_array()
+            .unwrap()
             .iter()
             .filter(|f| f["path"] == path)
-            .map(|f| f["rule"].as_str().unwrap())
+            .map(|f| f["rule"].as_str().unwrap().to_string())
             .collect()
     };
-    let app = in_file("app.py");
+    let app = rules_in("app.py");
     for rule in ["FS101", "FS402", "FS504"] {
-        assert!(app.contains(&rule), "{rule} missing in app.py: {app:?}");
+        assert!(
+            app.iter().any(|r| r == rule),
+            "{rule} missing in app.py: {app:?}"
+        );
     }
-    assert_eq!(in_file("tests/test_app.py"), Vec::<&str>::new());
-    assert!(in_file("tests/test_views.py").contains(&"FS203"), "{out}");
+    // Neither pattern nor taint findings in test code by default...
+    assert_eq!(rules_in("tests/test_app.py"), Vec::<String>::new());
+    assert_eq!(rules_in("tests/test_views.py"), Vec::<String>::new());
+    // ...and all of them with `include-tests`.
+    std::fs::write(dir.path().join("flaskscan.toml"), "include-tests = true\n").unwrap();
+    assert!(rules_in("tests/test_app.py").iter().any(|r| r == "FS101"));
+    assert!(rules_in("tests/test_views.py").iter().any(|r| r == "FS203"));
 }
 
 #[test]
@@ -436,4 +445,52 @@ fn line_hashes_are_of_the_file_as_github_reads_it() {
             "{name}"
         );
     }
+}
+
+#[test]
+fn audit_rules_run_only_when_named() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("app.py"),
+        "import hashlib\nimport requests\n\nETAG = hashlib.md5(b'x').hexdigest()\nrequests.get('https://example.com', verify=False)\n",
+    )
+    .unwrap();
+    let rules = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["scan", ".", "--format", "json"];
+        all.extend(args);
+        let out = stdout(&flaskscan(&all, dir.path()));
+        let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["rule"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(rules(&[]), ["FS506"], "the default suite");
+    assert_eq!(
+        rules(&["--select", "FS4,FS5"]),
+        ["FS506"],
+        "prefixes keep to it"
+    );
+    assert_eq!(rules(&["--select", "FS404"]), ["FS404"]);
+    assert_eq!(rules(&["--select", "ALL"]), ["FS404", "FS506"]);
+    assert_eq!(rules(&["--extend-select", "FS404"]), ["FS404", "FS506"]);
+    std::fs::write(
+        dir.path().join("flaskscan.toml"),
+        "extend-select = [\"FS404\"]\n",
+    )
+    .unwrap();
+    assert_eq!(
+        rules(&[]),
+        ["FS404", "FS506"],
+        "extend-select in the config"
+    );
+    let listing = stdout(&flaskscan(&["rules"], dir.path()));
+    assert!(
+        listing
+            .lines()
+            .any(|l| l.starts_with("FS404") && l.contains(" audit ")),
+        "{listing}"
+    );
 }

@@ -117,25 +117,16 @@ fn parse_comment(text: &str) -> Vec<Scope> {
         if ids.is_empty() {
             scopes.push(Scope::All);
         } else {
-            let mut rules = Vec::new();
-            for id in ids {
-                if id.starts_with("FS") {
-                    rules.push(id);
-                } else if let Some((_, ours)) = BANDIT_MAP.iter().find(|(b, _)| *b == id) {
-                    rules.extend(ours.iter().map(|s| s.to_string()));
-                }
-            }
+            let rules = our_rules(ids, |id| id.strip_prefix('B'));
             if !rules.is_empty() {
                 scopes.push(Scope::Rules(rules));
             }
         }
     }
     // A bare `# noqa` is usually about style (line length...); it must not hide security findings.
+    // Ruff's flake8-bandit codes are Bandit's numbers behind `S` (`S324` = `B324`).
     if let Some(pos) = lower.find("noqa:") {
-        let ids: Vec<String> = leading_codes(&text[pos + 5..])
-            .into_iter()
-            .filter(|c| c.starts_with("FS"))
-            .collect();
+        let ids = our_rules(leading_codes(&text[pos + 5..]), |id| id.strip_prefix('S'));
         if !ids.is_empty() {
             scopes.push(Scope::Rules(ids));
         }
@@ -156,6 +147,22 @@ fn parse_comment(text: &str) -> Vec<Scope> {
         }
     }
     scopes
+}
+
+/// Our rule ids for `codes`: FS ids as they are, other tools' codes through [`BANDIT_MAP`];
+/// `bandit_number` takes the tool's prefix off (`B324` or Ruff's `S324` → `324`).
+fn our_rules(codes: Vec<String>, bandit_number: impl Fn(&str) -> Option<&str>) -> Vec<String> {
+    let mut rules = Vec::new();
+    for id in codes {
+        if id.starts_with("FS") {
+            rules.push(id);
+        } else if let Some(number) = bandit_number(&id) {
+            if let Some((_, ours)) = BANDIT_MAP.iter().find(|(b, _)| b[1..] == *number) {
+                rules.extend(ours.iter().map(|s| s.to_string()));
+            }
+        }
+    }
+    rules
 }
 
 /// Codes like `B201, FS101 FS102` at the start of `s`, uppercased; stops at the first non-code word.
@@ -193,6 +200,17 @@ mod tests {
         assert!(sup(3, "# nosec B201").find("FS102", 3, 3).is_none());
         assert!(sup(3, "# nosec: B105, B201").find("FS102", 3, 3).is_some());
         assert!(sup(3, "# nosec FS1").find("FS109", 3, 3).is_some());
+    }
+
+    #[test]
+    fn noqa_takes_ruffs_bandit_codes() {
+        assert!(sup(2, "# noqa: S324").find("FS404", 2, 2).is_some());
+        assert!(sup(2, "# noqa: E501, S608").find("FS202", 2, 2).is_some());
+        assert!(sup(2, "# noqa: S324").find("FS101", 2, 2).is_none());
+        assert!(
+            sup(2, "# nosec S324").find("FS404", 2, 2).is_none(),
+            "Bandit's own codes start with B"
+        );
     }
 
     #[test]

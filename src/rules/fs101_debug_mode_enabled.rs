@@ -1,6 +1,6 @@
 //! FS101 debug-mode-enabled.
 
-use super::{Precision, Rule, RuleKind};
+use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 
 pub const RULE: Rule = Rule {
@@ -10,6 +10,7 @@ pub const RULE: Rule = Rule {
     cwe: &[489, 215],
     kind: RuleKind::Pattern,
     precision: Precision::High,
+    suite: Suite::Default,
     message: "Flask debug mode is enabled: the Werkzeug debugger lets anyone who reaches it run code",
     fix: "Remove `debug=True`; enable debug only in development through `FLASK_DEBUG` in your shell, never in code or committed config.",
     help: "With debug mode on, any exception shows the interactive Werkzeug debugger, which executes arbitrary Python in the server process (the PIN is guessable from public machine facts). Debug mode also leaks source code and configuration in tracebacks.",

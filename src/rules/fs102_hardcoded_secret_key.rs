@@ -3,7 +3,7 @@
 use ruff_python_ast::Expr;
 
 use super::helpers::{env_fallback, literal_text};
-use super::{Precision, Rule, RuleKind};
+use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 use crate::python::checker::{Checker, ConfigWrite};
 
@@ -14,6 +14,7 @@ pub const RULE: Rule = Rule {
     cwe: &[798],
     kind: RuleKind::Pattern,
     precision: Precision::High,
+    suite: Suite::Default,
     message: "The Flask secret key is hard-coded: anyone with the source can forge sessions",
     fix: "Read the key from the environment or a secret store with no literal fallback: `app.config[\"SECRET_KEY\"] = os.environ[\"SECRET_KEY\"]`.",
     help: "Flask signs session cookies with `SECRET_KEY`. A key written in the source (or used as the fallback of `os.environ.get`) is known to everyone who can read the repository, so they can sign their own session cookie and log in as any user, or forge CSRF tokens.",

@@ -4,7 +4,7 @@ use ruff_python_ast::Expr;
 
 use super::fs102_hardcoded_secret_key::SECRET_KEYS;
 use super::helpers::env_fallback;
-use super::{Precision, Rule, RuleKind};
+use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 use crate::python::checker::{Checker, ConfigWrite};
 
@@ -15,6 +15,7 @@ pub const RULE: Rule = Rule {
     cwe: &[330],
     kind: RuleKind::Pattern,
     precision: Precision::High,
+    suite: Suite::Default,
     message: "The secret key is generated at start-up: sessions break on every restart and differ between workers",
     fix: "Generate the key once, store it in the environment or a secret store, and load it: `os.environ[\"SECRET_KEY\"]`.",
     help: "A key from `os.urandom` or `secrets.token_hex` at import time changes on every restart and in every worker process, so sessions and CSRF tokens signed by one worker are rejected by another. Teams then 'fix' it with a constant key in code. Keep one stable key outside the code.",

@@ -1,7 +1,7 @@
 //! FS104 insecure-session-cookie-config.
 
 use super::helpers::{is_falsy_literal, is_none_value};
-use super::{Precision, Rule, RuleKind};
+use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 use crate::python::checker::{Checker, ConfigWrite};
 
@@ -12,6 +12,7 @@ pub const RULE: Rule = Rule {
     cwe: &[614, 1004, 1275],
     kind: RuleKind::Pattern,
     precision: Precision::High,
+    suite: Suite::Default,
     message: "Session cookie protection is switched off in the configuration",
     fix: "Set `SESSION_COOKIE_SECURE = True`, `SESSION_COOKIE_HTTPONLY = True` and `SESSION_COOKIE_SAMESITE = \"Lax\"` (same for `REMEMBER_COOKIE_*`).",
     help: "Without `Secure` the session cookie travels over plain HTTP and can be sniffed; without `HttpOnly` any XSS can read it; with `SameSite=None` browsers send it on cross-site requests, which enables CSRF.",

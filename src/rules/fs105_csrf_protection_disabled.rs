@@ -4,7 +4,7 @@ use ruff_python_ast::{self as ast, Expr, ExprCall, Stmt};
 use ruff_text_size::Ranged;
 
 use super::helpers::{is_falsy_literal, keyword};
-use super::{Precision, Rule, RuleKind};
+use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 use crate::python::checker::{Checker, ConfigWrite};
 use crate::python::flask::Route;
@@ -16,6 +16,7 @@ pub const RULE: Rule = Rule {
     cwe: &[352],
     kind: RuleKind::Pattern,
     precision: Precision::High,
+    suite: Suite::Default,
     message: "CSRF protection is switched off",
     fix: "Keep `WTF_CSRF_ENABLED` on, do not exempt state-changing views, and send the CSRF token from forms and JavaScript clients.",
     help: "Without a CSRF token check, any site the victim visits can submit forms to your app with the victim's cookies: changing their e-mail, password or making purchases.",

@@ -1,6 +1,6 @@
 //! FS106 csrf-protection-missing (app rule).
 
-use super::{AppFinding, Precision, Rule, RuleKind};
+use super::{AppFinding, Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 use crate::python::flask::AppFacts;
 
@@ -11,6 +11,7 @@ pub const RULE: Rule = Rule {
     cwe: &[352],
     kind: RuleKind::App,
     precision: Precision::Medium,
+    suite: Suite::Default,
     message: "The app accepts form posts but has no CSRF protection",
     fix: "Enable Flask-WTF's global protection: `csrf = CSRFProtect(app)` (or `csrf.init_app(app)` in the factory), and render `{{ csrf_token() }}` in forms.",
     help: "A state-changing route that reads form data without a CSRF token check can be triggered by any web page the user visits while logged in. Flask has no built-in CSRF protection: add CSRFProtect, use FlaskForm, or SeaSurf.",

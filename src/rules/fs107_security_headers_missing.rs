@@ -1,6 +1,6 @@
 //! FS107 security-headers-missing (app rule).
 
-use super::{AppFinding, Precision, Rule, RuleKind};
+use super::{AppFinding, Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 use crate::python::flask::AppFacts;
 
@@ -11,6 +11,7 @@ pub const RULE: Rule = Rule {
     cwe: &[693, 1021],
     kind: RuleKind::App,
     precision: Precision::Medium,
+    suite: Suite::Default,
     message: "The app serves HTML without security headers (CSP, X-Frame-Options, nosniff)",
     fix: "Add Flask-Talisman (`Talisman(app)`) or an `@app.after_request` hook that sets `Content-Security-Policy`, `X-Frame-Options` and `X-Content-Type-Options`.",
     help: "Without a Content-Security-Policy an injected script runs freely; without X-Frame-Options (or CSP frame-ancestors) the pages can be framed for clickjacking; without `nosniff` browsers may execute uploads as scripts.",

@@ -4,7 +4,7 @@ use ruff_python_ast::{Expr, ExprCall};
 use ruff_text_size::Ranged;
 
 use super::helpers::{is_falsy_literal, is_none_value, literal_text};
-use super::{Precision, Rule, RuleKind};
+use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 use crate::python::checker::Checker;
 
@@ -15,6 +15,7 @@ pub const RULE: Rule = Rule {
     cwe: &[693],
     kind: RuleKind::Pattern,
     precision: Precision::High,
+    suite: Suite::Default,
     message: "Flask-Talisman is configured with a protection switched off",
     fix: "Keep Talisman's defaults: HTTPS forced, HSTS on, a CSP without 'unsafe-inline'/'unsafe-eval'/'*', frames denied, secure session cookies. Use nonces (`content_security_policy_nonce_in`) for inline scripts.",
     help: "Talisman's value is its defaults. `force_https=False`, `strict_transport_security=False`, a CSP allowing inline scripts or any origin, or framing allowed each reopen the attack Talisman was added to stop.",

@@ -4,7 +4,7 @@ use ruff_python_ast::{Expr, ExprCall};
 use ruff_text_size::Ranged;
 
 use super::helpers::{argument, literal_text};
-use super::{Precision, Rule, RuleKind};
+use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 use crate::python::checker::Checker;
 
@@ -15,6 +15,7 @@ pub const RULE: Rule = Rule {
     cwe: &[605],
     kind: RuleKind::Pattern,
     precision: Precision::High,
+    suite: Suite::Default,
     message: "The development server listens on every network interface",
     fix: "Bind the development server to `127.0.0.1` and serve production through a WSGI server (gunicorn, waitress) behind a proxy.",
     help: "`host=\"0.0.0.0\"` exposes Flask's development server (not built for hostile traffic, and with the debugger if debug is on) to every network the machine is on.",

@@ -4,7 +4,7 @@ use ruff_python_ast::{Expr, ExprCall, Stmt};
 use ruff_text_size::Ranged;
 
 use super::helpers::{is_truthy_literal, keyword, literal_text};
-use super::{Precision, Rule, RuleKind};
+use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 use crate::python::checker::Checker;
 
@@ -15,6 +15,7 @@ pub const RULE: Rule = Rule {
     cwe: &[942],
     kind: RuleKind::Pattern,
     precision: Precision::High,
+    suite: Suite::Default,
     message: "CORS allows credentials from any origin",
     fix: "List the trusted origins explicitly (`origins=[\"https://app.example.com\"]`) when `supports_credentials=True`; never echo the request's Origin header back unchecked.",
     help: "With credentials allowed and the origin wildcarded or reflected, any web site can make authenticated requests to your API from a visitor's browser and read the answers.",

@@ -1,6 +1,6 @@
 //! FS111 request-size-unbounded (app rule).
 
-use super::{AppFinding, Precision, Rule, RuleKind};
+use super::{AppFinding, Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 use crate::python::flask::AppFacts;
 
@@ -11,6 +11,7 @@ pub const RULE: Rule = Rule {
     cwe: &[770],
     kind: RuleKind::App,
     precision: Precision::Medium,
+    suite: Suite::Default,
     message: "The app reads uploads or request bodies but never limits their size",
     fix: "Set `app.config[\"MAX_CONTENT_LENGTH\"] = 16 * 1024 * 1024` (or what your uploads need); Flask then answers 413 to larger bodies.",
     help: "Without `MAX_CONTENT_LENGTH` Werkzeug accepts request bodies of any size, so one client can fill memory or disk with a single upload.",

@@ -4,7 +4,7 @@ use ruff_python_ast::{Expr, ExprCall, Stmt};
 use ruff_text_size::Ranged;
 
 use super::helpers::{is_falsy_literal, keyword, literal_text};
-use super::{Precision, Rule, RuleKind};
+use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 use crate::python::checker::Checker;
 
@@ -15,6 +15,7 @@ pub const RULE: Rule = Rule {
     cwe: &[79],
     kind: RuleKind::Pattern,
     precision: Precision::High,
+    suite: Suite::Default,
     message: "Jinja2 autoescaping is disabled: every variable in the template is rendered as raw HTML",
     fix: "Pass `autoescape=select_autoescape([\"html\", \"xml\"])` (or `True`) to `jinja2.Environment`; never set `app.jinja_env.autoescape = False`.",
     help: "Jinja2's own default is no escaping. A template rendered without autoescape turns every user-controlled variable into a stored or reflected XSS.",

@@ -3,7 +3,7 @@
 use ruff_python_ast::ExprCall;
 use ruff_text_size::Ranged;
 
-use super::{Precision, Rule, RuleKind};
+use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 use crate::python::checker::Checker;
 use crate::python::render;
@@ -15,6 +15,7 @@ pub const RULE: Rule = Rule {
     cwe: &[79],
     kind: RuleKind::Pattern,
     precision: Precision::High,
+    suite: Suite::Default,
     message: "A template Flask does not autoescape is rendered with request data",
     fix: "Give HTML templates an `.html` name (Flask autoescapes `.html`, `.htm`, `.xml`, `.xhtml`, `.svg`), or escape the values yourself.",
     help: "Flask turns autoescaping on only for templates whose name ends in .html, .htm, .xml, .xhtml or .svg. A `.txt`, `.j2` or `.jinja` template served as HTML writes request data unescaped.",

@@ -1,6 +1,6 @@
 //! FS203 command-injection (taint: the analysis lives in `crate::taint`).
 
-use super::{Precision, Rule, RuleKind};
+use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 
 pub const RULE: Rule = Rule {
@@ -10,6 +10,7 @@ pub const RULE: Rule = Rule {
     cwe: &[78],
     kind: RuleKind::Taint,
     precision: Precision::High,
+    suite: Suite::Default,
     message: "Request data reaches a shell command or program name",
     fix: "Pass an argument list without `shell=True`, with a fixed program; quote with `shlex.quote` only if a shell is unavoidable.",
     help: "A shell interprets `;`, `|`, `$()` and backticks in request data, so the client runs any command as the web server.",

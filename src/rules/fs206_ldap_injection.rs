@@ -1,6 +1,6 @@
 //! FS206 ldap-injection (taint: the analysis lives in `crate::taint`).
 
-use super::{Precision, Rule, RuleKind};
+use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 
 pub const RULE: Rule = Rule {
@@ -10,6 +10,7 @@ pub const RULE: Rule = Rule {
     cwe: &[90],
     kind: RuleKind::Taint,
     precision: Precision::High,
+    suite: Suite::Default,
     message: "Request data reaches an LDAP filter or DN",
     fix: "Escape values with `ldap.filter.escape_filter_chars` / `ldap3.utils.conv.escape_filter_chars` (DNs: `escape_dn_chars`).",
     help: "Characters like `*`, `(`, `)` and `\\` change an LDAP filter's logic: a client can match every user or bypass an authentication check.",

@@ -1,6 +1,6 @@
 //! FS208 nosql-injection (taint: the analysis lives in `crate::taint`).
 
-use super::{Precision, Rule, RuleKind};
+use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 
 pub const RULE: Rule = Rule {
@@ -10,6 +10,7 @@ pub const RULE: Rule = Rule {
     cwe: &[943],
     kind: RuleKind::Taint,
     precision: Precision::High,
+    suite: Suite::Default,
     message: "Request data reaches a MongoDB query as operators or `$where` code",
     fix: "Convert values to the expected type (`str(...)`, `int(...)`) before putting them in a filter, and never pass request data to `$where`.",
     help: "A JSON body can carry operators like `{\"$ne\": null}` instead of a value, turning an equality check into a match-everything; `$where` runs JavaScript.",

@@ -1,6 +1,6 @@
 //! FS301 reflected-xss (taint: the analysis lives in `crate::taint`).
 
-use super::{Precision, Rule, RuleKind};
+use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 
 pub const RULE: Rule = Rule {
@@ -10,6 +10,7 @@ pub const RULE: Rule = Rule {
     cwe: &[79],
     kind: RuleKind::Taint,
     precision: Precision::High,
+    suite: Suite::Default,
     message: "Request data reaches an HTML response without escaping",
     fix: "Render a template (autoescaped) or escape the value with `markupsafe.escape`; return JSON with `jsonify`.",
     help: "A string returned from a view is served as `text/html`: request data in it runs as script in the victim's browser (reflected cross-site scripting).",

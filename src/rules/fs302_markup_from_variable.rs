@@ -3,7 +3,7 @@
 use ruff_python_ast::{Expr, ExprCall};
 use ruff_text_size::Ranged;
 
-use super::{Precision, Rule, RuleKind};
+use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 use crate::python::checker::Checker;
 
@@ -14,6 +14,7 @@ pub const RULE: Rule = Rule {
     cwe: &[79],
     kind: RuleKind::Pattern,
     precision: Precision::Low,
+    suite: Suite::Audit,
     message: "`Markup` marks a non-literal string as safe HTML: it will never be escaped",
     fix: "Build the HTML with `Markup(\"<b>{}</b>\").format(value)` (which escapes `value`), or escape the value first with `markupsafe.escape`.",
     help: "`Markup(value)` tells Jinja the text is already safe HTML. If any part of `value` comes from users, it is rendered unescaped: cross-site scripting.",

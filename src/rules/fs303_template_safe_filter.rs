@@ -1,6 +1,6 @@
 //! FS303 template-safe-filter.
 
-use super::{Precision, Rule, RuleKind};
+use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::{FlowStep, Severity};
 use crate::templates::check::TemplateCheck;
 
@@ -11,6 +11,7 @@ pub const RULE: Rule = Rule {
     cwe: &[79],
     kind: RuleKind::Template,
     precision: Precision::Medium,
+    suite: Suite::Linked,
     message: "`|safe` renders a variable without escaping",
     fix: "Drop `|safe` and let autoescaping work; if the value must carry HTML, clean it in the view with `nh3.clean(...)` (or `bleach.clean`) before passing it.",
     help: "`|safe` tells Jinja the value is trusted HTML. When any part of it comes from a user, a `<script>` or an event handler in it runs in every visitor's browser (stored or reflected XSS).",

@@ -1,6 +1,6 @@
 //! FS304 template-autoescape-off.
 
-use super::{Precision, Rule, RuleKind};
+use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 use crate::templates::check::TemplateCheck;
 
@@ -11,6 +11,7 @@ pub const RULE: Rule = Rule {
     cwe: &[79],
     kind: RuleKind::Template,
     precision: Precision::High,
+    suite: Suite::Default,
     message: "`{% autoescape false %}` renders every variable in the block without escaping",
     fix: "Remove the `{% autoescape false %}` block; mark only vetted, sanitized values as safe.",
     help: "Inside an `{% autoescape false %}` block every `{{ variable }}` is written as raw HTML, so any user-controlled value in it is an XSS.",

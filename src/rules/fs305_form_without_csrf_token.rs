@@ -1,6 +1,6 @@
 //! FS305 form-without-csrf-token.
 
-use super::{Precision, Rule, RuleKind};
+use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 use crate::templates::check::TemplateCheck;
 
@@ -11,6 +11,7 @@ pub const RULE: Rule = Rule {
     cwe: &[352],
     kind: RuleKind::Template,
     precision: Precision::Medium,
+    suite: Suite::Default,
     message: "A POST form has no CSRF token and the app has no global CSRF protection",
     fix: "Enable `CSRFProtect(app)` and add `<input type=\"hidden\" name=\"csrf_token\" value=\"{{ csrf_token() }}\">` to the form (or use a FlaskForm and `{{ form.hidden_tag() }}`).",
     help: "Without a token the server cannot tell a form the user submitted from one another site submitted in their name with their cookies.",

@@ -1,6 +1,6 @@
 //! FS306 script-without-integrity.
 
-use super::{Precision, Rule, RuleKind};
+use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 use crate::templates::check::TemplateCheck;
 
@@ -11,6 +11,7 @@ pub const RULE: Rule = Rule {
     cwe: &[353, 829],
     kind: RuleKind::Template,
     precision: Precision::High,
+    suite: Suite::Default,
     message: "A script or stylesheet from another origin is loaded without an `integrity` hash",
     fix: "Add `integrity=\"sha384-...\"` and `crossorigin=\"anonymous\"` (the CDN publishes the hash), or serve the file yourself with `url_for('static', filename=...)`.",
     help: "If the CDN or the path to it is compromised, the script runs with full access to your pages: the British Airways breach skimmed 380,000 cards through one tampered third-party script. Subresource Integrity makes the browser refuse a changed file.",

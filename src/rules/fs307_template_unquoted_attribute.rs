@@ -1,6 +1,6 @@
 //! FS307 template-unquoted-attribute.
 
-use super::{Precision, Rule, RuleKind};
+use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::{FlowStep, Severity};
 use crate::templates::check::TemplateCheck;
 use crate::templates::html::Context;
@@ -13,6 +13,7 @@ pub const RULE: Rule = Rule {
     cwe: &[79],
     kind: RuleKind::Template,
     precision: Precision::High,
+    suite: Suite::Linked,
     message: "A variable is the unquoted value of an HTML attribute",
     fix: "Quote the attribute: `class=\"{{ value }}\"`.",
     help: "Autoescaping escapes `<`, `>`, `&` and quotes but not spaces: in `class={{ value }}` a value like `x onmouseover=alert(1)` adds an event handler.",

@@ -4,7 +4,7 @@ use ruff_python_ast::{CmpOp, Expr, ExprCompare, Stmt};
 use ruff_text_size::Ranged;
 
 use super::helpers::{is_constant, is_password_name, last_name, literal_text, words};
-use super::{Precision, Rule, RuleKind};
+use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 use crate::python::checker::Checker;
 
@@ -15,6 +15,7 @@ pub const RULE: Rule = Rule {
     cwe: &[256, 522],
     kind: RuleKind::Pattern,
     precision: Precision::High,
+    suite: Suite::Default,
     message: "A submitted password is compared in plain text with a stored one: passwords are stored unhashed",
     fix: "Store `generate_password_hash(password)` and check with `check_password_hash(user.password_hash, password)` (Werkzeug), or use argon2/bcrypt.",
     help: "Comparing the submitted password with `==` means the stored value is the password itself: one database leak exposes every user's password (and the ones they reuse elsewhere). The comparison is also not constant-time.",

@@ -4,7 +4,7 @@ use ruff_python_ast::{Expr, ExprCall, Stmt, StmtFunctionDef};
 use ruff_text_size::{Ranged, TextRange};
 
 use super::helpers::{contains_any_ignore_case, is_password_name, literal_text, words};
-use super::{Precision, Rule, RuleKind};
+use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 use crate::python::checker::Checker;
 
@@ -15,6 +15,7 @@ pub const RULE: Rule = Rule {
     cwe: &[798],
     kind: RuleKind::Pattern,
     precision: Precision::Medium,
+    suite: Suite::Default,
     message: "A credential is hard-coded in the source",
     fix: "Load credentials from the environment or a secret manager (`os.environ[\"DB_PASSWORD\"]`) and rotate the one that was committed.",
     help: "Passwords, tokens and API keys in source code end up in every clone, fork, backup and CI log of the repository; once committed they must be considered leaked.",

@@ -4,7 +4,7 @@ use ruff_python_ast::{Expr, ExprCall};
 use ruff_text_size::Ranged;
 
 use super::helpers::{argument, is_password_name, last_name, literal_text};
-use super::{Precision, Rule, RuleKind};
+use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 use crate::python::checker::Checker;
 
@@ -15,6 +15,7 @@ pub const RULE: Rule = Rule {
     cwe: &[916],
     kind: RuleKind::Pattern,
     precision: Precision::High,
+    suite: Suite::Default,
     message: "A password is hashed with a fast, unsalted hash",
     fix: "Use `werkzeug.security.generate_password_hash(password)` (scrypt/pbkdf2 with salt) or argon2-cffi/bcrypt; never md5/sha1/sha256 of the password.",
     help: "General-purpose hashes are built to be fast: a GPU tries billions of MD5 or SHA-256 guesses per second, and without a salt one precomputed table cracks every user at once. Password hashes must be slow and salted.",

@@ -4,7 +4,7 @@ use ruff_python_ast::ExprCall;
 use ruff_text_size::Ranged;
 
 use super::helpers::{is_falsy_literal, keyword, literal_text};
-use super::{Precision, Rule, RuleKind};
+use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 use crate::python::checker::Checker;
 
@@ -15,6 +15,7 @@ pub const RULE: Rule = Rule {
     cwe: &[327, 328],
     kind: RuleKind::Pattern,
     precision: Precision::Medium,
+    suite: Suite::Audit,
     message: "MD5 or SHA-1 is used: both are broken for security purposes",
     fix: "Use `hashlib.sha256` (or BLAKE2) for integrity; when the hash is not a security control (cache keys, ETags), say so with `usedforsecurity=False`.",
     help: "Collisions for MD5 and SHA-1 can be computed cheaply, so they cannot protect signatures, integrity checks or tokens. Marking a non-security use with `usedforsecurity=False` documents intent and keeps the code working on FIPS systems.",

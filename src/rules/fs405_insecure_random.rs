@@ -4,7 +4,7 @@ use ruff_python_ast::ExprCall;
 use ruff_text_size::Ranged;
 
 use super::helpers::words;
-use super::{Precision, Rule, RuleKind};
+use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 use crate::python::checker::Checker;
 
@@ -15,6 +15,7 @@ pub const RULE: Rule = Rule {
     cwe: &[330, 338],
     kind: RuleKind::Pattern,
     precision: Precision::Medium,
+    suite: Suite::Default,
     message: "A security value is made with `random`, whose output can be predicted",
     fix: "Use the `secrets` module: `secrets.token_urlsafe(32)`, `secrets.choice(alphabet)`, `secrets.randbelow(n)`.",
     help: "`random` is a Mersenne Twister: after observing 624 outputs an attacker can predict every later one, so tokens, reset codes, passwords and session ids made with it can be guessed.",

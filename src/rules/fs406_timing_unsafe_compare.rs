@@ -4,7 +4,7 @@ use ruff_python_ast::{CmpOp, Expr, ExprCompare};
 use ruff_text_size::Ranged;
 
 use super::helpers::{contains_any_ignore_case, is_constant, is_password_name, last_name, words};
-use super::{Precision, Rule, RuleKind};
+use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 use crate::python::checker::Checker;
 
@@ -15,6 +15,7 @@ pub const RULE: Rule = Rule {
     cwe: &[208],
     kind: RuleKind::Pattern,
     precision: Precision::Medium,
+    suite: Suite::Default,
     message: "A secret is compared with `==`, which leaks through timing how much of it matched",
     fix: "Compare secrets with `hmac.compare_digest(a, b)` (or `secrets.compare_digest`).",
     help: "`==` stops at the first differing byte, so response times reveal how many leading characters of a guessed token or signature are right; an attacker can recover it byte by byte.",

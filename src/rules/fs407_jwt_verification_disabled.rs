@@ -4,7 +4,7 @@ use ruff_python_ast::{Expr, ExprCall};
 use ruff_text_size::Ranged;
 
 use super::helpers::{is_falsy_literal, keyword, literal_text};
-use super::{Precision, Rule, RuleKind};
+use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 use crate::python::checker::Checker;
 
@@ -15,6 +15,7 @@ pub const RULE: Rule = Rule {
     cwe: &[347],
     kind: RuleKind::Pattern,
     precision: Precision::High,
+    suite: Suite::Default,
     message: "A JWT is decoded without verifying its signature",
     fix: "Verify every token: `jwt.decode(token, key, algorithms=[\"HS256\"])`; never `verify_signature: False`, `verify=False` or the `none` algorithm.",
     help: "Without signature verification anyone can write a token with any claims (`\"sub\": \"admin\"`) and it is accepted.",

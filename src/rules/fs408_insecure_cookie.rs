@@ -4,7 +4,7 @@ use ruff_python_ast::{Expr, ExprCall};
 use ruff_text_size::Ranged;
 
 use super::helpers::{is_none_value, is_truthy_literal, keyword};
-use super::{Precision, Rule, RuleKind};
+use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 use crate::python::checker::Checker;
 
@@ -15,6 +15,7 @@ pub const RULE: Rule = Rule {
     cwe: &[614, 1004, 1275],
     kind: RuleKind::Pattern,
     precision: Precision::High,
+    suite: Suite::Default,
     message: "A cookie is set without the Secure and HttpOnly flags",
     fix: "Pass `secure=True, httponly=True, samesite=\"Lax\"` to `set_cookie`.",
     help: "Without `Secure` the cookie is sent over plain HTTP; without `HttpOnly` any script on the page (including injected ones) can read it; `SameSite=None` sends it along with cross-site requests.",

@@ -1,6 +1,6 @@
 //! FS409 trust-boundary-violation (taint: the analysis lives in `crate::taint`).
 
-use super::{Precision, Rule, RuleKind};
+use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 
 pub const RULE: Rule = Rule {
@@ -10,6 +10,7 @@ pub const RULE: Rule = Rule {
     cwe: &[501],
     kind: RuleKind::Taint,
     precision: Precision::Medium,
+    suite: Suite::Audit,
     message: "Request data is stored in the session without validation",
     fix: "Validate the value (type conversion, allow-list, form validation) before storing it in the session.",
     help: "Code reading the session trusts what it finds there; storing unvalidated request data mixes trusted and untrusted values.",

@@ -1,6 +1,6 @@
 //! FS410 stack-trace-exposure (taint: the analysis lives in `crate::taint`).
 
-use super::{Precision, Rule, RuleKind};
+use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 
 pub const RULE: Rule = Rule {
@@ -10,6 +10,7 @@ pub const RULE: Rule = Rule {
     cwe: &[209],
     kind: RuleKind::Taint,
     precision: Precision::Medium,
+    suite: Suite::Default,
     message: "Exception details are sent to the client",
     fix: "Log the exception and return a generic error message.",
     help: "Tracebacks and exception messages reveal file paths, library versions, queries and sometimes secrets that help an attacker.",

@@ -1,6 +1,6 @@
 //! FS501 open-redirect (taint: the analysis lives in `crate::taint`).
 
-use super::{Precision, Rule, RuleKind};
+use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 
 pub const RULE: Rule = Rule {
@@ -10,6 +10,7 @@ pub const RULE: Rule = Rule {
     cwe: &[601],
     kind: RuleKind::Taint,
     precision: Precision::High,
+    suite: Suite::Default,
     message: "Request data decides where the client is redirected",
     fix: "Redirect to `url_for(...)` endpoints, or check the target is a relative path on this host (`urlparse(target).netloc == \"\"`) or in an allow-list.",
     help: "Phishing links on your domain that bounce to an attacker's site look trustworthy, and can leak OAuth tokens.",

@@ -4,7 +4,7 @@ use ruff_python_ast::ExprCall;
 use ruff_text_size::Ranged;
 
 use super::helpers::argument;
-use super::{Precision, Rule, RuleKind};
+use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 use crate::python::checker::Checker;
 
@@ -15,6 +15,7 @@ pub const RULE: Rule = Rule {
     cwe: &[502],
     kind: RuleKind::Taint,
     precision: Precision::High,
+    suite: Suite::Default,
     message: "Untrusted data is deserialised with a loader that can run code",
     fix: "Use `yaml.safe_load` (or `Loader=yaml.SafeLoader`) and JSON for data from clients; never unpickle request data.",
     help: "pickle, marshal, shelve, dill, jsonpickle and YAML's full loaders rebuild arbitrary Python objects, which lets the author of the data run code in your process.",

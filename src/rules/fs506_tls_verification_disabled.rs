@@ -4,7 +4,7 @@ use ruff_python_ast::{Expr, ExprCall, Stmt};
 use ruff_text_size::Ranged;
 
 use super::helpers::{is_falsy_literal, keyword};
-use super::{Precision, Rule, RuleKind};
+use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 use crate::python::checker::Checker;
 
@@ -15,6 +15,7 @@ pub const RULE: Rule = Rule {
     cwe: &[295],
     kind: RuleKind::Pattern,
     precision: Precision::High,
+    suite: Suite::Default,
     message: "TLS certificate verification is disabled",
     fix: "Keep verification on; for a private CA pass its bundle: `requests.get(url, verify=\"/path/ca.pem\")`.",
     help: "Without certificate verification anyone on the network path can impersonate the server, read and change the traffic, including credentials and tokens.",

@@ -1,6 +1,6 @@
 //! FS602 unpinned-dependency.
 
-use super::{Precision, Rule, RuleKind};
+use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 
 pub const RULE: Rule = Rule {
@@ -10,6 +10,7 @@ pub const RULE: Rule = Rule {
     cwe: &[1104],
     kind: RuleKind::Dependency,
     precision: Precision::High,
+    suite: Suite::Default,
     message: "A dependency is not pinned to an exact version",
     fix: "Pin exact versions (`==`) in requirements files, or commit a lockfile next to the manifest.",
     help: "A range lets every install pick whatever release is newest or already cached, so builds are not reproducible and a vulnerable release can slip in. The finding is medium when the range still admits versions with known vulnerabilities (it names them and the safe floor), low otherwise. Ranges in pyproject.toml are not reported when a lockfile next to it pins the package.",

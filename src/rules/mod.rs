@@ -107,6 +107,33 @@ impl Precision {
     }
 }
 
+/// Whether a rule runs by default.
+///
+/// Like CodeQL's default and extended suites: the default suite holds the rules that are precise on
+/// real applications (their findings are what maintainers want fixed); audit rules find code worth a
+/// look (`Markup` on any variable, SQL text built from any value, MD5 anywhere) and run only when
+/// named: `--select FS302`, `--select ALL` or `extend-select`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Suite {
+    Default,
+    /// In the default suite when a finding is tied to request data by a code flow (`|safe` on a
+    /// variable a view fills from the request); its other findings are audit findings.
+    Linked,
+    Audit,
+}
+
+impl Suite {
+    /// The lowercase name shown in rule listings.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Default => "default",
+            Self::Linked => "linked",
+            Self::Audit => "audit",
+        }
+    }
+}
+
 /// Everything a user and a report need to know about a rule.
 #[derive(Debug, Serialize)]
 pub struct Rule {
@@ -119,6 +146,8 @@ pub struct Rule {
     pub cwe: &'static [u32],
     pub kind: RuleKind,
     pub precision: Precision,
+    /// Whether the rule runs without being named.
+    pub suite: Suite,
     /// One-line summary; also the default finding message.
     pub message: &'static str,
     /// How to fix it, one or two sentences.
@@ -195,15 +224,32 @@ pub fn by_id(id: &str) -> Option<&'static Rule> {
     ALL.iter().copied().find(|r| r.id.eq_ignore_ascii_case(id))
 }
 
-/// Whether `selector` (an id like `FS101` or a prefix like `FS1`) names at least one rule.
+/// The selector that names every rule, audit rules included.
+pub const SELECT_ALL: &str = "ALL";
+
+/// Whether `selector` (`ALL`, an id like `FS101` or a prefix like `FS1`) names at least one rule.
 pub fn selector_matches_any(selector: &str) -> bool {
-    ALL.iter().any(|r| selector_matches(selector, r))
+    selector.trim().eq_ignore_ascii_case(SELECT_ALL)
+        || ALL.iter().any(|r| selector_matches(selector, r))
 }
 
-/// Whether `selector` (an id or an id prefix) covers `rule`.
+/// Whether `selector` (`ALL`, an id or an id prefix) covers `rule`.
 pub fn selector_matches(selector: &str, rule: &Rule) -> bool {
     let s = selector.trim().to_ascii_uppercase();
-    !s.is_empty() && rule.id.starts_with(&s)
+    s == SELECT_ALL || (!s.is_empty() && rule.id.starts_with(&s))
+}
+
+/// Whether `selector` names `rule` itself (`ALL` or its id), which turns on its audit findings.
+pub fn selector_names(selector: &str, rule: &Rule) -> bool {
+    let s = selector.trim();
+    s.eq_ignore_ascii_case(SELECT_ALL) || s.eq_ignore_ascii_case(rule.id)
+}
+
+/// Whether `selector` turns `rule` on: `ALL` and the rule's own id turn any rule on, a prefix
+/// (`FS`, `FS3`) only the rules under it that are not audit rules.
+pub fn selector_enables(selector: &str, rule: &Rule) -> bool {
+    selector_names(selector, rule)
+        || (rule.suite != Suite::Audit && selector_matches(selector, rule))
 }
 
 /// A finding of an app-level rule, located where the app or route is defined.
