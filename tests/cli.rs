@@ -144,7 +144,7 @@ fn json_and_github_and_markdown_formats() {
         .iter()
         .map(|f| f["rule"].as_str().unwrap())
         .collect();
-    assert_eq!(rules, vec!["FS102", "FS404", "FS101"]);
+    assert_eq!(rules, vec!["FS102", "FS506", "FS101"]);
     assert_eq!(doc["findings"][1]["suppressed"], true);
     assert_eq!(doc["notifications"][0]["path"], "broken.py");
 
