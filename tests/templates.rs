@@ -10,6 +10,8 @@ fn scan_dir(dir: &Path) -> ScanReport {
     let options = ScanOptions {
         paths: vec![dir.to_path_buf()],
         root: Some(dir.to_path_buf()),
+        // Unlinked `|safe` and unquoted attributes are audit findings: these tests count them.
+        select: vec!["ALL".into()],
         threads: Some(1),
         ..ScanOptions::default()
     };
