@@ -63,6 +63,8 @@ pub struct Checker<'a> {
     /// Whether the class being walked holds Flask configuration.
     config_class: Vec<bool>,
     depth: usize,
+    /// How many `lambda`s enclose the current node.
+    lambdas: u32,
     /// Set when the file nests deeper than the walk follows.
     pub too_deep: bool,
     /// Set while walking into the value of an attribute chain (`request.form` in
@@ -88,6 +90,7 @@ impl<'a> Checker<'a> {
             if_tests: Vec::new(),
             config_class: Vec::new(),
             depth: 0,
+            lambdas: 0,
             too_deep: false,
             chain_link: false,
             callee_buf: String::new(),
@@ -152,6 +155,11 @@ impl<'a> Checker<'a> {
     /// The name of the innermost enclosing function, if any.
     pub fn function_name(&self) -> Option<&str> {
         self.functions.last().map(|f| f.name)
+    }
+
+    /// Whether the current node is inside a `lambda` (a predicate or key function).
+    pub fn in_lambda(&self) -> bool {
+        self.lambdas > 0
     }
 
     /// Tests of the enclosing `if` statements, innermost last.
@@ -694,7 +702,10 @@ impl<'a> Visitor<'a> for Checker<'a> {
             _ => {}
         }
         self.chain_link = matches!(expr, Expr::Attribute(a) if a.value.is_attribute_expr());
+        let lambda = u32::from(expr.is_lambda_expr());
+        self.lambdas += lambda;
         visitor::walk_expr(self, expr);
+        self.lambdas -= lambda;
         self.chain_link = false;
         self.depth -= 1;
     }

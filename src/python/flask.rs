@@ -92,6 +92,11 @@ pub struct AppFacts {
     pub renders: Vec<RenderCall>,
     /// Template folders of apps and blueprints, relative to the scan root.
     pub template_folders: Vec<String>,
+    /// `CORS_ORIGINS` is configured (not as a wildcard): flask-cors takes origins from it when a
+    /// `CORS(...)` or `@cross_origin(...)` call names none.
+    pub cors_origins_configured: bool,
+    /// `supports_credentials=True` in calls that name no origins.
+    pub cors_credentials_default_origins: Vec<Location>,
 }
 
 impl AppFacts {
@@ -107,6 +112,9 @@ impl AppFacts {
         self.body_reads.extend(other.body_reads);
         self.renders.extend(other.renders);
         self.template_folders.extend(other.template_folders);
+        self.cors_origins_configured |= other.cors_origins_configured;
+        self.cors_credentials_default_origins
+            .extend(other.cors_credentials_default_origins);
     }
 
     /// Whether an `after_request` hook sets security headers.

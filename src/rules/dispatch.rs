@@ -51,6 +51,7 @@ pub fn config_write(cx: &mut Checker, write: &ConfigWrite) {
     fs103_ephemeral_secret_key::check_config(cx, write);
     fs104_insecure_session_cookie_config::check_config(cx, write);
     fs105_csrf_protection_disabled::check_config(cx, write);
+    fs110_cors_credentials_with_any_origin::check_config(cx, write);
 }
 
 /// Every function definition, with the routes its decorators register.
@@ -69,6 +70,7 @@ pub fn app(facts: &AppFacts) -> Vec<AppFinding> {
     let mut out = Vec::new();
     fs106_csrf_protection_missing::check(facts, &mut out);
     fs107_security_headers_missing::check(facts, &mut out);
+    fs110_cors_credentials_with_any_origin::check_app(facts, &mut out);
     fs111_request_size_unbounded::check(facts, &mut out);
     out
 }

@@ -4,9 +4,10 @@ use ruff_python_ast::{Expr, ExprCall, Stmt};
 use ruff_text_size::Ranged;
 
 use super::helpers::{is_truthy_literal, keyword, literal_text};
-use super::{Precision, Rule, RuleKind, Suite};
+use super::{AppFinding, Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
-use crate::python::checker::Checker;
+use crate::python::checker::{Checker, ConfigWrite};
+use crate::python::flask::AppFacts;
 
 pub const RULE: Rule = Rule {
     id: "FS110",
@@ -34,14 +35,38 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
     let Some(creds) = keyword(call, "supports_credentials").filter(|v| is_truthy_literal(v)) else {
         return;
     };
-    let origins = keyword(call, "origins").or_else(|| keyword(call, "resources"));
-    // flask-cors defaults to `origins="*"`.
-    let any = match origins {
-        None => true,
-        Some(v) => is_wildcard(v),
-    };
-    if any {
-        cx.report_msg(&RULE, creds.range(), "`supports_credentials=True` with every origin allowed: any site can make authenticated requests and read the answers".into());
+    match keyword(call, "origins").or_else(|| keyword(call, "resources")) {
+        Some(v) if is_wildcard(v) => cx.report_msg(&RULE, creds.range(), MESSAGE.into()),
+        Some(_) => {}
+        // flask-cors fills options a call leaves out from the app's `CORS_*` settings, and only
+        // then defaults to every origin: judged once all files are read.
+        None => {
+            let at = cx.location(creds.range());
+            cx.facts.cors_credentials_default_origins.push(at);
+        }
+    }
+}
+
+const MESSAGE: &str = "`supports_credentials=True` with every origin allowed: any site can make authenticated requests and read the answers";
+
+/// `CORS_ORIGINS = [...]` in the configuration restricts calls that name no origins.
+pub fn check_config(cx: &mut Checker, write: &ConfigWrite) {
+    if write.key == "CORS_ORIGINS" && !is_wildcard(write.value) {
+        cx.facts.cors_origins_configured = true;
+    }
+}
+
+/// Credentialed CORS calls that name no origins, in an app that configures none either.
+pub fn check_app(facts: &AppFacts, out: &mut Vec<AppFinding>) {
+    if facts.cors_origins_configured {
+        return;
+    }
+    for location in &facts.cors_credentials_default_origins {
+        out.push(AppFinding {
+            rule: &RULE,
+            location: location.clone(),
+            message: format!("{MESSAGE} (no `origins=` here and no `CORS_ORIGINS` setting)"),
+        });
     }
 }
 
@@ -73,7 +98,8 @@ pub fn check_stmt(cx: &mut Checker, stmt: &Stmt) {
     let is_acao = matches!(&*s.slice, Expr::StringLiteral(_) | Expr::BytesLiteral(_))
         && literal_text(&s.slice)
             .is_some_and(|k| k.eq_ignore_ascii_case("access-control-allow-origin"));
-    if !is_acao || !reads_origin(cx, value) {
+    // Reflecting the origin without allowing credentials exposes only what any site can fetch.
+    if !is_acao || !reads_origin(cx, value) || !allows_credentials(&cx.file.text) {
         return;
     }
     // An enclosing `if origin in ALLOWED` is an allow-list check.
@@ -83,6 +109,13 @@ pub fn check_stmt(cx: &mut Checker, stmt: &Stmt) {
     if !checked {
         cx.report_msg(&RULE, stmt.range(), "`Access-Control-Allow-Origin` echoes the request's Origin header: every site is trusted".into());
     }
+}
+
+fn allows_credentials(text: &str) -> bool {
+    const HEADER: &[u8] = b"access-control-allow-credentials";
+    text.as_bytes()
+        .windows(HEADER.len())
+        .any(|w| w.eq_ignore_ascii_case(HEADER))
 }
 
 fn reads_origin(cx: &Checker, value: &Expr) -> bool {

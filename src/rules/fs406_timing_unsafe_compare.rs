@@ -28,8 +28,7 @@ pub const RULE: Rule = Rule {
 fn is_secret_name(name: &str) -> bool {
     // Every word matched below contains one of these.
     const STEMS: &[&[u8]] = &[
-        b"token", b"sig", b"hmac", b"digest", b"mac", b"secret", b"apikey", b"nonce", b"otp",
-        b"key",
+        b"token", b"sig", b"hmac", b"digest", b"mac", b"secret", b"apikey", b"otp", b"key",
     ];
     if !contains_any_ignore_case(name, STEMS) {
         return false;
@@ -38,26 +37,27 @@ fn is_secret_name(name: &str) -> bool {
     let Some(last) = w.last() else { return false };
     matches!(
         last.as_str(),
-        "token"
-            | "signature"
-            | "sig"
-            | "hmac"
-            | "digest"
-            | "mac"
-            | "secret"
-            | "apikey"
-            | "nonce"
-            | "otp"
+        "token" | "signature" | "sig" | "hmac" | "digest" | "mac" | "secret" | "apikey" | "otp"
     ) || (last == "key" && w.iter().rev().nth(1).is_some_and(|p| p == "api"))
 }
 
 /// `token == expected` between two non-constant values, one of them named like a secret.
+///
+/// Names are hints, so the shapes where `==` compares nothing an attacker guesses are left out:
+/// a constant or enum member on either side (`mechanism == cls.APIKEY`), an emptiness test
+/// (`token != {}`), an ORM column expression that becomes SQL (`Token.value == token` inside
+/// `filter`), and a predicate inside a `lambda` (`filter(lambda t: t.token != old, tokens)`
+/// removes a known entry).
 pub fn check_compare(cx: &mut Checker, cmp: &ExprCompare) {
     if cmp.comparators.len() != 1 || !matches!(cmp.ops[0], CmpOp::Eq | CmpOp::NotEq) {
         return;
     }
     let (left, right) = (&*cmp.left, &cmp.comparators[0]);
-    if is_constant(left) || is_constant(right) || is_length(left) || is_length(right) {
+    if [left, right]
+        .iter()
+        .any(|e| is_constant_like(e) || is_length(e) || is_orm_column(e))
+        || cx.in_lambda()
+    {
         return;
     }
     let names = [last_name(left), last_name(right)];
@@ -72,6 +72,35 @@ pub fn check_compare(cx: &mut Checker, cmp: &ExprCompare) {
             format!("`{name}` is compared with `==`; use `hmac.compare_digest`"),
         );
     }
+}
+
+/// A literal, an empty collection, or a name or attribute spelled like a constant
+/// (`DEFAULT_KEY`, `ACTION.ADD_TOKEN`).
+fn is_constant_like(e: &Expr) -> bool {
+    let name = match e {
+        Expr::Name(n) => n.id.as_str(),
+        Expr::Attribute(a) => a.attr.as_str(),
+        Expr::Dict(d) => return d.items.is_empty(),
+        Expr::List(l) => return l.elts.is_empty(),
+        Expr::Tuple(t) => return t.elts.is_empty(),
+        _ => return is_constant(e),
+    };
+    name.len() > 1
+        && name.bytes().any(|b| b.is_ascii_uppercase())
+        && !name.bytes().any(|b| b.is_ascii_lowercase())
+}
+
+/// `Model.column` (an attribute of a capitalised class name): in SQLAlchemy or Peewee code,
+/// `==` on it builds a SQL condition, not a comparison of two strings.
+fn is_orm_column(e: &Expr) -> bool {
+    let Expr::Attribute(a) = e else { return false };
+    let owner = match &*a.value {
+        Expr::Name(n) => n.id.as_str(),
+        Expr::Attribute(inner) => inner.attr.as_str(),
+        _ => return false,
+    };
+    owner.starts_with(|c: char| c.is_ascii_uppercase())
+        && owner.bytes().any(|b| b.is_ascii_lowercase())
 }
 
 fn is_length(e: &Expr) -> bool {
