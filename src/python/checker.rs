@@ -371,6 +371,9 @@ impl<'a> Checker<'a> {
             exempt |= name.ends_with(".exempt") && flask::is_csrf_extension(&name);
             after_request |=
                 name.ends_with(".after_request") || name.ends_with(".after_app_request");
+            if name.ends_with(".before_request") || name.ends_with(".before_app_request") {
+                self.facts.csrf_protection |= flask::names_csrf_check(f.name.as_str());
+            }
         }
         for r in &mut routes {
             r.csrf_exempt = exempt;
@@ -478,6 +481,15 @@ impl<'a> Checker<'a> {
             }
         }
         if let Expr::Attribute(a) = &*call.func {
+            if a.attr.as_str() == "set_cookie" {
+                self.facts.ambient_credentials = true;
+            }
+            if matches!(a.attr.as_str(), "before_request" | "before_app_request") {
+                if let Some(hook) = call.arguments.args.first() {
+                    let name = self.sem.resolve(hook).unwrap_or_default();
+                    self.facts.csrf_protection |= flask::names_csrf_check(&name);
+                }
+            }
             if matches!(a.attr.as_str(), "after_request" | "after_app_request") {
                 if let Some(Expr::Name(hook)) = call.arguments.args.first() {
                     let name = qualify(&self.file.module, &hook.id);
@@ -489,6 +501,27 @@ impl<'a> Checker<'a> {
             }
         }
         self.config_call(call);
+    }
+
+    /// Login extensions keep the user signed in with a cookie the browser sends on its own.
+    fn note_auth_import(&mut self, stmt: &Stmt) {
+        const COOKIE_AUTH: [&str; 4] = [
+            "flask_login",
+            "flask_security",
+            "flask_httpauth",
+            "flask_praetorian",
+        ];
+        let names_one = |module: &str| {
+            COOKIE_AUTH
+                .iter()
+                .any(|m| module == *m || module.starts_with(&format!("{m}.")))
+        };
+        let hit = match stmt {
+            Stmt::Import(i) => i.names.iter().any(|a| names_one(a.name.as_str())),
+            Stmt::ImportFrom(i) => i.module.as_ref().is_some_and(|m| names_one(m.as_str())),
+            _ => false,
+        };
+        self.facts.ambient_credentials |= hit;
     }
 
     fn add_url_rule(&mut self, call: &'a ast::ExprCall) {
@@ -517,10 +550,16 @@ impl<'a> Checker<'a> {
         let Some(q) = self.sem.resolve(expr) else {
             return;
         };
+        if q == "flask.session" || q.starts_with("flask.session.") {
+            self.facts.ambient_credentials = true;
+        }
         let Some(attr) = q.strip_prefix("flask.request.") else {
             return;
         };
         let attr = attr.split('.').next().unwrap_or(attr);
+        if matches!(attr, "cookies" | "authorization") {
+            self.facts.ambient_credentials = true;
+        }
         if matches!(attr, "form" | "values" | "files") {
             if let Some(f) = self.functions.last_mut() {
                 f.view.reads_form = true;
@@ -628,7 +667,10 @@ impl<'a> Visitor<'a> for Checker<'a> {
         match stmt {
             Stmt::FunctionDef(f) => self.function_def(f),
             Stmt::ClassDef(c) => self.class_def(c),
-            Stmt::Import(_) | Stmt::ImportFrom(_) => project::bind_statement(&mut self.sem, stmt),
+            Stmt::Import(_) | Stmt::ImportFrom(_) => {
+                project::bind_statement(&mut self.sem, stmt);
+                self.note_auth_import(stmt);
+            }
             Stmt::Assign(a) => {
                 self.targets = &a.targets;
                 self.visit_expr(&a.value);
@@ -697,6 +739,7 @@ impl<'a> Visitor<'a> for Checker<'a> {
             // `request.form.get` reads the same thing as its inner `request.form`: judge the
             // whole chain once, at its outermost link.
             Expr::Attribute(_) if !inner_link => self.note_request_read(expr),
+            Expr::Name(n) if n.id.as_str() == "session" => self.note_request_read(expr),
             Expr::Compare(cmp) => dispatch::compare(self, cmp),
             Expr::StringLiteral(_) => self.header_literal(expr),
             _ => {}

@@ -95,6 +95,9 @@ pub struct AppFacts {
     /// `CORS_ORIGINS` is configured (not as a wildcard): flask-cors takes origins from it when a
     /// `CORS(...)` or `@cross_origin(...)` call names none.
     pub cors_origins_configured: bool,
+    /// The app keeps users signed in with something the browser sends by itself (the Flask
+    /// session, a login extension, cookies, HTTP authentication): what CSRF abuses.
+    pub ambient_credentials: bool,
     /// `supports_credentials=True` in calls that name no origins.
     pub cors_credentials_default_origins: Vec<Location>,
 }
@@ -113,6 +116,7 @@ impl AppFacts {
         self.renders.extend(other.renders);
         self.template_folders.extend(other.template_folders);
         self.cors_origins_configured |= other.cors_origins_configured;
+        self.ambient_credentials |= other.ambient_credentials;
         self.cors_credentials_default_origins
             .extend(other.cors_credentials_default_origins);
     }
@@ -162,6 +166,14 @@ impl AppFacts {
 /// Whether `qualified` is a CSRF extension or one of its members (`flask_wtf.CSRFProtect.exempt`).
 pub fn is_csrf_extension(qualified: &str) -> bool {
     qualified.starts_with("flask_wtf.CSRFProtect") || qualified.starts_with("flask_seasurf.SeaSurf")
+}
+
+/// Whether a `before_request` hook's name says it checks CSRF tokens (`csrf_protect`,
+/// `check_xsrf_token`, `csrfRequestHandler`): apps with their own double-submit or session-token
+/// scheme register one for every unsafe request.
+pub fn names_csrf_check(name: &str) -> bool {
+    let last = name.rsplit('.').next().unwrap_or(name).to_ascii_lowercase();
+    last.contains("csrf") || last.contains("xsrf")
 }
 
 /// Whether `qualified` is an object routes can be registered on.

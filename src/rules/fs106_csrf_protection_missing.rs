@@ -2,7 +2,7 @@
 
 use super::{AppFinding, Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
-use crate::python::flask::AppFacts;
+use crate::python::flask::{AppFacts, Route};
 
 pub const RULE: Rule = Rule {
     id: "FS106",
@@ -19,24 +19,53 @@ pub const RULE: Rule = Rule {
     good: "csrf = CSRFProtect(app)\n\n@app.route(\"/transfer\", methods=[\"POST\"])\ndef transfer():\n    amount = request.form[\"amount\"]",
 };
 
-/// Every state-changing route that reads form data, when nothing in the app checks CSRF tokens.
+/// Once per application: the state-changing views that read form data, when nothing in the app
+/// checks CSRF tokens and the browser carries a credential by itself (a session, a login cookie,
+/// HTTP authentication). Without such a credential a forged request acts as nobody.
 pub fn check(facts: &AppFacts, out: &mut Vec<AppFinding>) {
-    if facts.csrf_protection {
+    if facts.csrf_protection || !facts.ambient_credentials {
         return;
     }
+    let mut views: Vec<&Route> = Vec::new();
     for route in &facts.routes {
         let view = facts.view(&route.function);
         let reads_form = view.is_some_and(|v| v.reads_form && !v.validates_form);
-        if route.is_state_changing() && reads_form {
-            let name = route.function.rsplit('.').next().unwrap_or(&route.function);
-            out.push(AppFinding {
-                rule: &RULE,
-                location: route.location.clone(),
-                message: format!(
-                    "`{name}` accepts {} form posts and the app has no CSRF protection (CSRFProtect, FlaskForm or SeaSurf)",
-                    route.methods.join("/")
-                ),
-            });
+        // A view with two routes is one view.
+        if route.is_state_changing()
+            && reads_form
+            && !views.iter().any(|v| v.function == route.function)
+        {
+            views.push(route);
         }
+    }
+    let Some(first) = views.first() else { return };
+    let location = facts.apps.first().unwrap_or(&first.location).clone();
+    out.push(AppFinding {
+        rule: &RULE,
+        location,
+        message: format!(
+            "{} accept{} form posts and the app has no CSRF protection (CSRFProtect, FlaskForm, SeaSurf or a before_request token check)",
+            describe(&views),
+            if views.len() == 1 { "s" } else { "" }
+        ),
+    });
+}
+
+/// "`transfer` (app.py:12)", or the first three and a count.
+fn describe(views: &[&Route]) -> String {
+    let name = |r: &Route| {
+        let short = r
+            .function
+            .rsplit('.')
+            .next()
+            .unwrap_or(&r.function)
+            .to_string();
+        format!("`{short}` ({}:{})", r.location.path, r.location.start.line)
+    };
+    let shown: Vec<String> = views.iter().take(3).map(|r| name(r)).collect();
+    match views.len() {
+        1 => shown[0].clone(),
+        n if n <= 3 => format!("{} and {}", shown[..n - 1].join(", "), shown[n - 1]),
+        n => format!("{} and {} more views", shown.join(", "), n - 3),
     }
 }
