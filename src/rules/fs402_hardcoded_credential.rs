@@ -85,6 +85,27 @@ fn is_credential_name(name: &str) -> bool {
         || has("credentials")
 }
 
+/// Whether `name = text` hard-codes a credential.
+fn is_credential(name: &str, text: &str) -> bool {
+    is_credential_name(name) && looks_secret(text, is_password_name(name)) && !is_label(name, text)
+}
+
+/// A value spelled from its own name's words is the name of something, not a secret:
+/// `PRIVATE_KEY_SERVER = "private_key_server"`, `STATUS_INVALID_CREDENTIALS = "invalid_credentials"`.
+fn is_label(name: &str, text: &str) -> bool {
+    let identifier_like = !text.is_empty()
+        && text.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'-' | b'.')
+        });
+    if !identifier_like {
+        return false;
+    }
+    let name_words = words(name);
+    words(&text.replace(['-', '.'], "_"))
+        .iter()
+        .all(|w| name_words.contains(w))
+}
+
 /// Whether a literal looks like a real secret rather than a placeholder or a label.
 ///
 /// Passwords are chosen by people, so any non-placeholder value counts; tokens and keys must
@@ -228,7 +249,7 @@ pub fn check_stmt(cx: &mut Checker, stmt: &Stmt) {
             _ => continue,
         };
         // Flask config keys are FS102's when they sign sessions.
-        if is_credential_name(&name) && looks_secret(&text, is_password_name(&name)) {
+        if is_credential(&name, &text) {
             report(cx, &name, value.range());
         }
     }
@@ -241,8 +262,7 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall) {
         if !is_text_literal(&kw.value) || !is_credential_name(arg.as_str()) {
             continue;
         }
-        if literal_text(&kw.value).is_some_and(|t| looks_secret(&t, is_password_name(arg.as_str())))
-        {
+        if literal_text(&kw.value).is_some_and(|t| is_credential(arg.as_str(), &t)) {
             report(cx, arg.as_str(), kw.value.range());
         }
     }
@@ -259,7 +279,7 @@ pub fn check_function(cx: &mut Checker, f: &StmtFunctionDef) {
         let Some(text) = literal_text(default) else {
             continue;
         };
-        if is_credential_name(name) && looks_secret(&text, is_password_name(name)) {
+        if is_credential(name, &text) {
             report(cx, name, default.range());
         }
     }

@@ -3,7 +3,7 @@
 use ruff_python_ast::{Expr, ExprCall};
 use ruff_text_size::Ranged;
 
-use super::helpers::{is_none_value, is_truthy_literal, keyword};
+use super::helpers::{is_none_value, is_truthy_literal, keyword, last_name, literal_text, words};
 use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 use crate::python::checker::Checker;
@@ -35,6 +35,15 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall) {
     if call.arguments.keywords.iter().any(|k| k.arg.is_none()) {
         return;
     }
+    let name = call.arguments.args.first().or_else(|| keyword(call, "key"));
+    let value = call
+        .arguments
+        .args
+        .get(1)
+        .or_else(|| keyword(call, "value"));
+    if !carries_credential(name, value) || is_deletion(call, value) {
+        return;
+    }
     let mut missing = Vec::new();
     for flag in ["secure", "httponly"] {
         match keyword(call, flag) {
@@ -62,4 +71,59 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall) {
         call.range(),
         format!("Cookie set insecurely: {}", problems.join(", ")),
     );
+}
+
+/// Whether the cookie can hold a credential: its name or its value's name says session, token,
+/// login and the like. A UI preference (`sort`, `theme`) or a double-submit CSRF cookie (readable
+/// by scripts on purpose) is no credential.
+fn carries_credential(name: Option<&Expr>, value: Option<&Expr>) -> bool {
+    let literal_name = name.and_then(literal_text);
+    if literal_name
+        .as_deref()
+        .is_some_and(|n| contains_word(n, &["csrf", "xsrf"]))
+    {
+        return false;
+    }
+    let names_credential = |text: &str| contains_word(text, CREDENTIAL_WORDS);
+    literal_name.as_deref().is_some_and(names_credential)
+        || value
+            .and_then(last_name)
+            .is_some_and(|v| names_credential(&v))
+        || (literal_name.is_none()
+            && name
+                .and_then(last_name)
+                .is_some_and(|n| names_credential(&n)))
+}
+
+const CREDENTIAL_WORDS: &[&str] = &[
+    "session",
+    "sess",
+    "sid",
+    "token",
+    "auth",
+    "jwt",
+    "remember",
+    "login",
+    "credential",
+    "secret",
+    "key",
+    "apikey",
+    "access",
+    "refresh",
+    "user",
+    "identity",
+];
+
+fn contains_word(text: &str, wanted: &[&str]) -> bool {
+    words(text).iter().any(|w| wanted.contains(&w.as_str()))
+}
+
+/// Clearing a cookie (an empty value, or `max_age=0` / `expires=0`) sets nothing to protect.
+fn is_deletion(call: &ExprCall, value: Option<&Expr>) -> bool {
+    let zero = |k: &str| {
+        keyword(call, k).is_some_and(
+            |v| matches!(v, Expr::NumberLiteral(n) if matches!(&n.value, ruff_python_ast::Number::Int(i) if i.as_u64() == Some(0))),
+        )
+    };
+    value.and_then(literal_text).is_some_and(|v| v.is_empty()) || zero("max_age") || zero("expires")
 }
