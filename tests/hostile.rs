@@ -180,3 +180,54 @@ fn ignore_vulns_id_of_the_wrong_type_says_so() {
     assert_eq!(out.status.code(), Some(2), "{all}");
     assert!(all.contains("id must be a string"), "{all}");
 }
+
+/// D2: a marker nested 20,000 parentheses deep is a warning for its line, not a crash.
+#[test]
+fn deeply_nested_markers_are_refused_per_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("app.py"), "x = 1\n").unwrap();
+    let marker = format!(
+        "{}python_version > '3'{}",
+        "(".repeat(20_000),
+        ")".repeat(20_000)
+    );
+    std::fs::write(
+        dir.path().join("requirements.txt"),
+        format!("flask==0.12.2\nrequests==2.0.0 ; {marker}\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("pyproject.toml"),
+        format!("[project]\nname = \"x\"\nversion = \"1\"\ndependencies = [\"click==8.0.0 ; {marker}\"]\n"),
+    )
+    .unwrap();
+    let out = flaskscan(
+        &["scan", ".", "--advisories", "offline", "--format", "json"],
+        dir.path(),
+    );
+    let all = text(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        &all[..all.len().min(2000)]
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let notes = report["notifications"].as_array().unwrap();
+    for path in ["requirements.txt", "pyproject.toml"] {
+        assert!(
+            notes.iter().any(|n| n["path"] == path
+                && n["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("nests parentheses 20000 deep")),
+            "{path}: {notes:?}"
+        );
+    }
+    // The rest of the file is still audited: flask 0.12.2 has known advisories.
+    assert!(report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["rule"] == "FS601" && f["path"] == "requirements.txt"));
+}

@@ -138,11 +138,17 @@ pub fn judge(
         .filter(|d| d.origin == Origin::Lockfile)
         .map(|d| (dir_of(&d.path), d.name.clone()))
         .collect();
+    let sites = pinned_sites(deps);
     let mut findings = Vec::new();
     let mut deprecated_sites = BTreeSet::new();
     for dep in deps {
         match &dep.spec {
             Spec::Pinned(version) => {
+                // One finding per package version, at the site that decides what is installed.
+                let same = &sites[&(dep.name.as_str(), version)];
+                if !std::ptr::eq(same[0], dep) {
+                    continue;
+                }
                 let (groups, unknown) = db.affecting_version(&dep.name, version);
                 for (id, bad) in unknown {
                     notes.push(Notification::file_warning(
@@ -158,7 +164,7 @@ pub fn judge(
                     if ignores.ignored(&g, dep, notes) {
                         continue;
                     }
-                    findings.push(vulnerable(dep, version, &g));
+                    findings.push(vulnerable(dep, version, &g, &same[1..]));
                 }
             }
             Spec::Range { ranges, .. } => {
@@ -184,6 +190,21 @@ pub fn judge(
             .then(a.message.cmp(&b.message))
     });
     findings
+}
+
+/// Every site pinning each (package, version): lockfiles first (they decide what is installed),
+/// then in path and line order.
+fn pinned_sites(deps: &[Dependency]) -> BTreeMap<(&str, &Version), Vec<&Dependency>> {
+    let mut sites: BTreeMap<(&str, &Version), Vec<&Dependency>> = BTreeMap::new();
+    for dep in deps {
+        if let Spec::Pinned(v) = &dep.spec {
+            sites.entry((dep.name.as_str(), v)).or_default().push(dep);
+        }
+    }
+    for list in sites.values_mut() {
+        list.sort_by_key(|d| (d.origin != Origin::Lockfile, d.path.clone(), d.line));
+    }
+    sites
 }
 
 fn dir_of(path: &str) -> String {
@@ -311,7 +332,7 @@ fn ids_text(g: &Group) -> String {
     }
 }
 
-fn vulnerable(dep: &Dependency, version: &Version, g: &Group) -> Finding {
+fn vulnerable(dep: &Dependency, version: &Version, g: &Group, also: &[&Dependency]) -> Finding {
     let nearest = g.fixed.iter().find(|f| *f > version);
     let (fix_text, fix) = match nearest {
         Some(f) => (
@@ -327,8 +348,17 @@ fn vulnerable(dep: &Dependency, version: &Version, g: &Group) -> Finding {
             ),
         ),
     };
+    let elsewhere = if also.is_empty() {
+        String::new()
+    } else {
+        let at: Vec<String> = also
+            .iter()
+            .map(|d| format!("{}:{}", d.path, d.line))
+            .collect();
+        format!(" (also pinned at {})", at.join(", "))
+    };
     let message = format!(
-        "{} {version} has a known vulnerability: {}; {fix_text}{}",
+        "{} {version} has a known vulnerability: {}; {fix_text}{}{elsewhere}",
         dep.name,
         ids_text(g),
         context(dep)
