@@ -422,7 +422,7 @@ fn analyse(
     let project = ProjectIndex::merge(&sources.iter().collect::<Vec<_>>(), module_facts);
     clock.lap("project index");
 
-    let checked: Vec<(Vec<Finding>, AppFacts, Option<Notification>, FileContext)> = sources
+    let checked: Vec<(Vec<Finding>, AppFacts, Vec<Notification>, FileContext)> = sources
         .par_iter_mut()
         .map(|file| {
             let checked = check_python(file, &project, stages.include_tests);
@@ -654,7 +654,7 @@ fn check_python(
     file: &SourceFile,
     project: &ProjectIndex,
     include_tests: bool,
-) -> (Vec<Finding>, AppFacts, Option<Notification>, FileContext) {
+) -> (Vec<Finding>, AppFacts, Vec<Notification>, FileContext) {
     let context = FileContext::new(
         Suppressions::from_comments(&file.comments),
         file.original.clone(),
@@ -663,7 +663,7 @@ fn check_python(
     // finds there (pattern matches, app facts) is noise, so test files are not walked at all.
     // Taint analysis still follows request data through them.
     if !include_tests && source::is_test_path(&file.path) {
-        return (Vec::new(), AppFacts::default(), None, context);
+        return (Vec::new(), AppFacts::default(), Vec::new(), context);
     }
     let scanned = ScannedText {
         relative: &file.path,
@@ -676,7 +676,8 @@ fn check_python(
         (checker.findings, checker.facts, checker.too_deep)
     }));
     match result {
-        Ok((raw, facts, too_deep)) => {
+        Ok((mut raw, facts, too_deep)) => {
+            let mut notes = capped_notes(&file.path, cap_per_rule(&mut raw, |r| r.rule));
             let pending = raw
                 .into_iter()
                 .map(|r| {
@@ -693,7 +694,7 @@ fn check_python(
                     }
                 })
                 .collect();
-            let note = too_deep.then(|| {
+            notes.extend(too_deep.then(|| {
                 Notification::file_warning(
                     &file.path,
                     None,
@@ -702,19 +703,19 @@ fn check_python(
                         crate::python::MAX_DEPTH
                     ),
                 )
-            });
+            }));
             let findings = finalize(&scanned, pending);
-            (findings, facts, note, scanned.context)
+            (findings, facts, notes, scanned.context)
         }
         Err(_) => (
             Vec::new(),
             AppFacts::default(),
-            Some(Notification {
+            vec![Notification {
                 level: NotificationLevel::Error,
                 path: Some(file.path.clone()),
                 line: None,
                 message: "internal error while checking; file not analysed".into(),
-            }),
+            }],
             scanned.context,
         ),
     }
@@ -760,7 +761,7 @@ fn check_templates(
     // CSRF handled elsewhere or not at all, and we cannot tell which.
     let is_flask_app = !facts.apps.is_empty() || !facts.routes.is_empty();
     let csrf_protection = (python_scanned && is_flask_app).then_some(facts.csrf_protection);
-    let checked: Vec<(Vec<Finding>, Option<Notification>)> = templates
+    let checked: Vec<(Vec<Finding>, Vec<Notification>)> = templates
         .par_iter()
         .zip(links.par_iter())
         .map(|(t, l)| check_template(t, &templates, &resolver, l, csrf_protection))
@@ -792,7 +793,7 @@ fn check_template(
     resolver: &Resolver,
     links: &Links,
     csrf_protection: Option<bool>,
-) -> (Vec<Finding>, Option<Notification>) {
+) -> (Vec<Finding>, Vec<Notification>) {
     let result = catch_unwind(AssertUnwindSafe(|| {
         let mut cx = TemplateCheck {
             file: t,
@@ -805,18 +806,19 @@ fn check_template(
         rules::dispatch::template(&mut cx);
         cx.findings
     }));
-    let Ok(raw) = result else {
+    let Ok(mut raw) = result else {
         let note = Notification {
             level: NotificationLevel::Error,
             path: Some(t.path.clone()),
             line: None,
             message: "internal error while checking the template; file not analysed".into(),
         };
-        return (Vec::new(), Some(note));
+        return (Vec::new(), vec![note]);
     };
     if raw.is_empty() {
-        return (Vec::new(), None);
+        return (Vec::new(), Vec::new());
     }
+    let notes = capped_notes(&t.path, cap_per_rule(&mut raw, |f| f.rule));
     let pending = raw
         .into_iter()
         .map(|f| {
@@ -841,8 +843,50 @@ fn check_template(
             t.original.clone(),
         ),
     };
-    (finalize(&scanned, pending), None)
+    (finalize(&scanned, pending), notes)
 }
+
+/// The most findings of one rule reported in one file. Past a few hundred, more of the same
+/// tell a reader nothing, and a hostile file with a hundred thousand on one line would cost
+/// time and memory per finding.
+pub const MAX_FINDINGS_PER_RULE_AND_FILE: usize = 1000;
+
+/// Keeps the first [`MAX_FINDINGS_PER_RULE_AND_FILE`] findings of each rule (in the order found);
+/// returns how many of each rule were dropped.
+fn cap_per_rule<T>(
+    items: &mut Vec<T>,
+    rule: impl Fn(&T) -> &'static Rule,
+) -> Vec<(&'static str, usize)> {
+    let mut seen: HashMap<&'static str, usize> = HashMap::new();
+    items.retain(|item| {
+        let n = seen.entry(rule(item).id).or_insert(0);
+        *n += 1;
+        *n <= MAX_FINDINGS_PER_RULE_AND_FILE
+    });
+    let mut dropped: Vec<(&'static str, usize)> = seen
+        .into_iter()
+        .filter(|(_, n)| *n > MAX_FINDINGS_PER_RULE_AND_FILE)
+        .map(|(id, n)| (id, n - MAX_FINDINGS_PER_RULE_AND_FILE))
+        .collect();
+    dropped.sort();
+    dropped
+}
+
+fn capped_notes(path: &str, dropped: Vec<(&'static str, usize)>) -> Vec<Notification> {
+    dropped
+        .into_iter()
+        .map(|(id, n)| {
+            Notification::file_warning(
+                path,
+                None,
+                format!("{n} more {id} findings in this file are not reported (at most {MAX_FINDINGS_PER_RULE_AND_FILE} per rule and file)"),
+            )
+        })
+        .collect()
+}
+
+/// The longest code frame kept with a finding.
+const MAX_SNIPPET_BYTES: usize = 4096;
 
 /// Attaches snippets, suppressions and fingerprints to one file's pending findings.
 fn finalize(file: &ScannedText, mut pending: Vec<Pending>) -> Vec<Finding> {
@@ -852,7 +896,12 @@ fn finalize(file: &ScannedText, mut pending: Vec<Pending>) -> Vec<Finding> {
     pending.sort_by_key(|p| (p.start, p.rule.id));
     pending.dedup_by(|a, b| a.rule.id == b.rule.id && a.start == b.start);
     let hashes = file.context.line_hashes(file.text);
-    let mut occurrences: HashMap<(String, &str), usize> = HashMap::new();
+    // Identical lines share occurrence counters; findings come sorted by position, so each
+    // line's normalised text and its hash prefixes are computed once for all its findings.
+    let mut line_ids: HashMap<String, usize> = HashMap::new();
+    let mut occurrences: HashMap<(usize, &str), usize> = HashMap::new();
+    let mut current: Option<(usize, usize, String)> = None;
+    let mut prefixes: HashMap<&str, fingerprint::StableKeyPrefix> = HashMap::new();
     pending
         .into_iter()
         .map(|p| {
@@ -864,13 +913,32 @@ fn finalize(file: &ScannedText, mut pending: Vec<Pending>) -> Vec<Finding> {
                 .saturating_sub(1)
                 .clamp(line_idx, file.lines.len() - 1)
                 .min(line_idx + 4);
-            let snippet = (line_idx..=last)
+            let frame_lines: Vec<&str> = (line_idx..=last)
                 .map(|i| file.lines.line_text(file.text, i))
-                .collect::<Vec<_>>()
-                .join("\n");
-            let normalized: String = line_text.chars().filter(|c| !c.is_whitespace()).collect();
-            let n = occurrences.entry((normalized, p.rule.id)).or_insert(0);
-            let key = fingerprint::stable_key(p.rule.id, file.relative, line_text, *n);
+                .collect();
+            // A frame of a minified or generated line is unreadable and costs its size per
+            // finding: leave it out.
+            let snippet = if frame_lines.iter().map(|l| l.len()).sum::<usize>() <= MAX_SNIPPET_BYTES
+            {
+                frame_lines.join("\n")
+            } else {
+                String::new()
+            };
+            if current.as_ref().is_none_or(|(i, _, _)| *i != line_idx) {
+                let text: String = line_text.chars().filter(|c| !c.is_whitespace()).collect();
+                let next_id = line_ids.len();
+                let id = *line_ids.entry(text.clone()).or_insert(next_id);
+                current = Some((line_idx, id, text));
+                prefixes.clear();
+            }
+            let (_, line_id, normalized) = current.as_ref().expect("set above");
+            let n = occurrences.entry((*line_id, p.rule.id)).or_insert(0);
+            let key = prefixes
+                .entry(p.rule.id)
+                .or_insert_with(|| {
+                    fingerprint::StableKeyPrefix::new(p.rule.id, file.relative, normalized)
+                })
+                .key(*n);
             *n += 1;
             let suppressed = file
                 .context

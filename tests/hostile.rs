@@ -231,3 +231,62 @@ fn deeply_nested_markers_are_refused_per_line() {
         .iter()
         .any(|f| f["rule"] == "FS601" && f["path"] == "requirements.txt"));
 }
+
+/// D3: tens of thousands of findings on one line are capped per rule and file, with a
+/// notification; frames of huge lines are left out. (Time and memory are measured by
+/// `scripts/hostile-sizes.sh`, not asserted here.)
+#[test]
+fn findings_on_one_huge_line_are_capped_per_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let calls: Vec<String> = (0..3000)
+        .map(|i| format!("hashlib.md5(b\"{i}\")"))
+        .collect();
+    std::fs::write(
+        dir.path().join("a.py"),
+        format!("import hashlib\nx = [{}]\n", calls.join(", ")),
+    )
+    .unwrap();
+    std::fs::create_dir(dir.path().join("templates")).unwrap();
+    let attrs: String = (0..1500)
+        .map(|i| format!("<p class={{{{ x{i} }}}}>"))
+        .collect();
+    std::fs::write(dir.path().join("templates/t.html"), attrs).unwrap();
+    let out = flaskscan(
+        &[
+            "scan",
+            ".",
+            "--select",
+            "ALL",
+            "--no-deps",
+            "--format",
+            "json",
+        ],
+        dir.path(),
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = report["findings"].as_array().unwrap();
+    let count = |rule: &str| findings.iter().filter(|f| f["rule"] == rule).count();
+    assert_eq!(count("FS404"), 1000);
+    assert_eq!(count("FS307"), 1000);
+    let notes: Vec<&str> = report["notifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["message"].as_str().unwrap())
+        .collect();
+    assert!(notes.contains(&"2000 more FS404 findings in this file are not reported (at most 1000 per rule and file)"), "{notes:?}");
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.starts_with("500 more FS307 findings")),
+        "{notes:?}"
+    );
+    // Fingerprints stay distinct: the occurrence number tells identical lines apart.
+    let mut fps: Vec<&str> = findings
+        .iter()
+        .map(|f| f["fingerprint"].as_str().unwrap())
+        .collect();
+    fps.sort();
+    fps.dedup();
+    assert_eq!(fps.len(), findings.len());
+}

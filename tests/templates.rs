@@ -122,13 +122,20 @@ fn huge_templates_are_scanned_in_bounded_time() {
         "took {:?}",
         started.elapsed()
     );
+    // One unquoted attribute per line, capped per rule and file with a notification.
     let lines = text.lines().count();
+    let cap = scan::MAX_FINDINGS_PER_RULE_AND_FILE;
+    assert!(lines > cap);
     assert_eq!(
         report
             .findings
             .iter()
             .filter(|f| f.rule.id == "FS307")
             .count(),
-        lines
+        cap
     );
+    assert!(report
+        .notifications
+        .iter()
+        .any(|n| n.message.starts_with(&format!("{} more FS307 findings", lines - cap))));
 }

@@ -59,10 +59,16 @@ impl LineIndex {
             end -= 1;
         }
         let prefix = &text[start..end];
+        // Most lines are ASCII, where both columns are the byte offset (a fast check).
+        let (chars, utf16) = if prefix.is_ascii() {
+            (prefix.len(), prefix.len())
+        } else {
+            (prefix.chars().count(), prefix.encode_utf16().count())
+        };
         Position {
             line: line as u32 + 1,
-            column: prefix.chars().count() as u32 + 1,
-            column_utf16: prefix.encode_utf16().count() as u32 + 1,
+            column: chars as u32 + 1,
+            column_utf16: utf16 as u32 + 1,
         }
     }
 

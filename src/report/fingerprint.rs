@@ -120,16 +120,34 @@ pub fn line_hashes(bytes: &[u8]) -> Vec<String> {
 /// number among identical (rule, path, text) triples — stable when other lines move.
 pub fn stable_key(rule: &str, path: &str, line_text: &str, occurrence: usize) -> String {
     let normalized: String = line_text.chars().filter(|c| !c.is_whitespace()).collect();
-    let mut h = Sha256::new();
-    h.update(rule.as_bytes());
-    h.update([0]);
-    h.update(path.as_bytes());
-    h.update([0]);
-    h.update(normalized.as_bytes());
-    h.update([0]);
-    h.update(occurrence.to_string().as_bytes());
-    let digest = h.finalize();
-    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+    StableKeyPrefix::new(rule, path, &normalized).key(occurrence)
+}
+
+/// [`stable_key`] hashed up to the occurrence number, for many findings of one rule on one line
+/// (each would otherwise hash the whole line again).
+#[derive(Clone)]
+pub struct StableKeyPrefix(Sha256);
+
+impl StableKeyPrefix {
+    /// The hash of rule, path and the line's text with whitespace already removed.
+    pub fn new(rule: &str, path: &str, normalized_line: &str) -> Self {
+        let mut h = Sha256::new();
+        h.update(rule.as_bytes());
+        h.update([0]);
+        h.update(path.as_bytes());
+        h.update([0]);
+        h.update(normalized_line.as_bytes());
+        h.update([0]);
+        Self(h)
+    }
+
+    /// The key of the `occurrence`-th identical finding.
+    pub fn key(&self, occurrence: usize) -> String {
+        let mut h = self.0.clone();
+        h.update(occurrence.to_string().as_bytes());
+        let digest = h.finalize();
+        digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+    }
 }
 
 #[cfg(test)]
