@@ -568,7 +568,8 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 reachable: before.reachable,
                 ..entry.clone()
             };
-            if let Some(name) = &h.name {
+            let own = self.project_exception(h);
+            if let Some(name) = h.name.as_ref().filter(|_| !own) {
                 let label = format!("exception `{name}`");
                 let v = Val::tainted(Taint {
                     origin: Origin::Exception,
@@ -586,6 +587,10 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 self.state.env.insert(name.to_string(), v);
                 self.sem.bind_unknown(name.as_str());
             }
+            if let Some(name) = h.name.as_ref().filter(|_| own) {
+                self.state.env.insert(name.to_string(), Val::clean());
+                self.sem.bind_unknown(name.as_str());
+            }
             self.block(&h.body);
             out = merge(out, self.state.clone());
         }
@@ -599,6 +604,23 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             self.block(&t.finalbody);
             self.state.reachable &= reachable;
         }
+    }
+
+    /// Whether a handler catches only exception classes the project defines: their messages are
+    /// written by the application for its users (`raise RateLimit("too many alerts")`), unlike
+    /// those of `Exception`, a bare `except:` or library errors, which may carry internals.
+    fn project_exception(&self, h: &ast::ExceptHandlerExceptHandler) -> bool {
+        let Some(t) = h.type_.as_deref() else {
+            return false;
+        };
+        let types: Vec<&Expr> = match t {
+            Expr::Tuple(t) => t.elts.iter().collect(),
+            other => vec![other],
+        };
+        types.iter().all(|t| {
+            self.qualify(t)
+                .is_some_and(|q| self.w.g.project_class(&q).is_some())
+        })
     }
 
     /// Binds `value` to an assignment target.
@@ -851,6 +873,16 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         })
     }
 
+    /// A source read by key (`request.headers["Referer"]`, `request.environ.get("HTTP_REFERER")`):
+    /// the Referer cannot be chosen by an attacker for a victim, so it is no redirect target.
+    fn keyed_source(&self, range: TextRange, kind: SourceKind, key: Option<&Expr>) -> Val {
+        let v = self.source_val(range, kind);
+        match key.and_then(string_literal) {
+            Some(k) if sources::is_referer_key(&k) => v.sanitize(SinkKind::Redirect.bit()),
+            _ => v,
+        }
+    }
+
     /// The abstract value of an expression (recording sinks it reaches on the way).
     pub fn eval(&mut self, e: &Expr) -> Val {
         if self.depth > MAX_DEPTH {
@@ -910,7 +942,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             Expr::Subscript(s) => {
                 if let Some(kind) = self.source_kind(e) {
                     self.eval(&s.slice);
-                    return self.source_val(e.range(), kind);
+                    return self.keyed_source(e.range(), kind, Some(&s.slice));
                 }
                 let base = self.eval(&s.value);
                 self.eval(&s.slice);
@@ -1304,7 +1336,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             if typed {
                 return Val::constant();
             }
-            return self.source_val(c.range(), kind);
+            return self.keyed_source(c.range(), kind, c.arguments.args.first());
         }
         let (recv, method) = match &*c.func {
             Expr::Attribute(a) => (Some(self.eval(&a.value)), Some(a.attr.as_str())),
@@ -1391,6 +1423,12 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             if let Some(v) = self.method_result(c, m, r, &call) {
                 return v;
             }
+        }
+        if !is_sink && method == Some("get") && recv.as_ref().is_some_and(|r| !r.is_tainted()) {
+            // A lookup in a clean mapping or store (`watches.get(uuid)`, `Model.query.get(id)`):
+            // the key selects a record, the record is not request data. Only a default given
+            // with it comes back as it is.
+            return call.arg(1, "default").cloned().unwrap_or_default();
         }
         if is_sink {
             // Data a sink hands back (rows, responses, file contents) is not the request's.
@@ -1515,11 +1553,11 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
     fn project_call(&mut self, call: &Call, q: &str) -> Option<Val> {
         let g = self.w.g;
         let q = g.resolve_function(q);
-        let (info, constructor) = match g.funcs.get(q) {
+        let (info, constructor) = match g.funcs.get(q).or_else(|| g.inherited_method(q)) {
             Some(info) => (info, false),
             None => {
                 let init = format!("{q}.__init__");
-                match g.funcs.get(&init) {
+                match g.funcs.get(&init).or_else(|| g.inherited_method(&init)) {
                     Some(info) => (info, true),
                     None => {
                         if g.classes.contains(q) {
@@ -1637,53 +1675,58 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             v.alias = Some(Arc::from(q));
             return Some(v);
         }
-        // What comes back.
-        let mut out = Val::default();
-        for t in result.ret.all_taints() {
-            match t.origin {
-                Origin::Param(p) => {
-                    let Some(Some((val, r))) = actual.get(p as usize) else {
-                        continue;
-                    };
-                    for a in val.all_taints() {
-                        let through = passed(&a, *r, &names[p as usize]);
-                        let flow = concat(&through.flow, &t.flow);
+        // What comes back, element by element when the callee returns a tuple or a dict with
+        // constant keys (`return meta, None`; `return {"ok": ..., "error": str(e)}`).
+        let instantiate = |taints: &[Arc<Taint>]| -> Vec<Arc<Taint>> {
+            let mut out = Vec::new();
+            for t in taints {
+                match t.origin {
+                    Origin::Param(p) => {
+                        let Some(Some((val, r))) = actual.get(p as usize) else {
+                            continue;
+                        };
+                        for a in val.all_taints() {
+                            let through = passed(&a, *r, &names[p as usize]);
+                            let flow = concat(&through.flow, &t.flow);
+                            let flow = push_step(
+                                &flow,
+                                file,
+                                call.c.range(),
+                                format!("returned from `{display}`"),
+                            );
+                            let taint = Taint {
+                                cleared: a.cleared | t.cleared,
+                                structured: a.structured && t.structured,
+                                flow,
+                                ..a.as_ref().clone()
+                            };
+                            add_all(&mut out, &[Arc::new(taint)]);
+                        }
+                    }
+                    _ => {
                         let flow = push_step(
-                            &flow,
+                            &t.flow,
                             file,
                             call.c.range(),
                             format!("returned from `{display}`"),
                         );
-                        let taint = Taint {
-                            cleared: a.cleared | t.cleared,
-                            structured: a.structured && t.structured,
-                            flow,
-                            ..a.as_ref().clone()
-                        };
-                        add_all(&mut out.taints, &[Arc::new(taint)]);
+                        add_all(
+                            &mut out,
+                            &[Arc::new(Taint {
+                                flow,
+                                ..t.as_ref().clone()
+                            })],
+                        );
                     }
                 }
-                _ => {
-                    let flow = push_step(
-                        &t.flow,
-                        file,
-                        call.c.range(),
-                        format!("returned from `{display}`"),
-                    );
-                    add_all(
-                        &mut out.taints,
-                        &[Arc::new(Taint {
-                            flow,
-                            ..t.as_ref().clone()
-                        })],
-                    );
-                }
             }
-        }
+            out
+        };
+        let mut out = result.ret.substitute(&instantiate);
         out.truth = result.ret.truth;
         out.constant = result.ret.constant && !result.ret.is_tainted();
-        if !out.is_tainted() {
-            out.alias = result.ret.alias.clone();
+        if out.is_tainted() {
+            out.alias = None;
         }
         Some(out)
     }

@@ -95,8 +95,11 @@ pub struct Global<'a> {
     /// (`helpers.run` for `app.helpers.run`) of imports written relative to a folder that is not
     /// the scan root.
     by_last: HashMap<String, Vec<String>>,
-    /// Qualified names of the project's classes.
+    /// Qualified names of the project's classes that define methods.
     pub classes: HashSet<String>,
+    /// Every class the project defines (with or without methods), with its base classes as
+    /// spelled at the definition, resolved: exception classes and inherited methods.
+    pub defined: HashMap<String, Vec<String>>,
     /// Results of functions analysed without truncation, by qualified name.
     pub memo: Mutex<HashMap<String, Arc<FnResult>>>,
 }
@@ -114,8 +117,10 @@ impl<'a> Global<'a> {
         let mut ctxs = Vec::with_capacity(per_file.len());
         let mut registered = Vec::new();
         let mut classes = HashSet::default();
-        for (ctx, fs, views) in per_file {
+        let mut defined = HashMap::default();
+        for (ctx, fs, views, defs) in per_file {
             ctxs.push(ctx);
+            defined.extend(defs);
             for f in fs {
                 if let Some(c) = &f.class {
                     classes.insert(c.clone());
@@ -131,7 +136,7 @@ impl<'a> Global<'a> {
             }
         }
         let mut by_last: HashMap<String, Vec<String>> = HashMap::default();
-        for name in funcs.keys().chain(classes.iter()) {
+        for name in funcs.keys().chain(defined.keys()) {
             let last = name.rsplit('.').next().unwrap_or(name);
             by_last
                 .entry(last.to_string())
@@ -143,6 +148,7 @@ impl<'a> Global<'a> {
             funcs,
             by_last,
             classes,
+            defined,
             memo: Mutex::new(HashMap::default()),
         }
     }
@@ -171,12 +177,44 @@ impl<'a> Global<'a> {
             _ => name,
         }
     }
+
+    /// The project class `name` (as spelled at a use) stands for, if the project defines it.
+    pub fn project_class(&self, name: &str) -> Option<&str> {
+        let q = self.resolve_function(name);
+        self.defined.get_key_value(q).map(|(k, _)| k.as_str())
+    }
+
+    /// `Class.method` looked up in the base classes the project defines when `Class` does not
+    /// define it itself: `self.get_url()` in a subclass runs the base class's `get_url`.
+    pub fn inherited_method(&self, qualified: &str) -> Option<&FuncInfo<'a>> {
+        let (class, method) = qualified.rsplit_once('.')?;
+        let mut todo: Vec<(&str, usize)> = vec![(class, 0)];
+        let mut seen: Vec<&str> = Vec::new();
+        while let Some((c, depth)) = todo.pop() {
+            if depth > 8 || seen.contains(&c) {
+                continue;
+            }
+            seen.push(c);
+            let Some(bases) = self.defined.get(c) else {
+                continue;
+            };
+            for b in bases {
+                let b = self.resolve_function(b);
+                if let Some(f) = self.funcs.get(&format!("{b}.{method}")) {
+                    return Some(f);
+                }
+                todo.push((b, depth + 1));
+            }
+        }
+        None
+    }
 }
 
 type Indexed<'a> = (
     FileCtx<'a>,
     Vec<FuncInfo<'a>>,
     Vec<(String, Vec<(String, bool)>)>,
+    Vec<(String, Vec<String>)>,
 );
 
 fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> Indexed<'a> {
@@ -199,6 +237,7 @@ fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> 
     consts.retain(|k, _| assigned.get(k) == Some(&1));
     let text = &file.text;
     let mut funcs = Vec::new();
+    let mut defined = Vec::new();
     for stmt in file.body() {
         match stmt {
             Stmt::FunctionDef(f) => {
@@ -219,6 +258,12 @@ fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> 
             }
             Stmt::ClassDef(c) => {
                 let class = qualify(&file.module, &c.name);
+                let bases = c
+                    .bases()
+                    .iter()
+                    .filter_map(|b| sem_of().resolve(b))
+                    .collect();
+                defined.push((class.clone(), bases));
                 for s in &c.body {
                     if let Stmt::FunctionDef(f) = s {
                         let is_static = f.decorator_list.iter().any(|d| matches!(&d.expression, Expr::Name(n) if n.id.as_str() == "staticmethod"));
@@ -260,7 +305,7 @@ fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> 
         module_sem: sem,
         project,
     };
-    (ctx, funcs, registered)
+    (ctx, funcs, registered, defined)
 }
 
 /// Binds module-level names, including imports inside module-level `if`/`try` blocks.

@@ -38,6 +38,15 @@ const REQUEST_URL: &[&str] = &[
     "script_root",
 ];
 
+/// The Referer is set by the victim's browser to the page it came from: an attacker cannot make
+/// it name a third-party site, so it does not choose where a redirect goes.
+const NOT_REDIRECT_CHOSEN: &[&str] = &["referrer"];
+
+/// Whether a header or WSGI environ key is the Referer (see [`NOT_REDIRECT_CHOSEN`]).
+pub fn is_referer_key(key: &str) -> bool {
+    key.eq_ignore_ascii_case("referer") || key.eq_ignore_ascii_case("http_referer")
+}
+
 /// A recognised source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SourceKind {
@@ -53,9 +62,14 @@ pub fn classify(qualified: &str) -> Option<SourceKind> {
     if let Some(rest) = qualified.strip_prefix("flask.request.") {
         let attr = rest.split('.').next().unwrap_or(rest);
         if REQUEST_DATA.contains(&attr) {
+            let referer = if NOT_REDIRECT_CHOSEN.contains(&attr) {
+                SinkKind::Redirect.bit()
+            } else {
+                0
+            };
             return Some(SourceKind {
                 origin: Origin::Request,
-                cleared: Origin::Request.harmless_for(),
+                cleared: Origin::Request.harmless_for() | referer,
                 structured: matches!(attr, "json" | "get_json"),
             });
         }

@@ -286,6 +286,28 @@ impl Val {
         out
     }
 
+    /// The same value with every level's taints replaced by `f` of them, keeping the container
+    /// structure: a function summary applied to a call's arguments.
+    pub fn substitute(&self, f: &dyn Fn(&[Arc<Taint>]) -> Vec<Arc<Taint>>) -> Val {
+        let shape = match &self.shape {
+            Shape::None => Shape::None,
+            Shape::Seq(items) => {
+                Shape::Seq(Arc::new(items.iter().map(|v| v.substitute(f)).collect()))
+            }
+            Shape::Map(items) => Shape::Map(Arc::new(
+                items
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.substitute(f)))
+                    .collect(),
+            )),
+        };
+        Val {
+            taints: f(&self.taints),
+            shape,
+            ..self.clone()
+        }
+    }
+
     /// The same value, sanitised for the sink kinds in `bits`.
     pub fn sanitize(&self, bits: u32) -> Val {
         if !self.is_tainted() {
