@@ -618,6 +618,17 @@ fn read_text(f: &SourcePath) -> Result<(String, Option<Vec<u8>>), Notification> 
 fn parse_python(f: &SourcePath) -> Result<SourceFile, Notification> {
     let (text, original) = read_text(f)?;
     let relative = f.relative.clone();
+    let deepest = source::bracket_nesting(&text);
+    if deepest > source::MAX_PARSE_NESTING {
+        return Err(Notification::file_warning(
+            &relative,
+            None,
+            format!(
+                "brackets or f-strings nest {deepest} deep (more than {}); file not parsed",
+                source::MAX_PARSE_NESTING
+            ),
+        ));
+    }
     let result = catch_unwind(AssertUnwindSafe(|| SourceFile::parse(&relative, text)));
     match result {
         Ok((mut file, problems)) => match problems.first() {

@@ -290,3 +290,27 @@ fn findings_on_one_huge_line_are_capped_per_rule() {
     fps.dedup();
     assert_eq!(fps.len(), findings.len());
 }
+
+/// D4: nested f-strings (quadratic to parse) and brackets past 1,000 levels are refused before
+/// parsing, with a warning; the other files are scanned.
+#[test]
+fn deeply_nested_code_is_refused_before_parsing() {
+    let dir = app_dir();
+    let n = 20_000;
+    std::fs::write(
+        dir.path().join("deep.py"),
+        format!("x = {}1{}\n", "f\"{".repeat(n), "}\"".repeat(n)),
+    )
+    .unwrap();
+    let out = flaskscan(&["scan", ".", "--no-deps", "--format", "json"], dir.path());
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let notes = report["notifications"].to_string();
+    assert!(
+        notes.contains("brackets or f-strings nest 20000 deep (more than 1000); file not parsed"),
+        "{notes}"
+    );
+    assert!(
+        report["findings"].to_string().contains("FS101"),
+        "app.py is still scanned"
+    );
+}

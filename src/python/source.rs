@@ -177,6 +177,28 @@ impl SourceFile {
     }
 }
 
+/// Real code nests brackets and f-strings a few dozen levels at most; the parser's time grows
+/// with the square of nested f-strings, so a hostile file is refused before parsing.
+pub const MAX_PARSE_NESTING: usize = 1000;
+
+/// The deepest nesting of `(`, `[` and `{` in `text`, strings included (f-string replacement
+/// fields are braces): a cheap upper bound of what the parser will meet.
+pub fn bracket_nesting(text: &str) -> usize {
+    let mut depth = 0usize;
+    let mut deepest = 0usize;
+    for b in text.bytes() {
+        match b {
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
 /// Whether a path is test code: under `tests/` or `test/`, or named `test_*.py`, `*_test.py`,
 /// `conftest.py`.
 pub fn is_test_path(path: &str) -> bool {

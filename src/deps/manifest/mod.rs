@@ -171,17 +171,48 @@ pub fn parse(root: &Root, rel: &Path) -> Parsed {
 
 /// The text of 1-based line `line`, without its line ending.
 pub fn line_text(text: &str, line: u32) -> &str {
-    text.lines()
-        .nth(line.saturating_sub(1) as usize)
-        .unwrap_or("")
-        .trim_end_matches('\r')
+    Lines::new(text).line(line)
 }
 
 /// The 1-based line of a byte offset.
 pub fn line_of_offset(text: &str, offset: usize) -> u32 {
-    let end = offset.min(text.len());
-    let head = text.get(..end).unwrap_or(text);
-    head.bytes().filter(|&b| b == b'\n').count() as u32 + 1
+    Lines::new(text).line_of(offset)
+}
+
+/// A manifest's text with its line starts, so that finding a line is a binary search: parsers
+/// ask once per dependency, and scanning from the top each time is quadratic on big files.
+pub struct Lines<'t> {
+    pub text: &'t str,
+    starts: Vec<usize>,
+}
+
+impl<'t> Lines<'t> {
+    /// Indexes the `\n`-separated lines of `text`.
+    pub fn new(text: &'t str) -> Self {
+        let starts = std::iter::once(0)
+            .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
+            .collect();
+        Self { text, starts }
+    }
+
+    /// The 1-based line of a byte offset.
+    pub fn line_of(&self, offset: usize) -> u32 {
+        let offset = offset.min(self.text.len());
+        (self.starts.partition_point(|&s| s <= offset)) as u32
+    }
+
+    /// The text of 1-based `line` without its line ending (empty past the end).
+    pub fn line(&self, line: u32) -> &'t str {
+        let i = line.saturating_sub(1) as usize;
+        let Some(&start) = self.starts.get(i) else {
+            return "";
+        };
+        if start >= self.text.len() && i > 0 {
+            return "";
+        }
+        let end = self.starts.get(i + 1).map_or(self.text.len(), |&e| e - 1);
+        self.text[start..end].trim_end_matches('\r')
+    }
 }
 
 #[cfg(test)]

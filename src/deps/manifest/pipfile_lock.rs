@@ -7,11 +7,12 @@ use std::str::FromStr;
 
 use pep508_rs::pep440_rs::Version;
 
-use super::{line_of_offset, line_text, Parsed};
+use super::{Lines, Parsed};
 use crate::deps::dependency::{Dependency, Origin, Spec};
 
 /// Reads the `default` and `develop` sections.
 pub fn parse(path: &str, text: &str, out: &mut Parsed) {
+    let lines = Lines::new(text);
     let json: serde_json::Value = match serde_json::from_str(text) {
         Ok(v) => v,
         Err(e) => {
@@ -28,7 +29,7 @@ pub fn parse(path: &str, text: &str, out: &mut Parsed) {
             let offset = text[section_start..]
                 .find(&format!("\"{name}\""))
                 .map_or(section_start, |o| section_start + o);
-            let line = line_of_offset(text, offset);
+            let line = lines.line_of(offset);
             let Some(version) = entry.get("version").and_then(|v| v.as_str()) else {
                 out.note(
                     path,
@@ -48,13 +49,7 @@ pub fn parse(path: &str, text: &str, out: &mut Parsed) {
                 );
                 continue;
             };
-            let mut dep = Dependency::new(
-                name,
-                Spec::Pinned(parsed),
-                path,
-                line,
-                line_text(text, line),
-            );
+            let mut dep = Dependency::new(name, Spec::Pinned(parsed), path, line, lines.line(line));
             dep.origin = Origin::Lockfile;
             dep.group = (section == "develop").then(|| "develop".to_string());
             dep.marker = entry

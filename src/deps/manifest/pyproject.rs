@@ -8,8 +8,10 @@ use super::{poetry_spec, Parsed};
 use crate::deps::dependency::{normalize_name, Dependency};
 
 /// Reads every dependency declaration of a `pyproject.toml`.
-pub fn parse(path: &str, text: &str, out: &mut Parsed) {
-    let Some(doc) = super::toml_util::parse(path, text, out) else {
+pub fn parse(path: &str, raw: &str, out: &mut Parsed) {
+    let lines = super::Lines::new(raw);
+    let text = &lines;
+    let Some(doc) = super::toml_util::parse(path, raw, out) else {
         return;
     };
     let root = doc.as_table();
@@ -56,7 +58,13 @@ pub fn parse(path: &str, text: &str, out: &mut Parsed) {
 }
 
 /// An array of PEP 508 strings (inline array item or plain value).
-fn pep508_array(path: &str, text: &str, item: &Item, group: Option<&str>, out: &mut Parsed) {
+fn pep508_array(
+    path: &str,
+    text: &super::Lines,
+    item: &Item,
+    group: Option<&str>,
+    out: &mut Parsed,
+) {
     let Some(array) = item.as_array() else {
         out.warn(
             path,
@@ -70,7 +78,13 @@ fn pep508_array(path: &str, text: &str, item: &Item, group: Option<&str>, out: &
     }
 }
 
-fn pep508_value(path: &str, text: &str, value: &Value, group: Option<&str>, out: &mut Parsed) {
+fn pep508_value(
+    path: &str,
+    text: &super::Lines,
+    value: &Value,
+    group: Option<&str>,
+    out: &mut Parsed,
+) {
     let (line, line_text) = at(text, value_line(text, value));
     let Some(s) = value.as_str() else {
         out.warn(path, Some(line), "expected a requirement string");
@@ -83,7 +97,7 @@ fn pep508_value(path: &str, text: &str, value: &Value, group: Option<&str>, out:
 }
 
 /// PEP 735 groups: strings are requirements; `{include-group = "x"}` must name a group, without cycles.
-fn dependency_groups(path: &str, text: &str, groups: &dyn TableLike, out: &mut Parsed) {
+fn dependency_groups(path: &str, text: &super::Lines, groups: &dyn TableLike, out: &mut Parsed) {
     let normalized: Vec<String> = groups.iter().map(|(k, _)| normalize_name(k)).collect();
     for (name, item) in groups.iter() {
         let Some(array) = item.as_array() else {
@@ -148,7 +162,7 @@ fn includes(groups: &dyn TableLike, from: &str, target: &str, depth: usize) -> b
 /// `[tool.poetry.dependencies]`-style tables: `name = "constraint"` or `name = { version = ... }`.
 fn poetry_table(
     path: &str,
-    text: &str,
+    text: &super::Lines,
     deps: &dyn TableLike,
     group: Option<&str>,
     out: &mut Parsed,
@@ -160,10 +174,7 @@ fn poetry_table(
         let line = deps
             .get_key_value(name)
             .and_then(|(k, _)| k.span())
-            .map_or_else(
-                || item_line(text, item),
-                |s| super::line_of_offset(text, s.start),
-            );
+            .map_or_else(|| item_line(text, item), |s| text.line_of(s.start));
         let (line, line_text) = at(text, line);
         let (constraint, marker) = match poetry_constraint(item) {
             Ok(c) => c,

@@ -133,8 +133,9 @@ impl Walker<'_> {
         self.stack.push(canonical.clone());
         self.compiled.push(is_compiled(&text));
         let via_text = via.map(|v| format!("{}:{}", v.path, v.line));
+        let lines = super::Lines::new(&text);
         for (line, logical) in logical_lines(&text) {
-            let physical = super::line_text(&text, line);
+            let physical = lines.line(line);
             self.line(
                 &canonical,
                 &rel,

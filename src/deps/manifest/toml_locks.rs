@@ -53,7 +53,9 @@ pub fn parse_pylock(path: &str, text: &str, out: &mut Parsed) {
     };
     let version = doc.get("lock-version").and_then(Item::as_str).unwrap_or("");
     if version.split('.').next() != Some("1") {
-        let line = doc.get("lock-version").map(|i| item_line(text, i));
+        let line = doc
+            .get("lock-version")
+            .map(|i| item_line(&super::Lines::new(text), i));
         out.warn(
             path,
             line,
@@ -90,6 +92,7 @@ fn packages(
     out: &mut Parsed,
     classify: impl Fn(&Table) -> Result<Option<String>, String>,
 ) {
+    let lines = super::Lines::new(text);
     let Some(doc) = super::toml_util::parse(path, text, out) else {
         return;
     };
@@ -101,8 +104,8 @@ fn packages(
     };
     for t in list.iter() {
         let name_item = t.get("name");
-        let line = name_item.map_or(1, |i| item_line(text, i));
-        let (line, line_text) = at(text, line);
+        let line = name_item.map_or(1, |i| item_line(&lines, i));
+        let (line, line_text) = at(&lines, line);
         let Some(name) = name_item.and_then(Item::as_str) else {
             out.warn(path, Some(line), "package entry without a name");
             continue;

@@ -2,7 +2,7 @@
 
 use toml_edit::{ImDocument, Item, Value};
 
-use super::{line_of_offset, line_text, Parsed};
+use super::{line_of_offset, Lines, Parsed};
 
 /// Parses TOML, or records a warning at the error's line and returns `None`.
 pub fn parse<'t>(path: &str, text: &'t str, out: &mut Parsed) -> Option<ImDocument<&'t str>> {
@@ -18,16 +18,16 @@ pub fn parse<'t>(path: &str, text: &'t str, out: &mut Parsed) -> Option<ImDocume
 }
 
 /// The 1-based line where an item starts (1 when the span is unknown).
-pub fn item_line(text: &str, item: &Item) -> u32 {
-    item.span().map_or(1, |s| line_of_offset(text, s.start))
+pub fn item_line(lines: &Lines, item: &Item) -> u32 {
+    item.span().map_or(1, |s| lines.line_of(s.start))
 }
 
 /// The 1-based line where a value starts (1 when the span is unknown).
-pub fn value_line(text: &str, value: &Value) -> u32 {
-    value.span().map_or(1, |s| line_of_offset(text, s.start))
+pub fn value_line(lines: &Lines, value: &Value) -> u32 {
+    value.span().map_or(1, |s| lines.line_of(s.start))
 }
 
 /// A line number and the text of that line.
-pub fn at(text: &str, line: u32) -> (u32, &str) {
-    (line, line_text(text, line))
+pub fn at<'t>(lines: &Lines<'t>, line: u32) -> (u32, &'t str) {
+    (line, lines.line(line))
 }
