@@ -247,6 +247,9 @@ impl crate::github::Scanner for ActionScanner {
     }
 }
 
+/// More worker threads than this only cost memory: the scan is CPU-bound.
+const MAX_THREADS: usize = 1024;
+
 fn print_out(s: &str) -> Result<(), UsageError> {
     let mut out = std::io::stdout().lock();
     match out.write_all(crate::redact::scrub(s).as_bytes()) {
@@ -279,6 +282,11 @@ pub fn scan_options(args: &ScanArgs) -> Result<(ScanOptions, FailOn), UsageError
         }
     }
     crate::workspace::validate_globs(&args.exclude).map_err(UsageError)?;
+    if let Some(n) = args.threads.filter(|n| !(1..=MAX_THREADS).contains(n)) {
+        return Err(UsageError(format!(
+            "--threads {n}: expected 1 to {MAX_THREADS} (the default is one per core)"
+        )));
+    }
     let file = match &args.config {
         Some(path) => config::load(path),
         None => config::find(

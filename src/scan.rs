@@ -290,7 +290,12 @@ pub fn run(options: &ScanOptions) -> anyhow::Result<ScanReport> {
     if let Some(n) = options.threads.filter(|n| *n > 0) {
         builder = builder.num_threads(n);
     }
-    let pool = builder.build()?;
+    let pool = builder.build().map_err(|e| {
+        anyhow::anyhow!(
+            "cannot start {} worker threads (--threads): {e}",
+            options.threads.unwrap_or(0)
+        )
+    })?;
     let stages = Stages::for_options(options);
     let (findings, more_notes, lines) =
         pool.install(|| analyse(&discovery.files, stages, &mut clock));
@@ -602,6 +607,13 @@ fn char_position(text: &str, lines: &LineIndex, line: u32, column: u32) -> Posit
 fn read_text(f: &SourcePath) -> Result<(String, Option<Vec<u8>>), Notification> {
     let bytes = std::fs::read(&f.path)
         .map_err(|e| Notification::file_warning(&f.relative, None, format!("cannot read: {e}")))?;
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Err(Notification::file_warning(
+            &f.relative,
+            None,
+            "UTF-16 text (it starts with a UTF-16 byte order mark): not scanned; save it as UTF-8",
+        ));
+    }
     if bytes.contains(&0) {
         return Err(Notification::file_warning(
             &f.relative,

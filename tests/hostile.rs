@@ -314,3 +314,23 @@ fn deeply_nested_code_is_refused_before_parsing() {
         "app.py is still scanned"
     );
 }
+
+/// D13: messages name the flag or the encoding at fault.
+#[test]
+fn unclear_errors_say_what_is_wrong() {
+    let dir = app_dir();
+    let out = flaskscan(&["scan", ".", "--threads", "100000"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).contains("--threads 100000: expected 1 to 1024"),
+        "{}",
+        text(&out)
+    );
+    let mut utf16 = vec![0xFF, 0xFE];
+    for u in "x = 1\n".encode_utf16() {
+        utf16.extend(u.to_le_bytes());
+    }
+    std::fs::write(dir.path().join("wide.py"), utf16).unwrap();
+    let out = flaskscan(&["scan", ".", "--no-deps", "--format", "json"], dir.path());
+    assert!(text(&out).contains("UTF-16 text"), "{}", text(&out));
+}

@@ -281,7 +281,11 @@ impl RunContext {
             None => Value::Null,
         };
         let git_ref = env.var("GITHUB_REF").map(str::to_string);
-        let pull_request = pull_request_from(&event_name, &payload, git_ref.as_deref());
+        let pull_request = pull_request_from(&event_name, &payload).map_err(|why| {
+            anyhow::anyhow!(
+                "the `{event_name}` event payload {why}; it cannot be trusted to tell the pull request or whether it comes from a fork"
+            )
+        })?;
         Ok(Self {
             owner: owner.to_string(),
             repo: repo.to_string(),
@@ -350,62 +354,64 @@ fn read_payload(path: &Path) -> anyhow::Result<Value> {
         .with_context(|| format!("the event payload {} is not JSON", path.display()))
 }
 
-/// The PR from the payload. `GITHUB_REF` is only a fallback for events without a PR payload,
-/// never under `pull_request_target`, where it names the default branch.
-pub fn pull_request_from(
-    event_name: &str,
-    payload: &Value,
-    git_ref: Option<&str>,
-) -> Option<PullRequest> {
-    if let Some(pr) = payload.get("pull_request").filter(|p| p.is_object()) {
-        let number = pr
-            .get("number")
-            .or_else(|| payload.get("number"))
-            .and_then(Value::as_u64)?;
-        let text = |v: &Value, path: &[&str]| -> String {
-            path.iter()
-                .try_fold(v, |v, key| v.get(key))
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_string()
-        };
-        let head_repo = text(pr, &["head", "repo", "full_name"]);
-        let base_repo = text(pr, &["base", "repo", "full_name"]);
-        // `head.repo.fork` alone is also true for a PR between branches of a repository that is
-        // itself a fork; what decides the token is whether head and base repositories differ.
-        // A deleted fork has `head.repo: null`.
-        let fork = if head_repo.is_empty() {
-            true
-        } else if !base_repo.is_empty() {
-            !head_repo.eq_ignore_ascii_case(&base_repo)
-        } else {
-            pr.pointer("/head/repo/fork")
-                .and_then(Value::as_bool)
-                .unwrap_or(false)
-        };
-        return Some(PullRequest {
-            number,
-            head_sha: text(pr, &["head", "sha"]),
-            base_sha: text(pr, &["base", "sha"]),
-            base_ref: text(pr, &["base", "ref"]),
-            fork,
-        });
+/// The events whose payload carries the pull request (and decides the token's rights).
+const PULL_REQUEST_EVENTS: [&str; 4] = [
+    "pull_request",
+    "pull_request_target",
+    "pull_request_review",
+    "pull_request_review_comment",
+];
+
+/// The PR from the event payload, and only from it: `GITHUB_REF` names the default branch under
+/// `pull_request_target` and can't tell a fork. A pull request event whose payload lacks the
+/// PR's number or head commit is malformed (the error says what is missing); other events have
+/// no PR.
+pub fn pull_request_from(event_name: &str, payload: &Value) -> Result<Option<PullRequest>, String> {
+    let pr = match payload.get("pull_request") {
+        Some(pr) if pr.is_object() => pr,
+        _ if PULL_REQUEST_EVENTS.contains(&event_name) => {
+            return Err("has no `pull_request` object".into())
+        }
+        _ => return Ok(None),
+    };
+    let number = pr
+        .get("number")
+        .or_else(|| payload.get("number"))
+        .and_then(Value::as_u64)
+        .filter(|n| *n > 0)
+        .ok_or("has no positive `pull_request.number`")?;
+    let text = |v: &Value, path: &[&str]| -> String {
+        path.iter()
+            .try_fold(v, |v, key| v.get(key))
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    let head_sha = text(pr, &["head", "sha"]);
+    if head_sha.is_empty() {
+        return Err("has no `pull_request.head.sha`".into());
     }
-    if event_name == "pull_request_target" {
-        return None;
-    }
-    let rest = git_ref?.strip_prefix("refs/pull/")?;
-    let (number, kind) = rest.split_once('/')?;
-    if kind != "merge" && kind != "head" {
-        return None;
-    }
-    Some(PullRequest {
-        number: number.parse().ok()?,
-        head_sha: String::new(),
-        base_sha: String::new(),
-        base_ref: String::new(),
-        fork: false,
-    })
+    let head_repo = text(pr, &["head", "repo", "full_name"]);
+    let base_repo = text(pr, &["base", "repo", "full_name"]);
+    // `head.repo.fork` alone is also true for a PR between branches of a repository that is
+    // itself a fork; what decides the token is whether head and base repositories differ.
+    // A deleted fork has `head.repo: null`.
+    let fork = if head_repo.is_empty() {
+        true
+    } else if !base_repo.is_empty() {
+        !head_repo.eq_ignore_ascii_case(&base_repo)
+    } else {
+        pr.pointer("/head/repo/fork")
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+    };
+    Ok(Some(PullRequest {
+        number,
+        head_sha,
+        base_sha: text(pr, &["base", "sha"]),
+        base_ref: text(pr, &["base", "ref"]),
+        fork,
+    }))
 }
 
 /// The code scanning `ref` pattern: `^refs/(heads|tags|pull)/.*$`.
@@ -452,19 +458,28 @@ mod tests {
     }
 
     #[test]
-    fn pr_number_comes_from_ref_only_outside_pull_request_target() {
-        let pr = pull_request_from("workflow_run", &Value::Null, Some("refs/pull/12/merge"));
-        assert_eq!(pr.map(|p| p.number), Some(12));
-        let pr = pull_request_from(
-            "pull_request_target",
-            &Value::Null,
-            Some("refs/pull/12/merge"),
-        );
-        assert_eq!(pr, None);
+    fn the_pr_comes_from_the_payload_only_and_a_malformed_one_says_what_is_missing() {
+        // No fallback to GITHUB_REF: outside PR events there is no PR.
+        assert_eq!(pull_request_from("workflow_run", &Value::Null), Ok(None));
         assert_eq!(
-            pull_request_from("push", &Value::Null, Some("refs/heads/main")),
-            None
+            pull_request_from("push", &serde_json::json!({"ref": "refs/heads/main"})),
+            Ok(None)
         );
+        assert_eq!(
+            pull_request_from("pull_request_target", &Value::Null),
+            Err("has no `pull_request` object".to_string())
+        );
+        let no_number = serde_json::json!({"pull_request": {"head": {"sha": "abc"}}});
+        assert!(pull_request_from("pull_request", &no_number)
+            .unwrap_err()
+            .contains("pull_request.number"));
+        let no_head = serde_json::json!({"pull_request": {"number": 3}});
+        assert!(pull_request_from("pull_request", &no_head)
+            .unwrap_err()
+            .contains("head.sha"));
+        let ok = serde_json::json!({"pull_request": {"number": 3, "head": {"sha": "abc", "repo": null}}});
+        let pr = pull_request_from("pull_request", &ok).unwrap().unwrap();
+        assert!(pr.fork, "a deleted fork's head repo is null");
     }
 
     #[test]
