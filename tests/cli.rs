@@ -494,3 +494,40 @@ fn audit_rules_run_only_when_named() {
         "{listing}"
     );
 }
+
+/// D14: another tool's malformed `automationDetails` must not make the merged log invalid.
+#[test]
+fn merge_repairs_invalid_automation_details() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |details: serde_json::Value| {
+        serde_json::json!({"tool": {"driver": {"name": "other"}}, "results": [],
+            "automationDetails": details})
+    };
+    let log = serde_json::json!({"version": "2.1.0", "runs": [
+        run(serde_json::json!("not an object")),
+        run(serde_json::json!({"id": 5, "guid": "nope", "description": "text"})),
+        run(serde_json::json!({"id": "keep/", "guid": "8c2d4a10-1b2c-4d3e-9f00-aabbccddeeff"})),
+    ]});
+    std::fs::write(dir.path().join("other.sarif"), log.to_string()).unwrap();
+    let out = flaskscan(&["merge", "other.sarif", "-o", "merged.sarif"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let merged: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("merged.sarif")).unwrap())
+            .unwrap();
+    assert!(
+        sarif_errors(&merged).is_empty(),
+        "{:?}",
+        sarif_errors(&merged)
+    );
+    let ids: Vec<&str> = merged["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["automationDetails"]["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["other/", "other-2/", "keep/"]);
+    assert_eq!(
+        merged["runs"][2]["automationDetails"]["guid"],
+        "8c2d4a10-1b2c-4d3e-9f00-aabbccddeeff"
+    );
+}

@@ -101,10 +101,8 @@ pub fn merge_logs(logs: Vec<(String, Value)>) -> anyhow::Result<Value> {
             .unwrap_or_else(|| format!("{}/", slug(&tool)));
         let unique = unique_id(&id, &tool, &mut seen);
         if let Some(obj) = run.as_object_mut() {
-            let details = obj.entry("automationDetails").or_insert_with(|| json!({}));
-            if let Some(d) = details.as_object_mut() {
-                d.insert("id".to_string(), Value::String(unique));
-            }
+            let details = valid_automation_details(obj.get("automationDetails"), unique);
+            obj.insert("automationDetails".to_string(), details);
         }
     }
     Ok(json!({
@@ -112,6 +110,37 @@ pub fn merge_logs(logs: Vec<(String, Value)>) -> anyhow::Result<Value> {
         "version": "2.1.0",
         "runs": runs,
     }))
+}
+
+/// A schema-valid `automationDetails` with `id`: of another tool's object only the members
+/// whose shape is right are kept (a wrong one would make GitHub reject the whole upload).
+fn valid_automation_details(given: Option<&Value>, id: String) -> Value {
+    let mut out = serde_json::Map::new();
+    if let Some(Value::Object(d)) = given {
+        for key in ["guid", "correlationGuid"] {
+            if let Some(Value::String(g)) = d.get(key) {
+                if is_guid(g) {
+                    out.insert(key.to_string(), Value::String(g.clone()));
+                }
+            }
+        }
+        if let Some(desc) = d.get("description") {
+            if desc.get("text").is_some_and(Value::is_string) {
+                out.insert("description".to_string(), desc.clone());
+            }
+        }
+    }
+    out.insert("id".to_string(), Value::String(id));
+    Value::Object(out)
+}
+
+/// `8-4-4-4-12` hex digits, the SARIF schema's GUID pattern.
+fn is_guid(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.iter().map(|p| p.len()).eq([8, 4, 4, 4, 12])
+        && parts
+            .iter()
+            .all(|p| p.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// Prefixes the relative `artifactLocation.uri`s of `log` with `prefix` (the scan root relative to
