@@ -261,13 +261,27 @@ fn print_out(s: &str) -> Result<(), UsageError> {
 
 /// Merges CLI flags over the config file found for the scanned paths.
 pub fn scan_options(args: &ScanArgs) -> Result<(ScanOptions, FailOn), UsageError> {
+    let mut special = Vec::new();
     for p in &args.paths {
-        if !p.exists() {
-            return Err(UsageError(format!(
-                "{}: no such file or folder",
+        match std::fs::metadata(p) {
+            Err(_) => {
+                return Err(UsageError(format!(
+                    "{}: no such file or folder",
+                    p.display()
+                )))
+            }
+            Ok(m) if !m.is_file() && !m.is_dir() => special.push(format!(
+                "{}: not a regular file or folder (a FIFO, device or socket); skipped",
                 p.display()
-            )));
+            )),
+            Ok(_) => {}
         }
+    }
+    if special.len() == args.paths.len() {
+        return Err(UsageError(format!(
+            "{}; nothing to scan",
+            special.join("; ")
+        )));
     }
     for s in args
         .select
@@ -297,7 +311,12 @@ pub fn scan_options(args: &ScanArgs) -> Result<(ScanOptions, FailOn), UsageError
     }
     .map_err(|e| UsageError(e.to_string()))?;
     let options = ScanOptions {
-        paths: args.paths.clone(),
+        paths: args
+            .paths
+            .iter()
+            .filter(|p| std::fs::metadata(p).is_ok_and(|m| m.is_file() || m.is_dir()))
+            .cloned()
+            .collect(),
         root: None,
         select: if args.select.is_empty() {
             file.select.clone()
@@ -317,7 +336,7 @@ pub fn scan_options(args: &ScanArgs) -> Result<(ScanOptions, FailOn), UsageError
         severity: file.severity.clone(),
         threads: args.threads,
         deps: (!args.no_deps).then(|| deps_options(args, &file)),
-        warnings: file.warnings.clone(),
+        warnings: file.warnings.iter().chain(&special).cloned().collect(),
     };
     let fail_on = args
         .fail_on

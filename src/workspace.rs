@@ -143,7 +143,12 @@ pub fn discover(root: &Path, inputs: &[PathBuf], options: &DiscoverOptions) -> D
     };
     let excludes = build_globs(&options.exclude);
     for input in inputs {
-        let mut walk = WalkBuilder::new(input);
+        // A link the user names is their choice: follow it (never the links inside it).
+        let input = match std::fs::symlink_metadata(input) {
+            Ok(m) if m.file_type().is_symlink() => input.canonicalize().unwrap_or(input.clone()),
+            _ => input.clone(),
+        };
+        let mut walk = WalkBuilder::new(&input);
         walk.follow_links(false)
             .hidden(false)
             .git_ignore(true)

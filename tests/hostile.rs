@@ -334,3 +334,48 @@ fn unclear_errors_say_what_is_wrong() {
     let out = flaskscan(&["scan", ".", "--no-deps", "--format", "json"], dir.path());
     assert!(text(&out).contains("UTF-16 text"), "{}", text(&out));
 }
+
+/// D16: a special file named explicitly is skipped with a reason (exit 2 when it was all there
+/// was to scan); a scan root that is itself a link is followed, links inside it are not.
+#[cfg(unix)]
+#[test]
+fn special_paths_and_linked_roots() {
+    let out = flaskscan(&["scan", "/dev/zero"], Path::new("/"));
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("/dev/zero: not a regular file or folder"),
+        "{}",
+        text(&out)
+    );
+
+    let dir = app_dir();
+    if Command::new("mkfifo")
+        .arg(dir.path().join("fifo.py"))
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        let out = flaskscan(&["scan", "fifo.py"], dir.path());
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+        let out = flaskscan(
+            &["scan", "app.py", "fifo.py", "--no-deps", "--format", "json"],
+            dir.path(),
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "app.py is still scanned: {}",
+            text(&out)
+        );
+        assert!(text(&out).contains("fifo.py: not a regular file or folder"));
+    }
+
+    let parent = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(dir.path(), parent.path().join("linked")).unwrap();
+    let out = flaskscan(
+        &["scan", "linked", "--no-deps", "--format", "json"],
+        parent.path(),
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["findings"][0]["path"], "app.py", "{}", text(&out));
+    assert_eq!(out.status.code(), Some(1));
+}
