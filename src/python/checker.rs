@@ -369,8 +369,12 @@ impl<'a> Checker<'a> {
             }
             self.sem.resolve_into(&d.expression, &mut name);
             exempt |= name.ends_with(".exempt") && flask::is_csrf_extension(&name);
-            after_request |=
-                name.ends_with(".after_request") || name.ends_with(".after_app_request");
+            // `@app.after_request` also where `app` is a parameter (`def init_security(app)`)
+            // and cannot be resolved.
+            after_request |= name.ends_with(".after_request")
+                || name.ends_with(".after_app_request")
+                || matches!(&d.expression, Expr::Attribute(a)
+                    if matches!(a.attr.as_str(), "after_request" | "after_app_request"));
             if name.ends_with(".before_request") || name.ends_with(".before_app_request") {
                 self.facts.csrf_protection |= flask::names_csrf_check(f.name.as_str());
             }

@@ -98,6 +98,10 @@ pub struct AppFacts {
     /// The app keeps users signed in with something the browser sends by itself (the Flask
     /// session, a login extension, cookies, HTTP authentication): what CSRF abuses.
     pub ambient_credentials: bool,
+    /// Autoescaping is on for every template (`jinja_options = {"autoescape": True}`).
+    pub autoescape_everywhere: bool,
+    /// Renders of templates Flask does not autoescape with request data: (call, message).
+    pub unescaped_renders: Vec<(Location, String)>,
     /// `supports_credentials=True` in calls that name no origins.
     pub cors_credentials_default_origins: Vec<Location>,
 }
@@ -117,6 +121,8 @@ impl AppFacts {
         self.template_folders.extend(other.template_folders);
         self.cors_origins_configured |= other.cors_origins_configured;
         self.ambient_credentials |= other.ambient_credentials;
+        self.autoescape_everywhere |= other.autoescape_everywhere;
+        self.unescaped_renders.extend(other.unescaped_renders);
         self.cors_credentials_default_origins
             .extend(other.cors_credentials_default_origins);
     }

@@ -11,6 +11,7 @@ use crate::templates::check::TemplateCheck;
 pub fn stmt(cx: &mut Checker, stmt: &Stmt) {
     fs110_cors_credentials_with_any_origin::check_stmt(cx, stmt);
     fs112_jinja_autoescape_disabled::check_stmt(cx, stmt);
+    fs113_unescaped_template_extension::check_stmt(cx, stmt);
     fs401_plaintext_password_check::check_stmt(cx, stmt);
     fs402_hardcoded_credential::check_stmt(cx, stmt);
     fs506_tls_verification_disabled::check_stmt(cx, stmt);
@@ -71,6 +72,7 @@ pub fn app(facts: &AppFacts) -> Vec<AppFinding> {
     fs106_csrf_protection_missing::check(facts, &mut out);
     fs107_security_headers_missing::check(facts, &mut out);
     fs110_cors_credentials_with_any_origin::check_app(facts, &mut out);
+    fs113_unescaped_template_extension::check_app(facts, &mut out);
     fs111_request_size_unbounded::check(facts, &mut out);
     out
 }

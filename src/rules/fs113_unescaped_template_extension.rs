@@ -1,11 +1,13 @@
 //! FS113 unescaped-template-extension.
 
-use ruff_python_ast::ExprCall;
+use ruff_python_ast::{Expr, ExprCall, Stmt};
 use ruff_text_size::Ranged;
 
-use super::{Precision, Rule, RuleKind, Suite};
+use super::helpers::{is_falsy_literal, literal_text};
+use super::{AppFinding, Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 use crate::python::checker::Checker;
+use crate::python::flask::AppFacts;
 use crate::python::render;
 
 pub const RULE: Rule = Rule {
@@ -47,10 +49,52 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
             || "request data (`**`)".to_string(),
             |a| format!("request data as `{a}`"),
         );
-        cx.report_msg(
-            &RULE,
-            call.range(),
+        // Judged once every file is read: the app may turn autoescaping on for every template.
+        let location = cx.location(call.range());
+        cx.facts.unescaped_renders.push((
+            location,
             format!("`{name}` is not autoescaped by Flask and is rendered with {what}"),
-        );
+        ));
+    }
+}
+
+/// `app.jinja_options = {"autoescape": True}` or `app.jinja_env.autoescape = True`: every
+/// template is escaped, whatever its extension.
+pub fn check_stmt(cx: &mut Checker, stmt: &Stmt) {
+    let Stmt::Assign(a) = stmt else { return };
+    for t in &a.targets {
+        let Expr::Attribute(attr) = t else { continue };
+        let on = match attr.attr.as_str() {
+            "autoescape" => {
+                matches!(&*attr.value, Expr::Attribute(e) if e.attr.as_str() == "jinja_env")
+                    && escapes_everything(&a.value)
+            }
+            "jinja_options" => matches!(&*a.value, Expr::Dict(d) if d.items.iter().any(|i| {
+                i.key.as_ref().and_then(literal_text).as_deref() == Some("autoescape")
+                    && escapes_everything(&i.value)
+            })),
+            _ => false,
+        };
+        cx.facts.autoescape_everywhere |= on;
+    }
+}
+
+/// `True`, or anything but a literal false or `select_autoescape(...)` (which keeps Flask's
+/// extension list).
+fn escapes_everything(value: &Expr) -> bool {
+    !is_falsy_literal(value) && !matches!(value, Expr::Call(_))
+}
+
+/// The renders found by [`check_call`], unless the app escapes every template.
+pub fn check_app(facts: &AppFacts, out: &mut Vec<AppFinding>) {
+    if facts.autoescape_everywhere {
+        return;
+    }
+    for (location, message) in &facts.unescaped_renders {
+        out.push(AppFinding {
+            rule: &RULE,
+            location: location.clone(),
+            message: message.clone(),
+        });
     }
 }
