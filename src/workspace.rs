@@ -45,6 +45,11 @@ pub const DEFAULT_SKIPS: &[&str] = &[
     ".env",
     "node_modules",
     "site-packages",
+    // Copies of other projects' code, which their maintainers fix, not this project's.
+    "vendor",
+    "_vendor",
+    "vendored",
+    "third_party",
     "__pycache__",
     ".git",
     ".tox",
