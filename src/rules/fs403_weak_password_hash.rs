@@ -3,7 +3,7 @@
 use ruff_python_ast::{Expr, ExprCall};
 use ruff_text_size::Ranged;
 
-use super::helpers::{argument, is_password_name, last_name, literal_text};
+use super::helpers::{argument, is_password_name, last_name, literal_text, words};
 use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 use crate::python::checker::Checker;
@@ -53,9 +53,17 @@ fn mentions_password(cx: &Checker, e: &Expr) -> bool {
     let mut found = false;
     cx.any_subexpr(e, &mut |_, sub| {
         found |= matches!(sub, Expr::Name(_) | Expr::Attribute(_) | Expr::Subscript(_))
-            && last_name(sub).is_some_and(|n| is_password_name(&n));
+            && last_name(sub).is_some_and(|n| is_password_name(&n) && !names_derived_value(&n));
     });
     found
+}
+
+/// `password_hash`, `passwordDigest`: an already hashed password (mixing it into a signing key
+/// hashes no password).
+fn names_derived_value(name: &str) -> bool {
+    words(name)
+        .iter()
+        .any(|w| matches!(w.as_str(), "hash" | "hashed" | "digest" | "salt"))
 }
 
 /// Fast hashes of passwords, and `generate_password_hash(method="plain"|"md5"|"sha256")`.
