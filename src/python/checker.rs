@@ -433,6 +433,10 @@ impl<'a> Checker<'a> {
                 base_is_config |= looks_like_config_class(b_name(b));
             }
         }
+        // WTForms' own CSRF: `class Meta: csrf = True` inside a form class.
+        if c.name.as_str() == "Meta" && declares_csrf_on(&c.body) {
+            self.facts.csrf_protection = true;
+        }
         let qualified = qualify(&self.file.module, &c.name);
         if self.sem.at_module_level() {
             self.sem.bind_qualified(c.name.as_str(), qualified.clone());
@@ -628,6 +632,15 @@ impl<'a> Checker<'a> {
             }
         }
     }
+}
+
+/// `csrf = True` among a class body's assignments.
+fn declares_csrf_on(body: &[Stmt]) -> bool {
+    body.iter().any(|s| {
+        matches!(s, Stmt::Assign(a)
+            if matches!(&a.targets[..], [Expr::Name(n)] if n.id.as_str() == "csrf")
+                && matches!(&*a.value, Expr::BooleanLiteral(b) if b.value))
+    })
 }
 
 fn b_name(e: &Expr) -> &str {

@@ -194,7 +194,8 @@ impl Builder<'_> {
         let context = self.html.context();
         self.html.output(&self.text[span.clone()], span.clone());
         let e = Expression::parse(source);
-        let token = source.contains("csrf") || source.contains("hidden_tag");
+        let token =
+            source.contains("csrf") || source.contains("xsrf") || source.contains("hidden_tag");
         self.note_token(token);
         if let Some(form) = &mut self.form {
             form.calls.extend(e.calls.iter().cloned());
@@ -517,7 +518,14 @@ impl Builder<'_> {
                 }
             }
             ("input", false) => {
-                let named_token = tag.value("name").is_some_and(|n| n.contains("csrf"));
+                // `csrf_token`, `_xsrf`, `authenticity_token`, `nonce`, or a per-user auth token
+                // sent in the body: a value another site cannot know.
+                let named_token = tag.value("name").is_some_and(|n| {
+                    let n = n.to_ascii_lowercase();
+                    ["csrf", "xsrf", "token", "nonce"]
+                        .iter()
+                        .any(|w| n.contains(w))
+                });
                 self.note_token(named_token);
             }
             ("script" | "link", false) => self.t.resources.push(tag),
