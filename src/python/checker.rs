@@ -293,12 +293,23 @@ impl<'a> Checker<'a> {
                         self.config_write(arg.as_str(), &kw.value, kw.range());
                     }
                 }
-                if let Some(Expr::Dict(d)) = call.arguments.args.first() {
-                    for item in &d.items {
-                        if let Some(key) = item.key.as_ref().and_then(flask::string_literal) {
-                            self.config_write(&key, &item.value, item.value.range());
+                match call.arguments.args.first() {
+                    Some(Expr::Dict(d)) => {
+                        for item in &d.items {
+                            if let Some(key) = item.key.as_ref().and_then(flask::string_literal) {
+                                self.config_write(&key, &item.value, item.value.range());
+                            }
                         }
                     }
+                    // `update(dict(SECRET_KEY=...))`
+                    Some(Expr::Call(inner)) if matches!(&*inner.func, Expr::Name(n) if n.id.as_str() == "dict") => {
+                        for kw in &inner.arguments.keywords {
+                            if let Some(arg) = &kw.arg {
+                                self.config_write(arg.as_str(), &kw.value, kw.range());
+                            }
+                        }
+                    }
+                    _ => {}
                 }
             }
             "setdefault" => {

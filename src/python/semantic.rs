@@ -8,6 +8,12 @@ use ruff_python_ast::{self as ast, Expr};
 /// Qualified names that are spelled several ways; the first is folded into the second.
 const CANONICAL: &[(&str, &str)] = &[
     ("flask.app.Flask", "flask.Flask"),
+    // Frameworks built on Flask whose app object is a Flask app.
+    ("apiflask.APIFlask", "flask.Flask"),
+    ("apiflask.app.APIFlask", "flask.Flask"),
+    ("connexion.FlaskApp.app", "flask.Flask"),
+    ("connexion.App.app", "flask.Flask"),
+    ("connexion.apps.flask.FlaskApp.app", "flask.Flask"),
     ("flask.current_app", "flask.Flask"),
     ("flask.globals.current_app", "flask.Flask"),
     ("flask.globals.request", "flask.request"),
@@ -83,7 +89,14 @@ pub fn canonical(name: &str) -> String {
 }
 
 /// Every spelling [`CANONICAL`] folds starts with one of these; most names start with none.
-const CANONICAL_ROOTS: &[&str] = &["flask", "jinja2", "werkzeug", "Crypto"];
+const CANONICAL_ROOTS: &[&str] = &[
+    "flask",
+    "jinja2",
+    "werkzeug",
+    "Crypto",
+    "apiflask",
+    "connexion",
+];
 
 /// Folds the qualified name that starts at byte `start` of `buf` in place.
 fn canonicalize_from(buf: &mut String, start: usize) {
