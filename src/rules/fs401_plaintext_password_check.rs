@@ -91,6 +91,22 @@ pub fn check_stmt(cx: &mut Checker, stmt: &Stmt) {
         i.key.as_ref().and_then(literal_text).is_some()
             && literal_text(&i.value).is_some_and(|v| !v.is_empty())
     });
+    // `{"username": "none", "role": "none"}` describes one user; it stores a password only
+    // under a password key.
+    let keys: Vec<String> = d
+        .items
+        .iter()
+        .filter_map(|i| i.key.as_ref().and_then(literal_text))
+        .collect();
+    let is_record = keys.iter().any(|k| {
+        matches!(
+            k.to_ascii_lowercase().as_str(),
+            "username" | "user" | "name" | "email" | "login" | "realm" | "role" | "id"
+        )
+    });
+    if is_record && !keys.iter().any(|k| is_password_name(k)) {
+        return;
+    }
     if all_literal {
         cx.report_msg(
             &RULE,
