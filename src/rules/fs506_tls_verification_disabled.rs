@@ -3,7 +3,7 @@
 use ruff_python_ast::{Expr, ExprCall, Stmt};
 use ruff_text_size::Ranged;
 
-use super::helpers::{is_falsy_literal, keyword};
+use super::helpers::{is_falsy_literal, keyword, last_name, literal_text, words};
 use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 use crate::python::checker::Checker;
@@ -30,6 +30,9 @@ const HTTP_METHODS: &[&str] = &[
 
 /// `verify=False` on HTTP clients, `ssl=False` on aiohttp, `_create_unverified_context()`.
 pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
+    if operator_opted_in(cx) {
+        return;
+    }
     if matches!(
         callee,
         "ssl._create_unverified_context" | "ssl._create_stdlib_context"
@@ -69,6 +72,9 @@ fn looks_like_session(e: &Expr) -> bool {
 /// `ssl.CERT_NONE`, `check_hostname = False`, `session.verify = False`.
 pub fn check_stmt(cx: &mut Checker, stmt: &Stmt) {
     let Stmt::Assign(a) = stmt else { return };
+    if operator_opted_in(cx) {
+        return;
+    }
     for t in &a.targets {
         let Expr::Attribute(attr) = t else { continue };
         let off = match attr.attr.as_str() {
@@ -103,6 +109,9 @@ pub fn check_stmt(cx: &mut Checker, stmt: &Stmt) {
 
 /// `cert_reqs=ssl.CERT_NONE` as an argument.
 pub fn check_keyword_values(cx: &mut Checker, call: &ExprCall) {
+    if operator_opted_in(cx) {
+        return;
+    }
     for kw in &call.arguments.keywords {
         if cx.sem.is(&kw.value, "ssl.CERT_NONE") {
             cx.report_msg(
@@ -112,4 +121,28 @@ pub fn check_keyword_values(cx: &mut Checker, call: &ExprCall) {
             );
         }
     }
+}
+
+/// Inside `if settings.skip_ssl_verify:` (the true branch of a test naming an opt-out) the
+/// operator asked for it, for a server they chose; an `else` of `if verify:` is a default and
+/// still reported.
+fn operator_opted_in(cx: &Checker) -> bool {
+    cx.if_tests().iter().any(|t| names_opt_out(t))
+}
+
+fn names_opt_out(test: &Expr) -> bool {
+    let name = match test {
+        Expr::Subscript(s) => literal_text(&s.slice),
+        Expr::Call(c) => c.arguments.args.first().and_then(literal_text),
+        Expr::BoolOp(b) => return b.values.iter().any(names_opt_out),
+        other => last_name(other).map(|n| n.into_owned()),
+    };
+    name.is_some_and(|n| {
+        words(&n).iter().any(|w| {
+            matches!(
+                w.as_str(),
+                "skip" | "insecure" | "disable" | "disabled" | "unverified" | "noverify" | "ignore"
+            )
+        })
+    })
 }
