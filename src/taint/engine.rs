@@ -11,6 +11,7 @@ use ruff_text_size::{Ranged, TextRange, TextSize};
 
 use super::guards;
 use super::index::{self, FileCtx, FuncInfo, Global};
+use super::infer;
 use super::sinks;
 use super::sources::{self, SourceKind};
 use super::value::{add_all, concat, push_step, Index, Origin, Shape, SinkKind, Taint, Val, ALL};
@@ -442,6 +443,9 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             }
             Stmt::Expr(e) => {
                 self.eval(&e.value);
+                if let Expr::Call(c) = &*e.value {
+                    self.after_guard_call(c);
+                }
             }
             Stmt::Break(_) | Stmt::Continue(_) => {
                 if let Some(exits) = self.loop_exits.last_mut() {
@@ -603,6 +607,40 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             self.state.reachable = true;
             self.block(&t.finalbody);
             self.state.reachable &= reachable;
+        }
+    }
+
+    /// The traits of the project function a call runs, if it is one (methods of `self`
+    /// included, inherited ones too).
+    pub(super) fn call_traits(&self, call: &ast::ExprCall) -> Option<infer::Traits> {
+        let g = self.w.g;
+        let q = self.qualify(&call.func)?;
+        let q = g.resolve_function(&q);
+        g.funcs
+            .get(q)
+            .or_else(|| g.inherited_method(q))
+            .map(|f| f.traits())
+    }
+
+    /// `check_access(base, path)` as a statement, where the function raises unless the path
+    /// resolves inside the base: after it, the paths passed are confined.
+    fn after_guard_call(&mut self, c: &ast::ExprCall) {
+        let Some(t) = self.call_traits(c) else {
+            return;
+        };
+        if !(t.path_guard && t.raises) {
+            return;
+        }
+        let args = c
+            .arguments
+            .args
+            .iter()
+            .chain(c.arguments.keywords.iter().map(|k| &k.value));
+        for key in args.flat_map(guards::path_keys) {
+            if let Some(v) = self.state.env.get(&key) {
+                let v = v.sanitize(SinkKind::Path.bit());
+                self.state.env.insert(key, v);
+            }
         }
     }
 
@@ -1507,6 +1545,13 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 Some(v)
             }
             "copy" => Some(recv.clone()),
+            // `value.replace("'", "''")`: quotes doubled, the value cannot leave a quoted SQL
+            // literal (SQLite and standard SQL).
+            "replace" if is_quote_doubling(call) => {
+                let mut v = recv.sanitize(SinkKind::Sql.bit());
+                v.text = None;
+                Some(v)
+            }
             // Markup's own formatters escape what they insert.
             "format" | "join"
                 if recv
@@ -1723,6 +1768,10 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             out
         };
         let mut out = result.ret.substitute(&instantiate);
+        if info.traits().path_sanitiser {
+            // `get_valid_filename(title)`: separators replaced, the result is one file name.
+            out = out.sanitize(SinkKind::Path.bit());
+        }
         out.truth = result.ret.truth;
         out.constant = result.ret.constant && !result.ret.is_tainted();
         if out.is_tainted() {
@@ -1787,6 +1836,9 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             if let Some(s) = sinks::function_sink(q) {
                 found = true;
                 for &(pos, kw) in s.args {
+                    if s.kind == SinkKind::Path && self.file_object_arg(c, pos, kw) {
+                        continue;
+                    }
                     if let Some(v) = call.arg(pos, kw) {
                         let v = v.clone();
                         self.sink(s.kind, &v, range, &name, None);
@@ -1815,7 +1867,8 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 found = true;
                 let safe = call
                     .arg(1, "parser")
-                    .is_some_and(|p| p.alias.as_deref().is_some_and(|a| a.ends_with("#safe")));
+                    .is_some_and(|p| p.alias.as_deref().is_some_and(|a| a.ends_with("#safe")))
+                    || self.module_safe_parser(c);
                 if !safe {
                     if let Some(v) = call
                         .arg(0, "text")
@@ -2024,6 +2077,59 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         found
     }
 
+    /// Whether the argument at `pos`/`kw` is an in-memory buffer (`send_file(BytesIO(data))`):
+    /// a file object, not a path, so no path traversal.
+    fn file_object_arg(&self, c: &ast::ExprCall, pos: usize, kw: &str) -> bool {
+        let arg = c
+            .arguments
+            .args
+            .get(pos)
+            .or_else(|| c.arguments.find_keyword(kw).map(|k| &k.value));
+        let Some(Expr::Call(inner)) = arg else {
+            return false;
+        };
+        self.qualify(&inner.func)
+            .is_some_and(|q| sinks::FILE_OBJECTS.contains(&q.as_str()))
+    }
+
+    /// An lxml parser bound at module level (`_parser = etree.XMLParser(resolve_entities=False)`)
+    /// and passed by name: whether it is one that does not resolve entities.
+    fn module_safe_parser(&self, c: &ast::ExprCall) -> bool {
+        let arg = c
+            .arguments
+            .args
+            .get(1)
+            .or_else(|| c.arguments.find_keyword("parser").map(|k| &k.value));
+        let Some(Expr::Name(n)) = arg else {
+            return false;
+        };
+        if self.state.env.contains_key(n.id.as_str()) {
+            return false;
+        }
+        let mut value = None;
+        for s in self.fc.file.body() {
+            if let Stmt::Assign(a) = s {
+                if a.targets
+                    .iter()
+                    .any(|t| matches!(t, Expr::Name(x) if x.id == n.id))
+                {
+                    // Bound more than once: cannot tell which one is used.
+                    if value.is_some() {
+                        return false;
+                    }
+                    value = Some(&*a.value);
+                }
+            }
+        }
+        let Some(Expr::Call(p)) = value else {
+            return false;
+        };
+        self.qualify(&p.func).as_deref() == Some("lxml.etree.XMLParser")
+            && p.arguments
+                .find_keyword("resolve_entities")
+                .is_some_and(|k| index::literal_truth(&k.value) == Some(false))
+    }
+
     /// pymongo filters: request JSON (which may hold operators) anywhere, any request data in `$where`.
     fn nosql(&mut self, filter: &Val, range: TextRange, name: &str) {
         if let Shape::Map(items) = &filter.shape {
@@ -2117,6 +2223,12 @@ impl Call<'_> {
         }
         v
     }
+}
+
+/// `.replace("'", "''")`.
+fn is_quote_doubling(call: &Call) -> bool {
+    let text = |i: usize| call.args.get(i).and_then(|(v, _)| v.text.as_deref());
+    text(0) == Some("'") && text(1) == Some("''")
 }
 
 /// The parameters callers can pass, in order.

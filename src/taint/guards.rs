@@ -19,6 +19,47 @@ pub fn key(e: &Expr) -> Option<String> {
     }
 }
 
+/// The keys of the values a path expression is built from: `p`, `base / name`, `base + name`,
+/// `os.path.join(base, name)`, `Path(p)`. A check that the whole path stays inside a folder
+/// confines each part the caller goes on to use.
+pub fn path_keys(e: &Expr) -> Vec<String> {
+    let mut out = Vec::new();
+    collect_path_keys(e, &mut out, 0);
+    out
+}
+
+fn collect_path_keys(e: &Expr, out: &mut Vec<String>, depth: usize) {
+    if depth > 8 {
+        return;
+    }
+    if let Some(k) = key(e) {
+        out.push(k);
+        return;
+    }
+    match e {
+        Expr::BinOp(b) if matches!(b.op, ast::Operator::Div | ast::Operator::Add) => {
+            collect_path_keys(&b.left, out, depth + 1);
+            collect_path_keys(&b.right, out, depth + 1);
+        }
+        Expr::Call(c) => {
+            let f = match &*c.func {
+                Expr::Name(n) => n.id.as_str(),
+                Expr::Attribute(a) => a.attr.as_str(),
+                _ => "",
+            };
+            if matches!(
+                f,
+                "join" | "Path" | "PurePath" | "abspath" | "normpath" | "realpath"
+            ) {
+                for a in &c.arguments.args {
+                    collect_path_keys(a, out, depth + 1);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
 /// `(key, sink kinds made harmless)` for each value the condition `test` being `branch` checks.
 pub fn checks(cx: &Analyzer, test: &Expr, branch: bool) -> Vec<(String, u32)> {
     let mut out = Vec::new();
@@ -86,8 +127,42 @@ fn collect(cx: &Analyzer, test: &Expr, branch: bool, out: &mut Vec<(String, u32)
     }
 }
 
+/// A project function the body shows to be a check: a containment check confines the paths
+/// passed to it, a URL host or scheme check the URLs.
+fn project_validator(cx: &Analyzer, call: &ast::ExprCall, out: &mut Vec<(String, u32)>) -> bool {
+    let Some(t) = cx.call_traits(call) else {
+        return false;
+    };
+    let args = || {
+        call.arguments
+            .args
+            .iter()
+            .chain(call.arguments.keywords.iter().map(|k| &k.value))
+    };
+    if t.path_guard {
+        for k in args().flat_map(path_keys) {
+            out.push((k, SinkKind::Path.bit()));
+        }
+    }
+    if t.url_guard {
+        for k in args().filter_map(key) {
+            out.push((k, SinkKind::Redirect.bit() | SinkKind::Ssrf.bit()));
+        }
+    }
+    t.path_guard || t.url_guard
+}
+
 /// Calls that, when true, validate their argument.
 fn validator(cx: &Analyzer, call: &ast::ExprCall, out: &mut Vec<(String, u32)>) {
+    if project_validator(cx, call, out) {
+        return;
+    }
+    // `len(adapter.allowed_methods(target))`: the target matches one of the app's own routes.
+    if let (Expr::Name(n), Some(Expr::Call(inner))) = (&*call.func, call.arguments.args.first()) {
+        if n.id.as_str() == "len" {
+            return validator(cx, inner, out);
+        }
+    }
     let first = call.arguments.args.first();
     let callee = cx.qualify(&call.func).unwrap_or_default();
     let short = callee
@@ -148,6 +223,17 @@ fn validator(cx: &Analyzer, call: &ast::ExprCall, out: &mut Vec<(String, u32)>) 
             "is_relative_to" => {
                 if let Some(k) = recv {
                     out.push((k, SinkKind::Path.bit()));
+                }
+            }
+            // url_map.bind(host).allowed_methods(target): some route of the app answers it.
+            "allowed_methods" => {
+                // Also through a prefix-stripping helper: `allowed_methods(strip(target, root))`.
+                let target = match first {
+                    Some(Expr::Call(inner)) => inner.arguments.args.first(),
+                    other => other,
+                };
+                if let Some(k) = target.and_then(key) {
+                    out.push((k, SinkKind::Redirect.bit()));
                 }
             }
             // PATTERN.fullmatch(x)

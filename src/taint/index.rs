@@ -9,6 +9,7 @@ use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
 
 use super::engine::FnResult;
+use super::infer::{self, Traits};
 use super::sources;
 use crate::python::flask;
 use crate::python::project::{bind_statement, ProjectIndex};
@@ -68,6 +69,15 @@ pub struct FuncInfo<'a> {
     /// May produce tainted data without any flowing in: reads request data or exception details,
     /// or builds SQL text.
     pub may_produce: bool,
+    /// What the body does to its arguments, read on first use.
+    traits: OnceLock<Traits>,
+}
+
+impl FuncInfo<'_> {
+    /// What the function's body does to its arguments (see [`infer`](super::infer)).
+    pub fn traits(&self) -> Traits {
+        *self.traits.get_or_init(|| infer::traits(self.def))
+    }
 }
 
 /// Words showing a function may produce tainted data by itself.
@@ -254,6 +264,7 @@ fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> 
                     offset: 0,
                     may_produce: may_produce(file, f),
                     view,
+                    traits: OnceLock::new(),
                 });
             }
             Stmt::ClassDef(c) => {
@@ -275,6 +286,7 @@ fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> 
                             offset: usize::from(!is_static),
                             may_produce: may_produce(file, f),
                             view: None,
+                            traits: OnceLock::new(),
                         });
                     }
                 }

@@ -283,6 +283,9 @@ pub const RESPONSE_CALLS: &[&str] = &[
     "flask.render_template_string",
 ];
 
+/// Constructors of in-memory file objects: given to `send_file`, they are not paths.
+pub const FILE_OBJECTS: &[&str] = &["io.BytesIO", "io.StringIO", "tempfile.SpooledTemporaryFile"];
+
 /// Calls after which the code does not continue.
 pub const NO_RETURN: &[&str] = &[
     "flask.abort",

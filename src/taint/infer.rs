@@ -1,0 +1,169 @@
+//! What a project function does to its arguments, read from its body: whether it cleans a file
+//! name (replaces both path separators, or calls `secure_filename`), whether it checks that a path
+//! stays inside a base folder (`realpath` + `relative_to`/`startswith`, failing by raising or
+//! returning false), and whether it checks a URL's host or scheme (`urlparse(x).hostname`).
+//! Applications write these helpers themselves; knowing them by shape, not by name, lets the
+//! taint rules trust `get_valid_filename(title)` or `if not is_inside(p, base): abort(403)`.
+
+use ruff_python_ast::visitor::{self, Visitor};
+use ruff_python_ast::{self as ast, Expr, Stmt};
+
+/// The facts about one function body the taint rules use.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Traits {
+    /// The result is a file name without path separators.
+    pub path_sanitiser: bool,
+    /// Checks that a path argument resolves inside a base folder; false or an exception otherwise.
+    pub path_guard: bool,
+    /// Fails by raising (or aborting): a call as a statement proves the check passed.
+    pub raises: bool,
+    /// Checks a URL argument's host or scheme and answers with a boolean.
+    pub url_guard: bool,
+}
+
+/// Reads the traits of `def`.
+pub fn traits(def: &ast::StmtFunctionDef) -> Traits {
+    let mut v = Facts::default();
+    for s in &def.body {
+        v.visit_stmt(s);
+    }
+    let resolves = v.called(&["realpath", "abspath", "resolve", "normpath"]);
+    let contains = v.called(&["relative_to", "is_relative_to", "startswith", "commonpath"]);
+    let fails = v.raises || v.returns_false;
+    Traits {
+        path_sanitiser: (v.slash && v.backslash) || v.called(&["secure_filename"]),
+        path_guard: resolves && contains && fails,
+        raises: v.raises,
+        url_guard: v.called(&["urlparse", "urlsplit", "url_parse"])
+            && v.host_read
+            && (v.returns_false || v.returns_compare),
+    }
+}
+
+/// How deep nested statements and expressions are followed.
+const MAX_DEPTH: usize = 64;
+
+#[derive(Default)]
+struct Facts {
+    calls: Vec<String>,
+    /// A `.replace()`/`re.sub()` pattern removes `/`.
+    slash: bool,
+    /// ... and `\`.
+    backslash: bool,
+    raises: bool,
+    returns_false: bool,
+    /// Returns a comparison or membership test.
+    returns_compare: bool,
+    /// Reads `.hostname`, `.netloc` or `.scheme`.
+    host_read: bool,
+    depth: usize,
+}
+
+impl Facts {
+    fn called(&self, names: &[&str]) -> bool {
+        self.calls.iter().any(|c| names.contains(&c.as_str()))
+    }
+
+    /// `.replace("/", "_")`, `re.sub(r"[\\/:*]", "_", name)`: separators the call removes.
+    fn separator_pattern(&mut self, name: &str, call: &ast::ExprCall) {
+        if !matches!(name, "replace" | "sub" | "translate") {
+            return;
+        }
+        if let Some(Expr::StringLiteral(s)) = call.arguments.args.first() {
+            let p = s.value.to_str();
+            self.slash |= p.contains('/');
+            self.backslash |= p.contains('\\');
+        }
+    }
+}
+
+impl<'a> Visitor<'a> for Facts {
+    fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        if self.depth > MAX_DEPTH {
+            return;
+        }
+        match stmt {
+            Stmt::Raise(_) => self.raises = true,
+            Stmt::Return(r) => match r.value.as_deref() {
+                Some(Expr::BooleanLiteral(b)) if !b.value => self.returns_false = true,
+                Some(Expr::Compare(_)) => self.returns_compare = true,
+                _ => {}
+            },
+            // A nested function's body is not this function's.
+            Stmt::FunctionDef(_) | Stmt::ClassDef(_) => return,
+            _ => {}
+        }
+        self.depth += 1;
+        visitor::walk_stmt(self, stmt);
+        self.depth -= 1;
+    }
+
+    fn visit_expr(&mut self, expr: &'a Expr) {
+        if self.depth > MAX_DEPTH {
+            return;
+        }
+        match expr {
+            Expr::Call(c) => {
+                let name = match &*c.func {
+                    Expr::Name(n) => Some(n.id.as_str()),
+                    Expr::Attribute(a) => Some(a.attr.as_str()),
+                    _ => None,
+                };
+                if let Some(name) = name {
+                    if name == "abort" {
+                        self.raises = true;
+                    }
+                    self.separator_pattern(name, c);
+                    self.calls.push(name.to_string());
+                }
+            }
+            Expr::Attribute(a) if matches!(a.attr.as_str(), "hostname" | "netloc" | "scheme") => {
+                self.host_read = true;
+            }
+            _ => {}
+        }
+        self.depth += 1;
+        visitor::walk_expr(self, expr);
+        self.depth -= 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ruff_python_parser::parse_module;
+
+    fn of(src: &str) -> Traits {
+        let parsed = parse_module(src).unwrap();
+        let module = parsed.into_syntax();
+        match &module.body[0] {
+            Stmt::FunctionDef(f) => traits(f),
+            _ => panic!("not a function"),
+        }
+    }
+
+    #[test]
+    fn file_name_cleaners() {
+        assert!(
+            of("def f(v):\n    v = v.replace('/', '_')\n    return re.sub(r'[\\\\:*]', '_', v)\n")
+                .path_sanitiser
+        );
+        assert!(of("def f(v):\n    return secure_filename(v)\n").path_sanitiser);
+        assert!(!of("def f(v):\n    return v.replace('/', '_')\n").path_sanitiser);
+    }
+
+    #[test]
+    fn containment_checks() {
+        let t = of("def f(p, base):\n    try:\n        Path(p).resolve().relative_to(base)\n        return True\n    except ValueError:\n        return False\n");
+        assert!(t.path_guard && !t.raises);
+        let t = of("def f(base, p):\n    p = os.path.realpath(p)\n    if not p.startswith(base):\n        raise PermissionError()\n");
+        assert!(t.path_guard && t.raises);
+        assert!(!of("def f(p):\n    return os.path.realpath(p)\n").path_guard);
+    }
+
+    #[test]
+    fn url_checks() {
+        assert!(of("def f(u):\n    p = urlparse(u)\n    return p.hostname in ALLOWED\n").url_guard);
+        assert!(!of("def f(u):\n    return urlparse(u).path\n").url_guard);
+    }
+}
