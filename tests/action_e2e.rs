@@ -138,6 +138,7 @@ impl Job {
             ("GITHUB_OUTPUT", path(dir.path().join("output.txt"))),
             ("HOME", path(dir.path().join("home"))),
             ("FLASKSCAN_GITHUB_TIME_SCALE", "0.01".to_string()),
+            ("FLASKSCAN_GITHUB_TIMEOUT", "20".to_string()),
             // No network: should anything still go online for advisories, it meets a closed
             // local port instead of osv.dev.
             ("FLASKSCAN_OSV_URL", "http://127.0.0.1:9".to_string()),
@@ -713,4 +714,95 @@ fn inputs_that_leave_the_workspace_are_refused() {
         assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep");
     }
     assert!(server.requests().iter().all(|r| r.method == "GET"));
+}
+
+#[test]
+fn a_rejected_token_stops_all_calls_and_the_exit_code_still_follows_fail_on() {
+    let server = FakeGitHub::start("");
+    pr_changes_run_py(&server);
+    server.fault(Fault::new("POST", "/code-scanning/sarifs", 401).message("Bad credentials"));
+    let mut job = Job::new(&server, "pull_request.json");
+    job.set("INPUT_FAIL-ON", "none");
+    let outcome = job.run();
+
+    assert_eq!(
+        outcome.code, 0,
+        "fail-on=none never fails\n{}",
+        outcome.stdout
+    );
+    let warnings: Vec<&str> = outcome
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("::warning::"))
+        .collect();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.starts_with("::warning::code scanning upload failed")
+                && w.contains("returned 401")
+                && w.contains("GitHub rejected the token")
+                && w.contains("Check the `token` input")),
+        "{warnings:#?}"
+    );
+    for skipped in ["check run skipped", "PR comment skipped"] {
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.contains(skipped) && w.contains("GitHub rejected the token (401)")),
+            "{skipped}: {warnings:#?}"
+        );
+    }
+    let after_401 = server
+        .requests()
+        .into_iter()
+        .skip_while(|r| r.method != "POST")
+        .count();
+    assert_eq!(after_401, 1, "nothing is sent after the 401");
+    assert!(
+        outcome.stdout.contains("::error file=run.py"),
+        "annotations as workflow commands"
+    );
+    assert!(outcome.summary.contains("GitHub rejected the token"));
+    assert_clean(&server);
+}
+
+#[test]
+fn server_errors_and_rate_limits_are_waited_out_on_the_time_scale() {
+    let server = FakeGitHub::start("");
+    pr_changes_run_py(&server);
+    // 100 s and 30 s asked for; at FLASKSCAN_GITHUB_TIME_SCALE=0.01 that is 1.3 s in all.
+    server.fault(
+        Fault::new("POST", "/code-scanning/sarifs", 503)
+            .header("Retry-After", "100")
+            .times(1),
+    );
+    server.fault(
+        Fault::new("POST", "/issues/7/comments", 403)
+            .message("You have exceeded a secondary rate limit.")
+            .header("retry-after", "30")
+            .times(1),
+    );
+    let job = Job::new(&server, "pull_request.json");
+    let outcome = job.run();
+
+    assert_eq!(outcome.code, 1, "{}", outcome.stdout);
+    assert!(
+        outcome
+            .stdout
+            .contains("POST /repos/octo/shop/code-scanning/sarifs: server error 503; retrying (attempt 2 of 4); waiting 100 s"),
+        "{}",
+        outcome.stdout
+    );
+    assert!(outcome.stdout.contains(
+        "rate limited, GitHub asks to wait 30 s; retrying (attempt 2 of 4); waiting 30 s"
+    ));
+    assert_eq!(server.with(|s| s.uploads.len()), 1);
+    assert_eq!(server.comments(7).len(), 1);
+    assert!(
+        !outcome.stdout.contains("::warning::PR comment")
+            && !outcome.stdout.contains("::warning::code scanning upload"),
+        "{}",
+        outcome.stdout
+    );
+    assert_clean(&server);
 }

@@ -4,7 +4,7 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use flaskscan::finding::{Finding, Location, Position, Severity, Suppression};
 use flaskscan::github::action::run_action_to;
@@ -167,6 +167,8 @@ impl Sim {
                 dir.path().join("output.txt").display().to_string(),
             ),
             ("FLASKSCAN_GITHUB_TIME_SCALE", "0.01".to_string()),
+            // Generous, so a busy machine never times out; the timeout tests lower it.
+            ("FLASKSCAN_GITHUB_TIMEOUT", "20".to_string()),
             // The runner passes every declared input, unset ones empty.
             ("INPUT_TOKEN", TOKEN.to_string()),
             ("INPUT_PATH", String::new()),
@@ -450,12 +452,13 @@ fn server_errors_are_retried_and_a_half_done_comment_is_not_duplicated() {
             .times(1),
     );
     let sim = Sim::pull_request(&server);
-    let started = Instant::now();
     let (code, log) = sim.run(&Canned::standard());
     assert_eq!(code, 1);
     assert!(
-        started.elapsed() >= Duration::from_secs(1),
-        "retry-after was honoured"
+        log.contains(
+            "GET /repos/octo/shop/issues/7/comments: server error 503; retrying (attempt 2 of 4); waiting 1 s"
+        ),
+        "retry-after was honoured\n{log}"
     );
     assert_eq!(server.count("GET", "/pulls/7/files"), 2);
     assert_eq!(server.comments(7).len(), 1, "{log}");
@@ -482,13 +485,14 @@ fn unprocessable_comment_is_a_warning_not_a_failure() {
 fn slow_responses_time_out_and_are_retried() {
     let server = FakeGitHub::start("");
     pr_files(&server);
-    // The scaled timeout is 0.6 s: the first answer comes too late.
+    // The timeout is 1 s: the first answer comes too late.
     server.fault(
         Fault::new("GET", "/pulls/7/files", 200)
-            .delay(Duration::from_millis(1500))
+            .delay(Duration::from_secs(3))
             .times(1),
     );
-    let sim = Sim::pull_request(&server);
+    let mut sim = Sim::pull_request(&server);
+    sim.set("FLASKSCAN_GITHUB_TIMEOUT", "1");
     let (code, log) = sim.run(&Canned::standard());
     assert_eq!(code, 1);
     assert_eq!(server.count("GET", "/pulls/7/files"), 2);
@@ -656,4 +660,725 @@ fn run_action_is_callable_with_the_process_environment_shape() {
         2,
         "GITHUB_REPOSITORY is required"
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The fault matrix: every failure GitHub can answer with, on every channel. In each case the
+// channel retries or degrades, a warning names the cause, the exit code follows `fail-on`
+// only, and there is never a second comment.
+
+/// The `::warning::` lines of a log, but for the expected note about the suppressed finding.
+fn warnings(log: &str) -> Vec<&str> {
+    log.lines()
+        .filter(|l| l.starts_with("::warning::") && !l.contains("suppressed results left out"))
+        .collect()
+}
+
+/// Asserts that one warning contains every part.
+fn assert_warns(log: &str, parts: &[&str]) {
+    assert!(
+        warnings(log)
+            .iter()
+            .any(|w| parts.iter().all(|p| w.contains(p))),
+        "no warning with {parts:?} in:\n{log}"
+    );
+}
+
+/// flaskscan's comments on PR 7.
+fn our_comments(server: &FakeGitHub) -> usize {
+    server
+        .comments(7)
+        .iter()
+        .filter(|c| c.body.starts_with("<!-- flaskscan:summary v1 -->"))
+        .count()
+}
+
+/// The write channels, as (name in the warning, method, path of the write).
+const CHANNELS: [(&str, &str, &str); 3] = [
+    (
+        "code scanning upload failed",
+        "POST",
+        "/code-scanning/sarifs",
+    ),
+    ("check run annotations failed", "POST", "/check-runs"),
+    ("PR comment failed", "POST", "/issues/7/comments"),
+];
+
+#[test]
+fn client_errors_on_each_write_channel_degrade_that_channel_with_the_cause() {
+    let causes = [
+        (401, "Bad credentials", "GitHub rejected the token"),
+        (
+            404,
+            "Not Found",
+            "not found: the repository or pull request is gone",
+        ),
+        (413, "Payload Too Large", "too large"),
+        (422, "Validation Failed", "validation failed"),
+    ];
+    for (channel, method, path) in CHANNELS {
+        for (status, message, cause) in causes {
+            let server = FakeGitHub::start("");
+            pr_files(&server);
+            server.fault(Fault::new(method, path, status).message(message));
+            let sim = Sim::pull_request(&server);
+            let (code, log) = sim.run(&Canned::standard());
+            let case = format!("{status} on {method} {path}");
+            assert_eq!(code, 1, "{case}: exit code follows fail-on\n{log}");
+            assert_warns(&log, &[channel, &format!("returned {status}"), cause]);
+            assert!(
+                sim.summary().contains(channel),
+                "{case}: the summary names it"
+            );
+            assert!(our_comments(&server) <= 1, "{case}: one comment at most");
+            // The finding is annotated one way or the other.
+            let check_annotated =
+                server.with(|s| s.check_runs.iter().any(|r| !r.annotations.is_empty()));
+            assert!(
+                check_annotated || log.contains("::error file=app.py"),
+                "{case}: annotations lost\n{log}"
+            );
+            match (status, path) {
+                // A bad token is bad for everything: the channels after it are not tried.
+                (401, _) => {
+                    assert!(
+                        log.contains("skipped: GitHub rejected the token (401)")
+                            || path == "/issues/7/comments",
+                        "{case}\n{log}"
+                    );
+                    assert!(log.contains("Check the `token` input"), "{case}\n{log}");
+                    let after = server
+                        .requests()
+                        .into_iter()
+                        .skip_while(|r| !(r.method == method && r.path.ends_with(path)))
+                        .count();
+                    assert_eq!(after, 1, "{case}: nothing sent after the 401");
+                }
+                // Too large: a log this small cannot be cut (see the test after this one).
+                (413, "/code-scanning/sarifs") => {
+                    assert_eq!(server.count("POST", path), 1, "{case}");
+                    assert_warns(&log, &["refused as too large", "it cannot be made smaller"]);
+                }
+                // Other refusals are not retried.
+                _ => assert_eq!(server.count(method, path), 1, "{case}"),
+            }
+            if path == "/check-runs" {
+                assert!(
+                    log.contains("::error file=app.py"),
+                    "{case}: workflow commands instead"
+                );
+            } else if status != 401 {
+                let runs = server.with(|s| s.check_runs.clone());
+                assert!(runs.iter().all(|r| r.status == "completed"), "{case}");
+            }
+            if path != "/issues/7/comments" && status != 401 {
+                assert_eq!(
+                    our_comments(&server),
+                    1,
+                    "{case}: the comment still goes out"
+                );
+            }
+            assert_clean(&server);
+        }
+    }
+}
+
+#[test]
+fn a_refused_annotation_batch_still_completes_the_check_run() {
+    let server = FakeGitHub::start("");
+    pr_files(&server);
+    server.fault(
+        Fault::new("PATCH", "/check-runs/1001", 422)
+            .message("Validation Failed")
+            .times(1),
+    );
+    let sim = Sim::pull_request(&server);
+    let (code, log) = sim.run(&Canned::standard());
+    assert_eq!(code, 1);
+    assert_warns(
+        &log,
+        &[
+            "check run annotations failed",
+            "returned 422",
+            "validation failed",
+        ],
+    );
+    let run = server.with(|s| s.check_runs[0].clone());
+    assert_eq!(run.status, "completed", "never left in progress");
+    assert_eq!(run.conclusion.as_deref(), Some("failure"));
+    assert!(
+        log.contains("::error file=app.py"),
+        "workflow commands instead\n{log}"
+    );
+    assert_eq!(our_comments(&server), 1);
+    assert_clean(&server);
+}
+
+#[test]
+fn server_errors_are_retried_a_bounded_number_of_times_then_degrade() {
+    for status in [500, 502, 503] {
+        for retry_after in [None, Some("7")] {
+            let server = FakeGitHub::start("");
+            pr_files(&server);
+            for (_, method, path) in CHANNELS {
+                let mut fault = Fault::new(method, path, status).message("Server Error");
+                if let Some(after) = retry_after {
+                    fault = fault.header("Retry-After", after);
+                }
+                server.fault(fault);
+            }
+            let sim = Sim::pull_request(&server);
+            let (code, log) = sim.run(&Canned::standard());
+            let case = format!("{status}, retry-after {retry_after:?}");
+            assert_eq!(code, 1, "{case}\n{log}");
+            // The upload replaces itself when sent twice: retried up to 4 attempts.
+            assert_eq!(server.count("POST", "/code-scanning/sarifs"), 4, "{case}");
+            assert_warns(
+                &log,
+                &[
+                    "code scanning upload failed",
+                    &format!("returned {status}"),
+                    "a GitHub server error; 4 attempts",
+                ],
+            );
+            // The check run too, but the commit's runs are listed before each new POST (a
+            // duplicate would hang in progress).
+            assert_eq!(server.count("POST", "/check-runs"), 4, "{case}");
+            assert_eq!(
+                server.count("GET", &format!("/commits/{HEAD_SHA}/check-runs")),
+                3,
+                "{case}"
+            );
+            assert_warns(
+                &log,
+                &[
+                    "check run annotations failed",
+                    "a GitHub server error; 4 attempts",
+                    "using workflow commands instead",
+                ],
+            );
+            assert!(log.contains("::error file=app.py"), "{case}");
+            // The comment is retried too, but the comments are listed before each new POST.
+            assert_eq!(server.count("POST", "/issues/7/comments"), 4, "{case}");
+            assert_eq!(server.count("GET", "/issues/7/comments"), 4, "{case}");
+            assert_warns(
+                &log,
+                &["PR comment failed", "a GitHub server error; 4 attempts"],
+            );
+            assert_eq!(our_comments(&server), 0, "{case}");
+            match retry_after {
+                Some(_) => assert!(
+                    log.contains("; waiting 7 s"),
+                    "{case}: retry-after honoured\n{log}"
+                ),
+                None => assert!(
+                    log.contains("; waiting 1 s") && log.contains("; waiting 2 s"),
+                    "{case}: backoff\n{log}"
+                ),
+            }
+            assert_clean(&server);
+        }
+    }
+}
+
+#[test]
+fn a_retry_after_longer_than_the_cap_is_not_waited() {
+    let server = FakeGitHub::start("");
+    pr_files(&server);
+    server.fault(Fault::new("POST", "/code-scanning/sarifs", 503).header("Retry-After", "3600"));
+    let sim = Sim::pull_request(&server);
+    let (code, log) = sim.run(&Canned::standard());
+    assert_eq!(code, 1);
+    assert_eq!(server.count("POST", "/code-scanning/sarifs"), 1);
+    assert_warns(
+        &log,
+        &[
+            "code scanning upload failed",
+            "GitHub asks to wait 3600 s, longer than the 120 s flaskscan waits",
+        ],
+    );
+    assert_eq!(our_comments(&server), 1, "the other channels go on");
+    assert_clean(&server);
+}
+
+#[test]
+fn a_comment_created_despite_a_server_error_is_edited_not_posted_again() {
+    let server = FakeGitHub::start("");
+    pr_files(&server);
+    // Every POST creates the comment and then answers 502.
+    server.fault(Fault::new("POST", "/issues/7/comments", 502).process_anyway());
+    let sim = Sim::pull_request(&server);
+    let (code, log) = sim.run(&Canned::standard());
+    assert_eq!(code, 1);
+    assert_eq!(server.count("POST", "/issues/7/comments"), 1);
+    assert_eq!(our_comments(&server), 1);
+    assert!(log.contains("Updated PR comment"), "{log}");
+    assert!(
+        warnings(&log).iter().all(|w| !w.contains("PR comment")),
+        "{log}"
+    );
+    assert_clean(&server);
+}
+
+fn epoch_in(seconds: u64) -> String {
+    (SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + seconds)
+        .to_string()
+}
+
+#[test]
+fn primary_rate_limit_waits_for_the_reset() {
+    for status in [403, 429] {
+        let server = FakeGitHub::start("");
+        pr_files(&server);
+        server.fault(
+            Fault::new("POST", "/issues/7/comments", status)
+                .message("API rate limit exceeded for installation ID 1.")
+                .header("x-ratelimit-remaining", "0")
+                .header("x-ratelimit-reset", &epoch_in(20))
+                .times(1),
+        );
+        let sim = Sim::pull_request(&server);
+        let (code, log) = sim.run(&Canned::standard());
+        assert_eq!(code, 1);
+        assert!(
+            log.contains(
+                "POST /repos/octo/shop/issues/7/comments: rate limit used up, it resets in 2"
+            ),
+            "{status}\n{log}"
+        );
+        assert_eq!(
+            server.count("POST", "/issues/7/comments"),
+            2,
+            "refused, so sent again"
+        );
+        assert_eq!(our_comments(&server), 1);
+        assert!(warnings(&log).is_empty(), "{log}");
+        assert_clean(&server);
+    }
+}
+
+#[test]
+fn primary_rate_limit_past_the_cap_degrades_every_channel_at_once() {
+    let server = FakeGitHub::start("");
+    pr_files(&server);
+    // The first call finds the hour's quota gone.
+    server.fault(
+        Fault::new("GET", "/pulls/7/files", 403)
+            .message("API rate limit exceeded for installation ID 1.")
+            .header("x-ratelimit-remaining", "0")
+            .header("x-ratelimit-reset", &epoch_in(3000)),
+    );
+    let mut sim = Sim::pull_request(&server);
+    sim.set("INPUT_FAIL-ON", "critical");
+    let (code, log) = sim.run(&Canned::standard());
+    assert_eq!(code, 0, "fail-on=critical: nothing fails\n{log}");
+    assert_eq!(server.requests().len(), 1, "nothing more is sent");
+    assert_warns(
+        &log,
+        &[
+            "only-new: cannot list",
+            "rate limit used up, it resets in",
+            "longer than the 120 s flaskscan waits",
+            "every finding counts as new",
+        ],
+    );
+    assert!(
+        !log.contains("Add `permissions"),
+        "a rate limit is not a permission problem\n{log}"
+    );
+    for channel in [
+        "code scanning upload skipped: rate limited",
+        "check run skipped: rate limited",
+        "PR comment skipped: rate limited",
+    ] {
+        assert_warns(&log, &[channel]);
+    }
+    assert!(log.contains("::error file=app.py") && log.contains("::error file=old.py"));
+    assert_eq!(sim.outputs()["new-findings"], "2");
+    assert_clean(&server);
+}
+
+#[test]
+fn secondary_rate_limit_with_retry_after_waits_as_told() {
+    let server = FakeGitHub::start("");
+    pr_files(&server);
+    server.fault(
+        Fault::new("POST", "/check-runs", 403)
+            .message("You have exceeded a secondary rate limit. Please wait a few minutes before you try again.")
+            .header("retry-after", "30")
+            .times(2),
+    );
+    let sim = Sim::pull_request(&server);
+    let (code, log) = sim.run(&Canned::standard());
+    assert_eq!(code, 1);
+    assert_eq!(server.count("POST", "/check-runs"), 3);
+    assert_eq!(
+        log.matches("rate limited, GitHub asks to wait 30 s")
+            .count(),
+        2,
+        "{log}"
+    );
+    let runs = server.with(|s| s.check_runs.clone());
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].status, "completed");
+    assert!(warnings(&log).is_empty(), "{log}");
+    assert_clean(&server);
+}
+
+#[test]
+fn secondary_rate_limit_without_a_time_backs_off_from_a_minute_then_degrades() {
+    let server = FakeGitHub::start("");
+    pr_files(&server);
+    server.fault(
+        Fault::new("POST", "/issues/7/comments", 403)
+            .message("You have exceeded a secondary rate limit and have been temporarily blocked from content creation."),
+    );
+    let sim = Sim::pull_request(&server);
+    let (code, log) = sim.run(&Canned::standard());
+    assert_eq!(code, 1);
+    assert!(
+        log.contains("secondary rate limit; retrying (attempt 2 of 4); waiting 60 s"),
+        "{log}"
+    );
+    assert!(
+        log.contains("secondary rate limit; retrying (attempt 3 of 4); waiting 120 s"),
+        "{log}"
+    );
+    assert_eq!(server.count("POST", "/issues/7/comments"), 3);
+    assert_warns(
+        &log,
+        &[
+            "PR comment failed",
+            "GitHub's API rate limit",
+            "secondary rate limit, longer than the 120 s flaskscan waits",
+            "the next run publishes again",
+        ],
+    );
+    assert_eq!(our_comments(&server), 0);
+    assert_clean(&server);
+}
+
+#[test]
+fn timeouts_are_retried_where_safe_and_degrade_elsewhere() {
+    let server = FakeGitHub::start("");
+    pr_files(&server);
+    // The timeout is 1 s; every answer below comes after 3 s.
+    let late = Duration::from_secs(3);
+    server.fault(Fault::new("GET", "/pulls/7/files", 200).delay(late));
+    server.fault(Fault::new("POST", "/check-runs", 201).delay(late).times(1));
+    // The comment is written, but the answer never arrives in time.
+    server.fault(
+        Fault::new("POST", "/issues/7/comments", 201)
+            .delay(late)
+            .process_anyway()
+            .times(1),
+    );
+    let mut sim = Sim::pull_request(&server);
+    sim.set("FLASKSCAN_GITHUB_TIMEOUT", "1");
+    let (code, log) = sim.run(&Canned::standard());
+    assert_eq!(code, 1);
+    assert_eq!(
+        server.count("GET", "/pulls/7/files"),
+        4,
+        "reads are retried, bounded"
+    );
+    assert_warns(
+        &log,
+        &[
+            "only-new: cannot list",
+            "no answer from GitHub (timeout or network error); 4 attempts",
+            "every finding counts as new",
+        ],
+    );
+    // Not created by the first POST (no run with its external_id): posted again.
+    assert_eq!(server.count("POST", "/check-runs"), 2);
+    assert_eq!(
+        server.count("GET", &format!("/commits/{HEAD_SHA}/check-runs")),
+        1
+    );
+    let runs = server.with(|s| s.check_runs.clone());
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].status, "completed");
+    assert_eq!(runs[0].annotations.len(), 2, "every finding is new");
+    assert_eq!(server.count("POST", "/issues/7/comments"), 1);
+    assert_eq!(
+        our_comments(&server),
+        1,
+        "found by listing again, not posted twice"
+    );
+    assert!(log.contains("Updated PR comment"), "{log}");
+    assert_eq!(sim.outputs()["new-findings"], "2");
+}
+
+/// An event payload like `pull_request.json` whose PR changes `files` files.
+fn event_with_changed_files(sim: &mut Sim, files: u64) {
+    let mut event: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("pull_request.json")).unwrap())
+            .unwrap();
+    event["pull_request"]["changed_files"] = json!(files);
+    let path = sim.dir.path().join("event.json");
+    std::fs::write(&path, event.to_string()).unwrap();
+    sim.set("GITHUB_EVENT_PATH", &path.display().to_string());
+}
+
+/// 3,001 changed files; `old.py` is the last, past what GitHub lists.
+fn many_pr_files(server: &FakeGitHub) {
+    pr_files(server);
+    server.with(|s| {
+        s.pr_files.truncate(1);
+        for i in 0..2999 {
+            s.pr_files.push(json!({"filename": format!("gen/f{i}.py"), "status": "added", "patch": "@@ -0,0 +1 @@\n+x = 1"}));
+        }
+        s.pr_files.push(json!({"filename": "old.py", "status": "modified", "patch": "@@ -9,1 +10,1 @@\n+app.run(debug=True)"}));
+    });
+}
+
+#[test]
+fn a_pull_request_over_3000_files_falls_back_to_the_baseline_or_counts_everything_new() {
+    // Without a baseline: every finding is new, said in a warning.
+    for changed_files in [Some(3001), None] {
+        let server = FakeGitHub::start("");
+        many_pr_files(&server);
+        let mut sim = Sim::pull_request(&server);
+        if let Some(n) = changed_files {
+            event_with_changed_files(&mut sim, n);
+        }
+        let (code, log) = sim.run(&Canned::standard());
+        assert_eq!(code, 1);
+        assert_eq!(
+            server.count("GET", "/pulls/7/files"),
+            30,
+            "every page GitHub serves"
+        );
+        let total = if changed_files.is_some() {
+            "3001 files, more than the 3000 files"
+        } else {
+            "more than the 3000 files"
+        };
+        assert_warns(
+            &log,
+            &[
+                "only-new: the pull request changes",
+                total,
+                "(3000 listed)",
+                "every finding counts as new",
+            ],
+        );
+        assert_eq!(sim.outputs()["new-findings"], "2", "{log}");
+        assert_eq!(server.with(|s| s.check_runs[0].annotations.len()), 2);
+        assert_clean(&server);
+    }
+    // With a baseline: it alone decides.
+    let server = FakeGitHub::start("");
+    many_pr_files(&server);
+    let mut sim = Sim::pull_request(&server);
+    event_with_changed_files(&mut sim, 3001);
+    let baseline = json!({"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "flaskscan"}},
+        "results": [{"ruleId": "FS101", "message": {"text": "x"}, "partialFingerprints": {"flaskscan/v1": "fp-old"}}]}]});
+    std::fs::write(sim.workspace().join("base.sarif"), baseline.to_string()).unwrap();
+    sim.set("INPUT_BASELINE", "base.sarif");
+    let (code, log) = sim.run(&Canned::standard());
+    assert_eq!(code, 1);
+    assert_warns(
+        &log,
+        &[
+            "only-new: the pull request changes 3001 files",
+            "new findings are those absent from the baseline",
+        ],
+    );
+    assert_eq!(
+        sim.outputs()["new-findings"],
+        "1",
+        "fp-old is in the baseline\n{log}"
+    );
+    assert_eq!(server.with(|s| s.check_runs[0].annotations.len()), 1);
+    assert_clean(&server);
+}
+
+#[test]
+fn a_pull_request_of_exactly_the_listed_files_uses_them() {
+    let server = FakeGitHub::start("");
+    many_pr_files(&server);
+    server.with(|s| {
+        s.pr_files.pop();
+    });
+    let mut sim = Sim::pull_request(&server);
+    event_with_changed_files(&mut sim, 3000);
+    let (_, log) = sim.run(&Canned::standard());
+    assert!(warnings(&log).is_empty(), "{log}");
+    assert_eq!(sim.outputs()["new-findings"], "1");
+}
+
+/// Dependency findings with long, non-ASCII messages: their table has no row limit.
+struct ManyDeps(usize);
+
+impl Scanner for ManyDeps {
+    fn scan(&self, request: &ScanRequest) -> anyhow::Result<ScanOutput> {
+        let mut out = Canned::standard().scan(request)?;
+        let rule = flaskscan::rules::by_id("FS601").unwrap();
+        for i in 0..self.0 {
+            let mut f = finding(
+                "requirements.txt",
+                i as u32 + 1,
+                &format!("fp-dep-{i}"),
+                false,
+            );
+            f.rule = rule;
+            f.severity = Severity::Medium;
+            f.message = format!(
+                "paquet-{i} 1.0 est vulnérable — ünïcödé ✓ {}",
+                "é".repeat(300)
+            );
+            let mut result = sarif_result(&f);
+            result["ruleIndex"] = json!(1);
+            result["level"] = json!("warning");
+            out.sarif["runs"][0]["results"]
+                .as_array_mut()
+                .unwrap()
+                .push(result);
+            out.report.findings.push(f);
+        }
+        out.sarif["runs"][0]["tool"]["driver"]["rules"]
+            .as_array_mut()
+            .unwrap()
+            .push(
+                json!({"id": "FS601", "shortDescription": {"text": "Vulnerable dependency"},
+                "properties": {"security-severity": "5.0"}}),
+            );
+        Ok(out)
+    }
+}
+
+#[test]
+fn a_summary_over_the_comment_limit_is_cut_with_a_note_never_refused() {
+    let server = FakeGitHub::start("");
+    pr_files(&server);
+    let sim = Sim::pull_request(&server);
+    let (code, log) = sim.run(&ManyDeps(400));
+    assert_eq!(code, 1);
+    let comments = server.comments(7);
+    assert_eq!(comments.len(), 1, "{log}");
+    let body = &comments[0].body;
+    assert!(body.chars().count() <= 65_536);
+    assert!(body.len() > 50_000, "filled up to the limit, not cut short");
+    assert!(
+        body.contains("more findings are not listed here"),
+        "the cut is said"
+    );
+    assert!(body.ends_with("</details>\n"), "the scan details stay");
+    assert!(warnings(&log).is_empty(), "{log}");
+    // The job summary has room for all of them.
+    assert!(!sim.summary().contains("more findings are not listed here"));
+    assert_clean(&server);
+}
+
+#[test]
+fn the_marker_comment_on_a_late_page_of_hundreds_is_edited_not_duplicated() {
+    let server = FakeGitHub::start("");
+    pr_files(&server);
+    server.with(|s| {
+        let mut comments: Vec<support::fake_github::Comment> = (0..450)
+            .map(|i| support::fake_github::Comment {
+                id: 10 + i,
+                body: if i == 120 {
+                    "> <!-- flaskscan:summary v1 -->\n> quoted by a reviewer".into()
+                } else {
+                    format!("comment {i}")
+                },
+                user_type: "User",
+            })
+            .collect();
+        comments[430] = support::fake_github::Comment {
+            id: 440,
+            body: "<!-- flaskscan:summary v1 -->\n\n## flaskscan\n\nold".into(),
+            user_type: "Bot",
+        };
+        s.comments.insert(7, comments);
+    });
+    let sim = Sim::pull_request(&server);
+    let (code, log) = sim.run(&Canned::standard());
+    assert_eq!(code, 1);
+    assert_eq!(
+        server.count("GET", "/issues/7/comments"),
+        5,
+        "every page walked"
+    );
+    assert_eq!(server.count("POST", "/issues/7/comments"), 0);
+    assert_eq!(server.count("PATCH", "/issues/comments/440"), 1, "{log}");
+    let comments = server.comments(7);
+    assert_eq!(comments.len(), 450);
+    assert!(comments[430].body.contains("**2** findings, **1** new"));
+    assert_clean(&server);
+}
+
+#[test]
+fn an_upload_refused_as_too_large_is_sent_once_more_at_half_the_size() {
+    let server = FakeGitHub::start("");
+    pr_files(&server);
+    server.fault(
+        Fault::new("POST", "/code-scanning/sarifs", 413)
+            .message("Payload Too Large")
+            .times(1),
+    );
+    let sim = Sim::pull_request(&server);
+    let (code, log) = sim.run(&ManyDeps(400));
+    assert_eq!(code, 1);
+    assert_eq!(server.count("POST", "/code-scanning/sarifs"), 2);
+    assert_warns(
+        &log,
+        &[
+            "refused as too large",
+            "returned 413",
+            "sending it once more at half the size",
+        ],
+    );
+    assert_warns(
+        &log,
+        &["least severe results left out of the upload to fit"],
+    );
+    let (_, sarif) = server.with(|s| s.uploads[0].clone());
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert!(results.len() < 402, "results were left out");
+    assert!(
+        results.iter().filter(|r| r["ruleId"] == "FS101").count() == 2,
+        "the most severe stay"
+    );
+    assert!(log.contains("Uploaded to code scanning"), "{log}");
+    assert_clean(&server);
+}
+
+#[test]
+fn a_check_run_created_despite_a_server_error_is_completed_not_created_again() {
+    let server = FakeGitHub::start("");
+    pr_files(&server);
+    server.fault(
+        Fault::new("POST", "/check-runs", 502)
+            .process_anyway()
+            .times(1),
+    );
+    let sim = Sim::pull_request(&server);
+    let (code, log) = sim.run(&Canned::standard());
+    assert_eq!(code, 1);
+    assert_eq!(server.count("POST", "/check-runs"), 1);
+    let runs = server.with(|s| s.check_runs.clone());
+    assert_eq!(runs.len(), 1, "{log}");
+    assert!(runs[0]
+        .external_id
+        .as_deref()
+        .is_some_and(|id| id.starts_with("flaskscan-")));
+    assert_eq!(runs[0].status, "completed");
+    assert_eq!(runs[0].conclusion.as_deref(), Some("failure"));
+    assert_eq!(runs[0].annotations.len(), 1);
+    assert!(
+        log.contains(
+            "server error 502 (the check run may exist now); listing the commit's check runs"
+        ),
+        "{log}"
+    );
+    assert!(warnings(&log).is_empty(), "{log}");
+    assert_clean(&server);
 }

@@ -7,6 +7,7 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -18,7 +19,7 @@ use super::comment::{self, CommentAction};
 use super::context::{
     existing_inside, output_inside, ActionEnv, AnnotationMode, Inputs, RunContext,
 };
-use super::diff::{Baseline, ChangedLines, NewFilter};
+use super::diff::{self, Baseline, ChangedLines, NewFilter};
 use super::merge;
 use super::summary::{self, SummaryInput};
 use crate::finding::Severity;
@@ -81,13 +82,21 @@ pub fn run_action_to(
             return Ok(EXIT_ERROR);
         }
     };
-    let timing = match env
+    // Test knobs: every wait multiplied by the scale; the per-request timeout in seconds.
+    let mut timing = match env
         .var("FLASKSCAN_GITHUB_TIME_SCALE")
         .and_then(|s| s.parse::<f64>().ok())
     {
         Some(scale) => Timing::scaled(scale),
         None => Timing::default(),
     };
+    if let Some(timeout) = env
+        .var("FLASKSCAN_GITHUB_TIMEOUT")
+        .and_then(|s| s.parse::<f64>().ok())
+        .filter(|t| t.is_finite() && *t > 0.0)
+    {
+        timing.timeout = Duration::from_secs_f64(timeout);
+    }
     let mut run = Run {
         out,
         notes: Vec::new(),
@@ -355,15 +364,6 @@ impl Run<'_> {
         number: u64,
     ) -> NewFilter {
         let mut filter = NewFilter::default();
-        if let Some(client) = client {
-            match ChangedLines::fetch(client, &ctx.repo_route(), number) {
-                Ok(changed) => filter.changed = Some(changed),
-                Err(e) => self.warn(format!(
-                    "only-new: cannot list the pull request's files ({e}); every finding counts as new. {}",
-                    hint(&e, "pull-requests: read")
-                )),
-            }
-        }
         if let Some(path) = &inputs.baseline {
             match existing_inside(&ctx.workspace, "baseline", path)
                 .and_then(|full| Baseline::load(&full))
@@ -372,7 +372,58 @@ impl Run<'_> {
                 Err(e) => self.warn(format!("only-new: baseline ignored: {e:#}")),
             }
         }
+        if let Some(client) = client {
+            let changed_files = ctx.pull_request.as_ref().and_then(|p| p.changed_files);
+            let fetched = ChangedLines::fetch(client, &ctx.repo_route(), number, changed_files);
+            self.drain(client);
+            match fetched {
+                Ok(changed) if changed.incomplete => {
+                    let fallback = if filter.baseline.is_some() {
+                        "new findings are those absent from the baseline"
+                    } else {
+                        "every finding counts as new (a `baseline` would tell old findings apart)"
+                    };
+                    let total = changed_files.map_or("possibly more than".to_string(), |n| {
+                        format!("{n} files, more than")
+                    });
+                    self.warn(format!(
+                        "only-new: the pull request changes {total} the {} files GitHub lists ({} listed), so changed lines cannot be trusted; {fallback}",
+                        diff::MAX_LISTED_FILES,
+                        changed.listed
+                    ));
+                }
+                Ok(changed) => filter.changed = Some(changed),
+                Err(e) => self.warn(format!(
+                    "only-new: cannot list the pull request's files ({e}); {}. {}",
+                    if filter.baseline.is_some() {
+                        "new findings are those absent from the baseline"
+                    } else {
+                        "every finding counts as new"
+                    },
+                    hint(&e, "pull-requests: read")
+                )),
+            }
+        }
         filter
+    }
+
+    /// Logs the client's retry lines.
+    fn drain(&mut self, client: &Client) {
+        for line in client.take_log() {
+            self.log(&format!("flaskscan: {line}"));
+        }
+    }
+
+    /// Whether `channel` must be skipped because calls are no longer sent (bad token, rate
+    /// limit); warns once per channel.
+    fn blocked(&mut self, client: &Client, channel: &str, instead: &str) -> bool {
+        match client.blocked() {
+            Some(why) => {
+                self.warn(format!("{channel} skipped: {why}{instead}"));
+                true
+            }
+            None => false,
+        }
     }
 
     fn upload(
@@ -391,6 +442,9 @@ impl Run<'_> {
             );
             return;
         }
+        if self.blocked(client, "code scanning upload", "") {
+            return;
+        }
         let checked_out = code_scanning::checked_out_commit(&ctx.workspace);
         let target = match code_scanning::select_target(ctx, inputs, checked_out.as_deref()) {
             Ok(t) => t,
@@ -400,12 +454,40 @@ impl Run<'_> {
             }
         };
         let (log, mut notes) = code_scanning::prepare(log);
-        let encoded = code_scanning::encode_within_limit(log, &mut notes);
-        for note in notes {
+        let encoded =
+            code_scanning::encode_within(&log, code_scanning::MAX_GZIPPED_BYTES, &mut notes);
+        for note in notes.drain(..) {
             self.warn(format!("code scanning: {note}"));
         }
-        let Some(encoded) = encoded else { return };
-        match code_scanning::upload(client, ctx, &target, encoded, started_at) {
+        let Some(mut encoded) = encoded else { return };
+        let mut result = code_scanning::upload(client, ctx, &target, encoded.sarif, started_at);
+        if let Err(e) = &result {
+            if e.status == Some(413) {
+                // Something on the way (a proxy, GitHub Enterprise Server) takes less than the
+                // documented 10 MB: send once more at half the size, least severe results left out.
+                self.drain(client);
+                let smaller =
+                    code_scanning::encode_within(&log, encoded.gzipped_len / 2, &mut notes);
+                self.warn(format!(
+                    "code scanning: the upload ({} bytes gzipped) was refused as too large ({e}); {}",
+                    encoded.gzipped_len,
+                    if smaller.is_some() {
+                        "sending it once more at half the size"
+                    } else {
+                        "it cannot be made smaller"
+                    }
+                ));
+                for note in notes.drain(..) {
+                    self.warn(format!("code scanning: {note}"));
+                }
+                if let Some(smaller) = smaller {
+                    encoded = smaller;
+                    result = code_scanning::upload(client, ctx, &target, encoded.sarif, started_at);
+                }
+            }
+        }
+        self.drain(client);
+        match result {
             Ok(UploadOutcome::Complete { id }) => {
                 self.log(&format!(
                     "Uploaded to code scanning ({}, analysis {id}).",
@@ -451,17 +533,22 @@ impl Run<'_> {
                     self.notes
                         .push("Annotations are workflow commands: the fork's token cannot create check runs.".into());
                     false
+                } else if let Some(client) = client {
+                    ctx.head_sha().is_some_and(|s| !s.is_empty())
+                        && !self.blocked(client, "check run", "; annotations are workflow commands")
                 } else {
-                    client.is_some() && ctx.head_sha().is_some_and(|s| !s.is_empty())
+                    false
                 }
             }
         };
         if use_checks {
             let client = client.expect("checked above");
             let head = ctx.head_sha().unwrap_or_default();
-            match self.check_run(
+            let result = self.check_run(
                 client, ctx, head, alerts, conclusion, title, summary, started_at,
-            ) {
+            );
+            self.drain(client);
+            match result {
                 Ok(()) => return,
                 Err(e) => self.warn(format!(
                     "check run annotations failed: {e}; using workflow commands instead. {}",
@@ -519,7 +606,12 @@ impl Run<'_> {
             self.warn("PR comment skipped: pull requests from forks get a read-only token; see the job summary".into());
             return;
         }
-        match comment::upsert(client, &ctx.repo_route(), number, body) {
+        if self.blocked(client, "PR comment", "; the summary is in the job summary") {
+            return;
+        }
+        let result = comment::upsert(client, &ctx.repo_route(), number, body);
+        self.drain(client);
+        match result {
             Ok(CommentAction::Created(id)) => self.log(&format!("Created PR comment {id}.")),
             Ok(CommentAction::Updated(id)) => self.log(&format!("Updated PR comment {id}.")),
             Err(e) => self.warn(format!(
@@ -530,9 +622,14 @@ impl Run<'_> {
     }
 }
 
-/// The advice for a refused call: which permission to add.
+/// The advice for a failed call: which permission to add, or what to check.
 fn hint(error: &ApiError, permission: &str) -> String {
-    if error.is_access_denied() {
+    if error.rate_limited {
+        "Nothing to change: the next run publishes again.".to_string()
+    } else if error.status == Some(401) {
+        "Check the `token` input: it must be a valid token (the default `${{ github.token }}` is)."
+            .to_string()
+    } else if error.is_access_denied() {
         format!(
             "Add `permissions: {permission}` to the job (a fork's pull request cannot have it)."
         )

@@ -43,25 +43,60 @@ pub struct CheckRun {
 
 impl CheckRun {
     /// Creates the check run `in_progress` on `head_sha`.
+    ///
+    /// A POST answered with a 5xx or not at all may still have created the run, and a second
+    /// one would hang "in progress" forever. So each attempt carries a unique `external_id`;
+    /// before posting again the commit's flaskscan runs are listed and, if ours is there, it is
+    /// used. When that listing fails, no second POST is risked.
     pub fn create(
         client: &Client,
         repo_route: &str,
         head_sha: &str,
         started_at: &str,
     ) -> Result<Self, ApiError> {
+        let external_id = unique_external_id();
         let body = json!({
             "name": CHECK_NAME,
             "head_sha": head_sha,
+            "external_id": external_id,
             "status": "in_progress",
             "started_at": started_at,
             "output": {"title": "flaskscan is scanning", "summary": "Scan in progress."},
         });
-        // Not retried on 5xx: a second POST could leave a duplicate run stuck in progress.
-        let response = client.post(
-            &format!("{repo_route}/check-runs"),
-            &body,
-            Retry::OnlyIfRefused,
-        )?;
+        let create = format!("{repo_route}/check-runs");
+        let mut attempt = 1;
+        let response = loop {
+            match client.post(&create, &body, Retry::OnlyIfRefused) {
+                Ok(response) => break response,
+                Err(mut e) if e.is_transient() && attempt < client.timing().max_attempts => {
+                    let wait = e.retry_after.unwrap_or_else(|| client.backoff(attempt));
+                    let why = format!(
+                        "{} (the check run may exist now); listing the commit's check runs before attempt {} of {}",
+                        e.status.map_or_else(
+                            || format!("no answer ({})", e.message),
+                            |s| format!("server error {s}")
+                        ),
+                        attempt + 1,
+                        client.timing().max_attempts
+                    );
+                    if let Err(refused) = client.wait_before_retry(&e.call, wait, &why) {
+                        e.attempts = attempt;
+                        e.gave_up = Some(refused);
+                        return Err(e);
+                    }
+                    if let Some(id) =
+                        find_by_external_id(client, repo_route, head_sha, &external_id)?
+                    {
+                        return Ok(Self::with_id(repo_route, id));
+                    }
+                    attempt += 1;
+                }
+                Err(mut e) => {
+                    e.attempts = e.attempts.max(attempt);
+                    return Err(e);
+                }
+            }
+        };
         let id = response
             .body
             .get("id")
@@ -70,11 +105,16 @@ impl CheckRun {
                 status: Some(response.status),
                 call: format!("POST {repo_route}/check-runs"),
                 message: "the response has no check run id".into(),
+                ..ApiError::default()
             })?;
-        Ok(Self {
+        Ok(Self::with_id(repo_route, id))
+    }
+
+    fn with_id(repo_route: &str, id: u64) -> Self {
+        Self {
             id,
             route: format!("{repo_route}/check-runs/{id}"),
-        })
+        }
     }
 
     /// The check run id.
@@ -120,6 +160,35 @@ impl CheckRun {
         });
         client.patch(&self.route, &body).map(|_| ())
     }
+}
+
+/// An `external_id` no other run shares: process id and clock.
+fn unique_external_id() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_nanos();
+    format!("flaskscan-{}-{nanos:x}", std::process::id())
+}
+
+/// The id of the flaskscan check run on `head_sha` with this `external_id`, if GitHub has it.
+fn find_by_external_id(
+    client: &Client,
+    repo_route: &str,
+    head_sha: &str,
+    external_id: &str,
+) -> Result<Option<u64>, ApiError> {
+    let response = client.get(&format!(
+        "{repo_route}/commits/{head_sha}/check-runs?check_name={CHECK_NAME}&filter=all&per_page=100"
+    ))?;
+    Ok(response
+        .body
+        .get("check_runs")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .find(|run| run.get("external_id").and_then(Value::as_str) == Some(external_id))
+        .and_then(|run| run.get("id").and_then(Value::as_u64)))
 }
 
 /// One Checks API annotation, or `None` for a result without a file location.

@@ -170,31 +170,59 @@ pub fn prepare(mut log: Value) -> (Value, Vec<String>) {
     (log, notes)
 }
 
+/// An encoded log ready for the upload body.
+#[derive(Debug, Clone)]
+pub struct Encoded {
+    /// base64 of the gzipped JSON.
+    pub sarif: String,
+    /// Size of the gzipped JSON.
+    pub gzipped_len: usize,
+}
+
 /// gzip then base64, trimming the least severe results until the gzipped log fits in 10 MB.
 /// `None` when even an empty set of results does not fit.
-pub fn encode_within_limit(mut log: Value, notes: &mut Vec<String>) -> Option<String> {
+pub fn encode_within_limit(log: Value, notes: &mut Vec<String>) -> Option<String> {
+    encode_within(&log, MAX_GZIPPED_BYTES, notes).map(|e| e.sarif)
+}
+
+/// gzip then base64, trimming the least severe results until the gzipped log is at most
+/// `max_gzipped` bytes. `None` when even an empty set of results does not fit.
+pub fn encode_within(log: &Value, max_gzipped: usize, notes: &mut Vec<String>) -> Option<Encoded> {
+    let encoded = |gz: Vec<u8>| Encoded {
+        sarif: base64::engine::general_purpose::STANDARD.encode(&gz),
+        gzipped_len: gz.len(),
+    };
+    // Most logs fit as they are: no copy then.
+    let gz = gzip(log);
+    if gz.len() <= max_gzipped {
+        return Some(encoded(gz));
+    }
+    let mut log = log.clone();
     let mut dropped = 0;
+    let limit = if max_gzipped == MAX_GZIPPED_BYTES {
+        "GitHub's 10 MB limit".to_string()
+    } else {
+        format!("{max_gzipped} bytes gzipped")
+    };
     loop {
-        let gz = gzip(&log);
-        if gz.len() <= MAX_GZIPPED_BYTES {
-            if dropped > 0 {
-                notes.push(format!(
-                    "{dropped} least severe results left out of the upload to fit GitHub's 10 MB limit"
-                ));
-            }
-            return Some(base64::engine::general_purpose::STANDARD.encode(gz));
-        }
         // Drop a tenth of what is left (at least one), least severe first, and try again.
         let total: usize = results_count(&log);
         if total == 0 {
-            notes.push(
-                "the SARIF log is over 10 MB gzipped even without results; upload skipped".into(),
-            );
+            notes.push(format!(
+                "the SARIF log is over {limit} even without results; upload skipped"
+            ));
             return None;
         }
         let n = (total / 10).max(1);
         drop_least_severe(&mut log, n);
         dropped += n;
+        let gz = gzip(&log);
+        if gz.len() <= max_gzipped {
+            notes.push(format!(
+                "{dropped} least severe results left out of the upload to fit {limit}"
+            ));
+            return Some(encoded(gz));
+        }
     }
 }
 
@@ -339,7 +367,7 @@ pub fn wait_for_processing(client: &Client, ctx: &RunContext, id: &str) -> Uploa
     let route = format!("{}/code-scanning/sarifs/{id}", ctx.repo_route());
     let mut last = String::from("still pending");
     for delay in client.timing().poll_delays.clone() {
-        std::thread::sleep(delay);
+        client.sleep(delay);
         match client.get(&route) {
             Ok(response) => match response
                 .body

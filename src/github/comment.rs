@@ -19,6 +19,9 @@ pub enum CommentAction {
 }
 
 /// Creates or updates the flaskscan comment on pull request `number`.
+///
+/// A POST that fails with a 5xx or no answer may still have created the comment, so before
+/// posting again the comments are listed anew (after the usual wait): a retry never duplicates.
 pub fn upsert(
     client: &Client,
     repo_route: &str,
@@ -26,23 +29,43 @@ pub fn upsert(
     body: &str,
 ) -> Result<CommentAction, ApiError> {
     let payload = json!({ "body": super::checks::truncate(body, MAX_BODY) });
-    if let Some(id) = find_existing(client, repo_route, number)? {
-        client.patch(&format!("{repo_route}/issues/comments/{id}"), &payload)?;
-        return Ok(CommentAction::Updated(id));
-    }
     let create = format!("{repo_route}/issues/{number}/comments");
-    match client.post(&create, &payload, Retry::OnlyIfRefused) {
-        Ok(response) => Ok(CommentAction::Created(comment_id(&response.body))),
-        // A 5xx or timeout may still have created the comment: look before posting again.
-        Err(e) if e.status.is_none_or(|s| s >= 500) => {
-            if let Some(id) = find_existing(client, repo_route, number)? {
-                client.patch(&format!("{repo_route}/issues/comments/{id}"), &payload)?;
-                return Ok(CommentAction::Updated(id));
+    let mut attempt = 1;
+    loop {
+        if let Some(id) = find_existing(client, repo_route, number)? {
+            match client.patch(&format!("{repo_route}/issues/comments/{id}"), &payload) {
+                Ok(_) => return Ok(CommentAction::Updated(id)),
+                // Deleted between listing and editing: list again, then post a new one.
+                Err(e) if e.status == Some(404) && attempt < client.timing().max_attempts => {
+                    attempt += 1;
+                    continue;
+                }
+                Err(e) => return Err(e),
             }
-            let response = client.post(&create, &payload, Retry::OnlyIfRefused)?;
-            Ok(CommentAction::Created(comment_id(&response.body)))
         }
-        Err(e) => Err(e),
+        match client.post(&create, &payload, Retry::OnlyIfRefused) {
+            Ok(response) => return Ok(CommentAction::Created(comment_id(&response.body))),
+            Err(mut e) if e.is_transient() => {
+                if attempt >= client.timing().max_attempts {
+                    e.attempts = attempt;
+                    return Err(e);
+                }
+                let wait = e.retry_after.unwrap_or_else(|| client.backoff(attempt));
+                let why = format!(
+                    "{} (the comment may exist now); listing the comments again before attempt {} of {}",
+                    e.status.map_or_else(|| format!("no answer ({})", e.message), |s| format!("server error {s}")),
+                    attempt + 1,
+                    client.timing().max_attempts
+                );
+                if let Err(refused) = client.wait_before_retry(&e.call, wait, &why) {
+                    e.attempts = attempt;
+                    e.gave_up = Some(refused);
+                    return Err(e);
+                }
+                attempt += 1;
+            }
+            Err(e) => return Err(e),
+        }
     }
 }
 
@@ -56,7 +79,7 @@ pub fn find_existing(
         &format!("{repo_route}/issues/{number}/comments?per_page=100"),
         MAX_PAGES,
     )?;
-    Ok(comments.iter().find_map(|c| {
+    Ok(comments.items.iter().find_map(|c| {
         let body = c.get("body").and_then(Value::as_str)?;
         // Our bodies start with the marker; a reply quoting ours has it after `> `. (The author
         // can't tell: a PAT posts as a person, and installation tokens can't ask who they are.)

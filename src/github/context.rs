@@ -247,6 +247,8 @@ pub struct PullRequest {
     pub base_ref: String,
     /// The head lives in another repository: on `pull_request` the token is then read-only.
     pub fork: bool,
+    /// `pull_request.changed_files` from the payload (GitHub lists at most 3,000 of them).
+    pub changed_files: Option<u64>,
 }
 
 /// The repository, commit and event being processed.
@@ -411,6 +413,7 @@ pub fn pull_request_from(event_name: &str, payload: &Value) -> Result<Option<Pul
         base_sha: text(pr, &["base", "sha"]),
         base_ref: text(pr, &["base", "ref"]),
         fork,
+        changed_files: pr.get("changed_files").and_then(Value::as_u64),
     }))
 }
 

@@ -10,13 +10,19 @@ use serde_json::Value;
 use super::alert::Alert;
 use super::client::{ApiError, Client};
 
-/// GitHub lists at most 3,000 files per pull request: 30 pages of 100.
-const MAX_FILE_PAGES: usize = 30;
+/// GitHub lists at most 3,000 files per pull request (`GET /pulls/{n}/files`), 100 per page.
+pub const MAX_LISTED_FILES: usize = 3_000;
+const MAX_FILE_PAGES: usize = MAX_LISTED_FILES / 100;
 
 /// Lines changed by a pull request, per repository-relative path.
 #[derive(Debug, Clone, Default)]
 pub struct ChangedLines {
     files: BTreeMap<String, FileChange>,
+    /// Files the API listed.
+    pub listed: usize,
+    /// The listing may lack some of the PR's files (GitHub stops at 3,000): a finding in a
+    /// file not listed could not be told apart from an old one.
+    pub incomplete: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -29,12 +35,24 @@ enum FileChange {
 
 impl ChangedLines {
     /// Fetches `GET /pulls/{n}/files` (every page) and parses each file's patch.
-    pub fn fetch(client: &Client, repo_route: &str, number: u64) -> Result<Self, ApiError> {
-        let files = client.get_all_pages(
+    /// `changed_files` is the PR's own count (event payload), when known.
+    pub fn fetch(
+        client: &Client,
+        repo_route: &str,
+        number: u64,
+        changed_files: Option<u64>,
+    ) -> Result<Self, ApiError> {
+        let pages = client.get_all_pages(
             &format!("{repo_route}/pulls/{number}/files?per_page=100"),
             MAX_FILE_PAGES,
         )?;
-        Ok(Self::from_files(&files))
+        let mut changed = Self::from_files(&pages.items);
+        let listed = pages.items.len();
+        changed.listed = listed;
+        // Without the PR's own count, a listing that reached the cap may have been cut there.
+        changed.incomplete = pages.truncated
+            || changed_files.map_or(listed >= MAX_LISTED_FILES, |n| n > listed as u64);
+        Ok(changed)
     }
 
     /// Builds the map from the API's diff entries.

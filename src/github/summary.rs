@@ -84,7 +84,17 @@ pub fn render(input: &SummaryInput, max_bytes: usize) -> String {
             "\n_{left_out} more findings are not listed here; see the SARIF file, code scanning or the job summary._"
         );
     }
-    format!("{head}{body}{tail}")
+    let full = format!("{head}{body}{tail}");
+    if full.len() <= max_bytes {
+        return full;
+    }
+    // The counts and notes alone are over the limit (a great many notes): cut, and say so.
+    let note = "\n\n_The summary was cut here to fit GitHub's size limit; the job summary and the SARIF file have everything._\n";
+    let mut end = max_bytes.saturating_sub(note.len());
+    while !full.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}{note}", &full[..end])
 }
 
 fn header(input: &SummaryInput) -> String {
@@ -321,6 +331,32 @@ mod tests {
         assert!(md.len() <= 65_536, "{}", md.len());
         assert!(md.contains("more findings are not listed here"));
         assert!(md.ends_with("</details>\n"));
+    }
+
+    #[test]
+    fn notes_over_the_limit_are_cut_with_a_note() {
+        let alerts = vec![(alert(3, Severity::High), true)];
+        let notes: Vec<String> = (0..2000)
+            .map(|i| {
+                format!("merge-sarif: file {i} ünïcödé is not valid SARIF; that file is left out")
+            })
+            .collect();
+        let stats = ScanStats::default();
+        let md = render(
+            &SummaryInput {
+                alerts: &alerts,
+                only_new: true,
+                suppressed: 0,
+                stats: &stats,
+                blob_base: None,
+                notes: &notes,
+                run_url: None,
+            },
+            65_536,
+        );
+        assert!(md.len() <= 65_536, "{}", md.len());
+        assert!(md.starts_with(MARKER));
+        assert!(md.ends_with("the job summary and the SARIF file have everything._\n"));
     }
 
     #[test]

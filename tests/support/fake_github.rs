@@ -17,6 +17,8 @@ use tiny_http::{Header, Response, Server};
 pub const TOKEN: &str = "ghs_faketoken_0123456789abcdef";
 pub const OWNER: &str = "octo";
 pub const REPO: &str = "shop";
+/// `GET /pulls/{n}/files` stops here, whatever the pull request holds.
+pub const MAX_LISTED_FILES: usize = 3_000;
 
 /// One request as the server saw it.
 #[derive(Debug, Clone)]
@@ -74,6 +76,10 @@ impl Fault {
         self.delay = d;
         self
     }
+    pub fn body(mut self, body: Value) -> Self {
+        self.body = body;
+        self
+    }
     pub fn process_anyway(mut self) -> Self {
         self.process_anyway = true;
         self
@@ -92,6 +98,7 @@ pub struct CheckRunState {
     pub id: u64,
     pub name: String,
     pub head_sha: String,
+    pub external_id: Option<String>,
     pub status: String,
     pub conclusion: Option<String>,
     pub annotations: Vec<Value>,
@@ -271,16 +278,19 @@ fn handle(mut request: tiny_http::Request, state: &Mutex<State>, base: &str, ori
             st.faults[i].clone()
         })
     };
-    if let Some(fault) = &fault {
+    if let Some(fault) = fault.as_ref().filter(|f| !f.process_anyway) {
         thread::sleep(fault.delay);
-        if !fault.process_anyway {
-            respond(request, fault.status, &fault.body, &fault.headers);
-            return;
-        }
+        respond(request, fault.status, &fault.body, &fault.headers);
+        return;
     }
+    // A processed request's fault comes after the work: the write happened, the answer is
+    // late or an error.
     let (status, reply, headers) = route(state, &method, &path, query, &body, origin, base);
     match fault {
-        Some(fault) => respond(request, fault.status, &fault.body, &fault.headers),
+        Some(fault) => {
+            thread::sleep(fault.delay);
+            respond(request, fault.status, &fault.body, &fault.headers)
+        }
         None => respond(request, status, &reply, &headers),
     }
 }
@@ -351,6 +361,26 @@ fn route(
         }
         ("POST", ["check-runs"]) => create_check_run(&mut st, body),
         ("PATCH", ["check-runs", id]) => update_check_run(&mut st, id, body),
+        ("GET", ["commits", sha, "check-runs"]) => {
+            let name = query
+                .split('&')
+                .find_map(|kv| kv.strip_prefix("check_name="))
+                .map(str::to_string);
+            let runs: Vec<Value> = st
+                .check_runs
+                .iter()
+                .filter(|r| r.head_sha == *sha && name.as_ref().is_none_or(|n| *n == r.name))
+                .map(|r| {
+                    json!({"id": r.id, "name": r.name, "head_sha": r.head_sha,
+                    "external_id": r.external_id, "status": r.status, "conclusion": r.conclusion})
+                })
+                .collect();
+            (
+                200,
+                json!({"total_count": runs.len(), "check_runs": runs}),
+                vec![],
+            )
+        }
         ("GET", ["issues", n, "comments"]) => {
             let n: u64 = n.parse().unwrap_or(0);
             let items: Vec<Value> = st
@@ -409,7 +439,8 @@ fn route(
             }
         }
         ("GET", ["pulls", _n, "files"]) => {
-            let items = st.pr_files.clone();
+            // GitHub lists at most 3,000 files of a pull request.
+            let items: Vec<Value> = st.pr_files.iter().take(MAX_LISTED_FILES).cloned().collect();
             paginate(&st, items, query, &format!("{origin}{base}{path}"))
         }
         _ => {
@@ -612,6 +643,7 @@ fn create_check_run(st: &mut State, body: &Value) -> Reply {
         id: st.next_id,
         name: body["name"].as_str().unwrap_or("").into(),
         head_sha: body["head_sha"].as_str().unwrap_or("").into(),
+        external_id: body["external_id"].as_str().map(str::to_string),
         status: body["status"].as_str().unwrap_or("queued").into(),
         conclusion: body["conclusion"].as_str().map(str::to_string),
         annotations: body
