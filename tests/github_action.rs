@@ -1382,3 +1382,88 @@ fn a_check_run_created_despite_a_server_error_is_completed_not_created_again() {
     assert!(warnings(&log).is_empty(), "{log}");
     assert_clean(&server);
 }
+
+#[test]
+fn an_annotation_batch_answered_with_a_server_error_is_not_added_twice() {
+    // Added, then a 502: the run's count shows it landed. Not added, a 502: sent again.
+    for processed in [true, false] {
+        let server = FakeGitHub::start("");
+        pr_files(&server);
+        let mut fault = Fault::new("PATCH", "/check-runs/1001", 502).times(1);
+        if processed {
+            fault = fault.process_anyway();
+        }
+        server.fault(fault);
+        let sim = Sim::pull_request(&server);
+        let (code, log) = sim.run(&Canned::standard());
+        assert_eq!(code, 1);
+        assert_eq!(server.count("GET", "/check-runs/1001"), 1, "{log}");
+        assert_eq!(
+            server.count("PATCH", "/check-runs/1001"),
+            if processed { 2 } else { 3 },
+            "annotations, (again,) completion"
+        );
+        let run = server.with(|s| s.check_runs[0].clone());
+        assert_eq!(run.annotations.len(), 1, "processed={processed}\n{log}");
+        assert_eq!(run.status, "completed");
+        assert!(warnings(&log).is_empty(), "{log}");
+        assert_clean(&server);
+    }
+}
+
+#[test]
+fn a_pull_request_gone_is_a_warning_and_every_finding_counts_as_new() {
+    let server = FakeGitHub::start("");
+    pr_files(&server);
+    for (method, path) in [
+        ("GET", "/pulls/7/files"),
+        ("GET", "/issues/7/comments"),
+        ("POST", "/issues/7/comments"),
+    ] {
+        server.fault(Fault::new(method, path, 404).message("Not Found"));
+    }
+    let sim = Sim::pull_request(&server);
+    let (code, log) = sim.run(&Canned::standard());
+    assert_eq!(code, 1);
+    assert_eq!(
+        server.count("GET", "/pulls/7/files"),
+        1,
+        "a 404 is not retried"
+    );
+    assert_warns(
+        &log,
+        &[
+            "only-new: cannot list the pull request's files",
+            "returned 404",
+            "the repository or pull request is gone",
+            "every finding counts as new",
+        ],
+    );
+    assert_warns(&log, &["PR comment failed", "returned 404"]);
+    assert_eq!(server.count("POST", "/issues/7/comments"), 0);
+    assert_eq!(sim.outputs()["new-findings"], "2");
+    assert_clean(&server);
+}
+
+#[test]
+fn a_comment_deleted_between_listing_and_editing_is_posted_anew() {
+    let server = FakeGitHub::start("");
+    pr_files(&server);
+    // The first listing still shows our comment; by the time it is edited it is gone.
+    server.fault(
+        Fault::new("GET", "/issues/7/comments", 200)
+            .body(
+                json!([{"id": 500, "body": "<!-- flaskscan:summary v1 -->\n\nold",
+                "user": {"login": "github-actions[bot]", "type": "Bot"}}]),
+            )
+            .times(1),
+    );
+    let sim = Sim::pull_request(&server);
+    let (code, log) = sim.run(&Canned::standard());
+    assert_eq!(code, 1);
+    assert_eq!(server.count("PATCH", "/issues/comments/500"), 1);
+    assert_eq!(server.count("POST", "/issues/7/comments"), 1, "{log}");
+    assert_eq!(our_comments(&server), 1);
+    assert!(warnings(&log).is_empty(), "{log}");
+    assert_clean(&server);
+}

@@ -123,6 +123,10 @@ impl CheckRun {
     }
 
     /// Adds annotations in batches of [`BATCH`]; stops at the first failed batch.
+    ///
+    /// GitHub appends each batch, so a batch answered with a 5xx or not at all is not simply
+    /// sent again (its annotations would show twice): the run's `annotations_count` tells
+    /// whether it landed.
     pub fn annotate(
         &self,
         client: &Client,
@@ -130,6 +134,7 @@ impl CheckRun {
         alerts: &[&Alert],
     ) -> Result<usize, ApiError> {
         let annotations: Vec<Value> = alerts.iter().filter_map(|a| annotation(a)).collect();
+        let mut landed = 0;
         for batch in annotations.chunks(BATCH) {
             let body = json!({
                 "output": {
@@ -138,9 +143,58 @@ impl CheckRun {
                     "annotations": batch,
                 }
             });
-            client.patch(&self.route, &body)?;
+            let mut attempt = 1;
+            loop {
+                match client.patch_with(&self.route, &body, Retry::OnlyIfRefused) {
+                    Ok(_) => break,
+                    Err(mut e) if e.is_transient() && attempt < client.timing().max_attempts => {
+                        let wait = e.retry_after.unwrap_or_else(|| client.backoff(attempt));
+                        let why = format!(
+                            "{} (the annotations may have been added); reading the run's annotation count before attempt {} of {}",
+                            e.status.map_or_else(
+                                || format!("no answer ({})", e.message),
+                                |s| format!("server error {s}")
+                            ),
+                            attempt + 1,
+                            client.timing().max_attempts
+                        );
+                        if let Err(refused) = client.wait_before_retry(&e.call, wait, &why) {
+                            e.attempts = attempt;
+                            e.gave_up = Some(refused);
+                            return Err(e);
+                        }
+                        match self.annotations_count(client) {
+                            Some(n) if n >= landed + batch.len() => break,
+                            Some(n) if n == landed => attempt += 1,
+                            // Unknown or partly added: sending again could duplicate.
+                            _ => {
+                                e.attempts = attempt;
+                                e.gave_up = Some(
+                                    "could not tell whether the annotations were added, so they are not sent again".into(),
+                                );
+                                return Err(e);
+                            }
+                        }
+                    }
+                    Err(mut e) => {
+                        e.attempts = e.attempts.max(attempt);
+                        return Err(e);
+                    }
+                }
+            }
+            landed += batch.len();
         }
         Ok(annotations.len())
+    }
+
+    /// `output.annotations_count` of the run, if GitHub tells.
+    fn annotations_count(&self, client: &Client) -> Option<usize> {
+        let response = client.get(&self.route).ok()?;
+        let count = response
+            .body
+            .pointer("/output/annotations_count")?
+            .as_u64()?;
+        usize::try_from(count).ok()
     }
 
     /// Completes the run with `conclusion` and the markdown `summary`.

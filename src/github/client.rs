@@ -314,6 +314,16 @@ impl Client {
         self.send(Method::PATCH, route, Some(body), Retry::Idempotent)
     }
 
+    /// `PATCH route` for a body that is not idempotent (check run annotations are appended).
+    pub fn patch_with(
+        &self,
+        route: &str,
+        body: &Value,
+        retry: Retry,
+    ) -> Result<ApiResponse, ApiError> {
+        self.send(Method::PATCH, route, Some(body), retry)
+    }
+
     /// `GET` every page of a list endpoint by following `Link: rel="next"`, up to `max_pages`.
     pub fn get_all_pages(&self, route: &str, max_pages: usize) -> Result<Pages, ApiError> {
         let mut pages = Pages::default();

@@ -361,6 +361,19 @@ fn route(
         }
         ("POST", ["check-runs"]) => create_check_run(&mut st, body),
         ("PATCH", ["check-runs", id]) => update_check_run(&mut st, id, body),
+        ("GET", ["check-runs", id]) => {
+            let id: u64 = id.parse().unwrap_or(0);
+            match st.check_runs.iter().find(|r| r.id == id) {
+                Some(r) => (
+                    200,
+                    json!({"id": r.id, "name": r.name, "head_sha": r.head_sha, "status": r.status,
+                        "conclusion": r.conclusion, "external_id": r.external_id,
+                        "output": {"annotations_count": r.annotations.len()}}),
+                    vec![],
+                ),
+                None => not_found(),
+            }
+        }
         ("GET", ["commits", sha, "check-runs"]) => {
             let name = query
                 .split('&')
