@@ -403,7 +403,7 @@ fn route(
                 .flatten()
                 .map(|c| json!({"id": c.id, "body": c.body, "user": {"login": "someone", "type": c.user_type}}))
                 .collect();
-            paginate(&st, items, query, &format!("{origin}{base}{path}"))
+            paginate(&st, &items, query, &format!("{origin}{base}{path}"))
         }
         ("POST", ["issues", n, "comments"]) => {
             let n: u64 = n.parse().unwrap_or(0);
@@ -453,8 +453,8 @@ fn route(
         }
         ("GET", ["pulls", _n, "files"]) => {
             // GitHub lists at most 3,000 files of a pull request.
-            let items: Vec<Value> = st.pr_files.iter().take(MAX_LISTED_FILES).cloned().collect();
-            paginate(&st, items, query, &format!("{origin}{base}{path}"))
+            let listed = &st.pr_files[..st.pr_files.len().min(MAX_LISTED_FILES)];
+            paginate(&st, listed, query, &format!("{origin}{base}{path}"))
         }
         _ => {
             st.violations
@@ -464,7 +464,7 @@ fn route(
     }
 }
 
-fn paginate(st: &State, items: Vec<Value>, query: &str, self_url: &str) -> Reply {
+fn paginate(st: &State, items: &[Value], query: &str, self_url: &str) -> Reply {
     let param = |name: &str| {
         query
             .split('&')
