@@ -215,6 +215,8 @@ pub struct Analyzer<'w, 'g, 'a> {
     loop_exits: Vec<Vec<State>>,
     /// Parameters carry symbolic taints (the walk computes a summary).
     summary: bool,
+    /// Response calls whose result is given a non-HTML content type afterwards.
+    non_html: Vec<TextRange>,
 }
 
 impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
@@ -237,6 +239,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             depth: 0,
             loop_exits: Vec::new(),
             summary: false,
+            non_html: Vec::new(),
         }
     }
 
@@ -324,11 +327,42 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
     // ----- statements -------------------------------------------------------------------------
 
     fn block(&mut self, body: &[Stmt]) {
+        self.mark_non_html(body);
         for s in body {
             if !self.state.reachable {
                 break;
             }
             self.stmt(s);
+        }
+    }
+
+    /// `resp = make_response(body)` followed in the same block by
+    /// `resp.headers["Content-Type"] = "text/plain"` (or `resp.mimetype = ...`): the response is
+    /// not HTML, so its body is no XSS sink. Records the calls, in one pass over the block.
+    fn mark_non_html(&mut self, body: &[Stmt]) {
+        let mut names: Vec<&str> = Vec::new();
+        for s in body {
+            if let Stmt::Assign(a) = s {
+                if let ([target], Some(value)) = (&a.targets[..], string_literal(&a.value)) {
+                    if let Some(n) = content_type_target(target) {
+                        if sinks::non_html_mimetype(&value) {
+                            names.push(n);
+                        }
+                    }
+                }
+            }
+        }
+        if names.is_empty() {
+            return;
+        }
+        for s in body {
+            if let Stmt::Assign(a) = s {
+                if let ([Expr::Name(n)], Expr::Call(c)) = (&a.targets[..], &*a.value) {
+                    if names.contains(&n.id.as_str()) {
+                        self.non_html.push(c.range());
+                    }
+                }
+            }
         }
     }
 
@@ -1359,8 +1393,18 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
     // ----- calls -------------------------------------------------------------------------------
 
     fn call(&mut self, c: &ast::ExprCall) -> Val {
+        if let Some(v) = self.markup_decoded(c) {
+            return v;
+        }
         // Resolved once: a request source (`request.args.get(...)`) and, below, a sink.
-        let q = self.qualify(&c.func);
+        let q = self.qualify(&c.func).map(|q| {
+            // `current_app.response_class(...)` is the app's Response class.
+            if q.ends_with(".response_class") && q.starts_with("flask.") {
+                "flask.Response".to_string()
+            } else {
+                q
+            }
+        });
         if let Some(kind) = q.as_deref().and_then(sources::classify) {
             for a in c.arguments.args.iter() {
                 self.eval(a);
@@ -1482,6 +1526,33 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             v.alias = q.as_deref().map(Arc::from);
         }
         v
+    }
+
+    /// `Markup(x).unescape()` / `.striptags()`: the Markup is only a step to decode entities into
+    /// a plain `str`; nothing is marked safe, so the inner `Markup(x)` is no XSS sink.
+    fn markup_decoded(&mut self, c: &ast::ExprCall) -> Option<Val> {
+        let Expr::Attribute(a) = &*c.func else {
+            return None;
+        };
+        if !matches!(a.attr.as_str(), "unescape" | "striptags") {
+            return None;
+        }
+        let Expr::Call(inner) = &*a.value else {
+            return None;
+        };
+        if !self
+            .qualify(&inner.func)
+            .is_some_and(|q| q.starts_with("markupsafe.Markup"))
+        {
+            return None;
+        }
+        let mut v = Val::default();
+        for arg in inner.arguments.args.iter() {
+            let x = self.eval(arg);
+            v.absorb(&x);
+        }
+        v.flatten_structure();
+        Some(v)
     }
 
     /// Methods with a known effect on their receiver or a known result.
@@ -1909,7 +1980,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                     let html = match mimetype {
                         Some(Some(m)) => !sinks::non_html_mimetype(&m),
                         Some(None) => false,
-                        None => true,
+                        None => !self.non_html.contains(&range),
                     };
                     if let Some(body) = call.arg(0, "response").cloned() {
                         if html && !matches!(body.shape, Shape::Map(_)) {
@@ -2222,6 +2293,31 @@ impl Call<'_> {
             v.constant &= a.constant;
         }
         v
+    }
+}
+
+/// The response variable of `resp.headers["Content-Type"] = ...`, `resp.mimetype = ...` or
+/// `resp.content_type = ...`.
+fn content_type_target(target: &Expr) -> Option<&str> {
+    match target {
+        Expr::Subscript(s) => match (&*s.value, string_literal(&s.slice)) {
+            (Expr::Attribute(h), Some(k))
+                if h.attr.as_str() == "headers" && k.eq_ignore_ascii_case("content-type") =>
+            {
+                match &*h.value {
+                    Expr::Name(n) => Some(n.id.as_str()),
+                    _ => None,
+                }
+            }
+            _ => None,
+        },
+        Expr::Attribute(a) if matches!(a.attr.as_str(), "mimetype" | "content_type") => {
+            match &*a.value {
+                Expr::Name(n) => Some(n.id.as_str()),
+                _ => None,
+            }
+        }
+        _ => None,
     }
 }
 

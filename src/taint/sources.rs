@@ -28,6 +28,7 @@ const REQUEST_DATA: &[&str] = &[
 ];
 
 /// `request` attributes derived from the URL: dangerous only where reflected into HTML.
+/// (`script_root` is not one: it is the mount point the deployment or a trusted proxy sets.)
 const REQUEST_URL: &[&str] = &[
     "path",
     "full_path",
@@ -35,7 +36,6 @@ const REQUEST_URL: &[&str] = &[
     "base_url",
     "url_root",
     "host_url",
-    "script_root",
 ];
 
 /// The Referer is set by the victim's browser to the page it came from: an attacker cannot make
