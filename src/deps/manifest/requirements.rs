@@ -216,7 +216,7 @@ impl Walker<'_> {
             self.path_or_url(rel, line, physical, spec_text, via, mode);
             return;
         }
-        if let Some(why) = too_nested(spec_text) {
+        if let Some(why) = too_nested(spec_text).or_else(|| pep508_panics(spec_text)) {
             self.out.warn(rel, Some(line), why);
             return;
         }
@@ -424,6 +424,40 @@ fn too_nested(text: &str) -> Option<String> {
     })
 }
 
+/// Why a requirement is not handed to the parser, when it has a shape pep508_rs 0.9 panics on
+/// instead of failing: a package or extra name ending with `-`, `_` or `.` (`flask-==1.0`,
+/// `flask[x-]`), or a character outside ASCII (its error paths slice inside a character).
+fn pep508_panics(text: &str) -> Option<String> {
+    if !text.is_ascii() {
+        return Some(format!(
+            "cannot parse requirement `{}`: it has characters outside ASCII",
+            crate::redact::excerpt(text)
+        ));
+    }
+    let is_name = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+    let ends_badly = |s: &str| {
+        let name = &s[..s.find(|c| !is_name(c)).unwrap_or(s.len())];
+        name.starts_with(|c: char| c.is_ascii_alphanumeric()) && name.ends_with(['-', '_', '.'])
+    };
+    let text = text.trim_start();
+    let name_len = text.find(|c| !is_name(c)).unwrap_or(text.len());
+    let extras = text[name_len..].trim_start().strip_prefix('[');
+    let bad = ends_badly(text)
+        || extras.is_some_and(|e| {
+            e.split(']')
+                .next()
+                .unwrap_or("")
+                .split(',')
+                .any(|x| ends_badly(x.trim_start()))
+        });
+    bad.then(|| {
+        format!(
+            "cannot parse requirement `{}`: a package or extra name must end with a letter or digit",
+            crate::redact::excerpt(text)
+        )
+    })
+}
+
 /// Exposed for the pyproject/setup.cfg parsers: a PEP 508 string to a dependency.
 pub(crate) fn pep508_dependency(
     text: &str,
@@ -432,7 +466,7 @@ pub(crate) fn pep508_dependency(
     line_text: &str,
     out: &mut Parsed,
 ) -> Option<Dependency> {
-    if let Some(why) = too_nested(text) {
+    if let Some(why) = too_nested(text).or_else(|| pep508_panics(text)) {
         out.warn(path, Some(line), why);
         return None;
     }
