@@ -83,6 +83,24 @@ fn collect(cx: &Analyzer, test: &Expr, branch: bool, out: &mut Vec<(String, u32)
                 collect(cx, v, branch, out, depth + 1);
             }
         }
+        // `a and b` false (or `a or b` true): one of the parts held that way, which one is
+        // unknown; a value every part checks is checked for what all of them prove.
+        // `x != "internal" and not is_safe_url(x)` false: x is the literal or a safe URL.
+        Expr::BoolOp(b) => {
+            let mut common: Option<Vec<(String, u32)>> = None;
+            for v in &b.values {
+                let mut part = Vec::new();
+                collect(cx, v, branch, &mut part, depth + 1);
+                common = Some(match common {
+                    None => part,
+                    Some(prev) => intersect(&prev, &part),
+                });
+                if common.as_ref().is_some_and(Vec::is_empty) {
+                    return;
+                }
+            }
+            out.extend(common.unwrap_or_default());
+        }
         Expr::Compare(c) if c.ops.len() == 1 => {
             let right = &c.comparators[0];
             match c.ops[0] {
@@ -150,6 +168,26 @@ fn project_validator(cx: &Analyzer, call: &ast::ExprCall, out: &mut Vec<(String,
         }
     }
     t.path_guard || t.url_guard
+}
+
+/// The keys both lists check, each for the kinds both prove.
+fn intersect(a: &[(String, u32)], b: &[(String, u32)]) -> Vec<(String, u32)> {
+    let bits = |l: &[(String, u32)], k: &str| {
+        l.iter()
+            .filter(|(x, _)| x == k)
+            .fold(0, |acc, (_, bits)| acc | bits)
+    };
+    let mut out: Vec<(String, u32)> = Vec::new();
+    for (k, _) in a {
+        if out.iter().any(|(x, _)| x == k) {
+            continue;
+        }
+        let both = bits(a, k) & bits(b, k);
+        if both != 0 {
+            out.push((k.clone(), both));
+        }
+    }
+    out
 }
 
 /// Calls that, when true, validate their argument.
