@@ -23,6 +23,9 @@ pub struct ProjectIndex {
     config_objects: HashSet<String>,
     /// Project module names.
     modules: HashSet<String>,
+    /// Sessions are kept on the server (a custom `session_interface`, Flask-Session): clients
+    /// cannot write session values, signed or not.
+    server_side_sessions: bool,
 }
 
 impl ProjectLookup for ProjectIndex {
@@ -43,6 +46,7 @@ pub struct ModuleFacts {
     /// again when one does.
     variables: HashMap<String, String>,
     config_objects: HashSet<String>,
+    server_side_sessions: bool,
 }
 
 impl ModuleFacts {
@@ -63,11 +67,20 @@ impl ModuleFacts {
             &mut facts.variables,
             &mut facts.config_objects,
         );
+        let text = file.text.as_bytes();
+        facts.server_side_sessions = memchr::memmem::find(text, b"session_interface").is_some()
+            || memchr::memmem::find(text, b"flask_session").is_some()
+            || memchr::memmem::find(text, b"SESSION_TYPE").is_some();
         facts
     }
 }
 
 impl ProjectIndex {
+    /// Whether the app keeps sessions on the server (see the field).
+    pub fn server_side_sessions(&self) -> bool {
+        self.server_side_sessions
+    }
+
     /// Builds the index from every parsed file of the scan.
     pub fn build(files: &[&SourceFile]) -> Self {
         let facts = files.par_iter().map(|f| ModuleFacts::collect(f)).collect();
@@ -82,6 +95,7 @@ impl ProjectIndex {
         };
         let mut variables = Vec::with_capacity(facts.len());
         for f in facts {
+            index.server_side_sessions |= f.server_side_sessions;
             index.returns.extend(f.returns);
             index.config_objects.extend(f.config_objects);
             variables.push(f.variables);

@@ -99,7 +99,12 @@ pub fn analyse(files: &[&SourceFile], project: &ProjectIndex) -> TaintOutput {
                     result
                         .reaches
                         .into_iter()
-                        .filter(|r| !matches!(r.taint.origin, Origin::Param(_))),
+                        .filter(|r| !matches!(r.taint.origin, Origin::Param(_)))
+                        // A signed cookie session can be forged by whoever has the key; values
+                        // kept on the server cannot be written by clients at all.
+                        .filter(|r| {
+                            !(r.taint.origin == Origin::Session && project.server_side_sessions())
+                        }),
                 );
             }
             out
