@@ -2,7 +2,7 @@
 # Fuzzes the front ends that read untrusted bytes (tests/fuzz.rs), in release mode, on stable Rust.
 #   scripts/fuzz.sh [seconds-per-target] [target...]
 # Targets: python template requirements pyproject setup-cfg poetry-lock uv-lock pipfile-lock
-#          pylock pdm-lock sarif osv event (default: all).
+#          pylock pdm-lock sarif osv config envfile event (default: all).
 # Failing inputs are saved to tests/fuzz/crashes/<target>/; FUZZ_SEED=N replays a run,
 # FUZZ_SAVE_CORPUS=1 keeps a few small inputs of new behaviour in tests/fuzz/corpus/<target>/.
 # The test binary is built once and each target runs in its own process: an input that kills
@@ -14,7 +14,7 @@ shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   targets=(python template requirements pyproject setup-cfg poetry-lock uv-lock pipfile-lock
-           pylock pdm-lock sarif osv event)
+           pylock pdm-lock sarif osv config envfile event)
 fi
 bin=$(cargo test --release --test fuzz --no-run --message-format=json 2>/dev/null |
   python3 -c 'import json,sys

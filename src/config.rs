@@ -231,7 +231,8 @@ pub fn parse(path: &Path, text: &str) -> Result<FileConfig, ConfigError> {
                 })?;
                 cfg.fail_on = Some(FailOn::parse(s).ok_or_else(|| {
                     ConfigError(format!(
-                        "{at} is `{s}`; expected none, low, medium, high or critical"
+                        "{at} is `{}`; expected none, low, medium, high or critical",
+                        crate::redact::excerpt(s)
                     ))
                 })?);
             }
@@ -248,7 +249,8 @@ pub fn parse(path: &Path, text: &str) -> Result<FileConfig, ConfigError> {
                 for (rule, sev) in t {
                     if crate::rules::by_id(rule).is_none() {
                         return Err(ConfigError(format!(
-                            "{at}: unknown rule `{rule}` (see `flaskscan rules`)"
+                            "{at}: unknown rule `{}` (see `flaskscan rules`)",
+                            crate::redact::excerpt(rule)
                         )));
                     }
                     let s = sev.as_str().and_then(Severity::parse).ok_or_else(|| {
@@ -262,7 +264,8 @@ pub fn parse(path: &Path, text: &str) -> Result<FileConfig, ConfigError> {
             "ignore-vulns" => cfg.ignore_vulns = ignore_vulns(&at, value)?,
             other => {
                 return Err(ConfigError(format!(
-                    "{file}: unknown key `{prefix}{other}`; expected one of: {KEYS}"
+                    "{file}: unknown key `{prefix}{}`; expected one of: {KEYS}",
+                    crate::redact::excerpt(other)
                 )));
             }
         }
@@ -286,7 +289,8 @@ fn rule_list(at: &str, value: &toml::Value) -> Result<Vec<String>, ConfigError> 
     for s in &list {
         if !crate::rules::selector_matches_any(s) {
             return Err(ConfigError(format!(
-                "{at}: `{s}` names no rule (see `flaskscan rules`)"
+                "{at}: `{}` names no rule (see `flaskscan rules`)",
+                crate::redact::excerpt(s)
             )));
         }
     }
@@ -310,7 +314,8 @@ fn ignore_vulns(at: &str, value: &toml::Value) -> Result<Vec<IgnoreVuln>, Config
             for k in t.keys() {
                 if !matches!(k.as_str(), "id" | "reason" | "until") {
                     return Err(ConfigError(format!(
-                        "{at}[{i}]: unknown key `{k}`; expected id, reason, until"
+                        "{at}[{i}]: unknown key `{}`; expected id, reason, until",
+                        crate::redact::excerpt(k)
                     )));
                 }
             }

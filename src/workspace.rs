@@ -301,7 +301,10 @@ fn build_globs(patterns: &[String]) -> GlobSet {
 /// Checks exclude patterns, returning the first invalid one with its error.
 pub fn validate_globs(patterns: &[String]) -> Result<(), String> {
     for p in patterns {
-        Glob::new(p).map_err(|e| format!("invalid exclude pattern `{p}`: {e}"))?;
+        Glob::new(p).map_err(|e| {
+            let p = crate::redact::excerpt(p);
+            format!("invalid exclude pattern `{p}`: {}", e.kind())
+        })?;
     }
     Ok(())
 }

@@ -162,6 +162,24 @@ const TARGETS: &[Target] = &[
         exec: exec_osv,
     },
     Target {
+        name: "config",
+        file: "flaskscan.toml",
+        seed_suffixes: &["pyproject.toml"],
+        seed_dirs: &["tests/fixtures/deps"],
+        dict: CONFIG_DICT,
+        max_len: 32 * 1024,
+        exec: exec_config,
+    },
+    Target {
+        name: "envfile",
+        file: ".flaskenv",
+        seed_suffixes: &[".flaskenv"],
+        seed_dirs: &["examples"],
+        dict: ENV_DICT,
+        max_len: 32 * 1024,
+        exec: exec_envfile,
+    },
+    Target {
         name: "event",
         file: "event.json",
         seed_suffixes: &[".json"],
@@ -312,6 +330,20 @@ fn file_signature(report: &scan::ScanReport, path: &str) -> Signature {
     )
 }
 
+/// Inputs of the scan targets the scan analysed (no "not analysed" notification), to tell how
+/// deep the mutants get.
+static ANALYSED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+fn count_analysed(report: &scan::ScanReport, path: &str) {
+    if !report
+        .notifications
+        .iter()
+        .any(|n| n.path.as_deref() == Some(path) && n.message.contains("not analysed"))
+    {
+        ANALYSED.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
 /// Python source through the whole scan, next to an untouched app that imports it.
 fn exec_python(input: &[u8]) -> Result<Signature, String> {
     let dir = tempfile::tempdir().unwrap();
@@ -321,6 +353,7 @@ fn exec_python(input: &[u8]) -> Result<Signature, String> {
     internal_errors(&report.notifications)?;
     require(&report, "app.py", "FS101")?;
     require(&report, "app.py", "FS204")?;
+    count_analysed(&report, "fuzzed.py");
     Ok(file_signature(&report, "fuzzed.py"))
 }
 
@@ -340,6 +373,7 @@ fn exec_template(input: &[u8]) -> Result<Signature, String> {
     require(&report, "app.py", "FS101")?;
     require(&report, "templates/other.html", "FS304")?;
     require(&report, "templates/other.html", "FS306")?;
+    count_analysed(&report, "templates/x.html");
     Ok(file_signature(&report, "templates/x.html"))
 }
 
@@ -502,9 +536,27 @@ fn exec_sarif(input: &[u8]) -> Result<Signature, String> {
     merge::rebase_uris(&mut log, "sub/dir", "file:///repo/");
     merge::set_category(&mut log, "cat");
     serde_json::to_string(&log).map_err(|e| e.to_string())?;
+    // The shape of the merged runs: how many, and how each one's category came out.
+    let shapes: Vec<String> = runs
+        .iter()
+        .take(8)
+        .map(|r| {
+            let id = r
+                .pointer("/automationDetails/id")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            let details = r["automationDetails"].as_object().map_or(0, |o| o.len());
+            format!(
+                "{} {} {} {details}",
+                id.ends_with('/'),
+                id.contains('-'),
+                r["results"].as_array().map_or(0, |r| r.len().min(3)),
+            )
+        })
+        .collect();
     Ok(signature(
-        std::iter::once(if runs.len() > 4 { "many" } else { "few" }),
-        std::iter::empty(),
+        std::iter::once(if runs.len() > 8 { "many" } else { "few" }),
+        shapes.iter().map(String::as_str),
     ))
 }
 
@@ -549,14 +601,61 @@ fn exec_osv(input: &[u8]) -> Result<Signature, String> {
             "the canary advisory {CANARY_ID} is no longer reported"
         ));
     }
+    let severities: Vec<String> = outcome
+        .findings
+        .iter()
+        .map(|f| format!("{} {:?} {}", f.location.start.line, f.severity, f.rule.id))
+        .collect();
     Ok(signature(
-        outcome.findings.iter().map(|f| f.rule.id),
-        outcome
-            .notifications
-            .iter()
-            .map(|n| n.message.as_str())
-            .chain(outcome.findings.iter().map(|f| f.message.as_str())),
+        severities.iter().map(String::as_str),
+        outcome.notifications.iter().map(|n| n.message.as_str()),
     ))
+}
+
+/// The configuration a pull request can change: `flaskscan.toml` and `[tool.flaskscan]`.
+fn exec_config(input: &[u8]) -> Result<Signature, String> {
+    let dir = tempfile::tempdir().unwrap();
+    let mut outcomes = Vec::new();
+    for name in ["flaskscan.toml", "pyproject.toml"] {
+        // Given with --config, and found by walking up from the scanned folder.
+        let folder = dir.path().join(name.replace('.', "-"));
+        write(&folder, name, input);
+        let results = [
+            flaskscan::config::load(&folder.join(name)),
+            flaskscan::config::find(&folder),
+        ];
+        for result in results {
+            match result {
+                Ok(c) => outcomes.push(format!("ok {} {}", c.source.is_some(), c.warnings.len())),
+                Err(e) => {
+                    // Errors never quote the file beyond a short excerpt.
+                    let msg = e.to_string();
+                    let own = msg.replace(&folder.display().to_string(), "");
+                    if own.len() > 1000 || own.contains('\n') {
+                        return Err(format!("a config error of {} bytes: {own:.300}", own.len()));
+                    }
+                    outcomes.push(own.split(':').nth(1).unwrap_or("").to_string());
+                }
+            }
+        }
+    }
+    Ok(signature(
+        std::iter::empty(),
+        outcomes.iter().map(String::as_str),
+    ))
+}
+
+/// A `.flaskenv` through the whole scan, next to an untouched app.
+fn exec_envfile(input: &[u8]) -> Result<Signature, String> {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "app.py", APP_WITH_MODULE.as_bytes());
+    write(dir.path(), "fuzzed.py", b"def helper(x):\n    return x\n");
+    write(dir.path(), ".flaskenv", input);
+    let report = scan::run(&scan_options(dir.path(), false)).map_err(|e| e.to_string())?;
+    internal_errors(&report.notifications)?;
+    require(&report, "app.py", "FS101")?;
+    require(&report, "app.py", "FS204")?;
+    Ok(file_signature(&report, ".flaskenv"))
 }
 
 const EVENT_NAMES: &[&str] = &[
@@ -1078,6 +1177,53 @@ const OSV_DICT: &[&str] = &[
     ":",
     "\"\\ud800\"",
     "1e400",
+];
+
+const CONFIG_DICT: &[&str] = &[
+    "[tool.flaskscan]\n",
+    "[tool.flaskscan.severity]\n",
+    "[[tool.flaskscan.ignore-vulns]]\n",
+    "select = [\"FS\"]\n",
+    "select = \"FS1\"\n",
+    "extend-select = [\"FS302\", \"ALL\"]\n",
+    "ignore = [\"FS109\", \"\"]\n",
+    "include-tests = true\n",
+    "include-tests = \"yes\"\n",
+    "exclude = [\"tests/fixtures\", \"[\", \"**/{\"]\n",
+    "fail-on = \"medium\"\n",
+    "fail-on = \"bogus\"\n",
+    "max-file-size = 4194304\n",
+    "max-file-size = -1\n",
+    "max-file-size = 18446744073709551615\n",
+    "FS402 = \"high\"\n",
+    "FS999 = \"low\"\n",
+    "id = \"PYSEC-2023-62\"\n",
+    "reason = \"r\"\n",
+    "until = 2027-01-01\n",
+    "until = \"2027-13-45\"\n",
+    "until = 1979-05-27T07:32:00Z\n",
+    "tool.flaskscan = 1\n",
+    "[tool]\nflaskscan = [1]\n",
+    "unknown-key = 1\n",
+    "\"\"\"",
+    "= [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[",
+    "= {a = {b = {c = {d = {",
+];
+
+const ENV_DICT: &[&str] = &[
+    "FLASK_DEBUG=1\n",
+    "FLASK_ENV=development\n",
+    "SECRET_KEY=hunter2hunter2hunter2\n",
+    "FLASK_SECRET_KEY='abc'\n",
+    "export ",
+    "=",
+    "\"",
+    "'",
+    " # comment",
+    "#",
+    "\\\n",
+    "${HOME}",
+    "é",
 ];
 
 const EVENT_DICT: &[&str] = &[
@@ -1705,6 +1851,8 @@ struct Summary {
     slowest: Duration,
     slowest_len: usize,
     peak_rss: u64,
+    /// Inputs the scan analysed (scan targets only).
+    analysed: u64,
 }
 
 /// How long to run: an iteration count, a wall-clock budget, or both (whichever ends first).
@@ -1738,6 +1886,7 @@ fn fuzz(target: &'static Target, budget: &Budget, seed: u64, save_failures: bool
     let save_corpus = std::env::var_os("FUZZ_SAVE_CORPUS").is_some();
     let mut new_corpus: Vec<Vec<u8>> = Vec::new();
     let mut i: u64 = 0;
+    let analysed_before = ANALYSED.load(Ordering::Relaxed);
     loop {
         if budget.iterations.is_some_and(|n| i >= n)
             || budget.time.is_some_and(|t| started.elapsed() >= t)
@@ -1766,6 +1915,13 @@ fn fuzz(target: &'static Target, budget: &Budget, seed: u64, save_failures: bool
         if took > summary.slowest {
             summary.slowest = took;
             summary.slowest_len = input.len();
+            if save_failures {
+                // For a look at what is slow even within the deadline.
+                let _ = std::fs::write(
+                    in_flight.with_extension(format!("slowest.{}", extension(target))),
+                    &input,
+                );
+            }
         }
         match verdict {
             Verdict::Ok(sig) => {
@@ -1863,12 +2019,13 @@ fn fuzz(target: &'static Target, budget: &Budget, seed: u64, save_failures: bool
         }
     }
     summary.elapsed = started.elapsed();
+    summary.analysed = ANALYSED.load(Ordering::Relaxed) - analysed_before;
     summary
 }
 
 fn report(target: &Target, s: &Summary) -> String {
     let mut out = format!(
-        "{:<13} {:>8} execs in {:>6.1} s ({:>6.1}/s), {} behaviours, slowest {:.2} s ({} bytes), peak RSS {} MiB, {} failure(s), {} slow",
+        "{:<13} {:>8} execs in {:>6.1} s ({:>6.1}/s), {} behaviours, slowest {:.2} s ({} bytes), peak RSS {} MiB, {} analysed, {} failure(s), {} slow",
         target.name,
         s.execs,
         s.elapsed.as_secs_f64(),
@@ -1877,6 +2034,7 @@ fn report(target: &Target, s: &Summary) -> String {
         s.slowest.as_secs_f64(),
         s.slowest_len,
         s.peak_rss >> 20,
+        s.analysed,
         s.failures.len(),
         s.slow.len(),
     );
@@ -1944,8 +2102,8 @@ fn smoke_every_target() {
     let mut failures = Vec::new();
     for t in TARGETS {
         let iterations = match t.name {
-            "python" | "template" => 40,
-            _ => 60,
+            "python" | "template" => 80,
+            _ => 120,
         };
         let budget = Budget {
             iterations: Some(iterations),
@@ -2045,5 +2203,24 @@ fn regression_requirements_non_ascii_after_marker() {
             "setup-cfg",
             format!("[options]\ninstall_requires =\n    {line}\n").as_bytes(),
         );
+    }
+}
+
+/// Configuration errors quoted whole values and keys (a 24 KB `ignore` entry came back in the
+/// message); they quote a short excerpt now, as every other error about file content does.
+#[test]
+fn regression_config_errors_quote_an_excerpt() {
+    let long = "x".repeat(5000);
+    for text in [
+        format!("ignore = [\"FS109{long}\"]\n"),
+        format!("select = [\"{long}\"]\n"),
+        format!("fail-on = \"low{long}\"\n"),
+        format!("unknown-{long} = 1\n"),
+        format!("exclude = [\"[{long}\"]\n"),
+        format!("[severity]\nFS{long} = \"low\"\n"),
+        format!("[[ignore-vulns]]\nid = \"X\"\nreason = \"r\"\n{long} = 1\n"),
+        format!("[tool.flaskscan]\nignore = [\"FS109{long}\"]\n"),
+    ] {
+        assert_passes("config", text.as_bytes());
     }
 }
