@@ -1002,6 +1002,10 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                     }
                 }
                 let base = self.eval(&a.value);
+                if matches!(base.shape, Shape::Map(_)) && base.alias.is_some() {
+                    // A field of a record built with keyword arguments (see `record_of_fields`).
+                    return base.element(&Index::Str(a.attr.to_string()));
+                }
                 if base.is_tainted() {
                     let mut v = base.collapse();
                     v.constant = false;
@@ -1516,6 +1520,9 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             // Data a sink hands back (rows, responses, file contents) is not the request's.
             return q.map_or_else(Val::clean, |q| Val::alias(&q));
         }
+        if let Some(v) = record_of_fields(&call, q.as_deref()) {
+            return v;
+        }
         let mut v = call.union(true);
         v.constant = recv
             .as_ref()
@@ -1616,6 +1623,23 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 Some(v)
             }
             "copy" => Some(recv.clone()),
+            // namedtuple `meta._replace(title=x)`: the other fields stay as they were.
+            "_replace" if matches!(recv.shape, Shape::Map(_)) => {
+                let Shape::Map(items) = &recv.shape else {
+                    return None;
+                };
+                let mut items = (**items).clone();
+                for (k, v, _) in call.kwargs {
+                    if let Some(k) = k {
+                        items.retain(|(x, _)| x != k);
+                        items.push((k.clone(), v.clone()));
+                    }
+                }
+                Some(Val {
+                    shape: Shape::Map(Arc::new(items)),
+                    ..recv.clone()
+                })
+            }
             // `value.replace("'", "''")`: quotes doubled, the value cannot leave a quoted SQL
             // literal (SQLite and standard SQL).
             "replace" if is_quote_doubling(call) => {
@@ -1845,7 +1869,8 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         }
         out.truth = result.ret.truth;
         out.constant = result.ret.constant && !result.ret.is_tainted();
-        if out.is_tainted() {
+        // Tainted data stands for no named object; a record keeps its name over its fields.
+        if !out.taints.is_empty() || (out.is_tainted() && !matches!(out.shape, Shape::Map(_))) {
             out.alias = None;
         }
         Some(out)
@@ -2319,6 +2344,33 @@ fn content_type_target(target: &Expr) -> Option<&str> {
         }
         _ => None,
     }
+}
+
+/// `BookMeta(file_path=p, title=t, ...)`: a library or namedtuple class built from keyword
+/// arguments only. Its fields are kept apart, so `meta.file_path` does not carry what was passed
+/// as `title`. The alias marks the map as a record whose attributes are its fields.
+fn record_of_fields(call: &Call, q: Option<&str>) -> Option<Val> {
+    // The name as written: a namedtuple class resolves to `collections.namedtuple`.
+    let written = match &*call.c.func {
+        Expr::Name(n) => n.id.as_str(),
+        Expr::Attribute(a) => a.attr.as_str(),
+        _ => return None,
+    };
+    let q = q.unwrap_or(written);
+    let class_like = written.starts_with(|c: char| c.is_ascii_uppercase());
+    let tainted_recv = call.recv.is_some_and(Val::is_tainted);
+    if !class_like || tainted_recv || !call.args.is_empty() || call.kwargs.len() < 2 {
+        return None;
+    }
+    let mut items = Vec::new();
+    for (k, v, _) in call.kwargs {
+        items.push((k.clone()?, v.clone()));
+    }
+    Some(Val {
+        shape: Shape::Map(Arc::new(items)),
+        alias: Some(Arc::from(q)),
+        ..Val::default()
+    })
 }
 
 /// `.replace("'", "''")`.

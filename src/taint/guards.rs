@@ -19,6 +19,25 @@ pub fn key(e: &Expr) -> Option<String> {
     }
 }
 
+/// The key of a value compared with constants, also through a case or whitespace change:
+/// `fmt.upper() == "TXT"` leaves `fmt` one of a few spellings of a constant, with no
+/// separators or markup.
+fn compared_key(e: &Expr) -> Option<String> {
+    if let Expr::Call(c) = e {
+        if let Expr::Attribute(a) = &*c.func {
+            if c.arguments.is_empty()
+                && matches!(
+                    a.attr.as_str(),
+                    "lower" | "upper" | "casefold" | "strip" | "lstrip" | "rstrip"
+                )
+            {
+                return key(&a.value);
+            }
+        }
+    }
+    key(e)
+}
+
 /// The keys of the values a path expression is built from: `p`, `base / name`, `base + name`,
 /// `os.path.join(base, name)`, `Path(p)`. A check that the whole path stays inside a folder
 /// confines each part the caller goes on to use.
@@ -118,7 +137,7 @@ fn collect(cx: &Analyzer, test: &Expr, branch: bool, out: &mut Vec<(String, u32)
                     }
                     // `x in ALLOWED` true: x is one of the allowed constants.
                     if holds && cx.is_clean_container(right) {
-                        if let Some(k) = key(&c.left) {
+                        if let Some(k) = compared_key(&c.left) {
                             out.push((k, ALL));
                         }
                     }
@@ -127,11 +146,11 @@ fn collect(cx: &Analyzer, test: &Expr, branch: bool, out: &mut Vec<(String, u32)
                     let holds = (op != CmpOp::NotEq) == branch;
                     if holds {
                         if right.is_literal_expr() && !right.is_none_literal_expr() {
-                            if let Some(k) = key(&c.left) {
+                            if let Some(k) = compared_key(&c.left) {
                                 out.push((k, ALL));
                             }
                         } else if c.left.is_literal_expr() && !c.left.is_none_literal_expr() {
-                            if let Some(k) = key(right) {
+                            if let Some(k) = compared_key(right) {
                                 out.push((k, ALL));
                             }
                         }
