@@ -165,6 +165,9 @@ pub struct Val {
     pub constant: bool,
 }
 
+/// Replaces a value's taints (a summary's parameters by a call's arguments).
+pub type TaintMap<'a> = dyn Fn(&[Arc<Taint>]) -> Vec<Arc<Taint>> + 'a;
+
 /// Container contents known element by element.
 #[derive(Debug, Clone, Default)]
 pub enum Shape {
@@ -288,7 +291,7 @@ impl Val {
 
     /// The same value with every level's taints replaced by `f` of them, keeping the container
     /// structure: a function summary applied to a call's arguments.
-    pub fn substitute(&self, f: &dyn Fn(&[Arc<Taint>]) -> Vec<Arc<Taint>>) -> Val {
+    pub fn substitute(&self, f: &TaintMap) -> Val {
         let shape = match &self.shape {
             Shape::None => Shape::None,
             Shape::Seq(items) => {
