@@ -644,6 +644,16 @@ fn parse_python(f: &SourcePath) -> Result<SourceFile, Notification> {
     let result = catch_unwind(AssertUnwindSafe(|| SourceFile::parse(&relative, text)));
     match result {
         Ok((mut file, problems)) => match problems.first() {
+            None if source::longest_chain(&file.ast) > source::MAX_CHAIN => {
+                Err(Notification::file_warning(
+                    &relative,
+                    None,
+                    format!(
+                        "an expression chains more than {} attribute accesses, calls or subscripts; file not analysed",
+                        source::MAX_CHAIN
+                    ),
+                ))
+            }
             None => {
                 file.original = original;
                 Ok(file)

@@ -199,6 +199,62 @@ pub fn bracket_nesting(text: &str) -> usize {
     deepest
 }
 
+/// Real code chains a few dozen attribute accesses, calls and subscripts at most
+/// (`query.filter(...).order_by(...)`); resolving a chain's dotted name at each link takes time
+/// in the square of its length, so a file with a longer one is not analysed.
+pub const MAX_CHAIN: usize = 1000;
+
+/// The longest chain of attribute accesses, calls and subscripts (`a.b(c)[d].e`) in `module`.
+pub fn longest_chain(module: &ModModule) -> usize {
+    use ruff_python_ast::visitor::{walk_expr, walk_stmt, Visitor};
+    use ruff_python_ast::{Expr, Stmt};
+
+    #[derive(Default)]
+    struct Chains {
+        longest: usize,
+    }
+    impl<'a> Visitor<'a> for Chains {
+        fn visit_stmt(&mut self, stmt: &'a Stmt) {
+            walk_stmt(self, stmt);
+        }
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            // The chain is followed down its spine here, once: its links' other parts (call
+            // arguments, subscripts) are visited on the way, its base after.
+            let mut links = 0;
+            let mut cur = expr;
+            loop {
+                match cur {
+                    Expr::Attribute(a) => cur = &a.value,
+                    Expr::Call(c) => {
+                        for arg in &*c.arguments.args {
+                            self.visit_expr(arg);
+                        }
+                        for kw in &*c.arguments.keywords {
+                            self.visit_expr(&kw.value);
+                        }
+                        cur = &c.func;
+                    }
+                    Expr::Subscript(s) => {
+                        self.visit_expr(&s.slice);
+                        cur = &s.value;
+                    }
+                    _ => break,
+                }
+                links += 1;
+            }
+            self.longest = self.longest.max(links);
+            if links == 0 {
+                walk_expr(self, expr);
+            } else {
+                self.visit_expr(cur);
+            }
+        }
+    }
+    let mut chains = Chains::default();
+    chains.visit_body(&module.body);
+    chains.longest
+}
+
 /// Whether a path is test code: under `tests/` or `test/`, or named `test_*.py`, `*_test.py`,
 /// `conftest.py`.
 pub fn is_test_path(path: &str) -> bool {
