@@ -217,6 +217,8 @@ pub struct Analyzer<'w, 'g, 'a> {
     summary: bool,
     /// Response calls whose result is given a non-HTML content type afterwards.
     non_html: Vec<TextRange>,
+    /// Variables holding a validator's verdict, with what it proves when true.
+    verdicts: Vec<(String, Vec<(String, u32)>)>,
 }
 
 impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
@@ -240,6 +242,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             loop_exits: Vec::new(),
             summary: false,
             non_html: Vec::new(),
+            verdicts: Vec::new(),
         }
     }
 
@@ -406,6 +409,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 for t in &a.targets {
                     self.assign(t, v.clone(), s.range());
                 }
+                self.remember_verdict(a);
                 bind_statement(&mut self.sem, s);
             }
             Stmt::AnnAssign(a) => {
@@ -678,6 +682,31 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         }
     }
 
+    /// `ok, reason = validate_url(url)`: remembers what `ok` being true proves about the
+    /// arguments, for a later `if not ok: return`.
+    fn remember_verdict(&mut self, a: &ast::StmtAssign) {
+        let ([Expr::Tuple(t)], Expr::Call(c)) = (&a.targets[..], &*a.value) else {
+            return;
+        };
+        let Some(Expr::Name(flag)) = t.elts.first() else {
+            return;
+        };
+        let mut checks = Vec::new();
+        guards::project_validator(self, c, &mut checks);
+        if !checks.is_empty() {
+            self.verdicts.push((flag.id.to_string(), checks));
+        }
+    }
+
+    /// What the verdict variable `name` being true proves (see [`Self::remember_verdict`]).
+    pub(super) fn verdict(&self, name: &str) -> Option<&[(String, u32)]> {
+        self.verdicts
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, c)| c.as_slice())
+    }
+
     /// Whether a handler catches only exception classes the project defines: their messages are
     /// written by the application for its users (`raise RateLimit("too many alerts")`), unlike
     /// those of `Exception`, a bare `except:` or library errors, which may carry internals.
@@ -700,6 +729,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         match target {
             Expr::Name(n) => {
                 let v = value.step(self.file(), range, &format!("assigned to `{}`", n.id));
+                self.verdicts.retain(|(k, _)| k != n.id.as_str());
                 self.state.env.insert(n.id.to_string(), v);
             }
             Expr::Tuple(_) | Expr::List(_) => {

@@ -160,13 +160,22 @@ fn collect(cx: &Analyzer, test: &Expr, branch: bool, out: &mut Vec<(String, u32)
             }
         }
         Expr::Call(call) if branch => validator(cx, call, out),
+        Expr::Name(n) if branch => {
+            if let Some(checks) = cx.verdict(n.id.as_str()) {
+                out.extend(checks.iter().cloned());
+            }
+        }
         _ => {}
     }
 }
 
 /// A project function the body shows to be a check: a containment check confines the paths
 /// passed to it, a URL host or scheme check the URLs.
-fn project_validator(cx: &Analyzer, call: &ast::ExprCall, out: &mut Vec<(String, u32)>) -> bool {
+pub(super) fn project_validator(
+    cx: &Analyzer,
+    call: &ast::ExprCall,
+    out: &mut Vec<(String, u32)>,
+) -> bool {
     let Some(t) = cx.call_traits(call) else {
         return false;
     };

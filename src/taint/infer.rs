@@ -86,6 +86,10 @@ impl<'a> Visitor<'a> for Facts {
             Stmt::Raise(_) => self.raises = true,
             Stmt::Return(r) => match r.value.as_deref() {
                 Some(Expr::BooleanLiteral(b)) if !b.value => self.returns_false = true,
+                // `return False, "reason"`: a verdict with its explanation.
+                Some(Expr::Tuple(t)) if matches!(t.elts.first(), Some(Expr::BooleanLiteral(b)) if !b.value) => {
+                    self.returns_false = true
+                }
                 Some(Expr::Compare(_)) => self.returns_compare = true,
                 _ => {}
             },
