@@ -484,6 +484,16 @@ fn analyse(
             }),
         ));
         facts.link_template_flows(&taint.templates);
+        notifications.extend(taint.depth_limited.iter().map(|(path, function)| {
+            Notification::file_warning(
+                path,
+                None,
+                format!(
+                    "`{function}` is reached only through a chain of more than {} project function calls; request data is not followed into it",
+                    crate::taint::engine::MAX_CALL_DEPTH
+                ),
+            )
+        }));
         clock.lap("taint");
     }
 

@@ -379,3 +379,22 @@ fn special_paths_and_linked_roots() {
     assert_eq!(report["findings"][0]["path"], "app.py", "{}", text(&out));
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// D9: past the call-depth bound a flow is not lost silently: a warning names the function.
+#[test]
+fn a_call_chain_past_the_depth_bound_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut code = String::from("from flask import Flask, request\napp = Flask(__name__)\n");
+    for i in 0..30 {
+        code.push_str(&format!("def f{i}(x):\n    return f{}(x)\n", i + 1));
+    }
+    code.push_str("def f30(x):\n    return eval(x)\n@app.route('/')\ndef v():\n    f0(request.args['q'])\n    return 'ok'\n");
+    std::fs::write(dir.path().join("app.py"), code).unwrap();
+    let out = flaskscan(&["scan", ".", "--no-deps", "--format", "json"], dir.path());
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let notes = report["notifications"].to_string();
+    assert!(
+        notes.contains("is reached only through a chain of more than 16 project function calls"),
+        "{notes}"
+    );
+}

@@ -26,6 +26,8 @@ pub struct ProjectIndex {
     /// Sessions are kept on the server (a custom `session_interface`, Flask-Session): clients
     /// cannot write session values, signed or not.
     server_side_sessions: bool,
+    /// Per module: the names `from module import *` binds.
+    exports: HashMap<String, Vec<String>>,
 }
 
 impl ProjectLookup for ProjectIndex {
@@ -34,6 +36,9 @@ impl ProjectLookup for ProjectIndex {
     }
     fn variable_type(&self, variable: &str) -> Option<&str> {
         self.variables.get(variable).map(String::as_str)
+    }
+    fn star_exports(&self, module: &str) -> &[String] {
+        self.exports.get(module).map_or(&[], Vec::as_slice)
     }
 }
 
@@ -47,6 +52,8 @@ pub struct ModuleFacts {
     variables: HashMap<String, String>,
     config_objects: HashSet<String>,
     server_side_sessions: bool,
+    /// (module, the names a star import of it binds).
+    exports: (String, Vec<String>),
 }
 
 impl ModuleFacts {
@@ -68,6 +75,7 @@ impl ModuleFacts {
             &mut facts.config_objects,
         );
         let text = file.text.as_bytes();
+        facts.exports = (file.module.clone(), star_exports(file));
         facts.server_side_sessions = memchr::memmem::find(text, b"session_interface").is_some()
             || memchr::memmem::find(text, b"flask_session").is_some()
             || memchr::memmem::find(text, b"SESSION_TYPE").is_some();
@@ -96,6 +104,7 @@ impl ProjectIndex {
         let mut variables = Vec::with_capacity(facts.len());
         for f in facts {
             index.server_side_sessions |= f.server_side_sessions;
+            index.exports.insert(f.exports.0, f.exports.1);
             index.returns.extend(f.returns);
             index.config_objects.extend(f.config_objects);
             variables.push(f.variables);
@@ -198,6 +207,37 @@ pub fn bind_target(sem: &mut Semantic, target: &Expr, value: Option<&Expr>) {
         Expr::Starred(s) => bind_target(sem, &s.value, None),
         _ => {}
     }
+}
+
+/// The names `from module import *` binds: `__all__` when it is a literal list or tuple, else
+/// every module-level function, class and assigned name not starting with `_`.
+fn star_exports(file: &SourceFile) -> Vec<String> {
+    let mut names = Vec::new();
+    for stmt in file.body() {
+        match stmt {
+            Stmt::Assign(a) => {
+                for t in &a.targets {
+                    let Expr::Name(n) = t else { continue };
+                    if n.id.as_str() == "__all__" {
+                        if let Expr::List(ast::ExprList { elts, .. })
+                        | Expr::Tuple(ast::ExprTuple { elts, .. }) = &*a.value
+                        {
+                            return elts
+                                .iter()
+                                .filter_map(super::flask::string_literal)
+                                .collect();
+                        }
+                    }
+                    names.push(n.id.to_string());
+                }
+            }
+            Stmt::FunctionDef(f) => names.push(f.name.to_string()),
+            Stmt::ClassDef(c) => names.push(c.name.to_string()),
+            _ => {}
+        }
+    }
+    names.retain(|n| !n.starts_with('_'));
+    names
 }
 
 fn collect_factories(file: &SourceFile, mut sem: Semantic, returns: &mut HashMap<String, String>) {

@@ -173,6 +173,10 @@ pub trait ProjectLookup: Sync {
     fn return_type(&self, function: &str) -> Option<&str>;
     /// The qualified type of a module-level variable of the project, e.g. `myapp.app` → `flask.Flask`.
     fn variable_type(&self, variable: &str) -> Option<&str>;
+    /// The names `from module import *` binds, for a project module (empty otherwise).
+    fn star_exports(&self, _module: &str) -> &[String] {
+        &[]
+    }
 }
 
 /// Scoped bindings of one file, updated as the walk goes.
@@ -308,6 +312,10 @@ impl<'p> Semantic<'p> {
         for alias in &stmt.names {
             let name = alias.name.as_str();
             if name == "*" {
+                let project = self.project;
+                for export in project.star_exports(&base) {
+                    self.bind_qualified(export, qualify(&base, export));
+                }
                 continue;
             }
             let local = alias.asname.as_ref().map_or(name, |a| a.as_str());

@@ -19,8 +19,9 @@ use crate::python::flask::string_literal;
 use crate::python::project::bind_statement;
 use crate::python::semantic::{canonical, Semantic};
 
-/// How deep calls into project functions are followed from one entry.
-const MAX_CALL_DEPTH: usize = 4;
+/// How deep calls into project functions are followed from one entry. Summaries are memoised,
+/// so depth costs little; the bound only stops pathological chains.
+pub const MAX_CALL_DEPTH: usize = 16;
 /// Builtins whose result the analysis models (conversions, predicates, containers).
 const BUILTINS: &[&str] = &[
     "len",
@@ -95,6 +96,8 @@ pub struct Worker<'g, 'a> {
     stack: Vec<String>,
     /// Summaries cut short by recursion or depth, valid for this worker only.
     local: HashMap<String, Arc<FnResult>>,
+    /// Functions not followed because the call chain reached [`MAX_CALL_DEPTH`].
+    pub cut_off: Vec<String>,
 }
 
 impl<'g, 'a> Worker<'g, 'a> {
@@ -104,6 +107,7 @@ impl<'g, 'a> Worker<'g, 'a> {
             g,
             stack: Vec::new(),
             local: HashMap::default(),
+            cut_off: Vec::new(),
         }
     }
 
@@ -131,7 +135,14 @@ impl<'g, 'a> Worker<'g, 'a> {
         if let Some(r) = self.local.get(qualified) {
             return Some(r.clone());
         }
-        if self.stack.len() >= MAX_CALL_DEPTH || self.stack.iter().any(|s| s == qualified) {
+        if self.stack.iter().any(|s| s == qualified) {
+            return None;
+        }
+        if self.stack.len() >= MAX_CALL_DEPTH {
+            if self.g.funcs.contains_key(qualified) && !self.cut_off.iter().any(|c| c == qualified)
+            {
+                self.cut_off.push(qualified.to_string());
+            }
             return None;
         }
         let info = self.g.funcs.get(qualified)?;
@@ -168,6 +179,29 @@ fn analyse_function(w: &mut Worker, info: &FuncInfo, summary: bool) -> FnResult 
 }
 
 type Env = HashMap<String, Val>;
+
+/// How many times a loop body is re-run looking for a fixpoint.
+const MAX_LOOP_PASSES: usize = 8;
+
+/// A taint's source key and the sink kinds it is cleared for.
+type TaintMark = ((u32, u32), u32);
+
+/// What a loop pass can change: which taints (by source and what they are cleared for) each
+/// variable holds.
+fn env_signature(env: &Env) -> Vec<(String, Vec<TaintMark>)> {
+    let mut sig: Vec<(String, Vec<TaintMark>)> = env
+        .iter()
+        .map(|(name, v)| {
+            let mut t: Vec<TaintMark> = v.all_taints().iter().map(|t| (t.key, t.cleared)).collect();
+            t.sort_unstable();
+            t.dedup();
+            (name.clone(), t)
+        })
+        .filter(|(_, t)| !t.is_empty())
+        .collect();
+    sig.sort();
+    sig
+}
 
 #[derive(Clone)]
 struct State {
@@ -524,7 +558,10 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         range: TextRange,
     ) {
         let mut acc = self.state.clone();
-        for _ in 0..2 {
+        // Iterate to a fixpoint: `b0 = b1; b1 = b2; b2 = a` needs one pass per hop. Each pass
+        // only adds taints, so the signature stops growing; the cap bounds pathological bodies.
+        let mut seen = env_signature(&acc.env);
+        for _ in 0..MAX_LOOP_PASSES {
             self.state = acc.clone();
             if let Some(t) = test {
                 self.narrow(t, true);
@@ -540,6 +577,11 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 end = merge(end, e);
             }
             acc = merge(acc, end);
+            let now = env_signature(&acc.env);
+            if now == seen {
+                break;
+            }
+            seen = now;
         }
         self.state = acc;
         self.block(orelse);

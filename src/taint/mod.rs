@@ -59,6 +59,9 @@ pub struct TemplateContext {
 pub struct TaintOutput {
     pub findings: Vec<TaintFinding>,
     pub templates: Vec<TemplateContext>,
+    /// (path, function) of functions a call chain reached only past the depth bound: flows
+    /// through them were not followed, which the scan says.
+    pub depth_limited: Vec<(String, String)>,
 }
 
 /// Words that make a function worth analysing as an entry point.
@@ -73,10 +76,10 @@ pub fn analyse(files: &[&SourceFile], project: &ProjectIndex) -> TaintOutput {
     for (name, f) in &g.funcs {
         by_file[f.file as usize].push(name.as_str());
     }
-    let reaches: Vec<Reach> = by_file
+    let per_file: Vec<(Vec<Reach>, Vec<String>)> = by_file
         .par_iter()
         .enumerate()
-        .flat_map_iter(|(i, names)| {
+        .map(|(i, names)| {
             let fc = &g.files[i];
             let mut names: Vec<&str> = names.clone();
             names.sort_unstable();
@@ -107,10 +110,26 @@ pub fn analyse(files: &[&SourceFile], project: &ProjectIndex) -> TaintOutput {
                         }),
                 );
             }
-            out
+            (out, worker.cut_off)
         })
         .collect();
-    convert(&g, reaches)
+    let mut reaches = Vec::new();
+    let mut cut_off: Vec<String> = Vec::new();
+    for (r, c) in per_file {
+        reaches.extend(r);
+        cut_off.extend(c);
+    }
+    cut_off.sort();
+    cut_off.dedup();
+    let mut out = convert(&g, reaches);
+    out.depth_limited = cut_off
+        .into_iter()
+        .filter_map(|name| {
+            let info = g.funcs.get(&name)?;
+            Some((g.files[info.file as usize].file.path.clone(), name))
+        })
+        .collect();
+    out
 }
 
 /// Local names bound to `flask.request`/`flask.session` by `from flask import request as r`.
