@@ -134,8 +134,7 @@ fn huge_templates_are_scanned_in_bounded_time() {
             .count(),
         cap
     );
-    assert!(report
-        .notifications
-        .iter()
-        .any(|n| n.message.starts_with(&format!("{} more FS307 findings", lines - cap))));
+    assert!(report.notifications.iter().any(|n| n
+        .message
+        .starts_with(&format!("{} more FS307 findings", lines - cap))));
 }
