@@ -69,19 +69,12 @@ impl CheckRun {
             match client.post(&create, &body, Retry::OnlyIfRefused) {
                 Ok(response) => break response,
                 Err(mut e) if e.is_transient() && attempt < client.timing().max_attempts => {
-                    let wait = e.retry_after.unwrap_or_else(|| client.backoff(attempt));
-                    let why = format!(
-                        "{} (the check run may exist now); listing the commit's check runs before attempt {} of {}",
-                        e.status.map_or_else(
-                            || format!("no answer ({})", e.message),
-                            |s| format!("server error {s}")
-                        ),
-                        attempt + 1,
-                        client.timing().max_attempts
-                    );
-                    if let Err(refused) = client.wait_before_retry(&e.call, wait, &why) {
-                        e.attempts = attempt;
-                        e.gave_up = Some(refused);
+                    if !client.pause_before_recheck(
+                        &mut e,
+                        attempt,
+                        "the check run may exist now",
+                        "listing the commit's check runs",
+                    ) {
                         return Err(e);
                     }
                     if let Some(id) =
@@ -148,19 +141,12 @@ impl CheckRun {
                 match client.patch_with(&self.route, &body, Retry::OnlyIfRefused) {
                     Ok(_) => break,
                     Err(mut e) if e.is_transient() && attempt < client.timing().max_attempts => {
-                        let wait = e.retry_after.unwrap_or_else(|| client.backoff(attempt));
-                        let why = format!(
-                            "{} (the annotations may have been added); reading the run's annotation count before attempt {} of {}",
-                            e.status.map_or_else(
-                                || format!("no answer ({})", e.message),
-                                |s| format!("server error {s}")
-                            ),
-                            attempt + 1,
-                            client.timing().max_attempts
-                        );
-                        if let Err(refused) = client.wait_before_retry(&e.call, wait, &why) {
-                            e.attempts = attempt;
-                            e.gave_up = Some(refused);
+                        if !client.pause_before_recheck(
+                            &mut e,
+                            attempt,
+                            "the annotations may have been added",
+                            "reading the run's annotation count",
+                        ) {
                             return Err(e);
                         }
                         match self.annotations_count(client) {

@@ -430,6 +430,36 @@ impl Client {
         Ok(())
     }
 
+    /// Before resending a write that may have landed despite `e` (a 5xx or no answer): waits
+    /// as GitHub asks or backs off, logging the possible `effect` and the `check` made first.
+    /// `false` when the wait is refused; `e` then records the attempts and why.
+    pub fn pause_before_recheck(
+        &self,
+        e: &mut ApiError,
+        attempt: u32,
+        effect: &str,
+        check: &str,
+    ) -> bool {
+        let wait = e.retry_after.unwrap_or_else(|| self.backoff(attempt));
+        let cause = e.status.map_or_else(
+            || format!("no answer ({})", e.message),
+            |s| format!("server error {s}"),
+        );
+        let why = format!(
+            "{cause} ({effect}); {check} before attempt {} of {}",
+            attempt + 1,
+            self.timing.max_attempts
+        );
+        match self.wait_before_retry(&e.call, wait, &why) {
+            Ok(()) => true,
+            Err(refused) => {
+                e.attempts = attempt;
+                e.gave_up = Some(refused);
+                false
+            }
+        }
+    }
+
     async fn send_once(
         &self,
         method: &Method,

@@ -50,16 +50,12 @@ pub fn upsert(
                     e.attempts = attempt;
                     return Err(e);
                 }
-                let wait = e.retry_after.unwrap_or_else(|| client.backoff(attempt));
-                let why = format!(
-                    "{} (the comment may exist now); listing the comments again before attempt {} of {}",
-                    e.status.map_or_else(|| format!("no answer ({})", e.message), |s| format!("server error {s}")),
-                    attempt + 1,
-                    client.timing().max_attempts
-                );
-                if let Err(refused) = client.wait_before_retry(&e.call, wait, &why) {
-                    e.attempts = attempt;
-                    e.gave_up = Some(refused);
+                if !client.pause_before_recheck(
+                    &mut e,
+                    attempt,
+                    "the comment may exist now",
+                    "listing the comments again",
+                ) {
                     return Err(e);
                 }
                 attempt += 1;
