@@ -9,6 +9,7 @@ pub mod deps;
 pub mod envfile;
 pub mod finding;
 pub mod github;
+pub mod nesting;
 pub mod python;
 pub mod redact;
 pub mod report;

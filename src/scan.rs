@@ -640,12 +640,12 @@ fn read_text(f: &SourcePath) -> Result<(String, Option<Vec<u8>>), Notification> 
 fn parse_python(f: &SourcePath) -> Result<SourceFile, Notification> {
     let (text, original) = read_text(f)?;
     let relative = f.relative.clone();
-    let deepest = source::bracket_nesting(&text);
+    let too_deep = crate::nesting::deeper_than(&text, source::MAX_PARSE_NESTING);
     // Each link of a chain is a `.`, `(` or `[`: a file with fewer cannot hold a long chain, and
     // most files are spared a second walk of their tree.
     let may_chain =
         memchr::memchr3_iter(b'.', b'(', b'[', text.as_bytes()).count() > source::MAX_CHAIN;
-    if deepest > source::MAX_PARSE_NESTING {
+    if let Some(deepest) = too_deep {
         return Err(Notification::file_warning(
             &relative,
             None,

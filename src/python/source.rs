@@ -181,31 +181,6 @@ impl SourceFile {
 /// with the square of nested f-strings, so a hostile file is refused before parsing.
 pub const MAX_PARSE_NESTING: usize = 1000;
 
-/// The deepest nesting of `(`, `[` and `{` in `text`, strings included (f-string replacement
-/// fields are braces): a cheap upper bound of what the parser will meet. Exact only past
-/// [`MAX_PARSE_NESTING`]; below it, an upper bound.
-pub fn bracket_nesting(text: &str) -> usize {
-    // Nesting n deep needs n openers; counting them is a fast scan, and most files have fewer
-    // openers than the bound, so their exact depth does not matter.
-    let openers = memchr::memchr3_iter(b'(', b'[', b'{', text.as_bytes()).count();
-    if openers <= MAX_PARSE_NESTING {
-        return openers;
-    }
-    let mut depth = 0usize;
-    let mut deepest = 0usize;
-    for b in text.bytes() {
-        match b {
-            b'(' | b'[' | b'{' => {
-                depth += 1;
-                deepest = deepest.max(depth);
-            }
-            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    deepest
-}
-
 /// Real code chains a few dozen attribute accesses, calls and subscripts at most
 /// (`query.filter(...).order_by(...)`); resolving a chain's dotted name at each link takes time
 /// in the square of its length, so a file with a longer one is not analysed.

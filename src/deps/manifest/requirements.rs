@@ -405,19 +405,7 @@ const MAX_MARKER_NESTING: usize = 32;
 
 /// Why a requirement is not handed to the parser, when it nests too deep.
 fn too_nested(text: &str) -> Option<String> {
-    let mut depth = 0usize;
-    let mut deepest = 0usize;
-    for b in text.bytes() {
-        match b {
-            b'(' => {
-                depth += 1;
-                deepest = deepest.max(depth);
-            }
-            b')' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    (deepest > MAX_MARKER_NESTING).then(|| {
+    crate::nesting::deeper_than(text, MAX_MARKER_NESTING).map(|deepest| {
         format!(
             "requirement nests parentheses {deepest} deep (at most {MAX_MARKER_NESTING} are read); not parsed"
         )
