@@ -1,9 +1,9 @@
 //! FS112 jinja-autoescape-disabled.
 
-use ruff_python_ast::{Expr, ExprCall, Stmt};
+use ruff_python_ast::{ExprCall, Stmt};
 use ruff_text_size::Ranged;
 
-use super::helpers::{is_falsy_literal, keyword, literal_text};
+use super::helpers::{autoescape_setting, is_falsy_literal, keyword, AutoescapeSetting};
 use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 use crate::python::checker::Checker;
@@ -56,38 +56,14 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
 
 /// `app.jinja_env.autoescape = False`, `app.jinja_options = {"autoescape": False}`.
 pub fn check_stmt(cx: &mut Checker, stmt: &Stmt) {
-    let Stmt::Assign(a) = stmt else { return };
-    for t in &a.targets {
-        let Expr::Attribute(attr) = t else { continue };
-        match attr.attr.as_str() {
-            "autoescape" => {
-                let on_env =
-                    matches!(&*attr.value, Expr::Attribute(e) if e.attr.as_str() == "jinja_env");
-                if on_env && is_falsy_literal(&a.value) {
-                    cx.report_msg(
-                        &RULE,
-                        stmt.range(),
-                        "`jinja_env.autoescape = False` turns off escaping in every template"
-                            .into(),
-                    );
-                }
-            }
-            "jinja_options" => {
-                if let Expr::Dict(d) = &*a.value {
-                    let off = d.items.iter().any(|i| {
-                        i.key.as_ref().and_then(literal_text).as_deref() == Some("autoescape")
-                            && is_falsy_literal(&i.value)
-                    });
-                    if off {
-                        cx.report_msg(
-                            &RULE,
-                            stmt.range(),
-                            "`jinja_options` turns autoescaping off".into(),
-                        );
-                    }
-                }
-            }
-            _ => {}
+    let message = match autoescape_setting(stmt) {
+        Some(AutoescapeSetting::Env(v)) if is_falsy_literal(v) => {
+            "`jinja_env.autoescape = False` turns off escaping in every template"
         }
-    }
+        Some(AutoescapeSetting::Options(v)) if is_falsy_literal(v) => {
+            "`jinja_options` turns autoescaping off"
+        }
+        _ => return,
+    };
+    cx.report_msg(&RULE, stmt.range(), message.into());
 }

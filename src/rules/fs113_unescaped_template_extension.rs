@@ -3,7 +3,7 @@
 use ruff_python_ast::{Expr, ExprCall, Stmt};
 use ruff_text_size::Ranged;
 
-use super::helpers::{is_falsy_literal, literal_text};
+use super::helpers::{autoescape_setting, is_falsy_literal, AutoescapeSetting};
 use super::{AppFinding, Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 use crate::python::checker::Checker;
@@ -61,21 +61,10 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
 /// `app.jinja_options = {"autoescape": True}` or `app.jinja_env.autoescape = True`: every
 /// template is escaped, whatever its extension.
 pub fn check_stmt(cx: &mut Checker, stmt: &Stmt) {
-    let Stmt::Assign(a) = stmt else { return };
-    for t in &a.targets {
-        let Expr::Attribute(attr) = t else { continue };
-        let on = match attr.attr.as_str() {
-            "autoescape" => {
-                matches!(&*attr.value, Expr::Attribute(e) if e.attr.as_str() == "jinja_env")
-                    && escapes_everything(&a.value)
-            }
-            "jinja_options" => matches!(&*a.value, Expr::Dict(d) if d.items.iter().any(|i| {
-                i.key.as_ref().and_then(literal_text).as_deref() == Some("autoescape")
-                    && escapes_everything(&i.value)
-            })),
-            _ => false,
-        };
-        cx.facts.autoescape_everywhere |= on;
+    if let Some(AutoescapeSetting::Env(v) | AutoescapeSetting::Options(v)) =
+        autoescape_setting(stmt)
+    {
+        cx.facts.autoescape_everywhere |= escapes_everything(v);
     }
 }
 

@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use ruff_python_ast::{Expr, ExprCall, Number, UnaryOp};
+use ruff_python_ast::{Expr, ExprCall, Number, Stmt, UnaryOp};
 
 use crate::python::semantic::Semantic;
 
@@ -162,6 +162,37 @@ pub fn is_password_name(name: &str) -> bool {
             || w == "pwd"
             || w == "pass"
             || w == "passphrase"
+    })
+}
+
+/// How an assignment sets Flask's template autoescaping, when it does.
+pub enum AutoescapeSetting<'a> {
+    /// `app.jinja_env.autoescape = value`
+    Env(&'a Expr),
+    /// `app.jinja_options = {"autoescape": value, ...}`
+    Options(&'a Expr),
+}
+
+/// The autoescape value `stmt` assigns, through `jinja_env.autoescape` or `jinja_options`.
+pub fn autoescape_setting(stmt: &Stmt) -> Option<AutoescapeSetting<'_>> {
+    let Stmt::Assign(a) = stmt else { return None };
+    a.targets.iter().find_map(|t| {
+        let Expr::Attribute(attr) = t else { return None };
+        match attr.attr.as_str() {
+            "autoescape"
+                if matches!(&*attr.value, Expr::Attribute(e) if e.attr.as_str() == "jinja_env") =>
+            {
+                Some(AutoescapeSetting::Env(&a.value))
+            }
+            "jinja_options" => match &*a.value {
+                Expr::Dict(d) => d.items.iter().find_map(|i| {
+                    (i.key.as_ref().and_then(literal_text).as_deref() == Some("autoescape"))
+                        .then_some(AutoescapeSetting::Options(&i.value))
+                }),
+                _ => None,
+            },
+            _ => None,
+        }
     })
 }
 
