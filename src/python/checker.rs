@@ -531,9 +531,8 @@ impl<'a> Checker<'a> {
             "flask_praetorian",
         ];
         let names_one = |module: &str| {
-            COOKIE_AUTH
-                .iter()
-                .any(|m| module == *m || module.starts_with(&format!("{m}.")))
+            let package = module.split('.').next().unwrap_or(module);
+            COOKIE_AUTH.contains(&package)
         };
         let hit = match stmt {
             Stmt::Import(i) => i.names.iter().any(|a| names_one(a.name.as_str())),
