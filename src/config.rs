@@ -97,7 +97,7 @@ pub fn find(start: &Path) -> Result<FileConfig, ConfigError> {
             match text.parse::<toml::Table>() {
                 Ok(value) => {
                     if value.get("tool").and_then(|t| t.get("flaskscan")).is_some() {
-                        let mut cfg = parse(&py, &text)?;
+                        let mut cfg = from_document(&py, value)?;
                         cfg.warnings.splice(0..0, warnings);
                         return Ok(cfg);
                     }
@@ -175,10 +175,16 @@ pub fn load(path: &Path) -> Result<FileConfig, ConfigError> {
 
 /// Parses config text; `path` names the file in errors and decides the layout.
 pub fn parse(path: &Path, text: &str) -> Result<FileConfig, ConfigError> {
-    let file = path.display().to_string();
     let doc: toml::Table = text
         .parse()
         .map_err(|e| ConfigError(toml_error(path, text, &e)))?;
+    from_document(path, doc)
+}
+
+/// The settings of an already parsed config document; `path` names the file and decides the
+/// layout.
+fn from_document(path: &Path, doc: toml::Table) -> Result<FileConfig, ConfigError> {
+    let file = path.display().to_string();
     let is_pyproject = path.file_name().is_some_and(|n| n == "pyproject.toml");
     let table = if is_pyproject {
         match doc.get("tool").and_then(|t| t.get("flaskscan")) {
