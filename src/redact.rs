@@ -114,35 +114,28 @@ pub fn scrub_json(value: &mut serde_json::Value) {
 }
 
 /// A short, one-line, printable piece of file content for a message: at most [`MAX_EXCERPT`]
-/// characters (then `…`), control characters escaped, secrets masked.
+/// characters (then `…`), control characters (line breaks too) escaped, secrets masked.
 pub fn excerpt(text: &str) -> String {
-    let mut out = String::new();
-    for (count, c) in text.trim().chars().enumerate() {
-        if count == MAX_EXCERPT {
-            out.push('…');
-            break;
-        }
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    scrub(&out).into_owned()
+    printable(text.trim(), MAX_EXCERPT, false)
 }
 
-/// A message made safe to print on one line: line breaks and other control characters escaped,
-/// cut at `max` characters, secrets masked.
+/// A message made safe to print on one line: line breaks turned into spaces, other control
+/// characters escaped, cut at `max` characters, secrets masked.
 pub fn one_line(message: &str, max: usize) -> String {
-    let mut out = String::with_capacity(message.len().min(max + 4));
-    for (count, c) in message.chars().enumerate() {
+    printable(message, max, true)
+}
+
+fn printable(text: &str, max: usize, breaks_as_spaces: bool) -> String {
+    let mut out = String::with_capacity(text.len().min(max + 4));
+    for (count, c) in text.chars().enumerate() {
         if count == max {
             out.push('…');
             break;
         }
         match c {
-            '\n' | '\r' => out.push(' '),
-            c if c.is_control() && c != '\t' => out.extend(c.escape_default()),
+            '\n' | '\r' if breaks_as_spaces => out.push(' '),
+            '\t' if breaks_as_spaces => out.push(c),
+            c if c.is_control() => out.extend(c.escape_default()),
             c => out.push(c),
         }
     }
