@@ -180,6 +180,9 @@ fn analyse_function(w: &mut Worker, info: &FuncInfo, summary: bool) -> FnResult 
 
 type Env = HashMap<String, Val>;
 
+/// The longest attribute chain given a qualified name; real names have a handful of links.
+const MAX_QUALIFIED_LINKS: usize = 64;
+
 /// How many times a loop body is re-run looking for a fixpoint.
 const MAX_LOOP_PASSES: usize = 8;
 
@@ -967,6 +970,15 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
 
     /// The qualified name `e` stands for: local aliases first, then imports and module names.
     pub(super) fn qualify(&self, e: &Expr) -> Option<String> {
+        self.qualify_within(e, MAX_QUALIFIED_LINKS)
+    }
+
+    /// [`Self::qualify`] over at most `links` attribute/call links: a name is rebuilt at each
+    /// link, so an unbounded chain would cost its length squared (and as much stack).
+    fn qualify_within(&self, e: &Expr, links: usize) -> Option<String> {
+        if links == 0 {
+            return None;
+        }
         match e {
             Expr::Name(n) => match self.state.env.get(n.id.as_str()) {
                 Some(v) => v.alias.as_deref().map(str::to_string),
@@ -983,10 +995,10 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                         return v.alias.as_deref().map(str::to_string);
                     }
                 }
-                let base = self.qualify(&a.value)?;
+                let base = self.qualify_within(&a.value, links - 1)?;
                 Some(canonical(&format!("{base}.{}", a.attr)))
             }
-            Expr::Call(c) => self.qualify(&c.func),
+            Expr::Call(c) => self.qualify_within(&c.func, links - 1),
             _ => None,
         }
     }
