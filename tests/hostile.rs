@@ -27,6 +27,11 @@ fn text(o: &Output) -> String {
     all
 }
 
+/// The JSON report a `--format json` run printed.
+fn json_report(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).expect("a JSON report on stdout")
+}
+
 fn app_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
@@ -212,7 +217,7 @@ fn deeply_nested_markers_are_refused_per_line() {
         "{}",
         &all[..all.len().min(2000)]
     );
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report = json_report(&out);
     let notes = report["notifications"].as_array().unwrap();
     for path in ["requirements.txt", "pyproject.toml"] {
         assert!(
@@ -263,7 +268,7 @@ fn findings_on_one_huge_line_are_capped_per_rule() {
         ],
         dir.path(),
     );
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report = json_report(&out);
     let findings = report["findings"].as_array().unwrap();
     let count = |rule: &str| findings.iter().filter(|f| f["rule"] == rule).count();
     assert_eq!(count("FS404"), 1000);
@@ -303,7 +308,7 @@ fn deeply_nested_code_is_refused_before_parsing() {
     )
     .unwrap();
     let out = flaskscan(&["scan", ".", "--no-deps", "--format", "json"], dir.path());
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report = json_report(&out);
     let notes = report["notifications"].to_string();
     assert!(
         notes.contains("brackets or f-strings nest 20000 deep (more than 1000); file not parsed"),
@@ -375,7 +380,7 @@ fn special_paths_and_linked_roots() {
         &["scan", "linked", "--no-deps", "--format", "json"],
         parent.path(),
     );
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report = json_report(&out);
     assert_eq!(report["findings"][0]["path"], "app.py", "{}", text(&out));
     assert_eq!(out.status.code(), Some(1));
 }
@@ -391,7 +396,7 @@ fn a_call_chain_past_the_depth_bound_is_named() {
     code.push_str("def f30(x):\n    return eval(x)\n@app.route('/')\ndef v():\n    f0(request.args['q'])\n    return 'ok'\n");
     std::fs::write(dir.path().join("app.py"), code).unwrap();
     let out = flaskscan(&["scan", ".", "--no-deps", "--format", "json"], dir.path());
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report = json_report(&out);
     let notes = report["notifications"].to_string();
     assert!(
         notes.contains("is reached only through a chain of more than 16 project function calls"),
