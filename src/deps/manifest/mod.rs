@@ -169,16 +169,6 @@ pub fn parse(root: &Root, rel: &Path) -> Parsed {
     out
 }
 
-/// The text of 1-based line `line`, without its line ending.
-pub fn line_text(text: &str, line: u32) -> &str {
-    Lines::new(text).line(line)
-}
-
-/// The 1-based line of a byte offset.
-pub fn line_of_offset(text: &str, offset: usize) -> u32 {
-    Lines::new(text).line_of(offset)
-}
-
 /// A manifest's text with its line starts, so that finding a line is a binary search: parsers
 /// ask once per dependency, and scanning from the top each time is quadratic on big files.
 pub struct Lines<'t> {
@@ -244,10 +234,11 @@ mod tests {
     #[test]
     fn lines_from_offsets() {
         let t = "a\nbb\r\nccc";
-        assert_eq!(line_of_offset(t, 0), 1);
-        assert_eq!(line_of_offset(t, 3), 2);
-        assert_eq!(line_of_offset(t, 7), 3);
-        assert_eq!(line_text(t, 2), "bb");
-        assert_eq!(line_text(t, 9), "");
+        let lines = Lines::new(t);
+        assert_eq!(lines.line_of(0), 1);
+        assert_eq!(lines.line_of(3), 2);
+        assert_eq!(lines.line_of(7), 3);
+        assert_eq!(lines.line(2), "bb");
+        assert_eq!(lines.line(9), "");
     }
 }

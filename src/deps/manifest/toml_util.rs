@@ -2,14 +2,14 @@
 
 use toml_edit::{ImDocument, Item, Value};
 
-use super::{line_of_offset, Lines, Parsed};
+use super::{Lines, Parsed};
 
 /// Parses TOML, or records a warning at the error's line and returns `None`.
 pub fn parse<'t>(path: &str, text: &'t str, out: &mut Parsed) -> Option<ImDocument<&'t str>> {
     match ImDocument::parse(text) {
         Ok(doc) => Some(doc),
         Err(e) => {
-            let line = e.span().map(|s| line_of_offset(text, s.start));
+            let line = e.span().map(|s| Lines::new(text).line_of(s.start));
             let msg = e.message().trim().to_string();
             out.warn(path, line, format!("invalid TOML: {msg}"));
             None
