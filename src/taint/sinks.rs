@@ -224,6 +224,16 @@ pub const LDAP_METHODS: &[&str] = &[
     "delete_s",
     "modify_s",
 ];
+/// How many leading positional arguments of an [`LDAP_METHODS`] call are DNs or filters: a
+/// bind's second argument is the password, sent as an opaque credential; `delete_s`/`modify_s`
+/// take one DN and then data; searches take a base, a scope or filter, and a filter.
+pub fn ldap_positional_sinks(method: &str) -> usize {
+    match method {
+        "bind_s" | "simple_bind_s" | "delete_s" | "modify_s" => 1,
+        _ => 3,
+    }
+}
+
 /// The keyword names of LDAP DNs and filters.
 pub const LDAP_KEYWORDS: &[&str] = &[
     "base",
@@ -384,6 +394,11 @@ pub fn sanitizer(name: &str) -> Option<u32> {
         | "ldap3.utils.conv.escape_filter_chars"
         | "ldap.dn.escape_dn_chars"
         | "ldap3.utils.dn.escape_rdn" => Ldap.bit(),
+        // Bytes this process serialised itself rebuild only objects it already held: the
+        // `loads(dumps(obj))` deep-copy idiom.
+        "pickle.dumps" | "_pickle.dumps" | "marshal.dumps" | "dill.dumps" | "cloudpickle.dumps" => {
+            Deserialization.bit()
+        }
         "urllib.parse.quote" | "urllib.parse.quote_plus" | "urllib.parse.urlencode" => {
             ALL & !(Redirect.bit() | Ssrf.bit() | Path.bit())
         }
