@@ -2201,7 +2201,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         }
         if self.fc.ldap && sinks::LDAP_METHODS.contains(&m) && !recv_q.starts_with("re") {
             found = true;
-            for i in 0..3 {
+            for i in 0..sinks::ldap_positional_sinks(m) {
                 if let Some(v) = call.arg(i, "").cloned() {
                     self.sink(SinkKind::Ldap, &v, range, &name, None);
                 }
