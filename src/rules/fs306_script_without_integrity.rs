@@ -39,7 +39,7 @@ pub fn check(cx: &mut TemplateCheck) {
         let Some(host) = other_origin_host(url) else {
             continue;
         };
-        if tag.value("integrity").is_some_and(|v| !v.is_empty()) {
+        if tag.value("integrity").is_some_and(|v| !v.is_empty()) || is_service_loader(url) {
             continue;
         }
         let what = if tag.name == "script" {
@@ -53,6 +53,36 @@ pub fn check(cx: &mut TemplateCheck) {
             .map_or(tag.span.clone(), |a| a.span.clone());
         cx.report(&RULE, span, message, RULE.severity, Vec::new());
     }
+}
+
+/// Versionless loaders of third-party services (maps, captchas, payments, analytics) that
+/// their providers change in place and publish no hash for: an `integrity` attribute would
+/// break the page on the next release, so the remedy is CSP, not SRI.
+const SERVICE_LOADERS: &[&str] = &[
+    "maps.googleapis.com/maps/api/js",
+    "www.google.com/recaptcha/",
+    "www.recaptcha.net/recaptcha/",
+    "js.hcaptcha.com/1/api.js",
+    "challenges.cloudflare.com/turnstile/",
+    "js.stripe.com/",
+    "www.paypal.com/sdk/js",
+    "www.googletagmanager.com/",
+    "www.google-analytics.com/analytics.js",
+    "apis.google.com/js/",
+    "accounts.google.com/gsi/client",
+    "connect.facebook.net/",
+];
+
+/// Whether `url` is one of the [`SERVICE_LOADERS`].
+fn is_service_loader(url: &str) -> bool {
+    let lower = url.trim().to_ascii_lowercase();
+    let Some(rest) = ["https://", "http://", "//"]
+        .iter()
+        .find_map(|p| lower.strip_prefix(p))
+    else {
+        return false;
+    };
+    SERVICE_LOADERS.iter().any(|l| rest.starts_with(l))
 }
 
 /// The host of an absolute or protocol-relative URL on a literal host other than this machine.
@@ -101,5 +131,18 @@ mod tests {
         );
         assert_eq!(other_origin_host("https://{{ cdn }}/a.js"), None);
         assert_eq!(other_origin_host("http://localhost:5000/a.js"), None);
+    }
+
+    #[test]
+    fn service_loaders() {
+        use super::is_service_loader;
+        assert!(is_service_loader(
+            "https://maps.googleapis.com/maps/api/js?v=3&key={{ key }}"
+        ));
+        assert!(is_service_loader("https://js.stripe.com/v3/"));
+        assert!(!is_service_loader(
+            "https://maps.googleapis.com.evil.io/maps/api/js"
+        ));
+        assert!(!is_service_loader("https://cdn.jsdelivr.net/npm/x@1/x.js"));
     }
 }
