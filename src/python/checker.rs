@@ -73,6 +73,8 @@ pub struct Checker<'a> {
     /// Reused for the qualified name of each call's callee: resolving every call of a file
     /// into one buffer costs no allocation per call.
     callee_buf: String,
+    /// Memo of [`Self::file_accepts_basic_auth`].
+    basic_auth: Option<bool>,
 }
 
 impl<'a> Checker<'a> {
@@ -94,6 +96,7 @@ impl<'a> Checker<'a> {
             too_deep: false,
             chain_link: false,
             callee_buf: String::new(),
+            basic_auth: None,
         }
     }
 
@@ -575,7 +578,9 @@ impl<'a> Checker<'a> {
             return;
         };
         let attr = attr.split('.').next().unwrap_or(attr);
-        if matches!(attr, "cookies" | "authorization") {
+        if matches!(attr, "cookies" | "authorization")
+            || (attr == "headers" && self.file_accepts_basic_auth())
+        {
             self.facts.ambient_credentials = true;
         }
         if matches!(attr, "form" | "values" | "files") {
@@ -590,6 +595,20 @@ impl<'a> Checker<'a> {
             let loc = self.location(expr.range());
             self.facts.body_reads.push(loc);
         }
+    }
+
+    /// Whether the file parses HTTP Basic credentials from the `Authorization` header itself:
+    /// browsers cache those and send them with every request, cross-site ones included, like a
+    /// cookie. Judged from the file's literals, once per file.
+    fn file_accepts_basic_auth(&mut self) -> bool {
+        *self.basic_auth.get_or_insert_with(|| {
+            let text = self.file.text.as_bytes();
+            let quoted = |word: &[u8]| {
+                memchr::memmem::find_iter(text, word)
+                    .any(|at| at > 0 && matches!(text[at - 1], b'\'' | b'"'))
+            };
+            quoted(b"Authorization") && quoted(b"Basic")
+        })
     }
 
     fn track_request_names(&mut self, targets: &[Expr], value: &Expr) {
