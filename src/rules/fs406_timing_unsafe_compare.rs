@@ -1,6 +1,6 @@
 //! FS406 timing-unsafe-compare.
 
-use ruff_python_ast::{CmpOp, Expr, ExprCompare};
+use ruff_python_ast::{CmpOp, Expr, ExprCompare, Stmt};
 use ruff_text_size::Ranged;
 
 use super::helpers::{contains_any_ignore_case, is_constant, is_password_name, last_name, words};
@@ -65,6 +65,9 @@ pub fn check_compare(cx: &mut Checker, cmp: &ExprCompare) {
     if names.iter().flatten().any(|n| is_password_name(n)) {
         return;
     }
+    if [left, right].iter().any(|e| is_module_literal(cx, e)) {
+        return;
+    }
     if let Some(name) = names.iter().flatten().find(|n| is_secret_name(n)) {
         cx.report_msg(
             &RULE,
@@ -101,6 +104,28 @@ fn is_orm_column(e: &Expr) -> bool {
     };
     owner.starts_with(|c: char| c.is_ascii_uppercase())
         && owner.bytes().any(|b| b.is_ascii_lowercase())
+}
+
+/// A module-level name whose every assignment is a string literal (`CALLBACK_TOKEN = "x"`): the
+/// value is in the source for anyone to read, so timing reveals nothing new.
+fn is_module_literal(cx: &Checker, e: &Expr) -> bool {
+    let Expr::Name(name) = e else { return false };
+    let mut assigned = false;
+    for stmt in cx.file.body() {
+        let Stmt::Assign(a) = stmt else { continue };
+        if !a
+            .targets
+            .iter()
+            .any(|t| matches!(t, Expr::Name(n) if n.id == name.id))
+        {
+            continue;
+        }
+        if !matches!(&*a.value, Expr::StringLiteral(_) | Expr::BytesLiteral(_)) {
+            return false;
+        }
+        assigned = true;
+    }
+    assigned
 }
 
 fn is_length(e: &Expr) -> bool {
