@@ -200,6 +200,9 @@ pub struct Semantic<'p> {
     module: String,
     is_package: bool,
     project: &'p dyn ProjectLookup,
+    /// The model names fall back to when this one has no visible binding: a function's model
+    /// layered on its module's, so each function does not copy every module-level name.
+    parent: Option<&'p Semantic<'p>>,
 }
 
 impl<'p> Semantic<'p> {
@@ -214,6 +217,17 @@ impl<'p> Semantic<'p> {
             module: module.to_string(),
             is_package,
             project,
+            parent: None,
+        }
+    }
+
+    /// An empty model layered on `parent`: lookups it cannot answer go to `parent`, bindings
+    /// stay in the child. Costs nothing per name of the parent.
+    pub fn child(parent: &'p Semantic<'p>) -> Self {
+        Self {
+            flask_bound: parent.flask_bound,
+            parent: Some(parent),
+            ..Self::new(&parent.module, parent.is_package, parent.project)
         }
     }
 
@@ -346,8 +360,14 @@ impl<'p> Semantic<'p> {
     }
 
     fn lookup(&self, name: &str) -> Option<&Binding> {
-        let slot = *self.names.get(name)?;
-        self.bindings[slot as usize].top.as_ref().map(|(_, b)| b)
+        let own = self
+            .names
+            .get(name)
+            .and_then(|&slot| self.bindings[slot as usize].top.as_ref());
+        match own {
+            Some((_, b)) => Some(b),
+            None => self.parent?.lookup(name),
+        }
     }
 
     /// The qualified name `expr` stands for, or `None` when it is not a name we can follow.
@@ -563,6 +583,24 @@ mod tests {
         sem.pop_scope();
         assert!(sem.at_module_level());
         assert!(sem.is(expr, "flask.request.form"));
+    }
+
+    #[test]
+    fn a_child_model_sees_its_parent_until_it_binds_the_name_itself() {
+        let mut module = Semantic::new("app", false, &NoProject);
+        module.bind_qualified("request", "flask.request".into());
+        let (file, _) = SourceFile::parse("app.py", "request.form\n".into());
+        let expr = last_expr(&file);
+        let mut function = Semantic::child(&module);
+        function.push_scope();
+        assert!(function.is(expr, "flask.request.form"));
+        assert!(function.may_name_flask());
+        function.bind_unknown("request");
+        assert_eq!(function.resolve(expr), None);
+        function.pop_scope();
+        assert!(function.is(expr, "flask.request.form"));
+        // The parent never sees the child's bindings.
+        assert!(module.is(expr, "flask.request.form"));
     }
 
     #[test]

@@ -165,7 +165,7 @@ impl<'g, 'a> Worker<'g, 'a> {
 fn analyse_function(w: &mut Worker, info: &FuncInfo, summary: bool) -> FnResult {
     let g = w.g;
     let fc = &g.files[info.file as usize];
-    let mut sem = fc.module_sem().clone();
+    let mut sem = Semantic::child(fc.module_sem());
     sem.push_scope();
     let mut a = Analyzer::new(w, fc, sem);
     a.summary = summary;
@@ -238,7 +238,7 @@ fn merge(a: State, b: State) -> State {
 pub struct Analyzer<'w, 'g, 'a> {
     w: &'w mut Worker<'g, 'a>,
     fc: &'g FileCtx<'a>,
-    sem: Semantic<'a>,
+    sem: Semantic<'g>,
     state: State,
     class: Option<String>,
     is_view: bool,
@@ -259,7 +259,7 @@ pub struct Analyzer<'w, 'g, 'a> {
 }
 
 impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
-    fn new(w: &'w mut Worker<'g, 'a>, fc: &'g FileCtx<'a>, sem: Semantic<'a>) -> Self {
+    fn new(w: &'w mut Worker<'g, 'a>, fc: &'g FileCtx<'a>, sem: Semantic<'g>) -> Self {
         Self {
             w,
             fc,
