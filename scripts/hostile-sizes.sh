@@ -28,6 +28,12 @@ elif shape == "nested-brackets":
     w("a.py", "x = " + "(" * (n // 40) + "1" + ")" * (n // 40) + "\n")
 elif shape == "long-expression":
     w("a.py", "x = " + "1 + " * (n * 2) + "1\n")
+elif shape == "method-chain":
+    # Links (an attribute and a call per .get) stay under source::MAX_CHAIN at both sizes.
+    w("a.py", "from flask import request\nx = request.args" + ".get('a')" * (n // 200) + "\n")
+elif shape == "many-views":
+    w("a.py", "from flask import Flask, request\napp = Flask(__name__)\n" + "".join(
+        "@app.route('/v%d')\ndef v%d():\n    return request.args['q']\n" % (i, i) for i in range(n // 20)))
 elif shape == "many-functions":
     w("a.py", "from flask import request\n" + "".join(
         "def f%d(x):\n    return f%d(request.args['q'])\n" % (i, i + 1) for i in range(n // 10)))
@@ -45,7 +51,7 @@ time_scan() { # dir -> seconds
 printf '%-24s %10s %10s %7s\n' shape "t(n)" "t(4n)" ratio
 status=0
 for shape in findings-on-one-line template-attributes requirements-comments lockfile-packages \
-             nested-brackets long-expression many-functions; do
+             nested-brackets long-expression method-chain many-views many-functions; do
   make_shape "$shape" "$n" "$work/$shape-1"
   make_shape "$shape" $((n * 4)) "$work/$shape-4"
   t1=$(time_scan "$work/$shape-1")
