@@ -58,6 +58,8 @@ pub struct Checker<'a> {
     functions: Vec<FunctionContext<'a>>,
     /// Targets of the assignment being walked (for rules judging a value by its target).
     targets: &'a [Expr],
+    /// The value of the assignment being walked.
+    assigned: Option<&'a Expr>,
     /// Tests of the `if` statements enclosing the current node.
     if_tests: Vec<&'a Expr>,
     /// Whether the class being walked holds Flask configuration.
@@ -89,6 +91,7 @@ impl<'a> Checker<'a> {
             statement_start: TextSize::default(),
             functions: Vec::new(),
             targets: &[],
+            assigned: None,
             if_tests: Vec::new(),
             config_class: Vec::new(),
             depth: 0,
@@ -153,6 +156,17 @@ impl<'a> Checker<'a> {
     /// Names assigned by the statement being walked; built on demand, as few rules ask.
     pub fn assign_targets(&self) -> Vec<String> {
         self.targets.iter().flat_map(target_names).collect()
+    }
+
+    /// The module-level name `value` is bound to, when the statement being walked is
+    /// `name = value` at module level.
+    pub fn module_variable_of(&self, value: TextRange) -> Option<&'a str> {
+        match (self.targets, self.assigned) {
+            ([Expr::Name(n)], Some(v)) if v.range() == value && self.sem.at_module_level() => {
+                Some(n.id.as_str())
+            }
+            _ => None,
+        }
     }
 
     /// The name of the innermost enclosing function, if any.
@@ -719,6 +733,7 @@ impl<'a> Visitor<'a> for Checker<'a> {
             }
             Stmt::Assign(a) => {
                 self.targets = &a.targets;
+                self.assigned = Some(&a.value);
                 self.visit_expr(&a.value);
                 for t in &a.targets {
                     self.visit_expr(t);
@@ -726,6 +741,7 @@ impl<'a> Visitor<'a> for Checker<'a> {
                 }
                 self.track_request_names(&a.targets, &a.value);
                 self.targets = &[];
+                self.assigned = None;
                 project::bind_statement(&mut self.sem, stmt);
             }
             Stmt::AnnAssign(a) => {

@@ -28,6 +28,8 @@ pub struct ProjectIndex {
     server_side_sessions: bool,
     /// Per module: the names `from module import *` binds.
     exports: HashMap<String, Vec<String>>,
+    /// Every name some project module imports by name (`from m import name`).
+    imported_names: HashSet<String>,
 }
 
 impl ProjectLookup for ProjectIndex {
@@ -54,6 +56,7 @@ pub struct ModuleFacts {
     server_side_sessions: bool,
     /// (module, the names a star import of it binds).
     exports: (String, Vec<String>),
+    imported_names: Vec<String>,
 }
 
 impl ModuleFacts {
@@ -76,6 +79,7 @@ impl ModuleFacts {
         );
         let text = file.text.as_bytes();
         facts.exports = (file.module.clone(), star_exports(file));
+        facts.imported_names = names_imported_from(file);
         facts.server_side_sessions = memchr::memmem::find(text, b"session_interface").is_some()
             || memchr::memmem::find(text, b"flask_session").is_some()
             || memchr::memmem::find(text, b"SESSION_TYPE").is_some();
@@ -105,6 +109,7 @@ impl ProjectIndex {
         for f in facts {
             index.server_side_sessions |= f.server_side_sessions;
             index.exports.insert(f.exports.0, f.exports.1);
+            index.imported_names.extend(f.imported_names);
             index.returns.extend(f.returns);
             index.config_objects.extend(f.config_objects);
             variables.push(f.variables);
@@ -152,6 +157,12 @@ impl ProjectIndex {
             c.strip_prefix(module)
                 .is_some_and(|rest| rest.starts_with('.'))
         })
+    }
+
+    /// Whether some project module imports `name` by name (`from m import name`), so a
+    /// module-level value unused in its own file may still be used elsewhere.
+    pub fn imports_name(&self, name: &str) -> bool {
+        self.imported_names.contains(name)
     }
 
     /// Whether `module` is a module of the scanned tree.
@@ -207,6 +218,24 @@ pub fn bind_target(sem: &mut Semantic, target: &Expr, value: Option<&Expr>) {
         Expr::Starred(s) => bind_target(sem, &s.value, None),
         _ => {}
     }
+}
+
+/// The names a file imports with `from m import name`, at module level or directly in a
+/// function or method body (lazy imports).
+fn names_imported_from(file: &SourceFile) -> Vec<String> {
+    fn collect(body: &[Stmt], depth: u8, out: &mut Vec<String>) {
+        for stmt in body {
+            match stmt {
+                Stmt::ImportFrom(i) => out.extend(i.names.iter().map(|a| a.name.to_string())),
+                Stmt::FunctionDef(f) if depth < 2 => collect(&f.body, depth + 1, out),
+                Stmt::ClassDef(c) if depth < 2 => collect(&c.body, depth + 1, out),
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    collect(file.body(), 0, &mut out);
+    out
 }
 
 /// The names `from module import *` binds: `__all__` when it is a literal list or tuple, else

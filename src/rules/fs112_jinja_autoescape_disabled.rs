@@ -30,6 +30,12 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
         "jinja2.Template" | "jinja2.environment.Template" => "jinja2.Template",
         _ => return,
     };
+    if cx
+        .module_variable_of(call.range())
+        .is_some_and(|name| !is_used(cx, name))
+    {
+        return; // Never renders anything, so nothing goes out unescaped.
+    }
     match keyword(call, "autoescape") {
         None => {
             if call.arguments.keywords.iter().any(|k| k.arg.is_none()) {
@@ -52,6 +58,22 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
         }
         Some(_) => {}
     }
+}
+
+/// Whether the module-level variable `name` is read anywhere: as a bare name in its own file
+/// (`name.get_template`, not `app.name`), or imported by name in another module.
+fn is_used(cx: &Checker, name: &str) -> bool {
+    let text = cx.file.text.as_bytes();
+    let is_ident = |b: u8| b == b'_' || b.is_ascii_alphanumeric();
+    let bare_uses = memchr::memmem::find_iter(text, name.as_bytes())
+        .filter(|&at| {
+            let before = at.checked_sub(1).map(|i| text[i]);
+            let after = text.get(at + name.len()).copied();
+            !before.is_some_and(|b| is_ident(b) || b == b'.') && !after.is_some_and(is_ident)
+        })
+        .count();
+    // One bare occurrence is the definition itself.
+    bare_uses > 1 || cx.project.imports_name(name)
 }
 
 /// `app.jinja_env.autoescape = False`, `app.jinja_options = {"autoescape": False}`.
