@@ -62,6 +62,8 @@ pub struct Checker<'a> {
     assigned: Option<&'a Expr>,
     /// Tests of the `if` statements enclosing the current node.
     if_tests: Vec<&'a Expr>,
+    /// The `if` statement whose test is being walked.
+    testing_if: Option<&'a ast::StmtIf>,
     /// Whether the class being walked holds Flask configuration.
     config_class: Vec<bool>,
     depth: usize,
@@ -93,6 +95,7 @@ impl<'a> Checker<'a> {
             targets: &[],
             assigned: None,
             if_tests: Vec::new(),
+            testing_if: None,
             config_class: Vec::new(),
             depth: 0,
             lambdas: 0,
@@ -167,6 +170,11 @@ impl<'a> Checker<'a> {
             }
             _ => None,
         }
+    }
+
+    /// The `if` statement whose test holds the current node.
+    pub fn if_being_tested(&self) -> Option<&'a ast::StmtIf> {
+        self.testing_if
     }
 
     /// The name of the innermost enclosing function, if any.
@@ -755,7 +763,9 @@ impl<'a> Visitor<'a> for Checker<'a> {
                 project::bind_statement(&mut self.sem, stmt);
             }
             Stmt::If(i) => {
+                let outer = self.testing_if.replace(i);
                 self.visit_expr(&i.test);
+                self.testing_if = outer;
                 self.if_tests.push(&i.test);
                 self.visit_body(&i.body);
                 self.if_tests.pop();

@@ -65,7 +65,7 @@ pub fn check_compare(cx: &mut Checker, cmp: &ExprCompare) {
     if names.iter().flatten().any(|n| is_password_name(n)) {
         return;
     }
-    if [left, right].iter().any(|e| is_module_literal(cx, e)) {
+    if [left, right].iter().any(|e| is_module_literal(cx, e)) || records_change(cx, left, right) {
         return;
     }
     if let Some(name) = names.iter().flatten().find(|n| is_secret_name(n)) {
@@ -126,6 +126,20 @@ fn is_module_literal(cx: &Checker, e: &Expr) -> bool {
         assigned = true;
     }
     assigned
+}
+
+/// `if new != stored: stored = new`: the comparison detects a changed setting and the branch
+/// stores the new value; nothing is authenticated by it.
+fn records_change(cx: &Checker, left: &Expr, right: &Expr) -> bool {
+    let Some(test) = cx.if_being_tested() else {
+        return false;
+    };
+    let text = |e: &Expr| &cx.file.text[e.range()];
+    let sides = [text(left), text(right)];
+    test.body.iter().any(|stmt| {
+        let Stmt::Assign(a) = stmt else { return false };
+        a.targets.iter().any(|t| sides.contains(&text(t)))
+    })
 }
 
 fn is_length(e: &Expr) -> bool {
