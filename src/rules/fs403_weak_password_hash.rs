@@ -66,9 +66,17 @@ fn names_derived_value(name: &str) -> bool {
         .any(|w| matches!(w.as_str(), "hash" | "hashed" | "digest" | "salt"))
 }
 
+/// Inside a function named as legacy (`create_legacy_password_hash`, `check_legacy`): code kept
+/// to verify hashes stored by an older release, which the app upgrades on the next login; the
+/// weak scheme is known and deliberate there.
+fn in_legacy_function(cx: &Checker) -> bool {
+    cx.function_name()
+        .is_some_and(|f| words(f).iter().any(|w| w == "legacy"))
+}
+
 /// Fast hashes of passwords, and `generate_password_hash(method="plain"|"md5"|"sha256")`.
 pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
-    if hashes_password(cx, call, callee) {
+    if hashes_password(cx, call, callee) && !in_legacy_function(cx) {
         cx.report(&RULE, call.range());
         return;
     }
