@@ -19,6 +19,8 @@ pub struct Traits {
     pub raises: bool,
     /// Checks a URL argument's host or scheme and answers with a boolean.
     pub url_guard: bool,
+    /// Raises an exception with a message it writes itself (`raise Exception(_("Invalid role"))`).
+    pub raises_text: bool,
 }
 
 /// Reads the traits of `def`.
@@ -37,6 +39,7 @@ pub fn traits(def: &ast::StmtFunctionDef) -> Traits {
         url_guard: v.called(&["urlparse", "urlsplit", "url_parse"])
             && v.host_read
             && (v.returns_false || v.returns_compare),
+        raises_text: v.raises && super::exceptions::raises_text(&def.body),
     }
 }
 

@@ -8,6 +8,7 @@
 //! functions that mention request data, exceptions or SQL execution.
 
 pub mod engine;
+pub mod exceptions;
 pub mod guards;
 pub mod index;
 pub mod infer;

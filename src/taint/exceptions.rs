@@ -1,0 +1,247 @@
+//! What exception details really reach a client (FS410).
+//!
+//! Two questions the generic walk cannot answer alone:
+//! - whether a handler's exception text is a message the application wrote for its users (a
+//!   `ValueError`/`TypeError` describing a bad value, or a broad handler that exists to relay the
+//!   `raise Exception(_("Invalid role"))` of its own `try` body) rather than library internals;
+//! - whether a response built from the exception is sent at all: a `Response(...)` whose value is
+//!   dropped, or kept in a variable nobody reads, never reaches the client.
+
+use ruff_python_ast::visitor::{self, Visitor};
+use ruff_python_ast::{self as ast, Expr, Stmt};
+use ruff_text_size::{Ranged, TextRange};
+
+use super::engine::{Analyzer, Reach};
+
+/// Builtin exceptions whose message describes a bad value (`invalid literal for int()`, an
+/// application's own `raise ValueError("unknown filter")`), not the server's internals.
+const VALUE_ERRORS: &[&str] = &["ValueError", "TypeError"];
+
+/// Handlers that catch everything, whatever the `try` body raises.
+const BROAD: &[&str] = &["Exception", "BaseException"];
+
+/// Whether the handler's exception text is a message written for users: every type it catches
+/// is a value error, or it is the only handler, catches everything, and its body raises its own
+/// text messages (`if user.name == "Guest": raise Exception(_("Guest can't have this role"))`),
+/// directly or in a project function the body calls. Library errors in the same handler still
+/// count.
+pub fn relays_own_messages(
+    a: &Analyzer,
+    t: &ast::StmtTry,
+    h: &ast::ExceptHandlerExceptHandler,
+) -> bool {
+    let Some(caught) = h.type_.as_deref() else {
+        return false;
+    };
+    let names: Vec<Option<&str>> = match caught {
+        Expr::Tuple(t) => t.elts.iter().map(builtin_name).collect(),
+        other => vec![builtin_name(other)],
+    };
+    if names
+        .iter()
+        .all(|n| n.is_some_and(|n| VALUE_ERRORS.contains(&n)))
+    {
+        return true;
+    }
+    // Only a sole handler: after `except RateLimited:` the body's own messages are taken care
+    // of, and a following `except Exception:` is there for everything else.
+    t.handlers.len() == 1
+        && names.len() == 1
+        && names[0].is_some_and(|n| BROAD.contains(&n))
+        && body_raises_text(a, &t.body)
+}
+
+/// The name of a builtin exception class as written (`ValueError`), not a dotted library name.
+fn builtin_name(e: &Expr) -> Option<&str> {
+    match e {
+        Expr::Name(n) => Some(n.id.as_str()),
+        _ => None,
+    }
+}
+
+/// Whether `body` raises an exception with a text message, itself or in a project function it
+/// calls.
+fn body_raises_text(a: &Analyzer, body: &[Stmt]) -> bool {
+    let mut v = RaisesText {
+        a: Some(a),
+        found: false,
+        depth: 0,
+    };
+    for s in body {
+        v.visit_stmt(s);
+    }
+    v.found
+}
+
+/// Whether a function body raises an exception whose message is text it writes itself.
+pub fn raises_text(body: &[Stmt]) -> bool {
+    let mut v = RaisesText {
+        a: None,
+        found: false,
+        depth: 0,
+    };
+    for s in body {
+        v.visit_stmt(s);
+    }
+    v.found
+}
+
+/// `Exception("text")`, `Exception(_("text"))`, `ValueError("no filter %s" % name)`,
+/// `ValueError(f"...")`: an exception built around a message the code writes.
+fn text_exception(e: &Expr) -> bool {
+    match e {
+        Expr::Call(c) => c.arguments.args.first().is_some_and(written_text),
+        _ => false,
+    }
+}
+
+/// Text written in the code: a literal, an f-string, a literal formatted (`"..." % x`,
+/// `"...".format(x)`) or translated (`_("...")`).
+fn written_text(e: &Expr) -> bool {
+    match e {
+        Expr::StringLiteral(_) | Expr::FString(_) => true,
+        Expr::BinOp(b) => written_text(&b.left),
+        Expr::Call(c) => match &*c.func {
+            Expr::Attribute(at) if at.attr.as_str() == "format" => written_text(&at.value),
+            _ => c
+                .arguments
+                .args
+                .first()
+                .is_some_and(|x| matches!(x, Expr::StringLiteral(_))),
+        },
+        _ => false,
+    }
+}
+
+/// How deep nested statements and expressions are followed.
+const MAX_DEPTH: usize = 64;
+
+/// Looks for `raise X("text")` in a body (and, with an analyzer, in the project functions the
+/// body calls, one level deep).
+struct RaisesText<'x, 'w, 'g, 'a> {
+    a: Option<&'x Analyzer<'w, 'g, 'a>>,
+    found: bool,
+    depth: usize,
+}
+
+impl<'s> Visitor<'s> for RaisesText<'_, '_, '_, '_> {
+    fn visit_stmt(&mut self, stmt: &'s Stmt) {
+        if self.found || self.depth > MAX_DEPTH {
+            return;
+        }
+        match stmt {
+            Stmt::Raise(r) if r.exc.as_deref().is_some_and(text_exception) => {
+                self.found = true;
+                return;
+            }
+            // A nested function's body is not this body.
+            Stmt::FunctionDef(_) | Stmt::ClassDef(_) => return,
+            _ => {}
+        }
+        self.depth += 1;
+        visitor::walk_stmt(self, stmt);
+        self.depth -= 1;
+    }
+
+    fn visit_expr(&mut self, expr: &'s Expr) {
+        if self.found || self.depth > MAX_DEPTH {
+            return;
+        }
+        if let (Expr::Call(c), Some(a)) = (expr, self.a) {
+            if a.call_traits(c).is_some_and(|t| t.raises_text) {
+                self.found = true;
+                return;
+            }
+        }
+        self.depth += 1;
+        visitor::walk_expr(self, expr);
+        self.depth -= 1;
+    }
+}
+
+/// Where the responses built in the current statement go, and the exception details that reach
+/// a response kept in a variable not read yet.
+///
+/// A response reaches the client only when it is returned (or passed on); one built and dropped
+/// (`_result(error)` as a statement) or assigned to a name nothing reads is never sent.
+#[derive(Default)]
+pub struct Responses {
+    /// The call whose value the current statement drops.
+    discarded: Option<TextRange>,
+    /// The call whose value the current statement assigns to a plain name, and the name.
+    assigned: Option<(TextRange, String)>,
+    /// Reaches into responses held by a name, reported when the name is read.
+    parked: Vec<(String, Reach)>,
+}
+
+impl Responses {
+    /// Notes where the value of the statement's outermost call goes.
+    pub fn statement(&mut self, s: &Stmt) {
+        self.discarded = None;
+        self.assigned = None;
+        match s {
+            Stmt::Expr(e) if e.value.is_call_expr() => self.discarded = Some(e.value.range()),
+            Stmt::Assign(a) => {
+                if let ([Expr::Name(n)], Expr::Call(c)) = (&a.targets[..], &*a.value) {
+                    self.assigned = Some((c.range(), n.id.to_string()));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Routes a reach into the response `call` builds: `Some` to record it now, `None` when it is
+    /// dropped or parked until its variable is read.
+    pub fn route(&mut self, call: TextRange, reach: Reach) -> Option<Reach> {
+        if self.discarded == Some(call) {
+            return None;
+        }
+        match &self.assigned {
+            Some((r, name)) if *r == call => {
+                self.parked.push((name.clone(), reach));
+                None
+            }
+            _ => Some(reach),
+        }
+    }
+
+    /// The parked reaches of responses held by `name`, now that it is read.
+    pub fn read(&mut self, name: &str) -> Vec<Reach> {
+        if self.parked.is_empty() {
+            return Vec::new();
+        }
+        let (hit, rest) = std::mem::take(&mut self.parked)
+            .into_iter()
+            .partition(|(n, _)| n == name);
+        self.parked = rest;
+        hit.into_iter().map(|(_, r)| r).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ruff_python_parser::parse_module;
+
+    fn raises(src: &str) -> bool {
+        let m = parse_module(src).unwrap();
+        raises_text(&m.syntax().body)
+    }
+
+    #[test]
+    fn messages_written_in_the_code() {
+        assert!(raises("raise Exception('bad')"));
+        assert!(raises("raise Exception(_('bad'))"));
+        assert!(raises("raise ValueError('no %s' % name)"));
+        assert!(raises("raise ValueError('no {}'.format(name))"));
+        assert!(raises("if x:\n    raise ValueError(f'no {x}')"));
+    }
+
+    #[test]
+    fn messages_from_elsewhere() {
+        assert!(!raises("raise"));
+        assert!(!raises("raise exc"));
+        assert!(!raises("raise Error(str(e))"));
+        assert!(!raises("def inner():\n    raise Exception('bad')"));
+    }
+}
