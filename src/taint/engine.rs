@@ -682,7 +682,8 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                         format!("source: {label} caught here"),
                     ),
                     label: Arc::from(label),
-                    structured: false,
+                    // The exception object, not its text yet (see `exceptions::as_text`).
+                    structured: true,
                 });
                 self.state.env.insert(name.to_string(), v);
                 self.sem.bind_unknown(name.as_str());
@@ -1108,6 +1109,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 if base.is_tainted() {
                     let mut v = base.collapse();
                     v.constant = false;
+                    exceptions::as_text(&mut v);
                     return v;
                 }
                 let mut v = self.qualify(e).map_or_else(Val::clean, |q| Val::alias(&q));
@@ -1623,6 +1625,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             return v;
         }
         let mut v = call.union(true);
+        exceptions::as_text(&mut v);
         v.constant = recv
             .as_ref()
             .is_some_and(|r| r.constant && r.alias.is_none())
@@ -1895,6 +1898,10 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 {
                     continue;
                 }
+                if reach.kind == SinkKind::StackTrace && structured && t.origin == Origin::Exception
+                {
+                    continue;
+                }
                 let through = passed(&t, *r, &names[p as usize]);
                 let taint = Taint {
                     cleared,
@@ -2019,7 +2026,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
     ) -> Vec<Reach> {
         let mut out = Vec::new();
         for t in v.all_taints() {
-            if !t.reaches(kind) {
+            if !t.reaches(kind) || (kind == SinkKind::StackTrace && exceptions::is_object(&t)) {
                 continue;
             }
             let flow = push_step(&t.flow, self.file(), range, format!("sink: {name}"));

@@ -4,6 +4,9 @@
 //! - whether a handler's exception text is a message the application wrote for its users (a
 //!   `ValueError`/`TypeError` describing a bad value, or a broad handler that exists to relay the
 //!   `raise Exception(_("Invalid role"))` of its own `try` body) rather than library internals;
+//! - whether the exception's text is sent, or only the object: Flask cannot serialise an
+//!   exception object (`jsonify({"message": ex})` fails with a `TypeError`), so nothing leaks
+//!   until the exception is turned into text (`str(e)`, formatting, an attribute, a call);
 //! - whether a response built from the exception is sent at all: a `Response(...)` whose value is
 //!   dropped, or kept in a variable nobody reads, never reaches the client.
 
@@ -11,7 +14,10 @@ use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange};
 
+use std::sync::Arc;
+
 use super::engine::{Analyzer, Reach};
+use super::value::{Origin, Taint, Val};
 
 /// Builtin exceptions whose message describes a bad value (`invalid literal for int()`, an
 /// application's own `raise ValueError("unknown filter")`), not the server's internals.
@@ -157,6 +163,33 @@ impl<'s> Visitor<'s> for RaisesText<'_, '_, '_, '_> {
         visitor::walk_expr(self, expr);
         self.depth -= 1;
     }
+}
+
+/// Whether `t` is an exception object that nothing has turned into text yet.
+pub fn is_object(t: &Taint) -> bool {
+    t.origin == Origin::Exception && t.structured
+}
+
+/// The exception objects in `v` become their text: an attribute (`e.orig`, `e.message`) or an
+/// unknown call's result (`_("Error: %(e)s", e=e)`, `json.dumps(d, default=str)`) may be text.
+pub fn as_text(v: &mut Val) {
+    if !v.all_taints().iter().any(|t| is_object(t)) {
+        return;
+    }
+    v.taints = v
+        .taints
+        .iter()
+        .map(|t| {
+            if is_object(t) {
+                Arc::new(Taint {
+                    structured: false,
+                    ..(**t).clone()
+                })
+            } else {
+                t.clone()
+            }
+        })
+        .collect();
 }
 
 /// Where the responses built in the current statement go, and the exception details that reach

@@ -426,7 +426,11 @@ pub enum Index {
 pub fn add_all(into: &mut Vec<Arc<Taint>>, more: &[Arc<Taint>]) {
     for t in more {
         if let Some(existing) = into.iter_mut().find(|x| x.key == t.key) {
-            if t.cleared & !existing.cleared == 0 && t.cleared != existing.cleared {
+            let less_cleared = t.cleared & !existing.cleared == 0 && t.cleared != existing.cleared;
+            // An exception's text leaks where the object itself cannot be sent: keep the text.
+            let text_of_object =
+                t.origin == Origin::Exception && existing.structured && !t.structured;
+            if less_cleared || text_of_object {
                 *existing = t.clone();
             }
             continue;
