@@ -319,6 +319,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                     cleared: 0,
                     label: Arc::from(name),
                     structured: true,
+                    audit: false,
                     flow: push_step(
                         &None,
                         self.file(),
@@ -350,6 +351,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                         ),
                         label: Arc::from(label),
                         structured: false,
+                        audit: false,
                     })],
                 );
             }
@@ -684,6 +686,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                     label: Arc::from(label),
                     // The exception object, not its text yet (see `exceptions::as_text`).
                     structured: true,
+                    audit: !exceptions::reveals_internals(self, t, h),
                 });
                 self.state.env.insert(name.to_string(), v);
                 self.sem.bind_unknown(name.as_str());
@@ -1040,6 +1043,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             flow: push_step(&None, self.file(), range, format!("source: {label}")),
             label: Arc::from(label),
             structured: kind.structured,
+            audit: false,
         })
     }
 
@@ -1455,6 +1459,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                     ),
                     label: Arc::from(label),
                     structured: false,
+                    audit: false,
                 })],
             );
         }

@@ -165,6 +165,156 @@ impl<'s> Visitor<'s> for RaisesText<'_, '_, '_, '_> {
     }
 }
 
+/// Modules whose exceptions describe the database, its driver or the operating system: SQL text,
+/// schema names, hosts, paths, mail server replies.
+const INTERNAL_MODULES: &[&str] = &[
+    "sqlalchemy.",
+    "psycopg2.",
+    "psycopg.",
+    "pymysql.",
+    "MySQLdb.",
+    "mysql.connector.",
+    "sqlite3.",
+    "asyncpg.",
+    "pyodbc.",
+    "cx_Oracle.",
+    "oracledb.",
+    "pymongo.",
+    "peewee.",
+    "django.db.",
+    "smtplib.",
+    "socket.",
+    "ssl.",
+    "subprocess.",
+];
+
+/// Builtin exceptions raised by the operating system, whose text names paths and hosts.
+const OS_ERRORS: &[&str] = &[
+    "OSError",
+    "IOError",
+    "EnvironmentError",
+    "FileNotFoundError",
+    "FileExistsError",
+    "PermissionError",
+    "IsADirectoryError",
+    "NotADirectoryError",
+    "ConnectionError",
+    "ConnectionRefusedError",
+    "ConnectionResetError",
+    "ConnectionAbortedError",
+    "BrokenPipeError",
+    "TimeoutError",
+];
+
+/// Methods that run database work (`db.session.commit()`, `cursor.execute(sql)`).
+const DATABASE_METHODS: &[&str] = &[
+    "commit",
+    "execute",
+    "executemany",
+    "executescript",
+    "flush",
+    "fetchone",
+    "fetchall",
+    "fetchmany",
+];
+
+/// Modules whose calls touch the filesystem or run programs.
+const SYSTEM_MODULES: &[&str] = &["os", "shutil", "subprocess"];
+
+/// Whether the text of what `h` catches is known to reveal internals, which keeps FS410's
+/// finding in the default suite: a database, driver or operating-system error among the caught
+/// types, or a broad handler (`except Exception`) around database or filesystem work done in
+/// the `try` body or in a project function it calls. Other exception text (a library's error for
+/// an outbound call, a parser's complaint) is often meant for the user: an audit finding.
+pub fn reveals_internals(
+    a: &Analyzer,
+    t: &ast::StmtTry,
+    h: &ast::ExceptHandlerExceptHandler,
+) -> bool {
+    let Some(caught) = h.type_.as_deref() else {
+        return touches_storage(Some(a), &t.body);
+    };
+    let types: Vec<&Expr> = match caught {
+        Expr::Tuple(t) => t.elts.iter().collect(),
+        other => vec![other],
+    };
+    types.iter().any(|e| internal_type(a, e))
+        || (types
+            .iter()
+            .any(|e| builtin_name(e).is_some_and(|n| BROAD.contains(&n)))
+            && touches_storage(Some(a), &t.body))
+}
+
+/// A database, driver or operating-system exception class.
+fn internal_type(a: &Analyzer, e: &Expr) -> bool {
+    if let Some(q) = a.qualify(e).filter(|q| !q.starts_with("builtins.")) {
+        return INTERNAL_MODULES.iter().any(|m| q.starts_with(m));
+    }
+    builtin_name(e).is_some_and(|n| OS_ERRORS.contains(&n))
+}
+
+/// Whether `body` does database or filesystem work, itself or (with an analyzer) in a project
+/// function it calls.
+pub fn touches_storage(a: Option<&Analyzer>, body: &[Stmt]) -> bool {
+    let mut v = Storage {
+        a,
+        found: false,
+        depth: 0,
+    };
+    for s in body {
+        v.visit_stmt(s);
+    }
+    v.found
+}
+
+/// Looks for `x.commit()`, `cursor.execute()`, `open()`, `os.*`, `shutil.*`, `subprocess.*`.
+struct Storage<'x, 'w, 'g, 'a> {
+    a: Option<&'x Analyzer<'w, 'g, 'a>>,
+    found: bool,
+    depth: usize,
+}
+
+impl<'s> Visitor<'s> for Storage<'_, '_, '_, '_> {
+    fn visit_stmt(&mut self, stmt: &'s Stmt) {
+        if self.found || self.depth > MAX_DEPTH {
+            return;
+        }
+        // A nested function's body is not this body.
+        if matches!(stmt, Stmt::FunctionDef(_) | Stmt::ClassDef(_)) {
+            return;
+        }
+        self.depth += 1;
+        visitor::walk_stmt(self, stmt);
+        self.depth -= 1;
+    }
+
+    fn visit_expr(&mut self, expr: &'s Expr) {
+        if self.found || self.depth > MAX_DEPTH {
+            return;
+        }
+        if let Expr::Call(c) = expr {
+            let direct = match &*c.func {
+                Expr::Name(n) => n.id.as_str() == "open",
+                Expr::Attribute(at) => {
+                    DATABASE_METHODS.contains(&at.attr.as_str())
+                        || matches!(&*at.value, Expr::Name(m) if SYSTEM_MODULES.contains(&m.id.as_str()))
+                }
+                _ => false,
+            };
+            let callee = self
+                .a
+                .is_some_and(|a| a.call_traits(c).is_some_and(|t| t.touches_storage));
+            if direct || callee {
+                self.found = true;
+                return;
+            }
+        }
+        self.depth += 1;
+        visitor::walk_expr(self, expr);
+        self.depth -= 1;
+    }
+}
+
 /// Whether `t` is an exception object that nothing has turned into text yet.
 pub fn is_object(t: &Taint) -> bool {
     t.origin == Origin::Exception && t.structured

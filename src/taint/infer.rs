@@ -21,6 +21,8 @@ pub struct Traits {
     pub url_guard: bool,
     /// Raises an exception with a message it writes itself (`raise Exception(_("Invalid role"))`).
     pub raises_text: bool,
+    /// Does database or filesystem work itself (`db.session.commit()`, `open(path)`).
+    pub touches_storage: bool,
 }
 
 /// Reads the traits of `def`.
@@ -40,6 +42,7 @@ pub fn traits(def: &ast::StmtFunctionDef) -> Traits {
             && v.host_read
             && (v.returns_false || v.returns_compare),
         raises_text: v.raises && super::exceptions::raises_text(&def.body),
+        touches_storage: super::exceptions::touches_storage(None, &def.body),
     }
 }
 

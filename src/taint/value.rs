@@ -135,6 +135,9 @@ pub struct Taint {
     pub label: Arc<str>,
     /// May hold objects rather than strings (JSON bodies): matters for NoSQL operator injection.
     pub structured: bool,
+    /// What reaches a sink is reported only when the rule is named (the audit part of a linked
+    /// rule): exception text not known to reveal internals.
+    pub audit: bool,
     pub flow: Flow,
 }
 
