@@ -1,20 +1,23 @@
 //! What exception details really reach a client (FS410).
 //!
-//! Two questions the generic walk cannot answer alone:
+//! Questions the generic walk cannot answer alone:
 //! - whether a handler's exception text is a message the application wrote for its users (a
 //!   `ValueError`/`TypeError` describing a bad value, or a broad handler that exists to relay the
 //!   `raise Exception(_("Invalid role"))` of its own `try` body) rather than library internals;
+//! - whether that text is known to reveal internals (a database, driver or operating-system
+//!   error, a broad handler around database or filesystem work: default suite) or is another
+//!   library's message, often shown on purpose (an audit finding);
 //! - whether the exception's text is sent, or only the object: Flask cannot serialise an
 //!   exception object (`jsonify({"message": ex})` fails with a `TypeError`), so nothing leaks
 //!   until the exception is turned into text (`str(e)`, formatting, an attribute, a call);
 //! - whether a response built from the exception is sent at all: a `Response(...)` whose value is
 //!   dropped, or kept in a variable nobody reads, never reaches the client.
 
+use std::sync::Arc;
+
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange};
-
-use std::sync::Arc;
 
 use super::engine::{Analyzer, Reach};
 use super::value::{Origin, Taint, Val};
@@ -206,17 +209,9 @@ const OS_ERRORS: &[&str] = &[
     "TimeoutError",
 ];
 
-/// Methods that run database work (`db.session.commit()`, `cursor.execute(sql)`).
-const DATABASE_METHODS: &[&str] = &[
-    "commit",
-    "execute",
-    "executemany",
-    "executescript",
-    "flush",
-    "fetchone",
-    "fetchall",
-    "fetchmany",
-];
+/// Methods that run database work (`db.session.commit()`, `cursor.execute(sql)`); any
+/// `execute*` method counts too (`conn.execute_dict(sql)` in driver wrappers).
+const DATABASE_METHODS: &[&str] = &["commit", "flush", "fetchone", "fetchall", "fetchmany"];
 
 /// Modules whose calls touch the filesystem or run programs.
 const SYSTEM_MODULES: &[&str] = &["os", "shutil", "subprocess"];
@@ -297,6 +292,7 @@ impl<'s> Visitor<'s> for Storage<'_, '_, '_, '_> {
                 Expr::Name(n) => n.id.as_str() == "open",
                 Expr::Attribute(at) => {
                     DATABASE_METHODS.contains(&at.attr.as_str())
+                        || at.attr.starts_with("execute")
                         || matches!(&*at.value, Expr::Name(m) if SYSTEM_MODULES.contains(&m.id.as_str()))
                 }
                 _ => false,
@@ -418,6 +414,24 @@ mod tests {
         assert!(raises("raise ValueError('no %s' % name)"));
         assert!(raises("raise ValueError('no {}'.format(name))"));
         assert!(raises("if x:\n    raise ValueError(f'no {x}')"));
+    }
+
+    fn storage(src: &str) -> bool {
+        let m = parse_module(src).unwrap();
+        touches_storage(None, &m.syntax().body)
+    }
+
+    #[test]
+    fn database_and_filesystem_work() {
+        assert!(storage("db.session.commit()"));
+        assert!(storage("rows = cur.execute(sql).fetchall()"));
+        assert!(storage("conn.execute_dict(sql)"));
+        assert!(storage("with open(path) as f:\n    data = f.read()"));
+        assert!(storage("os.remove(path)"));
+        assert!(storage("shutil.move(a, b)"));
+        assert!(!storage("requests.get(url, timeout=5)"));
+        assert!(!storage("notify(url)"));
+        assert!(!storage("def later():\n    db.session.commit()"));
     }
 
     #[test]
