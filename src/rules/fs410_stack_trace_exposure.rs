@@ -19,7 +19,7 @@ pub const RULE: Rule = Rule {
     suite: Suite::Linked,
     message: "Exception details are sent to the client",
     fix: "Log the exception and return a generic error message.",
-    help: "Tracebacks and exception messages reveal file paths, library versions, queries and sometimes secrets that help an attacker.",
+    help: "Tracebacks and exception messages reveal file paths, library versions, queries and sometimes secrets that help an attacker. By default FS410 reports tracebacks and the text of database, driver and operating-system errors (or of a broad `except Exception` around database or filesystem work); other exception text, often shown on purpose, is reported with `--select FS410`.",
     bad: "except Exception:\n    return traceback.format_exc(), 500",
     good: "except Exception:\n    app.logger.exception(\"failed\")\n    return \"Internal error\", 500",
 };
