@@ -118,6 +118,9 @@ pub struct Finding {
     /// GitHub's `primaryLocationLineHash` for the start line.
     pub line_hash: Option<String>,
     pub suppressed: Option<Suppression>,
+    /// An audit finding of a linked rule: reported only when the rule is named.
+    #[serde(skip)]
+    pub audit: bool,
 }
 
 fn serialize_rule_id<S: serde::Serializer>(rule: &&'static Rule, s: S) -> Result<S::Ok, S::Error> {

@@ -195,7 +195,8 @@ impl ScanOptions {
         if !self.enabled(rule) {
             return false;
         }
-        if rule.suite != rules::Suite::Linked || !finding.flow.is_empty() {
+        let audit = finding.audit || finding.flow.is_empty();
+        if rule.suite != rules::Suite::Linked || !audit {
             return true;
         }
         self.select
@@ -216,6 +217,8 @@ struct Pending {
     statement_line: u32,
     /// Code flow, for findings linked to a request source.
     flow: Vec<FlowStep>,
+    /// An audit finding of a linked rule (see [`Finding::audit`]).
+    audit: bool,
 }
 
 /// A scanned text file with what finalising its findings needs.
@@ -479,6 +482,7 @@ fn analyse(
                     end: t.location.end,
                     statement_line: t.statement_line,
                     flow: t.flow,
+                    audit: t.audit,
                 };
                 (t.location.path, pending)
             }),
@@ -509,6 +513,7 @@ fn analyse(
                 end: af.location.end,
                 statement_line: af.location.start.line,
                 flow: Vec::new(),
+                audit: false,
             };
             (af.location.path, pending)
         }),
@@ -541,6 +546,7 @@ fn analyse(
                         end: char_position(&text, &lines, e.line, e.end_column),
                         statement_line: e.line,
                         flow: Vec::new(),
+                        audit: false,
                     })
                     .collect();
                 let scanned = ScannedText {
@@ -738,6 +744,7 @@ fn check_python(
                         statement_line: file
                             .line_number(r.statement_start.max(TextSize::default())),
                         flow: Vec::new(),
+                        audit: false,
                     }
                 })
                 .collect();
@@ -878,6 +885,7 @@ fn check_template(
                 end: location.end,
                 statement_line: location.start.line,
                 flow: f.flow,
+                audit: false,
             }
         })
         .collect();
@@ -1012,6 +1020,7 @@ fn finalize(file: &ScannedText, mut pending: Vec<Pending>) -> Vec<Finding> {
                     .filter(|h| !h.is_empty())
                     .cloned(),
                 suppressed,
+                audit: p.audit,
             }
         })
         .collect()

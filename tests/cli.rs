@@ -495,6 +495,117 @@ fn audit_rules_run_only_when_named() {
     );
 }
 
+/// FS410 is linked: exception text known to reveal internals (tracebacks, database, driver and
+/// operating-system errors, a broad handler around database or filesystem work) is a default
+/// finding; other exception text (an outbound call's error shown to the operator) is audit.
+#[test]
+fn exception_text_of_outbound_calls_is_an_audit_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("app.py"),
+        r#"import traceback
+
+import requests
+from flask import Flask, jsonify
+from sqlalchemy.exc import OperationalError
+
+from store import db, read_settings
+
+app = Flask(__name__)
+
+
+@app.post("/save")
+def save():
+    try:
+        db.session.commit()
+    except OperationalError as e:
+        return jsonify(error=str(e))
+    return jsonify(ok=True)
+
+
+@app.post("/delete")
+def delete():
+    try:
+        db.session.delete(1)
+        db.session.commit()
+    except Exception as e:
+        return jsonify(error=str(e))
+    return jsonify(ok=True)
+
+
+@app.get("/settings")
+def settings():
+    try:
+        return jsonify(read_settings())
+    except Exception as e:
+        return jsonify(error=str(e))
+
+
+@app.get("/crash")
+def crash():
+    try:
+        return jsonify(read_settings())
+    except Exception:
+        return traceback.format_exc(), 500
+
+
+@app.get("/check-update")
+def check_update():
+    try:
+        r = requests.get("https://api.example.com/releases", timeout=10)
+        r.raise_for_status()
+    except requests.exceptions.HTTPError as e:
+        return jsonify(message="HTTP error " + str(e))
+    return jsonify(r.json())
+
+
+@app.post("/test-notification")
+def test_notification():
+    try:
+        send_test_message()
+    except Exception as e:
+        return str(e), 400
+    return "sent"
+
+
+def send_test_message():
+    requests.post("https://hooks.example.com/notify", json={"text": "test"}, timeout=10)
+"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("store.py"),
+        "db = None
+
+
+def read_settings():
+    with open('settings.json') as f:
+        return f.read()
+",
+    )
+    .unwrap();
+    let lines = |args: &[&str]| -> Vec<u64> {
+        let mut all = vec!["scan", ".", "--format", "json", "--no-deps"];
+        all.extend(args);
+        let out = stdout(&flaskscan(&all, dir.path()));
+        let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "FS410")
+            .map(|f| f["line"].as_u64().unwrap())
+            .collect()
+    };
+    assert_eq!(lines(&[]), [17, 27, 36, 44], "the default suite");
+    assert_eq!(lines(&["--select", "FS4"]), [17, 27, 36, 44], "a prefix");
+    assert_eq!(
+        lines(&["--select", "FS410"]),
+        [17, 27, 36, 44, 53, 62],
+        "named, with the audit part"
+    );
+}
+
 /// D14: another tool's malformed `automationDetails` must not make the merged log invalid.
 #[test]
 fn merge_repairs_invalid_automation_details() {

@@ -50,6 +50,7 @@ fn finding(path: &str, line: u32, fingerprint: &str, suppressed: bool) -> Findin
         suppressed: suppressed.then(|| Suppression {
             comment: "# noqa: FS101".into(),
         }),
+        audit: false,
     }
 }
 

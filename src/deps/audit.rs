@@ -481,6 +481,7 @@ fn finding(
         fingerprint: fingerprint(&dep.name, vuln, &dep.path),
         line_hash: None,
         suppressed: None,
+        audit: false,
     }
 }
 

@@ -117,8 +117,9 @@ impl Precision {
 #[serde(rename_all = "lowercase")]
 pub enum Suite {
     Default,
-    /// In the default suite when a finding is tied to request data by a code flow (`|safe` on a
-    /// variable a view fills from the request); its other findings are audit findings.
+    /// In the default suite when the analysis ties a finding to what makes it real: request data
+    /// by a code flow (`|safe` on a variable a view fills from the request), or for FS410 the
+    /// text of an exception known to reveal internals; its other findings are audit findings.
     Linked,
     Audit,
 }

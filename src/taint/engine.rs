@@ -9,6 +9,7 @@ use std::sync::Arc;
 use ruff_python_ast::{self as ast, CmpOp, Expr, Operator, Stmt, UnaryOp};
 use ruff_text_size::{Ranged, TextRange, TextSize};
 
+use super::exceptions::{self, Responses};
 use super::guards;
 use super::index::{self, FileCtx, FuncInfo, Global};
 use super::infer;
@@ -69,6 +70,9 @@ pub struct SinkSite {
     pub name: Arc<str>,
     /// For template variables: the template and the variable name.
     pub template: Option<(Arc<str>, Arc<str>)>,
+    /// The sink is in a `return` statement: a response built there reaches the client only if
+    /// the caller sends what the function returns.
+    pub returned: bool,
 }
 
 /// Data of one origin reaching a sink. With a parameter origin it is part of a summary; otherwise
@@ -256,6 +260,10 @@ pub struct Analyzer<'w, 'g, 'a> {
     non_html: Vec<TextRange>,
     /// Variables holding a validator's verdict, with what it proves when true.
     verdicts: Vec<(String, Vec<(String, u32)>)>,
+    /// Where the responses the current statement builds go (FS410).
+    responses: Responses,
+    /// Evaluating the value of a `return` statement.
+    in_return: bool,
 }
 
 impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
@@ -280,6 +288,8 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             summary: false,
             non_html: Vec::new(),
             verdicts: Vec::new(),
+            responses: Responses::default(),
+            in_return: false,
         }
     }
 
@@ -309,6 +319,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                     cleared: 0,
                     label: Arc::from(name),
                     structured: true,
+                    audit: false,
                     flow: push_step(
                         &None,
                         self.file(),
@@ -340,6 +351,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                         ),
                         label: Arc::from(label),
                         structured: false,
+                        audit: false,
                     })],
                 );
             }
@@ -413,6 +425,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         self.depth += 1;
         let outer = self.stmt_start;
         self.stmt_start = s.start();
+        self.responses.statement(s);
         match s {
             Stmt::FunctionDef(f) => self.nested_function(f),
             Stmt::ClassDef(_)
@@ -422,7 +435,9 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             | Stmt::TypeAlias(_)
             | Stmt::IpyEscapeCommand(_) => {}
             Stmt::Return(r) => {
+                self.in_return = true;
                 let v = r.value.as_deref().map_or_else(Val::clean, |e| self.eval(e));
+                self.in_return = false;
                 if self.is_view {
                     if let Some(e) = r.value.as_deref() {
                         self.view_return(&v, e.range());
@@ -655,7 +670,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 reachable: before.reachable,
                 ..entry.clone()
             };
-            let own = self.project_exception(h);
+            let own = self.project_exception(h) || exceptions::relays_own_messages(self, t, h);
             if let Some(name) = h.name.as_ref().filter(|_| !own) {
                 let label = format!("exception `{name}`");
                 let v = Val::tainted(Taint {
@@ -669,7 +684,9 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                         format!("source: {label} caught here"),
                     ),
                     label: Arc::from(label),
-                    structured: false,
+                    // The exception object, not its text yet (see `exceptions::as_text`).
+                    structured: true,
+                    audit: !exceptions::reveals_internals(self, t, h),
                 });
                 self.state.env.insert(name.to_string(), v);
                 self.sem.bind_unknown(name.as_str());
@@ -1026,6 +1043,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             flow: push_step(&None, self.file(), range, format!("source: {label}")),
             label: Arc::from(label),
             structured: kind.structured,
+            audit: false,
         })
     }
 
@@ -1053,6 +1071,8 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
     fn eval_inner(&mut self, e: &Expr) -> Val {
         match e {
             Expr::Name(n) => {
+                let sent = self.responses.read(n.id.as_str());
+                self.reaches.extend(sent);
                 if let Some(v) = self.state.env.get(n.id.as_str()) {
                     return v.clone();
                 }
@@ -1093,6 +1113,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 if base.is_tainted() {
                     let mut v = base.collapse();
                     v.constant = false;
+                    exceptions::as_text(&mut v);
                     return v;
                 }
                 let mut v = self.qualify(e).map_or_else(Val::clean, |q| Val::alias(&q));
@@ -1438,6 +1459,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                     ),
                     label: Arc::from(label),
                     structured: false,
+                    audit: false,
                 })],
             );
         }
@@ -1608,6 +1630,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             return v;
         }
         let mut v = call.union(true);
+        exceptions::as_text(&mut v);
         v.constant = recv
             .as_ref()
             .is_some_and(|r| r.constant && r.alias.is_none())
@@ -1880,6 +1903,10 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 {
                     continue;
                 }
+                if reach.kind == SinkKind::StackTrace && structured && t.origin == Origin::Exception
+                {
+                    continue;
+                }
                 let through = passed(&t, *r, &names[p as usize]);
                 let taint = Taint {
                     cleared,
@@ -1887,11 +1914,19 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                     flow: concat(&through.flow, &reach.taint.flow),
                     ..t.as_ref().clone()
                 };
-                self.reaches.push(Reach {
+                let reach = Reach {
                     kind: reach.kind,
                     taint: Arc::new(taint),
                     site: reach.site.clone(),
-                });
+                };
+                // A response the callee returns goes where the caller puts the call's value.
+                if reach.kind == SinkKind::StackTrace && reach.site.returned {
+                    if let Some(reach) = self.responses.route(call.c.range(), reach) {
+                        self.reaches.push(reach);
+                    }
+                } else {
+                    self.reaches.push(reach);
+                }
             }
         }
         if constructor {
@@ -1971,12 +2006,36 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         name: &str,
         template: Option<(Arc<str>, Arc<str>)>,
     ) {
+        let new = self.sink_reaches(kind, v, range, name, template);
+        self.reaches.extend(new);
+    }
+
+    /// Exception details in the response the call at `range` builds: recorded unless the
+    /// response is dropped, or parked until the variable holding it is read.
+    fn response_sink(&mut self, v: &Val, range: TextRange, name: &str) {
+        for r in self.sink_reaches(SinkKind::StackTrace, v, range, name, None) {
+            if let Some(r) = self.responses.route(range, r) {
+                self.reaches.push(r);
+            }
+        }
+    }
+
+    /// The reaches of every taint of `v` still dangerous for `kind` at `range`.
+    fn sink_reaches(
+        &self,
+        kind: SinkKind,
+        v: &Val,
+        range: TextRange,
+        name: &str,
+        template: Option<(Arc<str>, Arc<str>)>,
+    ) -> Vec<Reach> {
+        let mut out = Vec::new();
         for t in v.all_taints() {
-            if !t.reaches(kind) {
+            if !t.reaches(kind) || (kind == SinkKind::StackTrace && exceptions::is_object(&t)) {
                 continue;
             }
             let flow = push_step(&t.flow, self.file(), range, format!("sink: {name}"));
-            self.reaches.push(Reach {
+            out.push(Reach {
                 kind,
                 taint: Arc::new(Taint {
                     flow,
@@ -1988,9 +2047,11 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                     stmt_start: self.stmt_start,
                     name: Arc::from(name),
                     template: template.clone(),
+                    returned: self.in_return,
                 },
             });
         }
+        out
     }
 
     /// A view's return value is the response body: HTML unless it is JSON.
@@ -2095,7 +2156,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                         if html && !matches!(body.shape, Shape::Map(_)) {
                             self.sink(SinkKind::Xss, &body, range, &name, None);
                         }
-                        self.sink(SinkKind::StackTrace, &body, range, &name, None);
+                        self.response_sink(&body, range, &name);
                     }
                     let headers = if q == "flask.Response" {
                         call.arg(2, "headers")
@@ -2117,7 +2178,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 }
                 "flask.jsonify" | "flask.json.jsonify" => {
                     let all = call.union(false);
-                    self.sink(SinkKind::StackTrace, &all, range, &name, None);
+                    self.response_sink(&all, range, &name);
                 }
                 "flask.render_template" => {
                     let template: Arc<str> = c

@@ -165,6 +165,13 @@ fn collect(cx: &Analyzer, test: &Expr, branch: bool, out: &mut Vec<(String, u32)
                 out.extend(checks.iter().cloned());
             }
         }
+        // `if message: ... else: return message`: a value that tested false is empty (`""`,
+        // `None`, `[]`), so it carries no data on that branch.
+        Expr::Name(_) | Expr::Attribute(_) if !branch => {
+            if let Some(k) = key(test) {
+                out.push((k, ALL));
+            }
+        }
         _ => {}
     }
 }

@@ -19,6 +19,10 @@ pub struct Traits {
     pub raises: bool,
     /// Checks a URL argument's host or scheme and answers with a boolean.
     pub url_guard: bool,
+    /// Raises an exception with a message it writes itself (`raise Exception(_("Invalid role"))`).
+    pub raises_text: bool,
+    /// Does database or filesystem work itself (`db.session.commit()`, `open(path)`).
+    pub touches_storage: bool,
 }
 
 /// Reads the traits of `def`.
@@ -37,6 +41,8 @@ pub fn traits(def: &ast::StmtFunctionDef) -> Traits {
         url_guard: v.called(&["urlparse", "urlsplit", "url_parse"])
             && v.host_read
             && (v.returns_false || v.returns_compare),
+        raises_text: v.raises && super::exceptions::raises_text(&def.body),
+        touches_storage: super::exceptions::touches_storage(None, &def.body),
     }
 }
 

@@ -8,6 +8,7 @@
 //! functions that mention request data, exceptions or SQL execution.
 
 pub mod engine;
+pub mod exceptions;
 pub mod guards;
 pub mod index;
 pub mod infer;
@@ -38,6 +39,8 @@ pub struct TaintFinding {
     /// 1-based line of the statement holding the sink (for suppressions on multi-line statements).
     pub statement_line: u32,
     pub flow: Vec<FlowStep>,
+    /// Reported only when the rule is named: the audit part of a linked rule.
+    pub audit: bool,
 }
 
 /// A `render_template("t.html", name=value)` call where `value` holds request data that has not
@@ -212,13 +215,14 @@ fn flow_steps(g: &Global, flow: &value::Flow) -> Vec<FlowStep> {
 }
 
 /// Turns reaches into located findings and template contexts; one finding per rule and sink
-/// (the shortest flow wins), and FS201 supersedes FS202 at the same sink.
+/// (a default-suite flow first, then the shortest), and FS201 supersedes FS202 at the same sink.
 fn convert(g: &Global, mut reaches: Vec<Reach>) -> TaintOutput {
     reaches.sort_by_key(|r| {
         (
             r.site.file,
             r.site.range.start(),
             r.kind as u8,
+            r.taint.audit,
             r.taint.flow.as_ref().map_or(0, |f| f.len),
             r.taint.key,
         )
@@ -263,6 +267,7 @@ fn convert(g: &Global, mut reaches: Vec<Reach>) -> TaintOutput {
             location: location(g, r.site.file, r.site.range),
             statement_line: f.line_number(r.site.stmt_start),
             flow: flow_steps(g, &r.taint.flow),
+            audit: r.taint.audit,
         });
     }
     // FS201 may have been sorted after FS202 at the same place: drop the audit finding then too.

@@ -135,6 +135,9 @@ pub struct Taint {
     pub label: Arc<str>,
     /// May hold objects rather than strings (JSON bodies): matters for NoSQL operator injection.
     pub structured: bool,
+    /// What reaches a sink is reported only when the rule is named (the audit part of a linked
+    /// rule): exception text not known to reveal internals.
+    pub audit: bool,
     pub flow: Flow,
 }
 
@@ -426,7 +429,11 @@ pub enum Index {
 pub fn add_all(into: &mut Vec<Arc<Taint>>, more: &[Arc<Taint>]) {
     for t in more {
         if let Some(existing) = into.iter_mut().find(|x| x.key == t.key) {
-            if t.cleared & !existing.cleared == 0 && t.cleared != existing.cleared {
+            let less_cleared = t.cleared & !existing.cleared == 0 && t.cleared != existing.cleared;
+            // An exception's text leaks where the object itself cannot be sent: keep the text.
+            let text_of_object =
+                t.origin == Origin::Exception && existing.structured && !t.structured;
+            if less_cleared || text_of_object {
                 *existing = t.clone();
             }
             continue;
