@@ -12,6 +12,7 @@ use ruff_text_size::{Ranged, TextRange, TextSize};
 use super::guards;
 use super::index::{self, FileCtx, FuncInfo, Global};
 use super::infer;
+use super::pathsafe;
 use super::sinks;
 use super::sources::{self, SourceKind};
 use super::value::{add_all, concat, push_step, Index, Origin, Shape, SinkKind, Taint, Val, ALL};
@@ -88,6 +89,8 @@ pub struct FnResult {
     pub reaches: Vec<Reach>,
     /// Some callee was cut off (recursion or depth): the result depends on the call path.
     pub truncated: bool,
+    /// For an `__init__` that only assigns its parameters to `self.x`: those attributes.
+    pub fields: Option<Vec<(String, Val)>>,
 }
 
 /// Per-thread state of the analysis: the call stack of functions being analysed.
@@ -175,7 +178,35 @@ fn analyse_function(w: &mut Worker, info: &FuncInfo, summary: bool) -> FnResult 
         info.offset,
         info.view.as_deref(),
     );
-    a.finish()
+    let fields = constructed_fields(&a, info);
+    FnResult {
+        fields,
+        ..a.finish()
+    }
+}
+
+/// The attributes a constructor gives the new object (`self.title = title`), when its body
+/// shows they are all it sets from its parameters and it ends normally.
+fn constructed_fields(a: &Analyzer, info: &FuncInfo) -> Option<Vec<(String, Val)>> {
+    if info.def.name.as_str() != "__init__"
+        || info.offset != 1
+        || !a.summary
+        || !a.state.reachable
+        || a.ret.is_some()
+        || !infer::fields_only(info.def)
+    {
+        return None;
+    }
+    let me = params(info.def).first()?.name.as_str();
+    let prefix = format!("{me}.");
+    let mut fields: Vec<(String, Val)> = a
+        .state
+        .env
+        .iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix(&prefix)?.to_string(), v.clone())))
+        .collect();
+    fields.sort_by(|x, y| x.0.cmp(&y.0));
+    Some(fields)
 }
 
 type Env = HashMap<String, Val>;
@@ -305,6 +336,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             } else {
                 Val::tainted(Taint {
                     origin: Origin::Param(i as u16),
+                    field: None,
                     key: (u32::MAX, i as u32),
                     cleared: 0,
                     label: Arc::from(name),
@@ -330,6 +362,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                     &mut v.taints,
                     &[Arc::new(Taint {
                         origin: Origin::Request,
+                        field: None,
                         key: (self.file(), p.range().start().to_u32()),
                         cleared: Origin::Request.harmless_for(),
                         flow: push_step(
@@ -361,6 +394,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             ret: self.ret.unwrap_or_default(),
             reaches: self.reaches,
             truncated: self.truncated,
+            fields: None,
         }
     }
 
@@ -660,6 +694,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 let label = format!("exception `{name}`");
                 let v = Val::tainted(Taint {
                     origin: Origin::Exception,
+                    field: None,
                     key: (self.file(), name.range().start().to_u32()),
                     cleared: Origin::Exception.harmless_for(),
                     flow: push_step(
@@ -1021,6 +1056,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         let label = short(self.fc.file.slice(range));
         Val::tainted(Taint {
             origin: kind.origin,
+            field: None,
             key: (self.file(), range.start().to_u32()),
             cleared: kind.cleared,
             flow: push_step(&None, self.file(), range, format!("source: {label}")),
@@ -1086,12 +1122,13 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                     }
                 }
                 let base = self.eval(&a.value);
-                if matches!(base.shape, Shape::Map(_)) && base.alias.is_some() {
-                    // A field of a record built with keyword arguments (see `record_of_fields`).
+                if matches!(base.shape, Shape::Map(_)) && !self.computed_attribute(&base, &a.attr) {
+                    // A field of a record built with keyword arguments (see `record_of_fields`)
+                    // or of an object whose constructor names its fields.
                     return base.element(&Index::Str(a.attr.to_string()));
                 }
                 if base.is_tainted() {
-                    let mut v = base.collapse();
+                    let mut v = base.attribute_of_param(a.attr.as_str());
                     v.constant = false;
                     return v;
                 }
@@ -1428,6 +1465,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 &mut v.taints,
                 &[Arc::new(Taint {
                     origin: Origin::BuiltSql,
+                    field: None,
                     key: (self.file(), range.start().to_u32()),
                     cleared: Origin::BuiltSql.harmless_for(),
                     flow: push_step(
@@ -1552,6 +1590,9 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             if sinks::CLEAN_RESULT.contains(&q) {
                 return Val::constant();
             }
+            if let Some(v) = pathsafe::split_extension(q, call.arg(0, "p")) {
+                return v;
+            }
             if let Some(bits) = sinks::sanitizer(q) {
                 let mut v = call.union(false);
                 v = v.sanitize(bits);
@@ -1594,11 +1635,15 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 return v;
             }
         }
-        if !is_sink && method == Some("get") && recv.as_ref().is_some_and(|r| !r.is_tainted()) {
-            // A lookup in a clean mapping or store (`watches.get(uuid)`, `Model.query.get(id)`):
-            // the key selects a record, the record is not request data. Only a default given
-            // with it comes back as it is.
-            return call.arg(1, "default").cloned().unwrap_or_default();
+        if !is_sink && method == Some("get") {
+            // A lookup in a mapping or store (`watches.get(uuid)`, `Model.query.get(id)`): the
+            // key selects a record, the record is not request data. What the store itself holds
+            // (a summary's parameter, a request dict) and a default come back; the key does not.
+            let mut v = recv.as_ref().map(Val::collapse).unwrap_or_default();
+            if let Some(d) = call.arg(1, "default") {
+                v = v.join(d);
+            }
+            return v;
         }
         if is_sink {
             // Data a sink hands back (rows, responses, file contents) is not the request's.
@@ -1769,6 +1814,17 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         }
     }
 
+    /// Whether `base` is no record, or `attr` is computed by its class (a property or method
+    /// reading any field) rather than stored: then the whole object's data is what it may give.
+    fn computed_attribute(&self, base: &Val, attr: &str) -> bool {
+        let Some(class) = base.alias.as_deref() else {
+            return true;
+        };
+        let g = self.w.g;
+        let q = format!("{class}.{attr}");
+        g.funcs.contains_key(&q) || g.inherited_method(&q).is_some()
+    }
+
     fn is_mongo_call(&self, m: &str, recv: &Val) -> bool {
         self.fc.mongo && sinks::MONGO_METHODS.contains(&m) && !recv.is_tainted()
     }
@@ -1868,7 +1924,8 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             let Some(Some((val, r))) = actual.get(p as usize) else {
                 continue;
             };
-            for t in val.all_taints() {
+            for t in val.argument_taints(reach.taint.field.as_deref()) {
+                let t = narrowed(&t, &reach.taint);
                 let cleared = t.cleared | reach.taint.cleared;
                 if cleared & reach.kind.bit() != 0 {
                     continue;
@@ -1894,11 +1951,6 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 });
             }
         }
-        if constructor {
-            let mut v = call.union(false).collapse();
-            v.alias = Some(Arc::from(q));
-            return Some(v);
-        }
         // What comes back, element by element when the callee returns a tuple or a dict with
         // constant keys (`return meta, None`; `return {"ok": ..., "error": str(e)}`).
         let instantiate = |taints: &[Arc<Taint>]| -> Vec<Arc<Taint>> {
@@ -1909,7 +1961,8 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                         let Some(Some((val, r))) = actual.get(p as usize) else {
                             continue;
                         };
-                        for a in val.all_taints() {
+                        for a in val.argument_taints(t.field.as_deref()) {
+                            let a = narrowed(&a, t);
                             let through = passed(&a, *r, &names[p as usize]);
                             let flow = concat(&through.flow, &t.flow);
                             let flow = push_step(
@@ -1946,6 +1999,23 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             }
             out
         };
+        if constructor {
+            // The new object: its fields when the constructor names them all, else everything.
+            let mut v = match &result.fields {
+                Some(fields) => Val {
+                    shape: Shape::Map(Arc::new(
+                        fields
+                            .iter()
+                            .map(|(k, f)| (k.clone(), f.substitute(&instantiate)))
+                            .collect(),
+                    )),
+                    ..Val::default()
+                },
+                None => call.union(false).collapse(),
+            };
+            v.alias = Some(Arc::from(q));
+            return Some(v);
+        }
         let mut out = result.ret.substitute(&instantiate);
         if info.traits().path_sanitiser {
             // `get_valid_filename(title)`: separators replaced, the result is one file name.
@@ -2455,6 +2525,18 @@ fn record_of_fields(call: &Call, q: Option<&str>) -> Option<Val> {
         alias: Some(Arc::from(q)),
         ..Val::default()
     })
+}
+
+/// A caller's parameter data handed to a callee that read only `used.field` of it: the
+/// caller's summary records that field too, so a record passed two calls down stays precise.
+fn narrowed(arg: &Arc<Taint>, used: &Taint) -> Arc<Taint> {
+    if matches!(arg.origin, Origin::Param(_)) && arg.field.is_none() && used.field.is_some() {
+        return Arc::new(Taint {
+            field: used.field.clone(),
+            ..arg.as_ref().clone()
+        });
+    }
+    arg.clone()
 }
 
 /// `.replace("'", "''")`.

@@ -40,6 +40,93 @@ pub fn traits(def: &ast::StmtFunctionDef) -> Traits {
     }
 }
 
+/// Whether an `__init__` hands its parameters to the new object only by assigning `self.x = ...`:
+/// no `*args`/`**kwargs`, and no call made as a statement (`super().__init__(name)`,
+/// `self.load(data)`, `setattr(self, k, v)`) receives a parameter, where the data could land in
+/// an attribute the body does not name. Then the object's attributes are exactly those fields.
+pub fn fields_only(def: &ast::StmtFunctionDef) -> bool {
+    if def.parameters.vararg.is_some() || def.parameters.kwarg.is_some() {
+        return false;
+    }
+    let names: Vec<&str> = def
+        .parameters
+        .iter_non_variadic_params()
+        .skip(1)
+        .map(|p| p.parameter.name.as_str())
+        .collect();
+    let mut v = StatementCalls {
+        params: &names,
+        passes: false,
+        depth: 0,
+    };
+    for s in &def.body {
+        v.visit_stmt(s);
+    }
+    !v.passes
+}
+
+/// Finds a call made as a statement with a parameter among its arguments.
+struct StatementCalls<'n> {
+    params: &'n [&'n str],
+    passes: bool,
+    depth: usize,
+}
+
+impl StatementCalls<'_> {
+    fn mentions_param(&self, e: &Expr) -> bool {
+        let mut found = false;
+        let mut f = NameFinder {
+            params: self.params,
+            found: &mut found,
+        };
+        f.visit_expr(e);
+        found
+    }
+}
+
+impl<'a> Visitor<'a> for StatementCalls<'_> {
+    fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        if self.depth > MAX_DEPTH || self.passes {
+            return;
+        }
+        if let Stmt::Expr(e) = stmt {
+            if let Expr::Call(c) = &*e.value {
+                let args = c
+                    .arguments
+                    .args
+                    .iter()
+                    .chain(c.arguments.keywords.iter().map(|k| &k.value));
+                if args.into_iter().any(|a| self.mentions_param(a)) {
+                    self.passes = true;
+                    return;
+                }
+            }
+        }
+        self.depth += 1;
+        visitor::walk_stmt(self, stmt);
+        self.depth -= 1;
+    }
+}
+
+/// Whether an expression names one of the parameters.
+struct NameFinder<'n, 'f> {
+    params: &'n [&'n str],
+    found: &'f mut bool,
+}
+
+impl<'a> Visitor<'a> for NameFinder<'_, '_> {
+    fn visit_expr(&mut self, expr: &'a Expr) {
+        if *self.found {
+            return;
+        }
+        if let Expr::Name(n) = expr {
+            *self.found |= self.params.contains(&n.id.as_str());
+            return;
+        }
+        visitor::walk_expr(self, expr);
+    }
+}
+
 /// How deep nested statements and expressions are followed.
 const MAX_DEPTH: usize = 64;
 
@@ -163,6 +250,29 @@ mod tests {
         let t = of("def f(base, p):\n    p = os.path.realpath(p)\n    if not p.startswith(base):\n        raise PermissionError()\n");
         assert!(t.path_guard && t.raises);
         assert!(!of("def f(p):\n    return os.path.realpath(p)\n").path_guard);
+    }
+
+    fn init_of(src: &str) -> bool {
+        let parsed = parse_module(src).unwrap();
+        let module = parsed.into_syntax();
+        match &module.body[0] {
+            Stmt::FunctionDef(f) => fields_only(f),
+            _ => panic!("not a function"),
+        }
+    }
+
+    #[test]
+    fn constructors_storing_fields() {
+        assert!(init_of("def __init__(self, a, b):\n    super().__init__()\n    self.a = a\n    self.b = f(b)\n    self.load()\n"));
+        assert!(!init_of(
+            "def __init__(self, a):\n    super().__init__(a)\n"
+        ));
+        assert!(!init_of(
+            "def __init__(self, a):\n    if a:\n        self.items.append(a)\n"
+        ));
+        assert!(!init_of(
+            "def __init__(self, **kw):\n    self.__dict__.update(kw)\n"
+        ));
     }
 
     #[test]

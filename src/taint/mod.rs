@@ -11,6 +11,7 @@ pub mod engine;
 pub mod guards;
 pub mod index;
 pub mod infer;
+pub mod pathsafe;
 pub mod sinks;
 pub mod sources;
 pub mod value;
