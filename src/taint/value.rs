@@ -357,6 +357,14 @@ impl Val {
         }
     }
 
+    /// Two records (maps whose attributes are their fields) named differently, e.g. the same
+    /// namedtuple imported under two module paths: their merge is still a record.
+    fn both_records(a: &Val, b: &Val) -> bool {
+        matches!((&a.shape, &b.shape), (Shape::Map(_), Shape::Map(_)))
+            && a.alias.is_some()
+            && b.alias.is_some()
+    }
+
     /// What either value may be (control-flow merge).
     pub fn join(&self, other: &Val) -> Val {
         let shape = match (&self.shape, &other.shape) {
@@ -403,7 +411,7 @@ impl Val {
         Val {
             taints,
             shape,
-            alias: if self.alias == other.alias {
+            alias: if self.alias == other.alias || Self::both_records(self, other) {
                 self.alias.clone()
             } else {
                 None
