@@ -2017,8 +2017,10 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             return Some(v);
         }
         let mut out = result.ret.substitute(&instantiate);
-        if info.traits().path_sanitiser {
-            // `get_valid_filename(title)`: separators replaced, the result is one file name.
+        let traits = info.traits();
+        if traits.path_sanitiser || traits.checked_path {
+            // `get_valid_filename(title)`: separators replaced, the result is one file name;
+            // `resolve_inside(base, name)`: the path comes back only once it passed the check.
             out = out.sanitize(SinkKind::Path.bit());
         }
         out.truth = result.ret.truth;

@@ -19,6 +19,10 @@ pub struct Traits {
     pub raises: bool,
     /// Checks a URL argument's host or scheme and answers with a boolean.
     pub url_guard: bool,
+    /// Returns a path only once it passed a containment check, failing otherwise (raising,
+    /// aborting or returning `None`). (A `..` check inside the body already cleans the value
+    /// it returns, by narrowing.)
+    pub checked_path: bool,
 }
 
 /// Reads the traits of `def`.
@@ -28,11 +32,14 @@ pub fn traits(def: &ast::StmtFunctionDef) -> Traits {
         v.visit_stmt(s);
     }
     let resolves = v.called(&["realpath", "abspath", "resolve", "normpath"]);
-    let contains = v.called(&["relative_to", "is_relative_to", "startswith", "commonpath"]);
-    let fails = v.raises || v.returns_false;
+    let contains = v.dirname_compared
+        || v.called(&["relative_to", "is_relative_to", "startswith", "commonpath"]);
+    let fails = v.raises || v.returns_false || v.returns_none;
+    let path_guard = resolves && contains && fails;
     Traits {
         path_sanitiser: (v.slash && v.backslash) || v.called(&["secure_filename"]),
-        path_guard: resolves && contains && fails,
+        path_guard,
+        checked_path: path_guard && (v.raises || v.returns_none),
         raises: v.raises,
         url_guard: v.called(&["urlparse", "urlsplit", "url_parse"])
             && v.host_read
@@ -139,6 +146,10 @@ struct Facts {
     backslash: bool,
     raises: bool,
     returns_false: bool,
+    /// `return None`: the function's way of saying no.
+    returns_none: bool,
+    /// `os.path.dirname(p) == base` (or `!=`): `p` is directly inside `base`.
+    dirname_compared: bool,
     /// Returns a comparison or membership test.
     returns_compare: bool,
     /// Reads `.hostname`, `.netloc` or `.scheme`.
@@ -164,6 +175,18 @@ impl Facts {
     }
 }
 
+impl Facts {
+    /// `dirname(p) != base`: the path is directly inside the base.
+    fn path_comparison(&mut self, c: &ast::ExprCompare) {
+        let sides = || std::iter::once(&*c.left).chain(c.comparators.iter());
+        let is_dirname = |e: &Expr| {
+            matches!(e, Expr::Call(call) if matches!(&*call.func,
+                Expr::Attribute(a) if a.attr.as_str() == "dirname"))
+        };
+        self.dirname_compared |= sides().any(is_dirname);
+    }
+}
+
 impl<'a> Visitor<'a> for Facts {
     fn visit_stmt(&mut self, stmt: &'a Stmt) {
         if self.depth > MAX_DEPTH {
@@ -178,6 +201,7 @@ impl<'a> Visitor<'a> for Facts {
                     self.returns_false = true
                 }
                 Some(Expr::Compare(_)) => self.returns_compare = true,
+                Some(Expr::NoneLiteral(_)) => self.returns_none = true,
                 _ => {}
             },
             // A nested function's body is not this function's.
@@ -211,6 +235,7 @@ impl<'a> Visitor<'a> for Facts {
             Expr::Attribute(a) if matches!(a.attr.as_str(), "hostname" | "netloc" | "scheme") => {
                 self.host_read = true;
             }
+            Expr::Compare(c) => self.path_comparison(c),
             _ => {}
         }
         self.depth += 1;
@@ -273,6 +298,18 @@ mod tests {
         assert!(!init_of(
             "def __init__(self, **kw):\n    self.__dict__.update(kw)\n"
         ));
+    }
+
+    #[test]
+    fn checked_paths() {
+        let inside = "def f(base, name):\n    p = os.path.realpath(os.path.join(base, name))\n    if os.path.dirname(p) != base:\n        return None\n    return p\n";
+        assert!(of(inside).checked_path);
+        let raising = "def f(base, name):\n    p = Path(base, name).resolve()\n    if not p.is_relative_to(base):\n        abort(403)\n    return p\n";
+        assert!(of(raising).checked_path);
+        assert!(!of("def f(p):\n    return os.path.realpath(p)\n").checked_path);
+        // A boolean verdict is a guard, not a path.
+        let t = of("def f(p, base):\n    return os.path.realpath(p).startswith(base)\n");
+        assert!(!t.checked_path);
     }
 
     #[test]
