@@ -9,6 +9,7 @@ use std::sync::Arc;
 use ruff_python_ast::{self as ast, CmpOp, Expr, Operator, Stmt, UnaryOp};
 use ruff_text_size::{Ranged, TextRange, TextSize};
 
+use super::context::{self, Known};
 use super::guards;
 use super::index::{self, FileCtx, FuncInfo, Global};
 use super::infer;
@@ -118,7 +119,7 @@ impl<'g, 'a> Worker<'g, 'a> {
     /// parameters are sources), so only real flows are followed into callees.
     pub fn entry(&mut self, info: &FuncInfo) -> FnResult {
         self.stack.push(info.qualified.clone());
-        let result = analyse_function(self, info, false);
+        let result = analyse_function(self, info, false, Known::default());
         self.stack.pop();
         result
     }
@@ -126,16 +127,16 @@ impl<'g, 'a> Worker<'g, 'a> {
     /// The summary of the project function `qualified`: memoised, or analysed now. `None` when it
     /// is already being analysed (recursion) or the call chain is too deep.
     pub fn result(&mut self, qualified: &str) -> Option<Arc<FnResult>> {
-        if let Some(r) = self
-            .g
-            .memo
-            .lock()
-            .ok()
-            .and_then(|m| m.get(qualified).cloned())
-        {
+        self.result_in(qualified, Known::default())
+    }
+
+    /// The summary of `qualified` for a call that fixes some of its mode flags.
+    pub fn result_in(&mut self, qualified: &str, known: Known) -> Option<Arc<FnResult>> {
+        let key = known.memo_key(qualified);
+        if let Some(r) = self.g.memo.lock().ok().and_then(|m| m.get(&key).cloned()) {
             return Some(r);
         }
-        if let Some(r) = self.local.get(qualified) {
+        if let Some(r) = self.local.get(&key) {
             return Some(r.clone());
         }
         if self.stack.iter().any(|s| s == qualified) {
@@ -150,28 +151,28 @@ impl<'g, 'a> Worker<'g, 'a> {
         }
         let info = self.g.funcs.get(qualified)?;
         self.stack.push(qualified.to_string());
-        let result = Arc::new(analyse_function(self, info, true));
+        let result = Arc::new(analyse_function(self, info, true, known));
         self.stack.pop();
         if result.truncated {
             // Depends on the call path: reused only by this worker, which visits its file's
             // functions in a fixed order, so results stay deterministic.
-            self.local.insert(qualified.to_string(), result.clone());
+            self.local.insert(key, result.clone());
         } else if let Ok(mut m) = self.g.memo.lock() {
-            m.entry(qualified.to_string())
-                .or_insert_with(|| result.clone());
+            m.entry(key).or_insert_with(|| result.clone());
         }
         Some(result)
     }
 }
 
 /// Analyses one indexed function; with `summary`, parameters carry symbolic taints.
-fn analyse_function(w: &mut Worker, info: &FuncInfo, summary: bool) -> FnResult {
+fn analyse_function(w: &mut Worker, info: &FuncInfo, summary: bool, known: Known) -> FnResult {
     let g = w.g;
     let fc = &g.files[info.file as usize];
     let mut sem = fc.module_sem().clone();
     sem.push_scope();
     let mut a = Analyzer::new(w, fc, sem);
     a.summary = summary;
+    a.known = known;
     a.enter(
         info.def,
         info.class.as_deref(),
@@ -287,6 +288,8 @@ pub struct Analyzer<'w, 'g, 'a> {
     non_html: Vec<TextRange>,
     /// Variables holding a validator's verdict, with what it proves when true.
     verdicts: Vec<(String, Vec<(String, u32)>)>,
+    /// Mode flags the call being summarised fixes.
+    known: Known,
 }
 
 impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
@@ -311,6 +314,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             summary: false,
             non_html: Vec::new(),
             verdicts: Vec::new(),
+            known: Known::default(),
         }
     }
 
@@ -349,6 +353,13 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                     ),
                 })
             };
+            if let Some(b) = self.known.get(i) {
+                v = Val {
+                    truth: Some(b),
+                    constant: true,
+                    ..Val::default()
+                };
+            }
             if i == 0 && offset == 1 {
                 if let Some(c) = class {
                     v.alias = Some(Arc::from(c));
@@ -1899,7 +1910,12 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             }
             return Some(v);
         }
-        let Some(result) = self.w.result(&qualified) else {
+        let passed: Vec<Option<Option<bool>>> = actual
+            .iter()
+            .map(|a| a.as_ref().map(|(v, _)| v.truth.filter(|_| v.constant)))
+            .collect();
+        let known = context::at_call(info.traits().flags, &passed);
+        let Some(result) = self.w.result_in(&qualified, known) else {
             self.truncated = true;
             return Some(call.union(true));
         };

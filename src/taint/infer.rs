@@ -8,6 +8,8 @@
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
 
+use super::context::{self, ModeFlags};
+
 /// The facts about one function body the taint rules use.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Traits {
@@ -23,6 +25,8 @@ pub struct Traits {
     /// aborting or returning `None`). (A `..` check inside the body already cleans the value
     /// it returns, by narrowing.)
     pub checked_path: bool,
+    /// Parameters with a boolean default the body branches on (see [`context`]).
+    pub flags: ModeFlags,
 }
 
 /// Reads the traits of `def`.
@@ -40,6 +44,7 @@ pub fn traits(def: &ast::StmtFunctionDef) -> Traits {
         path_sanitiser: (v.slash && v.backslash) || v.called(&["secure_filename"]),
         path_guard,
         checked_path: path_guard && (v.raises || v.returns_none),
+        flags: context::mode_flags(def),
         raises: v.raises,
         url_guard: v.called(&["urlparse", "urlsplit", "url_parse"])
             && v.host_read
