@@ -1651,7 +1651,12 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             // key selects a record, the record is not request data. What the store itself holds
             // (a summary's parameter, a request dict) and a default come back; the key does not.
             let mut v = recv.as_ref().map(Val::collapse).unwrap_or_default();
-            if let Some(d) = call.arg(1, "default") {
+            // `session.get(Model, ident)`: the second argument is the key, not a default.
+            let by_model = c.arguments.args.first().is_some_and(|m| {
+                self.qualify(m)
+                    .is_some_and(|q| self.w.g.project_class(&q).is_some())
+            });
+            if let Some(d) = call.arg(1, "default").filter(|_| !by_model) {
                 v = v.join(d);
             }
             return v;
