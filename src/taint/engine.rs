@@ -14,6 +14,7 @@ use super::guards;
 use super::index::{self, FileCtx, FuncInfo, Global};
 use super::infer;
 use super::pathsafe;
+use super::records;
 use super::sinks;
 use super::sources::{self, SourceKind};
 use super::value::{add_all, concat, push_step, Index, Origin, Shape, SinkKind, Taint, Val, ALL};
@@ -179,35 +180,15 @@ fn analyse_function(w: &mut Worker, info: &FuncInfo, summary: bool, known: Known
         info.offset,
         info.view.as_deref(),
     );
-    let fields = constructed_fields(&a, info);
+    // A constructor's fields, when it ends normally (the state then is the new object's).
+    let ends = a.summary && a.state.reachable && a.ret.is_none();
+    let fields = ends
+        .then(|| records::constructed_fields(info, &a.state.env))
+        .flatten();
     FnResult {
         fields,
         ..a.finish()
     }
-}
-
-/// The attributes a constructor gives the new object (`self.title = title`), when its body
-/// shows they are all it sets from its parameters and it ends normally.
-fn constructed_fields(a: &Analyzer, info: &FuncInfo) -> Option<Vec<(String, Val)>> {
-    if info.def.name.as_str() != "__init__"
-        || info.offset != 1
-        || !a.summary
-        || !a.state.reachable
-        || a.ret.is_some()
-        || !infer::fields_only(info.def)
-    {
-        return None;
-    }
-    let me = params(info.def).first()?.name.as_str();
-    let prefix = format!("{me}.");
-    let mut fields: Vec<(String, Val)> = a
-        .state
-        .env
-        .iter()
-        .filter_map(|(k, v)| Some((k.strip_prefix(&prefix)?.to_string(), v.clone())))
-        .collect();
-    fields.sort_by(|x, y| x.0.cmp(&y.0));
-    Some(fields)
 }
 
 type Env = HashMap<String, Val>;
@@ -1133,7 +1114,9 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                     }
                 }
                 let base = self.eval(&a.value);
-                if matches!(base.shape, Shape::Map(_)) && !self.computed_attribute(&base, &a.attr) {
+                if matches!(base.shape, Shape::Map(_))
+                    && !records::computed_attribute(self.w.g, &base, &a.attr)
+                {
                     // A field of a record built with keyword arguments (see `record_of_fields`)
                     // or of an object whose constructor names its fields.
                     return base.element(&Index::Str(a.attr.to_string()));
@@ -1830,17 +1813,6 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         }
     }
 
-    /// Whether `base` is no record, or `attr` is computed by its class (a property or method
-    /// reading any field) rather than stored: then the whole object's data is what it may give.
-    fn computed_attribute(&self, base: &Val, attr: &str) -> bool {
-        let Some(class) = base.alias.as_deref() else {
-            return true;
-        };
-        let g = self.w.g;
-        let q = format!("{class}.{attr}");
-        g.funcs.contains_key(&q) || g.inherited_method(&q).is_some()
-    }
-
     fn is_mongo_call(&self, m: &str, recv: &Val) -> bool {
         self.fc.mongo && sinks::MONGO_METHODS.contains(&m) && !recv.is_tainted()
     }
@@ -1946,7 +1918,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 continue;
             };
             for t in val.argument_taints(reach.taint.field.as_deref()) {
-                let t = narrowed(&t, &reach.taint);
+                let t = records::narrowed(&t, &reach.taint);
                 let cleared = t.cleared | reach.taint.cleared;
                 if cleared & reach.kind.bit() != 0 {
                     continue;
@@ -1983,7 +1955,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                             continue;
                         };
                         for a in val.argument_taints(t.field.as_deref()) {
-                            let a = narrowed(&a, t);
+                            let a = records::narrowed(&a, t);
                             let through = passed(&a, *r, &names[p as usize]);
                             let flow = concat(&through.flow, &t.flow);
                             let flow = push_step(
@@ -2023,15 +1995,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         if constructor {
             // The new object: its fields when the constructor names them all, else everything.
             let mut v = match &result.fields {
-                Some(fields) => Val {
-                    shape: Shape::Map(Arc::new(
-                        fields
-                            .iter()
-                            .map(|(k, f)| (k.clone(), f.substitute(&instantiate)))
-                            .collect(),
-                    )),
-                    ..Val::default()
-                },
+                Some(fields) => records::object(fields, &instantiate),
                 None => call.union(false).collapse(),
             };
             v.alias = Some(Arc::from(q));
@@ -2550,18 +2514,6 @@ fn record_of_fields(call: &Call, q: Option<&str>) -> Option<Val> {
     })
 }
 
-/// A caller's parameter data handed to a callee that read only `used.field` of it: the
-/// caller's summary records that field too, so a record passed two calls down stays precise.
-fn narrowed(arg: &Arc<Taint>, used: &Taint) -> Arc<Taint> {
-    if matches!(arg.origin, Origin::Param(_)) && arg.field.is_none() && used.field.is_some() {
-        return Arc::new(Taint {
-            field: used.field.clone(),
-            ..arg.as_ref().clone()
-        });
-    }
-    arg.clone()
-}
-
 /// `.replace("'", "''")`.
 fn is_quote_doubling(call: &Call) -> bool {
     let text = |i: usize| call.args.get(i).and_then(|(v, _)| v.text.as_deref());
@@ -2569,7 +2521,7 @@ fn is_quote_doubling(call: &Call) -> bool {
 }
 
 /// The parameters callers can pass, in order.
-fn params(def: &ast::StmtFunctionDef) -> Vec<&ast::Parameter> {
+pub(super) fn params(def: &ast::StmtFunctionDef) -> Vec<&ast::Parameter> {
     let p = &def.parameters;
     p.posonlyargs
         .iter()

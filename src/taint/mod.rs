@@ -13,6 +13,7 @@ pub mod guards;
 pub mod index;
 pub mod infer;
 pub mod pathsafe;
+pub mod records;
 pub mod sinks;
 pub mod sources;
 pub mod value;
