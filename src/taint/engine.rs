@@ -9,10 +9,13 @@ use std::sync::Arc;
 use ruff_python_ast::{self as ast, CmpOp, Expr, Operator, Stmt, UnaryOp};
 use ruff_text_size::{Ranged, TextRange, TextSize};
 
+use super::context::{self, Known};
 use super::exceptions::{self, Responses};
 use super::guards;
 use super::index::{self, FileCtx, FuncInfo, Global};
 use super::infer;
+use super::pathsafe;
+use super::records;
 use super::sinks;
 use super::sources::{self, SourceKind};
 use super::value::{add_all, concat, push_step, Index, Origin, Shape, SinkKind, Taint, Val, ALL};
@@ -92,6 +95,8 @@ pub struct FnResult {
     pub reaches: Vec<Reach>,
     /// Some callee was cut off (recursion or depth): the result depends on the call path.
     pub truncated: bool,
+    /// For an `__init__` that only assigns its parameters to `self.x`: those attributes.
+    pub fields: Option<Vec<(String, Val)>>,
 }
 
 /// Per-thread state of the analysis: the call stack of functions being analysed.
@@ -119,7 +124,7 @@ impl<'g, 'a> Worker<'g, 'a> {
     /// parameters are sources), so only real flows are followed into callees.
     pub fn entry(&mut self, info: &FuncInfo) -> FnResult {
         self.stack.push(info.qualified.clone());
-        let result = analyse_function(self, info, false);
+        let result = analyse_function(self, info, false, Known::default());
         self.stack.pop();
         result
     }
@@ -127,16 +132,16 @@ impl<'g, 'a> Worker<'g, 'a> {
     /// The summary of the project function `qualified`: memoised, or analysed now. `None` when it
     /// is already being analysed (recursion) or the call chain is too deep.
     pub fn result(&mut self, qualified: &str) -> Option<Arc<FnResult>> {
-        if let Some(r) = self
-            .g
-            .memo
-            .lock()
-            .ok()
-            .and_then(|m| m.get(qualified).cloned())
-        {
+        self.result_in(qualified, Known::default())
+    }
+
+    /// The summary of `qualified` for a call that fixes some of its mode flags.
+    pub fn result_in(&mut self, qualified: &str, known: Known) -> Option<Arc<FnResult>> {
+        let key = known.memo_key(qualified);
+        if let Some(r) = self.g.memo.lock().ok().and_then(|m| m.get(&key).cloned()) {
             return Some(r);
         }
-        if let Some(r) = self.local.get(qualified) {
+        if let Some(r) = self.local.get(&key) {
             return Some(r.clone());
         }
         if self.stack.iter().any(|s| s == qualified) {
@@ -151,35 +156,43 @@ impl<'g, 'a> Worker<'g, 'a> {
         }
         let info = self.g.funcs.get(qualified)?;
         self.stack.push(qualified.to_string());
-        let result = Arc::new(analyse_function(self, info, true));
+        let result = Arc::new(analyse_function(self, info, true, known));
         self.stack.pop();
         if result.truncated {
             // Depends on the call path: reused only by this worker, which visits its file's
             // functions in a fixed order, so results stay deterministic.
-            self.local.insert(qualified.to_string(), result.clone());
+            self.local.insert(key, result.clone());
         } else if let Ok(mut m) = self.g.memo.lock() {
-            m.entry(qualified.to_string())
-                .or_insert_with(|| result.clone());
+            m.entry(key).or_insert_with(|| result.clone());
         }
         Some(result)
     }
 }
 
 /// Analyses one indexed function; with `summary`, parameters carry symbolic taints.
-fn analyse_function(w: &mut Worker, info: &FuncInfo, summary: bool) -> FnResult {
+fn analyse_function(w: &mut Worker, info: &FuncInfo, summary: bool, known: Known) -> FnResult {
     let g = w.g;
     let fc = &g.files[info.file as usize];
     let mut sem = Semantic::child(fc.module_sem());
     sem.push_scope();
     let mut a = Analyzer::new(w, fc, sem);
     a.summary = summary;
+    a.known = known;
     a.enter(
         info.def,
         info.class.as_deref(),
         info.offset,
         info.view.as_deref(),
     );
-    a.finish()
+    // A constructor's fields, when it ends normally (the state then is the new object's).
+    let ends = a.summary && a.state.reachable && a.ret.is_none();
+    let fields = ends
+        .then(|| records::constructed_fields(info, &a.state.env))
+        .flatten();
+    FnResult {
+        fields,
+        ..a.finish()
+    }
 }
 
 type Env = HashMap<String, Val>;
@@ -264,6 +277,8 @@ pub struct Analyzer<'w, 'g, 'a> {
     responses: Responses,
     /// Evaluating the value of a `return` statement.
     in_return: bool,
+    /// Mode flags the call being summarised fixes.
+    known: Known,
 }
 
 impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
@@ -290,6 +305,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             verdicts: Vec::new(),
             responses: Responses::default(),
             in_return: false,
+            known: Known::default(),
         }
     }
 
@@ -315,6 +331,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             } else {
                 Val::tainted(Taint {
                     origin: Origin::Param(i as u16),
+                    field: None,
                     key: (u32::MAX, i as u32),
                     cleared: 0,
                     label: Arc::from(name),
@@ -328,6 +345,13 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                     ),
                 })
             };
+            if let Some(b) = self.known.get(i) {
+                v = Val {
+                    truth: Some(b),
+                    constant: true,
+                    ..Val::default()
+                };
+            }
             if i == 0 && offset == 1 {
                 if let Some(c) = class {
                     v.alias = Some(Arc::from(c));
@@ -341,6 +365,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                     &mut v.taints,
                     &[Arc::new(Taint {
                         origin: Origin::Request,
+                        field: None,
                         key: (self.file(), p.range().start().to_u32()),
                         cleared: Origin::Request.harmless_for(),
                         flow: push_step(
@@ -373,6 +398,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             ret: self.ret.unwrap_or_default(),
             reaches: self.reaches,
             truncated: self.truncated,
+            fields: None,
         }
     }
 
@@ -675,6 +701,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 let label = format!("exception `{name}`");
                 let v = Val::tainted(Taint {
                     origin: Origin::Exception,
+                    field: None,
                     key: (self.file(), name.range().start().to_u32()),
                     cleared: Origin::Exception.harmless_for(),
                     flow: push_step(
@@ -1038,6 +1065,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         let label = short(self.fc.file.slice(range));
         Val::tainted(Taint {
             origin: kind.origin,
+            field: None,
             key: (self.file(), range.start().to_u32()),
             cleared: kind.cleared,
             flow: push_step(&None, self.file(), range, format!("source: {label}")),
@@ -1106,12 +1134,15 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                     }
                 }
                 let base = self.eval(&a.value);
-                if matches!(base.shape, Shape::Map(_)) && base.alias.is_some() {
-                    // A field of a record built with keyword arguments (see `record_of_fields`).
+                if matches!(base.shape, Shape::Map(_))
+                    && !records::computed_attribute(self.w.g, &base, &a.attr)
+                {
+                    // A field of a record built with keyword arguments (see `record_of_fields`)
+                    // or of an object whose constructor names its fields.
                     return base.element(&Index::Str(a.attr.to_string()));
                 }
                 if base.is_tainted() {
-                    let mut v = base.collapse();
+                    let mut v = base.attribute_of_param(a.attr.as_str());
                     v.constant = false;
                     exceptions::as_text(&mut v);
                     return v;
@@ -1449,6 +1480,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 &mut v.taints,
                 &[Arc::new(Taint {
                     origin: Origin::BuiltSql,
+                    field: None,
                     key: (self.file(), range.start().to_u32()),
                     cleared: Origin::BuiltSql.harmless_for(),
                     flow: push_step(
@@ -1574,6 +1606,9 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             if sinks::CLEAN_RESULT.contains(&q) {
                 return Val::constant();
             }
+            if let Some(v) = pathsafe::split_extension(q, call.arg(0, "p")) {
+                return v;
+            }
             if let Some(bits) = sinks::sanitizer(q) {
                 let mut v = call.union(false);
                 v = v.sanitize(bits);
@@ -1616,11 +1651,20 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 return v;
             }
         }
-        if !is_sink && method == Some("get") && recv.as_ref().is_some_and(|r| !r.is_tainted()) {
-            // A lookup in a clean mapping or store (`watches.get(uuid)`, `Model.query.get(id)`):
-            // the key selects a record, the record is not request data. Only a default given
-            // with it comes back as it is.
-            return call.arg(1, "default").cloned().unwrap_or_default();
+        if !is_sink && method == Some("get") {
+            // A lookup in a mapping or store (`watches.get(uuid)`, `Model.query.get(id)`): the
+            // key selects a record, the record is not request data. What the store itself holds
+            // (a summary's parameter, a request dict) and a default come back; the key does not.
+            let mut v = recv.as_ref().map(Val::collapse).unwrap_or_default();
+            // `session.get(Model, ident)`: the second argument is the key, not a default.
+            let by_model = c.arguments.args.first().is_some_and(|m| {
+                self.qualify(m)
+                    .is_some_and(|q| self.w.g.project_class(&q).is_some())
+            });
+            if let Some(d) = call.arg(1, "default").filter(|_| !by_model) {
+                v = v.join(d);
+            }
+            return v;
         }
         if is_sink {
             // Data a sink hands back (rows, responses, file contents) is not the request's.
@@ -1866,7 +1910,12 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             }
             return Some(v);
         }
-        let Some(result) = self.w.result(&qualified) else {
+        let passed: Vec<Option<Option<bool>>> = actual
+            .iter()
+            .map(|a| a.as_ref().map(|(v, _)| v.truth.filter(|_| v.constant)))
+            .collect();
+        let known = context::at_call(info.traits().flags, &passed);
+        let Some(result) = self.w.result_in(&qualified, known) else {
             self.truncated = true;
             return Some(call.union(true));
         };
@@ -1891,7 +1940,8 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             let Some(Some((val, r))) = actual.get(p as usize) else {
                 continue;
             };
-            for t in val.all_taints() {
+            for t in val.argument_taints(reach.taint.field.as_deref()) {
+                let t = records::narrowed(&t, &reach.taint);
                 let cleared = t.cleared | reach.taint.cleared;
                 if cleared & reach.kind.bit() != 0 {
                     continue;
@@ -1929,11 +1979,6 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 }
             }
         }
-        if constructor {
-            let mut v = call.union(false).collapse();
-            v.alias = Some(Arc::from(q));
-            return Some(v);
-        }
         // What comes back, element by element when the callee returns a tuple or a dict with
         // constant keys (`return meta, None`; `return {"ok": ..., "error": str(e)}`).
         let instantiate = |taints: &[Arc<Taint>]| -> Vec<Arc<Taint>> {
@@ -1944,7 +1989,8 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                         let Some(Some((val, r))) = actual.get(p as usize) else {
                             continue;
                         };
-                        for a in val.all_taints() {
+                        for a in val.argument_taints(t.field.as_deref()) {
+                            let a = records::narrowed(&a, t);
                             let through = passed(&a, *r, &names[p as usize]);
                             let flow = concat(&through.flow, &t.flow);
                             let flow = push_step(
@@ -1981,9 +2027,20 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             }
             out
         };
+        if constructor {
+            // The new object: its fields when the constructor names them all, else everything.
+            let mut v = match &result.fields {
+                Some(fields) => records::object(fields, &instantiate),
+                None => call.union(false).collapse(),
+            };
+            v.alias = Some(Arc::from(q));
+            return Some(v);
+        }
         let mut out = result.ret.substitute(&instantiate);
-        if info.traits().path_sanitiser {
-            // `get_valid_filename(title)`: separators replaced, the result is one file name.
+        let traits = info.traits();
+        if traits.path_sanitiser || traits.checked_path {
+            // `get_valid_filename(title)`: separators replaced, the result is one file name;
+            // `resolve_inside(base, name)`: the path comes back only once it passed the check.
             out = out.sanitize(SinkKind::Path.bit());
         }
         out.truth = result.ret.truth;
@@ -2525,7 +2582,7 @@ fn is_quote_doubling(call: &Call) -> bool {
 }
 
 /// The parameters callers can pass, in order.
-fn params(def: &ast::StmtFunctionDef) -> Vec<&ast::Parameter> {
+pub(super) fn params(def: &ast::StmtFunctionDef) -> Vec<&ast::Parameter> {
     let p = &def.parameters;
     p.posonlyargs
         .iter()

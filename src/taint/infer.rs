@@ -8,6 +8,8 @@
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
 
+use super::context::{self, ModeFlags};
+
 /// The facts about one function body the taint rules use.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Traits {
@@ -23,6 +25,12 @@ pub struct Traits {
     pub raises_text: bool,
     /// Does database or filesystem work itself (`db.session.commit()`, `open(path)`).
     pub touches_storage: bool,
+    /// Returns a path only once it passed a containment check, failing otherwise (raising,
+    /// aborting or returning `None`). (A `..` check inside the body already cleans the value
+    /// it returns, by narrowing.)
+    pub checked_path: bool,
+    /// Parameters with a boolean default the body branches on (see [`context`]).
+    pub flags: ModeFlags,
 }
 
 /// Reads the traits of `def`.
@@ -32,17 +40,108 @@ pub fn traits(def: &ast::StmtFunctionDef) -> Traits {
         v.visit_stmt(s);
     }
     let resolves = v.called(&["realpath", "abspath", "resolve", "normpath"]);
-    let contains = v.called(&["relative_to", "is_relative_to", "startswith", "commonpath"]);
-    let fails = v.raises || v.returns_false;
+    let contains = v.dirname_compared
+        || v.called(&["relative_to", "is_relative_to", "startswith", "commonpath"]);
+    let fails = v.raises || v.returns_false || v.returns_none;
+    let path_guard = resolves && contains && fails;
     Traits {
         path_sanitiser: (v.slash && v.backslash) || v.called(&["secure_filename"]),
-        path_guard: resolves && contains && fails,
+        path_guard,
+        checked_path: path_guard && (v.raises || v.returns_none),
+        flags: context::mode_flags(def),
         raises: v.raises,
         url_guard: v.called(&["urlparse", "urlsplit", "url_parse"])
             && v.host_read
             && (v.returns_false || v.returns_compare),
         raises_text: v.raises && super::exceptions::raises_text(&def.body),
         touches_storage: super::exceptions::touches_storage(None, &def.body),
+    }
+}
+
+/// Whether an `__init__` hands its parameters to the new object only by assigning `self.x = ...`:
+/// no `*args`/`**kwargs`, and no call made as a statement (`super().__init__(name)`,
+/// `self.load(data)`, `setattr(self, k, v)`) receives a parameter, where the data could land in
+/// an attribute the body does not name. Then the object's attributes are exactly those fields.
+pub fn fields_only(def: &ast::StmtFunctionDef) -> bool {
+    if def.parameters.vararg.is_some() || def.parameters.kwarg.is_some() {
+        return false;
+    }
+    let names: Vec<&str> = def
+        .parameters
+        .iter_non_variadic_params()
+        .skip(1)
+        .map(|p| p.parameter.name.as_str())
+        .collect();
+    let mut v = StatementCalls {
+        params: &names,
+        passes: false,
+        depth: 0,
+    };
+    for s in &def.body {
+        v.visit_stmt(s);
+    }
+    !v.passes
+}
+
+/// Finds a call made as a statement with a parameter among its arguments.
+struct StatementCalls<'n> {
+    params: &'n [&'n str],
+    passes: bool,
+    depth: usize,
+}
+
+impl StatementCalls<'_> {
+    fn mentions_param(&self, e: &Expr) -> bool {
+        let mut found = false;
+        let mut f = NameFinder {
+            params: self.params,
+            found: &mut found,
+        };
+        f.visit_expr(e);
+        found
+    }
+}
+
+impl<'a> Visitor<'a> for StatementCalls<'_> {
+    fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        if self.depth > MAX_DEPTH || self.passes {
+            return;
+        }
+        if let Stmt::Expr(e) = stmt {
+            if let Expr::Call(c) = &*e.value {
+                let args = c
+                    .arguments
+                    .args
+                    .iter()
+                    .chain(c.arguments.keywords.iter().map(|k| &k.value));
+                if args.into_iter().any(|a| self.mentions_param(a)) {
+                    self.passes = true;
+                    return;
+                }
+            }
+        }
+        self.depth += 1;
+        visitor::walk_stmt(self, stmt);
+        self.depth -= 1;
+    }
+}
+
+/// Whether an expression names one of the parameters.
+struct NameFinder<'n, 'f> {
+    params: &'n [&'n str],
+    found: &'f mut bool,
+}
+
+impl<'a> Visitor<'a> for NameFinder<'_, '_> {
+    fn visit_expr(&mut self, expr: &'a Expr) {
+        if *self.found {
+            return;
+        }
+        if let Expr::Name(n) = expr {
+            *self.found |= self.params.contains(&n.id.as_str());
+            return;
+        }
+        visitor::walk_expr(self, expr);
     }
 }
 
@@ -58,6 +157,10 @@ struct Facts {
     backslash: bool,
     raises: bool,
     returns_false: bool,
+    /// `return None`: the function's way of saying no.
+    returns_none: bool,
+    /// `os.path.dirname(p) == base` (or `!=`): `p` is directly inside `base`.
+    dirname_compared: bool,
     /// Returns a comparison or membership test.
     returns_compare: bool,
     /// Reads `.hostname`, `.netloc` or `.scheme`.
@@ -83,6 +186,18 @@ impl Facts {
     }
 }
 
+impl Facts {
+    /// `dirname(p) != base`: the path is directly inside the base.
+    fn path_comparison(&mut self, c: &ast::ExprCompare) {
+        let sides = || std::iter::once(&*c.left).chain(c.comparators.iter());
+        let is_dirname = |e: &Expr| {
+            matches!(e, Expr::Call(call) if matches!(&*call.func,
+                Expr::Attribute(a) if a.attr.as_str() == "dirname"))
+        };
+        self.dirname_compared |= sides().any(is_dirname);
+    }
+}
+
 impl<'a> Visitor<'a> for Facts {
     fn visit_stmt(&mut self, stmt: &'a Stmt) {
         if self.depth > MAX_DEPTH {
@@ -97,6 +212,7 @@ impl<'a> Visitor<'a> for Facts {
                     self.returns_false = true
                 }
                 Some(Expr::Compare(_)) => self.returns_compare = true,
+                Some(Expr::NoneLiteral(_)) => self.returns_none = true,
                 _ => {}
             },
             // A nested function's body is not this function's.
@@ -130,6 +246,7 @@ impl<'a> Visitor<'a> for Facts {
             Expr::Attribute(a) if matches!(a.attr.as_str(), "hostname" | "netloc" | "scheme") => {
                 self.host_read = true;
             }
+            Expr::Compare(c) => self.path_comparison(c),
             _ => {}
         }
         self.depth += 1;
@@ -169,6 +286,41 @@ mod tests {
         let t = of("def f(base, p):\n    p = os.path.realpath(p)\n    if not p.startswith(base):\n        raise PermissionError()\n");
         assert!(t.path_guard && t.raises);
         assert!(!of("def f(p):\n    return os.path.realpath(p)\n").path_guard);
+    }
+
+    fn init_of(src: &str) -> bool {
+        let parsed = parse_module(src).unwrap();
+        let module = parsed.into_syntax();
+        match &module.body[0] {
+            Stmt::FunctionDef(f) => fields_only(f),
+            _ => panic!("not a function"),
+        }
+    }
+
+    #[test]
+    fn constructors_storing_fields() {
+        assert!(init_of("def __init__(self, a, b):\n    super().__init__()\n    self.a = a\n    self.b = f(b)\n    self.load()\n"));
+        assert!(!init_of(
+            "def __init__(self, a):\n    super().__init__(a)\n"
+        ));
+        assert!(!init_of(
+            "def __init__(self, a):\n    if a:\n        self.items.append(a)\n"
+        ));
+        assert!(!init_of(
+            "def __init__(self, **kw):\n    self.__dict__.update(kw)\n"
+        ));
+    }
+
+    #[test]
+    fn checked_paths() {
+        let inside = "def f(base, name):\n    p = os.path.realpath(os.path.join(base, name))\n    if os.path.dirname(p) != base:\n        return None\n    return p\n";
+        assert!(of(inside).checked_path);
+        let raising = "def f(base, name):\n    p = Path(base, name).resolve()\n    if not p.is_relative_to(base):\n        abort(403)\n    return p\n";
+        assert!(of(raising).checked_path);
+        assert!(!of("def f(p):\n    return os.path.realpath(p)\n").checked_path);
+        // A boolean verdict is a guard, not a path.
+        let t = of("def f(p, base):\n    return os.path.realpath(p).startswith(base)\n");
+        assert!(!t.checked_path);
     }
 
     #[test]

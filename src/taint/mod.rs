@@ -7,11 +7,14 @@
 //! at every call site in any module. Only functions that can matter are entry points: views, and
 //! functions that mention request data, exceptions or SQL execution.
 
+pub mod context;
 pub mod engine;
 pub mod exceptions;
 pub mod guards;
 pub mod index;
 pub mod infer;
+pub mod pathsafe;
+pub mod records;
 pub mod sinks;
 pub mod sources;
 pub mod value;

@@ -138,6 +138,9 @@ pub struct Taint {
     /// What reaches a sink is reported only when the rule is named (the audit part of a linked
     /// rule): exception text not known to reveal internals.
     pub audit: bool,
+    /// For a parameter's data: the attribute of the parameter it was read from (`meta.cover`),
+    /// so a call passing a record hands over only that field.
+    pub field: Option<Arc<str>>,
     pub flow: Flow,
 }
 
@@ -336,6 +339,35 @@ impl Val {
         })
     }
 
+    /// A plain value carrying no data (`None`, a constant, a clean call result): no structure
+    /// to merge with, nothing to add.
+    fn is_empty_scalar(&self) -> bool {
+        matches!(self.shape, Shape::None) && self.taints.is_empty()
+    }
+
+    /// This structured value merged with an `empty` scalar: its fields stay apart (an attribute
+    /// of the empty side carries nothing), only what is known about the whole value is weakened.
+    fn joined_with_nothing(&self, empty: &Val) -> Val {
+        Val {
+            truth: if self.truth == empty.truth {
+                self.truth
+            } else {
+                None
+            },
+            text: None,
+            constant: self.constant && empty.constant,
+            ..self.clone()
+        }
+    }
+
+    /// Two records (maps whose attributes are their fields) named differently, e.g. the same
+    /// namedtuple imported under two module paths: their merge is still a record.
+    fn both_records(a: &Val, b: &Val) -> bool {
+        matches!((&a.shape, &b.shape), (Shape::Map(_), Shape::Map(_)))
+            && a.alias.is_some()
+            && b.alias.is_some()
+    }
+
     /// What either value may be (control-flow merge).
     pub fn join(&self, other: &Val) -> Val {
         let shape = match (&self.shape, &other.shape) {
@@ -366,6 +398,10 @@ impl Val {
                 ))
             }
             (Shape::None, Shape::None) => Shape::None,
+            // `return None, error` on one path and `return record, None` on another: a value
+            // that is either a record or nothing keeps the record's fields apart.
+            _ if other.is_empty_scalar() => return self.joined_with_nothing(other),
+            _ if self.is_empty_scalar() => return other.joined_with_nothing(self),
             _ => {
                 // Different shapes: keep the data, forget the positions.
                 let mut v = self.collapse();
@@ -378,7 +414,7 @@ impl Val {
         Val {
             taints,
             shape,
-            alias: if self.alias == other.alias {
+            alias: if self.alias == other.alias || Self::both_records(self, other) {
                 self.alias.clone()
             } else {
                 None
@@ -413,6 +449,35 @@ impl Val {
             .collect();
     }
 
+    /// `param.attr` read in a summary: the parameter's data narrowed to that attribute. Other
+    /// data (and data already narrowed) stays as it is.
+    pub fn attribute_of_param(&self, attr: &str) -> Val {
+        let mut v = self.collapse();
+        v.taints = v
+            .taints
+            .iter()
+            .map(|t| match t.origin {
+                Origin::Param(_) if t.field.is_none() => Arc::new(Taint {
+                    field: Some(Arc::from(attr)),
+                    ..(**t).clone()
+                }),
+                _ => t.clone(),
+            })
+            .collect();
+        v
+    }
+
+    /// The data a parameter's taint narrowed to `field` stands for when this value is the
+    /// argument: only that field of a record, everything otherwise.
+    pub fn argument_taints(&self, field: Option<&str>) -> Vec<Arc<Taint>> {
+        match (field, &self.shape) {
+            (Some(f), Shape::Map(_)) if self.alias.is_some() => {
+                self.element(&Index::Str(f.to_string())).all_taints()
+            }
+            _ => self.all_taints(),
+        }
+    }
+
     pub fn absorb(&mut self, other: &Val) {
         add_all(&mut self.taints, &other.all_taints());
     }
@@ -428,7 +493,10 @@ pub enum Index {
 /// Adds the taints of `more` to `into`, one per origin: the least sanitised wins.
 pub fn add_all(into: &mut Vec<Arc<Taint>>, more: &[Arc<Taint>]) {
     for t in more {
-        if let Some(existing) = into.iter_mut().find(|x| x.key == t.key) {
+        if let Some(existing) = into
+            .iter_mut()
+            .find(|x| x.key == t.key && x.field == t.field)
+        {
             let less_cleared = t.cleared & !existing.cleared == 0 && t.cleared != existing.cleared;
             // An exception's text leaks where the object itself cannot be sent: keep the text.
             let text_of_object =
@@ -440,6 +508,13 @@ pub fn add_all(into: &mut Vec<Arc<Taint>>, more: &[Arc<Taint>]) {
         }
         if into.len() < MAX_TAINTS {
             into.push(t.clone());
+        } else if let Some(same) = into.iter_mut().find(|x| x.key == t.key) {
+            // Full: two fields of one parameter become the whole parameter.
+            *same = Arc::new(Taint {
+                field: None,
+                cleared: same.cleared & t.cleared,
+                ..(**same).clone()
+            });
         } else if t.origin == Origin::Request {
             // Full: prefer request data over audit-only origins.
             if let Some(slot) = into.iter_mut().find(|x| x.origin != Origin::Request) {
