@@ -1494,6 +1494,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             }
         });
         if let Some(kind) = q.as_deref().and_then(sources::classify) {
+            let kind = sources::forced_json(kind, q.as_deref().unwrap_or_default(), c);
             for a in c.arguments.args.iter() {
                 self.eval(a);
             }

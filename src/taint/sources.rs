@@ -1,5 +1,7 @@
 //! Taint sources: Flask request data, route path parameters, the session and exception details.
 
+use ruff_python_ast as ast;
+
 use super::value::{Origin, SinkKind, ALL};
 
 /// `request` attributes that hold client-controlled data.
@@ -38,6 +40,12 @@ const REQUEST_URL: &[&str] = &[
     "host_url",
 ];
 
+/// A JSON body: a cross-site page can only make a victim's browser navigate with a form, and a
+/// form cannot send `application/json`, which `request.json`/`get_json()` require (a `fetch`
+/// with it needs a CORS preflight and its response is never rendered as a page). So the body
+/// reaches no reflected-XSS sink, unless parsed whatever its type (`get_json(force=True)`).
+const JSON_BODY: &[&str] = &["json", "get_json"];
+
 /// The Referer is set by the victim's browser to the page it came from: an attacker cannot make
 /// it name a third-party site, so it does not choose where a redirect goes.
 const NOT_REDIRECT_CHOSEN: &[&str] = &["referrer"];
@@ -67,9 +75,14 @@ pub fn classify(qualified: &str) -> Option<SourceKind> {
             } else {
                 0
             };
+            let json = if JSON_BODY.contains(&attr) {
+                SinkKind::Xss.bit()
+            } else {
+                0
+            };
             return Some(SourceKind {
                 origin: Origin::Request,
-                cleared: Origin::Request.harmless_for() | referer,
+                cleared: Origin::Request.harmless_for() | referer | json,
                 structured: matches!(attr, "json" | "get_json"),
             });
         }
@@ -105,6 +118,23 @@ pub fn classify(qualified: &str) -> Option<SourceKind> {
         });
     }
     None
+}
+
+/// `request.get_json(force=True)` parses a body of any content type, so a cross-site form
+/// (`enctype="text/plain"`) can send it: such a body is reflectable again.
+pub fn forced_json(kind: SourceKind, qualified: &str, call: &ast::ExprCall) -> SourceKind {
+    let forced = qualified.ends_with(".get_json")
+        && call
+            .arguments
+            .find_keyword("force")
+            .is_some_and(|k| !matches!(&k.value, ast::Expr::BooleanLiteral(b) if !b.value));
+    if !forced {
+        return kind;
+    }
+    SourceKind {
+        cleared: kind.cleared & !SinkKind::Xss.bit(),
+        ..kind
+    }
 }
 
 /// Converters of URL rule parameters that only let through numbers or UUIDs.
