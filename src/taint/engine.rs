@@ -256,6 +256,8 @@ pub struct Analyzer<'w, 'g, 'a> {
     non_html: Vec<TextRange>,
     /// Variables holding a validator's verdict, with what it proves when true.
     verdicts: Vec<(String, Vec<(String, u32)>)>,
+    /// Nested functions defined so far that return a dict (calls to them are not summarised).
+    local_dicts: Vec<String>,
 }
 
 impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
@@ -280,6 +282,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             summary: false,
             non_html: Vec::new(),
             verdicts: Vec::new(),
+            local_dicts: Vec::new(),
         }
     }
 
@@ -539,9 +542,14 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         sem.push_scope();
         let fc = self.fc;
         let mut sub = Analyzer::new(self.w, fc, sem);
+        sub.local_dicts = self.local_dicts.clone();
         sub.enter(f, None, 0, view.as_deref());
         let result = sub.finish();
         self.truncated |= result.truncated;
+        self.local_dicts.retain(|n| n != f.name.as_str());
+        if matches!(result.ret.shape, Shape::Map(_)) {
+            self.local_dicts.push(f.name.to_string());
+        }
         // The nested function's own parameters mean nothing out here.
         self.reaches.extend(
             result
@@ -1607,6 +1615,15 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         }
         if let Some(v) = record_of_fields(&call, q.as_deref()) {
             return v;
+        }
+        if matches!(&*c.func, Expr::Name(n) if self.local_dicts.iter().any(|d| d == n.id.as_str()))
+        {
+            // A nested function returning a dict: its arguments may be in it, but it is a dict
+            // (a view returning it answers JSON).
+            return Val {
+                shape: Shape::Map(Arc::new(Vec::new())),
+                ..call.union(true).collapse()
+            };
         }
         let mut v = call.union(true);
         v.constant = recv

@@ -363,6 +363,10 @@ impl Val {
                 ))
             }
             (Shape::None, Shape::None) => Shape::None,
+            // A container on one path, a clean value without structure on the other (a
+            // response, `None`): every taint is the container's, so its positions still hold.
+            (Shape::None, s) if self.taints.is_empty() => s.clone(),
+            (s, Shape::None) if other.taints.is_empty() => s.clone(),
             _ => {
                 // Different shapes: keep the data, forget the positions.
                 let mut v = self.collapse();
