@@ -82,6 +82,9 @@ pub struct AppFacts {
     pub views: Vec<(String, ViewFacts)>,
     /// CSRFProtect, SeaSurf or FlaskForm classes.
     pub csrf_protection: bool,
+    /// A CSRF token is checked on every unsafe request (CSRFProtect, SeaSurf, a token-checking
+    /// `before_request` hook), not only where a form is validated.
+    pub csrf_everywhere: bool,
     pub talisman: bool,
     /// Functions registered as `after_request` hooks (`module.function`).
     pub after_request_hooks: Vec<String>,
@@ -113,6 +116,7 @@ impl AppFacts {
         self.routes.extend(other.routes);
         self.views.extend(other.views);
         self.csrf_protection |= other.csrf_protection;
+        self.csrf_everywhere |= other.csrf_everywhere;
         self.talisman |= other.talisman;
         self.after_request_hooks.extend(other.after_request_hooks);
         self.max_content_length |= other.max_content_length;

@@ -12,6 +12,7 @@ use ruff_text_size::{Ranged, TextRange, TextSize};
 use super::guards;
 use super::index::{self, FileCtx, FuncInfo, Global};
 use super::infer;
+use super::self_xss;
 use super::sinks;
 use super::sources::{self, SourceKind};
 use super::value::{add_all, concat, push_step, Index, Origin, Shape, SinkKind, Taint, Val, ALL};
@@ -258,6 +259,8 @@ pub struct Analyzer<'w, 'g, 'a> {
     verdicts: Vec<(String, Vec<(String, u32)>)>,
     /// Nested functions defined so far that return a dict (calls to them are not summarised).
     local_dicts: Vec<String>,
+    /// A view whose request body only the user's own pages can send (see [`self_xss`]).
+    body_self_only: bool,
 }
 
 impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
@@ -283,6 +286,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             non_html: Vec::new(),
             verdicts: Vec::new(),
             local_dicts: Vec::new(),
+            body_self_only: false,
         }
     }
 
@@ -300,6 +304,8 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
     ) {
         self.class = class.map(str::to_string);
         self.is_view = view.is_some();
+        self.body_self_only =
+            self.is_view && self_xss::body_from_own_pages(&self.sem, def, self.w.g.csrf_everywhere);
         self.name = def.name.to_string();
         for (i, p) in params(def).into_iter().enumerate() {
             let name = p.name.as_str();
@@ -1027,10 +1033,15 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
     /// The value read from a request source at `range`.
     fn source_val(&self, range: TextRange, kind: SourceKind) -> Val {
         let label = short(self.fc.file.slice(range));
+        let own = if kind.body && self.body_self_only {
+            SinkKind::Xss.bit()
+        } else {
+            0
+        };
         Val::tainted(Taint {
             origin: kind.origin,
             key: (self.file(), range.start().to_u32()),
-            cleared: kind.cleared,
+            cleared: kind.cleared | own,
             flow: push_step(&None, self.file(), range, format!("source: {label}")),
             label: Arc::from(label),
             structured: kind.structured,

@@ -112,6 +112,8 @@ pub struct Global<'a> {
     pub defined: HashMap<String, Vec<String>>,
     /// Results of functions analysed without truncation, by qualified name.
     pub memo: Mutex<HashMap<String, Arc<FnResult>>>,
+    /// The application checks a CSRF token on every unsafe request.
+    pub csrf_everywhere: bool,
 }
 
 impl<'a> Global<'a> {
@@ -160,6 +162,7 @@ impl<'a> Global<'a> {
             classes,
             defined,
             memo: Mutex::new(HashMap::default()),
+            csrf_everywhere: false,
         }
     }
 

@@ -40,6 +40,18 @@ const REQUEST_URL: &[&str] = &[
     "host_url",
 ];
 
+/// `request` attributes that read the request body.
+const REQUEST_BODY: &[&str] = &[
+    "form",
+    "files",
+    "json",
+    "get_json",
+    "data",
+    "get_data",
+    "stream",
+    "input_stream",
+];
+
 /// A JSON body: a cross-site page can only make a victim's browser navigate with a form, and a
 /// form cannot send `application/json`, which `request.json`/`get_json()` require (a `fetch`
 /// with it needs a CORS preflight and its response is never rendered as a page). So the body
@@ -63,6 +75,8 @@ pub struct SourceKind {
     pub cleared: u32,
     /// May hold objects (a JSON body) rather than strings.
     pub structured: bool,
+    /// The request body (form fields, files, raw data): what a CSRF token guards.
+    pub body: bool,
 }
 
 /// Classifies a qualified name: `flask.request.args.get` → request data.
@@ -84,6 +98,7 @@ pub fn classify(qualified: &str) -> Option<SourceKind> {
                 origin: Origin::Request,
                 cleared: Origin::Request.harmless_for() | referer | json,
                 structured: matches!(attr, "json" | "get_json"),
+                body: REQUEST_BODY.contains(&attr),
             });
         }
         if REQUEST_URL.contains(&attr) {
@@ -91,6 +106,7 @@ pub fn classify(qualified: &str) -> Option<SourceKind> {
                 origin: Origin::Request,
                 cleared: ALL & !SinkKind::Xss.bit(),
                 structured: false,
+                body: false,
             });
         }
         return None;
@@ -101,6 +117,7 @@ pub fn classify(qualified: &str) -> Option<SourceKind> {
             origin: Origin::Session,
             cleared: Origin::Session.harmless_for(),
             structured: true,
+            body: false,
         });
     }
     if matches!(
@@ -115,6 +132,7 @@ pub fn classify(qualified: &str) -> Option<SourceKind> {
             origin: Origin::Exception,
             cleared: Origin::Exception.harmless_for(),
             structured: false,
+            body: false,
         });
     }
     None
