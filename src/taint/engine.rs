@@ -1078,6 +1078,13 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 if let Some(kind) = self.source_kind(e) {
                     return self.source_val(e.range(), kind);
                 }
+                if let Some(text) = self.fc.texts.get(n.id.as_str()) {
+                    return Val {
+                        truth: Some(!text.is_empty()),
+                        text: Some(Arc::clone(text)),
+                        ..Val::constant()
+                    };
+                }
                 if let Some(truth) = self.fc.consts.get(n.id.as_str()) {
                     return Val {
                         truth: Some(*truth),
@@ -1596,6 +1603,14 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                             })
                         })
                         .collect();
+                    return v;
+                }
+                "flask_login.login_url" | "flask_login.utils.login_url" => {
+                    // `next_url` only fills the query string of the login view's URL.
+                    let mut v = call.arg(0, "login_view").cloned().unwrap_or_default();
+                    if let Some(next) = call.arg(1, "next_url") {
+                        v.absorb(&next.sanitize(SinkKind::Redirect.bit() | SinkKind::Ssrf.bit()));
+                    }
                     return v;
                 }
                 "lxml.etree.XMLParser" => {

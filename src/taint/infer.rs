@@ -91,6 +91,13 @@ impl<'a> Visitor<'a> for Facts {
                     self.returns_false = true
                 }
                 Some(Expr::Compare(_)) => self.returns_compare = true,
+                // `return parsed.scheme == "" and parsed.netloc == "" and path in allowed`
+                Some(Expr::BoolOp(b))
+                    if b.op == ast::BoolOp::And
+                        && b.values.iter().any(|v| matches!(v, Expr::Compare(_))) =>
+                {
+                    self.returns_compare = true
+                }
                 _ => {}
             },
             // A nested function's body is not this function's.
@@ -169,5 +176,6 @@ mod tests {
     fn url_checks() {
         assert!(of("def f(u):\n    p = urlparse(u)\n    return p.hostname in ALLOWED\n").url_guard);
         assert!(!of("def f(u):\n    return urlparse(u).path\n").url_guard);
+        assert!(of("def f(u, paths):\n    p = urlparse(u)\n    return p.scheme == '' and p.netloc == '' and p.path in paths\n").url_guard);
     }
 }
