@@ -30,15 +30,10 @@ const REQUEST_DATA: &[&str] = &[
 ];
 
 /// `request` attributes derived from the URL: dangerous only where reflected into HTML.
-/// (`script_root` is not one: it is the mount point the deployment or a trusted proxy sets.)
-const REQUEST_URL: &[&str] = &[
-    "path",
-    "full_path",
-    "url",
-    "base_url",
-    "url_root",
-    "host_url",
-];
+/// (`script_root` is not one: it is the mount point the deployment or a trusted proxy sets; nor
+/// are `host_url`/`url_root`: their host is the Host header, which a victim's browser sets to the
+/// site itself, so a third-party page cannot choose it.)
+const REQUEST_URL: &[&str] = &["path", "full_path", "url", "base_url"];
 
 /// `request` attributes that read the request body.
 const REQUEST_BODY: &[&str] = &[
