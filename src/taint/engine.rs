@@ -9,6 +9,7 @@ use std::sync::Arc;
 use ruff_python_ast::{self as ast, CmpOp, Expr, Operator, Stmt, UnaryOp};
 use ruff_text_size::{Ranged, TextRange, TextSize};
 
+use super::dispatch;
 use super::guards;
 use super::index::{self, FileCtx, FuncInfo, Global};
 use super::infer;
@@ -1650,6 +1651,11 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 shape: Shape::Map(Arc::new(Vec::new())),
                 ..call.union(true).collapse()
             };
+        }
+        if let (Some(m), true) = (method, c.arguments.is_empty()) {
+            if dispatch::literal_hook(self.w.g, m) {
+                return Val::constant();
+            }
         }
         let mut v = call.union(true);
         v.constant = recv

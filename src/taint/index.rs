@@ -169,6 +169,15 @@ impl<'a> Global<'a> {
         }
     }
 
+    /// The project functions and methods whose name is `last`.
+    pub fn named<'s>(&'s self, last: &str) -> impl Iterator<Item = &'s FuncInfo<'a>> + 's {
+        self.by_last
+            .get(last)
+            .into_iter()
+            .flatten()
+            .filter_map(|q| self.funcs.get(q))
+    }
+
     /// The qualified name of a project function or class as spelled at a call site.
     pub fn resolve_function<'q>(&'q self, name: &'q str) -> &'q str {
         if self.funcs.contains_key(name) || self.classes.contains(name) {

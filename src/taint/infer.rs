@@ -19,6 +19,9 @@ pub struct Traits {
     pub raises: bool,
     /// Checks a URL argument's host or scheme and answers with a boolean.
     pub url_guard: bool,
+    /// Every return gives literal text or `None` (directly or through a local name assigned only
+    /// literals): a hook that supplies fixed content.
+    pub returns_literal: bool,
 }
 
 /// Reads the traits of `def`.
@@ -37,6 +40,22 @@ pub fn traits(def: &ast::StmtFunctionDef) -> Traits {
         url_guard: v.called(&["urlparse", "urlsplit", "url_parse"])
             && v.host_read
             && (v.returns_false || v.returns_compare),
+        returns_literal: v.returns_literal(),
+    }
+}
+
+/// Literal text or `None`; an f-string only without interpolations (`f"{{ x }}"`).
+fn is_literal_text(e: &Expr) -> bool {
+    match e {
+        Expr::StringLiteral(_) | Expr::NoneLiteral(_) => true,
+        Expr::FString(f) => f.value.iter().all(|part| match part {
+            ast::FStringPart::Literal(_) => true,
+            ast::FStringPart::FString(fs) => fs
+                .elements
+                .iter()
+                .all(|el| matches!(el, ast::InterpolatedStringElement::Literal(_))),
+        }),
+        _ => false,
     }
 }
 
@@ -56,12 +75,63 @@ struct Facts {
     returns_compare: bool,
     /// Reads `.hostname`, `.netloc` or `.scheme`.
     host_read: bool,
+    /// Whether each returned expression is literal text (`Err(name)` for a returned local name).
+    returned: Vec<Result<bool, String>>,
+    /// Local names assigned literal text, and those assigned anything else.
+    literal_names: Vec<String>,
+    non_literal_names: Vec<String>,
     depth: usize,
 }
 
 impl Facts {
     fn called(&self, names: &[&str]) -> bool {
         self.calls.iter().any(|c| names.contains(&c.as_str()))
+    }
+
+    /// See [`Traits::returns_literal`].
+    fn returns_literal(&self) -> bool {
+        !self.returned.is_empty()
+            && self.returned.iter().all(|r| match r {
+                Ok(literal) => *literal,
+                Err(name) => {
+                    self.literal_names.contains(name) && !self.non_literal_names.contains(name)
+                }
+            })
+    }
+
+    /// Records what a `return` gives and what a local name is assigned.
+    fn note_literals(&mut self, stmt: &Stmt) {
+        let (target, literal) = match stmt {
+            Stmt::Return(r) => {
+                self.returned.push(match r.value.as_deref() {
+                    None => Ok(true),
+                    Some(Expr::Name(n)) => Err(n.id.to_string()),
+                    Some(e) => Ok(is_literal_text(e)),
+                });
+                return;
+            }
+            Stmt::Assign(a) => {
+                let literal = is_literal_text(&a.value);
+                for t in &a.targets {
+                    if let Expr::Name(n) = t {
+                        let names = if literal {
+                            &mut self.literal_names
+                        } else {
+                            &mut self.non_literal_names
+                        };
+                        names.push(n.id.to_string());
+                    }
+                }
+                return;
+            }
+            Stmt::AugAssign(a) => (&*a.target, is_literal_text(&a.value)),
+            Stmt::AnnAssign(a) => (&*a.target, a.value.as_deref().is_some_and(is_literal_text)),
+            Stmt::For(f) => (&*f.target, false),
+            _ => return,
+        };
+        if let (Expr::Name(n), false) = (target, literal) {
+            self.non_literal_names.push(n.id.to_string());
+        }
     }
 
     /// `.replace("/", "_")`, `re.sub(r"[\\/:*]", "_", name)`: separators the call removes.
@@ -82,6 +152,7 @@ impl<'a> Visitor<'a> for Facts {
         if self.depth > MAX_DEPTH {
             return;
         }
+        self.note_literals(stmt);
         match stmt {
             Stmt::Raise(_) => self.raises = true,
             Stmt::Return(r) => match r.value.as_deref() {
@@ -170,6 +241,15 @@ mod tests {
         let t = of("def f(base, p):\n    p = os.path.realpath(p)\n    if not p.startswith(base):\n        raise PermissionError()\n");
         assert!(t.path_guard && t.raises);
         assert!(!of("def f(p):\n    return os.path.realpath(p)\n").path_guard);
+    }
+
+    #[test]
+    fn literal_hooks() {
+        assert!(of("def f(self):\n    return '<p>{{ form.x }}</p>'\n").returns_literal);
+        assert!(of("def f(self):\n    out = ''\n    if self.a:\n        out = f'<p>{{ x }}</p>'\n    return out\n").returns_literal);
+        assert!(!of("def f(self):\n    out = ''\n    if self.a:\n        out = self.a\n    return out\n").returns_literal);
+        assert!(!of("def f(self):\n    return f'<p>{self.a}</p>'\n").returns_literal);
+        assert!(!of("def f(self, x):\n    return x\n").returns_literal);
     }
 
     #[test]
