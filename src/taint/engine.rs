@@ -9,6 +9,7 @@ use std::sync::Arc;
 use ruff_python_ast::{self as ast, CmpOp, Expr, Operator, Stmt, UnaryOp};
 use ruff_text_size::{Ranged, TextRange, TextSize};
 
+use super::app_paths;
 use super::dispatch;
 use super::guards;
 use super::index::{self, FileCtx, FuncInfo, Global};
@@ -1379,6 +1380,9 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         range: TextRange,
     ) -> Val {
         let constant = l.constant && r.constant;
+        if let Some(v) = app_paths::concat(l, r, op) {
+            return v;
+        }
         if op == Operator::Add {
             if let (Shape::Seq(a), Shape::Seq(b)) = (&l.shape, &r.shape) {
                 let mut items = (**a).clone();

@@ -7,6 +7,7 @@
 //! at every call site in any module. Only functions that can matter are entry points: views, and
 //! functions that mention request data, exceptions or SQL execution.
 
+pub mod app_paths;
 pub mod dispatch;
 pub mod engine;
 pub mod guards;
