@@ -464,7 +464,11 @@ fn analyse(
     // Taint analysis needs every file at once (summaries cross modules), and a flow that starts
     // in one file may end in another: its findings are finalised per file here.
     if stages.taint {
-        let taint = crate::taint::analyse(&refs, &project);
+        let taint = crate::taint::analyse_app(
+            &refs,
+            &project,
+            facts.csrf_everywhere && !facts.csrf_switched_off,
+        );
         findings.retain(|f| {
             !taint
                 .findings

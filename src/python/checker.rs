@@ -412,7 +412,9 @@ impl<'a> Checker<'a> {
                 || matches!(&d.expression, Expr::Attribute(a)
                     if matches!(a.attr.as_str(), "after_request" | "after_app_request"));
             if name.ends_with(".before_request") || name.ends_with(".before_app_request") {
-                self.facts.csrf_protection |= flask::names_csrf_check(f.name.as_str());
+                let checks = flask::names_csrf_check(f.name.as_str());
+                self.facts.csrf_protection |= checks;
+                self.facts.csrf_everywhere |= checks;
             }
         }
         for r in &mut routes {
@@ -497,7 +499,10 @@ impl<'a> Checker<'a> {
         match callee {
             FLASK => self.facts.apps.push(self.location(call.range())),
             "flask.render_template" => render::record(self, call),
-            "flask_wtf.CSRFProtect" | "flask_seasurf.SeaSurf" => self.facts.csrf_protection = true,
+            "flask_wtf.CSRFProtect" | "flask_seasurf.SeaSurf" => {
+                self.facts.csrf_protection = true;
+                self.facts.csrf_everywhere = true;
+            }
             "flask_talisman.Talisman" => self.facts.talisman = true,
             _ => {}
         }
@@ -506,6 +511,7 @@ impl<'a> Checker<'a> {
             let owner = callee.trim_end_matches(".init_app");
             if flask::is_csrf_extension(owner) {
                 self.facts.csrf_protection = true;
+                self.facts.csrf_everywhere = true;
             }
             if owner == "flask_talisman.Talisman" {
                 self.facts.talisman = true;
@@ -531,7 +537,9 @@ impl<'a> Checker<'a> {
             if matches!(a.attr.as_str(), "before_request" | "before_app_request") {
                 if let Some(hook) = call.arguments.args.first() {
                     let name = self.sem.resolve(hook).unwrap_or_default();
-                    self.facts.csrf_protection |= flask::names_csrf_check(&name);
+                    let checks = flask::names_csrf_check(&name);
+                    self.facts.csrf_protection |= checks;
+                    self.facts.csrf_everywhere |= checks;
                 }
             }
             if matches!(a.attr.as_str(), "after_request" | "after_app_request") {

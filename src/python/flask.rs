@@ -82,6 +82,12 @@ pub struct AppFacts {
     pub views: Vec<(String, ViewFacts)>,
     /// CSRFProtect, SeaSurf or FlaskForm classes.
     pub csrf_protection: bool,
+    /// A CSRF token is checked on every unsafe request (CSRFProtect, SeaSurf, a token-checking
+    /// `before_request` hook), not only where a form is validated.
+    pub csrf_everywhere: bool,
+    /// `WTF_CSRF_ENABLED = False` or `WTF_CSRF_CHECK_DEFAULT = False`: the extension checks
+    /// nothing by itself.
+    pub csrf_switched_off: bool,
     pub talisman: bool,
     /// Functions registered as `after_request` hooks (`module.function`).
     pub after_request_hooks: Vec<String>,
@@ -113,6 +119,8 @@ impl AppFacts {
         self.routes.extend(other.routes);
         self.views.extend(other.views);
         self.csrf_protection |= other.csrf_protection;
+        self.csrf_everywhere |= other.csrf_everywhere;
+        self.csrf_switched_off |= other.csrf_switched_off;
         self.talisman |= other.talisman;
         self.after_request_hooks.extend(other.after_request_hooks);
         self.max_content_length |= other.max_content_length;

@@ -31,6 +31,7 @@ pub fn check_config(cx: &mut Checker, write: &ConfigWrite) {
         "WTF_CSRF_ENABLED" | "WTF_CSRF_CHECK_DEFAULT" | "CSRF_ENABLED"
     ) && is_falsy_literal(write.value)
     {
+        cx.facts.csrf_switched_off = true;
         cx.report_msg(
             &RULE,
             write.range,

@@ -9,13 +9,16 @@ use std::sync::Arc;
 use ruff_python_ast::{self as ast, CmpOp, Expr, Operator, Stmt, UnaryOp};
 use ruff_text_size::{Ranged, TextRange, TextSize};
 
+use super::app_paths;
 use super::context::{self, Known};
+use super::dispatch;
 use super::exceptions::{self, Responses};
 use super::guards;
 use super::index::{self, FileCtx, FuncInfo, Global};
 use super::infer;
 use super::pathsafe;
 use super::records;
+use super::self_xss;
 use super::sinks;
 use super::sources::{self, SourceKind};
 use super::value::{add_all, concat, push_step, Index, Origin, Shape, SinkKind, Taint, Val, ALL};
@@ -279,6 +282,10 @@ pub struct Analyzer<'w, 'g, 'a> {
     in_return: bool,
     /// Mode flags the call being summarised fixes.
     known: Known,
+    /// Nested functions defined so far that return a dict (calls to them are not summarised).
+    local_dicts: Vec<String>,
+    /// A view whose request body only the user's own pages can send (see [`self_xss`]).
+    body_self_only: bool,
 }
 
 impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
@@ -306,6 +313,8 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             responses: Responses::default(),
             in_return: false,
             known: Known::default(),
+            local_dicts: Vec::new(),
+            body_self_only: false,
         }
     }
 
@@ -323,6 +332,8 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
     ) {
         self.class = class.map(str::to_string);
         self.is_view = view.is_some();
+        self.body_self_only =
+            self.is_view && self_xss::body_from_own_pages(&self.sem, def, self.w.g.csrf_everywhere);
         self.name = def.name.to_string();
         for (i, p) in params(def).into_iter().enumerate() {
             let name = p.name.as_str();
@@ -580,9 +591,14 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         sem.push_scope();
         let fc = self.fc;
         let mut sub = Analyzer::new(self.w, fc, sem);
+        sub.local_dicts = self.local_dicts.clone();
         sub.enter(f, None, 0, view.as_deref());
         let result = sub.finish();
         self.truncated |= result.truncated;
+        self.local_dicts.retain(|n| n != f.name.as_str());
+        if matches!(result.ret.shape, Shape::Map(_)) {
+            self.local_dicts.push(f.name.to_string());
+        }
         // The nested function's own parameters mean nothing out here.
         self.reaches.extend(
             result
@@ -1063,11 +1079,16 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
     /// The value read from a request source at `range`.
     fn source_val(&self, range: TextRange, kind: SourceKind) -> Val {
         let label = short(self.fc.file.slice(range));
+        let own = if kind.body && self.body_self_only {
+            SinkKind::Xss.bit()
+        } else {
+            0
+        };
         Val::tainted(Taint {
             origin: kind.origin,
             field: None,
             key: (self.file(), range.start().to_u32()),
-            cleared: kind.cleared,
+            cleared: kind.cleared | own,
             flow: push_step(&None, self.file(), range, format!("source: {label}")),
             label: Arc::from(label),
             structured: kind.structured,
@@ -1106,6 +1127,13 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 }
                 if let Some(kind) = self.source_kind(e) {
                     return self.source_val(e.range(), kind);
+                }
+                if let Some(text) = self.fc.texts.get(n.id.as_str()) {
+                    return Val {
+                        truth: Some(!text.is_empty()),
+                        text: Some(Arc::clone(text)),
+                        ..Val::constant()
+                    };
                 }
                 if let Some(truth) = self.fc.consts.get(n.id.as_str()) {
                     return Val {
@@ -1404,6 +1432,9 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         range: TextRange,
     ) -> Val {
         let constant = l.constant && r.constant;
+        if let Some(v) = app_paths::concat(l, r, op) {
+            return v;
+        }
         if op == Operator::Add {
             if let (Shape::Seq(a), Shape::Seq(b)) = (&l.shape, &r.shape) {
                 let mut items = (**a).clone();
@@ -1548,6 +1579,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             }
         });
         if let Some(kind) = q.as_deref().and_then(sources::classify) {
+            let kind = sources::forced_json(kind, q.as_deref().unwrap_or_default(), c);
             for a in c.arguments.args.iter() {
                 self.eval(a);
             }
@@ -1635,6 +1667,14 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                         .collect();
                     return v;
                 }
+                "flask_login.login_url" | "flask_login.utils.login_url" => {
+                    // `next_url` only fills the query string of the login view's URL.
+                    let mut v = call.arg(0, "login_view").cloned().unwrap_or_default();
+                    if let Some(next) = call.arg(1, "next_url") {
+                        v.absorb(&next.sanitize(SinkKind::Redirect.bit() | SinkKind::Ssrf.bit()));
+                    }
+                    return v;
+                }
                 "lxml.etree.XMLParser" => {
                     let safe = c
                         .arguments
@@ -1672,6 +1712,20 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         }
         if let Some(v) = record_of_fields(&call, q.as_deref()) {
             return v;
+        }
+        if matches!(&*c.func, Expr::Name(n) if self.local_dicts.iter().any(|d| d == n.id.as_str()))
+        {
+            // A nested function returning a dict: its arguments may be in it, but it is a dict
+            // (a view returning it answers JSON).
+            return Val {
+                shape: Shape::Map(Arc::new(Vec::new())),
+                ..call.union(true).collapse()
+            };
+        }
+        if let (Some(m), true) = (method, c.arguments.is_empty()) {
+            if dispatch::literal_hook(self.w.g, m) {
+                return Val::constant();
+            }
         }
         let mut v = call.union(true);
         exceptions::as_text(&mut v);

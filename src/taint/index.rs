@@ -26,6 +26,9 @@ pub struct FileCtx<'a> {
     project: &'a ProjectIndex,
     /// Module-level names assigned a literal exactly once: their truthiness.
     pub consts: HashMap<String, bool>,
+    /// Module-level names assigned a string literal exactly once: their text (a base URL
+    /// `API = "https://api.example.com/v1"` pins the host of what is appended to it).
+    pub texts: HashMap<String, Arc<str>>,
     /// Whether the file imports Flask (request sources can only appear there).
     pub flask: bool,
     /// Library families the file mentions, gating sinks matched by method name only.
@@ -112,6 +115,8 @@ pub struct Global<'a> {
     pub defined: HashMap<String, Vec<String>>,
     /// Results of functions analysed without truncation, by qualified name.
     pub memo: Mutex<HashMap<String, Arc<FnResult>>>,
+    /// The application checks a CSRF token on every unsafe request.
+    pub csrf_everywhere: bool,
 }
 
 impl<'a> Global<'a> {
@@ -160,7 +165,17 @@ impl<'a> Global<'a> {
             classes,
             defined,
             memo: Mutex::new(HashMap::default()),
+            csrf_everywhere: false,
         }
+    }
+
+    /// The project functions and methods whose name is `last`.
+    pub fn named<'s>(&'s self, last: &str) -> impl Iterator<Item = &'s FuncInfo<'a>> + 's {
+        self.by_last
+            .get(last)
+            .into_iter()
+            .flatten()
+            .filter_map(|q| self.funcs.get(q))
     }
 
     /// The qualified name of a project function or class as spelled at a call site.
@@ -231,6 +246,7 @@ fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> 
     let sem: OnceLock<Semantic<'a>> = OnceLock::new();
     let sem_of = || sem.get_or_init(|| module_semantic(file, project));
     let mut consts = HashMap::default();
+    let mut texts: HashMap<String, Arc<str>> = HashMap::default();
     let mut assigned: HashMap<String, usize> = HashMap::default();
     for stmt in file.body() {
         if let Stmt::Assign(a) = stmt {
@@ -240,11 +256,15 @@ fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> 
                     if let Some(truth) = literal_truth(&a.value) {
                         consts.insert(n.id.to_string(), truth);
                     }
+                    if let Expr::StringLiteral(s) = &*a.value {
+                        texts.insert(n.id.to_string(), Arc::from(s.value.to_str()));
+                    }
                 }
             }
         }
     }
     consts.retain(|k, _| assigned.get(k) == Some(&1));
+    texts.retain(|k, _| assigned.get(k) == Some(&1));
     let text = &file.text;
     let mut funcs = Vec::new();
     let mut defined = Vec::new();
@@ -310,6 +330,7 @@ fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> 
         idx,
         file,
         consts,
+        texts,
         flask: text.contains("flask"),
         mongo: text.contains("mongo"),
         ldap: text.contains("ldap"),

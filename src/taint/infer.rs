@@ -31,6 +31,9 @@ pub struct Traits {
     pub checked_path: bool,
     /// Parameters with a boolean default the body branches on (see [`context`]).
     pub flags: ModeFlags,
+    /// Every return gives literal text or `None` (directly or through a local name assigned only
+    /// literals): a hook that supplies fixed content.
+    pub returns_literal: bool,
 }
 
 /// Reads the traits of `def`.
@@ -55,6 +58,7 @@ pub fn traits(def: &ast::StmtFunctionDef) -> Traits {
             && (v.returns_false || v.returns_compare),
         raises_text: v.raises && super::exceptions::raises_text(&def.body),
         touches_storage: super::exceptions::touches_storage(None, &def.body),
+        returns_literal: v.returns_literal(),
     }
 }
 
@@ -145,6 +149,21 @@ impl<'a> Visitor<'a> for NameFinder<'_, '_> {
     }
 }
 
+/// Literal text or `None`; an f-string only without interpolations (`f"{{ x }}"`).
+fn is_literal_text(e: &Expr) -> bool {
+    match e {
+        Expr::StringLiteral(_) | Expr::NoneLiteral(_) => true,
+        Expr::FString(f) => f.value.iter().all(|part| match part {
+            ast::FStringPart::Literal(_) => true,
+            ast::FStringPart::FString(fs) => fs
+                .elements
+                .iter()
+                .all(|el| matches!(el, ast::InterpolatedStringElement::Literal(_))),
+        }),
+        _ => false,
+    }
+}
+
 /// How deep nested statements and expressions are followed.
 const MAX_DEPTH: usize = 64;
 
@@ -165,12 +184,63 @@ struct Facts {
     returns_compare: bool,
     /// Reads `.hostname`, `.netloc` or `.scheme`.
     host_read: bool,
+    /// Whether each returned expression is literal text (`Err(name)` for a returned local name).
+    returned: Vec<Result<bool, String>>,
+    /// Local names assigned literal text, and those assigned anything else.
+    literal_names: Vec<String>,
+    non_literal_names: Vec<String>,
     depth: usize,
 }
 
 impl Facts {
     fn called(&self, names: &[&str]) -> bool {
         self.calls.iter().any(|c| names.contains(&c.as_str()))
+    }
+
+    /// See [`Traits::returns_literal`].
+    fn returns_literal(&self) -> bool {
+        !self.returned.is_empty()
+            && self.returned.iter().all(|r| match r {
+                Ok(literal) => *literal,
+                Err(name) => {
+                    self.literal_names.contains(name) && !self.non_literal_names.contains(name)
+                }
+            })
+    }
+
+    /// Records what a `return` gives and what a local name is assigned.
+    fn note_literals(&mut self, stmt: &Stmt) {
+        let (target, literal) = match stmt {
+            Stmt::Return(r) => {
+                self.returned.push(match r.value.as_deref() {
+                    None => Ok(true),
+                    Some(Expr::Name(n)) => Err(n.id.to_string()),
+                    Some(e) => Ok(is_literal_text(e)),
+                });
+                return;
+            }
+            Stmt::Assign(a) => {
+                let literal = is_literal_text(&a.value);
+                for t in &a.targets {
+                    if let Expr::Name(n) = t {
+                        let names = if literal {
+                            &mut self.literal_names
+                        } else {
+                            &mut self.non_literal_names
+                        };
+                        names.push(n.id.to_string());
+                    }
+                }
+                return;
+            }
+            Stmt::AugAssign(a) => (&*a.target, is_literal_text(&a.value)),
+            Stmt::AnnAssign(a) => (&*a.target, a.value.as_deref().is_some_and(is_literal_text)),
+            Stmt::For(f) => (&*f.target, false),
+            _ => return,
+        };
+        if let (Expr::Name(n), false) = (target, literal) {
+            self.non_literal_names.push(n.id.to_string());
+        }
     }
 
     /// `.replace("/", "_")`, `re.sub(r"[\\/:*]", "_", name)`: separators the call removes.
@@ -203,6 +273,7 @@ impl<'a> Visitor<'a> for Facts {
         if self.depth > MAX_DEPTH {
             return;
         }
+        self.note_literals(stmt);
         match stmt {
             Stmt::Raise(_) => self.raises = true,
             Stmt::Return(r) => match r.value.as_deref() {
@@ -213,6 +284,13 @@ impl<'a> Visitor<'a> for Facts {
                 }
                 Some(Expr::Compare(_)) => self.returns_compare = true,
                 Some(Expr::NoneLiteral(_)) => self.returns_none = true,
+                // `return parsed.scheme == "" and parsed.netloc == "" and path in allowed`
+                Some(Expr::BoolOp(b))
+                    if b.op == ast::BoolOp::And
+                        && b.values.iter().any(|v| matches!(v, Expr::Compare(_))) =>
+                {
+                    self.returns_compare = true
+                }
                 _ => {}
             },
             // A nested function's body is not this function's.
@@ -324,8 +402,18 @@ mod tests {
     }
 
     #[test]
+    fn literal_hooks() {
+        assert!(of("def f(self):\n    return '<p>{{ form.x }}</p>'\n").returns_literal);
+        assert!(of("def f(self):\n    out = ''\n    if self.a:\n        out = f'<p>{{ x }}</p>'\n    return out\n").returns_literal);
+        assert!(!of("def f(self):\n    out = ''\n    if self.a:\n        out = self.a\n    return out\n").returns_literal);
+        assert!(!of("def f(self):\n    return f'<p>{self.a}</p>'\n").returns_literal);
+        assert!(!of("def f(self, x):\n    return x\n").returns_literal);
+    }
+
+    #[test]
     fn url_checks() {
         assert!(of("def f(u):\n    p = urlparse(u)\n    return p.hostname in ALLOWED\n").url_guard);
         assert!(!of("def f(u):\n    return urlparse(u).path\n").url_guard);
+        assert!(of("def f(u, paths):\n    p = urlparse(u)\n    return p.scheme == '' and p.netloc == '' and p.path in paths\n").url_guard);
     }
 }

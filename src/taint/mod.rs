@@ -7,7 +7,9 @@
 //! at every call site in any module. Only functions that can matter are entry points: views, and
 //! functions that mention request data, exceptions or SQL execution.
 
+pub mod app_paths;
 pub mod context;
+pub mod dispatch;
 pub mod engine;
 pub mod exceptions;
 pub mod guards;
@@ -15,6 +17,7 @@ pub mod index;
 pub mod infer;
 pub mod pathsafe;
 pub mod records;
+pub mod self_xss;
 pub mod sinks;
 pub mod sources;
 pub mod value;
@@ -77,7 +80,18 @@ const SQL_WORDS: &[&str] = &["execute", "read_sql"];
 
 /// Runs the analysis over every parsed file of the scan.
 pub fn analyse(files: &[&SourceFile], project: &ProjectIndex) -> TaintOutput {
-    let g = Global::build(files, project);
+    analyse_app(files, project, false)
+}
+
+/// [`analyse`], knowing whether the application checks a CSRF token on every unsafe request
+/// (see [`self_xss`]).
+pub fn analyse_app(
+    files: &[&SourceFile],
+    project: &ProjectIndex,
+    csrf_everywhere: bool,
+) -> TaintOutput {
+    let mut g = Global::build(files, project);
+    g.csrf_everywhere = csrf_everywhere;
     let mut by_file: Vec<Vec<&str>> = vec![Vec::new(); files.len()];
     for (name, f) in &g.funcs {
         by_file[f.file as usize].push(name.as_str());

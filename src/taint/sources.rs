@@ -1,5 +1,7 @@
 //! Taint sources: Flask request data, route path parameters, the session and exception details.
 
+use ruff_python_ast as ast;
+
 use super::value::{Origin, SinkKind, ALL};
 
 /// `request` attributes that hold client-controlled data.
@@ -28,15 +30,28 @@ const REQUEST_DATA: &[&str] = &[
 ];
 
 /// `request` attributes derived from the URL: dangerous only where reflected into HTML.
-/// (`script_root` is not one: it is the mount point the deployment or a trusted proxy sets.)
-const REQUEST_URL: &[&str] = &[
-    "path",
-    "full_path",
-    "url",
-    "base_url",
-    "url_root",
-    "host_url",
+/// (`script_root` is not one: it is the mount point the deployment or a trusted proxy sets; nor
+/// are `host_url`/`url_root`: their host is the Host header, which a victim's browser sets to the
+/// site itself, so a third-party page cannot choose it.)
+const REQUEST_URL: &[&str] = &["path", "full_path", "url", "base_url"];
+
+/// `request` attributes that read the request body.
+const REQUEST_BODY: &[&str] = &[
+    "form",
+    "files",
+    "json",
+    "get_json",
+    "data",
+    "get_data",
+    "stream",
+    "input_stream",
 ];
+
+/// A JSON body: a cross-site page can only make a victim's browser navigate with a form, and a
+/// form cannot send `application/json`, which `request.json`/`get_json()` require (a `fetch`
+/// with it needs a CORS preflight and its response is never rendered as a page). So the body
+/// reaches no reflected-XSS sink, unless parsed whatever its type (`get_json(force=True)`).
+const JSON_BODY: &[&str] = &["json", "get_json"];
 
 /// The Referer is set by the victim's browser to the page it came from: an attacker cannot make
 /// it name a third-party site, so it does not choose where a redirect goes.
@@ -55,6 +70,8 @@ pub struct SourceKind {
     pub cleared: u32,
     /// May hold objects (a JSON body) rather than strings.
     pub structured: bool,
+    /// The request body (form fields, files, raw data): what a CSRF token guards.
+    pub body: bool,
 }
 
 /// Classifies a qualified name: `flask.request.args.get` → request data.
@@ -67,10 +84,16 @@ pub fn classify(qualified: &str) -> Option<SourceKind> {
             } else {
                 0
             };
+            let json = if JSON_BODY.contains(&attr) {
+                SinkKind::Xss.bit()
+            } else {
+                0
+            };
             return Some(SourceKind {
                 origin: Origin::Request,
-                cleared: Origin::Request.harmless_for() | referer,
+                cleared: Origin::Request.harmless_for() | referer | json,
                 structured: matches!(attr, "json" | "get_json"),
+                body: REQUEST_BODY.contains(&attr),
             });
         }
         if REQUEST_URL.contains(&attr) {
@@ -78,6 +101,7 @@ pub fn classify(qualified: &str) -> Option<SourceKind> {
                 origin: Origin::Request,
                 cleared: ALL & !SinkKind::Xss.bit(),
                 structured: false,
+                body: false,
             });
         }
         return None;
@@ -88,6 +112,7 @@ pub fn classify(qualified: &str) -> Option<SourceKind> {
             origin: Origin::Session,
             cleared: Origin::Session.harmless_for(),
             structured: true,
+            body: false,
         });
     }
     if matches!(
@@ -102,9 +127,27 @@ pub fn classify(qualified: &str) -> Option<SourceKind> {
             origin: Origin::Exception,
             cleared: Origin::Exception.harmless_for(),
             structured: false,
+            body: false,
         });
     }
     None
+}
+
+/// `request.get_json(force=True)` parses a body of any content type, so a cross-site form
+/// (`enctype="text/plain"`) can send it: such a body is reflectable again.
+pub fn forced_json(kind: SourceKind, qualified: &str, call: &ast::ExprCall) -> SourceKind {
+    let forced = qualified.ends_with(".get_json")
+        && call
+            .arguments
+            .find_keyword("force")
+            .is_some_and(|k| !matches!(&k.value, ast::Expr::BooleanLiteral(b) if !b.value));
+    if !forced {
+        return kind;
+    }
+    SourceKind {
+        cleared: kind.cleared & !SinkKind::Xss.bit(),
+        ..kind
+    }
 }
 
 /// Converters of URL rule parameters that only let through numbers or UUIDs.

@@ -133,12 +133,36 @@ fn names(toks: &[Tok]) -> (Vec<String>, Vec<String>) {
                 push_unique(&mut vars, n.clone());
             }
             push_unique(&mut calls, path);
-        } else {
+        } else if !not_client_chosen(&path) {
             push_unique(&mut vars, n.clone());
         }
         i = j;
     }
     (vars, calls)
+}
+
+/// Attributes of Flask's `request` a third-party page cannot choose for a victim: the host comes
+/// from the Host header the victim's browser sets to the site itself, the mount point from the
+/// deployment, the method and endpoint from routing.
+const NOT_CLIENT_CHOSEN: &[&str] = &[
+    "host_url",
+    "url_root",
+    "host",
+    "script_root",
+    "scheme",
+    "method",
+    "endpoint",
+    "blueprint",
+    "is_secure",
+];
+
+/// Whether `path` reads one of [`NOT_CLIENT_CHOSEN`] of `request`: no request data.
+fn not_client_chosen(path: &str) -> bool {
+    let mut parts = path.split('.');
+    parts.next() == Some("request")
+        && parts
+            .next()
+            .is_some_and(|attr| NOT_CLIENT_CHOSEN.contains(&attr))
 }
 
 /// The dotted name `a.b.c` starting at the name token `toks[start]`, and the index just after it.

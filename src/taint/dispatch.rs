@@ -1,0 +1,72 @@
+//! Methods called on objects whose class the analysis does not know (a form class picked at run
+//! time, a plugin looked up in a registry). By default such a call's result carries its receiver
+//! and arguments; but when every project method of that name is a hook that returns fixed text
+//! (`def extra_form_content(self): return "<fieldset>..."`), the call returns fixed text too.
+
+use super::index::Global;
+
+/// Zero-argument methods of Python's built-in types and common I/O objects: on an unknown object
+/// such a call is most likely one of these, whatever the project also defines.
+const COMMON_METHODS: &[&str] = &[
+    "strip",
+    "lstrip",
+    "rstrip",
+    "lower",
+    "upper",
+    "title",
+    "capitalize",
+    "casefold",
+    "swapcase",
+    "split",
+    "splitlines",
+    "rsplit",
+    "encode",
+    "decode",
+    "copy",
+    "items",
+    "keys",
+    "values",
+    "pop",
+    "popitem",
+    "read",
+    "readline",
+    "readlines",
+    "getvalue",
+    "get_data",
+    "get_json",
+    "to_dict",
+    "json",
+    "text",
+    "render",
+    "unescape",
+    "striptags",
+    "geturl",
+    "isoformat",
+    "hexdigest",
+    "digest",
+    "__str__",
+    "__repr__",
+    "__html__",
+];
+
+/// Whether `obj.method()` (no arguments, unknown class) returns fixed text: the project defines
+/// methods named `method`, each taking only `self` and returning literal text or `None`.
+pub fn literal_hook(g: &Global, method: &str) -> bool {
+    if COMMON_METHODS.contains(&method) {
+        return false;
+    }
+    let mut found = false;
+    for f in g.named(method) {
+        let only_self = f.offset == 1
+            && f.def.parameters.args.len() == 1
+            && f.def.parameters.posonlyargs.is_empty()
+            && f.def.parameters.kwonlyargs.is_empty()
+            && f.def.parameters.vararg.is_none()
+            && f.def.parameters.kwarg.is_none();
+        if !only_self || !f.traits().returns_literal {
+            return false;
+        }
+        found = true;
+    }
+    found
+}
