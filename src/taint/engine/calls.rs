@@ -1,0 +1,640 @@
+//! Calls: builtins, library functions and methods, and project functions through their summaries.
+
+use super::*;
+
+impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
+    pub(super) fn call(&mut self, c: &ast::ExprCall) -> Val {
+        if let Some(v) = self.markup_decoded(c) {
+            return v;
+        }
+        // Resolved once: a request source (`request.args.get(...)`) and, below, a sink.
+        let q = self.qualify(&c.func).map(|q| {
+            // `current_app.response_class(...)` is the app's Response class.
+            if q.ends_with(".response_class") && q.starts_with("flask.") {
+                "flask.Response".to_string()
+            } else {
+                q
+            }
+        });
+        if let Some(kind) = q.as_deref().and_then(sources::classify) {
+            let kind = sources::forced_json(kind, q.as_deref().unwrap_or_default(), c);
+            for a in c.arguments.args.iter() {
+                self.eval(a);
+            }
+            let typed = c.arguments.find_keyword("type").is_some_and(|k| {
+                matches!(
+                    self.qualify(&k.value).as_deref(),
+                    Some("builtins.int" | "builtins.float" | "builtins.bool")
+                )
+            });
+            if typed {
+                return Val::constant();
+            }
+            return self.keyed_source(c.range(), kind, c.arguments.args.first());
+        }
+        let (recv, method) = match &*c.func {
+            Expr::Attribute(a) => (Some(self.eval(&a.value)), Some(a.attr.as_str())),
+            _ => (None, None),
+        };
+        let args: Vec<(Val, TextRange)> = c
+            .arguments
+            .args
+            .iter()
+            .map(|a| (self.eval(a), a.range()))
+            .collect();
+        let kwargs: Vec<(Option<String>, Val, TextRange)> = c
+            .arguments
+            .keywords
+            .iter()
+            .map(|k| {
+                (
+                    k.arg.as_ref().map(|a| a.to_string()),
+                    self.eval(&k.value),
+                    k.value.range(),
+                )
+            })
+            .collect();
+        let call = Call {
+            c,
+            recv: recv.as_ref(),
+            method,
+            args: &args,
+            kwargs: &kwargs,
+        };
+        let mut is_sink = self.check_sinks(&call, q.as_deref());
+        if let Some(q) = q.as_deref() {
+            if sinks::NO_RETURN.contains(&q) {
+                self.state.reachable = false;
+                return Val::clean();
+            }
+            if sinks::RESPONSE_CALLS.contains(&q) {
+                return Val::alias(q);
+            }
+            if let Some(v) = self.project_call(&call, q) {
+                return v;
+            }
+            if sinks::CLEAN_RESULT.contains(&q) {
+                return Val::constant();
+            }
+            if let Some(v) = pathsafe::split_extension(q, call.arg(0, "p")) {
+                return v;
+            }
+            if let Some(bits) = sinks::sanitizer(q) {
+                let mut v = call.union(false);
+                v = v.sanitize(bits);
+                return v;
+            }
+            match q {
+                "builtins.str" | "builtins.repr" | "builtins.format" | "builtins.bytes" => {
+                    let mut v = call.union(false);
+                    v.flatten_structure();
+                    v.constant = args.iter().all(|(a, _)| a.constant);
+                    return v;
+                }
+                "json.loads" | "flask.json.loads" | "json.load" => {
+                    let mut v = call.union(false);
+                    v.taints = v
+                        .taints
+                        .iter()
+                        .map(|t| {
+                            Arc::new(Taint {
+                                structured: true,
+                                ..(**t).clone()
+                            })
+                        })
+                        .collect();
+                    return v;
+                }
+                "flask_login.login_url" | "flask_login.utils.login_url" => {
+                    // `next_url` only fills the query string of the login view's URL.
+                    let mut v = call.arg(0, "login_view").cloned().unwrap_or_default();
+                    if let Some(next) = call.arg(1, "next_url") {
+                        v.absorb(&next.sanitize(SinkKind::Redirect.bit() | SinkKind::Ssrf.bit()));
+                    }
+                    return v;
+                }
+                "lxml.etree.XMLParser" => {
+                    let safe = c
+                        .arguments
+                        .find_keyword("resolve_entities")
+                        .is_some_and(|k| index::literal_truth(&k.value) == Some(false));
+                    return Val::alias(if safe { "lxml.etree.XMLParser#safe" } else { q });
+                }
+                _ => {}
+            }
+            is_sink |= sinks::function_sink(q).is_some();
+        }
+        if let (Some(m), Some(r)) = (method, recv.as_ref()) {
+            if let Some(v) = self.method_result(c, m, r, &call) {
+                return v;
+            }
+        }
+        if !is_sink && method == Some("get") {
+            // A lookup in a mapping or store (`watches.get(uuid)`, `Model.query.get(id)`): the
+            // key selects a record, the record is not request data. What the store itself holds
+            // (a summary's parameter, a request dict) and a default come back; the key does not.
+            let mut v = recv.as_ref().map(Val::collapse).unwrap_or_default();
+            // `session.get(Model, ident)`: the second argument is the key, not a default.
+            let by_model = c.arguments.args.first().is_some_and(|m| {
+                self.qualify(m)
+                    .is_some_and(|q| self.w.g.project_class(&q).is_some())
+            });
+            if let Some(d) = call.arg(1, "default").filter(|_| !by_model) {
+                v = v.join(d);
+            }
+            return v;
+        }
+        if is_sink {
+            // Data a sink hands back (rows, responses, file contents) is not the request's.
+            return q.map_or_else(Val::clean, |q| Val::alias(&q));
+        }
+        if let Some(v) = record_of_fields(&call, q.as_deref()) {
+            return v;
+        }
+        if matches!(&*c.func, Expr::Name(n) if self.local_dicts.iter().any(|d| d == n.id.as_str()))
+        {
+            // A nested function returning a dict: its arguments may be in it, but it is a dict
+            // (a view returning it answers JSON).
+            return Val {
+                shape: Shape::Map(Arc::new(Vec::new())),
+                ..call.union(true).collapse()
+            };
+        }
+        if let (Some(m), true) = (method, c.arguments.is_empty()) {
+            if dispatch::literal_hook(self.w.g, m) {
+                return Val::constant();
+            }
+        }
+        let mut v = call.union(true);
+        exceptions::as_text(&mut v);
+        v.constant = recv
+            .as_ref()
+            .is_some_and(|r| r.constant && r.alias.is_none())
+            && args.iter().all(|(a, _)| a.constant)
+            && kwargs.iter().all(|(_, a, _)| a.constant);
+        if !v.is_tainted() {
+            v.alias = q.as_deref().map(Arc::from);
+        }
+        v
+    }
+
+    /// `Markup(x).unescape()` / `.striptags()`: the Markup is only a step to decode entities into
+    /// a plain `str`; nothing is marked safe, so the inner `Markup(x)` is no XSS sink.
+    pub(super) fn markup_decoded(&mut self, c: &ast::ExprCall) -> Option<Val> {
+        let Expr::Attribute(a) = &*c.func else {
+            return None;
+        };
+        if !matches!(a.attr.as_str(), "unescape" | "striptags") {
+            return None;
+        }
+        let Expr::Call(inner) = &*a.value else {
+            return None;
+        };
+        if !self
+            .qualify(&inner.func)
+            .is_some_and(|q| q.starts_with("markupsafe.Markup"))
+        {
+            return None;
+        }
+        let mut v = Val::default();
+        for arg in inner.arguments.args.iter() {
+            let x = self.eval(arg);
+            v.absorb(&x);
+        }
+        v.flatten_structure();
+        Some(v)
+    }
+
+    /// Methods with a known effect on their receiver or a known result.
+    pub(super) fn method_result(
+        &mut self,
+        c: &ast::ExprCall,
+        m: &str,
+        recv: &Val,
+        call: &Call,
+    ) -> Option<Val> {
+        let recv_key = match &*c.func {
+            Expr::Attribute(a) => guards::key(&a.value),
+            _ => None,
+        };
+        match m {
+            "append" | "add" | "extend" | "insert" | "update" | "setdefault" => {
+                if let Some(key) = recv_key.filter(|k| self.state.env.contains_key(k)) {
+                    let mut container = self.state.env.get(&key).cloned().unwrap_or_default();
+                    match (m, &container.shape, call.args.first(), call.args.get(1)) {
+                        ("append", Shape::Seq(items), Some((v, _)), _) => {
+                            let mut items = (**items).clone();
+                            items.push(v.clone());
+                            container.shape = Shape::Seq(Arc::new(items));
+                            container.constant &= v.constant;
+                        }
+                        ("update", Shape::Map(items), Some((v, _)), _)
+                            if matches!(v.shape, Shape::Map(_)) =>
+                        {
+                            let mut items = (**items).clone();
+                            if let Shape::Map(new) = &v.shape {
+                                for (k, x) in new.iter() {
+                                    items.retain(|(y, _)| y != k);
+                                    items.push((k.clone(), x.clone()));
+                                }
+                            }
+                            container.shape = Shape::Map(Arc::new(items));
+                            container.constant &= v.constant;
+                        }
+                        _ => {
+                            let all = call.union(false);
+                            container.constant &=
+                                all.constant && call.args.iter().all(|(a, _)| a.constant);
+                            container.absorb(&all);
+                        }
+                    }
+                    let container =
+                        container.step(self.file(), c.range(), &format!("added to `{key}`"));
+                    self.state.env.insert(key, container);
+                }
+                Some(Val::clean())
+            }
+            "get" | "pop" if !matches!(recv.shape, Shape::None) => {
+                let key = c.arguments.args.first().and_then(|k| self.const_index(k));
+                let mut v = match key {
+                    Some(k) => recv.element(&k),
+                    None => recv.collapse(),
+                };
+                if let Some((d, _)) = call.args.get(1) {
+                    v = v.join(d);
+                }
+                Some(v)
+            }
+            "copy" => Some(recv.clone()),
+            // namedtuple `meta._replace(title=x)`: the other fields stay as they were.
+            "_replace" if matches!(recv.shape, Shape::Map(_)) => {
+                let Shape::Map(items) = &recv.shape else {
+                    return None;
+                };
+                let mut items = (**items).clone();
+                for (k, v, _) in call.kwargs {
+                    if let Some(k) = k {
+                        items.retain(|(x, _)| x != k);
+                        items.push((k.clone(), v.clone()));
+                    }
+                }
+                Some(Val {
+                    shape: Shape::Map(Arc::new(items)),
+                    ..recv.clone()
+                })
+            }
+            // `value.replace("'", "''")`: quotes doubled, the value cannot leave a quoted SQL
+            // literal (SQLite and standard SQL).
+            "replace" if is_quote_doubling(call) => {
+                let mut v = recv.sanitize(SinkKind::Sql.bit());
+                v.text = None;
+                Some(v)
+            }
+            // Markup's own formatters escape what they insert.
+            "format" | "join"
+                if recv
+                    .alias
+                    .as_deref()
+                    .is_some_and(|a| a.starts_with("markupsafe.Markup")) =>
+            {
+                Some(Val::alias("markupsafe.Markup"))
+            }
+            "format" if recv.text.is_some() => {
+                let text = recv.text.as_deref().unwrap_or("").to_string();
+                let prefix = text.split('{').next().unwrap_or("").to_string();
+                let mut parts: Vec<Val> = call.args.iter().map(|(v, _)| v.clone()).collect();
+                parts.extend(call.kwargs.iter().map(|(_, v, _)| v.clone()));
+                Some(self.formatted(&text, &prefix, &parts, c.range()))
+            }
+            "join" => {
+                let mut v = Val {
+                    constant: recv.constant,
+                    ..Val::default()
+                };
+                v.absorb(recv);
+                for (a, _) in call.args {
+                    v.absorb(a);
+                    v.constant &= a.constant;
+                }
+                Some(v)
+            }
+            m if sinks::CLEAN_METHODS.contains(&m) && !self.is_mongo_call(m, recv) => {
+                Some(Val::constant())
+            }
+            "fetchone" | "fetchall" | "fetchmany" | "first" | "one" | "one_or_none" | "all"
+            | "scalar" | "scalars" | "scalar_one" | "scalar_one_or_none" | "get_or_404"
+            | "first_or_404" | "one_or_404" | "paginate" => Some(Val::clean()),
+            _ => None,
+        }
+    }
+
+    pub(super) fn is_mongo_call(&self, m: &str, recv: &Val) -> bool {
+        self.fc.mongo && sinks::MONGO_METHODS.contains(&m) && !recv.is_tainted()
+    }
+
+    /// A call to a function or method of the project: applies its summary.
+    pub(super) fn project_call(&mut self, call: &Call, q: &str) -> Option<Val> {
+        let g = self.w.g;
+        let q = g.resolve_function(q);
+        let (info, constructor) = match g.funcs.get(q).or_else(|| g.inherited_method(q)) {
+            Some(info) => (info, false),
+            None => {
+                let init = format!("{q}.__init__");
+                match g.funcs.get(&init).or_else(|| g.inherited_method(&init)) {
+                    Some(info) => (info, true),
+                    None => {
+                        if g.classes.contains(q) {
+                            let mut v = call.union(false).collapse();
+                            v.alias = Some(Arc::from(q));
+                            return Some(v);
+                        }
+                        return None;
+                    }
+                }
+            }
+        };
+        let qualified = info.qualified.clone();
+        let names: Vec<String> = params(info.def)
+            .iter()
+            .map(|p| p.name.to_string())
+            .collect();
+        // Called on an instance (not as `Class.method(obj, ...)`), the receiver is `self`.
+        let class_short = info
+            .class
+            .as_deref()
+            .and_then(|c| c.rsplit('.').next())
+            .unwrap_or("");
+        let on_class = matches!(&*call.c.func, Expr::Attribute(a) if matches!(&*a.value, Expr::Name(n) if n.id.as_str() == class_short));
+        let bound = info.offset == 1 && call.method.is_some() && call.recv.is_some() && !on_class;
+        let mut actual: Vec<Option<(Val, TextRange)>> = vec![None; names.len()];
+        let mut pos = 0;
+        if info.offset == 1 {
+            if constructor {
+                pos = 1;
+            } else if bound {
+                if let (Some(r), Some(slot)) = (call.recv, actual.get_mut(0)) {
+                    *slot = Some((r.clone(), call.c.func.range()));
+                }
+                pos = 1;
+            }
+        }
+        for (v, r) in call.args {
+            if let Some(slot) = actual.get_mut(pos) {
+                *slot = Some((v.clone(), *r));
+            }
+            pos += 1;
+        }
+        for (name, v, r) in call.kwargs {
+            if let Some(i) = name
+                .as_ref()
+                .and_then(|n| names.iter().position(|x| x == n))
+            {
+                actual[i] = Some((v.clone(), *r));
+            }
+        }
+        let display = format!("{}()", qualified.rsplit('.').next().unwrap_or(&qualified));
+        // Without data flowing in, only a callee that may produce data itself needs analysing.
+        let data_in = actual.iter().flatten().any(|(v, _)| v.is_tainted());
+        if !data_in && !info.may_produce {
+            let mut v = Val::clean();
+            if constructor {
+                v.alias = Some(Arc::from(q));
+            }
+            return Some(v);
+        }
+        let passed: Vec<Option<Option<bool>>> = actual
+            .iter()
+            .map(|a| a.as_ref().map(|(v, _)| v.truth.filter(|_| v.constant)))
+            .collect();
+        let known = context::at_call(info.traits().flags, &passed);
+        let Some(result) = self.w.result_in(&qualified, known) else {
+            self.truncated = true;
+            return Some(call.union(true));
+        };
+        self.truncated |= result.truncated;
+        let file = self.file();
+        let passed = |t: &Taint, r: TextRange, name: &str| -> Taint {
+            Taint {
+                flow: push_step(
+                    &t.flow,
+                    file,
+                    r,
+                    format!("passed to `{display}` as `{name}`"),
+                ),
+                ..t.clone()
+            }
+        };
+        // Sinks the arguments reach inside the callee.
+        for reach in &result.reaches {
+            let Origin::Param(p) = reach.taint.origin else {
+                continue;
+            };
+            let Some(Some((val, r))) = actual.get(p as usize) else {
+                continue;
+            };
+            for t in val.argument_taints(reach.taint.field.as_deref()) {
+                let t = records::narrowed(&t, &reach.taint);
+                let cleared = t.cleared | reach.taint.cleared;
+                if cleared & reach.kind.bit() != 0 {
+                    continue;
+                }
+                let structured = t.structured && reach.taint.structured;
+                if reach.kind == SinkKind::Nosql
+                    && !structured
+                    && !reach.site.name.contains("$where")
+                {
+                    continue;
+                }
+                if reach.kind == SinkKind::StackTrace && structured && t.origin == Origin::Exception
+                {
+                    continue;
+                }
+                let through = passed(&t, *r, &names[p as usize]);
+                let taint = Taint {
+                    cleared,
+                    structured,
+                    flow: concat(&through.flow, &reach.taint.flow),
+                    ..t.as_ref().clone()
+                };
+                let reach = Reach {
+                    kind: reach.kind,
+                    taint: Arc::new(taint),
+                    site: reach.site.clone(),
+                };
+                // A response the callee returns goes where the caller puts the call's value.
+                if reach.kind == SinkKind::StackTrace && reach.site.returned {
+                    if let Some(reach) = self.responses.route(call.c.range(), reach) {
+                        self.reaches.push(reach);
+                    }
+                } else {
+                    self.reaches.push(reach);
+                }
+            }
+        }
+        // What comes back, element by element when the callee returns a tuple or a dict with
+        // constant keys (`return meta, None`; `return {"ok": ..., "error": str(e)}`).
+        let instantiate = |taints: &[Arc<Taint>]| -> Vec<Arc<Taint>> {
+            let mut out = Vec::new();
+            for t in taints {
+                match t.origin {
+                    Origin::Param(p) => {
+                        let Some(Some((val, r))) = actual.get(p as usize) else {
+                            continue;
+                        };
+                        for a in val.argument_taints(t.field.as_deref()) {
+                            let a = records::narrowed(&a, t);
+                            let through = passed(&a, *r, &names[p as usize]);
+                            let flow = concat(&through.flow, &t.flow);
+                            let flow = push_step(
+                                &flow,
+                                file,
+                                call.c.range(),
+                                format!("returned from `{display}`"),
+                            );
+                            let taint = Taint {
+                                cleared: a.cleared | t.cleared,
+                                structured: a.structured && t.structured,
+                                flow,
+                                ..a.as_ref().clone()
+                            };
+                            add_all(&mut out, &[Arc::new(taint)]);
+                        }
+                    }
+                    _ => {
+                        let flow = push_step(
+                            &t.flow,
+                            file,
+                            call.c.range(),
+                            format!("returned from `{display}`"),
+                        );
+                        add_all(
+                            &mut out,
+                            &[Arc::new(Taint {
+                                flow,
+                                ..t.as_ref().clone()
+                            })],
+                        );
+                    }
+                }
+            }
+            out
+        };
+        if constructor {
+            // The new object: its fields when the constructor names them all, else everything.
+            let mut v = match &result.fields {
+                Some(fields) => records::object(fields, &instantiate),
+                None => call.union(false).collapse(),
+            };
+            v.alias = Some(Arc::from(q));
+            return Some(v);
+        }
+        let mut out = result.ret.substitute(&instantiate);
+        let traits = info.traits();
+        if traits.path_sanitiser || traits.checked_path {
+            // `get_valid_filename(title)`: separators replaced, the result is one file name;
+            // `resolve_inside(base, name)`: the path comes back only once it passed the check.
+            out = out.sanitize(SinkKind::Path.bit());
+        }
+        out.truth = result.ret.truth;
+        out.constant = result.ret.constant && !result.ret.is_tainted();
+        // Tainted data stands for no named object; a record keeps its name over its fields.
+        if !out.taints.is_empty() || (out.is_tainted() && !matches!(out.shape, Shape::Map(_))) {
+            out.alias = None;
+        }
+        Some(out)
+    }
+
+    // ----- sinks -------------------------------------------------------------------------------
+}
+
+/// A call's evaluated parts.
+pub struct Call<'c> {
+    pub(super) c: &'c ast::ExprCall,
+    pub(super) recv: Option<&'c Val>,
+    pub(super) method: Option<&'c str>,
+    pub(super) args: &'c [(Val, TextRange)],
+    pub(super) kwargs: &'c [(Option<String>, Val, TextRange)],
+}
+
+impl Call<'_> {
+    /// Positional argument `pos` or keyword `kw`.
+    pub(super) fn arg(&self, pos: usize, kw: &str) -> Option<&Val> {
+        let starred = self
+            .c
+            .arguments
+            .args
+            .iter()
+            .take(pos + 1)
+            .any(Expr::is_starred_expr);
+        self.args
+            .get(pos)
+            .filter(|_| !starred)
+            .map(|(v, _)| v)
+            .or_else(|| self.kwarg(kw))
+    }
+
+    pub(super) fn kwarg(&self, kw: &str) -> Option<&Val> {
+        if kw.is_empty() {
+            return None;
+        }
+        self.kwargs
+            .iter()
+            .find(|(k, _, _)| k.as_deref() == Some(kw))
+            .map(|(_, v, _)| v)
+    }
+
+    /// Everything the arguments (and, with `receiver`, the receiver) carry.
+    pub(super) fn union(&self, receiver: bool) -> Val {
+        let mut v = Val {
+            constant: true,
+            ..Val::default()
+        };
+        if receiver {
+            if let Some(r) = self.recv {
+                v.absorb(r);
+            }
+        }
+        for (a, _) in self.args {
+            v.absorb(a);
+            v.constant &= a.constant;
+        }
+        for (_, a, _) in self.kwargs {
+            v.absorb(a);
+            v.constant &= a.constant;
+        }
+        v
+    }
+}
+
+/// `BookMeta(file_path=p, title=t, ...)`: a library or namedtuple class built from keyword
+/// arguments only. Its fields are kept apart, so `meta.file_path` does not carry what was passed
+/// as `title`. The alias marks the map as a record whose attributes are its fields.
+pub(super) fn record_of_fields(call: &Call, q: Option<&str>) -> Option<Val> {
+    // The name as written: a namedtuple class resolves to `collections.namedtuple`.
+    let written = match &*call.c.func {
+        Expr::Name(n) => n.id.as_str(),
+        Expr::Attribute(a) => a.attr.as_str(),
+        _ => return None,
+    };
+    let q = q.unwrap_or(written);
+    let class_like = written.starts_with(|c: char| c.is_ascii_uppercase());
+    let tainted_recv = call.recv.is_some_and(Val::is_tainted);
+    if !class_like || tainted_recv || !call.args.is_empty() || call.kwargs.len() < 2 {
+        return None;
+    }
+    let mut items = Vec::new();
+    for (k, v, _) in call.kwargs {
+        items.push((k.clone()?, v.clone()));
+    }
+    Some(Val {
+        shape: Shape::Map(Arc::new(items)),
+        alias: Some(Arc::from(q)),
+        ..Val::default()
+    })
+}
+
+/// `.replace("'", "''")`.
+pub(super) fn is_quote_doubling(call: &Call) -> bool {
+    let text = |i: usize| call.args.get(i).and_then(|(v, _)| v.text.as_deref());
+    text(0) == Some("'") && text(1) == Some("''")
+}

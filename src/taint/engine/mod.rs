@@ -1,0 +1,494 @@
+//! The per-function abstract interpreter: walks a function body once (loops twice), keeping for
+//! each local name what request data it may hold, and records every place where such data reaches
+//! a sink. Parameters start as symbolic taints, so the same walk yields the function's summary:
+//! which parameters reach the return value and which reach sinks.
+
+use rustc_hash::FxHashMap as HashMap;
+use std::sync::Arc;
+
+use ruff_python_ast::{self as ast, CmpOp, Expr, Operator, Stmt, UnaryOp};
+use ruff_text_size::{Ranged, TextRange, TextSize};
+
+use super::app_paths;
+use super::context::{self, Known};
+use super::dispatch;
+use super::exceptions::{self, Responses};
+use super::guards;
+use super::index::{self, FileCtx, FuncInfo, Global};
+use super::infer;
+use super::pathsafe;
+use super::records;
+use super::self_xss;
+use super::sinks;
+use super::sources::{self, SourceKind};
+use super::value::{add_all, concat, push_step, Index, Origin, Shape, SinkKind, Taint, Val, ALL};
+use crate::python::flask::string_literal;
+use crate::python::project::bind_statement;
+use crate::python::semantic::{canonical, Semantic};
+
+mod calls;
+mod expressions;
+mod sink_checks;
+mod statements;
+
+pub use calls::Call;
+use statements::content_type_target;
+
+/// How deep calls into project functions are followed from one entry. Summaries are memoised,
+/// so depth costs little; the bound only stops pathological chains.
+pub const MAX_CALL_DEPTH: usize = 16;
+/// Builtins whose result the analysis models (conversions, predicates, containers).
+const BUILTINS: &[&str] = &[
+    "len",
+    "abs",
+    "round",
+    "hash",
+    "isinstance",
+    "callable",
+    "hasattr",
+    "id",
+    "ord",
+    "sum",
+    "min",
+    "max",
+    "bytes",
+    "list",
+    "dict",
+    "set",
+    "tuple",
+    "sorted",
+    "reversed",
+    "enumerate",
+    "zip",
+    "chr",
+    "exit",
+    "quit",
+    "iter",
+    "next",
+    "hex",
+    "oct",
+    "bin",
+    "print",
+    "type",
+];
+/// How deep nested statements and expressions are followed.
+const MAX_DEPTH: usize = 120;
+
+/// Where data reached a sink.
+#[derive(Debug, Clone)]
+pub struct SinkSite {
+    pub file: u32,
+    pub range: TextRange,
+    pub stmt_start: TextSize,
+    /// The sink as shown to users, e.g. `cur.execute()`.
+    pub name: Arc<str>,
+    /// For template variables: the template and the variable name.
+    pub template: Option<(Arc<str>, Arc<str>)>,
+    /// The sink is in a `return` statement: a response built there reaches the client only if
+    /// the caller sends what the function returns.
+    pub returned: bool,
+}
+
+/// Data of one origin reaching a sink. With a parameter origin it is part of a summary; otherwise
+/// it is a finding (or a template context).
+#[derive(Debug, Clone)]
+pub struct Reach {
+    pub kind: SinkKind,
+    pub taint: Arc<Taint>,
+    pub site: SinkSite,
+}
+
+/// The outcome of analysing one function.
+#[derive(Debug, Default)]
+pub struct FnResult {
+    /// What the function may return.
+    pub ret: Val,
+    pub reaches: Vec<Reach>,
+    /// Some callee was cut off (recursion or depth): the result depends on the call path.
+    pub truncated: bool,
+    /// For an `__init__` that only assigns its parameters to `self.x`: those attributes.
+    pub fields: Option<Vec<(String, Val)>>,
+}
+
+/// Per-thread state of the analysis: the call stack of functions being analysed.
+pub struct Worker<'g, 'a> {
+    pub g: &'g Global<'a>,
+    stack: Vec<String>,
+    /// Summaries cut short by recursion or depth, valid for this worker only.
+    local: HashMap<String, Arc<FnResult>>,
+    /// Functions not followed because the call chain reached [`MAX_CALL_DEPTH`].
+    pub cut_off: Vec<String>,
+}
+
+impl<'g, 'a> Worker<'g, 'a> {
+    /// A worker over `g`.
+    pub fn new(g: &'g Global<'a>) -> Self {
+        Self {
+            g,
+            stack: Vec::new(),
+            local: HashMap::default(),
+            cut_off: Vec::new(),
+        }
+    }
+
+    /// Analyses `info` as an entry point: parameters hold no symbolic data (only a view's path
+    /// parameters are sources), so only real flows are followed into callees.
+    pub fn entry(&mut self, info: &FuncInfo) -> FnResult {
+        self.stack.push(info.qualified.clone());
+        let result = analyse_function(self, info, false, Known::default());
+        self.stack.pop();
+        result
+    }
+
+    /// The summary of the project function `qualified`: memoised, or analysed now. `None` when it
+    /// is already being analysed (recursion) or the call chain is too deep.
+    pub fn result(&mut self, qualified: &str) -> Option<Arc<FnResult>> {
+        self.result_in(qualified, Known::default())
+    }
+
+    /// The summary of `qualified` for a call that fixes some of its mode flags.
+    pub fn result_in(&mut self, qualified: &str, known: Known) -> Option<Arc<FnResult>> {
+        let key = known.memo_key(qualified);
+        if let Some(r) = self.g.memo.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return Some(r);
+        }
+        if let Some(r) = self.local.get(&key) {
+            return Some(r.clone());
+        }
+        if self.stack.iter().any(|s| s == qualified) {
+            return None;
+        }
+        if self.stack.len() >= MAX_CALL_DEPTH {
+            if self.g.funcs.contains_key(qualified) && !self.cut_off.iter().any(|c| c == qualified)
+            {
+                self.cut_off.push(qualified.to_string());
+            }
+            return None;
+        }
+        let info = self.g.funcs.get(qualified)?;
+        self.stack.push(qualified.to_string());
+        let result = Arc::new(analyse_function(self, info, true, known));
+        self.stack.pop();
+        if result.truncated {
+            // Depends on the call path: reused only by this worker, which visits its file's
+            // functions in a fixed order, so results stay deterministic.
+            self.local.insert(key, result.clone());
+        } else if let Ok(mut m) = self.g.memo.lock() {
+            m.entry(key).or_insert_with(|| result.clone());
+        }
+        Some(result)
+    }
+}
+
+/// Analyses one indexed function; with `summary`, parameters carry symbolic taints.
+fn analyse_function(w: &mut Worker, info: &FuncInfo, summary: bool, known: Known) -> FnResult {
+    let g = w.g;
+    let fc = &g.files[info.file as usize];
+    let mut sem = Semantic::child(fc.module_sem());
+    sem.push_scope();
+    let mut a = Analyzer::new(w, fc, sem);
+    a.summary = summary;
+    a.known = known;
+    a.enter(
+        info.def,
+        info.class.as_deref(),
+        info.offset,
+        info.view.as_deref(),
+    );
+    // A constructor's fields, when it ends normally (the state then is the new object's).
+    let ends = a.summary && a.state.reachable && a.ret.is_none();
+    let fields = ends
+        .then(|| records::constructed_fields(info, &a.state.env))
+        .flatten();
+    FnResult {
+        fields,
+        ..a.finish()
+    }
+}
+
+type Env = HashMap<String, Val>;
+
+/// The longest attribute chain given a qualified name; real names have a handful of links.
+const MAX_QUALIFIED_LINKS: usize = 64;
+
+/// How many times a loop body is re-run looking for a fixpoint.
+const MAX_LOOP_PASSES: usize = 8;
+
+/// A taint's source key and the sink kinds it is cleared for.
+type TaintMark = ((u32, u32), u32);
+
+/// What a loop pass can change: which taints (by source and what they are cleared for) each
+/// variable holds.
+fn env_signature(env: &Env) -> Vec<(String, Vec<TaintMark>)> {
+    let mut sig: Vec<(String, Vec<TaintMark>)> = env
+        .iter()
+        .map(|(name, v)| {
+            let mut t: Vec<TaintMark> = v.all_taints().iter().map(|t| (t.key, t.cleared)).collect();
+            t.sort_unstable();
+            t.dedup();
+            (name.clone(), t)
+        })
+        .filter(|(_, t)| !t.is_empty())
+        .collect();
+    sig.sort();
+    sig
+}
+
+#[derive(Clone)]
+struct State {
+    env: Env,
+    reachable: bool,
+}
+
+fn merge(a: State, b: State) -> State {
+    match (a.reachable, b.reachable) {
+        (false, _) => b,
+        (_, false) => a,
+        _ => {
+            let mut env = a.env;
+            for (k, v) in b.env {
+                match env.get_mut(&k) {
+                    Some(x) => *x = x.join(&v),
+                    None => {
+                        env.insert(k, v);
+                    }
+                }
+            }
+            State {
+                env,
+                reachable: true,
+            }
+        }
+    }
+}
+
+/// Walks one function body.
+pub struct Analyzer<'w, 'g, 'a> {
+    w: &'w mut Worker<'g, 'a>,
+    fc: &'g FileCtx<'a>,
+    sem: Semantic<'g>,
+    state: State,
+    class: Option<String>,
+    is_view: bool,
+    name: String,
+    ret: Option<Val>,
+    reaches: Vec<Reach>,
+    truncated: bool,
+    stmt_start: TextSize,
+    depth: usize,
+    /// States at `break`/`continue` of the enclosing loops.
+    loop_exits: Vec<Vec<State>>,
+    /// Parameters carry symbolic taints (the walk computes a summary).
+    summary: bool,
+    /// Response calls whose result is given a non-HTML content type afterwards.
+    non_html: Vec<TextRange>,
+    /// Variables holding a validator's verdict, with what it proves when true.
+    verdicts: Vec<(String, Vec<(String, u32)>)>,
+    /// Where the responses the current statement builds go (FS410).
+    responses: Responses,
+    /// Evaluating the value of a `return` statement.
+    in_return: bool,
+    /// Mode flags the call being summarised fixes.
+    known: Known,
+    /// Nested functions defined so far that return a dict (calls to them are not summarised).
+    local_dicts: Vec<String>,
+    /// A view whose request body only the user's own pages can send (see [`self_xss`]).
+    body_self_only: bool,
+}
+
+impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
+    fn new(w: &'w mut Worker<'g, 'a>, fc: &'g FileCtx<'a>, sem: Semantic<'g>) -> Self {
+        Self {
+            w,
+            fc,
+            sem,
+            state: State {
+                env: Env::default(),
+                reachable: true,
+            },
+            class: None,
+            is_view: false,
+            name: String::new(),
+            ret: None,
+            reaches: Vec::new(),
+            truncated: false,
+            stmt_start: TextSize::default(),
+            depth: 0,
+            loop_exits: Vec::new(),
+            summary: false,
+            non_html: Vec::new(),
+            verdicts: Vec::new(),
+            responses: Responses::default(),
+            in_return: false,
+            known: Known::default(),
+            local_dicts: Vec::new(),
+            body_self_only: false,
+        }
+    }
+
+    fn file(&self) -> u32 {
+        self.fc.idx
+    }
+
+    /// Seeds the parameters and walks the body.
+    fn enter(
+        &mut self,
+        def: &ast::StmtFunctionDef,
+        class: Option<&str>,
+        offset: usize,
+        view: Option<&[(String, bool)]>,
+    ) {
+        self.class = class.map(str::to_string);
+        self.is_view = view.is_some();
+        self.body_self_only =
+            self.is_view && self_xss::body_from_own_pages(&self.sem, def, self.w.g.csrf_everywhere);
+        self.name = def.name.to_string();
+        for (i, p) in params(def).into_iter().enumerate() {
+            let name = p.name.as_str();
+            let mut v = if !self.summary {
+                Val::clean()
+            } else {
+                Val::tainted(Taint {
+                    origin: Origin::Param(i as u16),
+                    field: None,
+                    key: (u32::MAX, i as u32),
+                    cleared: 0,
+                    label: Arc::from(name),
+                    structured: true,
+                    audit: false,
+                    flow: push_step(
+                        &None,
+                        self.file(),
+                        p.range(),
+                        format!("parameter `{name}` of `{}()`", self.name),
+                    ),
+                })
+            };
+            if let Some(b) = self.known.get(i) {
+                v = Val {
+                    truth: Some(b),
+                    constant: true,
+                    ..Val::default()
+                };
+            }
+            if i == 0 && offset == 1 {
+                if let Some(c) = class {
+                    v.alias = Some(Arc::from(c));
+                }
+            }
+            if let Some((_, _)) =
+                view.and_then(|ps| ps.iter().find(|(n, dangerous)| n == name && *dangerous))
+            {
+                let label = format!("path parameter `{name}`");
+                add_all(
+                    &mut v.taints,
+                    &[Arc::new(Taint {
+                        origin: Origin::Request,
+                        field: None,
+                        key: (self.file(), p.range().start().to_u32()),
+                        cleared: Origin::Request.harmless_for(),
+                        flow: push_step(
+                            &None,
+                            self.file(),
+                            p.range(),
+                            format!("source: {label} of view `{}()`", self.name),
+                        ),
+                        label: Arc::from(label),
+                        structured: false,
+                        audit: false,
+                    })],
+                );
+            }
+            self.sem.bind_unknown(name);
+            self.state.env.insert(name.to_string(), v);
+        }
+        for p in [&def.parameters.vararg, &def.parameters.kwarg]
+            .into_iter()
+            .flatten()
+        {
+            self.sem.bind_unknown(p.name.as_str());
+            self.state.env.insert(p.name.to_string(), Val::clean());
+        }
+        self.block(&def.body);
+    }
+
+    fn finish(self) -> FnResult {
+        FnResult {
+            ret: self.ret.unwrap_or_default(),
+            reaches: self.reaches,
+            truncated: self.truncated,
+            fields: None,
+        }
+    }
+
+    // ----- statements -------------------------------------------------------------------------
+
+    fn block(&mut self, body: &[Stmt]) {
+        self.mark_non_html(body);
+        for s in body {
+            if !self.state.reachable {
+                break;
+            }
+            self.stmt(s);
+        }
+    }
+
+    /// `resp = make_response(body)` followed in the same block by
+    /// `resp.headers["Content-Type"] = "text/plain"` (or `resp.mimetype = ...`): the response is
+    /// not HTML, so its body is no XSS sink. Records the calls, in one pass over the block.
+    fn mark_non_html(&mut self, body: &[Stmt]) {
+        let mut names: Vec<&str> = Vec::new();
+        for s in body {
+            if let Stmt::Assign(a) = s {
+                if let ([target], Some(value)) = (&a.targets[..], string_literal(&a.value)) {
+                    if let Some(n) = content_type_target(target) {
+                        if sinks::non_html_mimetype(&value) {
+                            names.push(n);
+                        }
+                    }
+                }
+            }
+        }
+        if names.is_empty() {
+            return;
+        }
+        for s in body {
+            if let Stmt::Assign(a) = s {
+                if let ([Expr::Name(n)], Expr::Call(c)) = (&a.targets[..], &*a.value) {
+                    if names.contains(&n.id.as_str()) {
+                        self.non_html.push(c.range());
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The parameters callers can pass, in order.
+pub(super) fn params(def: &ast::StmtFunctionDef) -> Vec<&ast::Parameter> {
+    let p = &def.parameters;
+    p.posonlyargs
+        .iter()
+        .chain(p.args.iter())
+        .chain(p.kwonlyargs.iter())
+        .map(|x| &x.parameter)
+        .collect()
+}
+
+/// Source text shortened for messages: whitespace collapsed, at most 60 characters.
+pub fn short(text: &str) -> String {
+    let collapsed: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if collapsed.chars().count() > 60 {
+        let cut: String = collapsed.chars().take(57).collect();
+        format!("{cut}...")
+    } else {
+        collapsed
+    }
+}
+
+#[allow(unused)]
+fn _assert_send_sync() {
+    fn is<T: Send + Sync>() {}
+    is::<FnResult>();
+    let _ = ALL;
+}

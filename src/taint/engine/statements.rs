@@ -1,0 +1,649 @@
+//! Statements: assignments, branches, loops, `try`, nested functions, and the narrowing a test
+//! or a validator call brings to the branch it guards.
+
+use super::expressions::iterate;
+use super::*;
+
+impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
+    pub(super) fn stmt(&mut self, s: &Stmt) {
+        if self.depth > MAX_DEPTH {
+            return;
+        }
+        self.depth += 1;
+        let outer = self.stmt_start;
+        self.stmt_start = s.start();
+        self.responses.statement(s);
+        match s {
+            Stmt::FunctionDef(f) => self.nested_function(f),
+            Stmt::ClassDef(_)
+            | Stmt::Pass(_)
+            | Stmt::Global(_)
+            | Stmt::Nonlocal(_)
+            | Stmt::TypeAlias(_)
+            | Stmt::IpyEscapeCommand(_) => {}
+            Stmt::Return(r) => {
+                self.in_return = true;
+                let v = r.value.as_deref().map_or_else(Val::clean, |e| self.eval(e));
+                self.in_return = false;
+                if self.is_view {
+                    if let Some(e) = r.value.as_deref() {
+                        self.view_return(&v, e.range());
+                    }
+                }
+                self.ret = Some(match self.ret.take() {
+                    Some(prev) => prev.join(&v),
+                    None => v,
+                });
+                self.state.reachable = false;
+            }
+            Stmt::Delete(d) => {
+                for t in &d.targets {
+                    if let Expr::Name(n) = t {
+                        self.state.env.remove(n.id.as_str());
+                    }
+                }
+            }
+            Stmt::Assign(a) => {
+                let v = self.eval(&a.value);
+                for t in &a.targets {
+                    self.assign(t, v.clone(), s.range());
+                }
+                self.remember_verdict(a);
+                bind_statement(&mut self.sem, s);
+            }
+            Stmt::AnnAssign(a) => {
+                if let Some(value) = &a.value {
+                    let v = self.eval(value);
+                    self.assign(&a.target, v, s.range());
+                }
+                bind_statement(&mut self.sem, s);
+            }
+            Stmt::AugAssign(a) => {
+                let rhs = self.eval(&a.value);
+                let lhs = self.eval(&a.target);
+                let v = self.binop(&lhs, &rhs, a.op, Some(&a.target), s.range());
+                self.assign(&a.target, v, s.range());
+            }
+            Stmt::For(f) => {
+                let iter = self.eval(&f.iter);
+                let elem = iterate(&iter);
+                self.run_loop(Some((&f.target, elem)), None, &f.body, &f.orelse, s.range());
+            }
+            Stmt::While(wh) => {
+                self.eval(&wh.test);
+                match self.truth(&wh.test) {
+                    Some(false) => self.block(&wh.orelse),
+                    _ => self.run_loop(None, Some(&wh.test), &wh.body, &wh.orelse, s.range()),
+                }
+            }
+            Stmt::If(i) => self.if_stmt(i),
+            Stmt::With(wi) => {
+                for item in &wi.items {
+                    let v = self.eval(&item.context_expr);
+                    if let Some(var) = &item.optional_vars {
+                        self.assign(var, v, item.range());
+                    }
+                }
+                self.block(&wi.body);
+            }
+            Stmt::Match(m) => {
+                let subject = self.eval(&m.subject);
+                let incoming = self.state.clone();
+                let mut out = State {
+                    env: Env::default(),
+                    reachable: false,
+                };
+                for case in &m.cases {
+                    self.state = incoming.clone();
+                    bind_pattern_names(&case.pattern, &subject, &mut self.state.env);
+                    self.block(&case.body);
+                    out = merge(out, self.state.clone());
+                }
+                self.state = merge(out, incoming);
+            }
+            Stmt::Raise(r) => {
+                if let Some(e) = &r.exc {
+                    self.eval(e);
+                }
+                self.state.reachable = false;
+            }
+            Stmt::Try(t) => self.try_stmt(t),
+            Stmt::Assert(a) => {
+                self.eval(&a.test);
+                self.narrow(&a.test, true);
+            }
+            Stmt::Import(_) | Stmt::ImportFrom(_) => {
+                bind_statement(&mut self.sem, s);
+                for name in imported_names(s) {
+                    self.state.env.remove(&name);
+                }
+            }
+            Stmt::Expr(e) => {
+                self.eval(&e.value);
+                if let Expr::Call(c) = &*e.value {
+                    self.after_guard_call(c);
+                }
+            }
+            Stmt::Break(_) | Stmt::Continue(_) => {
+                if let Some(exits) = self.loop_exits.last_mut() {
+                    exits.push(self.state.clone());
+                }
+                self.state.reachable = false;
+            }
+        }
+        self.stmt_start = outer;
+        self.depth -= 1;
+    }
+
+    pub(super) fn nested_function(&mut self, f: &ast::StmtFunctionDef) {
+        let view = index::view_params(&self.sem, f);
+        let mut sem = self.sem.clone();
+        sem.push_scope();
+        let fc = self.fc;
+        let mut sub = Analyzer::new(self.w, fc, sem);
+        sub.local_dicts = self.local_dicts.clone();
+        sub.enter(f, None, 0, view.as_deref());
+        let result = sub.finish();
+        self.truncated |= result.truncated;
+        self.local_dicts.retain(|n| n != f.name.as_str());
+        if matches!(result.ret.shape, Shape::Map(_)) {
+            self.local_dicts.push(f.name.to_string());
+        }
+        // The nested function's own parameters mean nothing out here.
+        self.reaches.extend(
+            result
+                .reaches
+                .into_iter()
+                .filter(|r| !matches!(r.taint.origin, Origin::Param(_))),
+        );
+        self.state.env.remove(f.name.as_str());
+    }
+
+    pub(super) fn run_loop(
+        &mut self,
+        target: Option<(&Expr, Val)>,
+        test: Option<&Expr>,
+        body: &[Stmt],
+        orelse: &[Stmt],
+        range: TextRange,
+    ) {
+        let mut acc = self.state.clone();
+        // Iterate to a fixpoint: `b0 = b1; b1 = b2; b2 = a` needs one pass per hop. Each pass
+        // only adds taints, so the signature stops growing; the cap bounds pathological bodies.
+        let mut seen = env_signature(&acc.env);
+        for _ in 0..MAX_LOOP_PASSES {
+            self.state = acc.clone();
+            if let Some(t) = test {
+                self.narrow(t, true);
+            }
+            if let Some((t, elem)) = &target {
+                self.assign(t, elem.clone(), range);
+            }
+            self.loop_exits.push(Vec::new());
+            self.block(body);
+            let exits = self.loop_exits.pop().unwrap_or_default();
+            let mut end = self.state.clone();
+            for e in exits {
+                end = merge(end, e);
+            }
+            acc = merge(acc, end);
+            let now = env_signature(&acc.env);
+            if now == seen {
+                break;
+            }
+            seen = now;
+        }
+        self.state = acc;
+        self.block(orelse);
+    }
+
+    pub(super) fn if_stmt(&mut self, i: &ast::StmtIf) {
+        let mut clauses: Vec<(Option<&Expr>, &[Stmt])> = vec![(Some(&*i.test), &i.body[..])];
+        for c in &i.elif_else_clauses {
+            clauses.push((c.test.as_ref(), &c.body[..]));
+        }
+        let mut incoming = self.state.clone();
+        let mut out = State {
+            env: Env::default(),
+            reachable: false,
+        };
+        for (test, body) in clauses {
+            if !incoming.reachable {
+                break;
+            }
+            self.state = incoming.clone();
+            match test {
+                Some(t) => {
+                    self.eval(t);
+                    let after_test = self.state.clone();
+                    let truth = self.truth(t);
+                    if truth != Some(false) {
+                        self.narrow(t, true);
+                        self.block(body);
+                        out = merge(out, self.state.clone());
+                    }
+                    if truth == Some(true) {
+                        incoming.reachable = false;
+                    } else {
+                        self.state = after_test;
+                        self.narrow(t, false);
+                        incoming = self.state.clone();
+                    }
+                }
+                None => {
+                    self.block(body);
+                    out = merge(out, self.state.clone());
+                    incoming.reachable = false;
+                }
+            }
+        }
+        self.state = merge(out, incoming);
+    }
+
+    pub(super) fn try_stmt(&mut self, t: &ast::StmtTry) {
+        let before = self.state.clone();
+        self.block(&t.body);
+        let after_body = self.state.clone();
+        // A handler may start anywhere in the body.
+        let entry = merge(
+            before.clone(),
+            State {
+                reachable: true,
+                ..after_body.clone()
+            },
+        );
+        let mut out = State {
+            env: Env::default(),
+            reachable: false,
+        };
+        for h in &t.handlers {
+            let ast::ExceptHandler::ExceptHandler(h) = h;
+            self.state = State {
+                reachable: before.reachable,
+                ..entry.clone()
+            };
+            let own = self.project_exception(h) || exceptions::relays_own_messages(self, t, h);
+            if let Some(name) = h.name.as_ref().filter(|_| !own) {
+                let label = format!("exception `{name}`");
+                let v = Val::tainted(Taint {
+                    origin: Origin::Exception,
+                    field: None,
+                    key: (self.file(), name.range().start().to_u32()),
+                    cleared: Origin::Exception.harmless_for(),
+                    flow: push_step(
+                        &None,
+                        self.file(),
+                        name.range(),
+                        format!("source: {label} caught here"),
+                    ),
+                    label: Arc::from(label),
+                    // The exception object, not its text yet (see `exceptions::as_text`).
+                    structured: true,
+                    audit: !exceptions::reveals_internals(self, t, h),
+                });
+                self.state.env.insert(name.to_string(), v);
+                self.sem.bind_unknown(name.as_str());
+            }
+            if let Some(name) = h.name.as_ref().filter(|_| own) {
+                self.state.env.insert(name.to_string(), Val::clean());
+                self.sem.bind_unknown(name.as_str());
+            }
+            self.block(&h.body);
+            out = merge(out, self.state.clone());
+        }
+        self.state = after_body;
+        self.block(&t.orelse);
+        out = merge(out, self.state.clone());
+        self.state = out;
+        if !t.finalbody.is_empty() {
+            let reachable = self.state.reachable;
+            self.state.reachable = true;
+            self.block(&t.finalbody);
+            self.state.reachable &= reachable;
+        }
+    }
+
+    /// The traits of the project function a call runs, if it is one (methods of `self`
+    /// included, inherited ones too).
+    pub(in crate::taint) fn call_traits(&self, call: &ast::ExprCall) -> Option<infer::Traits> {
+        let g = self.w.g;
+        let q = self.qualify(&call.func)?;
+        let q = g.resolve_function(&q);
+        g.funcs
+            .get(q)
+            .or_else(|| g.inherited_method(q))
+            .map(|f| f.traits())
+    }
+
+    /// `check_access(base, path)` as a statement, where the function raises unless the path
+    /// resolves inside the base: after it, the paths passed are confined.
+    pub(super) fn after_guard_call(&mut self, c: &ast::ExprCall) {
+        let Some(t) = self.call_traits(c) else {
+            return;
+        };
+        if !(t.path_guard && t.raises) {
+            return;
+        }
+        let args = c
+            .arguments
+            .args
+            .iter()
+            .chain(c.arguments.keywords.iter().map(|k| &k.value));
+        for key in args.flat_map(guards::path_keys) {
+            if let Some(v) = self.state.env.get(&key) {
+                let v = v.sanitize(SinkKind::Path.bit());
+                self.state.env.insert(key, v);
+            }
+        }
+    }
+
+    /// `ok, reason = validate_url(url)`: remembers what `ok` being true proves about the
+    /// arguments, for a later `if not ok: return`.
+    pub(super) fn remember_verdict(&mut self, a: &ast::StmtAssign) {
+        let ([Expr::Tuple(t)], Expr::Call(c)) = (&a.targets[..], &*a.value) else {
+            return;
+        };
+        let Some(Expr::Name(flag)) = t.elts.first() else {
+            return;
+        };
+        let mut checks = Vec::new();
+        guards::project_validator(self, c, &mut checks);
+        if !checks.is_empty() {
+            self.verdicts.push((flag.id.to_string(), checks));
+        }
+    }
+
+    /// What the verdict variable `name` being true proves (see [`Self::remember_verdict`]).
+    pub(in crate::taint) fn verdict(&self, name: &str) -> Option<&[(String, u32)]> {
+        self.verdicts
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, c)| c.as_slice())
+    }
+
+    /// Whether a handler catches only exception classes the project defines: their messages are
+    /// written by the application for its users (`raise RateLimit("too many alerts")`), unlike
+    /// those of `Exception`, a bare `except:` or library errors, which may carry internals.
+    pub(super) fn project_exception(&self, h: &ast::ExceptHandlerExceptHandler) -> bool {
+        let Some(t) = h.type_.as_deref() else {
+            return false;
+        };
+        let types: Vec<&Expr> = match t {
+            Expr::Tuple(t) => t.elts.iter().collect(),
+            other => vec![other],
+        };
+        types.iter().all(|t| {
+            self.qualify(t)
+                .is_some_and(|q| self.w.g.project_class(&q).is_some())
+        })
+    }
+
+    /// Binds `value` to an assignment target.
+    pub(super) fn assign(&mut self, target: &Expr, value: Val, range: TextRange) {
+        match target {
+            Expr::Name(n) => {
+                let v = value.step(self.file(), range, &format!("assigned to `{}`", n.id));
+                self.verdicts.retain(|(k, _)| k != n.id.as_str());
+                self.state.env.insert(n.id.to_string(), v);
+            }
+            Expr::Tuple(_) | Expr::List(_) => {
+                let elts = match target {
+                    Expr::Tuple(t) => &t.elts,
+                    Expr::List(l) => &l.elts,
+                    _ => unreachable!(),
+                };
+                let positional = match &value.shape {
+                    Shape::Seq(items)
+                        if items.len() == elts.len() && !elts.iter().any(Expr::is_starred_expr) =>
+                    {
+                        Some(items.clone())
+                    }
+                    _ => None,
+                };
+                for (i, e) in elts.iter().enumerate() {
+                    let v = match &positional {
+                        Some(items) => {
+                            let mut v = items[i].clone();
+                            add_all(&mut v.taints, &value.taints);
+                            v
+                        }
+                        None => value.collapse(),
+                    };
+                    self.assign(e, v, range);
+                }
+            }
+            Expr::Starred(s) => self.assign(&s.value, value.collapse(), range),
+            Expr::Attribute(a) => {
+                self.eval(&a.value);
+                if let Some(key) = guards::key(target) {
+                    let v = value.step(self.file(), range, &format!("stored in `{key}`"));
+                    self.state.env.insert(key, v);
+                }
+            }
+            Expr::Subscript(s) => {
+                self.eval(&s.slice);
+                self.subscript_store(s, &value, range);
+            }
+            _ => {}
+        }
+    }
+
+    pub(super) fn subscript_store(
+        &mut self,
+        s: &ast::ExprSubscript,
+        value: &Val,
+        range: TextRange,
+    ) {
+        // session[...] = request data
+        if self.qualify(&s.value).as_deref() == Some("flask.session") {
+            let name = format!("session[{}]", short(self.fc.file.slice(s.slice.range())));
+            self.sink(SinkKind::SessionStore, value, range, &name, None);
+            return;
+        }
+        // resp.headers["Location"] = ...
+        if let Expr::Attribute(h) = &*s.value {
+            if h.attr.as_str() == "headers"
+                && string_literal(&s.slice).is_some_and(|k| k.eq_ignore_ascii_case("location"))
+            {
+                self.sink(
+                    SinkKind::Redirect,
+                    value,
+                    range,
+                    "the Location header",
+                    None,
+                );
+            }
+        }
+        let Some(key) = guards::key(&s.value) else {
+            return;
+        };
+        let Some(container) = self.state.env.get(&key).cloned() else {
+            return;
+        };
+        let index = self.const_index(&s.slice);
+        let updated = match (&container.shape, index) {
+            (Shape::Map(items), Some(Index::Str(k))) => {
+                let mut items = (**items).clone();
+                items.retain(|(x, _)| *x != k);
+                items.push((k, value.clone()));
+                Val {
+                    shape: Shape::Map(Arc::new(items)),
+                    ..container.clone()
+                }
+            }
+            (Shape::Seq(items), Some(Index::Int(i))) if i >= 0 && (i as usize) < items.len() => {
+                let mut items = (**items).clone();
+                items[i as usize] = value.clone();
+                Val {
+                    shape: Shape::Seq(Arc::new(items)),
+                    ..container.clone()
+                }
+            }
+            _ => {
+                let mut c = container.clone();
+                c.absorb(value);
+                c.constant &= value.constant;
+                c
+            }
+        };
+        let updated = if value.is_tainted() {
+            updated.step(self.file(), range, &format!("stored in `{key}`"))
+        } else {
+            updated
+        };
+        self.state.env.insert(key, updated);
+    }
+
+    // ----- conditions --------------------------------------------------------------------------
+
+    /// The constant truth of a condition, when it has one.
+    pub(super) fn truth(&self, e: &Expr) -> Option<bool> {
+        match e {
+            Expr::Name(n) => match self.state.env.get(n.id.as_str()) {
+                Some(v) => v.truth,
+                None => self.fc.consts.get(n.id.as_str()).copied(),
+            },
+            Expr::UnaryOp(u) if u.op == UnaryOp::Not => self.truth(&u.operand).map(|b| !b),
+            Expr::BoolOp(b) => {
+                let vals: Vec<Option<bool>> = b.values.iter().map(|v| self.truth(v)).collect();
+                match b.op {
+                    ast::BoolOp::And if vals.contains(&Some(false)) => Some(false),
+                    ast::BoolOp::And if vals.iter().all(|v| *v == Some(true)) => Some(true),
+                    ast::BoolOp::Or if vals.contains(&Some(true)) => Some(true),
+                    ast::BoolOp::Or if vals.iter().all(|v| *v == Some(false)) => Some(false),
+                    _ => None,
+                }
+            }
+            Expr::Compare(c) if c.ops.len() == 1 => {
+                let l = self.literal_text(&c.left)?;
+                let r = self.literal_text(&c.comparators[0])?;
+                match c.ops[0] {
+                    CmpOp::Eq => Some(l == r),
+                    CmpOp::NotEq => Some(l != r),
+                    _ => None,
+                }
+            }
+            other => index::literal_truth(other),
+        }
+    }
+
+    pub(super) fn literal_text(&self, e: &Expr) -> Option<String> {
+        match e {
+            Expr::StringLiteral(s) => Some(format!("s:{}", s.value.to_str())),
+            Expr::NumberLiteral(_) | Expr::BooleanLiteral(_) | Expr::NoneLiteral(_) => {
+                Some(format!("n:{}", self.fc.file.slice(e.range())))
+            }
+            Expr::Name(n) => self
+                .state
+                .env
+                .get(n.id.as_str())
+                .and_then(|v| v.text.as_ref())
+                .map(|t| format!("s:{t}")),
+            _ => None,
+        }
+    }
+
+    /// Applies what a condition being `branch` proves about the names it tests.
+    pub(super) fn narrow(&mut self, test: &Expr, branch: bool) {
+        let checks = guards::checks(self, test, branch);
+        for (key, bits) in checks {
+            if let Some(v) = self.state.env.get(&key) {
+                let v = v.sanitize(bits);
+                self.state.env.insert(key, v);
+            }
+        }
+    }
+}
+
+/// The response variable of `resp.headers["Content-Type"] = ...`, `resp.mimetype = ...` or
+/// `resp.content_type = ...`.
+pub(super) fn content_type_target(target: &Expr) -> Option<&str> {
+    match target {
+        Expr::Subscript(s) => match (&*s.value, string_literal(&s.slice)) {
+            (Expr::Attribute(h), Some(k))
+                if h.attr.as_str() == "headers" && k.eq_ignore_ascii_case("content-type") =>
+            {
+                match &*h.value {
+                    Expr::Name(n) => Some(n.id.as_str()),
+                    _ => None,
+                }
+            }
+            _ => None,
+        },
+        Expr::Attribute(a) if matches!(a.attr.as_str(), "mimetype" | "content_type") => {
+            match &*a.value {
+                Expr::Name(n) => Some(n.id.as_str()),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+pub(super) fn bind_pattern_names(p: &ast::Pattern, subject: &Val, env: &mut Env) {
+    use ast::Pattern;
+    match p {
+        Pattern::MatchAs(a) => {
+            if let Some(n) = &a.name {
+                env.insert(n.to_string(), subject.collapse());
+            }
+            if let Some(inner) = &a.pattern {
+                bind_pattern_names(inner, subject, env);
+            }
+        }
+        Pattern::MatchStar(s) => {
+            if let Some(n) = &s.name {
+                env.insert(n.to_string(), subject.collapse());
+            }
+        }
+        Pattern::MatchSequence(s) => s
+            .patterns
+            .iter()
+            .for_each(|x| bind_pattern_names(x, subject, env)),
+        Pattern::MatchMapping(m) => {
+            m.patterns
+                .iter()
+                .for_each(|x| bind_pattern_names(x, subject, env));
+            if let Some(r) = &m.rest {
+                env.insert(r.to_string(), subject.collapse());
+            }
+        }
+        Pattern::MatchClass(c) => {
+            c.arguments
+                .patterns
+                .iter()
+                .for_each(|x| bind_pattern_names(x, subject, env));
+            c.arguments
+                .keywords
+                .iter()
+                .for_each(|k| bind_pattern_names(&k.pattern, subject, env));
+        }
+        Pattern::MatchOr(o) => o
+            .patterns
+            .iter()
+            .for_each(|x| bind_pattern_names(x, subject, env)),
+        Pattern::MatchValue(_) | Pattern::MatchSingleton(_) => {}
+    }
+}
+
+pub(super) fn imported_names(s: &Stmt) -> Vec<String> {
+    match s {
+        Stmt::Import(i) => i
+            .names
+            .iter()
+            .map(|a| {
+                a.asname.as_ref().map_or_else(
+                    || a.name.split('.').next().unwrap_or("").to_string(),
+                    |n| n.to_string(),
+                )
+            })
+            .collect(),
+        Stmt::ImportFrom(i) => i
+            .names
+            .iter()
+            .map(|a| a.asname.as_ref().unwrap_or(&a.name).to_string())
+            .collect(),
+        _ => Vec::new(),
+    }
+}
