@@ -637,7 +637,7 @@ fn read_text(f: &SourcePath) -> Result<(String, Option<Vec<u8>>), Notification> 
     Ok((text, original))
 }
 
-fn parse_python(f: &SourcePath) -> Result<SourceFile, Notification> {
+pub(crate) fn parse_python(f: &SourcePath) -> Result<SourceFile, Notification> {
     let (text, original) = read_text(f)?;
     let relative = f.relative.clone();
     let too_deep = crate::nesting::deeper_than(&text, source::MAX_PARSE_NESTING);
