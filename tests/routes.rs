@@ -76,6 +76,32 @@ fn method_views() {
 }
 
 #[test]
+fn flask_httpauth_with_roles_and_optional_authentication() {
+    insta::assert_snapshot!("httpauth_app", table(&fixture("httpauth_app")));
+}
+
+#[test]
+fn an_app_wide_guard_with_an_allow_list_constant() {
+    insta::assert_snapshot!(
+        "app_guard_allow_list_constant",
+        table(&fixture("app_guard"))
+    );
+}
+
+#[test]
+fn an_allow_list_from_another_module_is_unknown() {
+    insta::assert_snapshot!(
+        "imported_allow_list",
+        table(&fixture("imported_allow_list"))
+    );
+}
+
+#[test]
+fn flask_restful_resources_with_method_decorators() {
+    insta::assert_snapshot!("restful_api", table(&fixture("restful_api")));
+}
+
+#[test]
 fn what_cannot_be_followed_is_unknown() {
     insta::assert_snapshot!("unknown_cases", table(&fixture("unknown_cases")));
 }

@@ -13,6 +13,9 @@ mod reader;
 pub use reader::Check;
 use reader::{collect_exemptions, Reader};
 
+/// Module-level constants holding string literals (`PUBLIC = ("login", "static")`), by name.
+pub type Constants = rustc_hash::FxHashMap<String, Vec<String>>;
+
 /// How deep nested blocks and nested functions are followed when looking for a check.
 const MAX_NESTING: usize = 6;
 
@@ -162,6 +165,9 @@ pub struct AccessFacts {
     pub registrations: Vec<(String, Option<String>)>,
     /// Module-level re-exports: (`pkg.bp`, `pkg.views.bp`) for `from .views import bp` in `pkg`.
     pub aliases: Vec<(String, String)>,
+    /// Flask-RESTful / Flask-RESTX `api.add_resource(Resource, "/url", ...)` routes, kept apart
+    /// from the app's routes (the app-level rules judge browser-facing views).
+    pub resources: Vec<super::flask::Route>,
 }
 
 impl AccessFacts {
@@ -173,6 +179,7 @@ impl AccessFacts {
         self.blueprints.extend(other.blueprints);
         self.registrations.extend(other.registrations);
         self.aliases.extend(other.aliases);
+        self.resources.extend(other.resources);
     }
 }
 
@@ -329,7 +336,7 @@ pub fn dotted(expr: &Expr) -> Option<String> {
 }
 
 /// A string literal, or the string literals of a list, tuple or set.
-fn literals(expr: &Expr) -> Vec<String> {
+pub fn literals(expr: &Expr) -> Vec<String> {
     match expr {
         Expr::List(ast::ExprList { elts, .. })
         | Expr::Tuple(ast::ExprTuple { elts, .. })
@@ -346,7 +353,12 @@ pub fn top_check(sem: &Semantic, body: &[Stmt]) -> Option<Check> {
 }
 
 /// What `f` does when registered as a `before_request` hook, and what it exempts.
-pub fn hook_verdict(sem: &Semantic, f: &ast::StmtFunctionDef) -> (Verdict, Exempt) {
+/// `constants` are the module's string constants, for allow-lists kept in one.
+pub fn hook_verdict(
+    sem: &Semantic,
+    f: &ast::StmtFunctionDef,
+    constants: &Constants,
+) -> (Verdict, Exempt) {
     let mut reader = Reader::new(sem);
     let verdict = match reader.find_guard(&f.body, 0, false) {
         Some(check) => Verdict::Authenticates {
@@ -360,7 +372,7 @@ pub fn hook_verdict(sem: &Semantic, f: &ast::StmtFunctionDef) -> (Verdict, Exemp
     };
     let mut exempt = Exempt::default();
     if verdict != Verdict::Open {
-        collect_exemptions(sem, &f.body, &mut exempt, 0);
+        collect_exemptions(sem, constants, &f.body, &mut exempt, 0);
     }
     (verdict, exempt)
 }

@@ -82,6 +82,8 @@ pub struct Checker<'a> {
     /// Names standing for objects of other modules or for blueprints (`bp` → `shop.views.bp`),
     /// which the resolver replaces by their type.
     identities: HashMap<String, String>,
+    /// Module-level constants holding string literals, for hooks' allow-lists.
+    constants: crate::python::access::Constants,
 }
 
 impl<'a> Checker<'a> {
@@ -105,6 +107,7 @@ impl<'a> Checker<'a> {
             callee_buf: String::new(),
             basic_auth: None,
             identities: HashMap::default(),
+            constants: Default::default(),
         }
     }
 
@@ -541,8 +544,10 @@ impl<'a> Checker<'a> {
                 let route = self.url_rule_route(call, &a.value);
                 self.facts.routes.push(route);
             }
-            if a.attr.as_str() == "register_blueprint" {
-                self.register_blueprint(call);
+            match a.attr.as_str() {
+                "register_blueprint" => self.register_blueprint(call),
+                "add_resource" => self.add_resource(call, callee),
+                _ => {}
             }
             self.hook_call(call, a);
         }
@@ -734,6 +739,7 @@ impl<'a> Visitor<'a> for Checker<'a> {
                 }
                 self.track_request_names(&a.targets, &a.value);
                 self.note_blueprint(&a.targets, &a.value);
+                self.note_constant(&a.targets, &a.value);
                 self.targets = &[];
                 project::bind_statement(&mut self.sem, stmt);
             }

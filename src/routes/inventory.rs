@@ -140,6 +140,7 @@ pub fn build(facts: &AppFacts) -> Vec<RouteEntry> {
     let mut entries: Vec<RouteEntry> = facts
         .routes
         .iter()
+        .chain(&facts.access.resources)
         .flat_map(|r| entries_of(&index, r))
         .collect();
     entries.sort_by(|a, b| {
@@ -563,7 +564,7 @@ fn hook_protections(
                     continue;
                 }
                 if let Some(reason) = &exempt.unknown {
-                    unknown.push(format!("`before_request` guard `{name}` {reason}"));
+                    unknown.push(format!("`before_request` guard `{name}`: {reason}"));
                     continue;
                 }
                 roles.extend(r.iter().cloned());

@@ -5,8 +5,8 @@ use ruff_python_ast::{self as ast, CmpOp, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange};
 
 use super::{
-    dotted, library_decorator, literals, spelling, Exempt, Library, AUTH_PACKAGES, MAX_NESTING,
-    OPEN_PACKAGES,
+    dotted, library_decorator, literals, spelling, Constants, Exempt, Library, AUTH_PACKAGES,
+    MAX_NESTING, OPEN_PACKAGES,
 };
 use crate::python::flask::string_literal;
 use crate::python::semantic::Semantic;
@@ -596,25 +596,42 @@ fn role_names(e: &Expr, roles: &mut Vec<String>) {
 }
 
 /// Exemptions a hook makes before checking: `if request.endpoint in ("login", "static"): return`.
-pub(super) fn collect_exemptions(sem: &Semantic, body: &[Stmt], exempt: &mut Exempt, depth: usize) {
+pub(super) fn collect_exemptions(
+    sem: &Semantic,
+    constants: &Constants,
+    body: &[Stmt],
+    exempt: &mut Exempt,
+    depth: usize,
+) {
     if depth > MAX_NESTING {
         return;
     }
     for stmt in body {
         if let Stmt::If(i) = stmt {
-            exemptions_in(sem, &i.test, exempt, 0);
-            collect_exemptions(sem, &i.body, exempt, depth + 1);
+            exemptions_in(sem, constants, &i.test, exempt, 0);
+            collect_exemptions(sem, constants, &i.body, exempt, depth + 1);
             for c in &i.elif_else_clauses {
                 if let Some(t) = &c.test {
-                    exemptions_in(sem, t, exempt, 0);
+                    exemptions_in(sem, constants, t, exempt, 0);
                 }
-                collect_exemptions(sem, &c.body, exempt, depth + 1);
+                collect_exemptions(sem, constants, &c.body, exempt, depth + 1);
             }
         }
     }
 }
 
-fn exemptions_in(sem: &Semantic, test: &Expr, exempt: &mut Exempt, depth: usize) {
+fn exemptions_in(
+    sem: &Semantic,
+    constants: &Constants,
+    test: &Expr,
+    exempt: &mut Exempt,
+    depth: usize,
+) {
+    // A literal, or a module-level constant holding one (`PUBLIC = {"login", "static"}`).
+    let values = |e: &Expr| match e {
+        Expr::Name(n) => constants.get(n.id.as_str()).cloned().unwrap_or_default(),
+        other => literals(other),
+    };
     if depth > MAX_NESTING * 4 {
         return;
     }
@@ -628,8 +645,8 @@ fn exemptions_in(sem: &Semantic, test: &Expr, exempt: &mut Exempt, depth: usize)
         Expr::BoolOp(b) => b
             .values
             .iter()
-            .for_each(|v| exemptions_in(sem, v, exempt, depth + 1)),
-        Expr::UnaryOp(u) => exemptions_in(sem, &u.operand, exempt, depth + 1),
+            .for_each(|v| exemptions_in(sem, constants, v, exempt, depth + 1)),
+        Expr::UnaryOp(u) => exemptions_in(sem, constants, &u.operand, exempt, depth + 1),
         Expr::Compare(c) => {
             let sides: Vec<&Expr> = std::iter::once(&*c.left)
                 .chain(c.comparators.iter())
@@ -653,8 +670,8 @@ fn exemptions_in(sem: &Semantic, test: &Expr, exempt: &mut Exempt, depth: usize)
                 .filter(|(i, _)| *i != at)
                 .map(|(_, s)| s)
                 .collect();
-            let found: Vec<String> = others.iter().flat_map(|s| literals(s)).collect();
-            if literal_ops && !found.is_empty() && others.iter().all(|s| !literals(s).is_empty()) {
+            let found: Vec<String> = others.iter().flat_map(|s| values(s)).collect();
+            if literal_ops && !found.is_empty() && others.iter().all(|s| !values(s).is_empty()) {
                 exempt.endpoints.extend(found);
             } else if !matches!(others.as_slice(), [Expr::NoneLiteral(_)]) {
                 exempt.unknown = Some("its list of exempt endpoints is not a literal".to_string());
@@ -663,7 +680,7 @@ fn exemptions_in(sem: &Semantic, test: &Expr, exempt: &mut Exempt, depth: usize)
         Expr::Call(c) => {
             if let Expr::Attribute(a) = &*c.func {
                 if is_request_attr(&a.value, &["endpoint"]) && a.attr.as_str() == "startswith" {
-                    let found: Vec<String> = c.arguments.args.iter().flat_map(literals).collect();
+                    let found: Vec<String> = c.arguments.args.iter().flat_map(values).collect();
                     if found.is_empty() {
                         exempt.unknown = Some("its exempt endpoints are not literals".to_string());
                     }

@@ -85,6 +85,24 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// `PUBLIC = ("login", "static")` at module level: allow-lists of hooks may name it.
+    pub(super) fn note_constant(&mut self, targets: &[Expr], value: &Expr) {
+        if !self.sem.at_module_level()
+            || !matches!(value, Expr::List(_) | Expr::Tuple(_) | Expr::Set(_))
+        {
+            return;
+        }
+        let values = access::literals(value);
+        if values.is_empty() {
+            return;
+        }
+        for t in targets {
+            if let Expr::Name(n) = t {
+                self.constants.insert(n.id.to_string(), values.clone());
+            }
+        }
+    }
+
     /// The identity (`module.variable`) of the object `expr` names, when it can be followed.
     fn identity(&self, expr: &Expr) -> Option<String> {
         match expr {
@@ -157,7 +175,7 @@ impl<'a> Checker<'a> {
             .map(|d| self.decorator_use(&d.expression))
             .collect();
         let top_check = access::top_check(&self.sem, &f.body).map(|c| self.body_check(c));
-        let (as_hook, exempt) = access::hook_verdict(&self.sem, f);
+        let (as_hook, exempt) = access::hook_verdict(&self.sem, f, &self.constants);
         let access = FunctionAccess {
             function,
             location: self.location(f.name.range()),
@@ -261,6 +279,46 @@ impl<'a> Checker<'a> {
             scope: self.scope_of(owner),
             class_view,
             wrappers,
+        }
+    }
+
+    /// `api.add_resource(Resource, "/a", "/b", endpoint="x")` of Flask-RESTful or Flask-RESTX.
+    pub(super) fn add_resource(&mut self, call: &ast::ExprCall, callee: &str) {
+        let restful = ["flask_restful.", "flask_restx.", "flask_restplus."]
+            .iter()
+            .any(|p| callee.starts_with(p));
+        if !restful || !callee.ends_with(".add_resource") {
+            return;
+        }
+        let Some(class) = call.arguments.args.first() else {
+            return;
+        };
+        let function = self.sem.resolve(class).unwrap_or_default();
+        // Flask-RESTful names the endpoint after the class, lower-cased.
+        let endpoint = keyword_literal(&call.arguments, "endpoint").or_else(|| {
+            Some(
+                function
+                    .rsplit('.')
+                    .next()
+                    .unwrap_or_default()
+                    .to_ascii_lowercase(),
+            )
+            .filter(|e| !e.is_empty())
+        });
+        for url in call.arguments.args.iter().skip(1) {
+            let rule = flask::string_literal(url);
+            self.facts.access.resources.push(Route {
+                location: self.location(call.range()),
+                function: function.clone(),
+                methods: vec!["GET".to_string()],
+                params: rule.as_deref().map(flask::rule_params).unwrap_or_default(),
+                rule,
+                csrf_exempt: false,
+                endpoint: endpoint.clone(),
+                scope: Scope::App,
+                class_view: true,
+                wrappers: Vec::new(),
+            });
         }
     }
 
