@@ -32,14 +32,24 @@ pub enum Verdict {
     Open,
     /// It hands the view to the project decorator named (`return my_login(view)(...)`).
     Delegates(String),
-    /// It calls the project function named before the view (`check_auth_token(role=...)`):
-    /// it protects when that function, read as a hook, does; `roles` are the call's.
-    Calls {
-        function: String,
-        roles: Vec<String>,
-    },
+    /// It calls functions before the view (`check_auth_token(role=...)`): it protects when
+    /// one of them, read as a hook, does.
+    Calls(Vec<GuardCall>),
     /// It depends on something flaskscan cannot follow; the reason says what.
     Unknown(String),
+}
+
+/// A call a wrapper or hook makes before the view, which may reject the request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GuardCall {
+    /// The callee as written.
+    pub text: String,
+    /// Its qualified name, when it resolves (or names a function of this module).
+    pub function: Option<String>,
+    /// Roles among its keyword arguments (`required_role=[ROLE.ADMIN]`).
+    pub roles: Vec<String>,
+    /// Its name says it checks who is asking (`check_auth_token`).
+    pub named_like_auth: bool,
 }
 
 /// A decorator applied to a view (or listed in a class view's `decorators`), as written.
@@ -165,9 +175,10 @@ pub struct AccessFacts {
     pub registrations: Vec<(String, Option<String>)>,
     /// Module-level re-exports: (`pkg.bp`, `pkg.views.bp`) for `from .views import bp` in `pkg`.
     pub aliases: Vec<(String, String)>,
-    /// Flask-RESTful / Flask-RESTX `api.add_resource(Resource, "/url", ...)` routes, kept apart
-    /// from the app's routes (the app-level rules judge browser-facing views).
-    pub resources: Vec<super::flask::Route>,
+    /// Routes only the inventory lists: `bp.add_url_rule(...)` and Flask-RESTful / Flask-RESTX
+    /// `api.add_resource(Resource, "/url", ...)`. The app-level rules do not judge these yet
+    /// (their precision has not been reviewed on real apps with them).
+    pub extra_routes: Vec<super::flask::Route>,
 }
 
 impl AccessFacts {
@@ -179,7 +190,7 @@ impl AccessFacts {
         self.blueprints.extend(other.blueprints);
         self.registrations.extend(other.registrations);
         self.aliases.extend(other.aliases);
-        self.resources.extend(other.resources);
+        self.extra_routes.extend(other.extra_routes);
     }
 }
 
@@ -365,10 +376,7 @@ pub fn hook_verdict(
             roles: check.roles,
             roles_from_args: false,
         },
-        None => match reader.opaque_call {
-            Some(call) => opaque_verdict(call, "calls"),
-            None => Verdict::Open,
-        },
+        None => opaque_verdict(reader.calls, "calls"),
     };
     let mut exempt = Exempt::default();
     if verdict != Verdict::Open {
@@ -431,13 +439,12 @@ fn wrapper_verdict(
                 if let Some(name) = reader.delegate {
                     return Some(Verdict::Delegates(name));
                 }
-                if let Some(call) = reader.opaque_call {
-                    match opaque_verdict(call, "its wrapper calls") {
-                        v @ Verdict::Unknown(_) => {
-                            unknown.get_or_insert(v);
-                        }
-                        v => return Some(v),
+                match opaque_verdict(reader.calls, "its wrapper calls") {
+                    Verdict::Open => {}
+                    v @ Verdict::Unknown(_) => {
+                        unknown.get_or_insert(v);
                     }
+                    v => return Some(v),
                 }
                 // A factory: the nested function is the decorator, its parameters the view.
                 let mut inner_view = view_params.to_vec();
@@ -464,12 +471,15 @@ fn wrapper_verdict(
     unknown
 }
 
-/// A call to a function that may check who is asking: followed in the inventory when it is
-/// a name, else unknown.
-fn opaque_verdict(call: (String, Option<String>, Vec<String>), what: &str) -> Verdict {
-    match call {
-        (_, Some(function), roles) => Verdict::Calls { function, roles },
-        (text, None, _) => Verdict::Unknown(format!("{what} `{text}`, not followed")),
+/// Calls made before the view: followed in the inventory when one names a function; unknown
+/// when only calls that cannot be named sound like authentication; else open.
+fn opaque_verdict(calls: Vec<GuardCall>, what: &str) -> Verdict {
+    if calls.iter().any(|c| c.function.is_some()) {
+        return Verdict::Calls(calls);
+    }
+    match calls.iter().find(|c| c.named_like_auth) {
+        Some(c) => Verdict::Unknown(format!("{what} `{}`, not followed", c.text)),
+        None => Verdict::Open,
     }
 }
 

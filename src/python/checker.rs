@@ -538,11 +538,14 @@ impl<'a> Checker<'a> {
                     self.facts.after_request_hooks.push(name);
                 }
             }
-            if a.attr.as_str() == "add_url_rule"
-                && (self.is_app(&a.value) || self.sem.is(&a.value, "flask.Blueprint"))
-            {
-                let route = self.url_rule_route(call, &a.value);
-                self.facts.routes.push(route);
+            if a.attr.as_str() == "add_url_rule" {
+                if self.is_app(&a.value) {
+                    let route = self.url_rule_route(call, &a.value);
+                    self.facts.routes.push(route);
+                } else if self.sem.is(&a.value, "flask.Blueprint") {
+                    let route = self.url_rule_route(call, &a.value);
+                    self.facts.access.extra_routes.push(route);
+                }
             }
             match a.attr.as_str() {
                 "register_blueprint" => self.register_blueprint(call),

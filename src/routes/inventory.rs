@@ -140,7 +140,7 @@ pub fn build(facts: &AppFacts) -> Vec<RouteEntry> {
     let mut entries: Vec<RouteEntry> = facts
         .routes
         .iter()
-        .chain(&facts.access.resources)
+        .chain(&facts.access.extra_routes)
         .flat_map(|r| entries_of(&index, r))
         .collect();
     entries.sort_by(|a, b| {
@@ -213,7 +213,7 @@ fn handler_guards<'f>(
     wrappers: Vec<&'f DecoratorUse>,
 ) -> Vec<Guards<'f>> {
     if route.class_view {
-        let Some(class) = index.classes.get(route.function.as_str()) else {
+        let Some(class) = index.classes.get(index.canonical(&route.function)) else {
             return vec![not_followed(route, wrappers, "its class-based view")];
         };
         let mut shared = wrappers;
@@ -261,7 +261,7 @@ fn handler_guards<'f>(
             unknown: Vec::new(),
         }];
     }
-    match index.functions.get(route.function.as_str()) {
+    match index.functions.get(index.canonical(&route.function)) {
         Some(view) => {
             let mut decorators = wrappers;
             decorators.extend(view.decorators.iter());
@@ -392,61 +392,80 @@ pub fn decorator_verdict(index_: &impl DecoratorLookup, d: &DecoratorUse) -> Ver
         index_,
         verdict,
         &format!("decorator `{}`", d.text),
-        d.location.clone(),
+        &d.location,
+        0,
     )
 }
 
-/// Follows a verdict that points at another project function (a decorator the wrapper hands
-/// the view to, a function it calls) to a final one; bounded, as they may form a cycle.
+/// Follows a verdict that points at other project functions (a decorator the wrapper hands
+/// the view to, functions it calls) to a final one; bounded, as they may form a cycle.
 fn follow(
     index_: &impl DecoratorLookup,
-    mut verdict: Verdict,
+    verdict: Verdict,
     what: &str,
-    at: Location,
+    at: &Location,
+    depth: usize,
 ) -> Verdict {
-    let mut extra_roles = Vec::new();
-    for _ in 0..8 {
-        verdict = match verdict {
-            Verdict::Delegates(name) => {
-                let next = DecoratorUse {
-                    name: Some(name.clone()),
-                    text: name,
-                    args: Vec::new(),
-                    optional: false,
-                    in_project: true,
-                    location: at.clone(),
-                };
-                match use_verdict(index_, &next) {
-                    Verdict::Unknown(reason) => {
-                        Verdict::Unknown(format!("{what} hands the view to {reason}"))
-                    }
-                    v => v,
-                }
-            }
-            Verdict::Calls { function, roles } => {
-                extra_roles.extend(roles);
-                match index_.hook(&function) {
-                    // Followed, and it rejects nothing: the call is for something else.
-                    Some(Verdict::Open) => Verdict::Open,
-                    None => Verdict::Unknown(format!("{what} calls `{function}`, not followed")),
-                    Some(v) => v,
-                }
-            }
-            Verdict::Authenticates {
-                mut roles,
-                roles_from_args,
-            } => {
-                roles.extend(extra_roles);
-                return Verdict::Authenticates {
-                    roles,
-                    roles_from_args,
-                };
-            }
-            v => return v,
-        };
+    if depth > MAX_FOLLOW {
+        return Verdict::Unknown(format!("{what} could not be followed"));
     }
-    Verdict::Unknown(format!("{what} could not be followed"))
+    match verdict {
+        Verdict::Delegates(name) => {
+            let next = DecoratorUse {
+                name: Some(name.clone()),
+                text: name,
+                args: Vec::new(),
+                optional: false,
+                in_project: true,
+                location: at.clone(),
+            };
+            match use_verdict(index_, &next) {
+                Verdict::Unknown(reason) => {
+                    Verdict::Unknown(format!("{what} hands the view to {reason}"))
+                }
+                v => follow(index_, v, what, at, depth + 1),
+            }
+        }
+        Verdict::Calls(calls) => {
+            let mut unknown = None;
+            for call in calls {
+                let found = call.function.as_deref().and_then(|f| index_.hook(f));
+                let verdict = match found {
+                    Some(v) => follow(index_, v, what, at, depth + 1),
+                    // A library or unresolved helper: only one named for authentication
+                    // leaves the question open.
+                    None if call.named_like_auth => Verdict::Unknown(format!(
+                        "{what} calls `{}`, not followed",
+                        call.function.as_deref().unwrap_or(&call.text)
+                    )),
+                    None => Verdict::Open,
+                };
+                match verdict {
+                    Verdict::Authenticates {
+                        mut roles,
+                        roles_from_args,
+                    } => {
+                        roles.extend(call.roles);
+                        return Verdict::Authenticates {
+                            roles,
+                            roles_from_args,
+                        };
+                    }
+                    v @ Verdict::Unknown(_) => {
+                        unknown.get_or_insert(v);
+                    }
+                    _ => {}
+                }
+            }
+            // Followed, and none rejects anything: the calls are for something else.
+            unknown.unwrap_or(Verdict::Open)
+        }
+        v => v,
+    }
 }
+
+/// How many functions deep [`follow`] goes.
+const MAX_FOLLOW: usize = 6;
 
 fn use_verdict(index_: &impl DecoratorLookup, d: &DecoratorUse) -> Verdict {
     match access::library_decorator(d.name.as_deref(), &d.args, d.optional) {
@@ -460,6 +479,11 @@ fn use_verdict(index_: &impl DecoratorLookup, d: &DecoratorUse) -> Verdict {
         Library::Unknown => {}
     }
     let Some(name) = d.name.as_deref() else {
+        // `@csrf.exempt` of a CSRF extension the resolver cannot follow: an exemption from a
+        // check, never authentication.
+        if is_csrf_exemption(&d.text) {
+            return Verdict::Open;
+        }
         return Verdict::Unknown(format!("decorator `{}` could not be followed", d.text));
     };
     if !d.in_project {
@@ -474,6 +498,12 @@ fn use_verdict(index_: &impl DecoratorLookup, d: &DecoratorUse) -> Verdict {
         Some(v) => v,
         None => Verdict::Unknown(format!("decorator `{}` could not be followed", d.text)),
     }
+}
+
+/// `csrf.exempt`, `app.csrf.exempt`: a CSRF extension's exemption decorator.
+fn is_csrf_exemption(text: &str) -> bool {
+    let mut parts = text.rsplit('.');
+    parts.next() == Some("exempt") && parts.any(|p| p.to_ascii_lowercase().contains("csrf"))
 }
 
 /// Finds project functions by qualified name.
@@ -529,7 +559,7 @@ fn hook_protections(
         let what = format!("`before_request` hook `{}`", f.function);
         let body = match &f.as_hook {
             Verdict::Unknown(reason) => Verdict::Unknown(format!("{what} {reason}")),
-            other => follow(index, other.clone(), &what, f.location.clone()),
+            other => follow(index, other.clone(), &what, &f.location, 0),
         };
         // A hook may be guarded by a decorator itself (`@bp.before_request @user_required`).
         let verdict = f

@@ -5,8 +5,8 @@ use ruff_python_ast::{self as ast, CmpOp, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange};
 
 use super::{
-    dotted, library_decorator, literals, spelling, Constants, Exempt, Library, AUTH_PACKAGES,
-    MAX_NESTING, OPEN_PACKAGES,
+    dotted, library_decorator, literals, spelling, Constants, Exempt, GuardCall, Library,
+    AUTH_PACKAGES, MAX_NESTING, OPEN_PACKAGES,
 };
 use crate::python::flask::string_literal;
 use crate::python::semantic::Semantic;
@@ -30,9 +30,8 @@ pub(super) struct Reader<'s, 'p> {
     pub(super) identity_locals: Vec<String>,
     /// Parameters of the decorator factory being read (`def roles_required(*roles)`).
     pub(super) params: Vec<String>,
-    /// A call that may check identity in a way not followed (`verify_admin()`): as written,
-    /// its qualified name, and the roles among its keyword arguments.
-    pub(super) opaque_call: Option<(String, Option<String>, Vec<String>)>,
+    /// Calls made before the view that may reject the request (`verify_admin()`).
+    pub(super) calls: Vec<GuardCall>,
     /// Parameters holding the decorated view (`def login_required(view)`).
     pub(super) view_params: Vec<String>,
     /// A project decorator the wrapper hands the view to (`return my_login(view)(...)`).
@@ -44,6 +43,23 @@ pub(super) struct Reader<'s, 'p> {
     /// view()`), as written.
     pub(super) bypass: Option<String>,
 }
+
+/// Standard-library modules wrappers call for logging, timing and bookkeeping.
+const STDLIB: &[&str] = &[
+    "logging",
+    "time",
+    "json",
+    "os",
+    "sys",
+    "re",
+    "datetime",
+    "warnings",
+    "traceback",
+    "uuid",
+];
+
+/// How many calls before the view are kept per wrapper or hook (each is followed).
+const MAX_CALLS: usize = 4;
 
 /// Substrings of names that hold who is asking (lower case).
 const IDENTITY_WORDS: &[&str] = &[
@@ -67,7 +83,7 @@ impl<'s, 'p> Reader<'s, 'p> {
             sem,
             identity_locals: Vec::new(),
             params: Vec::new(),
-            opaque_call: None,
+            calls: Vec::new(),
             view_params: Vec::new(),
             delegate: None,
             bypass: None,
@@ -320,10 +336,22 @@ impl<'s, 'p> Reader<'s, 'p> {
 
     /// Whether a block returns the decorated view's result (`return view(*args, **kwargs)`).
     fn returns_view(&self, body: &[Stmt]) -> bool {
-        body.iter().any(|s| match s {
-            Stmt::Return(r) => r.value.as_deref().is_some_and(|v| self.calls_view(v)),
-            _ => false,
-        })
+        self.returns_view_within(body, 0)
+    }
+
+    /// [`Self::returns_view`], also in nested `if` blocks (`if token: if user: return view()`).
+    fn returns_view_within(&self, body: &[Stmt], depth: usize) -> bool {
+        depth <= MAX_NESTING
+            && body.iter().any(|s| match s {
+                Stmt::Return(r) => r.value.as_deref().is_some_and(|v| self.calls_view(v)),
+                Stmt::If(i) => {
+                    self.returns_view_within(&i.body, depth + 1)
+                        || i.elif_else_clauses
+                            .iter()
+                            .any(|c| self.returns_view_within(&c.body, depth + 1))
+                }
+                _ => false,
+            })
     }
 
     /// `view(...)`, `view`, `ensure_sync(view)(...)` for a view parameter.
@@ -393,8 +421,10 @@ impl<'s, 'p> Reader<'s, 'p> {
         let text = dotted(&c.func).unwrap_or_default();
         // Library helpers (`get_jwt()`, `auth.get_auth()`) read credentials without rejecting.
         let package = callee.split('.').next().unwrap_or_default();
-        let library = AUTH_PACKAGES.contains(&package) || OPEN_PACKAGES.contains(&package);
-        if self.opaque_call.is_none() && !library && names_identity(last_part(&text)) {
+        let library = AUTH_PACKAGES.contains(&package)
+            || OPEN_PACKAGES.contains(&package)
+            || STDLIB.contains(&package);
+        if self.calls.len() < MAX_CALLS && !library {
             let mut roles = Vec::new();
             for kw in &c.arguments.keywords {
                 if kw.arg.as_ref().is_some_and(|a| a.as_str().contains("role")) {
@@ -409,7 +439,12 @@ impl<'s, 'p> Reader<'s, 'p> {
                 }
                 _ => None,
             };
-            self.opaque_call = Some((text, qualified, roles));
+            self.calls.push(GuardCall {
+                named_like_auth: names_identity(last_part(&text)),
+                text,
+                function: qualified,
+                roles,
+            });
         }
         None
     }

@@ -245,10 +245,12 @@ fn look_alikes_and_what_cannot_be_followed() {
     // Calls a project function: the inventory follows it.
     assert_eq!(
         as_decorator(DECORATORS, "token_checked"),
-        Verdict::Calls {
-            function: "app.tokens.check_token".into(),
-            roles: vec!["admin".into()]
-        }
+        Verdict::Calls(vec![GuardCall {
+            text: "check_token".into(),
+            function: Some("app.tokens.check_token".into()),
+            roles: vec!["admin".into()],
+            named_like_auth: true,
+        }])
     );
     assert_eq!(
         as_decorator(DECORATORS, "project_login"),

@@ -307,7 +307,7 @@ impl<'a> Checker<'a> {
         });
         for url in call.arguments.args.iter().skip(1) {
             let rule = flask::string_literal(url);
-            self.facts.access.resources.push(Route {
+            self.facts.access.extra_routes.push(Route {
                 location: self.location(call.range()),
                 function: function.clone(),
                 methods: vec!["GET".to_string()],
