@@ -164,6 +164,19 @@ pub struct BlueprintDef {
     pub url_prefix: Option<String>,
 }
 
+/// A Flask-RESTful / Flask-RESTX `Api` object: where its resources are registered, with which
+/// URL prefix, and the decorators it applies to every resource.
+#[derive(Debug, Clone)]
+pub struct ApiDef {
+    /// `module.variable`.
+    pub identity: String,
+    pub scope: Scope,
+    pub prefix: Option<String>,
+    pub decorators: Vec<DecoratorUse>,
+    /// Its `decorators=` could not be read (not a literal list).
+    pub unknown: Option<String>,
+}
+
 /// The access-control facts of one file; merged over the project.
 #[derive(Debug, Clone, Default)]
 pub struct AccessFacts {
@@ -175,10 +188,14 @@ pub struct AccessFacts {
     pub registrations: Vec<(String, Option<String>)>,
     /// Module-level re-exports: (`pkg.bp`, `pkg.views.bp`) for `from .views import bp` in `pkg`.
     pub aliases: Vec<(String, String)>,
-    /// Routes only the inventory lists: `bp.add_url_rule(...)` and Flask-RESTful / Flask-RESTX
-    /// `api.add_resource(Resource, "/url", ...)`. The app-level rules do not judge these yet
-    /// (their precision has not been reviewed on real apps with them).
+    /// Routes only the inventory lists: `bp.add_url_rule(...)`. The app-level rules do not
+    /// judge these yet (their precision has not been reviewed on real apps with them).
     pub extra_routes: Vec<super::flask::Route>,
+    /// Flask-RESTful / Flask-RESTX `api.add_resource(Resource, "/url", ...)` routes, with the
+    /// identity of their `Api` object when it can be followed (inventory only, like the above).
+    pub resources: Vec<(super::flask::Route, Option<String>)>,
+    /// `api = Api(app_or_blueprint, prefix=..., decorators=[...])`.
+    pub apis: Vec<ApiDef>,
 }
 
 impl AccessFacts {
@@ -191,6 +208,8 @@ impl AccessFacts {
         self.registrations.extend(other.registrations);
         self.aliases.extend(other.aliases);
         self.extra_routes.extend(other.extra_routes);
+        self.resources.extend(other.resources);
+        self.apis.extend(other.apis);
     }
 }
 

@@ -743,6 +743,7 @@ impl<'a> Visitor<'a> for Checker<'a> {
                 self.track_request_names(&a.targets, &a.value);
                 self.note_blueprint(&a.targets, &a.value);
                 self.note_constant(&a.targets, &a.value);
+                self.note_api(&a.targets, &a.value);
                 self.targets = &[];
                 project::bind_statement(&mut self.sem, stmt);
             }

@@ -137,11 +137,19 @@ impl<'f> Index<'f> {
 /// Builds the sorted inventory of every route in `facts`.
 pub fn build(facts: &AppFacts) -> Vec<RouteEntry> {
     let index = Index::new(&facts.access);
+    let resources: Vec<(Route, Option<String>)> = facts
+        .access
+        .resources
+        .iter()
+        .map(|(route, api)| resource_route(&index, route, api.as_deref()))
+        .collect();
     let mut entries: Vec<RouteEntry> = facts
         .routes
         .iter()
         .chain(&facts.access.extra_routes)
-        .flat_map(|r| entries_of(&index, r))
+        .map(|r| (r, None))
+        .chain(resources.iter().map(|(r, u)| (r, u.as_deref())))
+        .flat_map(|(r, unknown)| entries_of(&index, r, unknown))
         .collect();
     entries.sort_by(|a, b| {
         (&a.rule, &a.methods, &a.endpoint, &a.path, a.line).cmp(&(
@@ -156,6 +164,29 @@ pub fn build(facts: &AppFacts) -> Vec<RouteEntry> {
     entries
 }
 
+/// A REST resource's route as its `Api` object registers it: on the Api's app or blueprint,
+/// under its prefix, with its decorators; and why its protection may not be known.
+fn resource_route(index: &Index, route: &Route, api: Option<&str>) -> (Route, Option<String>) {
+    let mut route = route.clone();
+    let def = api.and_then(|a| {
+        let canonical = index.canonical(a);
+        index.access.apis.iter().find(|d| d.identity == canonical)
+    });
+    let Some(def) = def else {
+        // Its `Api(decorators=[...])` may guard it.
+        return (
+            route,
+            Some("its `Api` object could not be followed".to_string()),
+        );
+    };
+    route.scope = def.scope.clone();
+    if let (Some(prefix), Some(rule)) = (&def.prefix, &route.rule) {
+        route.rule = Some(flask::join_prefix(prefix, rule));
+    }
+    route.wrappers.extend(def.decorators.iter().cloned());
+    (route, def.unknown.clone())
+}
+
 /// What applies to one handler of a route: decorators (outermost first) and a top check.
 struct Guards<'f> {
     decorators: Vec<&'f DecoratorUse>,
@@ -165,7 +196,7 @@ struct Guards<'f> {
     unknown: Vec<String>,
 }
 
-fn entries_of(index: &Index, route: &Route) -> Vec<RouteEntry> {
+fn entries_of(index: &Index, route: &Route, unknown: Option<&str>) -> Vec<RouteEntry> {
     let (rule, blueprint_name) = full_rule(index, route);
     let view_name = route.function.rsplit('.').next().unwrap_or(&route.function);
     let local_endpoint = route.endpoint.as_deref().unwrap_or(view_name);
@@ -177,7 +208,10 @@ fn entries_of(index: &Index, route: &Route) -> Vec<RouteEntry> {
     let guards = handler_guards(index, route, wrappers);
     guards
         .into_iter()
-        .map(|g| judge(index, route, &rule, &endpoint, g))
+        .map(|mut g| {
+            g.unknown.extend(unknown.map(str::to_string));
+            judge(index, route, &rule, &endpoint, g)
+        })
         .collect()
 }
 

@@ -305,9 +305,13 @@ impl<'a> Checker<'a> {
             )
             .filter(|e| !e.is_empty())
         });
+        let api = match &*call.func {
+            Expr::Attribute(a) => self.identity(&a.value),
+            _ => None,
+        };
         for url in call.arguments.args.iter().skip(1) {
             let rule = flask::string_literal(url);
-            self.facts.access.extra_routes.push(Route {
+            let route = Route {
                 location: self.location(call.range()),
                 function: function.clone(),
                 methods: vec!["GET".to_string()],
@@ -318,7 +322,50 @@ impl<'a> Checker<'a> {
                 scope: Scope::App,
                 class_view: true,
                 wrappers: Vec::new(),
-            });
+            };
+            self.facts.access.resources.push((route, api.clone()));
+        }
+    }
+
+    /// `api = Api(app, prefix="/api", decorators=[auth.login_required])`.
+    pub(super) fn note_api(&mut self, targets: &[Expr], value: &Expr) {
+        let Expr::Call(call) = value else {
+            return;
+        };
+        let callee = self.sem.resolve(&call.func).unwrap_or_default();
+        if !matches!(
+            callee.as_str(),
+            "flask_restful.Api" | "flask_restx.Api" | "flask_restplus.Api"
+        ) {
+            return;
+        }
+        let owner = call
+            .arguments
+            .args
+            .first()
+            .or_else(|| call.arguments.find_keyword("app").map(|k| &k.value));
+        // `Api()` later bound with `api.init_app(app)`.
+        let scope = owner.map_or(Scope::App, |o| self.scope_of(o));
+        let mut decorators = Vec::new();
+        let mut unknown = None;
+        if let Some(kw) = call.arguments.find_keyword("decorators") {
+            match elements(&kw.value) {
+                Some(elts) => decorators.extend(elts.iter().map(|e| self.decorator_use(e))),
+                None => unknown = Some("its `Api` decorators are not a literal list".to_string()),
+            }
+        }
+        for t in targets {
+            if let Expr::Name(n) = t {
+                let identity = qualify(&self.file.module, &n.id);
+                self.identities.insert(n.id.to_string(), identity.clone());
+                self.facts.access.apis.push(access::ApiDef {
+                    identity,
+                    scope: scope.clone(),
+                    prefix: keyword_literal(&call.arguments, "prefix"),
+                    decorators: decorators.clone(),
+                    unknown: unknown.clone(),
+                });
+            }
         }
     }
 
