@@ -102,6 +102,11 @@ fn flask_restful_resources_with_method_decorators() {
 }
 
 #[test]
+fn an_apps_guard_applies_to_its_own_routes_only() {
+    insta::assert_snapshot!("two_apps", table(&fixture("two_apps")));
+}
+
+#[test]
 fn what_cannot_be_followed_is_unknown() {
     insta::assert_snapshot!("unknown_cases", table(&fixture("unknown_cases")));
 }

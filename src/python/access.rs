@@ -111,8 +111,9 @@ pub struct Exempt {
 /// Where a `before_request` hook applies.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Scope {
-    /// Every request of the app (`app.before_request`, `bp.before_app_request`).
-    App,
+    /// Every request of an app (`app.before_request`, `bp.before_app_request`), by identity
+    /// (`module.variable`) when it could be followed.
+    App(Option<String>),
     /// Requests to one blueprint, by identity (`module.variable`), when it could be followed.
     Blueprint(Option<String>),
 }
@@ -184,8 +185,9 @@ pub struct AccessFacts {
     pub hooks: Vec<Hook>,
     pub class_views: Vec<ClassView>,
     pub blueprints: Vec<BlueprintDef>,
-    /// `register_blueprint(bp, url_prefix=...)`: (blueprint identity, prefix given there).
-    pub registrations: Vec<(String, Option<String>)>,
+    /// `app.register_blueprint(bp, url_prefix=...)`: (blueprint identity, prefix given there,
+    /// identity of the app, when it could be followed).
+    pub registrations: Vec<(String, Option<String>, Option<String>)>,
     /// Module-level re-exports: (`pkg.bp`, `pkg.views.bp`) for `from .views import bp` in `pkg`.
     pub aliases: Vec<(String, String)>,
     /// Routes only the inventory lists: `bp.add_url_rule(...)`. The app-level rules do not

@@ -548,7 +548,7 @@ impl<'a> Checker<'a> {
                 }
             }
             match a.attr.as_str() {
-                "register_blueprint" => self.register_blueprint(call),
+                "register_blueprint" => self.register_blueprint(call, &a.value),
                 "add_resource" => self.add_resource(call, callee),
                 _ => {}
             }

@@ -77,6 +77,10 @@ struct Index<'f> {
     blueprints: HashMap<&'f str, &'f BlueprintDef>,
     /// Blueprint identity → `url_prefix` given at registration.
     registrations: HashMap<String, Option<&'f str>>,
+    /// Blueprint identity → the apps it is registered on (`None`: an app not followed).
+    registered_on: HashMap<String, Vec<Option<String>>>,
+    /// The project defines several apps: an app's hooks apply to its own routes only.
+    several_apps: bool,
     aliases: HashMap<&'f str, &'f str>,
     access: &'f AccessFacts,
 }
@@ -96,6 +100,8 @@ impl<'f> Index<'f> {
                 .collect(),
             blueprints: HashMap::new(),
             registrations: HashMap::new(),
+            registered_on: HashMap::new(),
+            several_apps: false,
             aliases: access
                 .aliases
                 .iter()
@@ -106,8 +112,14 @@ impl<'f> Index<'f> {
         for b in &access.blueprints {
             index.blueprints.entry(b.identity.as_str()).or_insert(b);
         }
-        for (identity, prefix) in &access.registrations {
+        for (identity, prefix, app) in &access.registrations {
             let canonical = index.canonical(identity).to_string();
+            let app = app.as_deref().map(|a| index.canonical(a).to_string());
+            index
+                .registered_on
+                .entry(canonical.clone())
+                .or_default()
+                .push(app);
             let slot = index.registrations.entry(canonical).or_insert(None);
             // The first registration that gives a prefix wins.
             if slot.is_none() {
@@ -115,6 +127,47 @@ impl<'f> Index<'f> {
             }
         }
         index
+    }
+
+    /// Notes whether the routes and hooks name more than one app.
+    fn count_apps(&mut self, routes: &[&Route]) {
+        let mut apps = std::collections::HashSet::new();
+        let scopes = routes
+            .iter()
+            .map(|r| &r.scope)
+            .chain(self.access.hooks.iter().map(|h| &h.scope));
+        for scope in scopes {
+            if let Scope::App(Some(a)) = scope {
+                apps.insert(self.canonical(a).to_string());
+            }
+        }
+        for apps_of_bp in self.registered_on.values() {
+            apps.extend(apps_of_bp.iter().flatten().cloned());
+        }
+        self.several_apps = apps.len() > 1;
+    }
+
+    /// The apps a route belongs to, when they can be followed.
+    fn apps_of(&self, route: &Route) -> Option<Vec<String>> {
+        match &route.scope {
+            Scope::App(Some(a)) => Some(vec![self.canonical(a).to_string()]),
+            Scope::Blueprint(Some(b)) => {
+                let apps = self.registered_on.get(self.canonical(b))?;
+                apps.iter().cloned().collect::<Option<Vec<String>>>()
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether an app-wide hook of app `hook_app` applies to `route`: `None` when that cannot
+    /// be told (several apps, one of them not followed).
+    fn app_hook_applies(&self, hook_app: Option<&str>, route: &Route) -> Option<bool> {
+        if !self.several_apps {
+            return Some(true);
+        }
+        let apps = self.apps_of(route)?;
+        let hook_app = self.canonical(hook_app?);
+        Some(apps.iter().any(|a| a == hook_app))
     }
 
     /// Follows re-exports (`pkg.bp` → `pkg.views.bp`) to where a name is defined.
@@ -136,13 +189,20 @@ impl<'f> Index<'f> {
 
 /// Builds the sorted inventory of every route in `facts`.
 pub fn build(facts: &AppFacts) -> Vec<RouteEntry> {
-    let index = Index::new(&facts.access);
+    let mut index = Index::new(&facts.access);
     let resources: Vec<(Route, Option<String>)> = facts
         .access
         .resources
         .iter()
         .map(|(route, api)| resource_route(&index, route, api.as_deref()))
         .collect();
+    let all: Vec<&Route> = facts
+        .routes
+        .iter()
+        .chain(&facts.access.extra_routes)
+        .chain(resources.iter().map(|(r, _)| r))
+        .collect();
+    index.count_apps(&all);
     let mut entries: Vec<RouteEntry> = facts
         .routes
         .iter()
@@ -570,12 +630,12 @@ fn hook_protections(
 ) {
     for hook in &index.access.hooks {
         let applies = match (&hook.scope, &route.scope) {
-            (Scope::App, _) => Some(true),
+            (Scope::App(app), _) => index.app_hook_applies(app.as_deref(), route),
             (Scope::Blueprint(Some(h)), Scope::Blueprint(Some(r))) => {
                 Some(index.canonical(h) == index.canonical(r))
             }
             (Scope::Blueprint(_), Scope::Blueprint(_)) => None,
-            (Scope::Blueprint(_), Scope::App) => Some(false),
+            (Scope::Blueprint(_), Scope::App(_)) => Some(false),
         };
         if applies == Some(false) {
             continue;
@@ -614,7 +674,7 @@ fn hook_protections(
                 let name = &f.function;
                 if applies.is_none() {
                     unknown.push(format!(
-                        "`before_request` guard `{name}` is registered on a blueprint that could not be followed"
+                        "`before_request` guard `{name}` may not apply: its app or blueprint could not be followed"
                     ));
                     continue;
                 }

@@ -297,6 +297,10 @@ impl<'s, 'p> Reader<'s, 'p> {
     /// `if <reads identity>: <deny>`, also as an `elif` or with the deny in the `else`, and
     /// `if <reads identity>: return view(...)` followed by a deny (`rest`).
     fn guard_if(&self, i: &ast::StmtIf, rest: &[Stmt]) -> Option<Check> {
+        // A CSRF token compared with the session's is no authentication.
+        if mentions_csrf(&i.test, 0) {
+            return None;
+        }
         let clauses = std::iter::once((Some(&*i.test), &i.body[..])).chain(
             i.elif_else_clauses
                 .iter()
@@ -447,6 +451,33 @@ impl<'s, 'p> Reader<'s, 'p> {
             });
         }
         None
+    }
+}
+
+/// Whether a test names a CSRF token (`session["_csrf_token"]`, `check_xsrf(...)`).
+fn mentions_csrf(e: &Expr, depth: usize) -> bool {
+    if depth > MAX_NESTING * 4 {
+        return false;
+    }
+    let says = |s: &str| {
+        let s = s.to_ascii_lowercase();
+        s.contains("csrf") || s.contains("xsrf")
+    };
+    let next = depth + 1;
+    match e {
+        Expr::Name(n) => says(n.id.as_str()),
+        Expr::Attribute(a) => says(a.attr.as_str()) || mentions_csrf(&a.value, next),
+        Expr::StringLiteral(_) => string_literal(e).is_some_and(|s| says(&s)),
+        Expr::Call(c) => {
+            mentions_csrf(&c.func, next) || c.arguments.args.iter().any(|a| mentions_csrf(a, next))
+        }
+        Expr::Subscript(s) => mentions_csrf(&s.value, next) || mentions_csrf(&s.slice, next),
+        Expr::UnaryOp(u) => mentions_csrf(&u.operand, next),
+        Expr::BoolOp(b) => b.values.iter().any(|v| mentions_csrf(v, next)),
+        Expr::Compare(c) => {
+            mentions_csrf(&c.left, next) || c.comparators.iter().any(|v| mentions_csrf(v, next))
+        }
+        _ => false,
     }
 }
 

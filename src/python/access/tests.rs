@@ -264,7 +264,7 @@ fn look_alikes_and_what_cannot_be_followed() {
 }
 
 const HOOKS: &str = r#"
-from flask import g, redirect, request, session, url_for
+from flask import abort, g, redirect, request, session, url_for
 from flask_login import current_user
 from app.models import User
 
@@ -290,6 +290,12 @@ def require_login_constant():
         return redirect(url_for("login"))
 
 
+def check_csrf_token():
+    if request.method == "POST":
+        if request.form.get("_csrf_token") != session.get("_csrf_token"):
+            abort(403)
+
+
 def load_user():
     user_id = session.get("user_id")
     g.user = User.query.get(user_id) if user_id else None
@@ -308,6 +314,8 @@ fn before_request_guards_and_their_exemptions() {
     let (_, exempt) = as_hook(HOOKS, "require_login_constant");
     assert_eq!(exempt.endpoints, vec!["health"]);
     assert_eq!(exempt.unknown, None);
+    // Compares a CSRF token with the session's: no authentication.
+    assert_eq!(as_hook(HOOKS, "check_csrf_token").0, Verdict::Open);
     // Sets `g.user` and lets everyone through.
     assert_eq!(as_hook(HOOKS, "load_user").0, Verdict::Open);
 }

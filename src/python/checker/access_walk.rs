@@ -62,7 +62,20 @@ impl<'a> Checker<'a> {
         let Expr::Call(call) = value else {
             return;
         };
-        if !self.sem.may_name_flask() || !self.sem.is(&call.func, "flask.Blueprint") {
+        if !self.sem.may_name_flask() {
+            return;
+        }
+        // `app = Flask(__name__)`, also inside a factory: hooks and routes name it.
+        if self.sem.is(&call.func, crate::python::project::FLASK) {
+            for t in targets {
+                if let Expr::Name(n) = t {
+                    let identity = qualify(&self.file.module, &n.id);
+                    self.identities.insert(n.id.to_string(), identity);
+                }
+            }
+            return;
+        }
+        if !self.sem.is(&call.func, "flask.Blueprint") {
             return;
         }
         let name = call
@@ -117,7 +130,7 @@ impl<'a> Checker<'a> {
         if self.sem.is(owner, "flask.Blueprint") {
             Scope::Blueprint(self.identity(owner))
         } else if self.is_app(owner) {
-            Scope::App
+            Scope::App(self.identity(owner))
         } else {
             Scope::Blueprint(None)
         }
@@ -143,7 +156,7 @@ impl<'a> Checker<'a> {
             return None;
         };
         match a.attr.as_str() {
-            "before_app_request" => Some(Scope::App),
+            "before_app_request" => Some(Scope::App(None)),
             "before_request" => Some(self.scope_of(&a.value)),
             _ => None,
         }
@@ -199,7 +212,7 @@ impl<'a> Checker<'a> {
     /// `app.before_request(check)` / `bp.before_request(check)`.
     pub(super) fn hook_call(&mut self, call: &ast::ExprCall, attr: &ast::ExprAttribute) {
         let scope = match attr.attr.as_str() {
-            "before_app_request" => Scope::App,
+            "before_app_request" => Scope::App(None),
             "before_request" => self.scope_of(&attr.value),
             _ => return,
         };
@@ -219,12 +232,16 @@ impl<'a> Checker<'a> {
     }
 
     /// `app.register_blueprint(bp, url_prefix="/x")`.
-    pub(super) fn register_blueprint(&mut self, call: &ast::ExprCall) {
+    pub(super) fn register_blueprint(&mut self, call: &ast::ExprCall, app: &Expr) {
         let Some(identity) = call.arguments.args.first().and_then(|bp| self.identity(bp)) else {
             return;
         };
         let prefix = keyword_literal(&call.arguments, "url_prefix");
-        self.facts.access.registrations.push((identity, prefix));
+        let app = self.identity(app);
+        self.facts
+            .access
+            .registrations
+            .push((identity, prefix, app));
     }
 
     /// The route of `owner.add_url_rule(rule, endpoint, view_func, ...)`, following
@@ -319,7 +336,7 @@ impl<'a> Checker<'a> {
                 rule,
                 csrf_exempt: false,
                 endpoint: endpoint.clone(),
-                scope: Scope::App,
+                scope: Scope::App(None),
                 class_view: true,
                 wrappers: Vec::new(),
             };
@@ -345,7 +362,7 @@ impl<'a> Checker<'a> {
             .first()
             .or_else(|| call.arguments.find_keyword("app").map(|k| &k.value));
         // `Api()` later bound with `api.init_app(app)`.
-        let scope = owner.map_or(Scope::App, |o| self.scope_of(o));
+        let scope = owner.map_or(Scope::App(None), |o| self.scope_of(o));
         let mut decorators = Vec::new();
         let mut unknown = None;
         if let Some(kw) = call.arguments.find_keyword("decorators") {
