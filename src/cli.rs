@@ -429,7 +429,8 @@ fn run_routes(args: &RoutesArgs) -> Result<i32, UsageError> {
     }
     crate::workspace::validate_globs(&args.exclude).map_err(UsageError)?;
     let options = crate::routes::options_for(args.paths.clone(), args.exclude.clone());
-    let report = crate::routes::run(&options);
+    let report =
+        crate::routes::run(&options).map_err(|e| UsageError(format!("routes failed: {e}")))?;
     let routes = &report.routes;
     let rendered = match args.format {
         RoutesFormat::Table => crate::routes::render::table(routes),

@@ -31,7 +31,7 @@ pub const DEFAULT_MAX_FILE_SIZE: u64 = 2 * 1024 * 1024;
 
 /// Stack for worker threads: deeply nested (hostile) code must not overflow it while the
 /// parser and the drop of its tree recurse.
-const WORKER_STACK: usize = 256 * 1024 * 1024;
+pub(crate) const WORKER_STACK: usize = 256 * 1024 * 1024;
 
 /// Counts shown in summaries.
 #[derive(Debug, Clone, Default, serde::Serialize)]

@@ -179,3 +179,26 @@ fn a_missing_path_is_a_usage_error() {
     assert!(err.contains("no/such/dir: no such file or folder"), "{err}");
     assert!(out.stdout.is_empty());
 }
+
+#[test]
+fn deeply_nested_code_does_not_stop_the_inventory() {
+    let dir = tempfile::tempdir().unwrap();
+    let deep_brackets = format!("x = {}{}\n", "[".repeat(990), "]".repeat(990));
+    std::fs::write(dir.path().join("data.py"), deep_brackets).unwrap();
+    let mut view = String::from(
+        "from flask import Flask\napp = Flask(__name__)\n\n@app.route('/deep')\ndef deep():\n",
+    );
+    for level in 1..=250 {
+        view.push_str(&format!("{}if x{level}:\n", "    ".repeat(level)));
+    }
+    view.push_str(&format!("{}pass\n", "    ".repeat(251)));
+    std::fs::write(dir.path().join("app.py"), view).unwrap();
+    let out = flaskscan(&["routes", "."], dir.path());
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout(&out).contains("/deep"), "{}", stdout(&out));
+}

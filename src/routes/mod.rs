@@ -30,8 +30,20 @@ pub struct RoutesReport {
 }
 
 /// Lists the routes of the Python files under `options.paths` (`exclude`, `max_file_size`,
-/// `include_tests` and `root` are honoured; rule selection is not used).
-pub fn run(options: &ScanOptions) -> RoutesReport {
+/// `include_tests`, `threads` and `root` are honoured; rule selection is not used).
+pub fn run(options: &ScanOptions) -> anyhow::Result<RoutesReport> {
+    // Workers parse and drop deeply nested (hostile) code: they get the scan's large stacks.
+    let mut builder = rayon::ThreadPoolBuilder::new().stack_size(scan::WORKER_STACK);
+    if let Some(n) = options.threads.filter(|n| *n > 0) {
+        builder = builder.num_threads(n);
+    }
+    let pool = builder
+        .build()
+        .map_err(|e| anyhow::anyhow!("cannot start worker threads: {e}"))?;
+    Ok(pool.install(|| inventory_of(options)))
+}
+
+fn inventory_of(options: &ScanOptions) -> RoutesReport {
     let root = options.root();
     let discovery = workspace::discover(
         &root,
@@ -84,8 +96,12 @@ pub fn run(options: &ScanOptions) -> RoutesReport {
         n.message = crate::redact::one_line(&n.message, 400);
     }
     notifications.sort_by(|a, b| (&a.path, a.line, &a.message).cmp(&(&b.path, b.line, &b.message)));
+    let routes = inventory::build(&facts);
+    drop(refs);
+    // Freeing the trees recurses as deep as they nest: on the workers, not the caller.
+    sources.into_par_iter().for_each(drop);
     RoutesReport {
-        routes: inventory::build(&facts),
+        routes,
         notifications,
     }
 }
