@@ -572,12 +572,12 @@ fn use_verdict(index_: &impl DecoratorLookup, d: &DecoratorUse) -> Verdict {
         Library::Open => return Verdict::Open,
         Library::Unknown => {}
     }
+    // `@csrf.exempt`, `@limiter.limit(...)` of an extension the resolver cannot follow (or
+    // whose instance is built where its type is lost): never authentication.
+    if is_extension_helper(&d.text) {
+        return Verdict::Open;
+    }
     let Some(name) = d.name.as_deref() else {
-        // `@csrf.exempt` of a CSRF extension the resolver cannot follow: an exemption from a
-        // check, never authentication.
-        if is_csrf_exemption(&d.text) {
-            return Verdict::Open;
-        }
         return Verdict::Unknown(format!("decorator `{}` could not be followed", d.text));
     };
     if !d.in_project {
@@ -594,10 +594,24 @@ fn use_verdict(index_: &impl DecoratorLookup, d: &DecoratorUse) -> Verdict {
     }
 }
 
-/// `csrf.exempt`, `app.csrf.exempt`: a CSRF extension's exemption decorator.
-fn is_csrf_exemption(text: &str) -> bool {
+/// `csrf.exempt`, `app.limiter.limit`, `cache.cached`: a decorator of a CSRF, rate-limit or
+/// cache extension, by the instance names those extensions are used under.
+fn is_extension_helper(text: &str) -> bool {
+    const HELPERS: &[(&str, &[&str])] = &[
+        ("csrf", &["exempt"]),
+        ("limiter", &["limit", "exempt", "shared_limit"]),
+        ("cache", &["cached", "memoize"]),
+    ];
     let mut parts = text.rsplit('.');
-    parts.next() == Some("exempt") && parts.any(|p| p.to_ascii_lowercase().contains("csrf"))
+    let Some(method) = parts.next() else {
+        return false;
+    };
+    let Some(owner) = parts.next().map(str::to_ascii_lowercase) else {
+        return false;
+    };
+    HELPERS
+        .iter()
+        .any(|(word, methods)| owner.contains(word) && methods.contains(&method))
 }
 
 /// Finds project functions by qualified name.

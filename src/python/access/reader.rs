@@ -61,9 +61,9 @@ const STDLIB: &[&str] = &[
 /// How many calls before the view are kept per wrapper or hook (each is followed).
 const MAX_CALLS: usize = 4;
 
-/// Substrings of names that hold who is asking (lower case).
+/// Words that, ending a name, say it holds who is asking or their credentials (lower case):
+/// `current_user`, `auth_token`, `check_auth`, `require_login`, `is_admin`.
 const IDENTITY_WORDS: &[&str] = &[
-    "current_user",
     "user",
     "auth",
     "token",
@@ -71,10 +71,18 @@ const IDENTITY_WORDS: &[&str] = &[
     "session",
     "identity",
     "permission",
+    "permissions",
     "role",
+    "roles",
     "admin",
     "jwt",
     "account",
+    "principal",
+    "credentials",
+    "authorization",
+    "authorisation",
+    "authenticated",
+    "apikey",
 ];
 
 impl<'s, 'p> Reader<'s, 'p> {
@@ -518,9 +526,25 @@ fn qualified_identity(q: &str) -> bool {
 }
 
 /// Whether an unresolved identifier's name says it holds who is asking.
-fn names_identity(name: &str) -> bool {
+///
+/// Judged by the last word of the name (`user_manager` is a manager, `current_user` a user),
+/// words split at `_` and at lower-to-upper case changes; `logged_in` anywhere counts.
+pub(super) fn names_identity(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
-    IDENTITY_WORDS.iter().any(|w| lower.contains(w))
+    if lower.contains("logged_in") || lower.contains("loggedin") {
+        return true;
+    }
+    let mut last_start = 0;
+    let bytes = name.as_bytes();
+    for i in 1..bytes.len() {
+        if bytes[i] == b'_' {
+            last_start = i + 1;
+        } else if bytes[i].is_ascii_uppercase() && bytes[i - 1].is_ascii_lowercase() {
+            last_start = i;
+        }
+    }
+    let last = lower.get(last_start..).unwrap_or_default();
+    IDENTITY_WORDS.contains(&last)
 }
 
 fn last_part(dotted: &str) -> &str {

@@ -365,6 +365,32 @@ def late_check():
 "#;
 
 #[test]
+fn names_that_hold_who_is_asking() {
+    for name in [
+        "current_user",
+        "auth_token",
+        "check_auth",
+        "require_login",
+        "is_admin",
+        "getUser",
+        "is_logged_in",
+        "user",
+    ] {
+        assert!(reader::names_identity(name), "{name}");
+    }
+    for name in [
+        "userManager",
+        "user_manager",
+        "has_been_customized",
+        "passkey_login_enabled",
+        "author_name",
+        "tokenizer",
+    ] {
+        assert!(!reader::names_identity(name), "{name}");
+    }
+}
+
+#[test]
 fn checks_at_the_top_of_a_view() {
     let check = top(VIEWS, "payroll").expect("role check");
     assert_eq!(check.name, "current_user.is_staff");
