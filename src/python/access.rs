@@ -104,6 +104,10 @@ pub struct Exempt {
     pub endpoints: Vec<String>,
     /// Literal prefixes of `request.endpoint.startswith(...)`.
     pub prefixes: Vec<String>,
+    /// Paths compared with `request.path` as literals.
+    pub paths: Vec<String>,
+    /// Literal prefixes of `request.path.startswith(...)`.
+    pub path_prefixes: Vec<String>,
     /// The hook decides by something else (a non-literal list, the path, a view attribute).
     pub unknown: Option<String>,
 }

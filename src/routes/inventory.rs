@@ -420,7 +420,7 @@ fn judge(index: &Index, route: &Route, rule: &str, endpoint: &str, g: Guards) ->
     hook_protections(
         index,
         route,
-        endpoint,
+        (endpoint, rule),
         &mut protections,
         &mut roles,
         &mut unknown,
@@ -633,11 +633,12 @@ impl DecoratorLookup for Index<'_> {
     }
 }
 
-/// `before_request` hooks of the app, and of the route's blueprint, that apply to `endpoint`.
+/// `before_request` hooks of the app, and of the route's blueprint, that apply to the route
+/// with this endpoint and full rule.
 fn hook_protections(
     index: &Index,
     route: &Route,
-    endpoint: &str,
+    (endpoint, rule): (&str, &str),
     protections: &mut Vec<Protection>,
     roles: &mut Vec<String>,
     unknown: &mut Vec<String>,
@@ -698,6 +699,11 @@ fn hook_protections(
                         .prefixes
                         .iter()
                         .any(|p| endpoint.starts_with(p.as_str()))
+                    || exempt.paths.iter().any(|p| p == rule)
+                    || exempt
+                        .path_prefixes
+                        .iter()
+                        .any(|p| rule.starts_with(p.as_str()))
                 {
                     continue;
                 }

@@ -697,6 +697,10 @@ pub(super) fn collect_exemptions(
         return;
     }
     for stmt in body {
+        // `allowed = request.path.startswith("/login")`, tested below.
+        if let Stmt::Assign(a) = stmt {
+            exemptions_in(sem, constants, &a.value, exempt, 0);
+        }
         if let Stmt::If(i) = stmt {
             exemptions_in(sem, constants, &i.test, exempt, 0);
             collect_exemptions(sem, constants, &i.body, exempt, depth + 1);
@@ -741,12 +745,21 @@ fn exemptions_in(
             let sides: Vec<&Expr> = std::iter::once(&*c.left)
                 .chain(c.comparators.iter())
                 .collect();
-            let Some(at) = sides.iter().position(|s| is_request_attr(s, &["endpoint"])) else {
+            let attr = |s: &Expr| {
+                ["endpoint", "path"]
+                    .into_iter()
+                    .find(|a| is_request_attr(s, &[a]))
+            };
+            let Some((at, kind)) = sides
+                .iter()
+                .enumerate()
+                .find_map(|(i, s)| attr(s).map(|k| (i, k)))
+            else {
                 if sides
                     .iter()
-                    .any(|s| is_request_attr(s, &["path", "url_rule", "blueprint", "url"]))
+                    .any(|s| is_request_attr(s, &["url_rule", "blueprint", "url", "full_path"]))
                 {
-                    exempt.unknown = Some("decides by the request path".to_string());
+                    exempt.unknown = Some("decides by the request URL".to_string());
                 }
                 return;
             };
@@ -762,28 +775,37 @@ fn exemptions_in(
                 .collect();
             let found: Vec<String> = others.iter().flat_map(|s| values(s)).collect();
             if literal_ops && !found.is_empty() && others.iter().all(|s| !values(s).is_empty()) {
-                exempt.endpoints.extend(found);
+                match kind {
+                    "endpoint" => exempt.endpoints.extend(found),
+                    _ => exempt.paths.extend(found),
+                }
             } else if !matches!(others.as_slice(), [Expr::NoneLiteral(_)]) {
-                exempt.unknown = Some("its list of exempt endpoints is not a literal".to_string());
+                exempt.unknown = Some(format!("its list of exempt {kind}s is not a literal"));
             }
         }
         Expr::Call(c) => {
             if let Expr::Attribute(a) = &*c.func {
-                if is_request_attr(&a.value, &["endpoint"]) && a.attr.as_str() == "startswith" {
+                let kind = ["endpoint", "path"]
+                    .into_iter()
+                    .find(|k| is_request_attr(&a.value, &[k]));
+                if let (Some(kind), "startswith") = (kind, a.attr.as_str()) {
                     let found: Vec<String> = c.arguments.args.iter().flat_map(values).collect();
                     if found.is_empty() {
-                        exempt.unknown = Some("its exempt endpoints are not literals".to_string());
+                        exempt.unknown = Some(format!("its exempt {kind}s are not literals"));
                     }
-                    exempt.prefixes.extend(found);
+                    match kind {
+                        "endpoint" => exempt.prefixes.extend(found),
+                        _ => exempt.path_prefixes.extend(found),
+                    }
                     return;
                 }
             }
             if c.arguments
                 .args
                 .iter()
-                .any(|a| is_request_attr(a, &["endpoint"]))
+                .any(|a| is_request_attr(a, &["endpoint", "path"]))
             {
-                exempt.unknown = Some("decides by a function of the endpoint".to_string());
+                exempt.unknown = Some("decides by a function of the endpoint or path".to_string());
             }
         }
         _ => {}

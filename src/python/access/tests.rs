@@ -290,6 +290,12 @@ def require_login_constant():
         return redirect(url_for("login"))
 
 
+def require_login_by_path():
+    allowed = request.path.startswith(("/login", "/static")) or request.path == "/health"
+    if not current_user.is_authenticated and not allowed:
+        return redirect(url_for("login", next=request.path))
+
+
 def check_csrf_token():
     if request.method == "POST":
         if request.form.get("_csrf_token") != session.get("_csrf_token"):
@@ -313,6 +319,11 @@ fn before_request_guards_and_their_exemptions() {
     assert!(exempt.unknown.is_some(), "a named allow-list is not read");
     let (_, exempt) = as_hook(HOOKS, "require_login_constant");
     assert_eq!(exempt.endpoints, vec!["health"]);
+    assert_eq!(exempt.unknown, None);
+    let (verdict, exempt) = as_hook(HOOKS, "require_login_by_path");
+    assert_eq!(verdict, auth(&[], false));
+    assert_eq!(exempt.path_prefixes, vec!["/login", "/static"]);
+    assert_eq!(exempt.paths, vec!["/health"]);
     assert_eq!(exempt.unknown, None);
     // Compares a CSRF token with the session's: no authentication.
     assert_eq!(as_hook(HOOKS, "check_csrf_token").0, Verdict::Open);
