@@ -405,7 +405,8 @@ pub fn hook_verdict(
     };
     let mut exempt = Exempt::default();
     if verdict != Verdict::Open {
-        collect_exemptions(sem, constants, &f.body, &mut exempt, 0);
+        let mut constants = constants.clone();
+        collect_exemptions(sem, &mut constants, &f.body, &mut exempt, 0);
     }
     (verdict, exempt)
 }

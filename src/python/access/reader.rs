@@ -686,9 +686,11 @@ fn role_names(e: &Expr, roles: &mut Vec<String>) {
 }
 
 /// Exemptions a hook makes before checking: `if request.endpoint in ("login", "static"): return`.
+/// `constants` starts as the module's and gains the hook's own literal lists
+/// (`free = ["/register", "/challenge"]`) as they are assigned.
 pub(super) fn collect_exemptions(
     sem: &Semantic,
-    constants: &Constants,
+    constants: &mut Constants,
     body: &[Stmt],
     exempt: &mut Exempt,
     depth: usize,
@@ -700,6 +702,14 @@ pub(super) fn collect_exemptions(
         // `allowed = request.path.startswith("/login")`, tested below.
         if let Stmt::Assign(a) = stmt {
             exemptions_in(sem, constants, &a.value, exempt, 0);
+            if let ([Expr::Name(n)], Expr::List(_) | Expr::Tuple(_) | Expr::Set(_)) =
+                (&a.targets[..], &*a.value)
+            {
+                let values = literals(&a.value);
+                if !values.is_empty() {
+                    constants.insert(n.id.to_string(), values);
+                }
+            }
         }
         if let Stmt::If(i) = stmt {
             exemptions_in(sem, constants, &i.test, exempt, 0);

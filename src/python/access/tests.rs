@@ -291,7 +291,8 @@ def require_login_constant():
 
 
 def require_login_by_path():
-    allowed = request.path.startswith(("/login", "/static")) or request.path == "/health"
+    free = ["/health"]
+    allowed = request.path.startswith(("/login", "/static")) or request.path in free
     if not current_user.is_authenticated and not allowed:
         return redirect(url_for("login", next=request.path))
 
