@@ -397,6 +397,9 @@ pub fn hook_verdict(
 ) -> (Verdict, Exempt) {
     let mut reader = Reader::new(sem);
     let verdict = match reader.find_guard(&f.body, 0, false) {
+        Some(Check {
+            condition: Some(c), ..
+        }) => Verdict::Unknown(format!("checks only when `{c}`")),
         Some(check) => Verdict::Authenticates {
             roles: check.roles,
             roles_from_args: false,
@@ -454,6 +457,11 @@ fn wrapper_verdict(
                 if let Some(bypass) = reader.bypass {
                     return Some(Verdict::Unknown(format!(
                         "its wrapper lets requests through when `{bypass}`"
+                    )));
+                }
+                if let Some(c) = guard.as_ref().and_then(|g| g.condition.clone()) {
+                    return Some(Verdict::Unknown(format!(
+                        "its wrapper checks only when `{c}`"
                     )));
                 }
                 if let Some(check) = guard {

@@ -21,6 +21,9 @@ pub struct Check {
     pub roles: Vec<String>,
     /// The check compares with a parameter of the enclosing decorator factory.
     pub uses_params: bool,
+    /// A setting the check also requires (`if PASSWORD_SET and not current_user...`), as
+    /// written: without it, requests pass.
+    pub condition: Option<String>,
 }
 
 /// Reads code for checks of who is asking.
@@ -32,6 +35,8 @@ pub(super) struct Reader<'s, 'p> {
     pub(super) params: Vec<String>,
     /// Calls made before the view that may reject the request (`verify_admin()`).
     pub(super) calls: Vec<GuardCall>,
+    /// Locals assigned from the request (`allowed = request.path.startswith("/login")`).
+    request_locals: Vec<String>,
     /// Parameters holding the decorated view (`def login_required(view)`).
     pub(super) view_params: Vec<String>,
     /// A project decorator the wrapper hands the view to (`return my_login(view)(...)`).
@@ -92,6 +97,7 @@ impl<'s, 'p> Reader<'s, 'p> {
             identity_locals: Vec::new(),
             params: Vec::new(),
             calls: Vec::new(),
+            request_locals: Vec::new(),
             view_params: Vec::new(),
             delegate: None,
             bypass: None,
@@ -263,6 +269,13 @@ impl<'s, 'p> Reader<'s, 'p> {
                     if !top {
                         self.verifying_call(&a.value);
                     }
+                    if mentions_request(self.sem, &a.value, 0) {
+                        self.request_locals
+                            .extend(a.targets.iter().filter_map(|t| match t {
+                                Expr::Name(n) => Some(n.id.to_string()),
+                                _ => None,
+                            }));
+                    }
                     if self.reads_identity(&a.value, 0) {
                         for t in &a.targets {
                             if let Expr::Name(n) = t {
@@ -343,7 +356,38 @@ impl<'s, 'p> Reader<'s, 'p> {
             name: test_name(test),
             roles,
             uses_params,
+            condition: self.setting_condition(test),
         }
+    }
+
+    /// The conjunct of `a and not current_user...` that reads neither who is asking nor the
+    /// request: a setting that switches the check off. Flask-Login's `LOGIN_DISABLED` and
+    /// `TESTING` are its own switches and do not count.
+    fn setting_condition(&self, test: &Expr) -> Option<String> {
+        let Expr::BoolOp(b) = test else {
+            return None;
+        };
+        if b.op != ast::BoolOp::And {
+            return None;
+        }
+        b.values
+            .iter()
+            .find(|v| {
+                let text = test_text(v);
+                let request_local = |e: &Expr| {
+                    let e = match e {
+                        Expr::UnaryOp(u) => &*u.operand,
+                        other => other,
+                    };
+                    matches!(e, Expr::Name(n) if self.request_locals.iter().any(|l| l == n.id.as_str()))
+                };
+                !self.reads_identity(v, 0)
+                    && !mentions_request(self.sem, v, 0)
+                    && !request_local(v)
+                    && !text.contains("LOGIN_DISABLED")
+                    && !text.contains("TESTING")
+            })
+            .map(test_text)
     }
 
     /// Whether a block returns the decorated view's result (`return view(*args, **kwargs)`).
@@ -399,6 +443,7 @@ impl<'s, 'p> Reader<'s, 'p> {
                 name: name.unwrap_or_default(),
                 roles,
                 uses_params: false,
+                condition: None,
             }),
             // `ensure_sync(view)` and other library helpers pass the view through.
             Library::Open => None,
@@ -428,6 +473,7 @@ impl<'s, 'p> Reader<'s, 'p> {
                 name: "flask_jwt_extended.verify_jwt_in_request".to_string(),
                 roles: Vec::new(),
                 uses_params: false,
+                condition: None,
             });
         }
         let text = dotted(&c.func).unwrap_or_default();
@@ -459,6 +505,39 @@ impl<'s, 'p> Reader<'s, 'p> {
             });
         }
         None
+    }
+}
+
+/// Whether an expression reads the request (`request.method`, `request.endpoint`).
+fn mentions_request(sem: &Semantic, e: &Expr, depth: usize) -> bool {
+    if depth > MAX_NESTING * 4 {
+        return false;
+    }
+    let next = depth + 1;
+    match e {
+        Expr::Name(_) | Expr::Attribute(_)
+            if sem
+                .resolve(e)
+                .is_some_and(|q| q.starts_with("flask.request")) =>
+        {
+            true
+        }
+        Expr::Attribute(a) => mentions_request(sem, &a.value, next),
+        Expr::Call(c) => {
+            mentions_request(sem, &c.func, next)
+                || c.arguments
+                    .args
+                    .iter()
+                    .any(|a| mentions_request(sem, a, next))
+        }
+        Expr::Subscript(s) => mentions_request(sem, &s.value, next),
+        Expr::UnaryOp(u) => mentions_request(sem, &u.operand, next),
+        Expr::BoolOp(b) => b.values.iter().any(|v| mentions_request(sem, v, next)),
+        Expr::Compare(c) => {
+            mentions_request(sem, &c.left, next)
+                || c.comparators.iter().any(|v| mentions_request(sem, v, next))
+        }
+        _ => false,
     }
 }
 
@@ -593,6 +672,11 @@ fn test_name(test: &Expr) -> String {
         Expr::BoolOp(b) => b.values.first().map(test_name).unwrap_or_default(),
         Expr::Compare(c) => test_name(&c.left),
         Expr::Call(c) => dotted(&c.func).map(|d| d + "()").unwrap_or_default(),
+        Expr::Subscript(s) => format!(
+            "{}[{}]",
+            test_name(&s.value),
+            literal_text(&s.slice).unwrap_or_else(|| "...".into())
+        ),
         other => dotted(other).unwrap_or_else(|| "check".to_string()),
     }
 }

@@ -212,6 +212,24 @@ def project_login(view):
 
 def make_guard():
     return lambda view: view
+
+
+def login_if_enabled(view):
+    @wraps(view)
+    def inner(*args, **kwargs):
+        if settings.LOGIN_ENABLED and not current_user.is_authenticated:
+            abort(401)
+        return view(*args, **kwargs)
+    return inner
+
+
+def login_unless_options(view):
+    @wraps(view)
+    def inner(*args, **kwargs):
+        if request.method != "OPTIONS" and not current_user.is_authenticated:
+            abort(401)
+        return view(*args, **kwargs)
+    return inner
 "#;
 
 #[test]
@@ -255,6 +273,15 @@ fn look_alikes_and_what_cannot_be_followed() {
     assert_eq!(
         as_decorator(DECORATORS, "project_login"),
         Verdict::Delegates("app.auth.admin_required".into())
+    );
+    // Checks only when a setting is on.
+    assert!(
+        matches!(as_decorator(DECORATORS, "login_if_enabled"), Verdict::Unknown(r) if r.contains("settings.LOGIN_ENABLED"))
+    );
+    // A condition on the request is an exemption, not a setting.
+    assert_eq!(
+        as_decorator(DECORATORS, "login_unless_options"),
+        auth(&[], false)
     );
     // What is applied is what the call returns.
     assert!(matches!(
