@@ -404,8 +404,9 @@ fn judge(index: &Index, route: &Route, rule: &str, endpoint: &str, g: Guards) ->
             }
             Verdict::Open => {}
             Verdict::Unknown(reason) => unknown.push(reason),
-            Verdict::Delegates(_) | Verdict::Calls { .. } => {
-                unreachable_delegation(&mut unknown, d)
+            // `decorator_verdict` follows these; one left is a chain too long to follow.
+            Verdict::Delegates(_) | Verdict::Calls(_) => {
+                unknown.push(format!("decorator `{}` could not be followed", d.text))
             }
         }
     }
@@ -447,11 +448,6 @@ fn judge(index: &Index, route: &Route, rule: &str, endpoint: &str, g: Guards) ->
     }
 }
 
-/// [`decorator_verdict`] resolves delegations; one left means a chain too long to follow.
-fn unreachable_delegation(unknown: &mut Vec<String>, d: &DecoratorUse) {
-    unknown.push(format!("decorator `{}` could not be followed", d.text));
-}
-
 /// Of two verdicts on the same request, the one that decides: authenticating wins, then
 /// unknown, then open.
 fn stronger(a: Verdict, b: Verdict) -> Verdict {
@@ -480,7 +476,7 @@ fn protection(kind: ProtectionKind, name: String, at: &Location) -> Protection {
 
 /// What a decorator on a view does: a known library decorator, or a project decorator judged
 /// at its definition.
-pub fn decorator_verdict(index_: &impl DecoratorLookup, d: &DecoratorUse) -> Verdict {
+fn decorator_verdict(index_: &impl DecoratorLookup, d: &DecoratorUse) -> Verdict {
     let verdict = use_verdict(index_, d);
     follow(
         index_,
@@ -615,7 +611,7 @@ fn is_extension_helper(text: &str) -> bool {
 }
 
 /// Finds project functions by qualified name.
-pub trait DecoratorLookup {
+trait DecoratorLookup {
     /// What the project function `name` does as a decorator, when it is known.
     fn decorator(&self, name: &str) -> Option<Verdict>;
     /// What the project function `name` does when called before a view, when it is known.
@@ -679,7 +675,7 @@ fn hook_protections(
             .reduce(stronger)
             .unwrap_or(Verdict::Open);
         match &verdict {
-            Verdict::Open | Verdict::Delegates(_) | Verdict::Calls { .. } => {}
+            Verdict::Open | Verdict::Delegates(_) | Verdict::Calls(_) => {}
             Verdict::Unknown(reason) => {
                 if applies == Some(true) {
                     unknown.push(reason.clone());
