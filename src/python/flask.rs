@@ -284,6 +284,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn blueprint_prefixes_join_like_flask() {
+        assert_eq!(join_prefix("/admin", "/users"), "/admin/users");
+        assert_eq!(join_prefix("/admin/", "users"), "/admin/users");
+        assert_eq!(join_prefix("/admin", "/"), "/admin/");
+        assert_eq!(join_prefix("/admin", ""), "/admin");
+    }
+
+    #[test]
     fn url_rule_params() {
         assert_eq!(rule_params("/u/<int:id>/<name>/x"), vec!["id", "name"]);
         assert!(rule_params("/static").is_empty());
