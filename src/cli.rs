@@ -36,6 +36,8 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
         format: RulesFormat,
     },
+    /// List every route with its methods, view and protection (who can reach it).
+    Routes(RoutesArgs),
     /// Explain one rule: what, why, a bad and a good example, the fix.
     Rule {
         /// Rule id, e.g. FS101.
@@ -97,6 +99,27 @@ pub enum RulesFormat {
     Table,
     Json,
     Markdown,
+}
+
+/// Output formats of `routes`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RoutesFormat {
+    Table,
+    Json,
+    Markdown,
+}
+
+/// Arguments of `routes`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RoutesArgs {
+    /// Files or folders to read.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = RoutesFormat::Table)]
+    pub format: RoutesFormat,
+    /// Leave out files and folders matching this glob (repeatable).
+    #[arg(long)]
+    pub exclude: Vec<String>,
 }
 
 /// `--fail-on` values.
@@ -201,6 +224,7 @@ pub fn run(cli: Cli) -> Result<i32, UsageError> {
             print_out(&explain(rule))?;
             Ok(0)
         }
+        Command::Routes(args) => run_routes(&args),
         Command::Db(command) => run_db(command),
         Command::Github => {
             crate::github::run_action(&crate::github::ActionEnv::from_process(), &ActionScanner)
@@ -390,6 +414,37 @@ fn run_db(command: DbCommand) -> Result<i32, UsageError> {
                 r.unreadable.len()
             ))?;
         }
+    }
+    Ok(0)
+}
+
+fn run_routes(args: &RoutesArgs) -> Result<i32, UsageError> {
+    for p in &args.paths {
+        if std::fs::metadata(p).is_err() {
+            return Err(UsageError(format!(
+                "{}: no such file or folder",
+                p.display()
+            )));
+        }
+    }
+    crate::workspace::validate_globs(&args.exclude).map_err(UsageError)?;
+    let options = crate::routes::options_for(args.paths.clone(), args.exclude.clone());
+    let report =
+        crate::routes::run(&options).map_err(|e| UsageError(format!("routes failed: {e}")))?;
+    let routes = &report.routes;
+    let rendered = match args.format {
+        RoutesFormat::Table => crate::routes::render::table(routes),
+        RoutesFormat::Json => crate::routes::render::json(routes),
+        RoutesFormat::Markdown => crate::routes::render::markdown(routes),
+    };
+    print_out(&rendered)?;
+    for n in &report.notifications {
+        let place = match (&n.path, n.line) {
+            (Some(p), Some(l)) => format!("{p}:{l}: "),
+            (Some(p), None) => format!("{p}: "),
+            _ => String::new(),
+        };
+        eprintln!("flaskscan: {}: {place}{}", n.level.as_str(), n.message);
     }
     Ok(0)
 }

@@ -13,6 +13,7 @@ pub mod nesting;
 pub mod python;
 pub mod redact;
 pub mod report;
+pub mod routes;
 pub mod rules;
 pub mod scan;
 pub mod taint;

@@ -31,7 +31,7 @@ pub const DEFAULT_MAX_FILE_SIZE: u64 = 2 * 1024 * 1024;
 
 /// Stack for worker threads: deeply nested (hostile) code must not overflow it while the
 /// parser and the drop of its tree recurse.
-const WORKER_STACK: usize = 256 * 1024 * 1024;
+pub(crate) const WORKER_STACK: usize = 256 * 1024 * 1024;
 
 /// Counts shown in summaries.
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -647,7 +647,7 @@ fn read_text(f: &SourcePath) -> Result<(String, Option<Vec<u8>>), Notification> 
     Ok((text, original))
 }
 
-fn parse_python(f: &SourcePath) -> Result<SourceFile, Notification> {
+pub(crate) fn parse_python(f: &SourcePath) -> Result<SourceFile, Notification> {
     let (text, original) = read_text(f)?;
     let relative = f.relative.clone();
     let too_deep = crate::nesting::deeper_than(&text, source::MAX_PARSE_NESTING);

@@ -15,6 +15,10 @@ use super::SourceFile;
 use crate::finding::{Location, Severity};
 use crate::rules::{dispatch, Rule};
 
+mod access_walk;
+
+pub use access_walk::LAMBDA_VIEW;
+
 /// A finding before positions, snippets and suppressions are attached.
 #[derive(Debug, Clone)]
 pub struct RawFinding {
@@ -79,6 +83,11 @@ pub struct Checker<'a> {
     callee_buf: String,
     /// Memo of [`Self::file_accepts_basic_auth`].
     basic_auth: Option<bool>,
+    /// Names standing for objects of other modules or for blueprints (`bp` → `shop.views.bp`),
+    /// which the resolver replaces by their type.
+    identities: HashMap<String, String>,
+    /// Module-level constants holding string literals, for hooks' allow-lists.
+    constants: crate::python::access::Constants,
 }
 
 impl<'a> Checker<'a> {
@@ -103,6 +112,8 @@ impl<'a> Checker<'a> {
             chain_link: false,
             callee_buf: String::new(),
             basic_auth: None,
+            identities: HashMap::default(),
+            constants: Default::default(),
         }
     }
 
@@ -391,9 +402,11 @@ impl<'a> Checker<'a> {
         let mut exempt = false;
         let mut after_request = false;
         let mut name = String::new();
+        let mut hooks = Vec::new();
         for d in &f.decorator_list {
             self.visit_expr(&d.expression);
             if let Some((methods, rule)) = flask::route_decorator(&self.sem, &d.expression) {
+                let (scope, endpoint) = self.route_decorator_extras(&d.expression);
                 routes.push(Route {
                     location: self.location(d.range()),
                     function: qualify(&self.file.module, &f.name),
@@ -401,8 +414,13 @@ impl<'a> Checker<'a> {
                     params: rule.as_deref().map(flask::rule_params).unwrap_or_default(),
                     rule,
                     csrf_exempt: false,
+                    endpoint,
+                    scope,
+                    class_view: false,
+                    wrappers: Vec::new(),
                 });
             }
+            hooks.extend(self.hook_scope(&d.expression));
             self.sem.resolve_into(&d.expression, &mut name);
             exempt |= name.ends_with(".exempt") && flask::is_csrf_extension(&name);
             // `@app.after_request` also where `app` is a parameter (`def init_security(app)`)
@@ -421,6 +439,7 @@ impl<'a> Checker<'a> {
             r.csrf_exempt = exempt;
         }
         dispatch::function_def(self, f, &routes);
+        self.function_access(f, !routes.is_empty(), hooks);
         self.facts.routes.extend(routes);
         for p in f.parameters.iter_non_variadic_params() {
             if let Some(default) = &p.default {
@@ -484,6 +503,7 @@ impl<'a> Checker<'a> {
                 && (self.file.text.contains("flask")
                     || self.project.module_holds_config(&self.file.module)));
         dispatch::class_def(self, c);
+        self.class_view(c);
         self.config_class.push(is_config);
         // Class-body names live in their own scope and must not shadow module names.
         self.sem.push_scope();
@@ -548,9 +568,21 @@ impl<'a> Checker<'a> {
                     self.facts.after_request_hooks.push(name);
                 }
             }
-            if a.attr.as_str() == "add_url_rule" && self.is_app(&a.value) {
-                self.add_url_rule(call);
+            if a.attr.as_str() == "add_url_rule" {
+                if self.is_app(&a.value) {
+                    let route = self.url_rule_route(call, &a.value);
+                    self.facts.routes.push(route);
+                } else if self.sem.is(&a.value, "flask.Blueprint") {
+                    let route = self.url_rule_route(call, &a.value);
+                    self.facts.access.extra_routes.push(route);
+                }
             }
+            match a.attr.as_str() {
+                "register_blueprint" => self.register_blueprint(call, &a.value),
+                "add_resource" => self.add_resource(call, callee),
+                _ => {}
+            }
+            self.hook_call(call, a);
         }
         self.config_call(call);
     }
@@ -573,23 +605,6 @@ impl<'a> Checker<'a> {
             _ => false,
         };
         self.facts.ambient_credentials |= hit;
-    }
-
-    fn add_url_rule(&mut self, call: &'a ast::ExprCall) {
-        let (rule, view) = flask::add_url_rule_parts(call);
-        let function = match view {
-            Some(Expr::Name(n)) => qualify(&self.file.module, &n.id),
-            Some(other) => self.sem.resolve(other).unwrap_or_default(),
-            None => String::new(),
-        };
-        self.facts.routes.push(Route {
-            location: self.location(call.range()),
-            function,
-            methods: flask::methods_keyword(&call.arguments),
-            params: rule.as_deref().map(flask::rule_params).unwrap_or_default(),
-            rule,
-            csrf_exempt: false,
-        });
     }
 
     fn note_request_read(&mut self, expr: &Expr) {
@@ -746,6 +761,7 @@ impl<'a> Visitor<'a> for Checker<'a> {
             Stmt::Import(_) | Stmt::ImportFrom(_) => {
                 project::bind_statement(&mut self.sem, stmt);
                 self.note_auth_import(stmt);
+                self.note_identities(stmt);
             }
             Stmt::Assign(a) => {
                 self.targets = &a.targets;
@@ -756,6 +772,9 @@ impl<'a> Visitor<'a> for Checker<'a> {
                     self.config_assign(t, &a.value, stmt.range());
                 }
                 self.track_request_names(&a.targets, &a.value);
+                self.note_blueprint(&a.targets, &a.value);
+                self.note_constant(&a.targets, &a.value);
+                self.note_api(&a.targets, &a.value);
                 self.targets = &[];
                 self.assigned = None;
                 project::bind_statement(&mut self.sem, stmt);

@@ -5,6 +5,7 @@ use ruff_python_ast::{self as ast, Expr};
 
 use crate::finding::{FlowStep, Location};
 
+use super::access::{AccessFacts, DecoratorUse, Scope};
 use super::semantic::Semantic;
 
 /// HTTP methods that change state and so need CSRF protection.
@@ -22,6 +23,14 @@ pub struct Route {
     /// Names of the `<converter:param>` parts of the URL rule.
     pub params: Vec<String>,
     pub csrf_exempt: bool,
+    /// `endpoint=` (or `as_view("name")`), when given.
+    pub endpoint: Option<String>,
+    /// The app or blueprint the route is registered on.
+    pub scope: Scope,
+    /// `function` is a class-based view (`X.as_view(...)`).
+    pub class_view: bool,
+    /// Decorators applied in the registration: `view_func=login_required(view)`.
+    pub wrappers: Vec<DecoratorUse>,
 }
 
 impl Route {
@@ -110,6 +119,8 @@ pub struct AppFacts {
     pub unescaped_renders: Vec<(Location, String)>,
     /// `supports_credentials=True` in calls that name no origins.
     pub cors_credentials_default_origins: Vec<Location>,
+    /// Decorators, hooks, class views and blueprints, for the route inventory.
+    pub access: AccessFacts,
 }
 
 impl AppFacts {
@@ -133,6 +144,7 @@ impl AppFacts {
         self.unescaped_renders.extend(other.unescaped_renders);
         self.cors_credentials_default_origins
             .extend(other.cors_credentials_default_origins);
+        self.access.merge(other.access);
     }
 
     /// Whether an `after_request` hook sets security headers.
@@ -193,6 +205,18 @@ pub fn names_csrf_check(name: &str) -> bool {
 /// Whether `qualified` is an object routes can be registered on.
 pub fn is_route_owner(qualified: &str) -> bool {
     qualified == "flask.Flask" || qualified == "flask.Blueprint"
+}
+
+/// Joins a blueprint's `url_prefix` and a rule the way Flask does.
+pub fn join_prefix(prefix: &str, rule: &str) -> String {
+    if rule.is_empty() {
+        return prefix.to_string();
+    }
+    format!(
+        "{}/{}",
+        prefix.trim_end_matches('/'),
+        rule.trim_start_matches('/')
+    )
 }
 
 /// A route declared by decorator `@X.route(...)`/`@X.get(...)`: (methods, rule).
@@ -266,6 +290,14 @@ pub fn string_literal(expr: &Expr) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn blueprint_prefixes_join_like_flask() {
+        assert_eq!(join_prefix("/admin", "/users"), "/admin/users");
+        assert_eq!(join_prefix("/admin/", "users"), "/admin/users");
+        assert_eq!(join_prefix("/admin", "/"), "/admin/");
+        assert_eq!(join_prefix("/admin", ""), "/admin");
+    }
 
     #[test]
     fn url_rule_params() {

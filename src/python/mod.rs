@@ -1,5 +1,6 @@
 //! The Python front end: parsed files, suppressions, name resolution and the Flask model.
 
+pub mod access;
 pub mod checker;
 pub mod flask;
 pub mod project;

@@ -1,0 +1,719 @@
+//! The route inventory: each route's full rule, methods and endpoint, and its protection,
+//! judged from the decorators, `before_request` guards and in-body checks the walk recorded.
+//! When protection depends on something not followed, the route is `unknown`, never `none`.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use crate::finding::Location;
+use crate::python::access::{
+    self, AccessFacts, BlueprintDef, BodyCheck, ClassView, DecoratorUse, FunctionAccess, Library,
+    Scope, Verdict,
+};
+use crate::python::checker::LAMBDA_VIEW;
+use crate::python::flask::{self, AppFacts, Route};
+
+/// Whether a route requires authentication.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Auth {
+    Required,
+    None,
+    Unknown,
+}
+
+impl Auth {
+    /// The JSON spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Auth::Required => "required",
+            Auth::None => "none",
+            Auth::Unknown => "unknown",
+        }
+    }
+}
+
+/// How a protection is applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProtectionKind {
+    Decorator,
+    BeforeRequest,
+    InBody,
+}
+
+/// One thing that rejects unauthenticated (or unauthorised) requests to a route.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Protection {
+    pub kind: ProtectionKind,
+    /// The decorator or hook (qualified), or the check as written.
+    pub name: String,
+    pub path: String,
+    pub line: u32,
+}
+
+/// One route of the inventory (JSON version 1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RouteEntry {
+    pub rule: String,
+    pub methods: Vec<String>,
+    pub endpoint: String,
+    /// The view's file and `def` line.
+    pub path: String,
+    pub line: u32,
+    pub auth: Auth,
+    pub roles: Vec<String>,
+    pub protections: Vec<Protection>,
+    /// Why `auth` is `unknown` (for the table; not part of the JSON).
+    #[serde(skip)]
+    pub unknown: Vec<String>,
+}
+
+/// Project-wide lookups over the merged facts.
+struct Index<'f> {
+    functions: HashMap<&'f str, &'f FunctionAccess>,
+    classes: HashMap<&'f str, &'f ClassView>,
+    blueprints: HashMap<&'f str, &'f BlueprintDef>,
+    /// Blueprint identity → `url_prefix` given at registration.
+    registrations: HashMap<String, Option<&'f str>>,
+    /// Blueprint identity → the apps it is registered on (`None`: an app not followed).
+    registered_on: HashMap<String, Vec<Option<String>>>,
+    /// The project defines several apps: an app's hooks apply to its own routes only.
+    several_apps: bool,
+    aliases: HashMap<&'f str, &'f str>,
+    access: &'f AccessFacts,
+}
+
+impl<'f> Index<'f> {
+    fn new(access: &'f AccessFacts) -> Self {
+        let mut index = Self {
+            functions: access
+                .functions
+                .iter()
+                .map(|f| (f.function.as_str(), f))
+                .collect(),
+            classes: access
+                .class_views
+                .iter()
+                .map(|c| (c.class.as_str(), c))
+                .collect(),
+            blueprints: HashMap::new(),
+            registrations: HashMap::new(),
+            registered_on: HashMap::new(),
+            several_apps: false,
+            aliases: access
+                .aliases
+                .iter()
+                .map(|(a, b)| (a.as_str(), b.as_str()))
+                .collect(),
+            access,
+        };
+        for b in &access.blueprints {
+            index.blueprints.entry(b.identity.as_str()).or_insert(b);
+        }
+        for (identity, prefix, app) in &access.registrations {
+            let canonical = index.canonical(identity).to_string();
+            let app = app.as_deref().map(|a| index.canonical(a).to_string());
+            index
+                .registered_on
+                .entry(canonical.clone())
+                .or_default()
+                .push(app);
+            let slot = index.registrations.entry(canonical).or_insert(None);
+            // The first registration that gives a prefix wins.
+            if slot.is_none() {
+                *slot = prefix.as_deref();
+            }
+        }
+        index
+    }
+
+    /// Notes whether the routes and hooks name more than one app.
+    fn count_apps(&mut self, routes: &[&Route]) {
+        let mut apps = std::collections::HashSet::new();
+        let scopes = routes
+            .iter()
+            .map(|r| &r.scope)
+            .chain(self.access.hooks.iter().map(|h| &h.scope));
+        for scope in scopes {
+            if let Scope::App(Some(a)) = scope {
+                apps.insert(self.canonical(a).to_string());
+            }
+        }
+        for apps_of_bp in self.registered_on.values() {
+            apps.extend(apps_of_bp.iter().flatten().cloned());
+        }
+        self.several_apps = apps.len() > 1;
+    }
+
+    /// The apps a route belongs to, when they can be followed.
+    fn apps_of(&self, route: &Route) -> Option<Vec<String>> {
+        match &route.scope {
+            Scope::App(Some(a)) => Some(vec![self.canonical(a).to_string()]),
+            Scope::Blueprint(Some(b)) => {
+                let apps = self.registered_on.get(self.canonical(b))?;
+                apps.iter().cloned().collect::<Option<Vec<String>>>()
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether an app-wide hook of app `hook_app` applies to `route`: `None` when that cannot
+    /// be told (several apps, one of them not followed).
+    fn app_hook_applies(&self, hook_app: Option<&str>, route: &Route) -> Option<bool> {
+        if !self.several_apps {
+            return Some(true);
+        }
+        let apps = self.apps_of(route)?;
+        let hook_app = self.canonical(hook_app?);
+        Some(apps.iter().any(|a| a == hook_app))
+    }
+
+    /// Follows re-exports (`pkg.bp` → `pkg.views.bp`) to where a name is defined.
+    fn canonical<'a>(&'a self, identity: &'a str) -> &'a str {
+        let mut current = identity;
+        for _ in 0..16 {
+            match self.aliases.get(current) {
+                Some(next) if *next != current => current = next,
+                _ => break,
+            }
+        }
+        current
+    }
+
+    fn blueprint(&self, identity: &str) -> Option<&'f BlueprintDef> {
+        self.blueprints.get(self.canonical(identity)).copied()
+    }
+}
+
+/// Builds the sorted inventory of every route in `facts`.
+pub fn build(facts: &AppFacts) -> Vec<RouteEntry> {
+    let mut index = Index::new(&facts.access);
+    let resources: Vec<(Route, Option<String>)> = facts
+        .access
+        .resources
+        .iter()
+        .map(|(route, api)| resource_route(&index, route, api.as_deref()))
+        .collect();
+    let all: Vec<&Route> = facts
+        .routes
+        .iter()
+        .chain(&facts.access.extra_routes)
+        .chain(resources.iter().map(|(r, _)| r))
+        .collect();
+    index.count_apps(&all);
+    let mut entries: Vec<RouteEntry> = facts
+        .routes
+        .iter()
+        .chain(&facts.access.extra_routes)
+        .map(|r| (r, None))
+        .chain(resources.iter().map(|(r, u)| (r, u.as_deref())))
+        .flat_map(|(r, unknown)| entries_of(&index, r, unknown))
+        .collect();
+    entries.sort_by(|a, b| {
+        (&a.rule, &a.methods, &a.endpoint, &a.path, a.line).cmp(&(
+            &b.rule,
+            &b.methods,
+            &b.endpoint,
+            &b.path,
+            b.line,
+        ))
+    });
+    entries.dedup();
+    entries
+}
+
+/// A REST resource's route as its `Api` object registers it: on the Api's app or blueprint,
+/// under its prefix, with its decorators; and why its protection may not be known.
+fn resource_route(index: &Index, route: &Route, api: Option<&str>) -> (Route, Option<String>) {
+    let mut route = route.clone();
+    let def = api.and_then(|a| {
+        let canonical = index.canonical(a);
+        index.access.apis.iter().find(|d| d.identity == canonical)
+    });
+    let Some(def) = def else {
+        // Its `Api(decorators=[...])` may guard it.
+        return (
+            route,
+            Some("its `Api` object could not be followed".to_string()),
+        );
+    };
+    route.scope = def.scope.clone();
+    if let (Some(prefix), Some(rule)) = (&def.prefix, &route.rule) {
+        route.rule = Some(flask::join_prefix(prefix, rule));
+    }
+    route.wrappers.extend(def.decorators.iter().cloned());
+    (route, def.unknown.clone())
+}
+
+/// What applies to one handler of a route: decorators (outermost first) and a top check.
+struct Guards<'f> {
+    decorators: Vec<&'f DecoratorUse>,
+    top_check: Option<&'f BodyCheck>,
+    location: &'f Location,
+    methods: Vec<String>,
+    unknown: Vec<String>,
+}
+
+fn entries_of(index: &Index, route: &Route, unknown: Option<&str>) -> Vec<RouteEntry> {
+    let (rule, blueprint_name) = full_rule(index, route);
+    let view_name = route.function.rsplit('.').next().unwrap_or(&route.function);
+    let local_endpoint = route.endpoint.as_deref().unwrap_or(view_name);
+    let endpoint = match &blueprint_name {
+        Some(bp) => format!("{bp}.{local_endpoint}"),
+        None => local_endpoint.to_string(),
+    };
+    let wrappers: Vec<&DecoratorUse> = route.wrappers.iter().collect();
+    let guards = handler_guards(index, route, wrappers);
+    guards
+        .into_iter()
+        .map(|mut g| {
+            g.unknown.extend(unknown.map(str::to_string));
+            judge(index, route, &rule, &endpoint, g)
+        })
+        .collect()
+}
+
+/// The rule with its blueprint's prefix, and the blueprint's name.
+fn full_rule(index: &Index, route: &Route) -> (String, Option<String>) {
+    let rule = route
+        .rule
+        .clone()
+        .unwrap_or_else(|| "<dynamic>".to_string());
+    let Scope::Blueprint(Some(identity)) = &route.scope else {
+        return (rule, None);
+    };
+    let canonical = index.canonical(identity);
+    let def = index.blueprint(identity);
+    let prefix = index
+        .registrations
+        .get(canonical)
+        .copied()
+        .flatten()
+        .or_else(|| def.and_then(|d| d.url_prefix.as_deref()));
+    let rule = match prefix {
+        Some(p) => flask::join_prefix(p, &rule),
+        None => rule,
+    };
+    (rule, def.and_then(|d| d.name.clone()))
+}
+
+/// The guards of each handler of `route`: one for a function view, one per HTTP method handler
+/// of a class-based view (their decorators may differ).
+fn handler_guards<'f>(
+    index: &Index<'f>,
+    route: &'f Route,
+    wrappers: Vec<&'f DecoratorUse>,
+) -> Vec<Guards<'f>> {
+    if route.class_view {
+        let Some(class) = index.classes.get(index.canonical(&route.function)) else {
+            return vec![not_followed(route, wrappers, "its class-based view")];
+        };
+        let mut shared = wrappers;
+        shared.extend(class.decorators.iter());
+        let mut unknown: Vec<String> = class.unknown.iter().cloned().collect();
+        if class.handlers.is_empty() {
+            unknown.push("its class-based view has no method handlers to read".into());
+            return vec![Guards {
+                decorators: shared,
+                top_check: None,
+                location: &route.location,
+                methods: route.methods.clone(),
+                unknown,
+            }];
+        }
+        return class
+            .handlers
+            .iter()
+            .filter(|h| class.methods.as_ref().is_none_or(|m| m.contains(&h.method)))
+            .map(|h| {
+                let mut decorators = shared.clone();
+                decorators.extend(class.method_decorators.iter().filter_map(|(m, d)| {
+                    let applies = m
+                        .as_deref()
+                        .is_none_or(|m| m.eq_ignore_ascii_case(&h.method));
+                    applies.then_some(d)
+                }));
+                decorators.extend(h.decorators.iter());
+                Guards {
+                    decorators,
+                    top_check: h.top_check.as_ref(),
+                    location: &h.location,
+                    methods: vec![h.method.clone()],
+                    unknown: unknown.clone(),
+                }
+            })
+            .collect();
+    }
+    if route.function == LAMBDA_VIEW {
+        return vec![Guards {
+            decorators: wrappers,
+            top_check: None,
+            location: &route.location,
+            methods: route.methods.clone(),
+            unknown: Vec::new(),
+        }];
+    }
+    match index.functions.get(index.canonical(&route.function)) {
+        Some(view) => {
+            let mut decorators = wrappers;
+            decorators.extend(view.decorators.iter());
+            vec![Guards {
+                decorators,
+                top_check: view.top_check.as_ref(),
+                location: &view.location,
+                methods: route.methods.clone(),
+                unknown: Vec::new(),
+            }]
+        }
+        None => vec![not_followed(route, wrappers, "its view function")],
+    }
+}
+
+fn not_followed<'f>(route: &'f Route, wrappers: Vec<&'f DecoratorUse>, what: &str) -> Guards<'f> {
+    Guards {
+        decorators: wrappers,
+        top_check: None,
+        location: &route.location,
+        methods: route.methods.clone(),
+        unknown: vec![format!("{what} could not be followed")],
+    }
+}
+
+/// Judges one handler: its protections, roles and verdict.
+fn judge(index: &Index, route: &Route, rule: &str, endpoint: &str, g: Guards) -> RouteEntry {
+    let mut protections = Vec::new();
+    let mut roles = Vec::new();
+    let mut unknown = g.unknown;
+    for d in &g.decorators {
+        match decorator_verdict(index, d) {
+            Verdict::Authenticates {
+                roles: r,
+                roles_from_args,
+            } => {
+                roles.extend(r);
+                if roles_from_args {
+                    roles.extend(d.args.iter().cloned());
+                }
+                protections.push(protection(
+                    ProtectionKind::Decorator,
+                    d.name.clone().unwrap_or_else(|| d.text.clone()),
+                    &d.location,
+                ));
+            }
+            Verdict::Open => {}
+            Verdict::Unknown(reason) => unknown.push(reason),
+            // `decorator_verdict` follows these; one left is a chain too long to follow.
+            Verdict::Delegates(_) | Verdict::Calls(_) => {
+                unknown.push(format!("decorator `{}` could not be followed", d.text))
+            }
+        }
+    }
+    if let Some(check) = g.top_check {
+        roles.extend(check.roles.iter().cloned());
+        protections.push(protection(
+            ProtectionKind::InBody,
+            check.name.clone(),
+            &check.location,
+        ));
+    }
+    hook_protections(
+        index,
+        route,
+        (endpoint, rule),
+        &mut protections,
+        &mut roles,
+        &mut unknown,
+    );
+    dedup_in_order(&mut roles);
+    dedup_in_order(&mut unknown);
+    let auth = if !protections.is_empty() {
+        Auth::Required
+    } else if !unknown.is_empty() {
+        Auth::Unknown
+    } else {
+        Auth::None
+    };
+    RouteEntry {
+        rule: rule.to_string(),
+        methods: g.methods,
+        endpoint: endpoint.to_string(),
+        path: g.location.path.clone(),
+        line: g.location.start.line,
+        auth,
+        roles,
+        protections,
+        unknown,
+    }
+}
+
+/// Of two verdicts on the same request, the one that decides: authenticating wins, then
+/// unknown, then open.
+fn stronger(a: Verdict, b: Verdict) -> Verdict {
+    match (&a, &b) {
+        (Verdict::Authenticates { .. }, _) => a,
+        (_, Verdict::Authenticates { .. }) => b,
+        (Verdict::Unknown(_), _) => a,
+        _ => b,
+    }
+}
+
+/// Drops repeated items, keeping the first of each.
+fn dedup_in_order(items: &mut Vec<String>) {
+    let mut seen = std::collections::HashSet::new();
+    items.retain(|i| seen.insert(i.clone()));
+}
+
+fn protection(kind: ProtectionKind, name: String, at: &Location) -> Protection {
+    Protection {
+        kind,
+        name,
+        path: at.path.clone(),
+        line: at.start.line,
+    }
+}
+
+/// What a decorator on a view does: a known library decorator, or a project decorator judged
+/// at its definition.
+fn decorator_verdict(index_: &impl DecoratorLookup, d: &DecoratorUse) -> Verdict {
+    let verdict = use_verdict(index_, d);
+    follow(
+        index_,
+        verdict,
+        &format!("decorator `{}`", d.text),
+        &d.location,
+        0,
+    )
+}
+
+/// Follows a verdict that points at other project functions (a decorator the wrapper hands
+/// the view to, functions it calls) to a final one; bounded, as they may form a cycle.
+fn follow(
+    index_: &impl DecoratorLookup,
+    verdict: Verdict,
+    what: &str,
+    at: &Location,
+    depth: usize,
+) -> Verdict {
+    if depth > MAX_FOLLOW {
+        return Verdict::Unknown(format!("{what} could not be followed"));
+    }
+    match verdict {
+        Verdict::Delegates(name) => {
+            let next = DecoratorUse {
+                name: Some(name.clone()),
+                text: name,
+                args: Vec::new(),
+                optional: false,
+                in_project: true,
+                location: at.clone(),
+            };
+            match use_verdict(index_, &next) {
+                Verdict::Unknown(reason) => {
+                    Verdict::Unknown(format!("{what} hands the view to {reason}"))
+                }
+                v => follow(index_, v, what, at, depth + 1),
+            }
+        }
+        Verdict::Calls(calls) => {
+            let mut unknown = None;
+            for call in calls {
+                let found = call.function.as_deref().and_then(|f| index_.hook(f));
+                let verdict = match found {
+                    Some(v) => follow(index_, v, what, at, depth + 1),
+                    // A library or unresolved helper: only one named for authentication
+                    // leaves the question open.
+                    None if call.named_like_auth => Verdict::Unknown(format!(
+                        "{what} calls `{}`, not followed",
+                        call.function.as_deref().unwrap_or(&call.text)
+                    )),
+                    None => Verdict::Open,
+                };
+                match verdict {
+                    Verdict::Authenticates {
+                        mut roles,
+                        roles_from_args,
+                    } => {
+                        roles.extend(call.roles);
+                        return Verdict::Authenticates {
+                            roles,
+                            roles_from_args,
+                        };
+                    }
+                    v @ Verdict::Unknown(_) => {
+                        unknown.get_or_insert(v);
+                    }
+                    _ => {}
+                }
+            }
+            // Followed, and none rejects anything: the calls are for something else.
+            unknown.unwrap_or(Verdict::Open)
+        }
+        v => v,
+    }
+}
+
+/// How many functions deep [`follow`] goes.
+const MAX_FOLLOW: usize = 6;
+
+fn use_verdict(index_: &impl DecoratorLookup, d: &DecoratorUse) -> Verdict {
+    match access::library_decorator(d.name.as_deref(), &d.args, d.optional) {
+        Library::Authenticates(roles) => {
+            return Verdict::Authenticates {
+                roles,
+                roles_from_args: false,
+            }
+        }
+        Library::Open => return Verdict::Open,
+        Library::Unknown => {}
+    }
+    // `@csrf.exempt`, `@limiter.limit(...)` of an extension the resolver cannot follow (or
+    // whose instance is built where its type is lost): never authentication.
+    if is_extension_helper(&d.text) {
+        return Verdict::Open;
+    }
+    let Some(name) = d.name.as_deref() else {
+        return Verdict::Unknown(format!("decorator `{}` could not be followed", d.text));
+    };
+    if !d.in_project {
+        return Verdict::Unknown(format!(
+            "decorator `{name}` is not a known library decorator"
+        ));
+    }
+    match index_.decorator(name) {
+        Some(Verdict::Unknown(reason)) => {
+            Verdict::Unknown(format!("decorator `{}`: {reason}", d.text))
+        }
+        Some(v) => v,
+        None => Verdict::Unknown(format!("decorator `{}` could not be followed", d.text)),
+    }
+}
+
+/// `csrf.exempt`, `app.limiter.limit`, `cache.cached`: a decorator of a CSRF, rate-limit or
+/// cache extension, by the instance names those extensions are used under.
+fn is_extension_helper(text: &str) -> bool {
+    const HELPERS: &[(&str, &[&str])] = &[
+        ("csrf", &["exempt"]),
+        ("limiter", &["limit", "exempt", "shared_limit"]),
+        ("cache", &["cached", "memoize"]),
+    ];
+    let mut parts = text.rsplit('.');
+    let Some(method) = parts.next() else {
+        return false;
+    };
+    let Some(owner) = parts.next().map(str::to_ascii_lowercase) else {
+        return false;
+    };
+    HELPERS
+        .iter()
+        .any(|(word, methods)| owner.contains(word) && methods.contains(&method))
+}
+
+/// Finds project functions by qualified name.
+trait DecoratorLookup {
+    /// What the project function `name` does as a decorator, when it is known.
+    fn decorator(&self, name: &str) -> Option<Verdict>;
+    /// What the project function `name` does when called before a view, when it is known.
+    fn hook(&self, name: &str) -> Option<Verdict>;
+}
+
+impl DecoratorLookup for Index<'_> {
+    fn decorator(&self, name: &str) -> Option<Verdict> {
+        let name = self.canonical(name);
+        self.functions.get(name).map(|f| f.as_decorator.clone())
+    }
+    fn hook(&self, name: &str) -> Option<Verdict> {
+        let name = self.canonical(name);
+        self.functions.get(name).map(|f| f.as_hook.clone())
+    }
+}
+
+/// `before_request` hooks of the app, and of the route's blueprint, that apply to the route
+/// with this endpoint and full rule.
+fn hook_protections(
+    index: &Index,
+    route: &Route,
+    (endpoint, rule): (&str, &str),
+    protections: &mut Vec<Protection>,
+    roles: &mut Vec<String>,
+    unknown: &mut Vec<String>,
+) {
+    for hook in &index.access.hooks {
+        let applies = match (&hook.scope, &route.scope) {
+            (Scope::App(app), _) => index.app_hook_applies(app.as_deref(), route),
+            (Scope::Blueprint(Some(h)), Scope::Blueprint(Some(r))) => {
+                Some(index.canonical(h) == index.canonical(r))
+            }
+            (Scope::Blueprint(_), Scope::Blueprint(_)) => None,
+            (Scope::Blueprint(_), Scope::App(_)) => Some(false),
+        };
+        if applies == Some(false) {
+            continue;
+        }
+        let verdict = hook
+            .function
+            .as_deref()
+            .and_then(|f| index.functions.get(index.canonical(f)));
+        let Some(f) = verdict else {
+            if applies == Some(true) {
+                unknown.push("a `before_request` hook could not be followed".into());
+            }
+            continue;
+        };
+        let what = format!("`before_request` hook `{}`", f.function);
+        let body = match &f.as_hook {
+            Verdict::Unknown(reason) => Verdict::Unknown(format!("{what} {reason}")),
+            other => follow(index, other.clone(), &what, &f.location, 0),
+        };
+        // A hook may be guarded by a decorator itself (`@bp.before_request @user_required`).
+        let verdict = f
+            .decorators
+            .iter()
+            .map(|d| decorator_verdict(index, d))
+            .chain(std::iter::once(body))
+            .reduce(stronger)
+            .unwrap_or(Verdict::Open);
+        match &verdict {
+            Verdict::Open | Verdict::Delegates(_) | Verdict::Calls(_) => {}
+            Verdict::Unknown(reason) => {
+                if applies == Some(true) {
+                    unknown.push(reason.clone());
+                }
+            }
+            Verdict::Authenticates { roles: r, .. } => {
+                let name = &f.function;
+                if applies.is_none() {
+                    unknown.push(format!(
+                        "`before_request` guard `{name}` may not apply: its app or blueprint could not be followed"
+                    ));
+                    continue;
+                }
+                let exempt = &f.exempt;
+                if exempt.endpoints.iter().any(|e| e == endpoint)
+                    || exempt
+                        .prefixes
+                        .iter()
+                        .any(|p| endpoint.starts_with(p.as_str()))
+                    || exempt.paths.iter().any(|p| p == rule)
+                    || exempt
+                        .path_prefixes
+                        .iter()
+                        .any(|p| rule.starts_with(p.as_str()))
+                {
+                    continue;
+                }
+                if let Some(reason) = &exempt.unknown {
+                    unknown.push(format!("`before_request` guard `{name}`: {reason}"));
+                    continue;
+                }
+                roles.extend(r.iter().cloned());
+                protections.push(protection(
+                    ProtectionKind::BeforeRequest,
+                    name.clone(),
+                    &f.location,
+                ));
+            }
+        }
+    }
+}

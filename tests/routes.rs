@@ -1,0 +1,204 @@
+//! `flaskscan routes`: the route inventory on the demo app and on one fixture app per way of
+//! protecting a view (insta snapshots), its JSON shape, and errors handled like `scan`'s.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn flaskscan(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_flaskscan"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("binary runs")
+}
+
+fn manifest_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn fixture(name: &str) -> PathBuf {
+    manifest_dir().join("tests/fixtures/routes").join(name)
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// The table of `flaskscan routes` run inside `dir` (paths relative to it).
+fn table(dir: &Path) -> String {
+    let out = flaskscan(&["routes", "."], dir);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout(&out)
+}
+
+#[test]
+fn demo_app() {
+    insta::assert_snapshot!(
+        "demo_app",
+        table(&manifest_dir().join("examples/flask-app"))
+    );
+}
+
+#[test]
+fn flask_security_app() {
+    insta::assert_snapshot!("flask_security_app", table(&fixture("security_app")));
+}
+
+#[test]
+fn jwt_extended_api() {
+    insta::assert_snapshot!("jwt_extended_api", table(&fixture("jwt_api")));
+}
+
+#[test]
+fn flask_login_app_with_custom_decorators_in_another_module() {
+    insta::assert_snapshot!(
+        "flask_login_custom_decorators",
+        table(&fixture("login_app"))
+    );
+}
+
+#[test]
+fn blueprint_wide_before_request_guard() {
+    insta::assert_snapshot!(
+        "blueprint_before_request",
+        table(&fixture("guarded_blueprint"))
+    );
+}
+
+#[test]
+fn method_views() {
+    insta::assert_snapshot!("method_views", table(&fixture("method_view")));
+}
+
+#[test]
+fn flask_httpauth_with_roles_and_optional_authentication() {
+    insta::assert_snapshot!("httpauth_app", table(&fixture("httpauth_app")));
+}
+
+#[test]
+fn an_app_wide_guard_with_an_allow_list_constant() {
+    insta::assert_snapshot!(
+        "app_guard_allow_list_constant",
+        table(&fixture("app_guard"))
+    );
+}
+
+#[test]
+fn an_allow_list_from_another_module_is_unknown() {
+    insta::assert_snapshot!(
+        "imported_allow_list",
+        table(&fixture("imported_allow_list"))
+    );
+}
+
+#[test]
+fn flask_restful_resources_with_method_decorators() {
+    insta::assert_snapshot!("restful_api", table(&fixture("restful_api")));
+}
+
+#[test]
+fn an_apps_guard_applies_to_its_own_routes_only() {
+    insta::assert_snapshot!("two_apps", table(&fixture("two_apps")));
+}
+
+#[test]
+fn what_cannot_be_followed_is_unknown() {
+    insta::assert_snapshot!("unknown_cases", table(&fixture("unknown_cases")));
+}
+
+#[test]
+fn json_version_1() {
+    let out = flaskscan(&["routes", ".", "--format", "json"], &fixture("login_app"));
+    assert_eq!(out.status.code(), Some(0));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(doc["version"], 1);
+    let routes = doc["routes"].as_array().expect("routes");
+    let keys: Vec<&str> = routes[0]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let mut expected = vec![
+        "rule",
+        "methods",
+        "endpoint",
+        "path",
+        "line",
+        "auth",
+        "roles",
+        "protections",
+    ];
+    expected.sort_unstable();
+    let mut sorted = keys.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted, expected);
+    let delete = routes
+        .iter()
+        .find(|r| r["endpoint"] == "admin.delete_user")
+        .expect("admin.delete_user");
+    insta::assert_json_snapshot!("json_admin_delete_user", delete);
+}
+
+#[test]
+fn markdown_table() {
+    let out = flaskscan(
+        &["routes", ".", "--format", "markdown"],
+        &fixture("guarded_blueprint"),
+    );
+    assert_eq!(out.status.code(), Some(0));
+    insta::assert_snapshot!("markdown_table", stdout(&out));
+}
+
+#[test]
+fn a_file_with_a_syntax_error_is_reported_and_the_others_are_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("app.py"),
+        "from flask import Flask\napp = Flask(__name__)\n\n@app.route('/ok')\ndef ok():\n    return 'ok'\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("broken.py"), "def broken(:\n    pass\n").unwrap();
+    let out = flaskscan(&["routes", "."], dir.path());
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).contains("/ok"), "{}", stdout(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("broken.py:1: syntax error"), "{err}");
+}
+
+#[test]
+fn a_missing_path_is_a_usage_error() {
+    let out = flaskscan(&["routes", "no/such/dir"], &manifest_dir());
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no/such/dir: no such file or folder"), "{err}");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn deeply_nested_code_does_not_stop_the_inventory() {
+    let dir = tempfile::tempdir().unwrap();
+    let deep_brackets = format!("x = {}{}\n", "[".repeat(990), "]".repeat(990));
+    std::fs::write(dir.path().join("data.py"), deep_brackets).unwrap();
+    let mut view = String::from(
+        "from flask import Flask\napp = Flask(__name__)\n\n@app.route('/deep')\ndef deep():\n",
+    );
+    for level in 1..=250 {
+        view.push_str(&format!("{}if x{level}:\n", "    ".repeat(level)));
+    }
+    view.push_str(&format!("{}pass\n", "    ".repeat(251)));
+    std::fs::write(dir.path().join("app.py"), view).unwrap();
+    let out = flaskscan(&["routes", "."], dir.path());
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout(&out).contains("/deep"), "{}", stdout(&out));
+}
