@@ -173,6 +173,18 @@ impl ScanOptions {
         }
     }
 
+    /// The files under the input paths, relative to `root`, with the exclusions and size limit.
+    pub fn discover(&self, root: &Path) -> workspace::Discovery {
+        workspace::discover(
+            root,
+            &self.paths,
+            &workspace::DiscoverOptions {
+                exclude: self.exclude.clone(),
+                max_file_size: self.max_file_size,
+            },
+        )
+    }
+
     /// Whether select/ignore let `rule` run.
     pub fn enabled(&self, rule: &Rule) -> bool {
         let base = if self.select.is_empty() {
@@ -263,14 +275,7 @@ pub fn run(options: &ScanOptions) -> anyhow::Result<ScanReport> {
     let started = Instant::now();
     let mut clock = PhaseClock::start();
     let root = options.root();
-    let discovery = workspace::discover(
-        &root,
-        &options.paths,
-        &workspace::DiscoverOptions {
-            exclude: options.exclude.clone(),
-            max_file_size: options.max_file_size,
-        },
-    );
+    let discovery = options.discover(&root);
     clock.lap("discovery");
     let mut notifications = discovery.notifications;
     notifications.extend(options.warnings.iter().map(|w| Notification {

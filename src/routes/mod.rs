@@ -16,7 +16,7 @@ use crate::python::project::ProjectIndex;
 use crate::python::source;
 use crate::python::SourceFile;
 use crate::scan::{self, ScanOptions};
-use crate::workspace::{self, FileKind};
+use crate::workspace::FileKind;
 
 pub use inventory::{Auth, Protection, ProtectionKind, RouteEntry};
 
@@ -45,14 +45,7 @@ pub fn run(options: &ScanOptions) -> anyhow::Result<RoutesReport> {
 
 fn inventory_of(options: &ScanOptions) -> RoutesReport {
     let root = options.root();
-    let discovery = workspace::discover(
-        &root,
-        &options.paths,
-        &workspace::DiscoverOptions {
-            exclude: options.exclude.clone(),
-            max_file_size: options.max_file_size,
-        },
-    );
+    let discovery = options.discover(&root);
     let mut notifications = discovery.notifications;
     let python: Vec<_> = discovery
         .files

@@ -20,6 +20,7 @@ use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange};
 
 use super::engine::{Analyzer, Reach};
+use super::infer;
 use super::value::{Origin, Taint, Val};
 
 /// Builtin exceptions whose message describes a bad value (`invalid literal for int()`, an
@@ -71,28 +72,12 @@ fn builtin_name(e: &Expr) -> Option<&str> {
 /// Whether `body` raises an exception with a text message, itself or in a project function it
 /// calls.
 fn body_raises_text(a: &Analyzer, body: &[Stmt]) -> bool {
-    let mut v = RaisesText {
-        a: Some(a),
-        found: false,
-        depth: 0,
-    };
-    for s in body {
-        v.visit_stmt(s);
-    }
-    v.found
+    RAISES_TEXT.search(Some(a), body)
 }
 
 /// Whether a function body raises an exception whose message is text it writes itself.
 pub fn raises_text(body: &[Stmt]) -> bool {
-    let mut v = RaisesText {
-        a: None,
-        found: false,
-        depth: 0,
-    };
-    for s in body {
-        v.visit_stmt(s);
-    }
-    v.found
+    RAISES_TEXT.search(None, body)
 }
 
 /// `Exception("text")`, `Exception(_("text"))`, `ValueError("no filter %s" % name)`,
@@ -122,30 +107,67 @@ fn written_text(e: &Expr) -> bool {
     }
 }
 
+/// A question asked of a function body: a statement or a call that answers it, or a project
+/// callee whose inferred traits do.
+struct Question {
+    stmt: fn(&Stmt) -> bool,
+    call: fn(&ast::ExprCall) -> bool,
+    callee: fn(&infer::Traits) -> bool,
+}
+
+/// `raise X("text")`.
+const RAISES_TEXT: Question = Question {
+    stmt: |s| matches!(s, Stmt::Raise(r) if r.exc.as_deref().is_some_and(text_exception)),
+    call: |_| false,
+    callee: |t| t.raises_text,
+};
+
+/// `x.commit()`, `cursor.execute()`, `open()`, `os.*`, `shutil.*`, `subprocess.*`.
+const TOUCHES_STORAGE: Question = Question {
+    stmt: |_| false,
+    call: storage_call,
+    callee: |t| t.touches_storage,
+};
+
+impl Question {
+    /// Whether `body` (not the functions nested in it) answers the question, directly or, with
+    /// an analyzer, through a project function it calls (one level, by that function's traits).
+    fn search(&self, a: Option<&Analyzer>, body: &[Stmt]) -> bool {
+        let mut v = BodySearch {
+            q: self,
+            a,
+            found: false,
+            depth: 0,
+        };
+        for s in body {
+            v.visit_stmt(s);
+        }
+        v.found
+    }
+}
+
 /// How deep nested statements and expressions are followed.
 const MAX_DEPTH: usize = 64;
 
-/// Looks for `raise X("text")` in a body (and, with an analyzer, in the project functions the
-/// body calls, one level deep).
-struct RaisesText<'x, 'w, 'g, 'a> {
+struct BodySearch<'q, 'x, 'w, 'g, 'a> {
+    q: &'q Question,
     a: Option<&'x Analyzer<'w, 'g, 'a>>,
     found: bool,
     depth: usize,
 }
 
-impl<'s> Visitor<'s> for RaisesText<'_, '_, '_, '_> {
+impl<'s> Visitor<'s> for BodySearch<'_, '_, '_, '_, '_> {
     fn visit_stmt(&mut self, stmt: &'s Stmt) {
         if self.found || self.depth > MAX_DEPTH {
             return;
         }
-        match stmt {
-            Stmt::Raise(r) if r.exc.as_deref().is_some_and(text_exception) => {
-                self.found = true;
-                return;
-            }
-            // A nested function's body is not this body.
-            Stmt::FunctionDef(_) | Stmt::ClassDef(_) => return,
-            _ => {}
+        if (self.q.stmt)(stmt) {
+            self.found = true;
+            return;
+        }
+        // A nested function's body is not this body.
+        if matches!(stmt, Stmt::FunctionDef(_) | Stmt::ClassDef(_)) {
+            return;
         }
         self.depth += 1;
         visitor::walk_stmt(self, stmt);
@@ -156,8 +178,13 @@ impl<'s> Visitor<'s> for RaisesText<'_, '_, '_, '_> {
         if self.found || self.depth > MAX_DEPTH {
             return;
         }
-        if let (Expr::Call(c), Some(a)) = (expr, self.a) {
-            if a.call_traits(c).is_some_and(|t| t.raises_text) {
+        if let Expr::Call(c) = expr {
+            let callee = || {
+                self.a
+                    .and_then(|a| a.call_traits(c))
+                    .is_some_and(|t| (self.q.callee)(&t))
+            };
+            if (self.q.call)(c) || callee() {
                 self.found = true;
                 return;
             }
@@ -251,63 +278,19 @@ fn internal_type(a: &Analyzer, e: &Expr) -> bool {
 /// Whether `body` does database or filesystem work, itself or (with an analyzer) in a project
 /// function it calls.
 pub fn touches_storage(a: Option<&Analyzer>, body: &[Stmt]) -> bool {
-    let mut v = Storage {
-        a,
-        found: false,
-        depth: 0,
-    };
-    for s in body {
-        v.visit_stmt(s);
-    }
-    v.found
+    TOUCHES_STORAGE.search(a, body)
 }
 
-/// Looks for `x.commit()`, `cursor.execute()`, `open()`, `os.*`, `shutil.*`, `subprocess.*`.
-struct Storage<'x, 'w, 'g, 'a> {
-    a: Option<&'x Analyzer<'w, 'g, 'a>>,
-    found: bool,
-    depth: usize,
-}
-
-impl<'s> Visitor<'s> for Storage<'_, '_, '_, '_> {
-    fn visit_stmt(&mut self, stmt: &'s Stmt) {
-        if self.found || self.depth > MAX_DEPTH {
-            return;
+/// A call that does database or filesystem work itself.
+fn storage_call(c: &ast::ExprCall) -> bool {
+    match &*c.func {
+        Expr::Name(n) => n.id.as_str() == "open",
+        Expr::Attribute(at) => {
+            DATABASE_METHODS.contains(&at.attr.as_str())
+                || at.attr.starts_with("execute")
+                || matches!(&*at.value, Expr::Name(m) if SYSTEM_MODULES.contains(&m.id.as_str()))
         }
-        // A nested function's body is not this body.
-        if matches!(stmt, Stmt::FunctionDef(_) | Stmt::ClassDef(_)) {
-            return;
-        }
-        self.depth += 1;
-        visitor::walk_stmt(self, stmt);
-        self.depth -= 1;
-    }
-
-    fn visit_expr(&mut self, expr: &'s Expr) {
-        if self.found || self.depth > MAX_DEPTH {
-            return;
-        }
-        if let Expr::Call(c) = expr {
-            let direct = match &*c.func {
-                Expr::Name(n) => n.id.as_str() == "open",
-                Expr::Attribute(at) => {
-                    DATABASE_METHODS.contains(&at.attr.as_str())
-                        || at.attr.starts_with("execute")
-                        || matches!(&*at.value, Expr::Name(m) if SYSTEM_MODULES.contains(&m.id.as_str()))
-                }
-                _ => false,
-            };
-            let callee = self
-                .a
-                .is_some_and(|a| a.call_traits(c).is_some_and(|t| t.touches_storage));
-            if direct || callee {
-                self.found = true;
-                return;
-            }
-        }
-        self.depth += 1;
-        visitor::walk_expr(self, expr);
-        self.depth -= 1;
+        _ => false,
     }
 }
 
