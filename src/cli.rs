@@ -361,6 +361,7 @@ pub fn scan_options(args: &ScanArgs) -> Result<(ScanOptions, FailOn), UsageError
         threads: args.threads,
         deps: (!args.no_deps).then(|| deps_options(args, &file)),
         warnings: file.warnings.iter().chain(&special).cloned().collect(),
+        sanitizers: crate::taint::DeclaredSanitizers::new(&file.sanitizers),
     };
     let fail_on = args
         .fail_on

@@ -24,6 +24,8 @@ pub struct FileConfig {
     pub max_file_size: Option<u64>,
     pub severity: BTreeMap<String, Severity>,
     pub ignore_vulns: Vec<IgnoreVuln>,
+    /// Project functions declared as sanitisers: (qualified name, rule ids their result is safe for).
+    pub sanitizers: Vec<(String, Vec<String>)>,
     /// Problems that did not stop the scan (a config link refused, another tool's broken file).
     pub warnings: Vec<String>,
 }
@@ -63,7 +65,7 @@ impl std::fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
-const KEYS: &str = "select, extend-select, ignore, exclude, include-tests, fail-on, max-file-size, severity, ignore-vulns";
+const KEYS: &str = "select, extend-select, ignore, exclude, include-tests, fail-on, max-file-size, severity, ignore-vulns, sanitizers";
 
 /// Config files are a few kilobytes; anything larger is not one (and `/dev/zero` never ends).
 const MAX_CONFIG_SIZE: u64 = 1024 * 1024;
@@ -268,6 +270,7 @@ fn from_document(path: &Path, doc: toml::Table) -> Result<FileConfig, ConfigErro
                 }
             }
             "ignore-vulns" => cfg.ignore_vulns = ignore_vulns(&at, value)?,
+            "sanitizers" => cfg.sanitizers = sanitizers(&at, value)?,
             other => {
                 return Err(ConfigError(format!(
                     "{file}: unknown key `{prefix}{}`; expected one of: {KEYS}",
@@ -301,6 +304,33 @@ fn rule_list(at: &str, value: &toml::Value) -> Result<Vec<String>, ConfigError> 
         }
     }
     Ok(list)
+}
+
+/// `sanitizers = { "myapp.paths.inside_library" = ["FS502"] }`: each function's result is safe
+/// for the sinks of the listed taint rules.
+fn sanitizers(at: &str, value: &toml::Value) -> Result<Vec<(String, Vec<String>)>, ConfigError> {
+    let table = value.as_table().ok_or_else(|| {
+        ConfigError(format!(
+            "{at} must be a table of function name = [rule ids], e.g. {{ \"myapp.paths.inside\" = [\"FS502\"] }}"
+        ))
+    })?;
+    table
+        .iter()
+        .map(|(function, rules)| {
+            let at = format!("{at}.\"{}\"", crate::redact::excerpt(function));
+            let rules = string_list(&at, rules)?;
+            if let Some(bad) = rules
+                .iter()
+                .find(|r| crate::taint::sanitized_kinds(r).is_none())
+            {
+                return Err(ConfigError(format!(
+                    "{at}: `{}` is not a rule about data reaching a sink (FS201-FS208, FS301, FS303, FS409, FS410, FS501-FS505)",
+                    crate::redact::excerpt(bad)
+                )));
+            }
+            Ok((function.clone(), rules))
+        })
+        .collect()
 }
 
 fn ignore_vulns(at: &str, value: &toml::Value) -> Result<Vec<IgnoreVuln>, ConfigError> {

@@ -131,6 +131,8 @@ pub struct ScanOptions {
     pub deps: Option<crate::deps::Options>,
     /// Problems found before the scan (in the configuration), reported as notifications.
     pub warnings: Vec<String>,
+    /// Project functions declared as sanitisers (`[tool.flaskscan] sanitizers`).
+    pub sanitizers: crate::taint::DeclaredSanitizers,
 }
 
 impl Default for ScanOptions {
@@ -148,6 +150,7 @@ impl Default for ScanOptions {
             threads: None,
             deps: None,
             warnings: Vec::new(),
+            sanitizers: Default::default(),
         }
     }
 }
@@ -306,7 +309,7 @@ pub fn run(options: &ScanOptions) -> anyhow::Result<ScanReport> {
     })?;
     let stages = Stages::for_options(options);
     let (findings, more_notes, lines) =
-        pool.install(|| analyse(&discovery.files, stages, &mut clock));
+        pool.install(|| analyse(&discovery.files, stages, &options.sanitizers, &mut clock));
     notifications.extend(more_notes);
     stats.lines = lines;
     let mut findings = findings;
@@ -399,6 +402,7 @@ impl Stages {
 fn analyse(
     files: &[SourcePath],
     stages: Stages,
+    sanitizers: &crate::taint::DeclaredSanitizers,
     clock: &mut PhaseClock,
 ) -> (Vec<Finding>, Vec<Notification>, usize) {
     let python: Vec<&SourcePath> = files
@@ -473,6 +477,7 @@ fn analyse(
             &refs,
             &project,
             facts.csrf_everywhere && !facts.csrf_switched_off,
+            sanitizers,
         );
         findings.retain(|f| {
             !taint

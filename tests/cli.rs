@@ -422,6 +422,54 @@ fn test_code_is_reported_only_with_include_tests() {
 }
 
 #[test]
+fn declared_sanitizers_clear_their_rules_only() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("shelf")).unwrap();
+    std::fs::write(dir.path().join("shelf/__init__.py"), "").unwrap();
+    // A check flaskscan cannot read as one: the library decides through a lookup table.
+    std::fs::write(
+        dir.path().join("shelf/paths.py"),
+        "import os\n\nfrom .catalogue import catalogue\n\ndef inside_library(name):\n    path = os.path.join('/srv/books', name)\n    if not catalogue.holds(path):\n        raise LookupError(name)\n    return path\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("shelf/views.py"),
+        "from flask import Flask, request, send_file\n\nfrom .paths import inside_library\n\napp = Flask(__name__)\n\n@app.route('/book')\ndef book():\n    return send_file(inside_library(request.args['name']))\n\n@app.route('/where')\ndef where():\n    return '<p>' + inside_library(request.args['name']) + '</p>'\n",
+    )
+    .unwrap();
+    let rules = || -> Vec<String> {
+        let out = stdout(&flaskscan(
+            &["scan", ".", "--select", "FS502,FS301", "--format", "json"],
+            dir.path(),
+        ));
+        let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["rule"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(rules(), ["FS502", "FS301"]);
+    // Declared for path traversal by its module tail: the path sink is cleared, nothing else.
+    std::fs::write(
+        dir.path().join("flaskscan.toml"),
+        "[sanitizers]\n\"paths.inside_library\" = [\"FS502\"]\n",
+    )
+    .unwrap();
+    assert_eq!(rules(), ["FS301"]);
+    // A rule that is not about a sink is refused with the key named.
+    std::fs::write(
+        dir.path().join("flaskscan.toml"),
+        "[sanitizers]\n\"paths.inside_library\" = [\"FS101\"]\n",
+    )
+    .unwrap();
+    let out = flaskscan(&["scan", "."], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("sanitizers"), "{}", stderr(&out));
+}
+
+#[test]
 fn line_hashes_are_of_the_file_as_github_reads_it() {
     // A BOM and a Latin-1 file decode to text that differs from their bytes; GitHub hashes the
     // bytes, so the hash of the flagged line must match that of the raw file.

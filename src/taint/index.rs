@@ -117,6 +117,8 @@ pub struct Global<'a> {
     pub memo: Mutex<HashMap<String, Arc<FnResult>>>,
     /// The application checks a CSRF token on every unsafe request.
     pub csrf_everywhere: bool,
+    /// Project functions the configuration declares as sanitisers.
+    pub sanitizers: super::DeclaredSanitizers,
 }
 
 impl<'a> Global<'a> {
@@ -166,6 +168,7 @@ impl<'a> Global<'a> {
             defined,
             memo: Mutex::new(HashMap::default()),
             csrf_everywhere: false,
+            sanitizers: Default::default(),
         }
     }
 

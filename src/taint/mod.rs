@@ -80,18 +80,20 @@ const SQL_WORDS: &[&str] = &["execute", "read_sql"];
 
 /// Runs the analysis over every parsed file of the scan.
 pub fn analyse(files: &[&SourceFile], project: &ProjectIndex) -> TaintOutput {
-    analyse_app(files, project, false)
+    analyse_app(files, project, false, &DeclaredSanitizers::default())
 }
 
 /// [`analyse`], knowing whether the application checks a CSRF token on every unsafe request
-/// (see [`self_xss`]).
+/// (see [`self_xss`]) and which project functions it declares as sanitisers.
 pub fn analyse_app(
     files: &[&SourceFile],
     project: &ProjectIndex,
     csrf_everywhere: bool,
+    sanitizers: &DeclaredSanitizers,
 ) -> TaintOutput {
     let mut g = Global::build(files, project);
     g.csrf_everywhere = csrf_everywhere;
+    g.sanitizers = sanitizers.clone();
     let mut by_file: Vec<Vec<&str>> = vec![Vec::new(); files.len()];
     for (name, f) in &g.funcs {
         by_file[f.file as usize].push(name.as_str());
@@ -174,6 +176,68 @@ fn fc_aliases(fc: &index::FileCtx) -> Vec<String> {
         }
     }
     out
+}
+
+/// The sink kinds a project-declared sanitiser clears for `rule_id` (`[tool.flaskscan]
+/// sanitizers`): `None` for a rule that is not about data reaching a sink.
+pub fn sanitized_kinds(rule_id: &str) -> Option<u32> {
+    use SinkKind::*;
+    let kind = match rule_id.to_ascii_uppercase().as_str() {
+        "FS201" | "FS202" => Sql,
+        "FS203" => Command,
+        "FS204" => Code,
+        "FS205" => Template,
+        "FS206" => Ldap,
+        "FS207" => Xpath,
+        "FS208" => Nosql,
+        // Template variables share the XSS bit, so `|safe` (FS303) is covered too.
+        "FS301" | "FS303" => Xss,
+        "FS409" => SessionStore,
+        "FS410" => StackTrace,
+        "FS501" => Redirect,
+        "FS502" => Path,
+        "FS503" => Ssrf,
+        "FS504" => Deserialization,
+        "FS505" => Xxe,
+        _ => return None,
+    };
+    Some(kind.bit())
+}
+
+/// Project functions declared as sanitisers, with the sink kinds (bits) their result is safe for.
+#[derive(Debug, Clone, Default)]
+pub struct DeclaredSanitizers {
+    by_name: Vec<(String, u32)>,
+}
+
+impl DeclaredSanitizers {
+    /// From `(qualified function name, rule ids)` pairs; ids that name no taint rule are skipped
+    /// (the configuration rejects them before this).
+    pub fn new(entries: &[(String, Vec<String>)]) -> Self {
+        let by_name = entries
+            .iter()
+            .map(|(name, rules)| {
+                let bits = rules
+                    .iter()
+                    .filter_map(|r| sanitized_kinds(r))
+                    .fold(0, |a, b| a | b);
+                (name.clone(), bits)
+            })
+            .collect();
+        Self { by_name }
+    }
+
+    /// The kinds `qualified` is declared safe for. A declared name matches the qualified name or
+    /// its tail on a dot (`paths.inside` matches `myapp.paths.inside`), since module names
+    /// depend on the folder the scan starts from.
+    pub fn bits(&self, qualified: &str) -> Option<u32> {
+        self.by_name.iter().find_map(|(name, bits)| {
+            let tail = qualified
+                .strip_suffix(name.as_str())
+                .is_some_and(|head| head.is_empty() || head.ends_with('.'));
+            tail.then_some(*bits)
+        })
+    }
 }
 
 /// The rule a reach belongs to, if it is a finding.
@@ -317,4 +381,24 @@ pub fn supersedes(taint: &TaintFinding, other_rule: &str, other: &Location) -> b
     other.path == taint.location.path
         && other.start == taint.location.start
         && (other_rule == taint.rule.id || (other_rule == "FS302" && taint.rule.id == "FS301"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn declared_sanitizers_match_whole_dotted_tails() {
+        let s = DeclaredSanitizers::new(&[(
+            "paths.inside_library".into(),
+            vec!["FS502".into(), "fs303".into()],
+        )]);
+        let bits = SinkKind::Path.bit() | SinkKind::Xss.bit();
+        assert_eq!(s.bits("paths.inside_library"), Some(bits));
+        assert_eq!(s.bits("shelf.paths.inside_library"), Some(bits));
+        // Another module whose name merely ends the same way is not it.
+        assert_eq!(s.bits("shelf.mypaths.inside_library"), None);
+        assert_eq!(s.bits("shelf.paths.inside_library_unchecked"), None);
+        assert_eq!(sanitized_kinds("FS101"), None);
+    }
 }

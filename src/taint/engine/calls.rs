@@ -70,6 +70,10 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             if sinks::RESPONSE_CALLS.contains(&q) {
                 return Val::alias(q);
             }
+            // Declared by the project: trusted before its body is analysed.
+            if let Some(bits) = self.w.g.sanitizers.bits(q) {
+                return call.union(false).sanitize(bits);
+            }
             if let Some(v) = self.project_call(&call, q) {
                 return v;
             }
