@@ -145,6 +145,7 @@ pub static FUNCTION_SINKS: &[FunctionSink] = &[
     sink("shelve.open", Deserialization, &[(0, "filename")]),
     sink("jsonpickle.decode", Deserialization, &[(0, "string")]),
     sink("jsonpickle.loads", Deserialization, &[(0, "string")]),
+    sink("joblib.load", Deserialization, &[(0, "filename")]),
     sink(
         "pandas.read_pickle",
         Deserialization,
@@ -188,6 +189,41 @@ pub const LXML_PARSE: &[&str] = &[
 
 /// `yaml.load` family: a sink unless a safe loader is given.
 pub const YAML_LOAD: &[&str] = &["yaml.load", "yaml.load_all"];
+
+/// A loader that unpickles or not depending on one keyword argument.
+pub struct PickleSwitch {
+    pub name: &'static str,
+    /// The file argument's keyword name (it is always first).
+    pub file: &'static str,
+    pub keyword: &'static str,
+    /// The keyword's position when passed positionally, if it can be.
+    pub position: Option<usize>,
+    /// Whether the loader unpickles when the keyword is `True`.
+    pub pickles_if_true: bool,
+    /// Whether it unpickles when the keyword is left out.
+    pub pickles_by_default: bool,
+}
+
+/// `torch.load` unpickles unless `weights_only=True` (the default only since torch 2.6, so a call
+/// without it is judged by older releases); `numpy.load` only with `allow_pickle=True`.
+pub static PICKLE_SWITCHED: &[PickleSwitch] = &[
+    PickleSwitch {
+        name: "torch.load",
+        file: "f",
+        keyword: "weights_only",
+        position: None,
+        pickles_if_true: false,
+        pickles_by_default: true,
+    },
+    PickleSwitch {
+        name: "numpy.load",
+        file: "file",
+        keyword: "allow_pickle",
+        position: Some(2),
+        pickles_if_true: true,
+        pickles_by_default: false,
+    },
+];
 
 /// Methods that run SQL whatever the driver (DB-API cursors, connections, SQLAlchemy sessions).
 pub const SQL_METHODS: &[&str] = &["execute", "executemany", "executescript", "exec_driver_sql"];

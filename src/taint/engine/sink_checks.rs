@@ -146,6 +146,24 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                     }
                 }
             }
+            if let Some(p) = sinks::PICKLE_SWITCHED.iter().find(|p| p.name == q) {
+                found = true;
+                let switch = c
+                    .arguments
+                    .find_keyword(p.keyword)
+                    .map(|k| &k.value)
+                    .or_else(|| p.position.and_then(|i| c.arguments.args.get(i)));
+                // A switch that is not a literal is not judged: it is usually a setting.
+                let pickles = match switch {
+                    None => p.pickles_by_default,
+                    Some(e) => index::literal_truth(e) == Some(p.pickles_if_true),
+                };
+                if pickles {
+                    if let Some(v) = call.arg(0, p.file).cloned() {
+                        self.sink(SinkKind::Deserialization, &v, range, &name, None);
+                    }
+                }
+            }
             match q {
                 "flask.Response" | "flask.make_response" => {
                     found = true;
