@@ -329,6 +329,21 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             let r = recv.clone();
             self.sink(SinkKind::Path, &r, range, &name, None);
         }
+        if m.starts_with("setopt")
+            && c.arguments.args.first().is_some_and(|o| {
+                matches!(o, Expr::Attribute(a) if a.attr.as_str() == "URL")
+                    && (self.qualify(o).as_deref() == Some("pycurl.URL")
+                        || recv
+                            .alias
+                            .as_deref()
+                            .is_some_and(|a| a.starts_with("pycurl.")))
+            })
+        {
+            found = true;
+            if let Some(v) = call.arg(1, "value").cloned() {
+                self.sink(SinkKind::Ssrf, &v, range, &name, None);
+            }
+        }
         if (sinks::HTTP_METHODS.contains(&m) || m == "request" || m == "stream")
             && sinks::HTTP_CLIENTS.iter().any(|h| {
                 recv_q.starts_with(h) || recv.alias.as_deref().is_some_and(|a| a.starts_with(h))
