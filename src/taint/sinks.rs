@@ -225,6 +225,13 @@ pub static PICKLE_SWITCHED: &[PickleSwitch] = &[
     },
 ];
 
+/// Calls opening a tar archive: their result keeps the archive's taint and its type, so
+/// extracting a request's archive can be told from extracting any tainted object. (`zipfile`
+/// is not listed: its `extract`/`extractall` drop `..` and leading slashes from member names.)
+pub const TAR_OPEN: &[&str] = &["tarfile.open", "tarfile.TarFile", "tarfile.TarFile.open"];
+/// `tarfile` extraction filters that refuse members landing outside the destination.
+pub const TAR_SAFE_FILTERS: &[&str] = &["data", "tar", "tarfile.data_filter", "tarfile.tar_filter"];
+
 /// Methods that run SQL whatever the driver (DB-API cursors, connections, SQLAlchemy sessions).
 pub const SQL_METHODS: &[&str] = &["execute", "executemany", "executescript", "exec_driver_sql"];
 /// Keyword names of the SQL text in [`SQL_METHODS`].

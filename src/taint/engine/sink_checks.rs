@@ -329,6 +329,27 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             let r = recv.clone();
             self.sink(SinkKind::Path, &r, range, &name, None);
         }
+        if (m == "extractall" || m == "extract")
+            && recv
+                .alias
+                .as_deref()
+                .is_some_and(|a| sinks::TAR_OPEN.contains(&a))
+        {
+            found = true;
+            // Members picked by the caller (`members=safe_members(tar)`) or a filter refusing
+            // paths outside the destination make the extraction safe.
+            let members = c.arguments.find_keyword("members").is_some()
+                || (m == "extractall" && c.arguments.args.len() > 1);
+            let filtered = c.arguments.find_keyword("filter").is_some_and(|k| {
+                string_literal(&k.value)
+                    .or_else(|| self.qualify(&k.value))
+                    .is_some_and(|f| sinks::TAR_SAFE_FILTERS.contains(&f.as_str()))
+            });
+            if !members && !filtered {
+                let r = recv.clone();
+                self.sink(SinkKind::Path, &r, range, &name, None);
+            }
+        }
         if m.starts_with("setopt")
             && c.arguments.args.first().is_some_and(|o| {
                 matches!(o, Expr::Attribute(a) if a.attr.as_str() == "URL")
