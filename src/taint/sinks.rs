@@ -127,6 +127,7 @@ pub static FUNCTION_SINKS: &[FunctionSink] = &[
     sink("httpx.options", Ssrf, URL),
     sink("httpx.stream", Ssrf, &[(1, "url")]),
     sink("httpx.request", Ssrf, &[(1, "url")]),
+    sink("aiohttp.request", Ssrf, &[(1, "url")]),
     sink("urllib.request.urlopen", Ssrf, URL),
     sink("urllib.request.Request", Ssrf, URL),
     sink("urllib.urlopen", Ssrf, URL),
