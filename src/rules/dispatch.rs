@@ -74,6 +74,7 @@ pub fn app(facts: &AppFacts) -> Vec<AppFinding> {
     fs110_cors_credentials_with_any_origin::check_app(facts, &mut out);
     fs113_unescaped_template_extension::check_app(facts, &mut out);
     fs111_request_size_unbounded::check(facts, &mut out);
+    fs411_unauthenticated_state_change::check(facts, &mut out);
     out
 }
 
