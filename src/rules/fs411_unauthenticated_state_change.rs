@@ -5,8 +5,8 @@ use std::collections::HashSet;
 
 use super::{AppFinding, Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
-use crate::python::flask::{AppFacts, STATE_CHANGING};
-use crate::routes::inventory::{self, Auth, RouteEntry};
+use crate::python::flask::STATE_CHANGING;
+use crate::routes::inventory::{Auth, RouteEntry};
 
 pub const RULE: Rule = Rule {
     id: "FS411",
@@ -25,8 +25,7 @@ pub const RULE: Rule = Rule {
 
 /// Once per view: state-changing handlers whose auth is `none` (never `unknown`), when at least
 /// one other state-changing handler of the project requires authentication.
-pub fn check(facts: &AppFacts, out: &mut Vec<AppFinding>) {
-    let routes = inventory::build(facts);
+pub fn check(routes: &[RouteEntry], out: &mut Vec<AppFinding>) {
     let changing: Vec<&RouteEntry> = routes.iter().filter(|r| changes_state(r)).collect();
     let authenticated: Vec<&RouteEntry> = changing
         .iter()
@@ -175,7 +174,7 @@ fn public_by_nature(r: &RouteEntry) -> bool {
 }
 
 /// Lowercase words of an identifier or URL: split on punctuation and at camelCase humps.
-fn words(text: &str) -> Vec<String> {
+pub(crate) fn words(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut current = String::new();
     let mut prev_lower = false;
