@@ -19,8 +19,8 @@ pub const RULE: Rule = Rule {
     message: "A view requires login but no role, while the views beside it require a role or permission",
     fix: "Add the role or permission check its siblings use (`@roles_required(\"admin\")`, `@admin_required`, `if not current_user.is_admin: abort(403)`), or move the view out of the restricted area if any user may call it.",
     help: "In an admin blueprint or URL area where the views check a role, one that checks only that the user is logged in lets every account reach it: any registered user can run the admin action. The rule compares each view with its siblings in the route inventory (`flaskscan routes`).",
-    bad: "@admin.route(\"/users\")\n@roles_required(\"admin\")\ndef users(): ...\n\n@admin.route(\"/users/<int:id>/delete\", methods=[\"POST\"])\n@login_required\ndef delete_user(id): ...",
-    good: "@admin.route(\"/users\")\n@roles_required(\"admin\")\ndef users(): ...\n\n@admin.route(\"/users/<int:id>/delete\", methods=[\"POST\"])\n@roles_required(\"admin\")\ndef delete_user(id): ...",
+    bad: "@admin.route(\"/users\")\n@roles_required(\"admin\")\ndef users(): ...\n\n@admin.route(\"/users/<int:id>/edit\", methods=[\"POST\"])\n@roles_required(\"admin\")\ndef edit_user(id): ...\n\n@admin.route(\"/users/<int:id>/delete\", methods=[\"POST\"])\n@login_required\ndef delete_user(id): ...",
+    good: "@admin.route(\"/users\")\n@roles_required(\"admin\")\ndef users(): ...\n\n@admin.route(\"/users/<int:id>/edit\", methods=[\"POST\"])\n@roles_required(\"admin\")\ndef edit_user(id): ...\n\n@admin.route(\"/users/<int:id>/delete\", methods=[\"POST\"])\n@roles_required(\"admin\")\ndef delete_user(id): ...",
 };
 
 /// Fewest role-checked siblings that make a group a restricted area.
