@@ -68,6 +68,12 @@ pub struct RouteEntry {
     /// Why `auth` is `unknown` (for the table; not part of the JSON).
     #[serde(skip)]
     pub unknown: Vec<String>,
+    /// The view's qualified function (or class), for rules that judge it by its name.
+    #[serde(skip)]
+    pub view: String,
+    /// The view's `def` (or method handler), where rules report.
+    #[serde(skip)]
+    pub location: Location,
 }
 
 /// Project-wide lookups over the merged facts.
@@ -445,6 +451,8 @@ fn judge(index: &Index, route: &Route, rule: &str, endpoint: &str, g: Guards) ->
         roles,
         protections,
         unknown,
+        view: route.function.clone(),
+        location: g.location.clone(),
     }
 }
 

@@ -45,6 +45,8 @@ pub mod fs407_jwt_verification_disabled;
 pub mod fs408_insecure_cookie;
 pub mod fs409_trust_boundary_violation;
 pub mod fs410_stack_trace_exposure;
+pub mod fs411_unauthenticated_state_change;
+pub mod fs412_missing_role_check;
 pub mod fs501_open_redirect;
 pub mod fs502_path_traversal;
 pub mod fs503_ssrf;
@@ -209,6 +211,8 @@ pub static ALL: &[&Rule] = &[
     &fs408_insecure_cookie::RULE,
     &fs409_trust_boundary_violation::RULE,
     &fs410_stack_trace_exposure::RULE,
+    &fs411_unauthenticated_state_change::RULE,
+    &fs412_missing_role_check::RULE,
     &fs501_open_redirect::RULE,
     &fs502_path_traversal::RULE,
     &fs503_ssrf::RULE,
