@@ -1,6 +1,6 @@
 //! Access control as the walk sees it: which decorators, `before_request` hooks and checks at the
 //! top of a view authenticate a request, and with which roles. Recognition only: the route
-//! inventory (`crate::routes`) joins these facts across the project.
+//! inventory (`super::inventory`) joins these facts across the project.
 
 use ruff_python_ast::{self as ast, Expr, Stmt};
 

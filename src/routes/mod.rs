@@ -1,7 +1,6 @@
 //! `flaskscan routes`: every route of the app, and who can reach it. Reads the files the way
 //! `scan` does (one parse, one walk each), then joins the access facts across the project.
 
-pub mod inventory;
 pub mod render;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -18,7 +17,7 @@ use crate::python::SourceFile;
 use crate::scan::{self, ScanOptions};
 use crate::workspace::FileKind;
 
-pub use inventory::{Auth, Protection, ProtectionKind, RouteEntry};
+pub use crate::python::inventory::{Auth, Protection, ProtectionKind, RouteEntry};
 
 /// What `flaskscan routes` lists, and what it could not read.
 #[derive(Debug, Clone, Default)]
@@ -89,7 +88,7 @@ fn inventory_of(options: &ScanOptions) -> RoutesReport {
         n.message = crate::redact::one_line(&n.message, 400);
     }
     notifications.sort_by(|a, b| (&a.path, a.line, &a.message).cmp(&(&b.path, b.line, &b.message)));
-    let routes = inventory::build(&facts);
+    let routes = crate::python::inventory::build(&facts);
     drop(refs);
     // Freeing the trees recurses as deep as they nest: on the workers, not the caller.
     sources.into_par_iter().for_each(drop);

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::inventory::{Auth, RouteEntry};
+use crate::python::inventory::{Auth, RouteEntry};
 use crate::report::markdown::cell;
 
 /// The JSON document's version; bumped when its shape changes.

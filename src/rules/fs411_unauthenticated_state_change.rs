@@ -3,10 +3,11 @@
 
 use std::collections::HashSet;
 
+use super::helpers::words;
 use super::{AppFinding, Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 use crate::python::flask::STATE_CHANGING;
-use crate::routes::inventory::{Auth, RouteEntry};
+use crate::python::inventory::{Auth, RouteEntry};
 
 pub const RULE: Rule = Rule {
     id: "FS411",
@@ -171,31 +172,6 @@ fn public_by_nature(r: &RouteEntry) -> bool {
                 .windows(2)
                 .any(|p| PUBLIC_PAIRS.contains(&(p[0].as_str(), p[1].as_str())))
     })
-}
-
-/// Lowercase words of an identifier or URL: split on punctuation and at camelCase humps.
-pub(crate) fn words(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut current = String::new();
-    let mut prev_lower = false;
-    for c in text.chars() {
-        if !c.is_ascii_alphanumeric() {
-            if !current.is_empty() {
-                out.push(std::mem::take(&mut current));
-            }
-            prev_lower = false;
-            continue;
-        }
-        if c.is_ascii_uppercase() && prev_lower && !current.is_empty() {
-            out.push(std::mem::take(&mut current));
-        }
-        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
-        current.push(c.to_ascii_lowercase());
-    }
-    if !current.is_empty() {
-        out.push(current);
-    }
-    out
 }
 
 /// Whether a URL variable holds a credential (`/kobo/<auth_token>/...`, `/share/<key>`): the

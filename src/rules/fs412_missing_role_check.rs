@@ -3,10 +3,10 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::fs411_unauthenticated_state_change::words;
+use super::helpers::words;
 use super::{AppFinding, Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
-use crate::routes::inventory::{Auth, Protection, RouteEntry};
+use crate::python::inventory::{Auth, Protection, RouteEntry};
 
 pub const RULE: Rule = Rule {
     id: "FS412",

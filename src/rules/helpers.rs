@@ -100,13 +100,14 @@ pub fn contains_any_ignore_case(name: &str, stems: &[&[u8]]) -> bool {
     })
 }
 
-/// Splits an identifier into lowercase words: `apiKey_value` → `["api", "key", "value"]`.
+/// Splits an identifier or URL into lowercase words, on punctuation and at camelCase humps:
+/// `apiKey_value` → `["api", "key", "value"]`, `/reset-db/<token>` → `["reset", "db", "token"]`.
 pub fn words(name: &str) -> Vec<String> {
     let mut words = Vec::new();
     let mut current = String::new();
     let mut prev_lower = false;
     for c in name.chars() {
-        if c == '_' || c == '-' || c == '.' || c == ' ' {
+        if !c.is_ascii_alphanumeric() {
             if !current.is_empty() {
                 words.push(std::mem::take(&mut current));
             }
