@@ -381,6 +381,8 @@ struct Stages {
     deps: bool,
     /// Test code is walked and reported like application code.
     include_tests: bool,
+    /// The walk gathers access-control facts for the rules that judge the route inventory.
+    access: bool,
 }
 
 impl Stages {
@@ -395,6 +397,12 @@ impl Stages {
             templates: any(&[RuleKind::Template]),
             deps: any(&[RuleKind::Dependency]),
             include_tests: options.include_tests,
+            access: [
+                &rules::fs411_unauthenticated_state_change::RULE,
+                &rules::fs412_missing_role_check::RULE,
+            ]
+            .into_iter()
+            .any(|r| options.enabled(r)),
         }
     }
 }
@@ -442,7 +450,7 @@ fn analyse(
     let checked: Vec<(Vec<Finding>, AppFacts, Vec<Notification>, FileContext)> = sources
         .par_iter_mut()
         .map(|file| {
-            let checked = check_python(file, &project, stages.include_tests);
+            let checked = check_python(file, &project, stages);
             if !stages.taint {
                 // Nothing after this walk needs the tree: free it while it is still warm.
                 drop(std::mem::take(&mut file.ast.body));
@@ -720,7 +728,7 @@ pub(crate) fn parse_python(f: &SourcePath) -> Result<SourceFile, Notification> {
 fn check_python(
     file: &SourceFile,
     project: &ProjectIndex,
-    include_tests: bool,
+    stages: Stages,
 ) -> (Vec<Finding>, AppFacts, Vec<Notification>, FileContext) {
     let context = FileContext::new(
         Suppressions::from_comments(&file.comments),
@@ -729,7 +737,7 @@ fn check_python(
     // Hard-coded passwords, debug settings and throwaway apps are normal in tests: what the walk
     // finds there (pattern matches, app facts) is noise, so test files are not walked at all.
     // Taint analysis still follows request data through them.
-    if !include_tests && source::is_test_path(&file.path) {
+    if !stages.include_tests && source::is_test_path(&file.path) {
         return (Vec::new(), AppFacts::default(), Vec::new(), context);
     }
     let scanned = ScannedText {
@@ -739,7 +747,11 @@ fn check_python(
         context,
     };
     let result = catch_unwind(AssertUnwindSafe(|| {
-        let checker = Checker::new(file, project).run();
+        let mut checker = Checker::new(file, project);
+        if stages.access {
+            checker = checker.collecting_access();
+        }
+        let checker = checker.run();
         (checker.findings, checker.facts, checker.too_deep)
     }));
     match result {
@@ -1062,5 +1074,7 @@ mod tests {
         assert!(templates.taint && templates.templates && !templates.deps);
         let deps = stages(&["FS6"]);
         assert!(!deps.taint && !deps.templates && deps.deps);
+        // The access rules are audit rules: their facts are gathered only when they are named.
+        assert!(!all.access && stages(&["FS411"]).access && !walk.access);
     }
 }

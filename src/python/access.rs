@@ -185,6 +185,9 @@ pub struct ApiDef {
 /// The access-control facts of one file; merged over the project.
 #[derive(Debug, Clone, Default)]
 pub struct AccessFacts {
+    /// Whether the walk gathered these facts: only when an access rule or `flaskscan routes`
+    /// needs them, as judging every module-level function walks its body again.
+    pub collected: bool,
     pub functions: Vec<FunctionAccess>,
     pub hooks: Vec<Hook>,
     pub class_views: Vec<ClassView>,
@@ -207,6 +210,7 @@ pub struct AccessFacts {
 impl AccessFacts {
     /// Folds another file's facts into these.
     pub fn merge(&mut self, other: AccessFacts) {
+        self.collected |= other.collected;
         self.functions.extend(other.functions);
         self.hooks.extend(other.hooks);
         self.class_views.extend(other.class_views);

@@ -117,6 +117,13 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// Also gathers the access-control facts of views, hooks and decorators (see
+    /// [`crate::python::access::AccessFacts::collected`]).
+    pub fn collecting_access(mut self) -> Self {
+        self.facts.access.collected = true;
+        self
+    }
+
     /// Walks the whole module once.
     pub fn run(mut self) -> Self {
         let body = self.file.body();

@@ -67,7 +67,7 @@ fn inventory_of(options: &ScanOptions) -> RoutesReport {
         .filter(|f| options.include_tests || !source::is_test_path(&f.path))
         .map(|file| {
             catch_unwind(AssertUnwindSafe(|| {
-                Checker::new(file, &project).run().facts
+                Checker::new(file, &project).collecting_access().run().facts
             }))
             .map_err(|_| Notification {
                 level: NotificationLevel::Error,

@@ -170,10 +170,12 @@ impl<'a> Checker<'a> {
         is_view: bool,
         hooks: Vec<Scope>,
     ) {
-        let function = qualify(&self.file.module, &f.name);
-        if !is_view && hooks.is_empty() && !self.sem.at_module_level() {
+        if !self.facts.access.collected
+            || (!is_view && hooks.is_empty() && !self.sem.at_module_level())
+        {
             return;
         }
+        let function = qualify(&self.file.module, &f.name);
         for scope in hooks {
             self.facts.access.hooks.push(Hook {
                 scope,
@@ -388,7 +390,7 @@ impl<'a> Checker<'a> {
 
     /// A class-based view: its `decorators`, `method_decorators`, `methods` and handlers.
     pub(super) fn class_view(&mut self, c: &'a ast::StmtClassDef) {
-        if c.arguments.as_ref().is_none_or(|a| a.args.is_empty()) {
+        if !self.facts.access.collected || c.arguments.as_ref().is_none_or(|a| a.args.is_empty()) {
             return;
         }
         let mut view = ClassView {
