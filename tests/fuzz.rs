@@ -2190,19 +2190,24 @@ fn regression_requirements_name_ending_in_separator() {
         "flask [ok,x.]",
         "flask[x-",
     ] {
-        assert_passes(
-            "requirements",
-            format!("{line}\nflask==0.12.2\n").as_bytes(),
-        );
-        assert_passes(
-            "pyproject",
-            format!("[project]\nname = \"p\"\ndependencies = [{line:?}]\n").as_bytes(),
-        );
-        assert_passes(
-            "setup-cfg",
-            format!("[options]\ninstall_requires =\n    {line}\n").as_bytes(),
-        );
+        assert_requirement_passes(line);
     }
+}
+
+/// Runs one requirement line through every manifest front end that reads PEP 508 lines.
+fn assert_requirement_passes(line: &str) {
+    assert_passes(
+        "requirements",
+        format!("{line}\nflask==0.12.2\n").as_bytes(),
+    );
+    assert_passes(
+        "pyproject",
+        format!("[project]\nname = \"p\"\ndependencies = [{line:?}]\n").as_bytes(),
+    );
+    assert_passes(
+        "setup-cfg",
+        format!("[options]\ninstall_requires =\n    {line}\n").as_bytes(),
+    );
 }
 
 /// pep508_rs sliced its input inside a character when reporting an error after a non-ASCII one
@@ -2215,18 +2220,7 @@ fn regression_requirements_non_ascii_after_marker() {
         "flask==1.0 ; platform_machine == 'é'",
         "flaské==1.0",
     ] {
-        assert_passes(
-            "requirements",
-            format!("{line}\nflask==0.12.2\n").as_bytes(),
-        );
-        assert_passes(
-            "pyproject",
-            format!("[project]\nname = \"p\"\ndependencies = [{line:?}]\n").as_bytes(),
-        );
-        assert_passes(
-            "setup-cfg",
-            format!("[options]\ninstall_requires =\n    {line}\n").as_bytes(),
-        );
+        assert_requirement_passes(line);
     }
 }
 
