@@ -76,6 +76,45 @@ pub struct RouteEntry {
     pub location: Location,
 }
 
+impl RouteEntry {
+    /// The view's own name, without its module (`delete_user`).
+    pub fn view_name(&self) -> &str {
+        self.view.rsplit('.').next().unwrap_or(&self.view)
+    }
+
+    /// The view as a message names it: `` `delete_user` (POST /admin/users/<id>) ``.
+    pub fn describe(&self) -> String {
+        format!(
+            "`{}` ({} {})",
+            self.view_name(),
+            self.methods.join("/"),
+            self.rule
+        )
+    }
+
+    /// The route of `among` (not empty) a message points to as this one's sibling: the closest
+    /// in the same file, else one under the same first URL segment, else the first.
+    pub fn nearest<'r>(&self, among: &[&'r RouteEntry]) -> &'r RouteEntry {
+        let first_segment = |rule: &str| {
+            rule.trim_start_matches('/')
+                .split('/')
+                .next()
+                .unwrap_or("")
+                .to_string()
+        };
+        let same_file = among
+            .iter()
+            .filter(|a| a.path == self.path)
+            .min_by_key(|a| a.line.abs_diff(self.line));
+        let same_prefix = || {
+            among
+                .iter()
+                .find(|a| first_segment(&a.rule) == first_segment(&self.rule))
+        };
+        same_file.or_else(same_prefix).unwrap_or(&among[0])
+    }
+}
+
 /// Project-wide lookups over the merged facts.
 struct Index<'f> {
     functions: HashMap<&'f str, &'f FunctionAccess>,

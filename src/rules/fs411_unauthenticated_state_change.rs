@@ -46,7 +46,7 @@ pub fn check(routes: &[RouteEntry], out: &mut Vec<AppFinding>) {
         if !seen.insert((r.location.path.clone(), r.location.start.line)) {
             continue;
         }
-        let sibling = nearest(r, &authenticated);
+        let sibling = r.nearest(&authenticated);
         let guard = sibling
             .protections
             .first()
@@ -56,12 +56,10 @@ pub fn check(routes: &[RouteEntry], out: &mut Vec<AppFinding>) {
             rule: &RULE,
             location: r.location.clone(),
             message: format!(
-                "`{}` ({} {}) accepts {} without authentication, while `{}` ({}:{}) is protected{}",
-                short(&r.view),
-                r.methods.join("/"),
-                r.rule,
+                "{} accepts {} without authentication, while `{}` ({}:{}) is protected{}",
+                r.describe(),
                 state_methods(r),
-                short(&sibling.view),
+                sibling.view_name(),
                 sibling.path,
                 sibling.line,
                 guard,
@@ -84,29 +82,6 @@ fn state_methods(r: &RouteEntry) -> String {
         .filter(|m| STATE_CHANGING.contains(m))
         .collect();
     methods.join("/")
-}
-
-/// The authenticated sibling to show: same file and closest line, else same URL's first
-/// segment, else the first one.
-fn nearest<'a>(r: &RouteEntry, authenticated: &[&'a RouteEntry]) -> &'a RouteEntry {
-    let same_file = authenticated
-        .iter()
-        .filter(|a| a.path == r.path)
-        .min_by_key(|a| a.line.abs_diff(r.line));
-    let same_prefix = || {
-        authenticated
-            .iter()
-            .find(|a| first_segment(&a.rule) == first_segment(&r.rule))
-    };
-    same_file.or_else(same_prefix).unwrap_or(&authenticated[0])
-}
-
-fn first_segment(rule: &str) -> &str {
-    rule.trim_start_matches('/').split('/').next().unwrap_or("")
-}
-
-fn short(qualified: &str) -> &str {
-    qualified.rsplit('.').next().unwrap_or(qualified)
 }
 
 /// Words of a view's name or URL that mark it public by nature: signing in and out, creating
@@ -161,7 +136,7 @@ const PUBLIC_PAIRS: &[(&str, &str)] = &[
 /// Whether the view's function, endpoint or URL names it as public by nature (names are hints
 /// the inventory gives; what the view does is not read here).
 fn public_by_nature(r: &RouteEntry) -> bool {
-    let texts = [short(&r.view), r.endpoint.as_str(), r.rule.as_str()];
+    let texts = [r.view_name(), r.endpoint.as_str(), r.rule.as_str()];
     texts.iter().any(|t| {
         let words = words(t);
         let has = |list: &[&str]| words.iter().any(|w| list.contains(&w.as_str()));

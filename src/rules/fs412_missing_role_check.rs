@@ -51,20 +51,18 @@ pub fn check(routes: &[RouteEntry], out: &mut Vec<AppFinding>) {
             if self_service(r) || !seen.insert((r.location.path.clone(), r.location.start.line)) {
                 continue;
             }
-            let sibling = nearest(r, &with_roles);
+            let sibling = r.nearest(&with_roles);
             let check = role_check(sibling);
             out.push(AppFinding {
                 rule: &RULE,
                 location: r.location.clone(),
                 message: format!(
-                    "`{}` ({} {}) requires login but no role, while {} of the {} authenticated views {} check one, e.g. `{}` ({}:{}) with `{}` ({}:{}) [roles: {}]",
-                    short(&r.view),
-                    r.methods.join("/"),
-                    r.rule,
+                    "{} requires login but no role, while {} of the {} authenticated views {} check one, e.g. `{}` ({}:{}) with `{}` ({}:{}) [roles: {}]",
+                    r.describe(),
                     with_roles.len(),
                     members.len(),
                     describe(key),
-                    short(&sibling.view),
+                    sibling.view_name(),
                     sibling.path,
                     sibling.line,
                     check.map_or("?", |p| p.name.as_str()),
@@ -125,7 +123,7 @@ fn self_service(r: &RouteEntry) -> bool {
         "logout",
         "signout",
     ];
-    [short(&r.view), r.endpoint.as_str(), r.rule.as_str()]
+    [r.view_name(), r.endpoint.as_str(), r.rule.as_str()]
         .iter()
         .any(|t| words(t).iter().any(|w| SELF.contains(&w.as_str())))
 }
@@ -144,17 +142,4 @@ fn role_check(r: &RouteEntry) -> Option<&Protection> {
             })
         })
         .or(r.protections.last())
-}
-
-/// The role-checked sibling closest in the same file, else the first.
-fn nearest<'a>(r: &RouteEntry, siblings: &[&'a RouteEntry]) -> &'a RouteEntry {
-    siblings
-        .iter()
-        .filter(|s| s.path == r.path)
-        .min_by_key(|s| s.line.abs_diff(r.line))
-        .unwrap_or(&siblings[0])
-}
-
-fn short(qualified: &str) -> &str {
-    qualified.rsplit('.').next().unwrap_or(qualified)
 }
