@@ -41,13 +41,13 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// The inputs declared in `action.yml` with their defaults, as the runner exports them: every
-/// declared input becomes `INPUT_<NAME>` (hyphens kept), unset ones empty, and the `token`
-/// default `${{ github.token }}` expands to the job's token. Read from the real file so the test
-/// follows the action as shipped.
-fn action_inputs() -> BTreeMap<String, String> {
+/// The environment `action.yml`'s scan step gives `flaskscan github` when no input is set: each
+/// `INPUT_<NAME>: ${{ inputs.<name> }}` line of the step with that input's declared default (the
+/// `token` default `${{ github.token }}` expands to the job's token). Read from the real file so
+/// the test follows the action as shipped, and checks that the step passes every declared input.
+fn action_env() -> BTreeMap<String, String> {
     let text = std::fs::read_to_string(manifest_dir().join("action.yml")).unwrap();
-    let mut inputs = BTreeMap::new();
+    let mut defaults = BTreeMap::new();
     let mut in_inputs = false;
     let mut current: Option<String> = None;
     for line in text.lines() {
@@ -63,7 +63,7 @@ fn action_inputs() -> BTreeMap<String, String> {
         let trimmed = line.trim();
         if indent == 2 && trimmed.ends_with(':') {
             let name = trimmed.trim_end_matches(':').to_string();
-            inputs.insert(name.clone(), String::new());
+            defaults.insert(name.clone(), String::new());
             current = Some(name);
         } else if let (4, Some(name)) = (indent, &current) {
             if let Some(default) = trimmed.strip_prefix("default:") {
@@ -73,17 +73,37 @@ fn action_inputs() -> BTreeMap<String, String> {
                 } else {
                     value
                 };
-                inputs.insert(name.clone(), value.to_string());
+                defaults.insert(name.clone(), value.to_string());
             }
         }
     }
-    for name in ["token", "fail-on", "path", "sarif-file", "only-new"] {
+    let mut env = BTreeMap::new();
+    let mut passed = Vec::new();
+    for line in text.lines().map(str::trim) {
+        let Some((key, value)) = line.split_once(": ${{ inputs.") else {
+            continue;
+        };
+        let input = value.trim_end_matches(" }}");
+        if key.starts_with("INPUT_") {
+            env.insert(key.to_string(), defaults[input].clone());
+        }
+        passed.push(input.to_string());
+    }
+    for name in defaults.keys() {
         assert!(
-            inputs.contains_key(name),
-            "action.yml declares no `{name}` input"
+            passed.contains(name),
+            "action.yml declares `{name}` but no step passes it on"
         );
     }
-    inputs
+    for key in [
+        "INPUT_TOKEN",
+        "INPUT_FAIL_ON",
+        "INPUT_PATH",
+        "INPUT_SARIF_FILE",
+    ] {
+        assert!(env.contains_key(key), "the scan step does not set {key}");
+    }
+    env
 }
 
 /// What one run of the binary left behind.
@@ -117,10 +137,7 @@ impl Job {
             workflow.join("event.json"),
         )
         .unwrap();
-        let mut env: BTreeMap<String, String> = action_inputs()
-            .into_iter()
-            .map(|(name, value)| (format!("INPUT_{}", name.to_uppercase()), value))
-            .collect();
+        let mut env = action_env();
         let path = |p: PathBuf| p.display().to_string();
         for (key, value) in [
             ("CI", "true".to_string()),
@@ -469,7 +486,7 @@ fn many_findings_are_annotated_fifty_per_request() {
     )
     .unwrap();
     server.with(|s| s.pr_files = vec![json!({"filename": "shop/legacy.py", "status": "added"})]);
-    job.set("INPUT_FAIL-ON", "none");
+    job.set("INPUT_FAIL_ON", "none");
 
     let outcome = job.run();
     assert_eq!(
@@ -584,7 +601,7 @@ fn a_fork_pull_request_uses_workflow_commands_and_writes_nothing() {
     assert!(outcome.outputs["new-findings"].parse::<usize>().unwrap() >= 1);
 
     // The exit code is fail-on's alone: with a threshold nothing reaches, the same run passes.
-    job.set("INPUT_FAIL-ON", "critical");
+    job.set("INPUT_FAIL_ON", "critical");
     let outcome = job.run();
     assert_eq!(outcome.code, 0, "{}", outcome.stdout);
     assert!(server.requests().iter().all(|r| r.method == "GET"));
@@ -673,7 +690,7 @@ fn inputs_that_leave_the_workspace_are_refused() {
             "input `path`: /etc is outside the workspace",
         ),
         (
-            "INPUT_SARIF-FILE",
+            "INPUT_SARIF_FILE",
             "../../../x.sarif".to_string(),
             "input `sarif-file`: ../../../x.sarif must be a path inside the workspace",
         ),
@@ -698,7 +715,7 @@ fn inputs_that_leave_the_workspace_are_refused() {
         // A link the pull request adds in place of the SARIF file or on the way to it.
         let mut job = Job::new(&server, "pull_request.json");
         std::os::unix::fs::symlink(outside.path(), job.workspace().join("out")).unwrap();
-        job.set("INPUT_SARIF-FILE", "out/x.sarif");
+        job.set("INPUT_SARIF_FILE", "out/x.sarif");
         let outcome = job.run();
         assert_eq!(outcome.code, 2, "{}", outcome.stdout);
         assert!(outcome
@@ -722,7 +739,7 @@ fn a_rejected_token_stops_all_calls_and_the_exit_code_still_follows_fail_on() {
     pr_changes_run_py(&server);
     server.fault(Fault::new("POST", "/code-scanning/sarifs", 401).message("Bad credentials"));
     let mut job = Job::new(&server, "pull_request.json");
-    job.set("INPUT_FAIL-ON", "none");
+    job.set("INPUT_FAIL_ON", "none");
     let outcome = job.run();
 
     assert_eq!(

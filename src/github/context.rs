@@ -52,9 +52,12 @@ impl ActionEnv {
 
     /// An action input: the runner exports `fail-on` as `INPUT_FAIL-ON` (hyphens kept, spaces to
     /// `_`, upper case) and passes every declared input, so an empty value means "not given".
+    /// The composite action passes inputs itself, as `INPUT_FAIL_ON` (names a shell can carry).
     pub fn input(&self, name: &str) -> Option<&str> {
         let key = format!("INPUT_{}", name.replace(' ', "_").to_ascii_uppercase());
-        self.var(&key).map(str::trim)
+        self.var(&key)
+            .or_else(|| self.var(&key.replace('-', "_")))
+            .map(str::trim)
     }
 }
 
@@ -442,6 +445,17 @@ mod tests {
         assert_eq!(inputs.fail_on, Some(Severity::Critical));
         assert!(inputs.upload_sarif);
         assert_eq!(inputs.sarif_file, PathBuf::from("flaskscan.sarif"));
+    }
+
+    #[test]
+    fn the_composite_action_spelling_with_underscores_is_read_too() {
+        let env = ActionEnv::from_pairs([("INPUT_FAIL_ON", "low"), ("INPUT_PR_COMMENT", "false")]);
+        let inputs = Inputs::from_env(&env).unwrap();
+        assert_eq!(inputs.fail_on, Some(Severity::Low));
+        assert!(!inputs.pr_comment);
+        // The runner's own spelling wins when both are there.
+        let env = ActionEnv::from_pairs([("INPUT_FAIL-ON", "high"), ("INPUT_FAIL_ON", "low")]);
+        assert_eq!(env.input("fail-on"), Some("high"));
     }
 
     #[test]
