@@ -7,8 +7,11 @@ WORKDIR /src
 # - data/: the advisory snapshot, compiled in with include_bytes! (src/deps/sources/snapshot.rs);
 # - benches/: Cargo.toml declares [[bench]] targets, and cargo refuses to load a manifest whose
 #   declared targets are missing, even to build only the binary.
-# A build.rs, if one is ever added, must be copied here too.
-COPY Cargo.toml Cargo.lock ./
+# - build.rs: the commit (from FLASKSCAN_COMMIT: .git is not in the context) and snapshot date
+#   shown by --version.
+ARG FLASKSCAN_COMMIT=""
+ENV FLASKSCAN_COMMIT=${FLASKSCAN_COMMIT}
+COPY Cargo.toml Cargo.lock build.rs ./
 COPY src ./src
 COPY data ./data
 COPY benches ./benches

@@ -17,9 +17,20 @@ const EXIT_CODES: &str = "Exit codes:
   1  findings at or above --fail-on
   2  usage, configuration or internal error";
 
+/// `flaskscan --version`: the release, the commit it was built from and the date of the advisory
+/// snapshot compiled in (what an offline dependency audit knows about).
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("FLASKSCAN_COMMIT"),
+    ", advisory snapshot ",
+    env!("FLASKSCAN_SNAPSHOT_DATE"),
+    ")"
+);
+
 /// A security scanner for Flask applications.
 #[derive(Debug, Parser)]
-#[command(name = "flaskscan", version, about, after_help = EXIT_CODES)]
+#[command(name = "flaskscan", version = VERSION, about, after_help = EXIT_CODES)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

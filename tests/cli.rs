@@ -690,3 +690,17 @@ fn merge_repairs_invalid_automation_details() {
         "8c2d4a10-1b2c-4d3e-9f00-aabbccddeeff"
     );
 }
+
+#[test]
+fn version_names_the_commit_and_the_embedded_advisory_snapshot() {
+    let out = flaskscan(&["--version"], &manifest_dir());
+    assert!(out.status.success());
+    let text = stdout(&out);
+    let snapshot = flaskscan::deps::sources::snapshot::embedded().unwrap();
+    let expected = format!("flaskscan {} (commit ", env!("CARGO_PKG_VERSION"));
+    assert!(text.starts_with(&expected), "{text}");
+    assert!(
+        text.contains(&format!("advisory snapshot {})", snapshot.date)),
+        "{text}"
+    );
+}
