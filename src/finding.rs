@@ -121,6 +121,21 @@ pub struct Finding {
     /// An audit finding of a linked rule: reported only when the rule is named.
     #[serde(skip)]
     pub audit: bool,
+    /// For a vulnerable dependency: the package, version and advisories, so the PR comment can
+    /// group a package's advisories into one row.
+    #[serde(skip)]
+    pub package: Option<Box<PackageFacts>>,
+}
+
+/// What a vulnerable-dependency finding is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackageFacts {
+    pub name: String,
+    pub version: String,
+    /// The advisory's primary id (PYSEC, else GHSA, else CVE).
+    pub advisory: String,
+    /// The nearest release that fixes this advisory; `None` when none is known.
+    pub fixed: Option<String>,
 }
 
 fn serialize_rule_id<S: serde::Serializer>(rule: &&'static Rule, s: S) -> Result<S::Ok, S::Error> {

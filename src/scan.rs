@@ -1047,6 +1047,7 @@ fn finalize(file: &ScannedText, mut pending: Vec<Pending>) -> Vec<Finding> {
                     .cloned(),
                 suppressed,
                 audit: p.audit,
+                package: None,
             }
         })
         .collect()

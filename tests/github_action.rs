@@ -51,6 +51,7 @@ fn finding(path: &str, line: u32, fingerprint: &str, suppressed: bool) -> Findin
             comment: "# noqa: FS101".into(),
         }),
         audit: false,
+        package: None,
     }
 }
 

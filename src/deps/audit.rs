@@ -14,7 +14,9 @@ use super::dependency::{Dependency, Origin, Spec};
 use super::manifest::{self, Root};
 use super::sources::{self, cache::hex, Loaded};
 use super::{deprecated, AdvisoryMode, IgnoreVuln, Options, Outcome};
-use crate::finding::{Finding, Location, Notification, NotificationLevel, Position, Severity};
+use crate::finding::{
+    Finding, Location, Notification, NotificationLevel, PackageFacts, Position, Severity,
+};
 use crate::rules::fs603_deprecated_package as fs603;
 use crate::rules::{fs601_vulnerable_dependency as fs601, fs602_unpinned_dependency as fs602};
 
@@ -363,14 +365,21 @@ fn vulnerable(dep: &Dependency, version: &Version, g: &Group, also: &[&Dependenc
         ids_text(g),
         context(dep)
     );
-    finding(
+    let mut finding = finding(
         &fs601::RULE,
         group_severity(g),
         dep,
         message,
         fix,
         g.primary(),
-    )
+    );
+    finding.package = Some(Box::new(PackageFacts {
+        name: dep.name.clone(),
+        version: version.to_string(),
+        advisory: g.primary().to_string(),
+        fixed: nearest.map(ToString::to_string),
+    }));
+    finding
 }
 
 fn unpinned(dep: &Dependency, groups: &[Group]) -> Finding {
@@ -482,6 +491,7 @@ fn finding(
         line_hash: None,
         suppressed: None,
         audit: false,
+        package: None,
     }
 }
 

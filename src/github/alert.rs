@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::finding::{Finding, Severity};
+use crate::finding::{Finding, PackageFacts, Severity};
 use crate::rules::RuleKind;
 
 /// A result ready to publish.
@@ -30,6 +30,8 @@ pub struct Alert {
     pub dependency: bool,
     /// Whether it is flaskscan's own finding (only those count for `fail-on`).
     pub own: bool,
+    /// Package, version and advisory of one of our vulnerable-dependency findings.
+    pub package: Option<PackageFacts>,
 }
 
 impl Alert {
@@ -54,6 +56,7 @@ impl Alert {
             suppressed: finding.suppressed.is_some(),
             dependency: finding.rule.kind == RuleKind::Dependency,
             own: true,
+            package: finding.package.as_deref().cloned(),
         }
     }
 
@@ -144,6 +147,7 @@ impl Alert {
             suppressed: is_suppressed(result),
             dependency,
             own: false,
+            package: None,
         }
     }
 

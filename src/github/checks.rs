@@ -303,6 +303,7 @@ mod tests {
             suppressed: false,
             dependency: false,
             own: true,
+            package: None,
         }
     }
 

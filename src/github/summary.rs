@@ -6,8 +6,12 @@ use std::path::Path;
 
 use anyhow::Context as _;
 
+use std::str::FromStr as _;
+
+use pep508_rs::pep440_rs::Version;
+
 use super::alert::Alert;
-use crate::finding::Severity;
+use crate::finding::{PackageFacts, Severity};
 use crate::report::markdown::cell;
 use crate::scan::ScanStats;
 
@@ -39,62 +43,207 @@ pub struct SummaryInput<'a> {
 pub fn render(input: &SummaryInput, max_bytes: usize) -> String {
     let head = header(input);
     let tail = footer(input);
-    let budget = max_bytes.saturating_sub(head.len() + tail.len() + 200);
-    let mut body = String::new();
-    let mut left_out = 0;
+    let mut body = Body {
+        text: String::new(),
+        budget: max_bytes.saturating_sub(head.len() + tail.len() + 200),
+        left_out: 0,
+    };
 
     let mut code: Vec<&(Alert, bool)> =
         input.alerts.iter().filter(|(a, _)| !a.dependency).collect();
-    let deps: Vec<&(Alert, bool)> = input.alerts.iter().filter(|(a, _)| a.dependency).collect();
-    // New findings first, then by severity.
+    // New findings first, then by severity; the top ones are then shown file by file.
     code.sort_by(|(a, an), (b, bn)| bn.cmp(an).then(b.severity.cmp(&a.severity)));
+    body.left_out += code.len().saturating_sub(TOP);
+    code.truncate(TOP);
+    findings_by_file(&mut body, &code, input);
 
-    for (title, rows, limit) in [
-        ("Top findings", &code, TOP),
-        ("Vulnerable dependencies", &deps, usize::MAX),
-    ] {
-        if rows.is_empty() {
-            continue;
-        }
-        let mut section = format!("\n### {title}\n\n");
-        section.push_str(if input.only_new {
-            "| Severity | | Rule | Location | Message |\n|---|---|---|---|---|\n"
-        } else {
-            "| Severity | Rule | Location | Message |\n|---|---|---|---|\n"
-        });
-        if body.len() + section.len() > budget {
-            left_out += rows.len();
-            continue;
-        }
-        let mut shown = 0;
-        for (alert, new) in rows.iter().take(limit) {
-            let row = table_row(alert, *new, input);
-            if body.len() + section.len() + row.len() > budget {
-                break;
-            }
-            section.push_str(&row);
-            shown += 1;
-        }
-        left_out += rows.len() - shown;
-        body.push_str(&section);
-    }
-    if left_out > 0 {
-        let _ = writeln!(
-            body,
-            "\n_{left_out} more findings are not listed here; see the SARIF file, code scanning or the job summary._"
-        );
-    }
+    let packages = vulnerable_packages(input.alerts);
+    let rows: Vec<String> = packages.iter().map(|p| package_row(p, input)).collect();
+    body.section(
+        "Vulnerable dependencies",
+        "| Severity | Package | Advisories | Fixed in | Location |\n|---|---|---|---|---|\n",
+        &rows,
+    );
+    let other: Vec<String> = input
+        .alerts
+        .iter()
+        .filter(|(a, _)| a.dependency && a.package.is_none())
+        .map(|(a, new)| table_row(a, *new, input))
+        .collect();
+    body.section("Other dependency findings", table_head(input), &other);
+
+    let mut body = body.finish();
     let full = format!("{head}{body}{tail}");
     if full.len() <= max_bytes {
         return full;
     }
     // The counts and notes alone are over the limit (a great many notes): cut, and say so.
     let note = "\n\n_The summary was cut here to fit GitHub's size limit; the job summary and the SARIF file have everything._\n";
+    body = full;
     let mut end = max_bytes.saturating_sub(note.len());
-    while !full.is_char_boundary(end) {
+    while !body.is_char_boundary(end) {
         end -= 1;
     }
-    format!("{}{note}", &full[..end])
+    format!("{}{note}", &body[..end])
+}
+
+/// The tables under construction, within a byte budget.
+struct Body {
+    text: String,
+    budget: usize,
+    /// Rows that did not fit or were not listed.
+    left_out: usize,
+}
+
+impl Body {
+    /// Adds `### title`, then `head` and as many `rows` as fit; nothing for no rows.
+    fn section(&mut self, title: &str, head: &str, rows: &[String]) {
+        if rows.is_empty() {
+            return;
+        }
+        self.table(&format!("\n### {title}\n\n{head}"), rows);
+    }
+
+    /// Adds `head` and as many `rows` as fit, counting the rest as left out.
+    fn table(&mut self, head: &str, rows: &[String]) {
+        if self.text.len() + head.len() > self.budget {
+            self.left_out += rows.len();
+            return;
+        }
+        let mut table = head.to_string();
+        let mut shown = 0;
+        for row in rows {
+            if self.text.len() + table.len() + row.len() > self.budget {
+                break;
+            }
+            table.push_str(row);
+            shown += 1;
+        }
+        self.left_out += rows.len() - shown;
+        self.text.push_str(&table);
+    }
+
+    fn finish(mut self) -> String {
+        if self.left_out > 0 {
+            let _ = writeln!(
+                self.text,
+                "\n_{} more findings are not listed here; see the SARIF file, code scanning or the job summary._",
+                self.left_out
+            );
+        }
+        self.text
+    }
+}
+
+/// The top code findings grouped by file: files in the order of their most important finding,
+/// findings by line within a file.
+fn findings_by_file(body: &mut Body, top: &[&(Alert, bool)], input: &SummaryInput) {
+    let mut files: Vec<(Option<&str>, Vec<&(Alert, bool)>)> = Vec::new();
+    for item in top {
+        let path = item.0.path.as_deref();
+        match files.iter_mut().find(|(p, _)| *p == path) {
+            Some((_, rows)) => rows.push(item),
+            None => files.push((path, vec![item])),
+        }
+    }
+    if files.is_empty() {
+        return;
+    }
+    body.text.push_str("\n### Top findings\n");
+    for (path, mut rows) in files {
+        rows.sort_by_key(|(a, _)| a.start_line);
+        let title = match path {
+            Some(p) => format!("`{}`", p.replace('`', "'")),
+            None => "Not tied to a file".to_string(),
+        };
+        let rows: Vec<String> = rows.iter().map(|(a, n)| file_row(a, *n, input)).collect();
+        let head = if input.only_new {
+            "| Severity | | Rule | Line | Message |\n|---|---|---|---|---|\n"
+        } else {
+            "| Severity | Rule | Line | Message |\n|---|---|---|---|\n"
+        };
+        body.table(&format!("\n{title}\n\n{head}"), &rows);
+    }
+}
+
+fn table_head(input: &SummaryInput) -> &'static str {
+    if input.only_new {
+        "| Severity | | Rule | Location | Message |\n|---|---|---|---|---|\n"
+    } else {
+        "| Severity | Rule | Location | Message |\n|---|---|---|---|\n"
+    }
+}
+
+/// One package version's advisories, from its vulnerable-dependency alerts.
+struct VulnerablePackage<'a> {
+    facts: &'a PackageFacts,
+    severity: Severity,
+    advisories: Vec<&'a str>,
+    /// Advisories with no fixed release.
+    unfixed: Vec<&'a str>,
+    /// The lowest release that fixes every advisory that has a fix.
+    fixed: Option<Version>,
+    /// Where it is pinned (the first alert's location).
+    alert: &'a Alert,
+}
+
+/// Groups the alerts that carry package facts by (package, version), most severe first.
+fn vulnerable_packages<'a>(alerts: &'a [(Alert, bool)]) -> Vec<VulnerablePackage<'a>> {
+    let mut out: Vec<VulnerablePackage> = Vec::new();
+    for (alert, _) in alerts {
+        let Some(facts) = &alert.package else {
+            continue;
+        };
+        let at = match out
+            .iter()
+            .position(|p| p.facts.name == facts.name && p.facts.version == facts.version)
+        {
+            Some(i) => i,
+            None => {
+                out.push(VulnerablePackage {
+                    facts,
+                    severity: alert.severity,
+                    advisories: Vec::new(),
+                    unfixed: Vec::new(),
+                    fixed: None,
+                    alert,
+                });
+                out.len() - 1
+            }
+        };
+        let p = &mut out[at];
+        p.severity = p.severity.max(alert.severity);
+        if !p.advisories.contains(&facts.advisory.as_str()) {
+            p.advisories.push(&facts.advisory);
+        }
+        match facts.fixed.as_deref().map(Version::from_str) {
+            Some(Ok(v)) => p.fixed = p.fixed.take().max(Some(v)),
+            _ => p.unfixed.push(&facts.advisory),
+        }
+    }
+    out.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(a.facts.name.cmp(&b.facts.name))
+    });
+    out
+}
+
+fn package_row(p: &VulnerablePackage, input: &SummaryInput) -> String {
+    let fixed = match (&p.fixed, p.unfixed.is_empty()) {
+        (Some(v), true) => format!("**{v}**"),
+        (Some(v), false) => format!("{v} (none known for {})", p.unfixed.join(", ")),
+        (None, _) => "none known".to_string(),
+    };
+    format!(
+        "| {} | `{}` {} | {} | {} | {} |\n",
+        severity_label(p.severity),
+        cell(&p.facts.name),
+        cell(&p.facts.version),
+        cell(&p.advisories.join(", ")),
+        cell(&fixed),
+        location(p.alert, input)
+    )
 }
 
 fn header(input: &SummaryInput) -> String {
@@ -173,28 +322,50 @@ fn footer(input: &SummaryInput) -> String {
     s
 }
 
-fn table_row(alert: &Alert, new: bool, input: &SummaryInput) -> String {
-    let location = match &alert.path {
-        Some(path) => {
-            let text = format!("{path}:{}", alert.start_line);
-            match &input.blob_base {
-                Some(base) => format!(
-                    "[{}]({base}/{}#L{}-L{})",
-                    cell(&text),
-                    crate::report::sarif::encode_uri_path(path),
-                    alert.start_line,
-                    alert.end_line
-                ),
-                None => format!("`{}`", text.replace('`', "'")),
-            }
-        }
+fn location(alert: &Alert, input: &SummaryInput) -> String {
+    match &alert.path {
+        Some(path) => link(path, alert, &format!("{path}:{}", alert.start_line), input),
         None => "-".to_string(),
-    };
-    let rule = if alert.own {
+    }
+}
+
+/// `text` linked to the alert's lines at the PR head, or as code when links are off.
+fn link(path: &str, alert: &Alert, text: &str, input: &SummaryInput) -> String {
+    match &input.blob_base {
+        Some(base) => format!(
+            "[{}]({base}/{}#L{}-L{})",
+            cell(text),
+            crate::report::sarif::encode_uri_path(path),
+            alert.start_line,
+            alert.end_line
+        ),
+        None => format!("`{}`", text.replace('`', "'")),
+    }
+}
+
+fn rule_cell(alert: &Alert) -> String {
+    if alert.own {
         cell(&alert.title())
     } else {
         format!("{} ({})", cell(&alert.title()), cell(&alert.tool))
+    }
+}
+
+fn table_row(alert: &Alert, new: bool, input: &SummaryInput) -> String {
+    row(alert, new, location(alert, input), input)
+}
+
+/// A row of a file's table: the location is just the line.
+fn file_row(alert: &Alert, new: bool, input: &SummaryInput) -> String {
+    let line = match &alert.path {
+        Some(path) => link(path, alert, &alert.start_line.to_string(), input),
+        None => "-".to_string(),
     };
+    row(alert, new, line, input)
+}
+
+fn row(alert: &Alert, new: bool, location: String, input: &SummaryInput) -> String {
+    let rule = rule_cell(alert);
     let message = cell(&super::checks::truncate(&alert.message_or_title(), 300));
     let severity = severity_label(alert.severity);
     if input.only_new {
@@ -275,6 +446,7 @@ mod tests {
             suppressed: false,
             dependency: false,
             own: true,
+            package: None,
         }
     }
 
@@ -299,9 +471,10 @@ mod tests {
         );
         assert!(md.starts_with(&format!("{MARKER}\n\n")));
         assert!(md.contains("**2** findings, **1** new"));
-        assert!(md.contains(
-            "[app/my views.py:3](https://github.com/o/r/blob/abc/app/my%20views.py#L3-L3)"
-        ));
+        // Grouped by file: the file once, then each finding's line linked to the PR head.
+        assert!(md.contains("`app/my views.py`"), "{md}");
+        assert!(md.contains("[3](https://github.com/o/r/blob/abc/app/my%20views.py#L3-L3)"));
+        assert_eq!(md.matches("`app/my views.py`").count(), 1, "{md}");
         assert!(md.contains("a \\| pipe and &lt;b&gt;html&lt;/b&gt;"));
         assert!(md.contains("Suppressed findings (not shown, not uploaded): 1"));
     }
@@ -372,5 +545,75 @@ mod tests {
         assert_eq!(lines[2], delim);
         assert_eq!(&lines[4..6], &["x", "y"]);
         assert_ne!(lines[3], lines[0]);
+    }
+
+    fn vulnerable(package: &str, version: &str, advisory: &str, fixed: Option<&str>) -> Alert {
+        let mut a = alert(2, Severity::Medium);
+        a.rule_id = "FS601".into();
+        a.dependency = true;
+        a.path = Some("requirements.txt".into());
+        a.package = Some(PackageFacts {
+            name: package.into(),
+            version: version.into(),
+            advisory: advisory.into(),
+            fixed: fixed.map(Into::into),
+        });
+        a
+    }
+
+    #[test]
+    fn vulnerable_dependencies_are_one_row_per_package_with_the_fix_for_all() {
+        let mut critical = vulnerable("werkzeug", "0.15.2", "PYSEC-2023-221", Some("2.3.8"));
+        critical.severity = Severity::High;
+        let mut unpinned = alert(5, Severity::Low);
+        unpinned.dependency = true;
+        unpinned.message = "requests is not pinned".into();
+        let alerts = vec![
+            (
+                vulnerable("werkzeug", "0.15.2", "PYSEC-2019-140", Some("0.15.3")),
+                true,
+            ),
+            (critical, true),
+            (
+                vulnerable("werkzeug", "0.15.2", "GHSA-2g68-c3qc-8985", Some("3.0.3")),
+                true,
+            ),
+            (
+                vulnerable("jinja2", "2.10", "PYSEC-2019-217", Some("2.10.1")),
+                true,
+            ),
+            (
+                vulnerable("jinja2", "2.10", "GHSA-xxxx-unfixed", None),
+                true,
+            ),
+            (unpinned, true),
+        ];
+        let stats = ScanStats::default();
+        let md = render(
+            &SummaryInput {
+                alerts: &alerts,
+                only_new: false,
+                suppressed: 0,
+                stats: &stats,
+                blob_base: None,
+                notes: &[],
+                run_url: None,
+            },
+            65_536,
+        );
+        let rows: Vec<&str> = md.lines().filter(|l| l.contains("PYSEC-")).collect();
+        assert_eq!(rows.len(), 2, "{md}");
+        // The most severe package first; the version that fixes all three is the highest fix.
+        assert!(rows[0].contains("`werkzeug` 0.15.2"), "{md}");
+        assert!(rows[0].contains("PYSEC-2019-140, PYSEC-2023-221, GHSA-2g68-c3qc-8985"));
+        assert!(rows[0].contains("| **3.0.3** |"), "{md}");
+        assert!(rows[0].contains(":orange_circle: high"));
+        assert!(
+            rows[1].contains("2.10.1 (none known for GHSA-xxxx-unfixed)"),
+            "{md}"
+        );
+        // Dependency findings without advisories (unpinned, other tools) keep their own table.
+        assert!(md.contains("### Other dependency findings"));
+        assert!(md.contains("requests is not pinned"));
     }
 }
