@@ -135,10 +135,13 @@ impl Body {
     }
 }
 
+/// A file (or none) and its alerts with whether each is new.
+type FileGroup<'a> = (Option<&'a str>, Vec<&'a (Alert, bool)>);
+
 /// The top code findings grouped by file: files in the order of their most important finding,
 /// findings by line within a file.
 fn findings_by_file(body: &mut Body, top: &[&(Alert, bool)], input: &SummaryInput) {
-    let mut files: Vec<(Option<&str>, Vec<&(Alert, bool)>)> = Vec::new();
+    let mut files: Vec<FileGroup> = Vec::new();
     for item in top {
         let path = item.0.path.as_deref();
         match files.iter_mut().find(|(p, _)| *p == path) {
