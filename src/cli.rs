@@ -395,6 +395,22 @@ fn deps_options(args: &ScanArgs, file: &config::FileConfig) -> crate::deps::Opti
     o
 }
 
+/// A progress bar for a download, on a terminal only: CI logs and pipes get no redraw noise.
+fn download_bar() -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal as _;
+    if !std::io::stderr().is_terminal() || std::env::var_os("CI").is_some() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "downloading advisories {bar:30} {bytes}/{total_bytes} {bytes_per_sec}",
+        )
+        .ok()?,
+    );
+    Some(bar)
+}
+
 fn run_db(command: DbCommand) -> Result<i32, UsageError> {
     match command {
         DbCommand::Update { cache_dir } => {
@@ -402,7 +418,17 @@ fn run_db(command: DbCommand) -> Result<i32, UsageError> {
                 cache_dir,
                 ..crate::deps::Options::default()
             };
-            let r = crate::deps::db_update(&options).map_err(UsageError)?;
+            let bar = download_bar();
+            let r = crate::deps::db_update(&options, &|done, total| {
+                if let Some(bar) = &bar {
+                    bar.set_length(total.unwrap_or(0).max(done));
+                    bar.set_position(done);
+                }
+            });
+            if let Some(bar) = bar {
+                bar.finish_and_clear();
+            }
+            let r = r.map_err(UsageError)?;
             print_out(&format!(
                 "Saved {} advisories ({} bytes) to {}\n",
                 r.advisories,

@@ -355,7 +355,18 @@ fn db_update_caches_an_export_that_then_serves_offline_runs() {
     let cache = tempfile::tempdir().unwrap();
     let mut opts = options(&fake.url, AdvisoryMode::Offline, Some(cache.path()));
     opts.export_url = format!("{}/PyPI/all.zip", fake.url);
-    let report = db_update(&opts).unwrap();
+    let heard = Mutex::new(Vec::new());
+    let report = db_update(&opts, &|done, total| {
+        heard.lock().unwrap().push((done, total))
+    })
+    .unwrap();
+    // Progress is told as the body arrives, ending at the whole size the server announced.
+    let heard = heard.into_inner().unwrap();
+    assert_eq!(
+        heard.last(),
+        Some(&(report.bytes as u64, Some(report.bytes as u64)))
+    );
+    assert!(heard.windows(2).all(|w| w[0].0 <= w[1].0));
     assert_eq!(
         report.advisories,
         std::fs::read_dir(fixtures().join("osv")).unwrap().count()
@@ -376,7 +387,9 @@ fn db_update_caches_an_export_that_then_serves_offline_runs() {
 
     // A broken download never replaces a working export.
     opts.export_url = format!("{}/broken.zip", fake.url);
-    assert!(db_update(&opts).unwrap_err().contains("not a zip"));
+    assert!(db_update(&opts, &|_, _| {})
+        .unwrap_err()
+        .contains("not a zip"));
     assert!(run(dir.path(), &opts)
         .source
         .starts_with("OSV export downloaded "));

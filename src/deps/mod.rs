@@ -164,13 +164,17 @@ pub struct UpdateReport {
     pub bytes: usize,
 }
 
-/// Downloads a fresh OSV PyPI export into the cache, where offline runs then find it.
-pub fn db_update(options: &Options) -> Result<UpdateReport, String> {
+/// Downloads a fresh OSV PyPI export into the cache, where offline runs then find it;
+/// `progress` hears the bytes downloaded so far and the total size when known.
+pub fn db_update(
+    options: &Options,
+    progress: &dyn Fn(u64, Option<u64>),
+) -> Result<UpdateReport, String> {
     let dir = options
         .cache_dir()
         .ok_or("no cache directory (set XDG_CACHE_HOME or HOME, or pass --cache-dir)")?;
     let client = sources::osv_api::Client::new(options.client_config());
-    let bytes = client.download(&options.export_url)?;
+    let bytes = client.download(&options.export_url, progress)?;
     // Validate before replacing a working export with a broken one.
     let mut export = sources::local::Export::default();
     sources::local::load_zip(std::io::Cursor::new(&bytes), &mut export)

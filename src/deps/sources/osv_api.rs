@@ -106,7 +106,7 @@ impl Client {
         &self,
         what: &str,
         send: impl Fn() -> Result<ureq::http::Response<ureq::Body>, ureq::Error>,
-        read: impl Fn(ureq::BodyWithConfig) -> Result<T, ureq::Error>,
+        read: impl Fn(ureq::BodyWithConfig, Option<u64>) -> Result<T, ureq::Error>,
     ) -> Result<Option<T>, String> {
         let mut delay = self.config.backoff;
         let mut last = String::new();
@@ -119,7 +119,8 @@ impl Client {
                 Ok(mut resp) => {
                     let status = resp.status().as_u16();
                     if (200..300).contains(&status) {
-                        return read(resp.body_mut().with_config().limit(MAX_BODY))
+                        let length = resp.body().content_length();
+                        return read(resp.body_mut().with_config().limit(MAX_BODY), length)
                             .map(Some)
                             .map_err(|e| format!("{what}: reading the answer failed: {e}"));
                     }
@@ -167,7 +168,7 @@ impl Client {
                                 .header("Content-Type", "application/json")
                                 .send(body.as_str())
                         },
-                        |b| b.read_to_string(),
+                        |b, _| b.read_to_string(),
                     )?
                     .ok_or("OSV querybatch: HTTP 404")?;
                 // Anything but one result per query is not an answer: treating it as "no
@@ -207,13 +208,31 @@ impl Client {
         self.request(
             &format!("OSV record {id}"),
             || self.agent.get(&url).call(),
-            |b| b.read_to_string(),
+            |b, _| b.read_to_string(),
         )
     }
 
-    /// Downloads a file (the bulk export) into memory, bounded.
-    pub fn download(&self, url: &str) -> Result<Vec<u8>, String> {
-        self.request(url, || self.agent.get(url).call(), |b| b.read_to_vec())?
+    /// Downloads a file (the bulk export) into memory, bounded, telling `progress` the bytes
+    /// read so far and the total when the server gave one.
+    pub fn download(
+        &self,
+        url: &str,
+        progress: &dyn Fn(u64, Option<u64>),
+    ) -> Result<Vec<u8>, String> {
+        let read = |body: ureq::BodyWithConfig, total: Option<u64>| {
+            let mut reader = body.reader();
+            let mut out = Vec::with_capacity(total.unwrap_or(0).min(MAX_BODY) as usize);
+            let mut chunk = vec![0u8; 64 * 1024];
+            loop {
+                let n = std::io::Read::read(&mut reader, &mut chunk)?;
+                if n == 0 {
+                    return Ok(out);
+                }
+                out.extend_from_slice(&chunk[..n]);
+                progress(out.len() as u64, total);
+            }
+        };
+        self.request(url, || self.agent.get(url).call(), read)?
             .ok_or_else(|| format!("{url}: HTTP 404"))
     }
 }
