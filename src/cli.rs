@@ -206,6 +206,14 @@ pub struct ScanArgs {
     /// Print only the summary and problems.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Apply the fixes rules are sure of (files that changed since the scan are left alone),
+    /// then report what remains.
+    #[arg(long, conflicts_with = "diff")]
+    pub fix: bool,
+    /// Print the fixes as a unified diff instead of the report; nothing is written. Exits 1
+    /// when there is a fix.
+    #[arg(long)]
+    pub diff: bool,
 }
 
 /// A failure that ends the program with exit code 2 and a one-line message.
@@ -273,6 +281,8 @@ impl crate::github::Scanner for ActionScanner {
             show_suppressed: false,
             threads: None,
             quiet: true,
+            fix: false,
+            diff: false,
         };
         let (mut options, _) = scan_options(&args).map_err(|e| anyhow::anyhow!(e.0))?;
         options.root = Some(req.root.clone());
@@ -489,7 +499,13 @@ fn run_routes(args: &RoutesArgs) -> Result<i32, UsageError> {
 
 fn run_scan(args: &ScanArgs) -> Result<i32, UsageError> {
     let (options, fail_on) = scan_options(args)?;
-    let report = scan::run(&options).map_err(|e| UsageError(format!("scan failed: {e}")))?;
+    let mut report = scan::run(&options).map_err(|e| UsageError(format!("scan failed: {e}")))?;
+    if args.diff {
+        return print_diff(&report);
+    }
+    if args.fix {
+        apply_fixes(&mut report);
+    }
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let rendered = render_report(&report, args, to_terminal);
     match &args.output {
@@ -504,6 +520,33 @@ fn run_scan(args: &ScanArgs) -> Result<i32, UsageError> {
         );
     }
     Ok(exit_code(&report, fail_on))
+}
+
+/// `--diff`: the fixes as a unified diff on stdout, a count on stderr; exit 1 when any.
+fn print_diff(report: &ScanReport) -> Result<i32, UsageError> {
+    let (diff, count, skipped) = crate::fix::diff(&report.root, &report.findings);
+    print_out(&diff)?;
+    for (path, why) in &skipped {
+        eprintln!("flaskscan: {path}: not fixed: {why}");
+    }
+    eprintln!("flaskscan: {count} finding(s) can be fixed with --fix");
+    Ok(i32::from(count > 0))
+}
+
+/// `--fix`: writes the fixes and drops the fixed findings from the report.
+fn apply_fixes(report: &mut ScanReport) {
+    let applied = crate::fix::apply_to_files(&report.root, &report.findings);
+    for (path, why) in &applied.skipped {
+        eprintln!("flaskscan: {path}: not fixed: {why}");
+    }
+    let count: usize = applied.files.iter().map(|(_, n)| n).sum();
+    eprintln!(
+        "flaskscan: fixed {count} finding(s) in {} file(s)",
+        applied.files.len()
+    );
+    report
+        .findings
+        .retain(|f| !applied.fixed.contains(&f.fingerprint));
 }
 
 /// 2 when an analysis could not run, else 1 when an unsuppressed finding reaches `fail_on`,

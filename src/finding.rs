@@ -125,6 +125,43 @@ pub struct Finding {
     /// group a package's advisories into one row.
     #[serde(skip)]
     pub package: Option<Box<PackageFacts>>,
+    /// A mechanical change that resolves the finding, when the rule is sure of one.
+    #[serde(skip)]
+    pub autofix: Option<Box<Fix>>,
+}
+
+/// A safe, mechanical change to the finding's file that resolves it (`--fix`, `--diff`, SARIF
+/// `fixes`, suggested changes on pull requests).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    /// What the change does, e.g. "Use `yaml.safe_load`".
+    pub description: String,
+    /// Replacements in the file, in order, not overlapping.
+    pub edits: Vec<Edit>,
+    /// SHA-256 of the file as scanned: a fix is applied only to that exact text.
+    pub source_sha256: String,
+}
+
+impl Fix {
+    /// The hash [`Fix::source_sha256`] holds: lowercase hex SHA-256 of the file's text.
+    pub fn hash_source(text: &str) -> String {
+        use sha2::Digest as _;
+        sha2::Sha256::digest(text.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+}
+
+/// One replacement: the text between `start` and `end` (byte offsets into the file as scanned)
+/// becomes `content`; an insertion has `start == end`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    pub start: u32,
+    pub end: u32,
+    pub start_position: Position,
+    pub end_position: Position,
+    pub content: String,
 }
 
 /// What a vulnerable-dependency finding is about.

@@ -8,6 +8,7 @@ pub mod config;
 pub mod deps;
 pub mod envfile;
 pub mod finding;
+pub mod fix;
 pub mod github;
 pub mod nesting;
 pub mod python;

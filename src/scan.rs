@@ -8,10 +8,10 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
-use ruff_text_size::TextSize;
+use ruff_text_size::{TextRange, TextSize};
 
 use crate::finding::{
-    Finding, FlowStep, Notification, NotificationLevel, Position, Severity, Suppression,
+    Edit, Finding, Fix, FlowStep, Notification, NotificationLevel, Position, Severity, Suppression,
 };
 use crate::python::checker::Checker;
 use crate::python::flask::AppFacts;
@@ -234,6 +234,8 @@ struct Pending {
     flow: Vec<FlowStep>,
     /// An audit finding of a linked rule (see [`Finding::audit`]).
     audit: bool,
+    /// A pattern rule's fix: its description and edits (the file's hash is added when final).
+    fix: Option<(String, Vec<Edit>)>,
 }
 
 /// A scanned text file with what finalising its findings needs.
@@ -487,12 +489,21 @@ fn analyse(
             facts.csrf_everywhere && !facts.csrf_switched_off,
             sanitizers,
         );
-        findings.retain(|f| {
-            !taint
+        // A pattern finding the taint finding replaces hands it its fix (same rule, same spot).
+        let mut handed: Vec<(crate::finding::Location, Box<Fix>)> = Vec::new();
+        findings.retain_mut(|f| {
+            let superseded = taint
                 .findings
                 .iter()
-                .any(|t| crate::taint::supersedes(t, f.rule.id, &f.location))
+                .any(|t| crate::taint::supersedes(t, f.rule.id, &f.location));
+            if superseded {
+                if let Some(fix) = f.autofix.take() {
+                    handed.push((f.location.clone(), fix));
+                }
+            }
+            !superseded
         });
+        let first_taint = findings.len();
         findings.extend(finalize_by_path(
             &texts,
             taint.findings.into_iter().map(|t| {
@@ -505,10 +516,16 @@ fn analyse(
                     statement_line: t.statement_line,
                     flow: t.flow,
                     audit: t.audit,
+                    fix: None,
                 };
                 (t.location.path, pending)
             }),
         ));
+        for f in &mut findings[first_taint..] {
+            if let Some(at) = handed.iter().position(|(l, _)| *l == f.location) {
+                f.autofix = Some(handed.swap_remove(at).1);
+            }
+        }
         facts.link_template_flows(&taint.templates);
         notifications.extend(taint.depth_limited.iter().map(|(path, function)| {
             Notification::file_warning(
@@ -536,6 +553,7 @@ fn analyse(
                 statement_line: af.location.start.line,
                 flow: Vec::new(),
                 audit: false,
+                fix: None,
             };
             (af.location.path, pending)
         }),
@@ -569,6 +587,7 @@ fn analyse(
                         statement_line: e.line,
                         flow: Vec::new(),
                         audit: false,
+                        fix: None,
                     })
                     .collect();
                 let scanned = ScannedText {
@@ -771,6 +790,9 @@ fn check_python(
                             .line_number(r.statement_start.max(TextSize::default())),
                         flow: Vec::new(),
                         audit: false,
+                        fix: r
+                            .fix
+                            .map(|fix| (fix.description, edits_at(file, fix.edits))),
                     }
                 })
                 .collect();
@@ -912,6 +934,7 @@ fn check_template(
                 statement_line: location.start.line,
                 flow: f.flow,
                 audit: false,
+                fix: None,
             }
         })
         .collect();
@@ -982,6 +1005,8 @@ fn finalize(file: &ScannedText, mut pending: Vec<Pending>) -> Vec<Finding> {
     let mut line_ids: HashMap<String, usize> = HashMap::new();
     let mut occurrences: HashMap<(usize, &str), usize> = HashMap::new();
     let mut current: Option<(usize, usize, String)> = None;
+    // Hashed only when the file has a fix.
+    let mut file_hash: Option<String> = None;
     let mut prefixes: HashMap<&str, fingerprint::StableKeyPrefix> = HashMap::new();
     pending
         .into_iter()
@@ -1048,6 +1073,32 @@ fn finalize(file: &ScannedText, mut pending: Vec<Pending>) -> Vec<Finding> {
                 suppressed,
                 audit: p.audit,
                 package: None,
+                autofix: p.fix.map(|(description, edits)| {
+                    Box::new(Fix {
+                        description,
+                        edits,
+                        source_sha256: file_hash
+                            .get_or_insert_with(|| Fix::hash_source(file.text))
+                            .clone(),
+                    })
+                }),
+            }
+        })
+        .collect()
+}
+
+/// A rule's replacements with their positions in `file`.
+fn edits_at(file: &SourceFile, edits: Vec<(TextRange, String)>) -> Vec<Edit> {
+    edits
+        .into_iter()
+        .map(|(range, content)| {
+            let (start_position, end_position) = file.span(range);
+            Edit {
+                start: range.start().to_u32(),
+                end: range.end().to_u32(),
+                start_position,
+                end_position,
+                content,
             }
         })
         .collect()

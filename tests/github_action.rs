@@ -52,6 +52,7 @@ fn finding(path: &str, line: u32, fingerprint: &str, suppressed: bool) -> Findin
         }),
         audit: false,
         package: None,
+        autofix: None,
     }
 }
 

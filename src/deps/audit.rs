@@ -492,6 +492,7 @@ fn finding(
         suppressed: None,
         audit: false,
         package: None,
+        autofix: None,
     }
 }
 

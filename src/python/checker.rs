@@ -28,6 +28,15 @@ pub struct RawFinding {
     pub range: TextRange,
     /// Start of the enclosing statement, for suppressions on a multi-line statement's first line.
     pub statement_start: TextSize,
+    /// The rule's mechanical fix, when it is sure of one.
+    pub fix: Option<RawFix>,
+}
+
+/// A fix as a rule states it: what it does, and text replacements by source range.
+#[derive(Debug, Clone)]
+pub struct RawFix {
+    pub description: String,
+    pub edits: Vec<(TextRange, String)>,
 }
 
 /// A write to Flask configuration, however it was spelled.
@@ -161,7 +170,23 @@ impl<'a> Checker<'a> {
             message,
             range,
             statement_start: self.statement_start,
+            fix: None,
         });
+    }
+
+    /// Reports `rule` with a specific message and severity, and its mechanical fix when it has one.
+    pub fn report_fixable(
+        &mut self,
+        rule: &'static Rule,
+        range: TextRange,
+        message: String,
+        severity: Severity,
+        fix: Option<RawFix>,
+    ) {
+        self.report_with(rule, range, message, severity);
+        if let Some(last) = self.findings.last_mut() {
+            last.fix = fix;
+        }
     }
 
     /// The location of `range` in this file.

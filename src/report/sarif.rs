@@ -262,6 +262,9 @@ fn result(f: &Finding, rule_index: i64) -> sarif::Result {
             .thread_flows(vec![sarif::ThreadFlow::builder().locations(steps).build()])
             .build()]);
     }
+    if let Some(fix) = &f.autofix {
+        r.fixes = Some(vec![sarif_fix(&f.location.path, fix)]);
+    }
     if let Some(s) = &f.suppressed {
         r.suppressions = Some(vec![sarif::Suppression::builder()
             .kind(json!("inSource"))
@@ -269,6 +272,48 @@ fn result(f: &Finding, rule_index: i64) -> sarif::Result {
             .build()]);
     }
     r
+}
+
+/// A fix as SARIF's `fixes[]`: one artifact change whose replacements delete a region (empty for
+/// an insertion) and insert text; columns in UTF-16 code units like every region of the log.
+fn sarif_fix(path: &str, fix: &crate::finding::Fix) -> sarif::Fix {
+    let replacements = fix
+        .edits
+        .iter()
+        .map(|e| {
+            sarif::Replacement::builder()
+                .deleted_region(
+                    sarif::Region::builder()
+                        .start_line(i64::from(e.start_position.line))
+                        .start_column(i64::from(e.start_position.column_utf16))
+                        .end_line(i64::from(e.end_position.line))
+                        .end_column(i64::from(e.end_position.column_utf16))
+                        .build(),
+                )
+                .inserted_content(
+                    sarif::ArtifactContent::builder()
+                        .text(e.content.clone())
+                        .build(),
+                )
+                .build()
+        })
+        .collect::<Vec<_>>();
+    sarif::Fix::builder()
+        .description(
+            sarif::Message::builder()
+                .text(fix.description.clone())
+                .build(),
+        )
+        .artifact_changes(vec![sarif::ArtifactChange::builder()
+            .artifact_location(
+                sarif::ArtifactLocation::builder()
+                    .uri(encode_uri_path(path))
+                    .uri_base_id("%SRCROOT%")
+                    .build(),
+            )
+            .replacements(replacements)
+            .build()])
+        .build()
 }
 
 fn notification(n: &Notification) -> sarif::Notification {

@@ -21,6 +21,7 @@ pub const RULE: Rule = Rule {
 use ruff_python_ast::{Expr, ExprCall};
 use ruff_text_size::Ranged;
 
+use super::fix_edits;
 use super::helpers::{is_truthy_literal, keyword};
 use crate::python::checker::{Checker, ConfigWrite};
 
@@ -47,10 +48,15 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
     }
     for name in ["debug", "use_debugger"] {
         if let Some(value) = keyword(call, name).filter(|v| is_truthy_literal(v)) {
-            cx.report_msg(
+            cx.report_fixable(
                 &RULE,
                 value.range(),
                 format!("`{name}=True` starts the app with the Werkzeug debugger, which runs any code sent to it"),
+                RULE.severity,
+                Some(fix_edits::fix(
+                    format!("Set `{name}=False`"),
+                    vec![fix_edits::replace(value, "False")],
+                )),
             );
         }
     }

@@ -3,6 +3,7 @@
 use ruff_python_ast::{Expr, ExprCall};
 use ruff_text_size::Ranged;
 
+use super::fix_edits;
 use super::helpers::{is_none_value, is_truthy_literal, keyword, last_name, literal_text, words};
 use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
@@ -66,11 +67,47 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall) {
     if samesite_none {
         problems.push("`samesite=\"None\"` sends it on cross-site requests".to_string());
     }
-    cx.report_msg(
+    cx.report_fixable(
         &RULE,
         call.range(),
         format!("Cookie set insecurely: {}", problems.join(", ")),
+        RULE.severity,
+        Some(cookie_flags_fix(call)),
     );
+}
+
+/// `secure=True, httponly=True, samesite="Lax"`: literal values that say otherwise are replaced,
+/// missing ones added after the last argument. A flag set from a variable is left alone (the
+/// rule did not report it).
+fn cookie_flags_fix(call: &ExprCall) -> crate::python::checker::RawFix {
+    let mut edits = Vec::new();
+    let mut added = Vec::new();
+    for (flag, wanted) in [
+        ("secure", "True"),
+        ("httponly", "True"),
+        ("samesite", "\"Lax\""),
+    ] {
+        match call.arguments.find_keyword(flag) {
+            None => added.push(format!("{flag}={wanted}")),
+            Some(kw) => {
+                let wrong = if flag == "samesite" {
+                    matches!(kw.value, Expr::StringLiteral(_)) && is_none_value(&kw.value)
+                } else {
+                    !is_truthy_literal(&kw.value) && super::helpers::is_constant(&kw.value)
+                };
+                if wrong {
+                    edits.push(fix_edits::replace(&kw.value, wanted));
+                }
+            }
+        }
+    }
+    if !added.is_empty() {
+        edits.push(fix_edits::add_keywords(call, &added));
+    }
+    fix_edits::fix(
+        "Set the cookie with `secure=True, httponly=True, samesite=\"Lax\"`",
+        edits,
+    )
 }
 
 /// Whether the cookie can hold a credential: its name or its value's name says session, token,

@@ -1,6 +1,6 @@
 //! FS504 unsafe-deserialization (the `yaml.load` pattern half; the taint half lives in taint/).
 
-use ruff_python_ast::ExprCall;
+use ruff_python_ast::{Expr, ExprCall};
 use ruff_text_size::Ranged;
 
 use super::helpers::argument;
@@ -40,11 +40,35 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
     };
     if !safe {
         let func = callee.trim_start_matches("yaml.");
-        cx.report_with(
-            &RULE,
-            call.range(),
-            format!("`yaml.{func}` without `SafeLoader` can build arbitrary Python objects from the document"),
-            Severity::Medium,
+        let message = format!(
+            "`yaml.{func}` without `SafeLoader` can build arbitrary Python objects from the document"
         );
+        let fix = safe_load_fix(call, func);
+        cx.report_fixable(&RULE, call.range(), message, Severity::Medium, fix);
     }
+}
+
+/// `yaml.load(text)` → `yaml.safe_load(text)` (and the `_all` forms), when the document is the
+/// only argument and the function is reached as an attribute of the module (`yaml.load`,
+/// `y.load`), so the safe function is reachable under the same name. A `Loader=` argument may
+/// name a custom loader someone relies on: that one needs a person.
+fn safe_load_fix(call: &ExprCall, func: &str) -> Option<crate::python::checker::RawFix> {
+    let Expr::Attribute(attr) = &*call.func else {
+        return None;
+    };
+    if call.arguments.args.len() != 1
+        || !call.arguments.keywords.is_empty()
+        || call.arguments.args[0].is_starred_expr()
+    {
+        return None;
+    }
+    let safe = if func.ends_with("_all") {
+        "safe_load_all"
+    } else {
+        "safe_load"
+    };
+    Some(super::fix_edits::fix(
+        format!("Use `yaml.{safe}`"),
+        vec![super::fix_edits::replace(&attr.attr, safe)],
+    ))
 }

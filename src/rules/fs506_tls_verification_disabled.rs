@@ -3,7 +3,7 @@
 use ruff_python_ast::{Expr, ExprCall, Stmt};
 use ruff_text_size::Ranged;
 
-use super::helpers::{is_falsy_literal, keyword, last_name, literal_text, words};
+use super::helpers::{is_falsy_literal, last_name, literal_text, words};
 use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 use crate::python::checker::Checker;
@@ -50,13 +50,23 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
         return;
     }
     for flag in ["verify", "verify_ssl", "ssl"] {
-        if let Some(v) = keyword(call, flag).filter(|v| is_falsy_literal(v)) {
-            cx.report_msg(
+        let Some(kw) = call.arguments.find_keyword(flag) else {
+            continue;
+        };
+        if is_falsy_literal(&kw.value) {
+            // Every client named here verifies by default: dropping the argument turns it on.
+            let fix = super::fix_edits::fix(
+                format!("Remove `{flag}=False` (certificates are verified by default)"),
+                super::fix_edits::remove_keyword(&cx.file.text, call, kw),
+            );
+            cx.report_fixable(
                 &RULE,
-                v.range(),
+                kw.value.range(),
                 format!(
                     "`{flag}=False` accepts any certificate: the connection can be intercepted"
                 ),
+                RULE.severity,
+                Some(fix),
             );
         }
     }

@@ -7,6 +7,7 @@ use serde::Serialize;
 use crate::finding::{Location, Severity};
 
 pub mod dispatch;
+pub mod fix_edits;
 pub mod fs101_debug_mode_enabled;
 pub mod fs102_hardcoded_secret_key;
 pub mod fs103_ephemeral_secret_key;
