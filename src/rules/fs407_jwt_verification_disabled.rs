@@ -3,6 +3,7 @@
 use ruff_python_ast::{Expr, ExprCall};
 use ruff_text_size::Ranged;
 
+use super::fix_edits;
 use super::helpers::{is_falsy_literal, keyword, literal_text};
 use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
@@ -35,22 +36,46 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
     ) {
         return;
     }
-    if let Some(v) = keyword(call, "verify").filter(|v| is_falsy_literal(v)) {
-        cx.report_msg(
+    let verified_form = names_key_and_algorithms(call);
+    if let Some(kw) = call
+        .arguments
+        .find_keyword("verify")
+        .filter(|k| is_falsy_literal(&k.value))
+    {
+        let fix = verified_form.then(|| {
+            fix_edits::fix(
+                "Remove `verify=False`: the key and algorithms are already given",
+                fix_edits::remove_keyword(&cx.file.text, call, kw),
+            )
+        });
+        cx.report_fixable(
             &RULE,
-            v.range(),
+            kw.value.range(),
             "`verify=False` accepts tokens with any signature".into(),
+            RULE.severity,
+            fix,
         );
     }
-    if let Some(Expr::Dict(options)) = keyword(call, "options") {
-        for item in &options.items {
-            let key = item.key.as_ref().and_then(literal_text);
-            if key.as_deref() == Some("verify_signature") && is_falsy_literal(&item.value) {
-                cx.report_msg(
-                    &RULE,
-                    item.value.range(),
-                    "`verify_signature: False` accepts tokens with any signature".into(),
-                );
+    if let Some(kw) = call.arguments.find_keyword("options") {
+        if let Expr::Dict(options) = &kw.value {
+            for item in &options.items {
+                let key = item.key.as_ref().and_then(literal_text);
+                if key.as_deref() == Some("verify_signature") && is_falsy_literal(&item.value) {
+                    // Dropping `options` is safe only when it says nothing else.
+                    let fix = (verified_form && options.items.len() == 1).then(|| {
+                        fix_edits::fix(
+                            "Remove `options={\"verify_signature\": False}`: the key and algorithms are already given",
+                            fix_edits::remove_keyword(&cx.file.text, call, kw),
+                        )
+                    });
+                    cx.report_fixable(
+                        &RULE,
+                        item.value.range(),
+                        "`verify_signature: False` accepts tokens with any signature".into(),
+                        RULE.severity,
+                        fix,
+                    );
+                }
             }
         }
     }
@@ -72,4 +97,20 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
             );
         }
     }
+}
+
+/// Whether the call already names the key and an explicit algorithm list without `none`, so
+/// turning verification back on needs no choice from a person.
+fn names_key_and_algorithms(call: &ExprCall) -> bool {
+    let key = call.arguments.args.get(1).is_some() || keyword(call, "key").is_some();
+    let algorithms = match keyword(call, "algorithms") {
+        Some(Expr::List(l)) => {
+            !l.elts.is_empty()
+                && l.elts
+                    .iter()
+                    .all(|e| literal_text(e).is_some_and(|a| !a.eq_ignore_ascii_case("none")))
+        }
+        _ => false,
+    };
+    key && algorithms
 }
