@@ -472,6 +472,62 @@ fn a_pull_request_run_publishes_everything_and_a_second_run_edits_the_one_commen
 }
 
 #[test]
+fn fixes_on_added_lines_become_one_review_of_suggestions_kept_in_step_with_the_findings() {
+    let server = FakeGitHub::start("");
+    pr_changes_run_py(&server);
+    let mut job = Job::new(&server, "pull_request.json");
+
+    job.run();
+    let reviews = sent(&server, "POST", "/pulls/7/reviews");
+    assert_eq!(reviews.len(), 1, "one review per run");
+    assert_eq!(reviews[0]["commit_id"], HEAD_SHA);
+    assert_eq!(reviews[0]["event"], "COMMENT");
+    // Only run.py's changed line has a fix on it; older fixable lines of the app get none.
+    let comments = reviews[0]["comments"].as_array().unwrap();
+    assert_eq!(comments.len(), 1, "{comments:#?}");
+    assert_eq!(comments[0]["path"], "run.py");
+    assert_eq!(comments[0]["line"], 6);
+    let body = comments[0]["body"].as_str().unwrap();
+    assert!(
+        body.contains("```suggestion\n    app.run(host=\"0.0.0.0\", debug=False)\n```"),
+        "{body}"
+    );
+    assert!(body.contains("FS101"), "{body}");
+
+    // A second run on the same code posts nothing new.
+    job.run();
+    assert_eq!(sent(&server, "POST", "/pulls/7/reviews").len(), 1);
+    assert_eq!(server.with(|s| s.review_comments[&7].len()), 1);
+
+    // The author applies the suggestion: the finding is gone, and so is the suggestion.
+    let run_py = job.workspace().join("run.py");
+    let text = std::fs::read_to_string(&run_py).unwrap();
+    std::fs::write(&run_py, text.replace("debug=True", "debug=False")).unwrap();
+    job.run();
+    assert_eq!(sent(&server, "POST", "/pulls/7/reviews").len(), 1);
+    let deletes = server
+        .requests()
+        .iter()
+        .filter(|r| r.method == "DELETE" && r.path.contains("/pulls/comments/"))
+        .count();
+    assert_eq!(deletes, 1);
+    assert!(
+        server.with(|s| s.review_comments[&7].is_empty()),
+        "the stale suggestion is deleted"
+    );
+
+    // Switched off: no review calls at all.
+    std::fs::write(&run_py, text).unwrap();
+    job.set("INPUT_SUGGESTIONS", "false");
+    let before = server.requests().len();
+    job.run();
+    assert!(server.requests()[before..]
+        .iter()
+        .all(|r| !r.path.contains("/pulls/7/reviews") && !r.path.contains("/pulls/7/comments")));
+    assert_clean(&server);
+}
+
+#[test]
 fn many_findings_are_annotated_fifty_per_request() {
     let server = FakeGitHub::start("");
     let mut job = Job::new(&server, "pull_request.json");

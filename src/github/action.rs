@@ -21,6 +21,7 @@ use super::context::{
 };
 use super::diff::{self, Baseline, ChangedLines, NewFilter};
 use super::merge;
+use super::suggestions::{self, Suggestion};
 use super::summary::{self, SummaryInput};
 use crate::finding::Severity;
 use crate::report::commands;
@@ -206,7 +207,7 @@ impl Run<'_> {
         let client = self.make_client(inputs, ctx, timing);
         let pr = ctx.pull_request.clone().filter(|p| p.number > 0);
         let only_new = pr.is_some() && inputs.only_new.unwrap_or(true);
-        let filter = if only_new {
+        let mut filter = if only_new {
             self.new_filter(
                 client.as_ref(),
                 inputs,
@@ -303,6 +304,27 @@ impl Run<'_> {
             if let Some(pr) = &pr {
                 let body = render(&self.notes.clone(), comment::MAX_BODY);
                 self.comment(client.as_ref(), ctx, pr.number, &body);
+            }
+        }
+
+        if inputs.suggestions {
+            if let Some(pr) = &pr {
+                // only-new already asked for the changed lines; when that failed or the list
+                // was cut, asking again would fail the same way.
+                let changed = if only_new {
+                    filter.changed.take()
+                } else {
+                    self.changed_lines(client.as_ref(), ctx, pr.number)
+                };
+                if let Some(changed) = changed {
+                    let list = suggestions::build(
+                        &scanned.report.findings,
+                        &request.root,
+                        &prefix,
+                        &changed,
+                    );
+                    self.suggest(client.as_ref(), ctx, pr.number, &list);
+                }
             }
         }
 
@@ -616,6 +638,77 @@ impl Run<'_> {
             Ok(CommentAction::Updated(id)) => self.log(&format!("Updated PR comment {id}.")),
             Err(e) => self.warn(format!(
                 "PR comment failed: {e}. {}",
+                hint(&e, "pull-requests: write")
+            )),
+        }
+    }
+}
+
+impl Run<'_> {
+    /// The pull request's added lines, when only-new did not fetch them already.
+    fn changed_lines(
+        &mut self,
+        client: Option<&Client>,
+        ctx: &RunContext,
+        number: u64,
+    ) -> Option<ChangedLines> {
+        let client = client?;
+        let changed_files = ctx.pull_request.as_ref().and_then(|p| p.changed_files);
+        let fetched = ChangedLines::fetch(client, &ctx.repo_route(), number, changed_files);
+        self.drain(client);
+        match fetched {
+            Ok(changed) => Some(changed),
+            Err(e) => {
+                self.warn(format!(
+                    "suggested fixes skipped: cannot list the pull request's files ({e}). {}",
+                    hint(&e, "pull-requests: read")
+                ));
+                None
+            }
+        }
+    }
+
+    /// Posts the suggested fixes as one review and removes stale ones.
+    fn suggest(
+        &mut self,
+        client: Option<&Client>,
+        ctx: &RunContext,
+        number: u64,
+        list: &[Suggestion],
+    ) {
+        let Some(client) = client else { return };
+        let Some(commit) = ctx.head_sha().filter(|s| !s.is_empty()) else {
+            return;
+        };
+        if ctx.read_only_token() {
+            if !list.is_empty() {
+                self.warn("suggested fixes skipped: pull requests from forks get a read-only token; `flaskscan scan --diff` prints them".into());
+            }
+            return;
+        }
+        if self.blocked(client, "suggested fixes", "") {
+            return;
+        }
+        let result = suggestions::publish(client, &ctx.repo_route(), number, commit, list);
+        self.drain(client);
+        match result {
+            Ok(p) => {
+                if p.posted + p.deleted > 0 || p.kept > 0 {
+                    self.log(&format!(
+                        "Suggested fixes: {} posted, {} already there, {} stale removed.",
+                        p.posted, p.kept, p.deleted
+                    ));
+                }
+                if list.len() > p.posted + p.kept {
+                    self.log(&format!(
+                        "Suggested fixes: {} more wait for the next run (at most {} per review).",
+                        list.len() - p.posted - p.kept,
+                        suggestions::MAX_PER_REVIEW
+                    ));
+                }
+            }
+            Err(e) => self.warn(format!(
+                "suggested fixes failed: {e}. {}",
                 hint(&e, "pull-requests: write")
             )),
         }

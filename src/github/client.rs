@@ -314,6 +314,11 @@ impl Client {
         self.send(Method::PATCH, route, Some(body), Retry::Idempotent)
     }
 
+    /// `DELETE route` (idempotent: deleting twice leaves the same state).
+    pub fn delete(&self, route: &str) -> Result<ApiResponse, ApiError> {
+        self.send(Method::DELETE, route, None, Retry::Idempotent)
+    }
+
     /// `PATCH route` for a body that is not idempotent (check run annotations are appended).
     pub fn patch_with(
         &self,
@@ -472,7 +477,8 @@ impl Client {
             Method::GET => self.crab._get(uri).await,
             Method::POST => self.crab._post(uri, body).await,
             Method::PATCH => self.crab._patch(uri, body).await,
-            _ => unreachable!("only GET, POST and PATCH are used"),
+            Method::DELETE => self.crab._delete(uri, body).await,
+            _ => unreachable!("only GET, POST, PATCH and DELETE are used"),
         };
         let response = result.map_err(|e| short_error(&e))?;
         let status = response.status().as_u16();

@@ -81,6 +81,8 @@ pub struct Inputs {
     pub upload_sarif: bool,
     pub annotations: AnnotationMode,
     pub pr_comment: bool,
+    /// Post fixes for findings on changed lines as suggested changes (review comments).
+    pub suggestions: bool,
     /// `None` = the default: on for pull requests, off otherwise.
     pub only_new: Option<bool>,
     pub sarif_file: PathBuf,
@@ -137,6 +139,7 @@ impl Inputs {
             upload_sarif: bool_input(env, "upload-sarif", true)?,
             annotations,
             pr_comment: bool_input(env, "pr-comment", true)?,
+            suggestions: bool_input(env, "suggestions", true)?,
             only_new: env
                 .input("only-new")
                 .map(|_| bool_input(env, "only-new", true))

@@ -74,6 +74,15 @@ impl ChangedLines {
         out
     }
 
+    /// Whether every line in `start..=end` of `path` is one the pull request adds: only such
+    /// lines take a suggested change (a file without a patch has no commentable lines).
+    pub fn covers(&self, path: &str, start: u32, end: u32) -> bool {
+        match self.files.get(path) {
+            Some(FileChange::Lines(lines)) => (start..=end.max(start)).all(|l| lines.contains(&l)),
+            _ => false,
+        }
+    }
+
     /// Whether any line in `start..=end` of `path` was changed.
     pub fn touches(&self, path: &str, start: u32, end: u32) -> bool {
         match self.files.get(path) {

@@ -117,6 +117,10 @@ pub struct State {
     pub polls: usize,
     /// `GET /pulls/{n}/files` entries.
     pub pr_files: Vec<Value>,
+    /// Review comments by pull request, as `GET /pulls/{n}/comments` lists them.
+    pub review_comments: BTreeMap<u64, Vec<Value>>,
+    /// Reviews created (`POST /pulls/{n}/reviews` bodies).
+    pub reviews: Vec<Value>,
     pub faults: Vec<Fault>,
     pub next_id: u64,
     /// Items per page the server serves (pagination tests).
@@ -451,6 +455,29 @@ fn route(
                 }
             }
         }
+        ("GET", ["pulls", n, "comments"]) => {
+            let n: u64 = n.parse().unwrap_or(0);
+            let items = st.review_comments.get(&n).cloned().unwrap_or_default();
+            paginate(&st, &items, query, &format!("{origin}{base}{path}"))
+        }
+        ("POST", ["pulls", n, "reviews"]) => {
+            let n: u64 = n.parse().unwrap_or(0);
+            create_review(&mut st, n, path, body)
+        }
+        ("DELETE", ["pulls", "comments", id]) => {
+            let id: u64 = id.parse().unwrap_or(0);
+            let mut found = false;
+            for list in st.review_comments.values_mut() {
+                let before = list.len();
+                list.retain(|c| c["id"].as_u64() != Some(id));
+                found |= list.len() != before;
+            }
+            if found {
+                (204, Value::Null, vec![])
+            } else {
+                not_found()
+            }
+        }
         ("GET", ["pulls", _n, "files"]) => {
             // GitHub lists at most 3,000 files of a pull request.
             let listed = &st.pr_files[..st.pr_files.len().min(MAX_LISTED_FILES)];
@@ -769,4 +796,120 @@ fn check_output(st: &mut State, body: &Value) {
             st.violations.push("annotation path is absolute".into());
         }
     }
+}
+
+/// `POST /pulls/{n}/reviews`: checks the documented shape and GitHub's rules for review comments
+/// (a line inside the diff of a listed file, `start_line` before `line`), then stores each comment
+/// so `GET /pulls/{n}/comments` lists it.
+fn create_review(st: &mut State, number: u64, path: &str, body: &Value) -> Reply {
+    let mut problems = Vec::new();
+    let commit = body["commit_id"].as_str().unwrap_or("");
+    if commit.len() != 40 || !commit.bytes().all(|b| b.is_ascii_hexdigit()) {
+        problems.push("commit_id must be a 40-hex commit".to_string());
+    }
+    if body["event"] != "COMMENT" {
+        problems.push(format!(
+            "event {:?}: a bot review must be COMMENT",
+            body["event"]
+        ));
+    }
+    if body["body"].as_str().is_none_or(str::is_empty) {
+        problems.push("body is required with event COMMENT".to_string());
+    }
+    let comments = body["comments"].as_array().cloned().unwrap_or_default();
+    if comments.is_empty() {
+        problems.push("a review without comments".to_string());
+    }
+    for c in &comments {
+        let file = c["path"].as_str().unwrap_or("");
+        let line = c["line"].as_u64().unwrap_or(0);
+        let start = c["start_line"].as_u64().unwrap_or(line);
+        if c["body"].as_str().is_none() || file.is_empty() || line == 0 {
+            problems.push(format!("comment {c}: path, body and line are required"));
+            continue;
+        }
+        if c.get("position").is_some() {
+            problems.push("`position` is deprecated: use line and side".to_string());
+        }
+        if c["side"] != "RIGHT" || (c.get("start_line").is_some() && c["start_side"] != "RIGHT") {
+            problems.push(format!("comment on {file}:{line}: side must be RIGHT"));
+        }
+        if start > line || (c.get("start_line").is_some() && start == line) {
+            problems.push(format!(
+                "comment on {file}:{line}: start_line must precede line"
+            ));
+        }
+        let added = st
+            .pr_files
+            .iter()
+            .find(|f| f["filename"] == file)
+            .and_then(|f| f["patch"].as_str())
+            .map(patch_added_lines)
+            .unwrap_or_default();
+        if !(start..=line).all(|l| added.contains(&l)) {
+            problems.push(format!(
+                "comment on {file}:{start}-{line}: Pull request review thread line must be part of the diff"
+            ));
+        }
+        let text = c["body"].as_str().unwrap_or("");
+        if !text.contains("```suggestion\n") {
+            problems.push(format!("comment on {file}:{line}: no suggestion block"));
+        }
+    }
+    if !problems.is_empty() {
+        st.violations
+            .extend(problems.iter().map(|p| format!("POST {path}: {p}")));
+        return (
+            422,
+            json!({"message": "Unprocessable Entity", "errors": problems}),
+            vec![],
+        );
+    }
+    st.reviews.push(body.clone());
+    st.next_id += 1;
+    let review_id = st.next_id;
+    for c in comments {
+        st.next_id += 1;
+        let mut stored = json!({
+            "id": st.next_id,
+            "pull_request_review_id": review_id,
+            "path": c["path"],
+            "line": c["line"],
+            "side": "RIGHT",
+            "body": c["body"],
+            "commit_id": commit,
+            "user": {"login": "github-actions[bot]", "type": "Bot"},
+        });
+        if let Some(s) = c.get("start_line") {
+            stored["start_line"] = s.clone();
+        }
+        st.review_comments.entry(number).or_default().push(stored);
+    }
+    (
+        200,
+        json!({"id": review_id, "state": "COMMENTED", "commit_id": commit}),
+        vec![],
+    )
+}
+
+/// New-file numbers of the `+` lines of a patch (the fake's own reading of the format).
+fn patch_added_lines(patch: &str) -> Vec<u64> {
+    let mut out = Vec::new();
+    let mut next = 0u64;
+    for line in patch.lines() {
+        if let Some(rest) = line.strip_prefix("@@ ") {
+            next = rest
+                .split_whitespace()
+                .find_map(|p| p.strip_prefix('+'))
+                .and_then(|p| p.split(',').next())
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
+        } else if line.starts_with('+') {
+            out.push(next);
+            next += 1;
+        } else if !line.starts_with('-') && !line.starts_with('\\') {
+            next += 1;
+        }
+    }
+    out
 }
