@@ -44,6 +44,8 @@ pub struct ConfigWrite<'a> {
 #[derive(Debug, Default)]
 struct FunctionContext<'a> {
     name: &'a str,
+    /// The definition, for rules that follow a local name to its assignments.
+    def: Option<&'a ast::StmtFunctionDef>,
     /// Local names holding request data (`pw = request.form["password"]`), with where each got it.
     request_origins: HashMap<String, TextRange>,
     /// Local names holding sanitizer output (`body = bleach.clean(...)`).
@@ -198,6 +200,11 @@ impl<'a> Checker<'a> {
     /// The name of the innermost enclosing function, if any.
     pub fn function_name(&self) -> Option<&str> {
         self.functions.last().map(|f| f.name)
+    }
+
+    /// The innermost enclosing function definition, if any.
+    pub fn enclosing_function(&self) -> Option<&'a ast::StmtFunctionDef> {
+        self.functions.last().and_then(|f| f.def)
     }
 
     /// Whether the current node is inside a `lambda` (a predicate or key function).
@@ -464,6 +471,7 @@ impl<'a> Checker<'a> {
         }
         self.functions.push(FunctionContext {
             name: f.name.as_str(),
+            def: Some(f),
             ..FunctionContext::default()
         });
         let outer_if = std::mem::take(&mut self.if_tests);
