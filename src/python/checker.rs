@@ -192,6 +192,14 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// The single plain name and the value of the assignment being walked (`name = value`).
+    pub fn assignment_to_name(&self) -> Option<(&'a str, &'a Expr)> {
+        match (self.targets, self.assigned) {
+            ([Expr::Name(n)], Some(v)) => Some((n.id.as_str(), v)),
+            _ => None,
+        }
+    }
+
     /// The `if` statement whose test holds the current node.
     pub fn if_being_tested(&self) -> Option<&'a ast::StmtIf> {
         self.testing_if

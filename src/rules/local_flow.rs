@@ -1,7 +1,8 @@
 //! Following a local name of the enclosing function back to its assignments, for pattern rules
 //! that judge a value by where it came from (not a taint analysis: one function, no calls).
 
-use ruff_python_ast::{Expr, Stmt};
+use ruff_python_ast::visitor::{self, Visitor};
+use ruff_python_ast::{CmpOp, Expr, Stmt};
 use ruff_text_size::{Ranged, TextSize};
 
 use crate::python::checker::Checker;
@@ -149,4 +150,71 @@ fn is_http_request(cx: &Checker, call: &ruff_python_ast::ExprCall) -> bool {
         cx.any_subexpr(url, &mut |cx, e| client_url |= cx.is_request_derived(e));
     }
     !client_url
+}
+
+/// Whether local `name` of the enclosing function is used only as a key into containers
+/// (`cache[name]`, `name in cache`, `name in cache.keys()`), and stored under at least once
+/// (`cache[name] = result`): a memo key, whose value never leaves the container's keys.
+pub fn only_a_memo_key(cx: &Checker, name: &str) -> bool {
+    let Some(def) = cx.enclosing_function() else {
+        return false;
+    };
+    let mut uses = KeyUses {
+        name,
+        key_stores: 0,
+        other: 0,
+        total: 0,
+    };
+    for stmt in &def.body {
+        uses.visit_stmt(stmt);
+    }
+    // Every occurrence but the one binding it is a key use.
+    uses.key_stores > 0 && uses.other == 1 && uses.total > 1
+}
+
+/// Counts how a name is used: as a container key, stored under, or otherwise.
+struct KeyUses<'n> {
+    name: &'n str,
+    key_stores: usize,
+    other: usize,
+    total: usize,
+}
+
+impl<'x> Visitor<'x> for KeyUses<'_> {
+    fn visit_stmt(&mut self, stmt: &'x Stmt) {
+        if let Stmt::Assign(a) = stmt {
+            for t in &a.targets {
+                if matches!(t, Expr::Subscript(s) if is_name(&s.slice, self.name)) {
+                    self.key_stores += 1;
+                }
+            }
+        }
+        if matches!(stmt, Stmt::FunctionDef(_) | Stmt::ClassDef(_)) {
+            return;
+        }
+        visitor::walk_stmt(self, stmt);
+    }
+
+    fn visit_expr(&mut self, e: &'x Expr) {
+        match e {
+            Expr::Name(n) if n.id.as_str() == self.name => {
+                self.total += 1;
+                self.other += 1;
+            }
+            Expr::Subscript(s) if is_name(&s.slice, self.name) => {
+                self.total += 1;
+                self.visit_expr(&s.value);
+            }
+            Expr::Compare(c)
+                if is_name(&c.left, self.name)
+                    && matches!(c.ops.as_ref(), [CmpOp::In | CmpOp::NotIn]) =>
+            {
+                self.total += 1;
+                for comparator in c.comparators.iter() {
+                    self.visit_expr(comparator);
+                }
+            }
+            _ => visitor::walk_expr(self, e),
+        }
+    }
 }
