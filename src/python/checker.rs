@@ -46,6 +46,8 @@ struct FunctionContext<'a> {
     name: &'a str,
     /// The definition, for rules that follow a local name to its assignments.
     def: Option<&'a ast::StmtFunctionDef>,
+    /// Whether a route decorator registers the function as a view.
+    route_view: bool,
     /// Local names holding request data (`pw = request.form["password"]`), with where each got it.
     request_origins: HashMap<String, TextRange>,
     /// Local names holding sanitizer output (`body = bleach.clean(...)`).
@@ -461,6 +463,7 @@ impl<'a> Checker<'a> {
             r.csrf_exempt = exempt;
         }
         dispatch::function_def(self, f, &routes);
+        let route_view = !routes.is_empty();
         self.function_access(f, !routes.is_empty(), hooks);
         self.facts.routes.extend(routes);
         for p in f.parameters.iter_non_variadic_params() {
@@ -480,6 +483,7 @@ impl<'a> Checker<'a> {
         self.functions.push(FunctionContext {
             name: f.name.as_str(),
             def: Some(f),
+            route_view,
             ..FunctionContext::default()
         });
         let outer_if = std::mem::take(&mut self.if_tests);
@@ -709,26 +713,43 @@ impl<'a> Checker<'a> {
         let Some(f) = self.functions.last_mut() else {
             return;
         };
-        if let Expr::StringLiteral(s) = expr {
-            // Joining implicitly concatenated parts allocates: only do it when the joined
-            // length can be a header name (long docstrings cannot).
-            let len: usize = s.value.iter().map(|part| part.value.len()).sum();
-            if !(15..=23).contains(&len) {
-                return;
-            }
-            let v = s.value.to_str();
-            if [
-                "content-security-policy",
-                "x-frame-options",
-                "x-content-type-options",
-            ]
-            .iter()
-            .any(|h| v.eq_ignore_ascii_case(h))
-            {
-                f.view.sets_security_headers = true;
-            }
+        if is_security_header(expr) {
+            f.view.sets_security_headers = true;
         }
     }
+
+    /// `{"X-Frame-Options": "sameorigin", ...}` outside a view: a table of headers meant for
+    /// every response, which the project hands to middleware or to the server hosting the app
+    /// (a view's own dict only decorates that one response).
+    fn header_table(&mut self, dict: &ast::ExprDict) {
+        if self.facts.security_header_table || self.functions.last().is_some_and(|f| f.route_view) {
+            return;
+        }
+        self.facts.security_header_table = dict.items.iter().any(|item| {
+            item.key.as_ref().is_some_and(is_security_header) && !item.value.is_none_literal_expr()
+        });
+    }
+}
+
+/// A string literal naming a CSP, frame-options or nosniff header.
+fn is_security_header(expr: &Expr) -> bool {
+    let Expr::StringLiteral(s) = expr else {
+        return false;
+    };
+    // Joining implicitly concatenated parts allocates: only do it when the joined length can
+    // be a header name (long docstrings cannot).
+    let len: usize = s.value.iter().map(|part| part.value.len()).sum();
+    if !(15..=23).contains(&len) {
+        return false;
+    }
+    let v = s.value.to_str();
+    [
+        "content-security-policy",
+        "x-frame-options",
+        "x-content-type-options",
+    ]
+    .iter()
+    .any(|h| v.eq_ignore_ascii_case(h))
 }
 
 /// `csrf = True` among a class body's assignments.
@@ -864,6 +885,7 @@ impl<'a> Visitor<'a> for Checker<'a> {
             Expr::Name(n) if n.id.as_str() == "session" => self.note_request_read(expr),
             Expr::Compare(cmp) => dispatch::compare(self, cmp),
             Expr::StringLiteral(_) => self.header_literal(expr),
+            Expr::Dict(d) => self.header_table(d),
             _ => {}
         }
         self.chain_link = matches!(expr, Expr::Attribute(a) if a.value.is_attribute_expr());

@@ -98,6 +98,9 @@ pub struct AppFacts {
     /// nothing by itself.
     pub csrf_switched_off: bool,
     pub talisman: bool,
+    /// A dict literal maps a security header to a value outside any view: a header table that
+    /// middleware or the hosting server adds to every response.
+    pub security_header_table: bool,
     /// Functions registered as `after_request` hooks (`module.function`).
     pub after_request_hooks: Vec<String>,
     pub max_content_length: bool,
@@ -133,6 +136,7 @@ impl AppFacts {
         self.csrf_everywhere |= other.csrf_everywhere;
         self.csrf_switched_off |= other.csrf_switched_off;
         self.talisman |= other.talisman;
+        self.security_header_table |= other.security_header_table;
         self.after_request_hooks.extend(other.after_request_hooks);
         self.max_content_length |= other.max_content_length;
         self.body_reads.extend(other.body_reads);
