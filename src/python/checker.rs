@@ -554,6 +554,12 @@ impl<'a> Checker<'a> {
             _ => {}
         }
         render::note_template_folder(self, call, callee);
+        self.facts.server_body_limit |= call.arguments.keywords.iter().any(|k| {
+            k.arg
+                .as_ref()
+                .is_some_and(|a| flask::names_body_limit(a.as_str()))
+                && !k.value.is_none_literal_expr()
+        });
         if callee.ends_with(".init_app") {
             let owner = callee.trim_end_matches(".init_app");
             if flask::is_csrf_extension(owner) {
@@ -716,6 +722,15 @@ impl<'a> Checker<'a> {
         if is_security_header(expr) {
             f.view.sets_security_headers = true;
         }
+    }
+
+    /// `{"max_body_size": limit}`: server options gathered in a dict before being passed on
+    /// (`HTTPServer(app, **options)`).
+    fn body_limit_option(&mut self, dict: &ast::ExprDict) {
+        self.facts.server_body_limit |= dict.items.iter().any(|item| {
+            matches!(&item.key, Some(Expr::StringLiteral(k)) if flask::names_body_limit(k.value.to_str()))
+                && !item.value.is_none_literal_expr()
+        });
     }
 
     /// `{"X-Frame-Options": "sameorigin", ...}` outside a view: a table of headers meant for
@@ -885,7 +900,10 @@ impl<'a> Visitor<'a> for Checker<'a> {
             Expr::Name(n) if n.id.as_str() == "session" => self.note_request_read(expr),
             Expr::Compare(cmp) => dispatch::compare(self, cmp),
             Expr::StringLiteral(_) => self.header_literal(expr),
-            Expr::Dict(d) => self.header_table(d),
+            Expr::Dict(d) => {
+                self.header_table(d);
+                self.body_limit_option(d);
+            }
             _ => {}
         }
         self.chain_link = matches!(expr, Expr::Attribute(a) if a.value.is_attribute_expr());
