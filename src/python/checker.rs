@@ -464,7 +464,7 @@ impl<'a> Checker<'a> {
         }
         dispatch::function_def(self, f, &routes);
         let route_view = !routes.is_empty();
-        self.function_access(f, !routes.is_empty(), hooks);
+        self.function_access(f, route_view, hooks);
         self.facts.routes.extend(routes);
         for p in f.parameters.iter_non_variadic_params() {
             if let Some(default) = &p.default {
