@@ -53,6 +53,10 @@ pub struct ConfigWrite<'a> {
 #[derive(Debug, Default)]
 struct FunctionContext<'a> {
     name: &'a str,
+    /// The definition, for rules that follow a local name to its assignments.
+    def: Option<&'a ast::StmtFunctionDef>,
+    /// Whether a route decorator registers the function as a view.
+    route_view: bool,
     /// Local names holding request data (`pw = request.form["password"]`), with where each got it.
     request_origins: HashMap<String, TextRange>,
     /// Local names holding sanitizer output (`body = bleach.clean(...)`).
@@ -215,6 +219,14 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// The single plain name and the value of the assignment being walked (`name = value`).
+    pub fn assignment_to_name(&self) -> Option<(&'a str, &'a Expr)> {
+        match (self.targets, self.assigned) {
+            ([Expr::Name(n)], Some(v)) => Some((n.id.as_str(), v)),
+            _ => None,
+        }
+    }
+
     /// The `if` statement whose test holds the current node.
     pub fn if_being_tested(&self) -> Option<&'a ast::StmtIf> {
         self.testing_if
@@ -223,6 +235,11 @@ impl<'a> Checker<'a> {
     /// The name of the innermost enclosing function, if any.
     pub fn function_name(&self) -> Option<&str> {
         self.functions.last().map(|f| f.name)
+    }
+
+    /// The innermost enclosing function definition, if any.
+    pub fn enclosing_function(&self) -> Option<&'a ast::StmtFunctionDef> {
+        self.functions.last().and_then(|f| f.def)
     }
 
     /// Whether the current node is inside a `lambda` (a predicate or key function).
@@ -471,7 +488,8 @@ impl<'a> Checker<'a> {
             r.csrf_exempt = exempt;
         }
         dispatch::function_def(self, f, &routes);
-        self.function_access(f, !routes.is_empty(), hooks);
+        let route_view = !routes.is_empty();
+        self.function_access(f, route_view, hooks);
         self.facts.routes.extend(routes);
         for p in f.parameters.iter_non_variadic_params() {
             if let Some(default) = &p.default {
@@ -489,6 +507,8 @@ impl<'a> Checker<'a> {
         }
         self.functions.push(FunctionContext {
             name: f.name.as_str(),
+            def: Some(f),
+            route_view,
             ..FunctionContext::default()
         });
         let outer_if = std::mem::take(&mut self.if_tests);
@@ -559,6 +579,12 @@ impl<'a> Checker<'a> {
             _ => {}
         }
         render::note_template_folder(self, call, callee);
+        self.facts.server_body_limit |= call.arguments.keywords.iter().any(|k| {
+            k.arg
+                .as_ref()
+                .is_some_and(|a| flask::names_body_limit(a.as_str()))
+                && !k.value.is_none_literal_expr()
+        });
         if callee.ends_with(".init_app") {
             let owner = callee.trim_end_matches(".init_app");
             if flask::is_csrf_extension(owner) {
@@ -718,26 +744,52 @@ impl<'a> Checker<'a> {
         let Some(f) = self.functions.last_mut() else {
             return;
         };
-        if let Expr::StringLiteral(s) = expr {
-            // Joining implicitly concatenated parts allocates: only do it when the joined
-            // length can be a header name (long docstrings cannot).
-            let len: usize = s.value.iter().map(|part| part.value.len()).sum();
-            if !(15..=23).contains(&len) {
-                return;
-            }
-            let v = s.value.to_str();
-            if [
-                "content-security-policy",
-                "x-frame-options",
-                "x-content-type-options",
-            ]
-            .iter()
-            .any(|h| v.eq_ignore_ascii_case(h))
-            {
-                f.view.sets_security_headers = true;
-            }
+        if is_security_header(expr) {
+            f.view.sets_security_headers = true;
         }
     }
+
+    /// `{"max_body_size": limit}`: server options gathered in a dict before being passed on
+    /// (`HTTPServer(app, **options)`).
+    fn body_limit_option(&mut self, dict: &ast::ExprDict) {
+        self.facts.server_body_limit |= dict.items.iter().any(|item| {
+            matches!(&item.key, Some(Expr::StringLiteral(k)) if flask::names_body_limit(k.value.to_str()))
+                && !item.value.is_none_literal_expr()
+        });
+    }
+
+    /// `{"X-Frame-Options": "sameorigin", ...}` outside a view: a table of headers meant for
+    /// every response, which the project hands to middleware or to the server hosting the app
+    /// (a view's own dict only decorates that one response).
+    fn header_table(&mut self, dict: &ast::ExprDict) {
+        if self.facts.security_header_table || self.functions.last().is_some_and(|f| f.route_view) {
+            return;
+        }
+        self.facts.security_header_table = dict.items.iter().any(|item| {
+            item.key.as_ref().is_some_and(is_security_header) && !item.value.is_none_literal_expr()
+        });
+    }
+}
+
+/// A string literal naming a CSP, frame-options or nosniff header.
+fn is_security_header(expr: &Expr) -> bool {
+    let Expr::StringLiteral(s) = expr else {
+        return false;
+    };
+    // Joining implicitly concatenated parts allocates: only do it when the joined length can
+    // be a header name (long docstrings cannot).
+    let len: usize = s.value.iter().map(|part| part.value.len()).sum();
+    if !(15..=23).contains(&len) {
+        return false;
+    }
+    let v = s.value.to_str();
+    [
+        "content-security-policy",
+        "x-frame-options",
+        "x-content-type-options",
+    ]
+    .iter()
+    .any(|h| v.eq_ignore_ascii_case(h))
 }
 
 /// `csrf = True` among a class body's assignments.
@@ -873,6 +925,10 @@ impl<'a> Visitor<'a> for Checker<'a> {
             Expr::Name(n) if n.id.as_str() == "session" => self.note_request_read(expr),
             Expr::Compare(cmp) => dispatch::compare(self, cmp),
             Expr::StringLiteral(_) => self.header_literal(expr),
+            Expr::Dict(d) => {
+                self.header_table(d);
+                self.body_limit_option(d);
+            }
             _ => {}
         }
         self.chain_link = matches!(expr, Expr::Attribute(a) if a.value.is_attribute_expr());

@@ -98,9 +98,15 @@ pub struct AppFacts {
     /// nothing by itself.
     pub csrf_switched_off: bool,
     pub talisman: bool,
+    /// A dict literal maps a security header to a value outside any view: a header table that
+    /// middleware or the hosting server adds to every response.
+    pub security_header_table: bool,
     /// Functions registered as `after_request` hooks (`module.function`).
     pub after_request_hooks: Vec<String>,
     pub max_content_length: bool,
+    /// The project bounds request bodies in the server that hosts the app
+    /// (`HTTPServer(app, max_body_size=...)`), which Flask's limit would only duplicate.
+    pub server_body_limit: bool,
     /// Where uploads or raw request bodies are read.
     pub body_reads: Vec<Location>,
     /// `render_template` calls with a literal template name.
@@ -133,8 +139,10 @@ impl AppFacts {
         self.csrf_everywhere |= other.csrf_everywhere;
         self.csrf_switched_off |= other.csrf_switched_off;
         self.talisman |= other.talisman;
+        self.security_header_table |= other.security_header_table;
         self.after_request_hooks.extend(other.after_request_hooks);
         self.max_content_length |= other.max_content_length;
+        self.server_body_limit |= other.server_body_limit;
         self.body_reads.extend(other.body_reads);
         self.renders.extend(other.renders);
         self.template_folders.extend(other.template_folders);
@@ -187,6 +195,12 @@ impl AppFacts {
             .find(|(name, _)| name == function)
             .map(|(_, v)| v)
     }
+}
+
+/// A server option that caps request bodies: Tornado's `max_body_size` (and wrappers' own
+/// `default_max_body_size`), Waitress's `max_request_body_size`.
+pub fn names_body_limit(option: &str) -> bool {
+    option.ends_with("max_body_size") || option.ends_with("max_request_body_size")
 }
 
 /// Whether `qualified` is a CSRF extension or one of its members (`flask_wtf.CSRFProtect.exempt`).

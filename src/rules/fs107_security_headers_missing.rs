@@ -19,9 +19,10 @@ pub const RULE: Rule = Rule {
     good: "app = Flask(__name__)\nTalisman(app)",
 };
 
-/// An app with HTML views and neither Talisman nor a header-setting `after_request` hook.
+/// An app with HTML views and neither Talisman, a header-setting `after_request` hook, nor a
+/// security header table for middleware or the hosting server.
 pub fn check(facts: &AppFacts, out: &mut Vec<AppFinding>) {
-    if facts.talisman || facts.has_header_hook() {
+    if facts.talisman || facts.has_header_hook() || facts.security_header_table {
         return;
     }
     let serves_html = facts

@@ -19,9 +19,10 @@ pub const RULE: Rule = Rule {
     good: "app.config[\"MAX_CONTENT_LENGTH\"] = 16 * 1024 * 1024",
 };
 
-/// Uploads or raw bodies read somewhere, and `MAX_CONTENT_LENGTH` set nowhere.
+/// Uploads or raw bodies read somewhere, and neither `MAX_CONTENT_LENGTH` nor a body limit of
+/// the hosting server set anywhere.
 pub fn check(facts: &AppFacts, out: &mut Vec<AppFinding>) {
-    if facts.max_content_length || facts.apps.is_empty() {
+    if facts.max_content_length || facts.server_body_limit || facts.apps.is_empty() {
         return;
     }
     if let Some(read) = facts.body_reads.first() {

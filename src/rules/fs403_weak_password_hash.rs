@@ -4,6 +4,7 @@ use ruff_python_ast::{Expr, ExprCall};
 use ruff_text_size::Ranged;
 
 use super::helpers::{argument, is_password_name, last_name, literal_text, words};
+use super::local_flow::only_a_memo_key;
 use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 use crate::python::checker::Checker;
@@ -74,9 +75,27 @@ fn in_legacy_function(cx: &Checker) -> bool {
         .is_some_and(|f| words(f).iter().any(|w| w == "legacy"))
 }
 
+/// `key = sha3_512(password).hexdigest()` where `key` only indexes an in-memory cache filled in
+/// the same function (`if key in checked: ...; checked[key] = ok`): the digest is never stored
+/// as a password record, returned or compared, so its speed helps no offline cracking.
+fn memo_key(cx: &Checker, call: &ExprCall) -> bool {
+    let Some((name, value)) = cx.assignment_to_name() else {
+        return false;
+    };
+    // The digest itself, or its `.hexdigest()` / `.digest()`.
+    let is_digest = match value {
+        Expr::Call(c) => {
+            c.range() == call.range()
+                || matches!(&*c.func, Expr::Attribute(a) if a.value.range() == call.range())
+        }
+        _ => false,
+    };
+    is_digest && only_a_memo_key(cx, name)
+}
+
 /// Fast hashes of passwords, and `generate_password_hash(method="plain"|"md5"|"sha256")`.
 pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
-    if hashes_password(cx, call, callee) && !in_legacy_function(cx) {
+    if hashes_password(cx, call, callee) && !in_legacy_function(cx) && !memo_key(cx, call) {
         cx.report(&RULE, call.range());
         return;
     }

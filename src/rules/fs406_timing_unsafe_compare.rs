@@ -65,7 +65,11 @@ pub fn check_compare(cx: &mut Checker, cmp: &ExprCompare) {
     if names.iter().flatten().any(|n| is_password_name(n)) {
         return;
     }
-    if [left, right].iter().any(|e| is_module_literal(cx, e)) || records_change(cx, left, right) {
+    if [left, right].iter().any(|e| is_module_literal(cx, e))
+        || records_change(cx, left, right)
+        || (matches!(cmp.ops[0], CmpOp::NotEq) && stores_new_value(cx, left, right))
+        || names.iter().flatten().any(|n| is_spent_one_time_value(n))
+    {
         return;
     }
     if let Some(name) = names.iter().flatten().find(|n| is_secret_name(n)) {
@@ -140,6 +144,51 @@ fn records_change(cx: &Checker, left: &Expr, right: &Expr) -> bool {
         let Stmt::Assign(a) = stmt else { return false };
         a.targets.iter().any(|t| sides.contains(&text(t)))
     })
+}
+
+/// `if supplied != cached: ... cache[k] = supplied`: when they differ the branch (at any depth)
+/// saves the compared value itself, so the other side is a copy of what the client sent before
+/// (a cached credential to re-validate), not a server secret it must guess. An authentication
+/// check never stores the value that failed it.
+fn stores_new_value(cx: &Checker, left: &Expr, right: &Expr) -> bool {
+    let Some(test) = cx.if_being_tested() else {
+        return false;
+    };
+    let text = |e: &Expr| &cx.file.text[e.range()];
+    let sides = [text(left), text(right)];
+    body_stores(&test.body, &|value| sides.contains(&text(value)), 0)
+}
+
+/// Whether an assignment in `body`, or in a block nested in it, has a value `is_side` accepts.
+fn body_stores(body: &[Stmt], is_side: &dyn Fn(&Expr) -> bool, depth: usize) -> bool {
+    if depth > 8 {
+        return false;
+    }
+    body.iter().any(|stmt| match stmt {
+        Stmt::Assign(a) => is_side(&a.value),
+        Stmt::If(i) => {
+            body_stores(&i.body, is_side, depth + 1)
+                || i.elif_else_clauses
+                    .iter()
+                    .any(|c| body_stores(&c.body, is_side, depth + 1))
+        }
+        Stmt::With(w) => body_stores(&w.body, is_side, depth + 1),
+        Stmt::Try(t) => body_stores(&t.body, is_side, depth + 1),
+        _ => false,
+    })
+}
+
+/// `previous_otp`, `used_otp`: a one-time password that was already accepted once can never
+/// authenticate again, so leaking it through timing (to detect a replay) gives nothing away.
+fn is_spent_one_time_value(name: &str) -> bool {
+    let w = words(name);
+    w.last().is_some_and(|l| l == "otp")
+        && w.iter().any(|p| {
+            matches!(
+                p.as_str(),
+                "previous" | "prev" | "old" | "used" | "spent" | "consumed"
+            )
+        })
 }
 
 fn is_length(e: &Expr) -> bool {

@@ -5,6 +5,7 @@ use ruff_text_size::Ranged;
 
 use super::fix_edits;
 use super::helpers::{is_falsy_literal, keyword, literal_text};
+use super::local_flow::from_fetched_response;
 use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 use crate::python::checker::Checker;
@@ -24,7 +25,8 @@ pub const RULE: Rule = Rule {
     good: "jwt.decode(token, key, algorithms=[\"HS256\"])",
 };
 
-/// `jwt.decode(..., verify=False | options={"verify_signature": False} | algorithms=["none"])`.
+/// `jwt.decode(..., verify=False | options={"verify_signature": False} | algorithms=["none"])`,
+/// unless the token is read from a response the server fetched itself.
 pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
     if !matches!(
         callee,
@@ -34,6 +36,16 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
             | "jwt.PyJWT.decode"
             | "jwt.api_jws.decode"
     ) {
+        return;
+    }
+    // OIDC Core 3.1.3.7: an ID token received straight from the token endpoint over TLS may be
+    // trusted without a signature check; the client never gets to supply it.
+    if call
+        .arguments
+        .args
+        .first()
+        .is_some_and(|token| from_fetched_response(cx, token))
+    {
         return;
     }
     let verified_form = names_key_and_algorithms(call);

@@ -23,10 +23,7 @@ pub const RULE: Rule = Rule {
     good: "requests.get(url, timeout=10)",
 };
 
-const HTTP_MODULES: &[&str] = &["requests.", "httpx.", "aiohttp.", "urllib3."];
-const HTTP_METHODS: &[&str] = &[
-    "get", "post", "put", "patch", "delete", "head", "options", "request", "send", "stream",
-];
+use super::local_flow::{HTTP_METHODS, HTTP_MODULES};
 
 /// `verify=False` on HTTP clients, `ssl=False` on aiohttp, `_create_unverified_context()`.
 pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {

@@ -58,6 +58,7 @@ pub mod fs601_vulnerable_dependency;
 pub mod fs602_unpinned_dependency;
 pub mod fs603_deprecated_package;
 pub mod helpers;
+pub mod local_flow;
 
 /// How a rule decides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -1,0 +1,220 @@
+//! Following a local name of the enclosing function back to its assignments, for pattern rules
+//! that judge a value by where it came from (not a taint analysis: one function, no calls).
+
+use ruff_python_ast::visitor::{self, Visitor};
+use ruff_python_ast::{CmpOp, Expr, Stmt};
+use ruff_text_size::{Ranged, TextSize};
+
+use crate::python::checker::Checker;
+
+/// How many assignments deep a value is followed (`r = post(...)`, `data = r.json()`, ...).
+const MAX_HOPS: usize = 4;
+
+/// HTTP client modules whose request functions return a response from the network.
+pub const HTTP_MODULES: &[&str] = &["requests.", "httpx.", "aiohttp.", "urllib3."];
+/// Method names that send a request on an HTTP client or session.
+pub const HTTP_METHODS: &[&str] = &[
+    "get", "post", "put", "patch", "delete", "head", "options", "request", "send", "stream",
+];
+
+/// Calls `f` on every statement of `body` and of the blocks nested in it, not entering nested
+/// functions or classes (their names are other scopes).
+pub fn each_statement<'a>(body: &'a [Stmt], f: &mut dyn FnMut(&'a Stmt)) {
+    for stmt in body {
+        f(stmt);
+        match stmt {
+            Stmt::If(i) => {
+                each_statement(&i.body, f);
+                for clause in &i.elif_else_clauses {
+                    each_statement(&clause.body, f);
+                }
+            }
+            Stmt::For(l) => {
+                each_statement(&l.body, f);
+                each_statement(&l.orelse, f);
+            }
+            Stmt::While(l) => {
+                each_statement(&l.body, f);
+                each_statement(&l.orelse, f);
+            }
+            Stmt::With(w) => each_statement(&w.body, f),
+            Stmt::Try(t) => {
+                each_statement(&t.body, f);
+                for handler in &t.handlers {
+                    let ruff_python_ast::ExceptHandler::ExceptHandler(h) = handler;
+                    each_statement(&h.body, f);
+                }
+                each_statement(&t.orelse, f);
+                each_statement(&t.finalbody, f);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The values assigned to local `name` in the enclosing function before `before` in the source
+/// (`name = value` only; a later `name = other` is a reuse of the name for something else), or
+/// `None` when it is a parameter or bound some other way (loop target, `with ... as`,
+/// augmented assignment), where the values cannot all be seen.
+pub fn assigned_values<'a>(
+    cx: &Checker<'a>,
+    name: &str,
+    before: TextSize,
+) -> Option<Vec<&'a Expr>> {
+    let def = cx.enclosing_function()?;
+    if def.parameters.iter().any(|p| p.name().as_str() == name) {
+        return None;
+    }
+    let mut values = Vec::new();
+    let mut opaque = false;
+    each_statement(&def.body, &mut |stmt| match stmt {
+        _ if stmt.start() >= before => {}
+        Stmt::Assign(a) => {
+            if a.targets.iter().any(|t| is_name(t, name)) {
+                values.push(&*a.value);
+            } else if a.targets.iter().any(|t| binds_inside(t, name)) {
+                opaque = true;
+            }
+        }
+        Stmt::AnnAssign(a) if is_name(&a.target, name) => {
+            if let Some(v) = &a.value {
+                values.push(&**v);
+            }
+        }
+        Stmt::AugAssign(a) if is_name(&a.target, name) => opaque = true,
+        Stmt::For(l) if binds_inside(&l.target, name) => opaque = true,
+        Stmt::With(w) => {
+            opaque |= w
+                .items
+                .iter()
+                .filter_map(|i| i.optional_vars.as_deref())
+                .any(|v| binds_inside(v, name));
+        }
+        _ => {}
+    });
+    (!opaque && !values.is_empty()).then_some(values)
+}
+
+fn is_name(e: &Expr, name: &str) -> bool {
+    matches!(e, Expr::Name(n) if n.id.as_str() == name)
+}
+
+/// `name` bound by unpacking (`a, name = ...`).
+fn binds_inside(target: &Expr, name: &str) -> bool {
+    match target {
+        Expr::Name(n) => n.id.as_str() == name,
+        Expr::Tuple(t) => t.elts.iter().any(|e| binds_inside(e, name)),
+        Expr::List(l) => l.elts.iter().any(|e| binds_inside(e, name)),
+        Expr::Starred(s) => binds_inside(&s.value, name),
+        _ => false,
+    }
+}
+
+/// Whether `expr` is read from the body of an HTTP response the server fetched itself from a
+/// URL the client did not supply: `requests.post(url, data).json()["id_token"]`, directly or
+/// through local names. Such data comes from the service the app chose to call, not from the
+/// client.
+pub fn from_fetched_response(cx: &Checker, expr: &Expr) -> bool {
+    fetched(cx, expr, 0)
+}
+
+fn fetched(cx: &Checker, expr: &Expr, hops: usize) -> bool {
+    if hops > MAX_HOPS {
+        return false;
+    }
+    match expr {
+        // `resp["id_token"]`, `resp.json()`, `resp.json().get("id_token")`.
+        Expr::Subscript(s) => fetched(cx, &s.value, hops),
+        Expr::Attribute(a) => fetched(cx, &a.value, hops),
+        Expr::Call(c) => {
+            is_http_request(cx, c)
+                || matches!(&*c.func, Expr::Attribute(a) if fetched(cx, &a.value, hops))
+        }
+        Expr::Name(n) => assigned_values(cx, n.id.as_str(), n.start())
+            .is_some_and(|values| values.iter().all(|v| fetched(cx, v, hops + 1))),
+        _ => false,
+    }
+}
+
+/// `requests.post(url, ...)` and the like, where `url` is not request data.
+fn is_http_request(cx: &Checker, call: &ruff_python_ast::ExprCall) -> bool {
+    let Some(callee) = cx.sem.resolve(&call.func) else {
+        return false;
+    };
+    let method = callee.rsplit('.').next().unwrap_or_default();
+    if !(HTTP_MODULES.iter().any(|m| callee.starts_with(m)) && HTTP_METHODS.contains(&method)) {
+        return false;
+    }
+    let mut client_url = false;
+    if let Some(url) = call.arguments.args.first() {
+        cx.any_subexpr(url, &mut |cx, e| client_url |= cx.is_request_derived(e));
+    }
+    !client_url
+}
+
+/// Whether local `name` of the enclosing function is used only as a key into containers
+/// (`cache[name]`, `name in cache`, `name in cache.keys()`), and stored under at least once
+/// (`cache[name] = result`): a memo key, whose value never leaves the container's keys.
+pub fn only_a_memo_key(cx: &Checker, name: &str) -> bool {
+    let Some(def) = cx.enclosing_function() else {
+        return false;
+    };
+    let mut uses = KeyUses {
+        name,
+        key_stores: 0,
+        other: 0,
+        total: 0,
+    };
+    for stmt in &def.body {
+        uses.visit_stmt(stmt);
+    }
+    // Every occurrence but the one binding it is a key use.
+    uses.key_stores > 0 && uses.other == 1 && uses.total > 1
+}
+
+/// Counts how a name is used: as a container key, stored under, or otherwise.
+struct KeyUses<'n> {
+    name: &'n str,
+    key_stores: usize,
+    other: usize,
+    total: usize,
+}
+
+impl<'x> Visitor<'x> for KeyUses<'_> {
+    fn visit_stmt(&mut self, stmt: &'x Stmt) {
+        if let Stmt::Assign(a) = stmt {
+            for t in &a.targets {
+                if matches!(t, Expr::Subscript(s) if is_name(&s.slice, self.name)) {
+                    self.key_stores += 1;
+                }
+            }
+        }
+        if matches!(stmt, Stmt::FunctionDef(_) | Stmt::ClassDef(_)) {
+            return;
+        }
+        visitor::walk_stmt(self, stmt);
+    }
+
+    fn visit_expr(&mut self, e: &'x Expr) {
+        match e {
+            Expr::Name(n) if n.id.as_str() == self.name => {
+                self.total += 1;
+                self.other += 1;
+            }
+            Expr::Subscript(s) if is_name(&s.slice, self.name) => {
+                self.total += 1;
+                self.visit_expr(&s.value);
+            }
+            Expr::Compare(c)
+                if is_name(&c.left, self.name)
+                    && matches!(c.ops.as_ref(), [CmpOp::In | CmpOp::NotIn]) =>
+            {
+                self.total += 1;
+                for comparator in c.comparators.iter() {
+                    self.visit_expr(comparator);
+                }
+            }
+            _ => visitor::walk_expr(self, e),
+        }
+    }
+}
