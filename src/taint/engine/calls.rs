@@ -217,6 +217,13 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         recv: &Val,
         call: &Call,
     ) -> Option<Val> {
+        let limit = match m {
+            "split" | "rsplit" => dotless::max_split(c),
+            _ => dotless::MaxSplit::Other,
+        };
+        if let Some(v) = dotless::method_result(m, recv, call.arg(0, "sep"), limit) {
+            return Some(v);
+        }
         let recv_key = match &*c.func {
             Expr::Attribute(a) => guards::key(&a.value),
             _ => None,
