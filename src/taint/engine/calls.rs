@@ -80,6 +80,9 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             if sinks::CLEAN_RESULT.contains(&q) {
                 return Val::constant();
             }
+            if sinks::STORE_HANDLES.contains(&q) {
+                return Val::alias(q);
+            }
             if let Some(v) = pathsafe::split_extension(q, call.arg(0, "p")) {
                 return v;
             }
