@@ -167,6 +167,21 @@ pub fn confine(built: Val, pieces: &[Piece]) -> Val {
     })
 }
 
+/// The pieces of `text.format(*parts)` in order, when every field is a plain `{}` (no escaped
+/// braces, numbers, names or format specs) and there is one part per field.
+pub fn format_pieces<'a>(text: &'a str, parts: &'a [Val]) -> Option<Vec<Piece<'a>>> {
+    let chunks: Vec<&str> = text.split("{}").collect();
+    if chunks.len() != parts.len() + 1 || chunks.iter().any(|c| c.contains(['{', '}'])) {
+        return None;
+    }
+    let mut pieces = Vec::with_capacity(chunks.len() + parts.len());
+    for (chunk, part) in chunks.iter().zip(parts) {
+        pieces.push(Piece::Text(chunk));
+        pieces.push(Piece::Value(part));
+    }
+    Some(pieces)
+}
+
 /// `l + r` with a side known to be non-empty text: the result is a non-empty string.
 pub fn concat_truth(l: &Val, r: &Val) -> Option<bool> {
     let text = |v: &Val| v.text.as_deref().is_some_and(|t| !t.is_empty());
@@ -263,6 +278,11 @@ mod tests {
                 .any(|t| t.key == key && !t.reaches(SinkKind::Path))
         };
         assert!(safe((0, 0)) && !safe((0, 1)));
+        let named = [Val::clean(), ext.clone()];
+        let pieces = format_pieces("{}.{}", &named).unwrap();
+        assert!(path_safe(&confine(built(), &pieces)));
+        assert!(format_pieces("{0}.{1}", &named).is_none());
+        assert!(format_pieces("{}", &named).is_none());
         let mut joined = ext.clone();
         joined.absorb(&name);
         assert!(!joined.dotless);

@@ -317,8 +317,13 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 let text = recv.text.as_deref().unwrap_or("").to_string();
                 let prefix = text.split('{').next().unwrap_or("").to_string();
                 let mut parts: Vec<Val> = call.args.iter().map(|(v, _)| v.clone()).collect();
+                let positional = call.kwargs.is_empty();
                 parts.extend(call.kwargs.iter().map(|(_, v, _)| v.clone()));
-                Some(self.formatted(&text, &prefix, &parts, c.range()))
+                let v = self.formatted(&text, &prefix, &parts, c.range());
+                match dotless::format_pieces(&text, &parts).filter(|_| positional) {
+                    Some(pieces) => Some(dotless::confine(v, &pieces)),
+                    None => Some(v),
+                }
             }
             "join" => {
                 let mut v = Val {
