@@ -10,6 +10,7 @@
 pub mod app_paths;
 pub mod context;
 pub mod dispatch;
+pub mod dotless;
 pub mod engine;
 pub mod exceptions;
 pub mod guards;

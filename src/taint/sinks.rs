@@ -340,6 +340,11 @@ pub const RESPONSE_CALLS: &[&str] = &[
 /// Constructors of in-memory file objects: given to `send_file`, they are not paths.
 pub const FILE_OBJECTS: &[&str] = &["io.BytesIO", "io.StringIO", "tempfile.SpooledTemporaryFile"];
 
+/// Constructors of handles on a file store, given the store's address (a database and a
+/// bucket or collection name): the handle holds none of that text, and what is read through it
+/// (`fs.get(file_id)`) is a stored file object, not a path.
+pub const STORE_HANDLES: &[&str] = &["gridfs.GridFS", "gridfs.GridFSBucket"];
+
 /// Calls after which the code does not continue.
 pub const NO_RETURN: &[&str] = &[
     "flask.abort",

@@ -169,6 +169,9 @@ pub struct Val {
     pub text: Option<Arc<str>>,
     /// Built only from literals and conversions to numbers: cannot carry unknown text.
     pub constant: bool,
+    /// Its data is text holding no '.' (a piece split off at dots), so it cannot spell `..`; see
+    /// [`super::dotless`]. Lost by any step not known to keep it.
+    pub dotless: bool,
 }
 
 /// Replaces a value's taints (a summary's parameters by a call's arguments).
@@ -268,12 +271,22 @@ impl Val {
             _ => None,
         };
         match found {
-            Some(mut v) => {
-                add_all(&mut v.taints, &self.taints);
-                v
-            }
-            None => self.collapse(),
+            Some(v) => v.with_container_taints(&self.taints),
+            // A character, slice or piece of dotless text (or of a list of it) is dotless too.
+            None => Val {
+                dotless: self.dotless,
+                ..self.collapse()
+            },
         }
+    }
+
+    /// An element with the data its container holds as a whole added: that data may have dots.
+    pub fn with_container_taints(mut self, container: &[Arc<Taint>]) -> Val {
+        if !container.is_empty() {
+            self.dotless = false;
+            add_all(&mut self.taints, container);
+        }
+        self
     }
 
     /// Applies `f` to every taint, containers included.
@@ -430,7 +443,14 @@ impl Val {
                 None
             },
             constant: self.constant && other.constant,
+            dotless: (self.dotless || other.dotless) && Self::dotless_join(self, other),
         }
+    }
+
+    /// Whether every tainted side of a merge is dotless, and some side is tainted.
+    fn dotless_join(a: &Val, b: &Val) -> bool {
+        let (ta, tb) = (a.is_tainted(), b.is_tainted());
+        (ta || tb) && (a.dotless || !ta) && (b.dotless || !tb)
     }
 
     /// Adds the data of `other` (e.g. an operand of a concatenation) to this value.
@@ -478,8 +498,13 @@ impl Val {
         }
     }
 
+    /// Adds the data of `other` (forgetting its structure); text with dots may come with it.
     pub fn absorb(&mut self, other: &Val) {
-        add_all(&mut self.taints, &other.all_taints());
+        let more = other.all_taints();
+        if !more.is_empty() && !other.dotless {
+            self.dotless = false;
+        }
+        add_all(&mut self.taints, &more);
     }
 }
 

@@ -80,6 +80,9 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             if sinks::CLEAN_RESULT.contains(&q) {
                 return Val::constant();
             }
+            if sinks::STORE_HANDLES.contains(&q) {
+                return Val::alias(q);
+            }
             if let Some(v) = pathsafe::split_extension(q, call.arg(0, "p")) {
                 return v;
             }
@@ -217,6 +220,13 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         recv: &Val,
         call: &Call,
     ) -> Option<Val> {
+        let limit = match m {
+            "split" | "rsplit" => dotless::max_split(c),
+            _ => dotless::MaxSplit::Other,
+        };
+        if let Some(v) = dotless::method_result(m, recv, call.arg(0, "sep"), limit) {
+            return Some(v);
+        }
         let recv_key = match &*c.func {
             Expr::Attribute(a) => guards::key(&a.value),
             _ => None,
@@ -307,8 +317,13 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 let text = recv.text.as_deref().unwrap_or("").to_string();
                 let prefix = text.split('{').next().unwrap_or("").to_string();
                 let mut parts: Vec<Val> = call.args.iter().map(|(v, _)| v.clone()).collect();
+                let positional = call.kwargs.is_empty();
                 parts.extend(call.kwargs.iter().map(|(_, v, _)| v.clone()));
-                Some(self.formatted(&text, &prefix, &parts, c.range()))
+                let v = self.formatted(&text, &prefix, &parts, c.range());
+                match dotless::format_pieces(&text, &parts).filter(|_| positional) {
+                    Some(pieces) => Some(dotless::confine(v, &pieces)),
+                    None => Some(v),
+                }
             }
             "join" => {
                 let mut v = Val {

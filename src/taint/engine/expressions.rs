@@ -199,6 +199,8 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                     None => {
                         let mut v = base.collapse();
                         v.constant = base.constant;
+                        // A slice of dotless text, or any piece of a list of it.
+                        v.dotless = base.dotless;
                         v
                     }
                 }
@@ -434,8 +436,25 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
     }
 
     /// `l op r`: concatenation and formatting keep data; a literal prefix pinning the host makes
-    /// the rest harmless for redirects and SSRF.
+    /// the rest harmless for redirects and SSRF, a non-empty one dotless text harmless for paths.
     pub(super) fn binop(
+        &mut self,
+        l: &Val,
+        r: &Val,
+        op: Operator,
+        left: Option<&Expr>,
+        range: TextRange,
+    ) -> Val {
+        let v = self.binop_inner(l, r, op, left, range);
+        if op != Operator::Add || !matches!(v.shape, Shape::None) {
+            return v;
+        }
+        let mut v = dotless::confine(v, &[Piece::Value(l), Piece::Value(r)]);
+        v.truth = v.truth.or(dotless::concat_truth(l, r));
+        v
+    }
+
+    fn binop_inner(
         &mut self,
         l: &Val,
         r: &Val,
@@ -519,6 +538,11 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         if sinks::prefix_pins_host(prefix) {
             v = v.sanitize(SinkKind::Redirect.bit() | SinkKind::Ssrf.bit());
         }
+        // The literal start comes before every part.
+        let pieces: Vec<Piece> = std::iter::once(Piece::Text(prefix))
+            .chain(parts.iter().map(Piece::Value))
+            .collect();
+        v = dotless::confine(v, &pieces);
         let any_request = v
             .taints
             .iter()
@@ -551,6 +575,8 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         let mut text = String::new();
         let mut prefix: Option<String> = None;
         let mut parts = Vec::new();
+        // Where each part starts in `text`, to see what literal text precedes it.
+        let mut starts = Vec::new();
         for part in f.value.iter() {
             match part {
                 ast::FStringPart::Literal(l) => text.push_str(l.value.as_ref()),
@@ -564,6 +590,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                                 if prefix.is_none() {
                                     prefix = Some(text.clone());
                                 }
+                                starts.push(text.len());
                                 text.push_str("{}");
                                 parts.push(self.eval(&i.expression));
                             }
@@ -574,6 +601,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         }
         let prefix = prefix.unwrap_or_else(|| text.clone());
         let mut v = self.formatted(&text, &prefix, &parts, f.range());
+        v = dotless::confine(v, &fstring_pieces(&text, &starts, &parts));
         if parts.is_empty() {
             v.text = Some(Arc::from(text.as_str()));
             v.constant = true;
@@ -584,25 +612,37 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
     // ----- calls -------------------------------------------------------------------------------
 }
 
+/// The pieces of an f-string in order: the literal text before each part, then the part.
+fn fstring_pieces<'t>(text: &'t str, starts: &[usize], parts: &'t [Val]) -> Vec<Piece<'t>> {
+    let mut pieces = Vec::with_capacity(parts.len() * 2);
+    let mut from = 0;
+    for (start, part) in starts.iter().zip(parts) {
+        pieces.push(Piece::Text(&text[from..*start]));
+        pieces.push(Piece::Value(part));
+        from = start + 2;
+    }
+    pieces
+}
+
 /// What iterating a value yields.
 pub(super) fn iterate(v: &Val) -> Val {
     match &v.shape {
         Shape::Seq(items) => {
-            let mut out = items.iter().fold(Val::constant(), |acc, x| {
+            let out = items.iter().fold(Val::constant(), |acc, x| {
                 if acc.constant && !acc.is_tainted() && acc.shape.is_none() {
                     x.clone()
                 } else {
                     acc.join(x)
                 }
             });
-            add_all(&mut out.taints, &v.taints);
-            out
+            out.with_container_taints(&v.taints)
         }
         // Iterating a dict yields its (constant) keys.
         Shape::Map(_) => Val::from_taints(v.taints.clone()),
         Shape::None => {
             let mut out = v.collapse();
             out.constant = v.constant;
+            out.dotless = v.dotless;
             out
         }
     }

@@ -12,6 +12,7 @@ use ruff_text_size::{Ranged, TextRange, TextSize};
 use super::app_paths;
 use super::context::{self, Known};
 use super::dispatch;
+use super::dotless::{self, Piece};
 use super::exceptions::{self, Responses};
 use super::guards;
 use super::index::{self, FileCtx, FuncInfo, Global};

@@ -403,12 +403,12 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 };
                 for (i, e) in elts.iter().enumerate() {
                     let v = match &positional {
-                        Some(items) => {
-                            let mut v = items[i].clone();
-                            add_all(&mut v.taints, &value.taints);
-                            v
-                        }
-                        None => value.collapse(),
+                        Some(items) => items[i].clone().with_container_taints(&value.taints),
+                        // `stem, ext = name.rsplit('.', 1)`: pieces of dotless text stay dotless.
+                        None => Val {
+                            dotless: value.dotless,
+                            ..value.collapse()
+                        },
                     };
                     self.assign(e, v, range);
                 }
