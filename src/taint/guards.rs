@@ -318,6 +318,17 @@ fn validator(cx: &Analyzer, call: &ast::ExprCall, out: &mut Vec<(String, u32)>) 
             _ => {}
         }
     }
+    // `os.path.isdir(p)` true: `p` names an entry that exists on the server (a path can only
+    // pass through a directory that exists), so it is no markup the requester wrote; a name
+    // stored on disk with markup in it is stored data, not reflected.
+    if matches!(
+        callee.as_str(),
+        "os.path.isdir" | "os.path.isfile" | "os.path.exists" | "os.path.lexists"
+    ) {
+        if let Some(k) = first.and_then(key) {
+            out.push((k, SinkKind::Xss.bit()));
+        }
+    }
     // re.fullmatch(r"...", x), re.match(r"^...$", x)
     if matches!(callee.as_str(), "re.fullmatch" | "re.match") {
         let anchored = callee == "re.fullmatch"

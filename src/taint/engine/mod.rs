@@ -440,9 +440,9 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         let mut names: Vec<&str> = Vec::new();
         for s in body {
             if let Stmt::Assign(a) = s {
-                if let ([target], Some(value)) = (&a.targets[..], string_literal(&a.value)) {
+                if let [target] = &a.targets[..] {
                     if let Some(n) = content_type_target(target) {
-                        if sinks::non_html_mimetype(&value) {
+                        if non_html_type(&a.value) && !self.reads_request(&a.value) {
                             names.push(n);
                         }
                     }
@@ -461,6 +461,34 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 }
             }
         }
+    }
+}
+
+impl Analyzer<'_, '_, '_> {
+    /// Whether `e` reads the request itself (`request.args["type"]`, `request.mimetype`).
+    fn reads_request(&self, e: &Expr) -> bool {
+        let mut root = e;
+        while let Expr::Attribute(ast::ExprAttribute { value, .. })
+        | Expr::Subscript(ast::ExprSubscript { value, .. }) = root
+        {
+            root = value;
+        }
+        self.qualify(root)
+            .is_some_and(|q| q.starts_with("flask.request"))
+    }
+}
+
+/// Whether a Content-Type assigned to a response is not HTML: a literal non-HTML type, or a type
+/// the code looked up (`resp.headers["Content-Type"] = content_type`, a stored asset's type). Like
+/// `Response(body, mimetype=kind)`, a type chosen from data is not judged: the code is serving a
+/// typed asset, not writing a page. Text assembled in place (`f"text/{sub}"`) is not a lookup.
+fn non_html_type(value: &Expr) -> bool {
+    match string_literal(value) {
+        Some(text) => sinks::non_html_mimetype(&text),
+        None => matches!(
+            value,
+            Expr::Name(_) | Expr::Attribute(_) | Expr::Subscript(_)
+        ),
     }
 }
 
