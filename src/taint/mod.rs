@@ -12,6 +12,7 @@ pub mod context;
 pub mod dispatch;
 pub mod engine;
 pub mod exceptions;
+pub mod fixed_templates;
 pub mod guards;
 pub mod index;
 pub mod infer;

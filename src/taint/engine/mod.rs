@@ -13,6 +13,7 @@ use super::app_paths;
 use super::context::{self, Known};
 use super::dispatch;
 use super::exceptions::{self, Responses};
+use super::fixed_templates;
 use super::guards;
 use super::index::{self, FileCtx, FuncInfo, Global};
 use super::infer;
