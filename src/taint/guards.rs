@@ -142,6 +142,22 @@ fn collect(cx: &Analyzer, test: &Expr, branch: bool, out: &mut Vec<(String, u32)
                         }
                     }
                 }
+                op @ (CmpOp::Eq | CmpOp::NotEq | CmpOp::Is | CmpOp::IsNot)
+                    if super::status::compared_flag(op, right, branch) == Some(true) =>
+                {
+                    // `if ok is False: return ...`: past it, `ok` holds, and so does its verdict.
+                    if let Expr::Name(n) = &*c.left {
+                        if let Some(checks) = cx.verdict(n.id.as_str()) {
+                            out.extend(checks.iter().cloned());
+                        }
+                    }
+                    // `ok == True` true: `ok` is that constant.
+                    if (op == CmpOp::Eq || op == CmpOp::Is) == branch {
+                        if let Some(k) = compared_key(&c.left) {
+                            out.push((k, ALL));
+                        }
+                    }
+                }
                 op @ (CmpOp::Eq | CmpOp::NotEq | CmpOp::Is) => {
                     let holds = (op != CmpOp::NotEq) == branch;
                     if holds {

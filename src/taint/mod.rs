@@ -21,6 +21,7 @@ pub mod records;
 pub mod self_xss;
 pub mod sinks;
 pub mod sources;
+pub mod status;
 pub mod value;
 
 use std::sync::Arc;

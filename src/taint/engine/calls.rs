@@ -439,6 +439,14 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             return Some(call.union(true));
         };
         self.truncated |= result.truncated;
+        if let Some(success) = &result.success {
+            let tainted = |p: u16| {
+                actual
+                    .get(p as usize)
+                    .is_some_and(|a| a.as_ref().is_some_and(|(v, _)| v.is_tainted()))
+            };
+            self.last_success = Some((call.c.range(), status::at_call(success, tainted)));
+        }
         let file = self.file();
         let passed = |t: &Taint, r: TextRange, name: &str| -> Taint {
             Taint {

@@ -22,6 +22,7 @@ use super::records;
 use super::self_xss;
 use super::sinks;
 use super::sources::{self, SourceKind};
+use super::status::{self, StatusReturns};
 use super::value::{add_all, concat, push_step, Index, Origin, Shape, SinkKind, Taint, Val, ALL};
 use crate::python::flask::string_literal;
 use crate::python::project::bind_statement;
@@ -109,6 +110,8 @@ pub struct FnResult {
     pub truncated: bool,
     /// For an `__init__` that only assigns its parameters to `self.x`: those attributes.
     pub fields: Option<Vec<(String, Val)>>,
+    /// What it returns when it returns status tuples flagged `True` (see [`status`]).
+    pub success: Option<Val>,
 }
 
 /// Per-thread state of the analysis: the call stack of functions being analysed.
@@ -295,6 +298,10 @@ pub struct Analyzer<'w, 'g, 'a> {
     local_dicts: Vec<String>,
     /// A view whose request body only the user's own pages can send (see [`self_xss`]).
     body_self_only: bool,
+    /// The returns seen so far, as status tuples.
+    status: StatusReturns,
+    /// The last project call returning status tuples, and what it returns on success.
+    last_success: Option<(TextRange, Val)>,
 }
 
 impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
@@ -324,6 +331,8 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             known: Known::default(),
             local_dicts: Vec::new(),
             body_self_only: false,
+            status: StatusReturns::default(),
+            last_success: None,
         }
     }
 
@@ -419,6 +428,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             reaches: self.reaches,
             truncated: self.truncated,
             fields: None,
+            success: self.status.success(),
         }
     }
 
