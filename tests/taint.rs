@@ -59,3 +59,39 @@ def index():
     assert_eq!(flow.first().map(|s| s.location.start.line), Some(9));
     assert_eq!(out.templates[0].call_location.start.line, 10);
 }
+
+/// A panel rendered from a template the code fixes, by an environment that autoescapes, is
+/// escaped HTML: shown with `|safe` in a page, it is not request data. A panel from a template
+/// read at run time, or from an environment without autoescape, still is.
+#[test]
+fn rendered_fixed_templates_are_not_request_data() {
+    let text = r#"
+from flask import Flask, render_template, request
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+app = Flask(__name__)
+env = Environment(loader=FileSystemLoader("parts"), autoescape=select_autoescape())
+raw_env = Environment(loader=FileSystemLoader("parts"))
+BOX = "<div>{{ form.title }}</div>"
+
+def read_layout():
+    with open("layout.txt") as f:
+        return f.read()
+
+@app.route("/edit", methods=["POST"])
+def edit():
+    form = {"title": request.form.get("title")}
+    fixed = env.from_string(BOX).render(form=form)
+    named = env.get_template("box.html").render(form=form)
+    local = Environment(autoescape=True).from_string(BOX).render(form=form)
+    stored = env.from_string(read_layout()).render(form=form)
+    raw = raw_env.from_string(BOX).render(form=form)
+    return render_template("edit.html", fixed=fixed, named=named, local=local, stored=stored, raw=raw)
+"#;
+    let (file, problems) = SourceFile::parse("app.py", text.to_string());
+    assert!(problems.is_empty());
+    let project = ProjectIndex::build(&[&file]);
+    let out = flaskscan::taint::analyse(&[&file], &project);
+    let vars: Vec<&str> = out.templates.iter().map(|t| t.variable.as_str()).collect();
+    assert_eq!(vars, vec!["stored", "raw"]);
+}

@@ -142,6 +142,22 @@ fn collect(cx: &Analyzer, test: &Expr, branch: bool, out: &mut Vec<(String, u32)
                         }
                     }
                 }
+                op @ (CmpOp::Eq | CmpOp::NotEq | CmpOp::Is | CmpOp::IsNot)
+                    if super::status::compared_flag(op, right, branch) == Some(true) =>
+                {
+                    // `if ok is False: return ...`: past it, `ok` holds, and so does its verdict.
+                    if let Expr::Name(n) = &*c.left {
+                        if let Some(checks) = cx.verdict(n.id.as_str()) {
+                            out.extend(checks.iter().cloned());
+                        }
+                    }
+                    // `ok == True` true: `ok` is that constant.
+                    if (op == CmpOp::Eq || op == CmpOp::Is) == branch {
+                        if let Some(k) = compared_key(&c.left) {
+                            out.push((k, ALL));
+                        }
+                    }
+                }
                 op @ (CmpOp::Eq | CmpOp::NotEq | CmpOp::Is) => {
                     let holds = (op != CmpOp::NotEq) == branch;
                     if holds {
@@ -316,6 +332,17 @@ fn validator(cx: &Analyzer, call: &ast::ExprCall, out: &mut Vec<(String, u32)>) 
                 }
             }
             _ => {}
+        }
+    }
+    // `os.path.isdir(p)` true: `p` names an entry that exists on the server (a path can only
+    // pass through a directory that exists), so it is no markup the requester wrote; a name
+    // stored on disk with markup in it is stored data, not reflected.
+    if matches!(
+        callee.as_str(),
+        "os.path.isdir" | "os.path.isfile" | "os.path.exists" | "os.path.lexists"
+    ) {
+        if let Some(k) = first.and_then(key) {
+            out.push((k, SinkKind::Xss.bit()));
         }
     }
     // re.fullmatch(r"...", x), re.match(r"^...$", x)

@@ -29,6 +29,8 @@ pub struct FileCtx<'a> {
     /// Module-level names assigned a string literal exactly once: their text (a base URL
     /// `API = "https://api.example.com/v1"` pins the host of what is appended to it).
     pub texts: HashMap<String, Arc<str>>,
+    /// Module-level names bound to a Jinja environment created with autoescape on.
+    pub escaping_envs: Vec<String>,
     /// Whether the file imports Flask (request sources can only appear there).
     pub flask: bool,
     /// Library families the file mentions, gating sinks matched by method name only.
@@ -334,6 +336,7 @@ fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> 
         file,
         consts,
         texts,
+        escaping_envs: super::fixed_templates::escaping_module_envs(file.body()),
         flask: text.contains("flask"),
         mongo: text.contains("mongo"),
         ldap: text.contains("ldap"),

@@ -13,6 +13,7 @@ pub mod dispatch;
 pub mod dotless;
 pub mod engine;
 pub mod exceptions;
+pub mod fixed_templates;
 pub mod guards;
 pub mod index;
 pub mod infer;
@@ -21,6 +22,7 @@ pub mod records;
 pub mod self_xss;
 pub mod sinks;
 pub mod sources;
+pub mod status;
 pub mod value;
 
 use std::sync::Arc;

@@ -151,6 +151,9 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             }
             return v;
         }
+        if let Some(v) = self.fixed_template(c, q.as_deref(), &call) {
+            return v;
+        }
         if is_sink {
             // Data a sink hands back (rows, responses, file contents) is not the request's.
             return q.map_or_else(Val::clean, |q| Val::alias(&q));
@@ -183,6 +186,23 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             v.alias = q.as_deref().map(Arc::from);
         }
         v
+    }
+
+    /// An autoescaping Jinja environment, or a template compiled from fixed source in one (see
+    /// [`fixed_templates`]).
+    fn fixed_template(&self, c: &ast::ExprCall, q: Option<&str>, call: &Call) -> Option<Val> {
+        if let Some(env) = fixed_templates::environment(q, c) {
+            return Some(env);
+        }
+        let module_env = match &*c.func {
+            Expr::Attribute(a) => matches!(&*a.value, Expr::Name(n)
+                if !self.state.env.contains_key(n.id.as_str())
+                    && self.fc.escaping_envs.iter().any(|e| e == n.id.as_str())),
+            _ => false,
+        };
+        let env_escapes = module_env || call.recv.is_some_and(fixed_templates::is_escaping_env);
+        let source = call.args.first().map(|(v, _)| v);
+        fixed_templates::compiled(q, c, call.method, env_escapes, source)
     }
 
     /// `Markup(x).unescape()` / `.striptags()`: the Markup is only a step to decode entities into
@@ -280,6 +300,9 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 Some(v)
             }
             "copy" => Some(recv.clone()),
+            "render" | "render_async" if fixed_templates::is_fixed(recv) => {
+                Some(fixed_templates::rendered(call.union(false)))
+            }
             // namedtuple `meta._replace(title=x)`: the other fields stay as they were.
             "_replace" if matches!(recv.shape, Shape::Map(_)) => {
                 let Shape::Map(items) = &recv.shape else {
@@ -431,6 +454,14 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             return Some(call.union(true));
         };
         self.truncated |= result.truncated;
+        if let Some(success) = &result.success {
+            let tainted = |p: u16| {
+                actual
+                    .get(p as usize)
+                    .is_some_and(|a| a.as_ref().is_some_and(|(v, _)| v.is_tainted()))
+            };
+            self.last_success = Some((call.c.range(), status::at_call(success, tainted)));
+        }
         let file = self.file();
         let passed = |t: &Taint, r: TextRange, name: &str| -> Taint {
             Taint {

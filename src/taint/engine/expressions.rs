@@ -352,6 +352,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             Expr::Yield(y) => {
                 if let Some(v) = &y.value {
                     let v = self.eval(v);
+                    self.status.record(None, &v);
                     self.ret = Some(self.ret.take().map_or_else(|| v.clone(), |r| r.join(&v)));
                 }
                 Val::clean()

@@ -14,6 +14,7 @@ use super::context::{self, Known};
 use super::dispatch;
 use super::dotless::{self, Piece};
 use super::exceptions::{self, Responses};
+use super::fixed_templates;
 use super::guards;
 use super::index::{self, FileCtx, FuncInfo, Global};
 use super::infer;
@@ -22,6 +23,7 @@ use super::records;
 use super::self_xss;
 use super::sinks;
 use super::sources::{self, SourceKind};
+use super::status::{self, StatusReturns};
 use super::value::{add_all, concat, push_step, Index, Origin, Shape, SinkKind, Taint, Val, ALL};
 use crate::python::flask::string_literal;
 use crate::python::project::bind_statement;
@@ -109,6 +111,8 @@ pub struct FnResult {
     pub truncated: bool,
     /// For an `__init__` that only assigns its parameters to `self.x`: those attributes.
     pub fields: Option<Vec<(String, Val)>>,
+    /// What it returns when it returns status tuples flagged `True` (see [`status`]).
+    pub success: Option<Val>,
 }
 
 /// Per-thread state of the analysis: the call stack of functions being analysed.
@@ -295,6 +299,10 @@ pub struct Analyzer<'w, 'g, 'a> {
     local_dicts: Vec<String>,
     /// A view whose request body only the user's own pages can send (see [`self_xss`]).
     body_self_only: bool,
+    /// The returns seen so far, as status tuples.
+    status: StatusReturns,
+    /// The last project call returning status tuples, and what it returns on success.
+    last_success: Option<(TextRange, Val)>,
 }
 
 impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
@@ -324,6 +332,8 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             known: Known::default(),
             local_dicts: Vec::new(),
             body_self_only: false,
+            status: StatusReturns::default(),
+            last_success: None,
         }
     }
 
@@ -419,6 +429,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             reaches: self.reaches,
             truncated: self.truncated,
             fields: None,
+            success: self.status.success(),
         }
     }
 
@@ -441,9 +452,9 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         let mut names: Vec<&str> = Vec::new();
         for s in body {
             if let Stmt::Assign(a) = s {
-                if let ([target], Some(value)) = (&a.targets[..], string_literal(&a.value)) {
+                if let [target] = &a.targets[..] {
                     if let Some(n) = content_type_target(target) {
-                        if sinks::non_html_mimetype(&value) {
+                        if non_html_type(&a.value) && !self.reads_request(&a.value) {
                             names.push(n);
                         }
                     }
@@ -462,6 +473,34 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 }
             }
         }
+    }
+}
+
+impl Analyzer<'_, '_, '_> {
+    /// Whether `e` reads the request itself (`request.args["type"]`, `request.mimetype`).
+    fn reads_request(&self, e: &Expr) -> bool {
+        let mut root = e;
+        while let Expr::Attribute(ast::ExprAttribute { value, .. })
+        | Expr::Subscript(ast::ExprSubscript { value, .. }) = root
+        {
+            root = value;
+        }
+        self.qualify(root)
+            .is_some_and(|q| q.starts_with("flask.request"))
+    }
+}
+
+/// Whether a Content-Type assigned to a response is not HTML: a literal non-HTML type, or a type
+/// the code looked up (`resp.headers["Content-Type"] = content_type`, a stored asset's type). Like
+/// `Response(body, mimetype=kind)`, a type chosen from data is not judged: the code is serving a
+/// typed asset, not writing a page. Text assembled in place (`f"text/{sub}"`) is not a lookup.
+fn non_html_type(value: &Expr) -> bool {
+    match string_literal(value) {
+        Some(text) => sinks::non_html_mimetype(&text),
+        None => matches!(
+            value,
+            Expr::Name(_) | Expr::Attribute(_) | Expr::Subscript(_)
+        ),
     }
 }
 

@@ -25,6 +25,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 self.in_return = true;
                 let v = r.value.as_deref().map_or_else(Val::clean, |e| self.eval(e));
                 self.in_return = false;
+                self.status.record(status::flag_of(r.value.as_deref()), &v);
                 if self.is_view {
                     if let Some(e) = r.value.as_deref() {
                         self.view_return(&v, e.range());
@@ -348,6 +349,17 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         };
         let mut checks = Vec::new();
         guards::project_validator(self, c, &mut checks);
+        if let Some((_, success)) = self.last_success.as_ref().filter(|(r, _)| *r == c.range()) {
+            let names: Vec<Option<String>> = t
+                .elts
+                .iter()
+                .map(|e| match e {
+                    Expr::Name(n) => Some(n.id.to_string()),
+                    _ => None,
+                })
+                .collect();
+            checks.extend(status::clean_on_success(&names, success));
+        }
         if !checks.is_empty() {
             self.verdicts.push((flag.id.to_string(), checks));
         }
