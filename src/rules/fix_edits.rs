@@ -129,8 +129,8 @@ mod tests {
     use super::*;
     use ruff_python_ast::{Expr, Stmt};
 
-    /// `source` with `verify=` removed from its one call.
-    fn without_verify(source: &str) -> String {
+    /// `source` (one call statement) with the edits `edit` makes to its call applied.
+    fn edited(source: &str, edit: impl Fn(&ExprCall) -> Vec<(TextRange, String)>) -> String {
         let parsed = ruff_python_parser::parse_module(source).unwrap();
         let Stmt::Expr(stmt) = &parsed.syntax().body[0] else {
             panic!("one call expected");
@@ -138,8 +138,7 @@ mod tests {
         let Expr::Call(call) = &*stmt.value else {
             panic!("one call expected");
         };
-        let kw = call.arguments.find_keyword("verify").unwrap();
-        let mut edits = remove_keyword(source, call, kw);
+        let mut edits = edit(call);
         edits.sort_by_key(|(r, _)| std::cmp::Reverse(r.start()));
         let mut out = source.to_string();
         for (range, content) in edits {
@@ -150,6 +149,13 @@ mod tests {
         }
         assert!(ruff_python_parser::parse_module(&out).is_ok(), "{out}");
         out
+    }
+
+    /// `source` with `verify=` removed from its one call.
+    fn without_verify(source: &str) -> String {
+        edited(source, |call| {
+            remove_keyword(source, call, call.arguments.find_keyword("verify").unwrap())
+        })
     }
 
     #[test]
@@ -183,28 +189,11 @@ mod tests {
 
     #[test]
     fn keywords_are_added_after_the_last_argument() {
-        let source = "c(\n    a,\n    b,\n)\n";
-        let parsed = ruff_python_parser::parse_module(source).unwrap();
-        let Stmt::Expr(stmt) = &parsed.syntax().body[0] else {
-            panic!()
-        };
-        let Expr::Call(call) = &*stmt.value else {
-            panic!()
-        };
-        let (range, text) = add_keywords(call, &["x=1".into(), "y=2".into()]);
-        let mut out = source.to_string();
-        out.replace_range(usize::from(range.start())..usize::from(range.end()), &text);
-        assert_eq!(out, "c(\n    a,\n    b, x=1, y=2,\n)\n");
-        let empty = "c()\n";
-        let parsed = ruff_python_parser::parse_module(empty).unwrap();
-        let Stmt::Expr(stmt) = &parsed.syntax().body[0] else {
-            panic!()
-        };
-        let Expr::Call(call) = &*stmt.value else {
-            panic!()
-        };
-        let (range, text) = add_keywords(call, &["x=1".into()]);
-        assert_eq!(range, TextRange::empty(TextSize::new(2)));
-        assert_eq!(text, "x=1");
+        let add = |call: &ExprCall| vec![add_keywords(call, &["x=1".into(), "y=2".into()])];
+        assert_eq!(
+            edited("c(\n    a,\n    b,\n)\n", add),
+            "c(\n    a,\n    b, x=1, y=2,\n)\n"
+        );
+        assert_eq!(edited("c()\n", add), "c(x=1, y=2)\n");
     }
 }

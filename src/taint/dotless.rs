@@ -191,19 +191,10 @@ pub fn concat_truth(l: &Val, r: &Val) -> Option<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::taint::value::{Index, Origin};
+    use crate::taint::value::{Index, Taint};
 
     fn request() -> Val {
-        Val::tainted(Taint {
-            origin: Origin::Request,
-            key: (0, 0),
-            cleared: 0,
-            label: Arc::from("f.filename"),
-            structured: false,
-            audit: false,
-            field: None,
-            flow: None,
-        })
+        Val::tainted(Taint::request_for_tests("f.filename"))
     }
 
     fn literal(t: &str) -> Val {

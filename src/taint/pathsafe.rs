@@ -26,20 +26,11 @@ pub fn split_extension(q: &str, path: Option<&Val>) -> Option<Val> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::taint::value::{Index, Origin, Taint};
+    use crate::taint::value::{Index, Taint};
 
     #[test]
     fn extension_is_path_safe_root_is_not() {
-        let p = Val::tainted(Taint {
-            origin: Origin::Request,
-            key: (0, 0),
-            cleared: 0,
-            label: Arc::from("f.filename"),
-            structured: false,
-            audit: false,
-            field: None,
-            flow: None,
-        });
+        let p = Val::tainted(Taint::request_for_tests("f.filename"));
         let v = split_extension("os.path.splitext", Some(&p)).unwrap();
         let root = v.element(&Index::Int(0));
         let ext = v.element(&Index::Int(1));

@@ -145,6 +145,21 @@ pub struct Taint {
 }
 
 impl Taint {
+    /// Request data read by the source written `label`, with no flow: for unit tests.
+    #[cfg(test)]
+    pub fn request_for_tests(label: &str) -> Self {
+        Self {
+            origin: Origin::Request,
+            key: (0, 0),
+            cleared: 0,
+            label: Arc::from(label),
+            structured: false,
+            audit: false,
+            field: None,
+            flow: None,
+        }
+    }
+
     /// Whether this data is still dangerous for `kind`.
     pub fn reaches(&self, kind: SinkKind) -> bool {
         self.cleared & kind.bit() == 0
