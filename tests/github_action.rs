@@ -120,6 +120,7 @@ impl Scanner for Canned {
                 },
                 advisory_source: None,
                 failures: vec![],
+                routes: None,
             },
             sarif,
         })

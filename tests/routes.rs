@@ -202,3 +202,88 @@ fn deeply_nested_code_does_not_stop_the_inventory() {
     );
     assert!(stdout(&out).contains("/deep"), "{}", stdout(&out));
 }
+
+/// The JSON routes of the `declared_decorators` app, with the extra arguments given.
+fn declared_app_routes(extra: &[&str]) -> Vec<serde_json::Value> {
+    let mut args = vec!["routes", ".", "--format", "json"];
+    args.extend_from_slice(extra);
+    let out = flaskscan(&args, &fixture("declared_decorators"));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    doc["routes"].as_array().expect("routes").clone()
+}
+
+fn route<'r>(routes: &'r [serde_json::Value], endpoint: &str) -> &'r serde_json::Value {
+    routes
+        .iter()
+        .find(|r| r["endpoint"] == endpoint)
+        .unwrap_or_else(|| panic!("{endpoint} in {routes:?}"))
+}
+
+#[test]
+fn a_decorator_from_a_package_outside_the_tree_is_unknown_until_declared() {
+    let before = declared_app_routes(&[]);
+    assert_eq!(route(&before, "records.update_record")["auth"], "unknown");
+    assert_eq!(route(&before, "records.delete_record")["auth"], "unknown");
+    assert_eq!(route(&before, "records.add_note")["auth"], "none");
+
+    let config = fixture("declared_decorators.toml");
+    let after = declared_app_routes(&["--config", config.to_str().unwrap()]);
+    let update = route(&after, "records.update_record");
+    assert_eq!(update["auth"], "required");
+    assert_eq!(update["protections"][0]["kind"], "decorator");
+    assert_eq!(
+        update["protections"][0]["name"],
+        "hospital_sso.guards.staff_only"
+    );
+    // A role decorator takes its roles from its arguments; matched on a dotted tail.
+    let delete = route(&after, "records.delete_record");
+    assert_eq!(delete["auth"], "required");
+    assert_eq!(delete["roles"], serde_json::json!(["chief", "admin"]));
+    assert_eq!(delete["protections"][0]["name"], "perms.requires_role");
+    assert_eq!(route(&after, "records.add_note")["auth"], "none");
+}
+
+#[test]
+fn declared_decorators_let_fs411_compare_with_the_views_they_protect() {
+    let scan = |extra: &[&str]| {
+        let mut args = vec![
+            "scan",
+            ".",
+            "--no-deps",
+            "--select",
+            "FS411",
+            "--format",
+            "json",
+            "--fail-on",
+            "none",
+        ];
+        args.extend_from_slice(extra);
+        let out = flaskscan(&args, &fixture("declared_decorators"));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        doc["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .map(|f| format!("{}:{}", f["path"].as_str().unwrap(), f["line"]))
+            .collect::<Vec<_>>()
+    };
+    // Without the setting nothing is known to authenticate: the app looks public by design.
+    assert!(scan(&[]).is_empty());
+    let config = fixture("declared_decorators.toml");
+    assert_eq!(
+        scan(&["--config", config.to_str().unwrap()]),
+        vec!["clinic/records.py:28"]
+    );
+}

@@ -8,8 +8,8 @@ use serde::Serialize;
 
 use crate::finding::Location;
 use crate::python::access::{
-    self, AccessFacts, BlueprintDef, BodyCheck, ClassView, DecoratorUse, FunctionAccess, Library,
-    Scope, Verdict,
+    self, AccessFacts, BlueprintDef, BodyCheck, ClassView, DeclaredAuth, DecoratorUse,
+    FunctionAccess, Library, Scope, Verdict,
 };
 use crate::python::checker::LAMBDA_VIEW;
 use crate::python::flask::{self, AppFacts, Route};
@@ -128,10 +128,12 @@ struct Index<'f> {
     several_apps: bool,
     aliases: HashMap<&'f str, &'f str>,
     access: &'f AccessFacts,
+    /// Decorators the configuration declares as authentication or role checks.
+    declared: &'f DeclaredAuth,
 }
 
 impl<'f> Index<'f> {
-    fn new(access: &'f AccessFacts) -> Self {
+    fn new(access: &'f AccessFacts, declared: &'f DeclaredAuth) -> Self {
         let mut index = Self {
             functions: access
                 .functions
@@ -153,6 +155,7 @@ impl<'f> Index<'f> {
                 .map(|(a, b)| (a.as_str(), b.as_str()))
                 .collect(),
             access,
+            declared,
         };
         for b in &access.blueprints {
             index.blueprints.entry(b.identity.as_str()).or_insert(b);
@@ -227,14 +230,22 @@ impl<'f> Index<'f> {
         current
     }
 
+    /// The declared decorator `name` is (as written or where a re-export leads), and its verdict.
+    fn declared_as(&self, name: &str) -> Option<(&'f str, Verdict)> {
+        self.declared
+            .verdict(name)
+            .or_else(|| self.declared.verdict(self.canonical(name)))
+    }
+
     fn blueprint(&self, identity: &str) -> Option<&'f BlueprintDef> {
         self.blueprints.get(self.canonical(identity)).copied()
     }
 }
 
-/// Builds the sorted inventory of every route in `facts`.
-pub fn build(facts: &AppFacts) -> Vec<RouteEntry> {
-    let mut index = Index::new(&facts.access);
+/// Builds the sorted inventory of every route in `facts`, with the decorators the project
+/// declares as authentication.
+pub fn build(facts: &AppFacts, declared: &DeclaredAuth) -> Vec<RouteEntry> {
+    let mut index = Index::new(&facts.access, declared);
     let resources: Vec<(Route, Option<String>)> = facts
         .access
         .resources
@@ -443,7 +454,7 @@ fn judge(index: &Index, route: &Route, rule: &str, endpoint: &str, g: Guards) ->
                 }
                 protections.push(protection(
                     ProtectionKind::Decorator,
-                    d.name.clone().unwrap_or_else(|| d.text.clone()),
+                    decorator_name(index, d),
                     &d.location,
                 ));
             }
@@ -493,6 +504,17 @@ fn judge(index: &Index, route: &Route, rule: &str, endpoint: &str, g: Guards) ->
         view: route.function.clone(),
         location: g.location.clone(),
     }
+}
+
+/// How a protection names a decorator: as declared in the configuration, else its qualified
+/// name, else as written.
+fn decorator_name(index: &Index, d: &DecoratorUse) -> String {
+    let declared = d
+        .name
+        .as_deref()
+        .and_then(|n| index.declared_as(n))
+        .map(|(name, _)| name.to_string());
+    declared.unwrap_or_else(|| d.name.clone().unwrap_or_else(|| d.text.clone()))
 }
 
 /// Of two verdicts on the same request, the one that decides: authenticating wins, then
@@ -605,6 +627,10 @@ fn follow(
 const MAX_FOLLOW: usize = 6;
 
 fn use_verdict(index_: &impl DecoratorLookup, d: &DecoratorUse) -> Verdict {
+    // The project's word wins over what the reader would make of the decorator.
+    if let Some(verdict) = d.name.as_deref().and_then(|n| index_.declared(n)) {
+        return verdict;
+    }
     match access::library_decorator(d.name.as_deref(), &d.args, d.optional) {
         Library::Authenticates(roles) => {
             return Verdict::Authenticates {
@@ -663,6 +689,8 @@ trait DecoratorLookup {
     fn decorator(&self, name: &str) -> Option<Verdict>;
     /// What the project function `name` does when called before a view, when it is known.
     fn hook(&self, name: &str) -> Option<Verdict>;
+    /// What `name` does when the configuration declares it an authentication decorator.
+    fn declared(&self, name: &str) -> Option<Verdict>;
 }
 
 impl DecoratorLookup for Index<'_> {
@@ -673,6 +701,9 @@ impl DecoratorLookup for Index<'_> {
     fn hook(&self, name: &str) -> Option<Verdict> {
         let name = self.canonical(name);
         self.functions.get(name).map(|f| f.as_hook.clone())
+    }
+    fn declared(&self, name: &str) -> Option<Verdict> {
+        self.declared_as(name).map(|(_, v)| v)
     }
 }
 
