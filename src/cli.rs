@@ -289,6 +289,7 @@ impl crate::github::Scanner for ActionScanner {
         };
         let (mut options, _) = scan_options(&args).map_err(|e| anyhow::anyhow!(e.0))?;
         options.root = Some(req.root.clone());
+        options.routes = req.routes;
         let report = scan::run(&options)?;
         let sarif = serde_json::to_value(report::sarif::to_sarif(&report))?;
         Ok(crate::github::ScanOutput { report, sarif })

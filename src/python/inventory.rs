@@ -74,6 +74,17 @@ pub struct RouteEntry {
     /// The view's `def` (or method handler), where rules report.
     #[serde(skip)]
     pub location: Location,
+    /// The lines that declare the route: a change on one of them changes the route.
+    #[serde(skip)]
+    pub declared: Vec<LineSpan>,
+}
+
+/// Lines `start..=end` of a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineSpan {
+    pub path: String,
+    pub start: u32,
+    pub end: u32,
 }
 
 impl RouteEntry {
@@ -310,6 +321,8 @@ struct Guards<'f> {
     location: &'f Location,
     methods: Vec<String>,
     unknown: Vec<String>,
+    /// Where the handler's own decorators (those written on its `def`) start in `decorators`.
+    own_from: usize,
 }
 
 fn entries_of(index: &Index, route: &Route, unknown: Option<&str>) -> Vec<RouteEntry> {
@@ -372,6 +385,7 @@ fn handler_guards<'f>(
         if class.handlers.is_empty() {
             unknown.push("its class-based view has no method handlers to read".into());
             return vec![Guards {
+                own_from: shared.len(),
                 decorators: shared,
                 top_check: None,
                 location: &route.location,
@@ -391,8 +405,10 @@ fn handler_guards<'f>(
                         .is_none_or(|m| m.eq_ignore_ascii_case(&h.method));
                     applies.then_some(d)
                 }));
+                let own_from = decorators.len();
                 decorators.extend(h.decorators.iter());
                 Guards {
+                    own_from,
                     decorators,
                     top_check: h.top_check.as_ref(),
                     location: &h.location,
@@ -404,6 +420,7 @@ fn handler_guards<'f>(
     }
     if route.function == LAMBDA_VIEW {
         return vec![Guards {
+            own_from: wrappers.len(),
             decorators: wrappers,
             top_check: None,
             location: &route.location,
@@ -413,9 +430,11 @@ fn handler_guards<'f>(
     }
     match index.functions.get(index.canonical(&route.function)) {
         Some(view) => {
+            let own_from = wrappers.len();
             let mut decorators = wrappers;
             decorators.extend(view.decorators.iter());
             vec![Guards {
+                own_from,
                 decorators,
                 top_check: view.top_check.as_ref(),
                 location: &view.location,
@@ -429,6 +448,7 @@ fn handler_guards<'f>(
 
 fn not_followed<'f>(route: &'f Route, wrappers: Vec<&'f DecoratorUse>, what: &str) -> Guards<'f> {
     Guards {
+        own_from: wrappers.len(),
         decorators: wrappers,
         top_check: None,
         location: &route.location,
@@ -503,6 +523,39 @@ fn judge(index: &Index, route: &Route, rule: &str, endpoint: &str, g: Guards) ->
         unknown,
         view: route.function.clone(),
         location: g.location.clone(),
+        declared: declared_spans(route, &g.decorators[g.own_from..], g.location),
+    }
+}
+
+/// The route's registration (its route decorator or `add_url_rule` call), and the handler's own
+/// decorators (`own`) through its `def` line.
+fn declared_spans(route: &Route, own: &[&DecoratorUse], def: &Location) -> Vec<LineSpan> {
+    let def_line = def.start.line;
+    // A route decorator sits among the view's own decorators; an `add_url_rule` call is apart.
+    let route_decorator = (!route.class_view).then_some(&route.location);
+    let first = own
+        .iter()
+        .map(|d| &d.location)
+        .chain(route_decorator)
+        .filter(|l| l.path == def.path && l.start.line <= def_line)
+        .map(|l| l.start.line)
+        .min()
+        .unwrap_or(def_line);
+    let view = LineSpan {
+        path: def.path.clone(),
+        start: first,
+        end: def_line,
+    };
+    let registration = LineSpan {
+        path: route.location.path.clone(),
+        start: route.location.start.line,
+        end: route.location.end.line,
+    };
+    if registration.path == view.path && registration.start >= first && registration.end <= def_line
+    {
+        vec![view]
+    } else {
+        vec![view, registration]
     }
 }
 

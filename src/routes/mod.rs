@@ -17,7 +17,7 @@ use crate::python::SourceFile;
 use crate::scan::{self, ScanOptions};
 use crate::workspace::FileKind;
 
-pub use crate::python::inventory::{Auth, Protection, ProtectionKind, RouteEntry};
+pub use crate::python::inventory::{Auth, LineSpan, Protection, ProtectionKind, RouteEntry};
 
 /// What `flaskscan routes` lists, and what it could not read.
 #[derive(Debug, Clone, Default)]
