@@ -287,3 +287,48 @@ fn declared_decorators_let_fs411_compare_with_the_views_they_protect() {
         vec!["clinic/records.py:28"]
     );
 }
+
+/// `(endpoint, methods, [(path, first line, last line)])` of each route: the lines whose change
+/// changes the route (for the pull request's routes section).
+fn declared_lines(dir: &Path) -> Vec<(String, String, Vec<(String, u32, u32)>)> {
+    let options = flaskscan::routes::options_for(vec![dir.to_path_buf()], Vec::new());
+    let report = flaskscan::routes::run(&options).expect("routes");
+    report
+        .routes
+        .iter()
+        .map(|r| {
+            let spans = r
+                .declared
+                .iter()
+                .map(|s| (s.path.clone(), s.start, s.end))
+                .collect();
+            (r.endpoint.clone(), r.methods.join(","), spans)
+        })
+        .collect()
+}
+
+#[test]
+fn a_route_is_declared_by_its_decorators_def_and_registration() {
+    let lines = declared_lines(&fixture("method_view"));
+    let of = |endpoint: &str, method: &str| {
+        lines
+            .iter()
+            .find(|(e, m, _)| e == endpoint && m == method)
+            .unwrap_or_else(|| panic!("{endpoint} {method} in {lines:#?}"))
+            .2
+            .clone()
+    };
+    let at = |first: u32, last: u32| ("app.py".to_string(), first, last);
+    // A handler: its own decorators through its `def`, and the `add_url_rule` call; never the
+    // whole class, so a change to another handler does not list this one.
+    assert_eq!(of("status", "POST"), vec![at(26, 27), at(32, 32)]);
+    assert_eq!(of("status", "GET"), vec![at(23, 23), at(32, 32)]);
+    assert_eq!(of("item", "DELETE"), vec![at(16, 16), at(31, 31)]);
+    // A function view: from its first decorator (the route decorator or another) to its `def`.
+    let login = declared_lines(&fixture("declared_decorators"));
+    let update = login
+        .iter()
+        .find(|(e, _, _)| e == "records.update_record")
+        .expect("update_record");
+    assert_eq!(update.2, vec![("clinic/records.py".to_string(), 15, 17)]);
+}

@@ -272,10 +272,17 @@ impl Run<'_> {
             Some(pr) if inputs.suggestions || routes_wanted => {
                 // only-new already asked for them; when that failed or the list was cut,
                 // asking again would fail the same way.
+                let uses = if !routes_wanted {
+                    "suggested fixes"
+                } else if inputs.suggestions {
+                    "suggested fixes and the routes section"
+                } else {
+                    "the routes section"
+                };
                 if only_new {
                     filter.changed.take()
                 } else {
-                    self.changed_lines(client.as_ref(), ctx, pr.number)
+                    self.changed_lines(client.as_ref(), ctx, pr.number, uses)
                 }
             }
             _ => None,
@@ -662,13 +669,14 @@ impl Run<'_> {
 }
 
 impl Run<'_> {
-    /// The pull request's added lines, when only-new did not fetch them already (for suggested
-    /// fixes and the routes section).
+    /// The pull request's added lines, when only-new did not fetch them already; `uses` names
+    /// what needs them (suggested fixes, the routes section) for the warning when they fail.
     fn changed_lines(
         &mut self,
         client: Option<&Client>,
         ctx: &RunContext,
         number: u64,
+        uses: &str,
     ) -> Option<ChangedLines> {
         let client = client?;
         let changed_files = ctx.pull_request.as_ref().and_then(|p| p.changed_files);
@@ -678,7 +686,7 @@ impl Run<'_> {
             Ok(changed) => Some(changed),
             Err(e) => {
                 self.warn(format!(
-                    "suggested fixes and the routes section skipped: cannot list the pull request's files ({e}). {}",
+                    "{uses} skipped: cannot list the pull request's files ({e}). {}",
                     hint(&e, "pull-requests: read")
                 ));
                 None
