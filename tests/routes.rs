@@ -288,9 +288,11 @@ fn declared_decorators_let_fs411_compare_with_the_views_they_protect() {
     );
 }
 
-/// `(endpoint, methods, [(path, first line, last line)])` of each route: the lines whose change
-/// changes the route (for the pull request's routes section).
-fn declared_lines(dir: &Path) -> Vec<(String, String, Vec<(String, u32, u32)>)> {
+/// A route's endpoint, methods and the `(path, first line, last line)` spans that declare it.
+type Declared = (String, String, Vec<(String, u32, u32)>);
+
+/// Each route with the lines whose change changes it (for the pull request's routes section).
+fn declared_lines(dir: &Path) -> Vec<Declared> {
     let options = flaskscan::routes::options_for(vec![dir.to_path_buf()], Vec::new());
     let report = flaskscan::routes::run(&options).expect("routes");
     report
@@ -331,4 +333,20 @@ fn a_route_is_declared_by_its_decorators_def_and_registration() {
         .find(|(e, _, _)| e == "records.update_record")
         .expect("update_record");
     assert_eq!(update.2, vec![("clinic/records.py".to_string(), 15, 17)]);
+}
+
+#[test]
+fn one_view_under_two_dynamic_route_decorators_is_one_route_declared_by_both() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("app.py"),
+        "from flask import Flask\nfrom settings import A, B\napp = Flask(__name__)\n\n\n@app.route(A)\n@app.route(B)\ndef listing():\n    return 'ok'\n",
+    )
+    .unwrap();
+    let lines = declared_lines(dir.path());
+    assert_eq!(lines.len(), 1, "{lines:#?}");
+    assert!(
+        lines[0].2.contains(&("app.py".to_string(), 6, 8)),
+        "{lines:#?}"
+    );
 }

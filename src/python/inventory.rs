@@ -103,6 +103,25 @@ impl RouteEntry {
         )
     }
 
+    /// Whether `other` is the same route, whatever lines declare each.
+    fn same_route(&self, other: &Self) -> bool {
+        (
+            &self.rule,
+            &self.methods,
+            &self.endpoint,
+            &self.path,
+            self.line,
+        ) == (
+            &other.rule,
+            &other.methods,
+            &other.endpoint,
+            &other.path,
+            other.line,
+        ) && (self.auth, &self.roles, &self.protections, &self.unknown)
+            == (other.auth, &other.roles, &other.protections, &other.unknown)
+            && (&self.view, &self.location) == (&other.view, &other.location)
+    }
+
     /// The route of `among` (not empty) a message points to as this one's sibling: the closest
     /// in the same file, else one under the same first URL segment, else the first.
     pub fn nearest<'r>(&self, among: &[&'r RouteEntry]) -> &'r RouteEntry {
@@ -287,7 +306,15 @@ pub fn build(facts: &AppFacts, declared: &DeclaredAuth) -> Vec<RouteEntry> {
             b.line,
         ))
     });
-    entries.dedup();
+    // A view under several route decorators with the same rule (or dynamic ones) is one
+    // route, declared on each of their lines.
+    entries.dedup_by(|later, kept| {
+        let same = later.same_route(kept);
+        if same {
+            kept.declared.append(&mut later.declared);
+        }
+        same
+    });
     entries
 }
 
