@@ -11,7 +11,7 @@ use crate::finding::Location;
 mod declared;
 mod reader;
 
-pub use declared::DeclaredAuth;
+pub use declared::{tail_matches, DeclaredAuth};
 pub use reader::Check;
 use reader::{collect_exemptions, Reader};
 
