@@ -75,7 +75,7 @@ pub fn row(route: &ChangedRoute, blob_base: Option<&str>) -> String {
             crate::report::sarif::encode_uri_path(&route.path),
             route.line
         ),
-        None => format!("`{}`", place.replace('`', "'")),
+        None => format!("`{}`", code(&place)),
     };
     format!(
         "| {} | `{}` | `{}` {view} | {} |\n",
@@ -100,9 +100,12 @@ fn protection(route: &ChangedRoute) -> String {
     }
 }
 
-/// Text for an inline code span in a table cell.
+/// Text for an inline code span in a table cell: markup is literal there (`<int:id>` must not
+/// become `&lt;int:id&gt;`), so only what ends the span, the cell or the row is replaced.
 fn code(text: &str) -> String {
-    cell(&text.replace('`', "'"))
+    text.replace('`', "'")
+        .replace('|', "\\|")
+        .replace(['\r', '\n'], " ")
 }
 
 #[cfg(test)]
@@ -160,6 +163,13 @@ mod tests {
         assert_eq!(names, vec!["wipe", "list", "edit"]);
         assert_eq!(changed[0].path, "src/app.py");
         assert!(row(&changed[0], None).contains("| **none** |"));
+        let mut odd = changed[0].clone();
+        odd.rule = "/items/<int:id>|`x`".into();
+        assert!(
+            row(&odd, None).contains("| `/items/<int:id>\\|'x'` |"),
+            "{}",
+            row(&odd, None)
+        );
         assert!(row(&changed[1], None).ends_with("| none |\n"));
         assert!(row(&changed[2], Some("https://g/o/r/blob/abc"))
             .contains("[src/app.py:12](https://g/o/r/blob/abc/src/app.py#L12)"));
