@@ -131,6 +131,9 @@ pub struct RoutesArgs {
     /// Leave out files and folders matching this glob (repeatable).
     #[arg(long)]
     pub exclude: Vec<String>,
+    /// Config file (default: the nearest flaskscan.toml or pyproject.toml with [tool.flaskscan]).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
 }
 
 /// `--fail-on` values.
@@ -286,6 +289,7 @@ impl crate::github::Scanner for ActionScanner {
         };
         let (mut options, _) = scan_options(&args).map_err(|e| anyhow::anyhow!(e.0))?;
         options.root = Some(req.root.clone());
+        options.routes = req.routes;
         let report = scan::run(&options)?;
         let sarif = serde_json::to_value(report::sarif::to_sarif(&report))?;
         Ok(crate::github::ScanOutput { report, sarif })
@@ -346,15 +350,7 @@ pub fn scan_options(args: &ScanArgs) -> Result<(ScanOptions, FailOn), UsageError
             "--threads {n}: expected 1 to {MAX_THREADS} (the default is one per core)"
         )));
     }
-    let file = match &args.config {
-        Some(path) => config::load(path),
-        None => config::find(
-            args.paths
-                .first()
-                .map_or(std::path::Path::new("."), |p| p.as_path()),
-        ),
-    }
-    .map_err(|e| UsageError(e.to_string()))?;
+    let file = file_config(args.config.as_deref(), &args.paths)?;
     let options = ScanOptions {
         paths: args
             .paths
@@ -383,6 +379,8 @@ pub fn scan_options(args: &ScanArgs) -> Result<(ScanOptions, FailOn), UsageError
         deps: (!args.no_deps).then(|| deps_options(args, &file)),
         warnings: file.warnings.iter().chain(&special).cloned().collect(),
         sanitizers: crate::taint::DeclaredSanitizers::new(&file.sanitizers),
+        declared_auth: declared_auth(&file),
+        routes: false,
     };
     let fail_on = args
         .fail_on
@@ -390,6 +388,27 @@ pub fn scan_options(args: &ScanArgs) -> Result<(ScanOptions, FailOn), UsageError
         .or(file.fail_on)
         .unwrap_or(FailOn::At(Severity::High));
     Ok((options, fail_on))
+}
+
+/// The config file given with `--config`, else the one found for the first scanned path.
+fn file_config(
+    given: Option<&std::path::Path>,
+    paths: &[PathBuf],
+) -> Result<config::FileConfig, UsageError> {
+    match given {
+        Some(path) => config::load(path),
+        None => config::find(
+            paths
+                .first()
+                .map_or(std::path::Path::new("."), |p| p.as_path()),
+        ),
+    }
+    .map_err(|e| UsageError(e.to_string()))
+}
+
+/// The decorators the configuration declares as authentication.
+fn declared_auth(file: &config::FileConfig) -> crate::python::access::DeclaredAuth {
+    crate::python::access::DeclaredAuth::new(&file.auth_decorators, &file.role_decorators)
 }
 
 fn deps_options(args: &ScanArgs, file: &config::FileConfig) -> crate::deps::Options {
@@ -476,7 +495,15 @@ fn run_routes(args: &RoutesArgs) -> Result<i32, UsageError> {
         }
     }
     crate::workspace::validate_globs(&args.exclude).map_err(UsageError)?;
-    let options = crate::routes::options_for(args.paths.clone(), args.exclude.clone());
+    let file = file_config(args.config.as_deref(), &args.paths)?;
+    for w in &file.warnings {
+        eprintln!("flaskscan: warning: {}", crate::redact::one_line(w, 400));
+    }
+    let exclude = file.exclude.iter().chain(&args.exclude).cloned().collect();
+    let mut options = crate::routes::options_for(args.paths.clone(), exclude);
+    options.include_tests = file.include_tests;
+    options.max_file_size = file.max_file_size.unwrap_or(scan::DEFAULT_MAX_FILE_SIZE);
+    options.declared_auth = declared_auth(&file);
     let report =
         crate::routes::run(&options).map_err(|e| UsageError(format!("routes failed: {e}")))?;
     let routes = &report.routes;

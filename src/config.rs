@@ -26,6 +26,10 @@ pub struct FileConfig {
     pub ignore_vulns: Vec<IgnoreVuln>,
     /// Project functions declared as sanitisers: (qualified name, rule ids their result is safe for).
     pub sanitizers: Vec<(String, Vec<String>)>,
+    /// Decorators declared as authentication (qualified names or dotted tails of them).
+    pub auth_decorators: Vec<String>,
+    /// Decorators declared as role checks: authentication plus the roles given as arguments.
+    pub role_decorators: Vec<String>,
     /// Problems that did not stop the scan (a config link refused, another tool's broken file).
     pub warnings: Vec<String>,
 }
@@ -65,7 +69,7 @@ impl std::fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
-const KEYS: &str = "select, extend-select, ignore, exclude, include-tests, fail-on, max-file-size, severity, ignore-vulns, sanitizers";
+const KEYS: &str = "select, extend-select, ignore, exclude, include-tests, fail-on, max-file-size, severity, ignore-vulns, sanitizers, auth-decorators, role-decorators";
 
 /// Config files are a few kilobytes; anything larger is not one (and `/dev/zero` never ends).
 const MAX_CONFIG_SIZE: u64 = 1024 * 1024;
@@ -271,6 +275,8 @@ fn from_document(path: &Path, doc: toml::Table) -> Result<FileConfig, ConfigErro
             }
             "ignore-vulns" => cfg.ignore_vulns = ignore_vulns(&at, value)?,
             "sanitizers" => cfg.sanitizers = sanitizers(&at, value)?,
+            "auth-decorators" => cfg.auth_decorators = decorator_names(&at, value)?,
+            "role-decorators" => cfg.role_decorators = decorator_names(&at, value)?,
             other => {
                 return Err(ConfigError(format!(
                     "{file}: unknown key `{prefix}{}`; expected one of: {KEYS}",
@@ -331,6 +337,32 @@ fn sanitizers(at: &str, value: &toml::Value) -> Result<Vec<(String, Vec<String>)
             Ok((function.clone(), rules))
         })
         .collect()
+}
+
+/// `auth-decorators = ["myapp.auth.staff_only"]`: dotted Python names, matched on whole
+/// dotted tails of the decorator's qualified name.
+fn decorator_names(at: &str, value: &toml::Value) -> Result<Vec<String>, ConfigError> {
+    let names = string_list(at, value).map_err(|_| {
+        ConfigError(format!(
+            "{at} must be a list of decorator names, e.g. [\"myapp.auth.staff_only\"]"
+        ))
+    })?;
+    if let Some(bad) = names.iter().find(|n| !is_dotted_name(n)) {
+        return Err(ConfigError(format!(
+            "{at}: `{}` is not a dotted Python name (module.function, without `@` or arguments)",
+            crate::redact::excerpt(bad)
+        )));
+    }
+    Ok(names)
+}
+
+/// `a.b_c.d`: identifiers joined by dots.
+fn is_dotted_name(name: &str) -> bool {
+    name.split('.').all(|part| {
+        let mut chars = part.chars();
+        chars.next().is_some_and(|c| c == '_' || c.is_alphabetic())
+            && chars.all(|c| c == '_' || c.is_alphanumeric())
+    })
 }
 
 fn ignore_vulns(at: &str, value: &toml::Value) -> Result<Vec<IgnoreVuln>, ConfigError> {
@@ -437,5 +469,46 @@ mod tests {
         );
         let e = parse(Path::new("flaskscan.toml"), "select = [\"XX9\"]\n").unwrap_err();
         assert!(e.0.contains("names no rule"), "{e}");
+    }
+
+    #[test]
+    fn declared_decorators_are_dotted_names() {
+        let cfg = parse(
+            Path::new("pyproject.toml"),
+            "[tool.flaskscan]\nauth-decorators = [\"myapp.auth.staff_only\", \"login_needed\"]\nrole-decorators = [\"perms.requires_role\"]\n",
+        )
+        .unwrap();
+        assert_eq!(
+            cfg.auth_decorators,
+            vec!["myapp.auth.staff_only", "login_needed"]
+        );
+        assert_eq!(cfg.role_decorators, vec!["perms.requires_role"]);
+        for (text, expected) in [
+            (
+                "auth-decorators = \"myapp.auth.staff_only\"\n",
+                "must be a list of decorator names",
+            ),
+            (
+                "auth-decorators = [1]\n",
+                "must be a list of decorator names",
+            ),
+            (
+                "auth-decorators = [\"@staff_only\"]\n",
+                "is not a dotted Python name",
+            ),
+            (
+                "role-decorators = [\"perms.requires_role('admin')\"]\n",
+                "is not a dotted Python name",
+            ),
+            (
+                "auth-decorators = [\"myapp..staff\"]\n",
+                "is not a dotted Python name",
+            ),
+            ("auth-decorator = []\n", "unknown key `auth-decorator`"),
+        ] {
+            let e = parse(Path::new("flaskscan.toml"), text).unwrap_err();
+            let key = text.split(' ').next().unwrap();
+            assert!(e.0.contains(expected) && e.0.contains(key), "{text}: {e}");
+        }
     }
 }

@@ -83,6 +83,8 @@ pub struct ScanReport {
     /// Analyses that could not run (the dependency audit without advisory data): the report is
     /// incomplete and must not pass as clean.
     pub failures: Vec<String>,
+    /// The route inventory, when [`ScanOptions::routes`] asked for it.
+    pub routes: Option<Vec<crate::python::inventory::RouteEntry>>,
 }
 
 impl ScanReport {
@@ -133,6 +135,10 @@ pub struct ScanOptions {
     pub warnings: Vec<String>,
     /// Project functions declared as sanitisers (`[tool.flaskscan] sanitizers`).
     pub sanitizers: crate::taint::DeclaredSanitizers,
+    /// Decorators declared as authentication (`[tool.flaskscan] auth-decorators`).
+    pub declared_auth: crate::python::access::DeclaredAuth,
+    /// Whether the report carries the route inventory ([`ScanReport::routes`]).
+    pub routes: bool,
 }
 
 impl Default for ScanOptions {
@@ -151,6 +157,8 @@ impl Default for ScanOptions {
             deps: None,
             warnings: Vec::new(),
             sanitizers: Default::default(),
+            declared_auth: Default::default(),
+            routes: false,
         }
     }
 }
@@ -310,11 +318,11 @@ pub fn run(options: &ScanOptions) -> anyhow::Result<ScanReport> {
         )
     })?;
     let stages = Stages::for_options(options);
-    let (findings, more_notes, lines) =
-        pool.install(|| analyse(&discovery.files, stages, &options.sanitizers, &mut clock));
-    notifications.extend(more_notes);
-    stats.lines = lines;
-    let mut findings = findings;
+    let analysed = pool.install(|| analyse(&discovery.files, stages, options, &mut clock));
+    notifications.extend(analysed.notifications);
+    stats.lines = analysed.lines;
+    let routes = analysed.routes.filter(|_| options.routes);
+    let mut findings = analysed.findings;
     let mut advisory_source = None;
     let mut failures = Vec::new();
     if let Some(deps_options) = options.deps.as_ref().filter(|_| stages.deps) {
@@ -369,6 +377,7 @@ pub fn run(options: &ScanOptions) -> anyhow::Result<ScanReport> {
         stats,
         advisory_source,
         failures,
+        routes,
     })
 }
 
@@ -399,22 +408,33 @@ impl Stages {
             templates: any(&[RuleKind::Template]),
             deps: any(&[RuleKind::Dependency]),
             include_tests: options.include_tests,
-            access: [
-                &rules::fs411_unauthenticated_state_change::RULE,
-                &rules::fs412_missing_role_check::RULE,
-            ]
-            .into_iter()
-            .any(|r| options.enabled(r)),
+            access: options.routes
+                || [
+                    &rules::fs411_unauthenticated_state_change::RULE,
+                    &rules::fs412_missing_role_check::RULE,
+                ]
+                .into_iter()
+                .any(|r| options.enabled(r)),
         }
     }
+}
+
+/// What [`analyse`] found.
+struct Analysed {
+    findings: Vec<Finding>,
+    notifications: Vec<Notification>,
+    /// Lines of Python read.
+    lines: usize,
+    /// The route inventory, when the walk collected access facts.
+    routes: Option<Vec<crate::python::inventory::RouteEntry>>,
 }
 
 fn analyse(
     files: &[SourcePath],
     stages: Stages,
-    sanitizers: &crate::taint::DeclaredSanitizers,
+    options: &ScanOptions,
     clock: &mut PhaseClock,
-) -> (Vec<Finding>, Vec<Notification>, usize) {
+) -> Analysed {
     let python: Vec<&SourcePath> = files
         .iter()
         .filter(|f| f.kind == FileKind::Python)
@@ -487,7 +507,7 @@ fn analyse(
             &refs,
             &project,
             facts.csrf_everywhere && !facts.csrf_switched_off,
-            sanitizers,
+            &options.sanitizers,
         );
         // A pattern finding the taint finding replaces hands it its fix (same rule, same spot).
         let mut handed: Vec<(crate::finding::Location, Box<Fix>)> = Vec::new();
@@ -540,23 +560,30 @@ fn analyse(
         clock.lap("taint");
     }
 
+    // The inventory is built once, for the access rules and for the report.
+    let routes = facts
+        .access
+        .collected
+        .then(|| crate::python::inventory::build(&facts, &options.declared_auth));
     // App-level rules: located in Python files already read.
     findings.extend(finalize_by_path(
         &texts,
-        rules::dispatch::app(&facts).into_iter().map(|af| {
-            let pending = Pending {
-                rule: af.rule,
-                severity: af.rule.severity,
-                message: af.message,
-                start: af.location.start,
-                end: af.location.end,
-                statement_line: af.location.start.line,
-                flow: Vec::new(),
-                audit: false,
-                fix: None,
-            };
-            (af.location.path, pending)
-        }),
+        rules::dispatch::app(&facts, routes.as_deref())
+            .into_iter()
+            .map(|af| {
+                let pending = Pending {
+                    rule: af.rule,
+                    severity: af.rule.severity,
+                    message: af.message,
+                    start: af.location.start,
+                    end: af.location.end,
+                    statement_line: af.location.start.line,
+                    flow: Vec::new(),
+                    audit: false,
+                    fix: None,
+                };
+                (af.location.path, pending)
+            }),
     ));
     // Every Python finding is final: the trees can go before templates are read.
     drop(texts);
@@ -602,7 +629,12 @@ fn analyse(
         }
     }
     clock.lap("env files");
-    (findings, notifications, lines)
+    Analysed {
+        findings,
+        notifications,
+        lines,
+        routes,
+    }
 }
 
 /// Adds GitHub line hashes and `# nosec`-style suppressions to dependency findings, which the

@@ -414,6 +414,8 @@ fn a_pull_request_run_publishes_everything_and_a_second_run_edits_the_one_commen
     assert!(comment.body.contains(&format!(
         "https://github.com/{OWNER}/{REPO}/blob/{HEAD_SHA}/run.py#L6"
     )));
+    // run.py declares no route: no routes section.
+    assert!(!comment.body.contains("Routes this pull request"));
 
     // The job summary carries the same report; the outputs are consistent with it.
     assert!(first.summary.starts_with(MARKER), "{}", first.summary);
@@ -877,5 +879,52 @@ fn server_errors_and_rate_limits_are_waited_out_on_the_time_scale() {
         "{}",
         outcome.stdout
     );
+    assert_clean(&server);
+}
+
+/// The pull request adds the `/ping` route (a GET) and the `/cart/restore` POST route of the
+/// demo app's tools blueprint.
+fn pr_adds_tools_routes(server: &FakeGitHub) {
+    server.with(|s| {
+        s.pr_files = vec![json!({
+            "filename": "shop/tools.py", "status": "modified", "additions": 8, "deletions": 0, "changes": 8,
+            "patch": "@@ -36,0 +37,4 @@\n+@tools.route(\"/ping\")\n+def ping():\n+    host = request.args[\"host\"]\n+    return {}\n@@ -100,0 +105,4 @@\n+@tools.route(\"/cart/restore\", methods=[\"POST\"])\n+def restore_cart():\n+    cart = pickle.loads(request.get_data())\n+    return {}"
+        })];
+    });
+}
+
+#[test]
+fn a_pull_request_adding_routes_lists_them_unprotected_post_first() {
+    let server = FakeGitHub::start("");
+    pr_adds_tools_routes(&server);
+    let job = Job::new(&server, "pull_request.json");
+    let outcome = job.run();
+    let comments = server.comments(7);
+    let body = &comments[0].body;
+    let (_, section) = body
+        .split_once("### Routes this pull request adds or changes")
+        .unwrap_or_else(|| panic!("no routes section:\n{body}\n{}", outcome.stdout));
+    let rows: Vec<&str> = section
+        .lines()
+        .skip_while(|l| !l.starts_with("|---"))
+        .skip(1)
+        .take_while(|l| l.starts_with('|'))
+        .collect();
+    assert_eq!(rows.len(), 2, "{section}");
+    assert!(
+        rows[0].starts_with("| POST | `/tools/cart/restore` | `tools.restore_cart` ["),
+        "{}",
+        rows[0]
+    );
+    assert!(rows[0].contains(&format!(
+        "(https://github.com/{OWNER}/{REPO}/blob/{HEAD_SHA}/shop/tools.py#L106)"
+    )));
+    assert!(rows[0].ends_with("| **none** |"), "{}", rows[0]);
+    assert!(rows[1].contains("`/tools/ping`") && rows[1].ends_with("| none |"));
+    assert!(outcome
+        .summary
+        .contains("### Routes this pull request adds or changes"));
+    // The PR's files are listed once, for only-new, the section and the suggestions.
+    assert_eq!(server.count("GET", "/pulls/7/files"), 1);
     assert_clean(&server);
 }

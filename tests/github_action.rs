@@ -9,6 +9,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use flaskscan::finding::{Finding, Location, Position, Severity, Suppression};
 use flaskscan::github::action::run_action_to;
 use flaskscan::github::{run_action, ActionEnv, ScanOutput, ScanRequest, Scanner};
+use flaskscan::routes::{Auth, LineSpan, RouteEntry};
 use flaskscan::scan::{ScanReport, ScanStats};
 use serde_json::{json, Value};
 use support::fake_github::{FakeGitHub, Fault, OWNER, REPO, TOKEN};
@@ -75,6 +76,8 @@ fn sarif_result(f: &Finding) -> Value {
 /// and a suppressed one.
 struct Canned {
     findings: Vec<Finding>,
+    /// The route inventory the scan returns when the action asks for it.
+    routes: Vec<RouteEntry>,
 }
 
 impl Canned {
@@ -85,6 +88,15 @@ impl Canned {
                 finding("old.py", 10, "fp-old", false),
                 finding("app.py", 5, "fp-sup", true),
             ],
+            routes: Vec::new(),
+        }
+    }
+
+    /// The standard report, and these routes in the inventory.
+    fn with_routes(routes: Vec<RouteEntry>) -> Self {
+        Self {
+            routes,
+            ..Self::standard()
         }
     }
 }
@@ -120,6 +132,7 @@ impl Scanner for Canned {
                 },
                 advisory_source: None,
                 failures: vec![],
+                routes: request.routes.then(|| self.routes.clone()),
             },
             sarif,
         })
@@ -1468,5 +1481,127 @@ fn a_comment_deleted_between_listing_and_editing_is_posted_anew() {
     assert_eq!(server.count("POST", "/issues/7/comments"), 1, "{log}");
     assert_eq!(our_comments(&server), 1);
     assert!(warnings(&log).is_empty(), "{log}");
+    assert_clean(&server);
+}
+
+/// A route of `views.py` whose decorators start two lines above its `def`.
+fn route(endpoint: &str, methods: &[&str], auth: Auth, def: u32) -> RouteEntry {
+    let at = Position {
+        line: def,
+        column: 5,
+        column_utf16: 5,
+    };
+    RouteEntry {
+        rule: format!("/items/{endpoint}"),
+        methods: methods.iter().map(|m| m.to_string()).collect(),
+        endpoint: format!("items.{endpoint}"),
+        path: "views.py".into(),
+        line: def,
+        auth,
+        roles: if auth == Auth::Required {
+            vec!["editor".into()]
+        } else {
+            Vec::new()
+        },
+        protections: Vec::new(),
+        unknown: Vec::new(),
+        view: format!("views.{endpoint}"),
+        location: Location {
+            path: "views.py".into(),
+            start: at,
+            end: at,
+        },
+        declared: vec![LineSpan {
+            path: "views.py".into(),
+            start: def - 2,
+            end: def,
+        }],
+    }
+}
+
+fn items_routes() -> Vec<RouteEntry> {
+    vec![
+        route("archive", &["POST"], Auth::Required, 12),
+        route("show", &["GET"], Auth::None, 22),
+        route("purge", &["POST"], Auth::None, 32),
+        route("old", &["DELETE"], Auth::None, 52),
+    ]
+}
+
+/// The PR adds `views.py` lines 10-12 (`archive`), 22 (`show`'s `def`) and 30-32 (`purge`).
+fn pr_files_with_routes(server: &FakeGitHub) {
+    pr_files(server);
+    server.with(|s| {
+        s.pr_files.push(json!({"filename": "views.py", "status": "modified", "additions": 7, "deletions": 0, "changes": 7,
+            "patch": "@@ -9,0 +10,3 @@\n+@bp.post('/archive')\n+@role_required('editor')\n+def archive():\n@@ -18,1 +22,1 @@\n-def show_old():\n+def show():\n@@ -25,0 +30,3 @@\n+@bp.post('/purge')\n+@audit_log\n+def purge():"}));
+    });
+}
+
+/// The "Routes this pull request adds or changes" table rows of a summary.
+fn route_rows(markdown: &str) -> Vec<String> {
+    let Some((_, section)) = markdown.split_once("### Routes this pull request adds or changes")
+    else {
+        return Vec::new();
+    };
+    section
+        .lines()
+        .skip_while(|l| !l.starts_with("|---"))
+        .skip(1)
+        .take_while(|l| l.starts_with('|'))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn a_pull_request_adding_an_unprotected_post_route_lists_it_first() {
+    let server = FakeGitHub::start("");
+    pr_files_with_routes(&server);
+    let sim = Sim::pull_request(&server);
+    let (_, log) = sim.run(&Canned::with_routes(items_routes()));
+    let comment = server
+        .comments(7)
+        .into_iter()
+        .find(|c| c.body.starts_with("<!-- flaskscan:summary v1 -->"))
+        .expect("our comment");
+    let rows = route_rows(&comment.body);
+    assert_eq!(rows.len(), 3, "{}\n{log}", comment.body);
+    assert!(rows[0].contains("`/items/purge`"), "{rows:#?}");
+    assert!(rows[0].contains("| **none** |"), "{rows:#?}");
+    assert!(
+        rows[0].contains(&format!(
+            "[views.py:32](https://github.com/{OWNER}/{REPO}/blob/{HEAD_SHA}/views.py#L32)"
+        )),
+        "{rows:#?}"
+    );
+    assert!(rows[1].contains("`/items/archive`") && rows[1].contains("required, roles: editor"));
+    // A GET without protection is listed, not in bold.
+    assert!(rows[2].contains("`/items/show`") && rows[2].ends_with("| none |"));
+    assert!(!comment.body.contains("/items/old"));
+    // The job summary has the same section; the PR's files were listed once.
+    assert_eq!(route_rows(&sim.summary()), rows);
+    assert_eq!(server.count("GET", "/pulls/7/files"), 1);
+    assert_clean(&server);
+}
+
+#[test]
+fn a_pull_request_touching_no_route_has_no_routes_section() {
+    let server = FakeGitHub::start("");
+    pr_files(&server);
+    let mut sim = Sim::pull_request(&server);
+    // Without only-new the lines are fetched for the section (and suggestions) once.
+    sim.set("INPUT_ONLY-NEW", "false");
+    sim.run(&Canned::with_routes(items_routes()));
+    let comment = server
+        .comments(7)
+        .into_iter()
+        .find(|c| c.body.starts_with("<!-- flaskscan:summary v1 -->"))
+        .expect("our comment");
+    assert!(
+        !comment.body.contains("Routes this pull request"),
+        "{}",
+        comment.body
+    );
+    assert!(!sim.summary().contains("Routes this pull request"));
+    assert_eq!(server.count("GET", "/pulls/7/files"), 1);
     assert_clean(&server);
 }

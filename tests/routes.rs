@@ -202,3 +202,151 @@ fn deeply_nested_code_does_not_stop_the_inventory() {
     );
     assert!(stdout(&out).contains("/deep"), "{}", stdout(&out));
 }
+
+/// The JSON routes of the `declared_decorators` app, with the extra arguments given.
+fn declared_app_routes(extra: &[&str]) -> Vec<serde_json::Value> {
+    let mut args = vec!["routes", ".", "--format", "json"];
+    args.extend_from_slice(extra);
+    let out = flaskscan(&args, &fixture("declared_decorators"));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    doc["routes"].as_array().expect("routes").clone()
+}
+
+fn route<'r>(routes: &'r [serde_json::Value], endpoint: &str) -> &'r serde_json::Value {
+    routes
+        .iter()
+        .find(|r| r["endpoint"] == endpoint)
+        .unwrap_or_else(|| panic!("{endpoint} in {routes:?}"))
+}
+
+#[test]
+fn a_decorator_from_a_package_outside_the_tree_is_unknown_until_declared() {
+    let before = declared_app_routes(&[]);
+    assert_eq!(route(&before, "records.update_record")["auth"], "unknown");
+    assert_eq!(route(&before, "records.delete_record")["auth"], "unknown");
+    assert_eq!(route(&before, "records.add_note")["auth"], "none");
+
+    let config = fixture("declared_decorators.toml");
+    let after = declared_app_routes(&["--config", config.to_str().unwrap()]);
+    let update = route(&after, "records.update_record");
+    assert_eq!(update["auth"], "required");
+    assert_eq!(update["protections"][0]["kind"], "decorator");
+    assert_eq!(
+        update["protections"][0]["name"],
+        "hospital_sso.guards.staff_only"
+    );
+    // A role decorator takes its roles from its arguments; matched on a dotted tail.
+    let delete = route(&after, "records.delete_record");
+    assert_eq!(delete["auth"], "required");
+    assert_eq!(delete["roles"], serde_json::json!(["chief", "admin"]));
+    assert_eq!(delete["protections"][0]["name"], "perms.requires_role");
+    assert_eq!(route(&after, "records.add_note")["auth"], "none");
+}
+
+#[test]
+fn declared_decorators_let_fs411_compare_with_the_views_they_protect() {
+    let scan = |extra: &[&str]| {
+        let mut args = vec![
+            "scan",
+            ".",
+            "--no-deps",
+            "--select",
+            "FS411",
+            "--format",
+            "json",
+            "--fail-on",
+            "none",
+        ];
+        args.extend_from_slice(extra);
+        let out = flaskscan(&args, &fixture("declared_decorators"));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        doc["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .map(|f| format!("{}:{}", f["path"].as_str().unwrap(), f["line"]))
+            .collect::<Vec<_>>()
+    };
+    // Without the setting nothing is known to authenticate: the app looks public by design.
+    assert!(scan(&[]).is_empty());
+    let config = fixture("declared_decorators.toml");
+    assert_eq!(
+        scan(&["--config", config.to_str().unwrap()]),
+        vec!["clinic/records.py:28"]
+    );
+}
+
+/// A route's endpoint, methods and the `(path, first line, last line)` spans that declare it.
+type Declared = (String, String, Vec<(String, u32, u32)>);
+
+/// Each route with the lines whose change changes it (for the pull request's routes section).
+fn declared_lines(dir: &Path) -> Vec<Declared> {
+    let options = flaskscan::routes::options_for(vec![dir.to_path_buf()], Vec::new());
+    let report = flaskscan::routes::run(&options).expect("routes");
+    report
+        .routes
+        .iter()
+        .map(|r| {
+            let spans = r
+                .declared
+                .iter()
+                .map(|s| (s.path.clone(), s.start, s.end))
+                .collect();
+            (r.endpoint.clone(), r.methods.join(","), spans)
+        })
+        .collect()
+}
+
+#[test]
+fn a_route_is_declared_by_its_decorators_def_and_registration() {
+    let lines = declared_lines(&fixture("method_view"));
+    let of = |endpoint: &str, method: &str| {
+        lines
+            .iter()
+            .find(|(e, m, _)| e == endpoint && m == method)
+            .unwrap_or_else(|| panic!("{endpoint} {method} in {lines:#?}"))
+            .2
+            .clone()
+    };
+    let at = |first: u32, last: u32| ("app.py".to_string(), first, last);
+    // A handler: its own decorators through its `def`, and the `add_url_rule` call; never the
+    // whole class, so a change to another handler does not list this one.
+    assert_eq!(of("status", "POST"), vec![at(26, 27), at(32, 32)]);
+    assert_eq!(of("status", "GET"), vec![at(23, 23), at(32, 32)]);
+    assert_eq!(of("item", "DELETE"), vec![at(16, 16), at(31, 31)]);
+    // A function view: from its first decorator (the route decorator or another) to its `def`.
+    let login = declared_lines(&fixture("declared_decorators"));
+    let update = login
+        .iter()
+        .find(|(e, _, _)| e == "records.update_record")
+        .expect("update_record");
+    assert_eq!(update.2, vec![("clinic/records.py".to_string(), 15, 17)]);
+}
+
+#[test]
+fn one_view_under_two_dynamic_route_decorators_is_one_route_declared_by_both() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("app.py"),
+        "from flask import Flask\nfrom settings import A, B\napp = Flask(__name__)\n\n\n@app.route(A)\n@app.route(B)\ndef listing():\n    return 'ok'\n",
+    )
+    .unwrap();
+    let lines = declared_lines(dir.path());
+    assert_eq!(lines.len(), 1, "{lines:#?}");
+    assert!(
+        lines[0].2.contains(&("app.py".to_string(), 6, 8)),
+        "{lines:#?}"
+    );
+}

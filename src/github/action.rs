@@ -21,6 +21,7 @@ use super::context::{
 };
 use super::diff::{self, Baseline, ChangedLines, NewFilter};
 use super::merge;
+use super::routes;
 use super::suggestions::{self, Suggestion};
 use super::summary::{self, SummaryInput};
 use crate::finding::Severity;
@@ -41,6 +42,9 @@ pub struct ScanRequest {
     pub config: Option<PathBuf>,
     /// `auto`, `online` or `offline`.
     pub advisories: Option<String>,
+    /// Whether the report must carry the route inventory (on pull requests, for the routes
+    /// section).
+    pub routes: bool,
 }
 
 /// A finished scan: the report and its SARIF log (one run per category).
@@ -140,6 +144,7 @@ impl Run<'_> {
                     .map(|c| existing_inside(&ctx.workspace, "config", c))
                     .transpose()?,
                 advisories: inputs.advisories.clone(),
+                routes: ctx.pull_request.as_ref().is_some_and(|p| p.number > 0),
             };
             let sarif = output_inside(&ctx.workspace, "sarif-file", &inputs.sarif_file)?;
             Ok((request, sarif))
@@ -256,6 +261,37 @@ impl Run<'_> {
             self.upload(client.as_ref(), inputs, ctx, merged, &started_at);
         }
 
+        // The PR's added lines, for the routes section and suggested fixes.
+        let routes_wanted = (inputs.pr_comment || ctx.step_summary.is_some())
+            && scanned
+                .report
+                .routes
+                .as_ref()
+                .is_some_and(|r| !r.is_empty());
+        let changed = match &pr {
+            Some(pr) if inputs.suggestions || routes_wanted => {
+                // only-new already asked for them; when that failed or the list was cut,
+                // asking again would fail the same way.
+                let uses = if !routes_wanted {
+                    "suggested fixes"
+                } else if inputs.suggestions {
+                    "suggested fixes and the routes section"
+                } else {
+                    "the routes section"
+                };
+                if only_new {
+                    filter.changed.take()
+                } else {
+                    self.changed_lines(client.as_ref(), ctx, pr.number, uses)
+                }
+            }
+            _ => None,
+        };
+        let changed_routes = match (&changed, &scanned.report.routes) {
+            (Some(lines), Some(all)) if routes_wanted => routes::changed(all, lines, &prefix),
+            _ => Vec::new(),
+        };
+
         let shown: Vec<&Alert> = marked.iter().filter(|(_, n)| *n).map(|(a, _)| a).collect();
         let conclusion = if exit != 0 {
             Conclusion::Failure
@@ -278,6 +314,7 @@ impl Run<'_> {
                     blob_base: blob_base.clone(),
                     notes,
                     run_url: ctx.run_url(),
+                    routes: &changed_routes,
                 },
                 max,
             )
@@ -308,23 +345,10 @@ impl Run<'_> {
         }
 
         if inputs.suggestions {
-            if let Some(pr) = &pr {
-                // only-new already asked for the changed lines; when that failed or the list
-                // was cut, asking again would fail the same way.
-                let changed = if only_new {
-                    filter.changed.take()
-                } else {
-                    self.changed_lines(client.as_ref(), ctx, pr.number)
-                };
-                if let Some(changed) = changed {
-                    let list = suggestions::build(
-                        &scanned.report.findings,
-                        &request.root,
-                        &prefix,
-                        &changed,
-                    );
-                    self.suggest(client.as_ref(), ctx, pr.number, &list);
-                }
+            if let (Some(pr), Some(changed)) = (&pr, &changed) {
+                let list =
+                    suggestions::build(&scanned.report.findings, &request.root, &prefix, changed);
+                self.suggest(client.as_ref(), ctx, pr.number, &list);
             }
         }
 
@@ -645,12 +669,14 @@ impl Run<'_> {
 }
 
 impl Run<'_> {
-    /// The pull request's added lines, when only-new did not fetch them already.
+    /// The pull request's added lines, when only-new did not fetch them already; `uses` names
+    /// what needs them (suggested fixes, the routes section) for the warning when they fail.
     fn changed_lines(
         &mut self,
         client: Option<&Client>,
         ctx: &RunContext,
         number: u64,
+        uses: &str,
     ) -> Option<ChangedLines> {
         let client = client?;
         let changed_files = ctx.pull_request.as_ref().and_then(|p| p.changed_files);
@@ -660,7 +686,7 @@ impl Run<'_> {
             Ok(changed) => Some(changed),
             Err(e) => {
                 self.warn(format!(
-                    "suggested fixes skipped: cannot list the pull request's files ({e}). {}",
+                    "{uses} skipped: cannot list the pull request's files ({e}). {}",
                     hint(&e, "pull-requests: read")
                 ));
                 None

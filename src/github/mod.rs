@@ -10,6 +10,7 @@ pub mod comment;
 pub mod context;
 pub mod diff;
 pub mod merge;
+pub mod routes;
 pub mod suggestions;
 pub mod summary;
 

@@ -11,6 +11,7 @@ use std::str::FromStr as _;
 use pep508_rs::pep440_rs::Version;
 
 use super::alert::Alert;
+use super::routes::{self, ChangedRoute};
 use crate::finding::{PackageFacts, Severity};
 use crate::report::markdown::cell;
 use crate::scan::ScanStats;
@@ -36,6 +37,8 @@ pub struct SummaryInput<'a> {
     pub notes: &'a [String],
     /// Link to the workflow run.
     pub run_url: Option<String>,
+    /// Routes the pull request adds or changes, in the order shown.
+    pub routes: &'a [ChangedRoute],
 }
 
 /// Renders the summary within `max_bytes` (65,536 for a comment, 1 MiB for the job summary),
@@ -56,6 +59,7 @@ pub fn render(input: &SummaryInput, max_bytes: usize) -> String {
     body.left_out += code.len().saturating_sub(TOP);
     code.truncate(TOP);
     findings_by_file(&mut body, &code, input);
+    changed_routes(&mut body, input);
 
     let packages = vulnerable_packages(input.alerts);
     let rows: Vec<String> = packages.iter().map(|p| package_row(p, input)).collect();
@@ -106,9 +110,13 @@ impl Body {
 
     /// Adds `head` and as many `rows` as fit, counting the rest as left out.
     fn table(&mut self, head: &str, rows: &[String]) {
+        self.left_out += self.fit(head, rows);
+    }
+
+    /// Adds `head` and as many `rows` as fit; returns how many did not.
+    fn fit(&mut self, head: &str, rows: &[String]) -> usize {
         if self.text.len() + head.len() > self.budget {
-            self.left_out += rows.len();
-            return;
+            return rows.len();
         }
         let mut table = head.to_string();
         let mut shown = 0;
@@ -119,8 +127,8 @@ impl Body {
             table.push_str(row);
             shown += 1;
         }
-        self.left_out += rows.len() - shown;
         self.text.push_str(&table);
+        rows.len() - shown
     }
 
     fn finish(mut self) -> String {
@@ -166,6 +174,29 @@ fn findings_by_file(body: &mut Body, top: &[&(Alert, bool)], input: &SummaryInpu
             "| Severity | Rule | Line | Message |\n|---|---|---|---|\n"
         };
         body.table(&format!("\n{title}\n\n{head}"), &rows);
+    }
+}
+
+/// The routes the pull request adds or changes; no section when it touches none.
+fn changed_routes(body: &mut Body, input: &SummaryInput) {
+    if input.routes.is_empty() {
+        return;
+    }
+    let listed = &input.routes[..input.routes.len().min(routes::MAX_LISTED)];
+    let rows: Vec<String> = listed
+        .iter()
+        .map(|r| routes::row(r, input.blob_base.as_deref()))
+        .collect();
+    let head = format!(
+        "\n### Routes this pull request adds or changes\n\n{}",
+        routes::HEAD
+    );
+    let left_out = body.fit(&head, &rows) + (input.routes.len() - listed.len());
+    if left_out > 0 {
+        let _ = writeln!(
+            body.text,
+            "\n_{left_out} more routes this pull request adds or changes are not listed here; `flaskscan routes` lists every route._"
+        );
     }
 }
 
@@ -469,6 +500,7 @@ mod tests {
                 blob_base: Some("https://github.com/o/r/blob/abc".into()),
                 notes: &[],
                 run_url: None,
+                routes: &[],
             },
             65_536,
         );
@@ -501,6 +533,7 @@ mod tests {
                 blob_base: None,
                 notes: &[],
                 run_url: None,
+                routes: &[],
             },
             65_536,
         );
@@ -527,12 +560,50 @@ mod tests {
                 blob_base: None,
                 notes: &notes,
                 run_url: None,
+                routes: &[],
             },
             65_536,
         );
         assert!(md.len() <= 65_536, "{}", md.len());
         assert!(md.starts_with(MARKER));
         assert!(md.ends_with("the job summary and the SARIF file have everything._\n"));
+    }
+
+    #[test]
+    fn routes_beyond_the_listed_ones_are_counted() {
+        use crate::python::inventory::Auth;
+        let routes: Vec<ChangedRoute> = (1..=120)
+            .map(|i| ChangedRoute {
+                methods: vec!["POST".into()],
+                rule: format!("/items/{i}"),
+                endpoint: format!("items.item_{i}"),
+                path: "app/items.py".into(),
+                line: i,
+                auth: Auth::None,
+                roles: Vec::new(),
+                unknown: None,
+            })
+            .collect();
+        let stats = ScanStats::default();
+        let md = render(
+            &SummaryInput {
+                alerts: &[],
+                only_new: true,
+                suppressed: 0,
+                stats: &stats,
+                blob_base: None,
+                notes: &[],
+                run_url: None,
+                routes: &routes,
+            },
+            65_536,
+        );
+        assert!(md.contains("### Routes this pull request adds or changes"));
+        assert_eq!(md.matches("| **none** |").count(), routes::MAX_LISTED);
+        assert!(
+            md.contains("_70 more routes this pull request adds or changes are not listed here"),
+            "{md}"
+        );
     }
 
     #[test]
@@ -601,6 +672,7 @@ mod tests {
                 blob_base: None,
                 notes: &[],
                 run_url: None,
+                routes: &[],
             },
             65_536,
         );

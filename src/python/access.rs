@@ -8,8 +8,10 @@ use super::flask::string_literal;
 use super::semantic::Semantic;
 use crate::finding::Location;
 
+mod declared;
 mod reader;
 
+pub use declared::{tail_matches, DeclaredAuth};
 pub use reader::Check;
 use reader::{collect_exemptions, Reader};
 

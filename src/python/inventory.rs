@@ -8,8 +8,8 @@ use serde::Serialize;
 
 use crate::finding::Location;
 use crate::python::access::{
-    self, AccessFacts, BlueprintDef, BodyCheck, ClassView, DecoratorUse, FunctionAccess, Library,
-    Scope, Verdict,
+    self, AccessFacts, BlueprintDef, BodyCheck, ClassView, DeclaredAuth, DecoratorUse,
+    FunctionAccess, Library, Scope, Verdict,
 };
 use crate::python::checker::LAMBDA_VIEW;
 use crate::python::flask::{self, AppFacts, Route};
@@ -74,6 +74,17 @@ pub struct RouteEntry {
     /// The view's `def` (or method handler), where rules report.
     #[serde(skip)]
     pub location: Location,
+    /// The lines that declare the route: a change on one of them changes the route.
+    #[serde(skip)]
+    pub declared: Vec<LineSpan>,
+}
+
+/// Lines `start..=end` of a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineSpan {
+    pub path: String,
+    pub start: u32,
+    pub end: u32,
 }
 
 impl RouteEntry {
@@ -90,6 +101,25 @@ impl RouteEntry {
             self.methods.join("/"),
             self.rule
         )
+    }
+
+    /// Whether `other` is the same route, whatever lines declare each.
+    fn same_route(&self, other: &Self) -> bool {
+        (
+            &self.rule,
+            &self.methods,
+            &self.endpoint,
+            &self.path,
+            self.line,
+        ) == (
+            &other.rule,
+            &other.methods,
+            &other.endpoint,
+            &other.path,
+            other.line,
+        ) && (self.auth, &self.roles, &self.protections, &self.unknown)
+            == (other.auth, &other.roles, &other.protections, &other.unknown)
+            && (&self.view, &self.location) == (&other.view, &other.location)
     }
 
     /// The route of `among` (not empty) a message points to as this one's sibling: the closest
@@ -128,10 +158,12 @@ struct Index<'f> {
     several_apps: bool,
     aliases: HashMap<&'f str, &'f str>,
     access: &'f AccessFacts,
+    /// Decorators the configuration declares as authentication or role checks.
+    declared: &'f DeclaredAuth,
 }
 
 impl<'f> Index<'f> {
-    fn new(access: &'f AccessFacts) -> Self {
+    fn new(access: &'f AccessFacts, declared: &'f DeclaredAuth) -> Self {
         let mut index = Self {
             functions: access
                 .functions
@@ -153,6 +185,7 @@ impl<'f> Index<'f> {
                 .map(|(a, b)| (a.as_str(), b.as_str()))
                 .collect(),
             access,
+            declared,
         };
         for b in &access.blueprints {
             index.blueprints.entry(b.identity.as_str()).or_insert(b);
@@ -227,14 +260,22 @@ impl<'f> Index<'f> {
         current
     }
 
+    /// The declared decorator `name` is (as written or where a re-export leads), and its verdict.
+    fn declared_as(&self, name: &str) -> Option<(&'f str, Verdict)> {
+        self.declared
+            .verdict(name)
+            .or_else(|| self.declared.verdict(self.canonical(name)))
+    }
+
     fn blueprint(&self, identity: &str) -> Option<&'f BlueprintDef> {
         self.blueprints.get(self.canonical(identity)).copied()
     }
 }
 
-/// Builds the sorted inventory of every route in `facts`.
-pub fn build(facts: &AppFacts) -> Vec<RouteEntry> {
-    let mut index = Index::new(&facts.access);
+/// Builds the sorted inventory of every route in `facts`, with the decorators the project
+/// declares as authentication.
+pub fn build(facts: &AppFacts, declared: &DeclaredAuth) -> Vec<RouteEntry> {
+    let mut index = Index::new(&facts.access, declared);
     let resources: Vec<(Route, Option<String>)> = facts
         .access
         .resources
@@ -265,7 +306,15 @@ pub fn build(facts: &AppFacts) -> Vec<RouteEntry> {
             b.line,
         ))
     });
-    entries.dedup();
+    // A view under several route decorators with the same rule (or dynamic ones) is one
+    // route, declared on each of their lines.
+    entries.dedup_by(|later, kept| {
+        let same = later.same_route(kept);
+        if same {
+            kept.declared.append(&mut later.declared);
+        }
+        same
+    });
     entries
 }
 
@@ -299,6 +348,8 @@ struct Guards<'f> {
     location: &'f Location,
     methods: Vec<String>,
     unknown: Vec<String>,
+    /// Where the handler's own decorators (those written on its `def`) start in `decorators`.
+    own_from: usize,
 }
 
 fn entries_of(index: &Index, route: &Route, unknown: Option<&str>) -> Vec<RouteEntry> {
@@ -361,6 +412,7 @@ fn handler_guards<'f>(
         if class.handlers.is_empty() {
             unknown.push("its class-based view has no method handlers to read".into());
             return vec![Guards {
+                own_from: shared.len(),
                 decorators: shared,
                 top_check: None,
                 location: &route.location,
@@ -380,8 +432,10 @@ fn handler_guards<'f>(
                         .is_none_or(|m| m.eq_ignore_ascii_case(&h.method));
                     applies.then_some(d)
                 }));
+                let own_from = decorators.len();
                 decorators.extend(h.decorators.iter());
                 Guards {
+                    own_from,
                     decorators,
                     top_check: h.top_check.as_ref(),
                     location: &h.location,
@@ -393,6 +447,7 @@ fn handler_guards<'f>(
     }
     if route.function == LAMBDA_VIEW {
         return vec![Guards {
+            own_from: wrappers.len(),
             decorators: wrappers,
             top_check: None,
             location: &route.location,
@@ -402,9 +457,11 @@ fn handler_guards<'f>(
     }
     match index.functions.get(index.canonical(&route.function)) {
         Some(view) => {
+            let own_from = wrappers.len();
             let mut decorators = wrappers;
             decorators.extend(view.decorators.iter());
             vec![Guards {
+                own_from,
                 decorators,
                 top_check: view.top_check.as_ref(),
                 location: &view.location,
@@ -418,6 +475,7 @@ fn handler_guards<'f>(
 
 fn not_followed<'f>(route: &'f Route, wrappers: Vec<&'f DecoratorUse>, what: &str) -> Guards<'f> {
     Guards {
+        own_from: wrappers.len(),
         decorators: wrappers,
         top_check: None,
         location: &route.location,
@@ -443,7 +501,7 @@ fn judge(index: &Index, route: &Route, rule: &str, endpoint: &str, g: Guards) ->
                 }
                 protections.push(protection(
                     ProtectionKind::Decorator,
-                    d.name.clone().unwrap_or_else(|| d.text.clone()),
+                    decorator_name(index, d),
                     &d.location,
                 ));
             }
@@ -492,7 +550,51 @@ fn judge(index: &Index, route: &Route, rule: &str, endpoint: &str, g: Guards) ->
         unknown,
         view: route.function.clone(),
         location: g.location.clone(),
+        declared: declared_spans(route, &g.decorators[g.own_from..], g.location),
     }
+}
+
+/// The route's registration (its route decorator or `add_url_rule` call), and the handler's own
+/// decorators (`own`) through its `def` line.
+fn declared_spans(route: &Route, own: &[&DecoratorUse], def: &Location) -> Vec<LineSpan> {
+    let def_line = def.start.line;
+    // A route decorator sits among the view's own decorators; an `add_url_rule` call is apart.
+    let route_decorator = (!route.class_view).then_some(&route.location);
+    let first = own
+        .iter()
+        .map(|d| &d.location)
+        .chain(route_decorator)
+        .filter(|l| l.path == def.path && l.start.line <= def_line)
+        .map(|l| l.start.line)
+        .min()
+        .unwrap_or(def_line);
+    let view = LineSpan {
+        path: def.path.clone(),
+        start: first,
+        end: def_line,
+    };
+    let registration = LineSpan {
+        path: route.location.path.clone(),
+        start: route.location.start.line,
+        end: route.location.end.line,
+    };
+    if registration.path == view.path && registration.start >= first && registration.end <= def_line
+    {
+        vec![view]
+    } else {
+        vec![view, registration]
+    }
+}
+
+/// How a protection names a decorator: as declared in the configuration, else its qualified
+/// name, else as written.
+fn decorator_name(index: &Index, d: &DecoratorUse) -> String {
+    let declared = d
+        .name
+        .as_deref()
+        .and_then(|n| index.declared_as(n))
+        .map(|(name, _)| name.to_string());
+    declared.unwrap_or_else(|| d.name.clone().unwrap_or_else(|| d.text.clone()))
 }
 
 /// Of two verdicts on the same request, the one that decides: authenticating wins, then
@@ -605,6 +707,10 @@ fn follow(
 const MAX_FOLLOW: usize = 6;
 
 fn use_verdict(index_: &impl DecoratorLookup, d: &DecoratorUse) -> Verdict {
+    // The project's word wins over what the reader would make of the decorator.
+    if let Some(verdict) = d.name.as_deref().and_then(|n| index_.declared(n)) {
+        return verdict;
+    }
     match access::library_decorator(d.name.as_deref(), &d.args, d.optional) {
         Library::Authenticates(roles) => {
             return Verdict::Authenticates {
@@ -663,6 +769,8 @@ trait DecoratorLookup {
     fn decorator(&self, name: &str) -> Option<Verdict>;
     /// What the project function `name` does when called before a view, when it is known.
     fn hook(&self, name: &str) -> Option<Verdict>;
+    /// What `name` does when the configuration declares it an authentication decorator.
+    fn declared(&self, name: &str) -> Option<Verdict>;
 }
 
 impl DecoratorLookup for Index<'_> {
@@ -673,6 +781,9 @@ impl DecoratorLookup for Index<'_> {
     fn hook(&self, name: &str) -> Option<Verdict> {
         let name = self.canonical(name);
         self.functions.get(name).map(|f| f.as_hook.clone())
+    }
+    fn declared(&self, name: &str) -> Option<Verdict> {
+        self.declared_as(name).map(|(_, v)| v)
     }
 }
 

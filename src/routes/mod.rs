@@ -17,7 +17,7 @@ use crate::python::SourceFile;
 use crate::scan::{self, ScanOptions};
 use crate::workspace::FileKind;
 
-pub use crate::python::inventory::{Auth, Protection, ProtectionKind, RouteEntry};
+pub use crate::python::inventory::{Auth, LineSpan, Protection, ProtectionKind, RouteEntry};
 
 /// What `flaskscan routes` lists, and what it could not read.
 #[derive(Debug, Clone, Default)]
@@ -29,7 +29,8 @@ pub struct RoutesReport {
 }
 
 /// Lists the routes of the Python files under `options.paths` (`exclude`, `max_file_size`,
-/// `include_tests`, `threads` and `root` are honoured; rule selection is not used).
+/// `include_tests`, `threads`, `root` and `declared_auth` are honoured; rule selection is not
+/// used).
 pub fn run(options: &ScanOptions) -> anyhow::Result<RoutesReport> {
     // Workers parse and drop deeply nested (hostile) code: they get the scan's large stacks.
     let mut builder = rayon::ThreadPoolBuilder::new().stack_size(scan::WORKER_STACK);
@@ -88,7 +89,7 @@ fn inventory_of(options: &ScanOptions) -> RoutesReport {
         n.message = crate::redact::one_line(&n.message, 400);
     }
     notifications.sort_by(|a, b| (&a.path, a.line, &a.message).cmp(&(&b.path, b.line, &b.message)));
-    let routes = crate::python::inventory::build(&facts);
+    let routes = crate::python::inventory::build(&facts, &options.declared_auth);
     drop(refs);
     // Freeing the trees recurses as deep as they nest: on the workers, not the caller.
     sources.into_par_iter().for_each(drop);

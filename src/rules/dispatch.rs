@@ -5,6 +5,7 @@ use ruff_python_ast::{self as ast, ExprCall, Stmt};
 use super::*;
 use crate::python::checker::{Checker, ConfigWrite};
 use crate::python::flask::{AppFacts, Route};
+use crate::python::inventory::RouteEntry;
 use crate::templates::check::TemplateCheck;
 
 /// Every statement, before its children.
@@ -66,8 +67,9 @@ pub fn class_def(cx: &mut Checker, c: &ast::StmtClassDef) {
     fs105_csrf_protection_disabled::check_class(cx, c);
 }
 
-/// The app-level rules, once per scan over the facts of every file.
-pub fn app(facts: &AppFacts) -> Vec<AppFinding> {
+/// The app-level rules, once per scan over the facts of every file; `routes` is the route
+/// inventory when the walk collected access facts.
+pub fn app(facts: &AppFacts, routes: Option<&[RouteEntry]>) -> Vec<AppFinding> {
     let mut out = Vec::new();
     fs106_csrf_protection_missing::check(facts, &mut out);
     fs107_security_headers_missing::check(facts, &mut out);
@@ -75,10 +77,9 @@ pub fn app(facts: &AppFacts) -> Vec<AppFinding> {
     fs113_unescaped_template_extension::check_app(facts, &mut out);
     fs111_request_size_unbounded::check(facts, &mut out);
     // The access rules judge the route inventory, built once for both when they run.
-    if facts.access.collected {
-        let routes = crate::python::inventory::build(facts);
-        fs411_unauthenticated_state_change::check(&routes, &mut out);
-        fs412_missing_role_check::check(&routes, &mut out);
+    if let Some(routes) = routes {
+        fs411_unauthenticated_state_change::check(routes, &mut out);
+        fs412_missing_role_check::check(routes, &mut out);
     }
     out
 }

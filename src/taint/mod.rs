@@ -235,10 +235,7 @@ impl DeclaredSanitizers {
     /// depend on the folder the scan starts from.
     pub fn bits(&self, qualified: &str) -> Option<u32> {
         self.by_name.iter().find_map(|(name, bits)| {
-            let tail = qualified
-                .strip_suffix(name.as_str())
-                .is_some_and(|head| head.is_empty() || head.ends_with('.'));
-            tail.then_some(*bits)
+            crate::python::access::tail_matches(qualified, name).then_some(*bits)
         })
     }
 }
