@@ -13,6 +13,7 @@ use crate::python::access::{
 };
 use crate::python::checker::LAMBDA_VIEW;
 use crate::python::flask::{self, AppFacts, Route};
+use crate::python::view_body::ViewBody;
 
 /// Whether a route requires authentication.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -74,6 +75,9 @@ pub struct RouteEntry {
     /// The view's `def` (or method handler), where rules report.
     #[serde(skip)]
     pub location: Location,
+    /// What the view's body does, when it was read.
+    #[serde(skip)]
+    pub body: Option<ViewBody>,
 }
 
 impl RouteEntry {
@@ -296,6 +300,7 @@ fn resource_route(index: &Index, route: &Route, api: Option<&str>) -> (Route, Op
 struct Guards<'f> {
     decorators: Vec<&'f DecoratorUse>,
     top_check: Option<&'f BodyCheck>,
+    body: Option<&'f ViewBody>,
     location: &'f Location,
     methods: Vec<String>,
     unknown: Vec<String>,
@@ -363,6 +368,7 @@ fn handler_guards<'f>(
             return vec![Guards {
                 decorators: shared,
                 top_check: None,
+                body: None,
                 location: &route.location,
                 methods: route.methods.clone(),
                 unknown,
@@ -384,6 +390,7 @@ fn handler_guards<'f>(
                 Guards {
                     decorators,
                     top_check: h.top_check.as_ref(),
+                    body: Some(&h.body),
                     location: &h.location,
                     methods: vec![h.method.clone()],
                     unknown: unknown.clone(),
@@ -395,6 +402,7 @@ fn handler_guards<'f>(
         return vec![Guards {
             decorators: wrappers,
             top_check: None,
+            body: None,
             location: &route.location,
             methods: route.methods.clone(),
             unknown: Vec::new(),
@@ -407,6 +415,7 @@ fn handler_guards<'f>(
             vec![Guards {
                 decorators,
                 top_check: view.top_check.as_ref(),
+                body: view.body.as_ref(),
                 location: &view.location,
                 methods: route.methods.clone(),
                 unknown: Vec::new(),
@@ -420,6 +429,7 @@ fn not_followed<'f>(route: &'f Route, wrappers: Vec<&'f DecoratorUse>, what: &st
     Guards {
         decorators: wrappers,
         top_check: None,
+        body: None,
         location: &route.location,
         methods: route.methods.clone(),
         unknown: vec![format!("{what} could not be followed")],
@@ -492,6 +502,7 @@ fn judge(index: &Index, route: &Route, rule: &str, endpoint: &str, g: Guards) ->
         unknown,
         view: route.function.clone(),
         location: g.location.clone(),
+        body: g.body.cloned(),
     }
 }
 
