@@ -412,6 +412,8 @@ impl Stages {
                 || [
                     &rules::fs411_unauthenticated_state_change::RULE,
                     &rules::fs412_missing_role_check::RULE,
+                    &rules::fs413_object_access_without_ownership_check::RULE,
+                    &rules::fs414_debug_or_admin_endpoint_exposed::RULE,
                 ]
                 .into_iter()
                 .any(|r| options.enabled(r)),
@@ -578,7 +580,7 @@ fn analyse(
                     start: af.location.start,
                     end: af.location.end,
                     statement_line: af.location.start.line,
-                    flow: Vec::new(),
+                    flow: af.flow,
                     audit: false,
                     fix: None,
                 };
@@ -1158,7 +1160,8 @@ mod tests {
         assert!(templates.taint && templates.templates && !templates.deps);
         let deps = stages(&["FS6"]);
         assert!(!deps.taint && !deps.templates && deps.deps);
-        // The access rules are audit rules: their facts are gathered only when they are named.
-        assert!(!all.access && stages(&["FS411"]).access && !walk.access);
+        // Access facts are gathered when an access rule runs: FS414 by default, the audit
+        // rules when named.
+        assert!(all.access && stages(&["FS411"]).access && !walk.access);
     }
 }

@@ -1516,6 +1516,7 @@ fn route(endpoint: &str, methods: &[&str], auth: Auth, def: u32) -> RouteEntry {
             start: def - 2,
             end: def,
         }],
+        body: None,
     }
 }
 

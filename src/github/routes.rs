@@ -142,6 +142,7 @@ mod tests {
                 start: def - 2,
                 end: def,
             }],
+            body: None,
         }
     }
 

@@ -6,6 +6,7 @@ use ruff_python_ast::{self as ast, Expr, Stmt};
 
 use super::flask::string_literal;
 use super::semantic::Semantic;
+use super::view_body::ViewBody;
 use crate::finding::Location;
 
 mod declared;
@@ -97,6 +98,8 @@ pub struct FunctionAccess {
     pub as_hook: Verdict,
     /// The requests a hook lets through without its check.
     pub exempt: Exempt,
+    /// What its body does, when it is a view.
+    pub body: Option<ViewBody>,
 }
 
 /// The requests a `before_request` guard lets through before checking.
@@ -159,6 +162,8 @@ pub struct Handler {
     pub location: Location,
     pub decorators: Vec<DecoratorUse>,
     pub top_check: Option<BodyCheck>,
+    /// What its body does.
+    pub body: ViewBody,
 }
 
 /// A `Blueprint(...)` assigned to a module-level name.
@@ -207,6 +212,8 @@ pub struct AccessFacts {
     pub resources: Vec<(super::flask::Route, Option<String>)>,
     /// `api = Api(app_or_blueprint, prefix=..., decorators=[...])`.
     pub apis: Vec<ApiDef>,
+    /// Model classes with a column naming their owner: (class name, column).
+    pub owned_models: Vec<(String, String)>,
 }
 
 impl AccessFacts {
@@ -222,6 +229,7 @@ impl AccessFacts {
         self.extra_routes.extend(other.extra_routes);
         self.resources.extend(other.resources);
         self.apis.extend(other.apis);
+        self.owned_models.extend(other.owned_models);
     }
 }
 

@@ -556,6 +556,7 @@ impl<'a> Checker<'a> {
                     || self.project.module_holds_config(&self.file.module)));
         dispatch::class_def(self, c);
         self.class_view(c);
+        self.owned_model(c);
         self.config_class.push(is_config);
         // Class-body names live in their own scope and must not shadow module names.
         self.sem.push_scope();

@@ -13,6 +13,7 @@ use crate::python::access::{
 };
 use crate::python::checker::LAMBDA_VIEW;
 use crate::python::flask::{self, AppFacts, Route};
+use crate::python::view_body::ViewBody;
 
 /// Whether a route requires authentication.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -77,6 +78,9 @@ pub struct RouteEntry {
     /// The lines that declare the route: a change on one of them changes the route.
     #[serde(skip)]
     pub declared: Vec<LineSpan>,
+    /// What the view's body does, when it was read.
+    #[serde(skip)]
+    pub body: Option<ViewBody>,
 }
 
 /// Lines `start..=end` of a file.
@@ -345,6 +349,7 @@ fn resource_route(index: &Index, route: &Route, api: Option<&str>) -> (Route, Op
 struct Guards<'f> {
     decorators: Vec<&'f DecoratorUse>,
     top_check: Option<&'f BodyCheck>,
+    body: Option<&'f ViewBody>,
     location: &'f Location,
     methods: Vec<String>,
     unknown: Vec<String>,
@@ -415,6 +420,7 @@ fn handler_guards<'f>(
                 own_from: shared.len(),
                 decorators: shared,
                 top_check: None,
+                body: None,
                 location: &route.location,
                 methods: route.methods.clone(),
                 unknown,
@@ -438,6 +444,7 @@ fn handler_guards<'f>(
                     own_from,
                     decorators,
                     top_check: h.top_check.as_ref(),
+                    body: Some(&h.body),
                     location: &h.location,
                     methods: vec![h.method.clone()],
                     unknown: unknown.clone(),
@@ -450,6 +457,7 @@ fn handler_guards<'f>(
             own_from: wrappers.len(),
             decorators: wrappers,
             top_check: None,
+            body: None,
             location: &route.location,
             methods: route.methods.clone(),
             unknown: Vec::new(),
@@ -464,6 +472,7 @@ fn handler_guards<'f>(
                 own_from,
                 decorators,
                 top_check: view.top_check.as_ref(),
+                body: view.body.as_ref(),
                 location: &view.location,
                 methods: route.methods.clone(),
                 unknown: Vec::new(),
@@ -478,6 +487,7 @@ fn not_followed<'f>(route: &'f Route, wrappers: Vec<&'f DecoratorUse>, what: &st
         own_from: wrappers.len(),
         decorators: wrappers,
         top_check: None,
+        body: None,
         location: &route.location,
         methods: route.methods.clone(),
         unknown: vec![format!("{what} could not be followed")],
@@ -551,6 +561,7 @@ fn judge(index: &Index, route: &Route, rule: &str, endpoint: &str, g: Guards) ->
         view: route.function.clone(),
         location: g.location.clone(),
         declared: declared_spans(route, &g.decorators[g.own_from..], g.location),
+        body: g.body.cloned(),
     }
 }
 

@@ -9,6 +9,7 @@ pub mod render;
 pub mod semantic;
 pub mod source;
 pub mod suppression;
+pub mod view_body;
 
 pub use source::SourceFile;
 

@@ -76,10 +76,16 @@ pub fn app(facts: &AppFacts, routes: Option<&[RouteEntry]>) -> Vec<AppFinding> {
     fs110_cors_credentials_with_any_origin::check_app(facts, &mut out);
     fs113_unescaped_template_extension::check_app(facts, &mut out);
     fs111_request_size_unbounded::check(facts, &mut out);
-    // The access rules judge the route inventory, built once for both when they run.
+    // The access rules judge the route inventory, built once for all when they run.
     if let Some(routes) = routes {
         fs411_unauthenticated_state_change::check(routes, &mut out);
         fs412_missing_role_check::check(routes, &mut out);
+        fs413_object_access_without_ownership_check::check(
+            routes,
+            &facts.access.owned_models,
+            &mut out,
+        );
+        fs414_debug_or_admin_endpoint_exposed::check(routes, &mut out);
     }
     out
 }

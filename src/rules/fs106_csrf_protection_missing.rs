@@ -41,6 +41,7 @@ pub fn check(facts: &AppFacts, out: &mut Vec<AppFinding>) {
     let Some(first) = views.first() else { return };
     let location = facts.apps.first().unwrap_or(&first.location).clone();
     out.push(AppFinding {
+        flow: Vec::new(),
         rule: &RULE,
         location,
         message: format!(

@@ -53,6 +53,7 @@ pub fn check(routes: &[RouteEntry], out: &mut Vec<AppFinding>) {
             .map(|p| format!(" by `{}` ({}:{})", p.name, p.path, p.line))
             .unwrap_or_default();
         out.push(AppFinding {
+            flow: Vec::new(),
             rule: &RULE,
             location: r.location.clone(),
             message: format!(

@@ -54,6 +54,7 @@ pub fn check(routes: &[RouteEntry], out: &mut Vec<AppFinding>) {
             let sibling = r.nearest(&with_roles);
             let check = role_check(sibling);
             out.push(AppFinding {
+                flow: Vec::new(),
                 rule: &RULE,
                 location: r.location.clone(),
                 message: format!(

@@ -48,6 +48,8 @@ pub mod fs409_trust_boundary_violation;
 pub mod fs410_stack_trace_exposure;
 pub mod fs411_unauthenticated_state_change;
 pub mod fs412_missing_role_check;
+pub mod fs413_object_access_without_ownership_check;
+pub mod fs414_debug_or_admin_endpoint_exposed;
 pub mod fs501_open_redirect;
 pub mod fs502_path_traversal;
 pub mod fs503_ssrf;
@@ -215,6 +217,8 @@ pub static ALL: &[&Rule] = &[
     &fs410_stack_trace_exposure::RULE,
     &fs411_unauthenticated_state_change::RULE,
     &fs412_missing_role_check::RULE,
+    &fs413_object_access_without_ownership_check::RULE,
+    &fs414_debug_or_admin_endpoint_exposed::RULE,
     &fs501_open_redirect::RULE,
     &fs502_path_traversal::RULE,
     &fs503_ssrf::RULE,
@@ -265,4 +269,6 @@ pub struct AppFinding {
     pub rule: &'static Rule,
     pub location: Location,
     pub message: String,
+    /// How client data reaches the finding, when a rule follows it (FS413's id).
+    pub flow: Vec<crate::finding::FlowStep>,
 }

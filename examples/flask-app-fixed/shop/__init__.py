@@ -7,6 +7,7 @@ from flask_talisman import Talisman
 from flask_wtf.csrf import CSRFProtect
 
 from .blog.views import blog
+from .orders import db, login_manager, orders
 from .tools import tools
 from .views import bp
 
@@ -23,7 +24,10 @@ def create_app():
     csrf.init_app(app)
     CORS(app, origins=["https://shop.example.com"], supports_credentials=True)
     Talisman(app, content_security_policy={"default-src": "'self'", "script-src": "'self'"})
+    db.init_app(app)
+    login_manager.init_app(app)
     app.register_blueprint(bp)
     app.register_blueprint(blog, url_prefix="/blog")
     app.register_blueprint(tools, url_prefix="/tools")
+    app.register_blueprint(orders)
     return app

@@ -6,6 +6,7 @@ from flask_cors import CORS
 from flask_talisman import Talisman
 
 from .blog.views import blog
+from .orders import db, login_manager, orders
 from .tools import tools
 from .views import bp
 
@@ -19,7 +20,10 @@ def create_app():
     app.jinja_env.autoescape = False
     CORS(app, supports_credentials=True)
     Talisman(app, force_https=False, content_security_policy={"script-src": "'self' 'unsafe-inline'"})
+    db.init_app(app)
+    login_manager.init_app(app)
     app.register_blueprint(bp)
     app.register_blueprint(blog, url_prefix="/blog")
     app.register_blueprint(tools, url_prefix="/tools")
+    app.register_blueprint(orders)
     return app

@@ -10,6 +10,7 @@ use crate::python::access::{
 };
 use crate::python::flask::{self, Route};
 use crate::python::semantic::qualify;
+use crate::python::view_body::{self, ViewBody};
 
 /// The `function` of a route whose view is a lambda.
 pub const LAMBDA_VIEW: &str = "<lambda>";
@@ -199,8 +200,39 @@ impl<'a> Checker<'a> {
             as_decorator: access::decorator_verdict(&self.sem, f),
             as_hook,
             exempt,
+            body: is_view.then(|| self.view_body(f)),
         };
         self.facts.access.functions.push(access);
+    }
+
+    /// What a view's body does, for the rules that judge it with the inventory.
+    fn view_body(&self, f: &ast::StmtFunctionDef) -> ViewBody {
+        view_body::read(&self.sem, f, &|range| self.location(range))
+    }
+
+    /// Model columns naming a row's owner (`user_id = db.Column(db.ForeignKey(...))`), so
+    /// loads of the model can be judged by FS413.
+    pub(super) fn owned_model(&mut self, c: &ast::StmtClassDef) {
+        if !self.facts.access.collected || c.arguments.as_ref().is_none_or(|a| a.args.is_empty()) {
+            return;
+        }
+        let column = c.body.iter().find_map(|stmt| {
+            let (target, value) = match stmt {
+                Stmt::Assign(a) => (a.targets.first()?, &*a.value),
+                Stmt::AnnAssign(a) => (&*a.target, a.value.as_deref()?),
+                _ => return None,
+            };
+            let Expr::Name(n) = target else {
+                return None;
+            };
+            view_body::is_owner_column(n.id.as_str(), value).then(|| n.id.to_string())
+        });
+        if let Some(column) = column {
+            self.facts
+                .access
+                .owned_models
+                .push((c.name.to_string(), column));
+        }
     }
 
     fn body_check(&self, c: access::Check) -> access::BodyCheck {
@@ -420,6 +452,7 @@ impl<'a> Checker<'a> {
                             .collect(),
                         top_check: access::top_check(&self.sem, &f.body)
                             .map(|ch| self.body_check(ch)),
+                        body: self.view_body(f),
                     };
                     view.handlers.push(handler);
                 }
