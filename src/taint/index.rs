@@ -72,7 +72,7 @@ pub struct FuncInfo<'a> {
     /// For views: URL parameters and whether each is dangerous.
     pub view: Option<Vec<(String, bool)>>,
     /// May produce tainted data without any flowing in: reads request data or exception details,
-    /// or builds SQL text.
+    /// builds SQL text, or makes predictable values.
     pub may_produce: bool,
     /// What the body does to its arguments, read on first use.
     traits: OnceLock<Traits>,
@@ -99,7 +99,7 @@ const PRODUCER_WORDS: &[&str] = &[
 
 fn may_produce(file: &SourceFile, def: &ast::StmtFunctionDef) -> bool {
     let text = file.slice(def.range);
-    PRODUCER_WORDS.iter().any(|w| text.contains(w))
+    PRODUCER_WORDS.iter().any(|w| text.contains(w)) || super::predictable::mentions_source(text)
 }
 
 /// The project as the analysis sees it.

@@ -284,7 +284,10 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 for item in &d.items {
                     let v = self.eval(&item.value);
                     match item.key.as_ref().map(|k| (k, string_literal(k))) {
-                        Some((_, Some(k))) => items.push((k, v)),
+                        Some((_, Some(k))) => {
+                            self.security_value_entry(&k, &v, item.value.range());
+                            items.push((k, v));
+                        }
                         Some((k, None)) => {
                             let kv = self.eval(k);
                             precise = false;

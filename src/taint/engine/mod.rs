@@ -19,6 +19,7 @@ use super::guards;
 use super::index::{self, FileCtx, FuncInfo, Global};
 use super::infer;
 use super::pathsafe;
+use super::predictable;
 use super::records;
 use super::self_xss;
 use super::sinks;
@@ -31,6 +32,7 @@ use crate::python::semantic::{canonical, Semantic};
 
 mod calls;
 mod expressions;
+mod security_values;
 mod sink_checks;
 mod statements;
 

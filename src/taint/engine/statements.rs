@@ -428,6 +428,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             Expr::Starred(s) => self.assign(&s.value, value.collapse(), range),
             Expr::Attribute(a) => {
                 self.eval(&a.value);
+                self.security_value_store(target, &value, range);
                 if let Some(key) = guards::key(target) {
                     let v = value.step(self.file(), range, &format!("stored in `{key}`"));
                     self.state.env.insert(key, v);
@@ -435,6 +436,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             }
             Expr::Subscript(s) => {
                 self.eval(&s.slice);
+                self.security_value_store(target, &value, range);
                 self.subscript_store(s, &value, range);
             }
             _ => {}
