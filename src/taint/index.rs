@@ -8,8 +8,11 @@ use std::sync::{Arc, Mutex, OnceLock};
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
 
+use super::class_views;
 use super::engine::FnResult;
 use super::infer::{self, Traits};
+use super::reqparse;
+use super::request_globals;
 use super::sources;
 use crate::python::flask;
 use crate::python::project::{bind_statement, ProjectIndex};
@@ -33,6 +36,10 @@ pub struct FileCtx<'a> {
     pub escaping_envs: Vec<String>,
     /// Whether the file imports Flask (request sources can only appear there).
     pub flask: bool,
+    /// The `reqparse` arguments the file declares, when it uses `reqparse` (see [`reqparse`]).
+    pub reqparse: Option<Vec<(String, bool)>>,
+    /// The `flask.g` attributes the file sets from request data (see [`request_globals`]).
+    pub g_from_request: Vec<String>,
     /// Library families the file mentions, gating sinks matched by method name only.
     pub mongo: bool,
     pub ldap: bool,
@@ -74,6 +81,8 @@ pub struct FuncInfo<'a> {
     /// May produce tainted data without any flowing in: reads request data or exception details,
     /// builds SQL text, or makes predictable values.
     pub may_produce: bool,
+    /// A REST resource's handler: what it returns is serialised as JSON, never HTML.
+    pub json_view: bool,
     /// What the body does to its arguments, read on first use.
     traits: OnceLock<Traits>,
 }
@@ -121,6 +130,8 @@ pub struct Global<'a> {
     pub csrf_everywhere: bool,
     /// Project functions the configuration declares as sanitisers.
     pub sanitizers: super::DeclaredSanitizers,
+    /// `flask.g` attributes some file sets from request data (see [`request_globals`]).
+    pub g_from_request: HashSet<String>,
 }
 
 impl<'a> Global<'a> {
@@ -149,9 +160,10 @@ impl<'a> Global<'a> {
             registered.extend(views);
         }
         // Views registered with `add_url_rule` elsewhere.
-        for (name, params) in registered {
+        for (name, params, json) in registered {
             if let Some(f) = funcs.get_mut(&name) {
                 f.view.get_or_insert_with(Vec::new).extend(params);
+                f.json_view |= json;
             }
         }
         let mut by_last: HashMap<String, Vec<String>> = HashMap::default();
@@ -162,7 +174,12 @@ impl<'a> Global<'a> {
                 .or_default()
                 .push(name.clone());
         }
+        let g_from_request = ctxs
+            .iter()
+            .flat_map(|c| c.g_from_request.iter().cloned())
+            .collect();
         Self {
+            g_from_request,
             files: ctxs,
             funcs,
             by_last,
@@ -214,6 +231,26 @@ impl<'a> Global<'a> {
         self.defined.get_key_value(q).map(|(k, _)| k.as_str())
     }
 
+    /// Whether the project class `class` derives, through project classes, from a class
+    /// `is_base` accepts (by qualified name).
+    pub fn derives_from(&self, class: &str, is_base: &dyn Fn(&str) -> bool) -> bool {
+        let mut todo: Vec<(&str, usize)> = vec![(class, 0)];
+        let mut seen: Vec<&str> = Vec::new();
+        while let Some((c, depth)) = todo.pop() {
+            if depth > 8 || seen.contains(&c) {
+                continue;
+            }
+            seen.push(c);
+            for b in self.defined.get(c).into_iter().flatten() {
+                if is_base(b) {
+                    return true;
+                }
+                todo.push((self.resolve_function(b), depth + 1));
+            }
+        }
+        false
+    }
+
     /// `Class.method` looked up in the base classes the project defines when `Class` does not
     /// define it itself: `self.get_url()` in a subclass runs the base class's `get_url`.
     pub fn inherited_method(&self, qualified: &str) -> Option<&FuncInfo<'a>> {
@@ -243,9 +280,13 @@ impl<'a> Global<'a> {
 type Indexed<'a> = (
     FileCtx<'a>,
     Vec<FuncInfo<'a>>,
-    Vec<(String, Vec<(String, bool)>)>,
+    Vec<Registered>,
     Vec<(String, Vec<String>)>,
 );
+
+/// A view registered away from its definition: (qualified function, URL parameters, answers
+/// JSON).
+type Registered = (String, Vec<(String, bool)>, bool);
 
 fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> Indexed<'a> {
     let sem: OnceLock<Semantic<'a>> = OnceLock::new();
@@ -288,6 +329,7 @@ fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> 
                     class: None,
                     offset: 0,
                     may_produce: may_produce(file, f),
+                    json_view: false,
                     view,
                     traits: OnceLock::new(),
                 });
@@ -300,6 +342,7 @@ fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> 
                     .filter_map(|b| sem_of().resolve(b))
                     .collect();
                 defined.push((class.clone(), bases));
+                let routed = class_views::class_route(c);
                 for s in &c.body {
                     if let Stmt::FunctionDef(f) = s {
                         let is_static = f.decorator_list.iter().any(|d| matches!(&d.expression, Expr::Name(n) if n.id.as_str() == "staticmethod"));
@@ -310,7 +353,11 @@ fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> 
                             class: Some(class.clone()),
                             offset: usize::from(!is_static),
                             may_produce: may_produce(file, f),
-                            view: None,
+                            json_view: routed.is_some(),
+                            view: routed
+                                .as_ref()
+                                .filter(|_| class_views::is_handler(&f.name))
+                                .cloned(),
                             traits: OnceLock::new(),
                         });
                     }
@@ -320,7 +367,7 @@ fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> 
         }
     }
     let mut registered = Vec::new();
-    if text.contains("add_url_rule") {
+    if text.contains("add_url_rule") || text.contains("add_resource") {
         let mut finder = UrlRuleFinder {
             sem: sem_of(),
             module: &file.module,
@@ -331,6 +378,11 @@ fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> 
             finder.visit_stmt(stmt);
         }
     }
+    let g_from_request = if request_globals::assigns_g(text) {
+        request_globals::collect(sem_of(), file.body())
+    } else {
+        Vec::new()
+    };
     let ctx = FileCtx {
         idx,
         file,
@@ -338,6 +390,8 @@ fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> 
         texts,
         escaping_envs: super::fixed_templates::escaping_module_envs(file.body()),
         flask: text.contains("flask"),
+        reqparse: reqparse::declared(file),
+        g_from_request,
         mongo: text.contains("mongo"),
         ldap: text.contains("ldap"),
         jinja: text.contains("jinja") || text.contains("Environment"),
@@ -405,8 +459,28 @@ pub fn literal_truth(expr: &Expr) -> Option<bool> {
 struct UrlRuleFinder<'s, 'a> {
     sem: &'s Semantic<'a>,
     module: &'s str,
-    found: &'s mut Vec<(String, Vec<(String, bool)>)>,
+    found: &'s mut Vec<Registered>,
     depth: usize,
+}
+
+impl UrlRuleFinder<'_, '_> {
+    /// Every handler method of the class `class` names is a view at these parameters.
+    fn class_view(&mut self, class: &Expr, params: &[(String, bool)], json: bool) {
+        let name = match class {
+            Expr::Name(n) => self
+                .sem
+                .resolve(class)
+                .unwrap_or_else(|| qualify(self.module, &n.id)),
+            other => match self.sem.resolve(other) {
+                Some(q) => q,
+                None => return,
+            },
+        };
+        for h in class_views::HANDLERS {
+            self.found
+                .push((format!("{name}.{h}"), params.to_vec(), json));
+        }
+    }
 }
 
 impl<'x> Visitor<'x> for UrlRuleFinder<'_, '_> {
@@ -425,8 +499,15 @@ impl<'x> Visitor<'x> for UrlRuleFinder<'_, '_> {
         }
         if let Expr::Call(call) = expr {
             if let Expr::Attribute(a) = &*call.func {
+                if let Some((class, params)) = class_views::add_resource(call) {
+                    self.class_view(class, &params, true);
+                }
                 if a.attr.as_str() == "add_url_rule" {
                     let (rule, view) = flask::add_url_rule_parts(call);
+                    if let Some(class) = view.and_then(class_views::as_view_class) {
+                        let params = rule.as_deref().map(sources::rule_params);
+                        self.class_view(class, &params.unwrap_or_default(), false);
+                    }
                     let name = match view {
                         Some(e @ Expr::Name(n)) => Some(
                             self.sem
@@ -442,6 +523,7 @@ impl<'x> Visitor<'x> for UrlRuleFinder<'_, '_> {
                             rule.as_deref()
                                 .map(sources::rule_params)
                                 .unwrap_or_default(),
+                            false,
                         ));
                     }
                 }

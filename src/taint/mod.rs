@@ -8,6 +8,7 @@
 //! functions that mention request data, exceptions or SQL execution.
 
 pub mod app_paths;
+pub mod class_views;
 pub mod context;
 pub mod dispatch;
 pub mod dotless;
@@ -20,6 +21,8 @@ pub mod infer;
 pub mod pathsafe;
 pub mod predictable;
 pub mod records;
+pub mod reqparse;
+pub mod request_globals;
 pub mod self_xss;
 pub mod sinks;
 pub mod sources;

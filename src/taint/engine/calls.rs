@@ -138,6 +138,11 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             }
             is_sink |= sinks::function_sink(q).is_some();
         }
+        if method == Some("parse_args") {
+            if let Some(v) = self.parsed_args(c) {
+                return v;
+            }
+        }
         if let (Some(m), Some(r)) = (method, recv.as_ref()) {
             if let Some(v) = self.method_result(c, m, r, &call) {
                 return v;

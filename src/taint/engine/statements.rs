@@ -48,6 +48,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 let v = self.eval(&a.value);
                 for t in &a.targets {
                     self.assign(t, v.clone(), s.range());
+                    self.remember_resolved(t, &a.value);
                 }
                 self.remember_verdict(a);
                 bind_statement(&mut self.sem, s);
@@ -560,7 +561,15 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
 
     /// Applies what a condition being `branch` proves about the names it tests.
     pub(super) fn narrow(&mut self, test: &Expr, branch: bool) {
-        let checks = guards::checks(self, test, branch);
+        let mut checks = guards::checks(self, test, branch);
+        // A containment check on a resolved path confines the names it was resolved from.
+        let derived: Vec<(String, u32)> = checks
+            .iter()
+            .filter(|(_, bits)| bits & SinkKind::Path.bit() != 0)
+            .flat_map(|(k, _)| self.resolved_parts(k))
+            .map(|p| (p, SinkKind::Path.bit()))
+            .collect();
+        checks.extend(derived);
         for (key, bits) in checks {
             if let Some(v) = self.state.env.get(&key) {
                 let v = v.sanitize(bits);
