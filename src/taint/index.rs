@@ -9,6 +9,7 @@ use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
 
 use super::class_views;
+use super::converters;
 use super::engine::FnResult;
 use super::infer::{self, Traits};
 use super::reqparse;
@@ -40,6 +41,8 @@ pub struct FileCtx<'a> {
     pub reqparse: Option<Vec<(String, bool)>>,
     /// The `flask.g` attributes the file sets from request data (see [`request_globals`]).
     pub g_from_request: Vec<String>,
+    /// URL converters the file registers: (name, class).
+    pub converters: Vec<(String, String)>,
     /// Library families the file mentions, gating sinks matched by method name only.
     pub mongo: bool,
     pub ldap: bool,
@@ -132,6 +135,8 @@ pub struct Global<'a> {
     pub sanitizers: super::DeclaredSanitizers,
     /// `flask.g` attributes some file sets from request data (see [`request_globals`]).
     pub g_from_request: HashSet<String>,
+    /// Project URL converters that reject what they do not accept (see [`converters`]).
+    pub safe_converters: HashSet<String>,
 }
 
 impl<'a> Global<'a> {
@@ -178,8 +183,17 @@ impl<'a> Global<'a> {
             .iter()
             .flat_map(|c| c.g_from_request.iter().cloned())
             .collect();
+        let safe_converters = safe_converters(&ctxs, &funcs);
+        if !safe_converters.is_empty() {
+            for f in funcs.values_mut() {
+                if let Some(view) = f.view.as_mut() {
+                    trust_converters(view, f.def, &safe_converters);
+                }
+            }
+        }
         Self {
             g_from_request,
+            safe_converters,
             files: ctxs,
             funcs,
             by_last,
@@ -383,7 +397,13 @@ fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> 
     } else {
         Vec::new()
     };
+    let converters = if text.contains("converters[") {
+        converters::registered(sem_of(), file.body())
+    } else {
+        Vec::new()
+    };
     let ctx = FileCtx {
+        converters,
         idx,
         file,
         consts,
@@ -425,6 +445,64 @@ fn replay(sem: &mut Semantic, body: &[Stmt], depth: usize) {
             _ => {}
         }
     }
+}
+
+/// The registered converters whose class's `to_python` rejects segments.
+fn safe_converters(ctxs: &[FileCtx], funcs: &HashMap<String, FuncInfo>) -> HashSet<String> {
+    ctxs.iter()
+        .flat_map(|c| c.converters.iter())
+        .filter(|(_, class)| {
+            funcs.get(&format!("{class}.to_python")).is_some_and(|f| {
+                converters::validates(ctxs[f.file as usize].file.slice(f.def.range))
+            })
+        })
+        .map(|(name, _)| name.clone())
+        .collect()
+}
+
+/// Marks safe the view parameters whose converter (in `f`'s route decorators) is a project
+/// converter that validates.
+pub fn trust_converters(
+    view: &mut [(String, bool)],
+    f: &ast::StmtFunctionDef,
+    safe: &HashSet<String>,
+) {
+    let rules: Vec<String> = f
+        .decorator_list
+        .iter()
+        .filter(|d| looks_like_route(d))
+        .filter_map(|d| match &d.expression {
+            Expr::Call(c) => c.arguments.args.first().and_then(flask::string_literal),
+            _ => None,
+        })
+        .collect();
+    for (name, dangerous) in view.iter_mut() {
+        let by_safe = rules
+            .iter()
+            .any(|r| converters::converter_of(r, name).is_some_and(|c| safe.contains(c)));
+        if by_safe {
+            *dangerous = false;
+        }
+    }
+}
+
+/// For a function with a route-like decorator whoever owns it (`@app.route` inside
+/// `def register_routes(app)`, where `app` resolves to no known app): its URL parameters.
+pub fn route_like_params(f: &ast::StmtFunctionDef) -> Option<Vec<(String, bool)>> {
+    if !f.decorator_list.iter().any(looks_like_route) {
+        return None;
+    }
+    let params = f
+        .decorator_list
+        .iter()
+        .filter(|d| looks_like_route(d))
+        .filter_map(|d| match &d.expression {
+            Expr::Call(c) => c.arguments.args.first().and_then(flask::string_literal),
+            _ => None,
+        })
+        .flat_map(|rule| sources::rule_params(&rule))
+        .collect();
+    Some(params)
 }
 
 /// The URL parameters of a function's route decorators, if it is a view.

@@ -10,6 +10,7 @@
 pub mod app_paths;
 pub mod class_views;
 pub mod context;
+pub mod converters;
 pub mod dispatch;
 pub mod dotless;
 pub mod engine;

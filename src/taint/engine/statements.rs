@@ -138,7 +138,13 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
     }
 
     pub(super) fn nested_function(&mut self, f: &ast::StmtFunctionDef) {
-        let view = index::view_params(&self.sem, f);
+        let mut view = index::view_params(&self.sem, f).or_else(|| index::route_like_params(f));
+        if let Some(v) = view
+            .as_mut()
+            .filter(|_| !self.w.g.safe_converters.is_empty())
+        {
+            index::trust_converters(v, f, &self.w.g.safe_converters);
+        }
         let mut sem = self.sem.clone();
         sem.push_scope();
         let fc = self.fc;
