@@ -404,7 +404,9 @@ impl Stages {
                 .any(|r| kinds.contains(&r.kind) && options.enabled(r))
         };
         Self {
-            taint: any(&[RuleKind::Taint, RuleKind::Template]),
+            // FS405 is a pattern rule with a flow half (predictable values reaching secrets).
+            taint: any(&[RuleKind::Taint, RuleKind::Template])
+                || options.enabled(&rules::fs405_insecure_random::RULE),
             templates: any(&[RuleKind::Template]),
             deps: any(&[RuleKind::Dependency]),
             include_tests: options.include_tests,

@@ -1,4 +1,5 @@
-//! FS405 insecure-random.
+//! FS405 insecure-random (the pattern half, judging the assigned name; the flow half, a
+//! predictable value reaching a security value, lives in taint/predictable.rs).
 
 use ruff_python_ast::ExprCall;
 use ruff_text_size::Ranged;
@@ -23,7 +24,8 @@ pub const RULE: Rule = Rule {
     good: "reset_token = secrets.token_urlsafe(32)",
 };
 
-const RANDOM_FUNCTIONS: &[&str] = &[
+/// `random` functions returning a value (not `shuffle` or `seed`).
+pub const RANDOM_FUNCTIONS: &[&str] = &[
     "random",
     "randint",
     "randrange",
@@ -64,7 +66,8 @@ const SECURITY_WORDS: &[&str] = &[
     "confirmation",
 ];
 
-fn is_security_name(name: &str) -> bool {
+/// Whether a name (variable, attribute, function) names a security value.
+pub fn is_security_name(name: &str) -> bool {
     let w = words(name);
     // `code` alone is too generic (status codes, colour codes); it needs a companion word.
     let strong = w

@@ -8,8 +8,12 @@ use std::sync::{Arc, Mutex, OnceLock};
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
 
+use super::class_views;
+use super::converters;
 use super::engine::FnResult;
 use super::infer::{self, Traits};
+use super::reqparse;
+use super::request_globals;
 use super::sources;
 use crate::python::flask;
 use crate::python::project::{bind_statement, ProjectIndex};
@@ -33,6 +37,12 @@ pub struct FileCtx<'a> {
     pub escaping_envs: Vec<String>,
     /// Whether the file imports Flask (request sources can only appear there).
     pub flask: bool,
+    /// The `reqparse` arguments the file declares, when it uses `reqparse` (see [`reqparse`]).
+    pub reqparse: Option<Vec<(String, bool)>>,
+    /// The `flask.g` attributes the file sets from request data (see [`request_globals`]).
+    pub g_from_request: Vec<String>,
+    /// URL converters the file registers: (name, class).
+    pub converters: Vec<(String, String)>,
     /// Library families the file mentions, gating sinks matched by method name only.
     pub mongo: bool,
     pub ldap: bool,
@@ -72,8 +82,10 @@ pub struct FuncInfo<'a> {
     /// For views: URL parameters and whether each is dangerous.
     pub view: Option<Vec<(String, bool)>>,
     /// May produce tainted data without any flowing in: reads request data or exception details,
-    /// or builds SQL text.
+    /// builds SQL text, or makes predictable values.
     pub may_produce: bool,
+    /// A REST resource's handler: what it returns is serialised as JSON, never HTML.
+    pub json_view: bool,
     /// What the body does to its arguments, read on first use.
     traits: OnceLock<Traits>,
 }
@@ -99,7 +111,7 @@ const PRODUCER_WORDS: &[&str] = &[
 
 fn may_produce(file: &SourceFile, def: &ast::StmtFunctionDef) -> bool {
     let text = file.slice(def.range);
-    PRODUCER_WORDS.iter().any(|w| text.contains(w))
+    PRODUCER_WORDS.iter().any(|w| text.contains(w)) || super::predictable::mentions_source(text)
 }
 
 /// The project as the analysis sees it.
@@ -121,6 +133,10 @@ pub struct Global<'a> {
     pub csrf_everywhere: bool,
     /// Project functions the configuration declares as sanitisers.
     pub sanitizers: super::DeclaredSanitizers,
+    /// `flask.g` attributes some file sets from request data (see [`request_globals`]).
+    pub g_from_request: HashSet<String>,
+    /// Project URL converters that reject what they do not accept (see [`converters`]).
+    pub safe_converters: HashSet<String>,
 }
 
 impl<'a> Global<'a> {
@@ -149,9 +165,10 @@ impl<'a> Global<'a> {
             registered.extend(views);
         }
         // Views registered with `add_url_rule` elsewhere.
-        for (name, params) in registered {
+        for (name, params, json) in registered {
             if let Some(f) = funcs.get_mut(&name) {
                 f.view.get_or_insert_with(Vec::new).extend(params);
+                f.json_view |= json;
             }
         }
         let mut by_last: HashMap<String, Vec<String>> = HashMap::default();
@@ -162,7 +179,21 @@ impl<'a> Global<'a> {
                 .or_default()
                 .push(name.clone());
         }
+        let g_from_request = ctxs
+            .iter()
+            .flat_map(|c| c.g_from_request.iter().cloned())
+            .collect();
+        let safe_converters = safe_converters(&ctxs, &funcs);
+        if !safe_converters.is_empty() {
+            for f in funcs.values_mut() {
+                if let Some(view) = f.view.as_mut() {
+                    trust_converters(view, f.def, &safe_converters);
+                }
+            }
+        }
         Self {
+            g_from_request,
+            safe_converters,
             files: ctxs,
             funcs,
             by_last,
@@ -214,6 +245,26 @@ impl<'a> Global<'a> {
         self.defined.get_key_value(q).map(|(k, _)| k.as_str())
     }
 
+    /// Whether the project class `class` derives, through project classes, from a class
+    /// `is_base` accepts (by qualified name).
+    pub fn derives_from(&self, class: &str, is_base: &dyn Fn(&str) -> bool) -> bool {
+        let mut todo: Vec<(&str, usize)> = vec![(class, 0)];
+        let mut seen: Vec<&str> = Vec::new();
+        while let Some((c, depth)) = todo.pop() {
+            if depth > 8 || seen.contains(&c) {
+                continue;
+            }
+            seen.push(c);
+            for b in self.defined.get(c).into_iter().flatten() {
+                if is_base(b) {
+                    return true;
+                }
+                todo.push((self.resolve_function(b), depth + 1));
+            }
+        }
+        false
+    }
+
     /// `Class.method` looked up in the base classes the project defines when `Class` does not
     /// define it itself: `self.get_url()` in a subclass runs the base class's `get_url`.
     pub fn inherited_method(&self, qualified: &str) -> Option<&FuncInfo<'a>> {
@@ -243,9 +294,13 @@ impl<'a> Global<'a> {
 type Indexed<'a> = (
     FileCtx<'a>,
     Vec<FuncInfo<'a>>,
-    Vec<(String, Vec<(String, bool)>)>,
+    Vec<Registered>,
     Vec<(String, Vec<String>)>,
 );
+
+/// A view registered away from its definition: (qualified function, URL parameters, answers
+/// JSON).
+type Registered = (String, Vec<(String, bool)>, bool);
 
 fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> Indexed<'a> {
     let sem: OnceLock<Semantic<'a>> = OnceLock::new();
@@ -288,6 +343,7 @@ fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> 
                     class: None,
                     offset: 0,
                     may_produce: may_produce(file, f),
+                    json_view: false,
                     view,
                     traits: OnceLock::new(),
                 });
@@ -300,6 +356,7 @@ fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> 
                     .filter_map(|b| sem_of().resolve(b))
                     .collect();
                 defined.push((class.clone(), bases));
+                let routed = class_views::class_route(c);
                 for s in &c.body {
                     if let Stmt::FunctionDef(f) = s {
                         let is_static = f.decorator_list.iter().any(|d| matches!(&d.expression, Expr::Name(n) if n.id.as_str() == "staticmethod"));
@@ -310,7 +367,11 @@ fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> 
                             class: Some(class.clone()),
                             offset: usize::from(!is_static),
                             may_produce: may_produce(file, f),
-                            view: None,
+                            json_view: routed.is_some(),
+                            view: routed
+                                .as_ref()
+                                .filter(|_| class_views::is_handler(&f.name))
+                                .cloned(),
                             traits: OnceLock::new(),
                         });
                     }
@@ -320,7 +381,7 @@ fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> 
         }
     }
     let mut registered = Vec::new();
-    if text.contains("add_url_rule") {
+    if text.contains("add_url_rule") || text.contains("add_resource") {
         let mut finder = UrlRuleFinder {
             sem: sem_of(),
             module: &file.module,
@@ -331,13 +392,26 @@ fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> 
             finder.visit_stmt(stmt);
         }
     }
+    let g_from_request = if request_globals::assigns_g(text) {
+        request_globals::collect(sem_of(), file.body())
+    } else {
+        Vec::new()
+    };
+    let converters = if text.contains("converters[") {
+        converters::registered(sem_of(), file.body())
+    } else {
+        Vec::new()
+    };
     let ctx = FileCtx {
+        converters,
         idx,
         file,
         consts,
         texts,
         escaping_envs: super::fixed_templates::escaping_module_envs(file.body()),
         flask: text.contains("flask"),
+        reqparse: reqparse::declared(file),
+        g_from_request,
         mongo: text.contains("mongo"),
         ldap: text.contains("ldap"),
         jinja: text.contains("jinja") || text.contains("Environment"),
@@ -373,6 +447,64 @@ fn replay(sem: &mut Semantic, body: &[Stmt], depth: usize) {
     }
 }
 
+/// The registered converters whose class's `to_python` rejects segments.
+fn safe_converters(ctxs: &[FileCtx], funcs: &HashMap<String, FuncInfo>) -> HashSet<String> {
+    ctxs.iter()
+        .flat_map(|c| c.converters.iter())
+        .filter(|(_, class)| {
+            funcs.get(&format!("{class}.to_python")).is_some_and(|f| {
+                converters::validates(ctxs[f.file as usize].file.slice(f.def.range))
+            })
+        })
+        .map(|(name, _)| name.clone())
+        .collect()
+}
+
+/// Marks safe the view parameters whose converter (in `f`'s route decorators) is a project
+/// converter that validates.
+pub fn trust_converters(
+    view: &mut [(String, bool)],
+    f: &ast::StmtFunctionDef,
+    safe: &HashSet<String>,
+) {
+    let rules: Vec<String> = f
+        .decorator_list
+        .iter()
+        .filter(|d| looks_like_route(d))
+        .filter_map(|d| match &d.expression {
+            Expr::Call(c) => c.arguments.args.first().and_then(flask::string_literal),
+            _ => None,
+        })
+        .collect();
+    for (name, dangerous) in view.iter_mut() {
+        let by_safe = rules
+            .iter()
+            .any(|r| converters::converter_of(r, name).is_some_and(|c| safe.contains(c)));
+        if by_safe {
+            *dangerous = false;
+        }
+    }
+}
+
+/// For a function with a route-like decorator whoever owns it (`@app.route` inside
+/// `def register_routes(app)`, where `app` resolves to no known app): its URL parameters.
+pub fn route_like_params(f: &ast::StmtFunctionDef) -> Option<Vec<(String, bool)>> {
+    if !f.decorator_list.iter().any(looks_like_route) {
+        return None;
+    }
+    let params = f
+        .decorator_list
+        .iter()
+        .filter(|d| looks_like_route(d))
+        .filter_map(|d| match &d.expression {
+            Expr::Call(c) => c.arguments.args.first().and_then(flask::string_literal),
+            _ => None,
+        })
+        .flat_map(|rule| sources::rule_params(&rule))
+        .collect();
+    Some(params)
+}
+
 /// The URL parameters of a function's route decorators, if it is a view.
 pub fn view_params(sem: &Semantic, f: &ast::StmtFunctionDef) -> Option<Vec<(String, bool)>> {
     let mut params: Option<Vec<(String, bool)>> = None;
@@ -405,8 +537,28 @@ pub fn literal_truth(expr: &Expr) -> Option<bool> {
 struct UrlRuleFinder<'s, 'a> {
     sem: &'s Semantic<'a>,
     module: &'s str,
-    found: &'s mut Vec<(String, Vec<(String, bool)>)>,
+    found: &'s mut Vec<Registered>,
     depth: usize,
+}
+
+impl UrlRuleFinder<'_, '_> {
+    /// Every handler method of the class `class` names is a view at these parameters.
+    fn class_view(&mut self, class: &Expr, params: &[(String, bool)], json: bool) {
+        let name = match class {
+            Expr::Name(n) => self
+                .sem
+                .resolve(class)
+                .unwrap_or_else(|| qualify(self.module, &n.id)),
+            other => match self.sem.resolve(other) {
+                Some(q) => q,
+                None => return,
+            },
+        };
+        for h in class_views::HANDLERS {
+            self.found
+                .push((format!("{name}.{h}"), params.to_vec(), json));
+        }
+    }
 }
 
 impl<'x> Visitor<'x> for UrlRuleFinder<'_, '_> {
@@ -425,8 +577,15 @@ impl<'x> Visitor<'x> for UrlRuleFinder<'_, '_> {
         }
         if let Expr::Call(call) = expr {
             if let Expr::Attribute(a) = &*call.func {
+                if let Some((class, params)) = class_views::add_resource(call) {
+                    self.class_view(class, &params, true);
+                }
                 if a.attr.as_str() == "add_url_rule" {
                     let (rule, view) = flask::add_url_rule_parts(call);
+                    if let Some(class) = view.and_then(class_views::as_view_class) {
+                        let params = rule.as_deref().map(sources::rule_params);
+                        self.class_view(class, &params.unwrap_or_default(), false);
+                    }
                     let name = match view {
                         Some(e @ Expr::Name(n)) => Some(
                             self.sem
@@ -442,6 +601,7 @@ impl<'x> Visitor<'x> for UrlRuleFinder<'_, '_> {
                             rule.as_deref()
                                 .map(sources::rule_params)
                                 .unwrap_or_default(),
+                            false,
                         ));
                     }
                 }

@@ -8,7 +8,9 @@
 //! functions that mention request data, exceptions or SQL execution.
 
 pub mod app_paths;
+pub mod class_views;
 pub mod context;
+pub mod converters;
 pub mod dispatch;
 pub mod dotless;
 pub mod engine;
@@ -18,7 +20,10 @@ pub mod guards;
 pub mod index;
 pub mod infer;
 pub mod pathsafe;
+pub mod predictable;
 pub mod records;
+pub mod reqparse;
+pub mod request_globals;
 pub mod self_xss;
 pub mod sinks;
 pub mod sources;
@@ -118,7 +123,8 @@ pub fn analyse_app(
                     || (fc.flask
                         && (ENTRY_WORDS.iter().any(|w| text.contains(w))
                             || aliases.iter().any(|a| text.contains(a.as_str()))))
-                    || SQL_WORDS.iter().any(|w| text.contains(w));
+                    || SQL_WORDS.iter().any(|w| text.contains(w))
+                    || predictable::mentions_source(text);
                 if !entry {
                     continue;
                 }
@@ -195,6 +201,7 @@ pub fn sanitized_kinds(rule_id: &str) -> Option<u32> {
         "FS208" => Nosql,
         // Template variables share the XSS bit, so `|safe` (FS303) is covered too.
         "FS301" | "FS303" => Xss,
+        "FS405" => SecurityValue,
         "FS409" => SessionStore,
         "FS410" => StackTrace,
         "FS501" => Redirect,
@@ -254,6 +261,7 @@ fn rule_for(kind: SinkKind, origin: Origin) -> Option<&'static Rule> {
         (SinkKind::Xpath, _) => &fs207_xpath_injection::RULE,
         (SinkKind::Nosql, _) => &fs208_nosql_injection::RULE,
         (SinkKind::Xss, _) => &fs301_reflected_xss::RULE,
+        (SinkKind::SecurityValue, _) => &fs405_insecure_random::RULE,
         (SinkKind::SessionStore, _) => &fs409_trust_boundary_violation::RULE,
         (SinkKind::StackTrace, _) => &fs410_stack_trace_exposure::RULE,
         (SinkKind::Redirect, _) => &fs501_open_redirect::RULE,
@@ -268,6 +276,7 @@ fn message(reach: &Reach) -> String {
     let t = &reach.taint;
     let sink = &reach.site.name;
     match t.origin {
+        Origin::Predictable => predictable::message(t, sink),
         Origin::BuiltSql => format!("SQL text built by string formatting (`{}`) reaches {sink}; pass the values as query parameters", t.label),
         Origin::Exception => format!("details of {} reach {sink}, exposing internals to clients", t.label),
         Origin::Session => format!("session data {} reaches {sink}", t.label),
@@ -333,20 +342,25 @@ fn convert(g: &Global, mut reaches: Vec<Reach>) -> TaintOutput {
         let Some(rule) = rule_for(r.kind, r.taint.origin) else {
             continue;
         };
-        let start = r.site.range.start().to_u32();
-        if rule.id == "FS202" && seen.contains(&(r.site.file, start, "FS201")) {
+        // A predictable value is reported once, at the call that made it, whatever it reached.
+        let (file, range, stmt_start) = match source_spot(r) {
+            Some(range) => (r.taint.key.0, range, range.start()),
+            None => (r.site.file, r.site.range, r.site.stmt_start),
+        };
+        let start = range.start().to_u32();
+        if rule.id == "FS202" && seen.contains(&(file, start, "FS201")) {
             continue;
         }
-        if !seen.insert((r.site.file, start, rule.id)) {
+        if !seen.insert((file, start, rule.id)) {
             continue;
         }
-        let f = g.files[r.site.file as usize].file;
+        let f = g.files[file as usize].file;
         out.findings.push(TaintFinding {
             rule,
             severity: rule.severity,
             message: message(r),
-            location: location(g, r.site.file, r.site.range),
-            statement_line: f.line_number(r.site.stmt_start),
+            location: location(g, file, range),
+            statement_line: f.line_number(stmt_start),
             flow: flow_steps(g, &r.taint.flow),
             audit: r.taint.audit,
         });
@@ -373,6 +387,14 @@ fn convert(g: &Global, mut reaches: Vec<Reach>) -> TaintOutput {
             ))
     });
     out
+}
+
+/// Where a predictable value's finding is located: its source call (the first step of its flow).
+fn source_spot(r: &Reach) -> Option<TextRange> {
+    if r.taint.origin != Origin::Predictable {
+        return None;
+    }
+    value::steps(&r.taint.flow).first().map(|n| n.range)
 }
 
 /// Drops pattern findings a taint finding explains better: FS302 where FS301 fired on the same

@@ -72,6 +72,8 @@ pub struct SourceKind {
     pub structured: bool,
     /// The request body (form fields, files, raw data): what a CSRF token guards.
     pub body: bool,
+    /// `request.view_args`: the route's parameters, as typed by their converters.
+    pub route: bool,
 }
 
 /// Classifies a qualified name: `flask.request.args.get` → request data.
@@ -94,6 +96,7 @@ pub fn classify(qualified: &str) -> Option<SourceKind> {
                 cleared: Origin::Request.harmless_for() | referer | json,
                 structured: matches!(attr, "json" | "get_json"),
                 body: REQUEST_BODY.contains(&attr),
+                route: attr == "view_args",
             });
         }
         if REQUEST_URL.contains(&attr) {
@@ -102,6 +105,7 @@ pub fn classify(qualified: &str) -> Option<SourceKind> {
                 cleared: ALL & !SinkKind::Xss.bit(),
                 structured: false,
                 body: false,
+                route: false,
             });
         }
         return None;
@@ -113,6 +117,7 @@ pub fn classify(qualified: &str) -> Option<SourceKind> {
             cleared: Origin::Session.harmless_for(),
             structured: true,
             body: false,
+            route: false,
         });
     }
     if matches!(
@@ -128,6 +133,7 @@ pub fn classify(qualified: &str) -> Option<SourceKind> {
             cleared: Origin::Exception.harmless_for(),
             structured: false,
             body: false,
+            route: false,
         });
     }
     None

@@ -23,6 +23,9 @@ pub enum SinkKind {
     Ssrf,
     Deserialization,
     Xxe,
+    /// A value that guards something (a session value, a cookie, a token, a password): only
+    /// predictable values are dangerous there.
+    SecurityValue,
     /// A `render_template` context variable: not a finding, reported to the template rules.
     TemplateVar,
 }
@@ -39,7 +42,7 @@ impl SinkKind {
 }
 
 /// Every sink kind's bit.
-pub const ALL: u32 = (1 << 15) - 1;
+pub const ALL: u32 = (1 << 16) - 1;
 
 /// Where tainted data came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +55,9 @@ pub enum Origin {
     Exception,
     /// SQL text built by formatting non-constant values of unknown origin.
     BuiltSql,
+    /// The output of a predictable generator (`random`, `uuid1`): dangerous only as a security
+    /// value, never treated as request data.
+    Predictable,
     /// The given parameter of the function being summarised.
     Param(u16),
 }
@@ -60,10 +66,11 @@ impl Origin {
     /// The sink kinds data of this origin is harmless for, whatever happens to it.
     pub fn harmless_for(self) -> u32 {
         match self {
-            Self::Request => SinkKind::StackTrace.bit(),
+            Self::Request => SinkKind::StackTrace.bit() | SinkKind::SecurityValue.bit(),
             Self::Session => ALL & !(SinkKind::Code.bit() | SinkKind::Deserialization.bit()),
             Self::Exception => ALL & !SinkKind::StackTrace.bit(),
             Self::BuiltSql => ALL & !SinkKind::Sql.bit(),
+            Self::Predictable => ALL & !SinkKind::SecurityValue.bit(),
             Self::Param(_) => 0,
         }
     }

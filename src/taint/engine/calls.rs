@@ -16,6 +16,9 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 q
             }
         });
+        if let Some(v) = self.predictable_call(c, q.as_deref()) {
+            return v;
+        }
         if let Some(kind) = q.as_deref().and_then(sources::classify) {
             let kind = sources::forced_json(kind, q.as_deref().unwrap_or_default(), c);
             for a in c.arguments.args.iter() {
@@ -62,6 +65,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             kwargs: &kwargs,
         };
         let mut is_sink = self.check_sinks(&call, q.as_deref());
+        self.security_value_call(&call, q.as_deref());
         if let Some(q) = q.as_deref() {
             if sinks::NO_RETURN.contains(&q) {
                 self.state.reachable = false;
@@ -78,6 +82,9 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 return v;
             }
             if sinks::CLEAN_RESULT.contains(&q) {
+                if predictable::keeps_through(q) {
+                    return predictable::kept(&call.union(false));
+                }
                 return Val::constant();
             }
             if sinks::STORE_HANDLES.contains(&q) {
@@ -130,6 +137,11 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 _ => {}
             }
             is_sink |= sinks::function_sink(q).is_some();
+        }
+        if method == Some("parse_args") {
+            if let Some(v) = self.parsed_args(c) {
+                return v;
+            }
         }
         if let (Some(m), Some(r)) = (method, recv.as_ref()) {
             if let Some(v) = self.method_result(c, m, r, &call) {
@@ -361,6 +373,9 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 Some(v)
             }
             m if sinks::CLEAN_METHODS.contains(&m) && !self.is_mongo_call(m, recv) => {
+                if predictable::keeps_through_method(m) {
+                    return Some(predictable::kept(recv));
+                }
                 Some(Val::constant())
             }
             "fetchone" | "fetchall" | "fetchmany" | "first" | "one" | "one_or_none" | "all"

@@ -110,6 +110,8 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         let v = self.source_val(range, kind);
         match key.and_then(string_literal) {
             Some(k) if sources::is_referer_key(&k) => v.sanitize(SinkKind::Redirect.bit()),
+            // `request.view_args["id"]` of an `<int:id>` route: the converter let only a number in.
+            Some(k) if kind.route && self.typed_params.contains(&k) => Val::constant(),
             _ => v,
         }
     }
@@ -169,6 +171,9 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                         return v.clone();
                     }
                 }
+                if let Some(v) = self.request_global(e) {
+                    return v;
+                }
                 let base = self.eval(&a.value);
                 if matches!(base.shape, Shape::Map(_))
                     && !records::computed_attribute(self.w.g, &base, &a.attr)
@@ -181,6 +186,9 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                     let mut v = base.attribute_of_param(a.attr.as_str());
                     v.constant = false;
                     exceptions::as_text(&mut v);
+                    return v;
+                }
+                if let Some(v) = self.form_field_data(a, &base) {
                     return v;
                 }
                 let mut v = self.qualify(e).map_or_else(Val::clean, |q| Val::alias(&q));
@@ -284,7 +292,10 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 for item in &d.items {
                     let v = self.eval(&item.value);
                     match item.key.as_ref().map(|k| (k, string_literal(k))) {
-                        Some((_, Some(k))) => items.push((k, v)),
+                        Some((_, Some(k))) => {
+                            self.security_value_entry(&k, &v, item.value.range());
+                            items.push((k, v));
+                        }
                         Some((k, None)) => {
                             let kv = self.eval(k);
                             precise = false;

@@ -19,6 +19,7 @@ use super::guards;
 use super::index::{self, FileCtx, FuncInfo, Global};
 use super::infer;
 use super::pathsafe;
+use super::predictable;
 use super::records;
 use super::self_xss;
 use super::sinks;
@@ -31,6 +32,9 @@ use crate::python::semantic::{canonical, Semantic};
 
 mod calls;
 mod expressions;
+mod request_shapes;
+mod resolved_paths;
+mod security_values;
 mod sink_checks;
 mod statements;
 
@@ -194,6 +198,7 @@ fn analyse_function(w: &mut Worker, info: &FuncInfo, summary: bool, known: Known
     let mut a = Analyzer::new(w, fc, sem);
     a.summary = summary;
     a.known = known;
+    a.json_view = info.json_view;
     a.enter(
         info.def,
         info.class.as_deref(),
@@ -299,6 +304,12 @@ pub struct Analyzer<'w, 'g, 'a> {
     local_dicts: Vec<String>,
     /// A view whose request body only the user's own pages can send (see [`self_xss`]).
     body_self_only: bool,
+    /// A REST resource's handler: its return value is JSON, not a page.
+    json_view: bool,
+    /// Local names holding a resolved path, with the names it was built from.
+    resolved_from: Vec<(String, Vec<String>)>,
+    /// A view's route parameters whose converter lets only numbers or UUIDs through.
+    typed_params: Vec<String>,
     /// The returns seen so far, as status tuples.
     status: StatusReturns,
     /// The last project call returning status tuples, and what it returns on success.
@@ -332,6 +343,9 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             known: Known::default(),
             local_dicts: Vec::new(),
             body_self_only: false,
+            typed_params: Vec::new(),
+            json_view: false,
+            resolved_from: Vec::new(),
             status: StatusReturns::default(),
             last_success: None,
         }
@@ -351,6 +365,12 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
     ) {
         self.class = class.map(str::to_string);
         self.is_view = view.is_some();
+        self.typed_params = view
+            .unwrap_or_default()
+            .iter()
+            .filter(|(_, dangerous)| !dangerous)
+            .map(|(n, _)| n.clone())
+            .collect();
         self.body_self_only =
             self.is_view && self_xss::body_from_own_pages(&self.sem, def, self.w.g.csrf_everywhere);
         self.name = def.name.to_string();
@@ -409,6 +429,10 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                         audit: false,
                     })],
                 );
+            }
+            // An `<int:id>` parameter is a number, like `int(x)`: no text of unknown origin.
+            if !self.summary && self.typed_params.iter().any(|t| t == name) {
+                v.constant = true;
             }
             self.sem.bind_unknown(name);
             self.state.env.insert(name.to_string(), v);

@@ -68,7 +68,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             _ => v.clone(),
         };
         let name = format!("the response of `{}()`", self.name);
-        if !matches!(body.shape, Shape::Map(_) | Shape::Seq(_)) {
+        if !self.json_view && !matches!(body.shape, Shape::Map(_) | Shape::Seq(_)) {
             self.sink(SinkKind::Xss, &body, range, &name, None);
         }
         self.sink(SinkKind::StackTrace, &body, range, &name, None);

@@ -48,6 +48,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 let v = self.eval(&a.value);
                 for t in &a.targets {
                     self.assign(t, v.clone(), s.range());
+                    self.remember_resolved(t, &a.value);
                 }
                 self.remember_verdict(a);
                 bind_statement(&mut self.sem, s);
@@ -137,7 +138,13 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
     }
 
     pub(super) fn nested_function(&mut self, f: &ast::StmtFunctionDef) {
-        let view = index::view_params(&self.sem, f);
+        let mut view = index::view_params(&self.sem, f).or_else(|| index::route_like_params(f));
+        if let Some(v) = view
+            .as_mut()
+            .filter(|_| !self.w.g.safe_converters.is_empty())
+        {
+            index::trust_converters(v, f, &self.w.g.safe_converters);
+        }
         let mut sem = self.sem.clone();
         sem.push_scope();
         let fc = self.fc;
@@ -428,6 +435,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             Expr::Starred(s) => self.assign(&s.value, value.collapse(), range),
             Expr::Attribute(a) => {
                 self.eval(&a.value);
+                self.security_value_store(target, &value, range);
                 if let Some(key) = guards::key(target) {
                     let v = value.step(self.file(), range, &format!("stored in `{key}`"));
                     self.state.env.insert(key, v);
@@ -435,6 +443,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             }
             Expr::Subscript(s) => {
                 self.eval(&s.slice);
+                self.security_value_store(target, &value, range);
                 self.subscript_store(s, &value, range);
             }
             _ => {}
@@ -558,7 +567,15 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
 
     /// Applies what a condition being `branch` proves about the names it tests.
     pub(super) fn narrow(&mut self, test: &Expr, branch: bool) {
-        let checks = guards::checks(self, test, branch);
+        let mut checks = guards::checks(self, test, branch);
+        // A containment check on a resolved path confines the names it was resolved from.
+        let derived: Vec<(String, u32)> = checks
+            .iter()
+            .filter(|(_, bits)| bits & SinkKind::Path.bit() != 0)
+            .flat_map(|(k, _)| self.resolved_parts(k))
+            .map(|p| (p, SinkKind::Path.bit()))
+            .collect();
+        checks.extend(derived);
         for (key, bits) in checks {
             if let Some(v) = self.state.env.get(&key) {
                 let v = v.sanitize(bits);

@@ -1,0 +1,101 @@
+//! Predictable values, the data-flow half of FS405: what `random` (a Mersenne Twister) and
+//! `uuid.uuid1()` (clock and MAC address) make can be guessed, which matters only where the value
+//! guards something: a session or cookie value, a token handed out or stored, a new password.
+//! The destination is judged by its name, as the pattern half judges the assigned name.
+
+use crate::rules::fs405_insecure_random::{is_security_name, RANDOM_FUNCTIONS};
+use crate::rules::helpers::words;
+
+use super::value::{Origin, Taint, Val};
+
+/// Whether calling `qualified` makes a predictable value. `random.SystemRandom().choice` and
+/// `secrets.*` qualify under other names, so they are not matched.
+pub fn is_source(qualified: &str) -> bool {
+    qualified == "uuid.uuid1"
+        || qualified
+            .strip_prefix("random.")
+            .is_some_and(|f| RANDOM_FUNCTIONS.contains(&f))
+}
+
+/// Whether a function's text can hold a predictable source (entry points of the analysis).
+pub fn mentions_source(text: &str) -> bool {
+    text.contains("random") || text.contains("uuid1")
+}
+
+/// Conversions to numbers that keep a predictable value predictable (other clean results, such
+/// as an HMAC under a secret key, do not).
+pub fn keeps_through(qualified: &str) -> bool {
+    matches!(
+        qualified,
+        "builtins.int" | "builtins.float" | "builtins.abs" | "builtins.round"
+    )
+}
+
+/// Methods whose result is derived from the receiver alone: a hash of a guessable value is
+/// guessable too.
+pub fn keeps_through_method(method: &str) -> bool {
+    matches!(method, "hexdigest" | "digest")
+}
+
+/// Only the predictable part of `v` (what a conversion to a number or a hash leaves of it).
+pub fn kept(v: &Val) -> Val {
+    let taints: Vec<_> = v
+        .all_taints()
+        .into_iter()
+        .filter(|t| t.origin == Origin::Predictable)
+        .collect();
+    Val {
+        constant: taints.is_empty(),
+        ..Val::from_taints(taints)
+    }
+}
+
+/// Whether a keyword, attribute, key or cookie named `name` holds a security value. A lone
+/// `key` or `session` names a storage key or a database session far more often than a secret.
+pub fn security_target(name: &str) -> bool {
+    let w = words(name);
+    let generic = w.len() == 1 && matches!(w[0].as_str(), "key" | "session" | "cookie");
+    !generic && (is_security_name(name) || w.iter().any(|x| STORED_SECRETS.contains(&x.as_str())))
+}
+
+/// Names of values a server keeps to compare with what a client sends back later (and the
+/// remember-me login cookie), beyond the pattern half's words.
+const STORED_SECRETS: &[&str] = &["state", "captcha", "challenge", "remember"];
+
+/// Library functions hashing a new password: what they are given is a password.
+pub const PASSWORD_HASHERS: &[(&str, usize, &str)] = &[
+    ("werkzeug.security.generate_password_hash", 0, "password"),
+    ("werkzeug.generate_password_hash", 0, "password"),
+    ("flask_bcrypt.generate_password_hash", 0, "password"),
+    ("bcrypt.hashpw", 0, "password"),
+];
+
+/// Methods setting a user's password.
+pub const PASSWORD_SETTERS: &[&str] = &["set_password"];
+
+/// The message of a flow finding: the source call and where it went.
+pub fn message(t: &Taint, sink: &str) -> String {
+    format!(
+        "`{}` is predictable and becomes {sink}, which must be unguessable; use `secrets`",
+        t.label
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sources_and_targets() {
+        assert!(is_source("random.choice"));
+        assert!(is_source("uuid.uuid1"));
+        assert!(!is_source("random.SystemRandom.choice"));
+        assert!(!is_source("random.shuffle"));
+        assert!(!is_source("secrets.choice"));
+        assert!(security_target("reset_token"));
+        assert!(security_target("oauth_state"));
+        assert!(!security_target("key"));
+        assert!(!security_target("session"));
+        assert!(!security_target("theme"));
+    }
+}
