@@ -248,27 +248,24 @@ impl<'a> Global<'a> {
     /// Whether the project class `class` derives, through project classes, from a class
     /// `is_base` accepts (by qualified name).
     pub fn derives_from(&self, class: &str, is_base: &dyn Fn(&str) -> bool) -> bool {
-        let mut todo: Vec<(&str, usize)> = vec![(class, 0)];
-        let mut seen: Vec<&str> = Vec::new();
-        while let Some((c, depth)) = todo.pop() {
-            if depth > 8 || seen.contains(&c) {
-                continue;
-            }
-            seen.push(c);
-            for b in self.defined.get(c).into_iter().flatten() {
-                if is_base(b) {
-                    return true;
-                }
-                todo.push((self.resolve_function(b), depth + 1));
-            }
-        }
-        false
+        self.find_in_bases(class, |written, _| is_base(written).then_some(()))
+            .is_some()
     }
 
     /// `Class.method` looked up in the base classes the project defines when `Class` does not
     /// define it itself: `self.get_url()` in a subclass runs the base class's `get_url`.
     pub fn inherited_method(&self, qualified: &str) -> Option<&FuncInfo<'a>> {
         let (class, method) = qualified.rsplit_once('.')?;
+        self.find_in_bases(class, |_, base| self.funcs.get(&format!("{base}.{method}")))
+    }
+
+    /// Walks the base classes of `class` through the classes the project defines (eight levels
+    /// at most, each class once), asking `found` of each base as written and as resolved.
+    fn find_in_bases<T>(
+        &self,
+        class: &str,
+        mut found: impl FnMut(&str, &str) -> Option<T>,
+    ) -> Option<T> {
         let mut todo: Vec<(&str, usize)> = vec![(class, 0)];
         let mut seen: Vec<&str> = Vec::new();
         while let Some((c, depth)) = todo.pop() {
@@ -276,15 +273,12 @@ impl<'a> Global<'a> {
                 continue;
             }
             seen.push(c);
-            let Some(bases) = self.defined.get(c) else {
-                continue;
-            };
-            for b in bases {
-                let b = self.resolve_function(b);
-                if let Some(f) = self.funcs.get(&format!("{b}.{method}")) {
-                    return Some(f);
+            for written in self.defined.get(c).into_iter().flatten() {
+                let base = self.resolve_function(written);
+                if let Some(hit) = found(written, base) {
+                    return Some(hit);
                 }
-                todo.push((b, depth + 1));
+                todo.push((base, depth + 1));
             }
         }
         None
