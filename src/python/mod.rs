@@ -10,6 +10,7 @@ pub mod semantic;
 pub mod source;
 pub mod suppression;
 pub mod view_body;
+pub mod words;
 
 pub use source::SourceFile;
 

@@ -10,7 +10,7 @@ use rustc_hash::FxHashSet;
 
 use super::semantic::Semantic;
 use crate::finding::Location;
-use crate::rules::helpers::words;
+use crate::python::words::words;
 
 mod exposure;
 

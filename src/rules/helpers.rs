@@ -100,31 +100,8 @@ pub fn contains_any_ignore_case(name: &str, stems: &[&[u8]]) -> bool {
     })
 }
 
-/// Splits an identifier or URL into lowercase words, on punctuation and at camelCase humps:
-/// `apiKey_value` → `["api", "key", "value"]`, `/reset-db/<token>` → `["reset", "db", "token"]`.
-pub fn words(name: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut current = String::new();
-    let mut prev_lower = false;
-    for c in name.chars() {
-        if !c.is_ascii_alphanumeric() {
-            if !current.is_empty() {
-                words.push(std::mem::take(&mut current));
-            }
-            prev_lower = false;
-            continue;
-        }
-        if c.is_ascii_uppercase() && prev_lower && !current.is_empty() {
-            words.push(std::mem::take(&mut current));
-        }
-        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
-        current.push(c.to_ascii_lowercase());
-    }
-    if !current.is_empty() {
-        words.push(current);
-    }
-    words
-}
+/// Splitting names into words lives with the front end, which judges names too (view bodies).
+pub use crate::python::words::words;
 
 /// The last name of an expression: `user.password` → `password`, `row["pw"]` → `pw`.
 pub fn last_name(expr: &Expr) -> Option<Cow<'_, str>> {

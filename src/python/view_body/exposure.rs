@@ -8,7 +8,7 @@ use ruff_text_size::Ranged;
 
 use super::{last_segment, query_model, BodyReader};
 use crate::finding::Location;
-use crate::rules::helpers::words;
+use crate::python::words::words;
 
 /// What an exposure reveals or runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,0 +1,27 @@
+//! Names as words: how rules and the front end read what an identifier or URL says.
+
+/// Splits an identifier or URL into lowercase words, on punctuation and at camelCase humps:
+/// `apiKey_value` → `["api", "key", "value"]`, `/reset-db/<token>` → `["reset", "db", "token"]`.
+pub fn words(name: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut current = String::new();
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if !c.is_ascii_alphanumeric() {
+            if !current.is_empty() {
+                words.push(std::mem::take(&mut current));
+            }
+            prev_lower = false;
+            continue;
+        }
+        if c.is_ascii_uppercase() && prev_lower && !current.is_empty() {
+            words.push(std::mem::take(&mut current));
+        }
+        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        current.push(c.to_ascii_lowercase());
+    }
+    if !current.is_empty() {
+        words.push(current);
+    }
+    words
+}
