@@ -416,15 +416,7 @@ fn handler_guards<'f>(
         let mut unknown: Vec<String> = class.unknown.iter().cloned().collect();
         if class.handlers.is_empty() {
             unknown.push("its class-based view has no method handlers to read".into());
-            return vec![Guards {
-                own_from: shared.len(),
-                decorators: shared,
-                top_check: None,
-                body: None,
-                location: &route.location,
-                methods: route.methods.clone(),
-                unknown,
-            }];
+            return vec![wrappers_only(route, shared, unknown)];
         }
         return class
             .handlers
@@ -453,15 +445,7 @@ fn handler_guards<'f>(
             .collect();
     }
     if route.function == LAMBDA_VIEW {
-        return vec![Guards {
-            own_from: wrappers.len(),
-            decorators: wrappers,
-            top_check: None,
-            body: None,
-            location: &route.location,
-            methods: route.methods.clone(),
-            unknown: Vec::new(),
-        }];
+        return vec![wrappers_only(route, wrappers, Vec::new())];
     }
     match index.functions.get(index.canonical(&route.function)) {
         Some(view) => {
@@ -483,6 +467,19 @@ fn handler_guards<'f>(
 }
 
 fn not_followed<'f>(route: &'f Route, wrappers: Vec<&'f DecoratorUse>, what: &str) -> Guards<'f> {
+    wrappers_only(
+        route,
+        wrappers,
+        vec![format!("{what} could not be followed")],
+    )
+}
+
+/// The guards of a route whose view has nothing of its own to read: the wrappers around it.
+fn wrappers_only<'f>(
+    route: &'f Route,
+    wrappers: Vec<&'f DecoratorUse>,
+    unknown: Vec<String>,
+) -> Guards<'f> {
     Guards {
         own_from: wrappers.len(),
         decorators: wrappers,
@@ -490,7 +487,7 @@ fn not_followed<'f>(route: &'f Route, wrappers: Vec<&'f DecoratorUse>, what: &st
         body: None,
         location: &route.location,
         methods: route.methods.clone(),
-        unknown: vec![format!("{what} could not be followed")],
+        unknown,
     }
 }
 

@@ -461,15 +461,7 @@ pub fn trust_converters(
     f: &ast::StmtFunctionDef,
     safe: &HashSet<String>,
 ) {
-    let rules: Vec<String> = f
-        .decorator_list
-        .iter()
-        .filter(|d| looks_like_route(d))
-        .filter_map(|d| match &d.expression {
-            Expr::Call(c) => c.arguments.args.first().and_then(flask::string_literal),
-            _ => None,
-        })
-        .collect();
+    let rules = route_rules(f);
     for (name, dangerous) in view.iter_mut() {
         let by_safe = rules
             .iter()
@@ -486,17 +478,23 @@ pub fn route_like_params(f: &ast::StmtFunctionDef) -> Option<Vec<(String, bool)>
     if !f.decorator_list.iter().any(looks_like_route) {
         return None;
     }
-    let params = f
-        .decorator_list
+    let params = route_rules(f)
+        .iter()
+        .flat_map(|rule| sources::rule_params(rule))
+        .collect();
+    Some(params)
+}
+
+/// The literal URL rules of `f`'s route-like decorators (`@bp.route("/items/<int:id>")`).
+fn route_rules(f: &ast::StmtFunctionDef) -> Vec<String> {
+    f.decorator_list
         .iter()
         .filter(|d| looks_like_route(d))
         .filter_map(|d| match &d.expression {
             Expr::Call(c) => c.arguments.args.first().and_then(flask::string_literal),
             _ => None,
         })
-        .flat_map(|rule| sources::rule_params(&rule))
-        .collect();
-    Some(params)
+        .collect()
 }
 
 /// The URL parameters of a function's route decorators, if it is a view.

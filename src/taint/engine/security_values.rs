@@ -52,34 +52,26 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 );
             }
         }
-        if let Some((_, pos, kw)) = predictable::PASSWORD_HASHERS
+        // A new password: what a hasher is given, or what `user.set_password(...)` sets.
+        let hashed = predictable::PASSWORD_HASHERS
             .iter()
             .find(|(name, _, _)| Some(*name) == q)
-        {
-            if let Some(v) = call.arg(*pos, kw) {
-                self.sink(
-                    SinkKind::SecurityValue,
-                    &v.clone(),
-                    range,
-                    "a password",
-                    None,
-                );
-            }
+            .and_then(|(_, pos, kw)| call.arg(*pos, kw));
+        let set = call
+            .method
+            .filter(|m| predictable::PASSWORD_SETTERS.contains(m))
+            .and_then(|_| call.arg(0, "password"));
+        if let Some(v) = hashed.or(set) {
+            self.sink(
+                SinkKind::SecurityValue,
+                &v.clone(),
+                range,
+                "a password",
+                None,
+            );
         }
-        match call.method {
-            Some(m) if predictable::PASSWORD_SETTERS.contains(&m) => {
-                if let Some(v) = call.arg(0, "password") {
-                    self.sink(
-                        SinkKind::SecurityValue,
-                        &v.clone(),
-                        range,
-                        "a password",
-                        None,
-                    );
-                }
-            }
-            Some("set_cookie") => self.cookie_value(call),
-            _ => {}
+        if call.method == Some("set_cookie") {
+            self.cookie_value(call);
         }
     }
 
