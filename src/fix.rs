@@ -84,26 +84,34 @@ pub fn plan(root: &Path, findings: &[Finding]) -> BTreeMap<String, Planned> {
 }
 
 fn plan_file(root: &Path, path: &str, findings: &[&Finding]) -> Planned {
+    match read_as_scanned(root, path, findings) {
+        Ok(before) => {
+            let after = apply_to_text(&before, findings);
+            Planned::Change { before, after }
+        }
+        Err(why) => Planned::Skipped(why),
+    }
+}
+
+/// The text of `path` (under `root`) when it is still the text the fixes of `findings` were
+/// made for; else why not. A symlink planted since the scan is not followed.
+pub fn read_as_scanned(root: &Path, path: &str, findings: &[&Finding]) -> Result<String, String> {
     let full = root.join(path);
-    // The scan refused symlinks that leave the checkout; one planted since is not followed.
     match std::fs::symlink_metadata(&full) {
         Ok(m) if m.file_type().is_file() => {}
-        Ok(_) => return Planned::Skipped("no longer a regular file".into()),
-        Err(e) => return Planned::Skipped(format!("cannot read it: {e}")),
+        Ok(_) => return Err("no longer a regular file".into()),
+        Err(e) => return Err(format!("cannot read it: {e}")),
     }
-    let before = match std::fs::read_to_string(&full) {
-        Ok(t) => t,
-        Err(e) => return Planned::Skipped(format!("cannot read it: {e}")),
-    };
+    let text = std::fs::read_to_string(&full).map_err(|e| format!("cannot read it: {e}"))?;
+    let hash = Fix::hash_source(&text);
     let scanned = findings
         .iter()
         .filter_map(|f| f.autofix.as_deref())
-        .all(|fix| fix.source_sha256 == Fix::hash_source(&before));
+        .all(|fix| fix.source_sha256 == hash);
     if !scanned {
-        return Planned::Skipped("it changed since the scan; scan again".into());
+        return Err("it changed since the scan; scan again".into());
     }
-    let after = apply_to_text(&before, findings);
-    Planned::Change { before, after }
+    Ok(text)
 }
 
 /// What `--fix` did.

@@ -55,13 +55,13 @@ pub fn build(
         if !changed.covers(&path, start_line, end_line) {
             continue;
         }
+        // Read once per file (every fix of a file carries the same scanned hash), and only
+        // while it is still the text the fixes were made for.
+        let in_scan = finding.location.path.as_str();
         let text = texts
-            .entry(finding.location.path.as_str())
-            .or_insert_with(|| std::fs::read_to_string(root.join(&finding.location.path)).ok());
-        let Some(text) = text
-            .as_deref()
-            .filter(|t| Fix::hash_source(t) == fix.source_sha256)
-        else {
+            .entry(in_scan)
+            .or_insert_with(|| crate::fix::read_as_scanned(root, in_scan, &[finding]).ok());
+        let Some(text) = text.as_deref() else {
             continue;
         };
         let fixed = crate::fix::apply_to_text(text, &[finding]);
