@@ -464,6 +464,20 @@ fn random_delimiter() -> anyhow::Result<String> {
 mod tests {
     use super::*;
 
+    /// What the summary shows by default: the alerts, nothing else (no PR, no notes, no links).
+    fn plain<'a>(alerts: &'a [(Alert, bool)], stats: &'a ScanStats) -> SummaryInput<'a> {
+        SummaryInput {
+            alerts,
+            only_new: false,
+            suppressed: 0,
+            stats,
+            blob_base: None,
+            notes: &[],
+            run_url: None,
+            routes: &[],
+        }
+    }
+
     fn alert(i: u32, severity: Severity) -> Alert {
         Alert {
             tool: "flaskscan".into(),
@@ -493,14 +507,10 @@ mod tests {
         let stats = ScanStats::default();
         let md = render(
             &SummaryInput {
-                alerts: &alerts,
                 only_new: true,
                 suppressed: 1,
-                stats: &stats,
                 blob_base: Some("https://github.com/o/r/blob/abc".into()),
-                notes: &[],
-                run_url: None,
-                routes: &[],
+                ..plain(&alerts, &stats)
             },
             65_536,
         );
@@ -524,19 +534,7 @@ mod tests {
         let mut all = alerts.clone();
         all.extend((0..3000).map(|_| (deps.clone(), true)));
         let stats = ScanStats::default();
-        let md = render(
-            &SummaryInput {
-                alerts: &all,
-                only_new: false,
-                suppressed: 0,
-                stats: &stats,
-                blob_base: None,
-                notes: &[],
-                run_url: None,
-                routes: &[],
-            },
-            65_536,
-        );
+        let md = render(&plain(&all, &stats), 65_536);
         assert!(md.len() <= 65_536, "{}", md.len());
         assert!(md.contains("more findings are not listed here"));
         assert!(md.ends_with("</details>\n"));
@@ -553,14 +551,9 @@ mod tests {
         let stats = ScanStats::default();
         let md = render(
             &SummaryInput {
-                alerts: &alerts,
                 only_new: true,
-                suppressed: 0,
-                stats: &stats,
-                blob_base: None,
                 notes: &notes,
-                run_url: None,
-                routes: &[],
+                ..plain(&alerts, &stats)
             },
             65_536,
         );
@@ -587,14 +580,9 @@ mod tests {
         let stats = ScanStats::default();
         let md = render(
             &SummaryInput {
-                alerts: &[],
                 only_new: true,
-                suppressed: 0,
-                stats: &stats,
-                blob_base: None,
-                notes: &[],
-                run_url: None,
                 routes: &routes,
+                ..plain(&[], &stats)
             },
             65_536,
         );
@@ -663,19 +651,7 @@ mod tests {
             (unpinned, true),
         ];
         let stats = ScanStats::default();
-        let md = render(
-            &SummaryInput {
-                alerts: &alerts,
-                only_new: false,
-                suppressed: 0,
-                stats: &stats,
-                blob_base: None,
-                notes: &[],
-                run_url: None,
-                routes: &[],
-            },
-            65_536,
-        );
+        let md = render(&plain(&alerts, &stats), 65_536);
         let rows: Vec<&str> = md.lines().filter(|l| l.contains("PYSEC-")).collect();
         assert_eq!(rows.len(), 2, "{md}");
         // The most severe package first; the version that fixes all three is the highest fix.
