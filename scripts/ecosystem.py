@@ -5,8 +5,9 @@ reviewed verdicts kept in the repository (ecosystem/verdicts.csv).
 Downloads each application in ecosystem/apps.csv from the package registry (pip, no
 dependencies) into a cache outside the repository, scans it with the default rule suite and no
 dependency audit (code findings only), and prints per application and pooled: findings, reviewed
-true and false positives, precision (TP / reviewed), findings nobody has reviewed yet, and true
-positives that are no longer reported.
+true and false positives, precision (TP / reviewed), findings nobody has reviewed yet, true
+positives only the audit suite reports (found again when their rule is named with `--select`), and
+true positives that are no longer reported at all.
 
     scripts/ecosystem.py                      # table; exit 1 when anything is unreviewed or lost
     scripts/ecosystem.py --unreviewed out.csv # rows to review, verdict left empty
@@ -91,6 +92,19 @@ def scan(binary, folder, extra):
     return [f for f in report["findings"] if not f["suppressed"]]
 
 
+def split_audit(binary, folder, extra, missing):
+    """Splits true positives missing from the default run into those an audit rule still reports
+    when it is named (`--select`) and those no longer reported at all."""
+    if not missing:
+        return [], []
+    rules = sorted({v["rule"] for v in missing})
+    named = scan(binary, folder, [*extra, "--select", ",".join(rules)])
+    found = {f["fingerprint"] for f in named}
+    audit = [v for v in missing if v["fingerprint"] in found]
+    lost = [v for v in missing if v["fingerprint"] not in found]
+    return audit, lost
+
+
 def read_verdicts():
     if not VERDICTS.exists():
         return {}
@@ -147,10 +161,15 @@ def main():
             else:
                 c["fp"] += 1
                 rules_fp[f["rule"]] += 1
-        lost = [v for k, v in verdicts.items()
-                if k[0] == name and v["verdict"] == "TP" and k not in seen]
+        missing = [v for k, v in verdicts.items()
+                   if k[0] == name and v["verdict"] == "TP" and k not in seen]
+        audit, lost = split_audit(binary, folder, args.scan_args, missing)
         c["lost"] = len(lost)
+        c["audit"] = len(audit)
         c["findings"] = len(findings)
+        for l in audit:
+            print(f"audit TP: {name} {l['rule']} {l['path']}:{l['line']} "
+                  f"(reported with --select {l['rule']})")
         for l in lost:
             print(f"lost TP: {name} {l['rule']} {l['path']}:{l['line']} ({l['reason']})")
         table.append((name, version, c, rules_fp))
@@ -161,13 +180,14 @@ def main():
         return f"{100 * c['tp'] / reviewed:.0f}%" if reviewed else "-"
 
     print(f"{'app':<22} {'version':<9} {'findings':>8} {'TP':>4} {'FP':>4} {'unrev':>5} "
-          f"{'lost':>4} {'precision':>9}  FP by rule")
+          f"{'lost':>4} {'audit':>5} {'precision':>9}  FP by rule")
     for name, version, c, rules_fp in table:
         fps = ", ".join(f"{r} {n}" for r, n in rules_fp.most_common())
         print(f"{name:<22} {version:<9} {c['findings']:>8} {c['tp']:>4} {c['fp']:>4} "
-              f"{c['unreviewed']:>5} {c['lost']:>4} {precision(c):>9}  {fps}")
+              f"{c['unreviewed']:>5} {c['lost']:>4} {c['audit']:>5} {precision(c):>9}  {fps}")
     print(f"{'pooled':<32} {pooled['findings']:>8} {pooled['tp']:>4} {pooled['fp']:>4} "
-          f"{pooled['unreviewed']:>5} {pooled['lost']:>4} {precision(pooled):>9}")
+          f"{pooled['unreviewed']:>5} {pooled['lost']:>4} {pooled['audit']:>5} "
+          f"{precision(pooled):>9}")
     if args.unreviewed:
         with open(args.unreviewed, "w", newline="") as f:
             w = csv.DictWriter(f, fieldnames=FIELDS)
