@@ -32,10 +32,35 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
     ) {
         return;
     }
+    let call_origins = keyword(call, "origins");
+    // `resources={r"/api/*": {"origins": "*", "supports_credentials": True}}`: a resource's own
+    // options override the call's.
+    if let Some(Expr::Dict(resources)) = keyword(call, "resources") {
+        for item in &resources.items {
+            let Expr::Dict(options) = &item.value else {
+                continue;
+            };
+            let Some(creds) =
+                dict_value(options, "supports_credentials").filter(|v| is_truthy_literal(v))
+            else {
+                continue;
+            };
+            judge(cx, creds, dict_value(options, "origins").or(call_origins));
+        }
+    }
     let Some(creds) = keyword(call, "supports_credentials").filter(|v| is_truthy_literal(v)) else {
         return;
     };
-    match keyword(call, "origins").or_else(|| keyword(call, "resources")) {
+    judge(
+        cx,
+        creds,
+        call_origins.or_else(|| keyword(call, "resources")),
+    );
+}
+
+/// Reports credentials allowed with `origins` wildcarded, or defers when no origins are named.
+fn judge(cx: &mut Checker, creds: &Expr, origins: Option<&Expr>) {
+    match origins {
         Some(v) if is_wildcard(v) => cx.report_msg(&RULE, creds.range(), MESSAGE.into()),
         Some(_) => {}
         // flask-cors fills options a call leaves out from the app's `CORS_*` settings, and only
@@ -45,6 +70,14 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
             cx.facts.cors_credentials_default_origins.push(at);
         }
     }
+}
+
+/// The value of a literal key in a dict display.
+fn dict_value<'a>(d: &'a ruff_python_ast::ExprDict, key: &str) -> Option<&'a Expr> {
+    d.items
+        .iter()
+        .find(|i| i.key.as_ref().and_then(literal_text).as_deref() == Some(key))
+        .map(|i| &i.value)
 }
 
 const MESSAGE: &str = "`supports_credentials=True` with every origin allowed: any site can make authenticated requests and read the answers";
