@@ -29,11 +29,26 @@ const REQUEST_DATA: &[&str] = &[
     "accept_mimetypes",
 ];
 
-/// `request` attributes derived from the URL: dangerous only where reflected into HTML.
+/// `request` attributes derived from the URL: dangerous where reflected into HTML, and where
+/// any text is code (a template, SQL, a shell command, `eval`), since an attacker who sends the
+/// request himself writes what he likes into the path (`/{{7*7}}`). Elsewhere (redirects, file
+/// names, outbound URLs, the session) the URL of the current request is the app's own address.
 /// (`script_root` is not one: it is the mount point the deployment or a trusted proxy sets; nor
 /// are `host_url`/`url_root`: their host is the Host header, which a victim's browser sets to the
 /// site itself, so a third-party page cannot choose it.)
 const REQUEST_URL: &[&str] = &["path", "full_path", "url", "base_url"];
+
+/// The sink kinds where the request URL is attacker-written code (see [`REQUEST_URL`]).
+const URL_DANGEROUS: &[SinkKind] = &[
+    SinkKind::Xss,
+    SinkKind::Template,
+    SinkKind::Code,
+    SinkKind::Command,
+    SinkKind::Sql,
+    SinkKind::Nosql,
+    SinkKind::Ldap,
+    SinkKind::Xpath,
+];
 
 /// `request` attributes that read the request body.
 const REQUEST_BODY: &[&str] = &[
@@ -102,7 +117,7 @@ pub fn classify(qualified: &str) -> Option<SourceKind> {
         if REQUEST_URL.contains(&attr) {
             return Some(SourceKind {
                 origin: Origin::Request,
-                cleared: ALL & !SinkKind::Xss.bit(),
+                cleared: ALL & !URL_DANGEROUS.iter().fold(0, |bits, k| bits | k.bit()),
                 structured: false,
                 body: false,
                 route: false,
@@ -185,10 +200,13 @@ mod tests {
         assert!(classify("flask.request.args.get").is_some());
         assert!(classify("flask.request.get_json").unwrap().structured);
         assert!(classify("flask.request.method").is_none());
-        assert_eq!(
-            classify("flask.request.path").unwrap().cleared,
-            ALL & !SinkKind::Xss.bit()
-        );
+        let path = classify("flask.request.path").unwrap().cleared;
+        for kind in [SinkKind::Xss, SinkKind::Template, SinkKind::Command] {
+            assert_eq!(path & kind.bit(), 0, "{kind:?}");
+        }
+        for kind in [SinkKind::Redirect, SinkKind::Path, SinkKind::Ssrf] {
+            assert_ne!(path & kind.bit(), 0, "{kind:?}");
+        }
         assert_eq!(
             classify("flask.session.get").unwrap().origin,
             Origin::Session
