@@ -114,6 +114,20 @@ fn may_produce(file: &SourceFile, def: &ast::StmtFunctionDef) -> bool {
     PRODUCER_WORDS.iter().any(|w| text.contains(w)) || super::predictable::mentions_source(text)
 }
 
+/// A later `def` of the same name rebinds the name, so calls reach the last one; but an earlier
+/// one a route decorator registered is still a view, analysed under a name of its own.
+fn keep_shadowed_view<'a>(funcs: &mut HashMap<String, FuncInfo<'a>>, mut shadowed: FuncInfo<'a>) {
+    if shadowed.view.is_none() {
+        return;
+    }
+    shadowed.qualified = format!(
+        "{}@{}",
+        shadowed.qualified,
+        shadowed.def.range.start().to_u32()
+    );
+    funcs.insert(shadowed.qualified.clone(), shadowed);
+}
+
 /// The project as the analysis sees it.
 pub struct Global<'a> {
     pub files: Vec<FileCtx<'a>>,
@@ -160,7 +174,9 @@ impl<'a> Global<'a> {
                 if let Some(c) = &f.class {
                     classes.insert(c.clone());
                 }
-                funcs.insert(f.qualified.clone(), f);
+                if let Some(shadowed) = funcs.insert(f.qualified.clone(), f) {
+                    keep_shadowed_view(&mut funcs, shadowed);
+                }
             }
             registered.extend(views);
         }
