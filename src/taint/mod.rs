@@ -9,6 +9,7 @@
 
 pub mod app_paths;
 pub mod class_views;
+pub mod constfold;
 pub mod context;
 pub mod converters;
 pub mod dispatch;
