@@ -16,6 +16,7 @@ use super::infer::{self, Traits};
 use super::reqparse;
 use super::request_globals;
 use super::sources;
+use super::webargs;
 use crate::python::flask;
 use crate::python::project::{bind_statement, ProjectIndex};
 use crate::python::semantic::{qualify, Semantic};
@@ -516,6 +517,10 @@ pub fn view_params(sem: &Semantic, f: &ast::StmtFunctionDef) -> Option<Vec<(Stri
                 list.extend(sources::rule_params(&rule));
             }
         }
+    }
+    if let Some(list) = params.as_mut() {
+        let parsed = webargs::parsed_params(sem, f, list);
+        list.extend(parsed);
     }
     params
 }

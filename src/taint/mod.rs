@@ -31,6 +31,7 @@ pub mod sinks;
 pub mod sources;
 pub mod status;
 pub mod value;
+pub mod webargs;
 
 use std::sync::Arc;
 
