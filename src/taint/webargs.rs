@@ -37,20 +37,21 @@ pub fn parsed_params(
         let Expr::Call(c) = &d.expression else {
             continue;
         };
+        // By its webargs name: the project's own parser (`parser = FlaskParser()`) is used as
+        // `@parser.use_args(...)` or re-exported (`use_args = parser.use_args`).
         let Some(q) = sem.resolve(&c.func) else {
             continue;
         };
-        if !q.starts_with("webargs.") {
-            continue;
-        }
         let schema = c.arguments.args.first();
-        if q.ends_with(".use_kwargs") {
-            if let Some(Expr::Dict(fields)) = schema {
-                out.extend(dict_fields(sem, fields));
-                continue;
+        match q.rsplit('.').next() {
+            Some("use_kwargs") => {
+                if let Some(Expr::Dict(fields)) = schema {
+                    out.extend(dict_fields(sem, fields));
+                    continue;
+                }
             }
-        } else if !q.ends_with(".use_args") {
-            continue;
+            Some("use_args") => {}
+            _ => continue,
         }
         // A schema class or instance: which parameters it fills is decided at run time.
         out.extend(
