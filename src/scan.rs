@@ -512,6 +512,7 @@ fn analyse(
             &project,
             facts.csrf_everywhere && !facts.csrf_switched_off,
             &options.sanitizers,
+            Some(&options.root()),
         );
         // A pattern finding the taint finding replaces hands it its fix (same rule, same spot).
         let mut handed: Vec<(crate::finding::Location, Box<Fix>)> = Vec::new();

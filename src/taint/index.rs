@@ -9,12 +9,14 @@ use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
 
 use super::class_views;
+use super::constfold::{self, Lit};
 use super::converters;
 use super::engine::FnResult;
 use super::infer::{self, Traits};
 use super::reqparse;
 use super::request_globals;
 use super::sources;
+use super::webargs;
 use crate::python::flask;
 use crate::python::project::{bind_statement, ProjectIndex};
 use crate::python::semantic::{qualify, Semantic};
@@ -33,6 +35,8 @@ pub struct FileCtx<'a> {
     /// Module-level names assigned a string literal exactly once: their text (a base URL
     /// `API = "https://api.example.com/v1"` pins the host of what is appended to it).
     pub texts: HashMap<String, Arc<str>>,
+    /// Module-level names assigned a number or boolean literal exactly once: their value.
+    pub numbers: HashMap<String, f64>,
     /// Module-level names bound to a Jinja environment created with autoescape on.
     pub escaping_envs: Vec<String>,
     /// Whether the file imports Flask (request sources can only appear there).
@@ -317,6 +321,7 @@ fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> 
     let sem_of = || sem.get_or_init(|| module_semantic(file, project));
     let mut consts = HashMap::default();
     let mut texts: HashMap<String, Arc<str>> = HashMap::default();
+    let mut numbers: HashMap<String, f64> = HashMap::default();
     let mut assigned: HashMap<String, usize> = HashMap::default();
     for stmt in file.body() {
         if let Stmt::Assign(a) = stmt {
@@ -325,6 +330,9 @@ fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> 
                     *assigned.entry(n.id.to_string()).or_default() += 1;
                     if let Some(truth) = literal_truth(&a.value) {
                         consts.insert(n.id.to_string(), truth);
+                    }
+                    if let Some(Lit::Num(x)) = constfold::literal(&a.value) {
+                        numbers.insert(n.id.to_string(), x);
                     }
                     if let Expr::StringLiteral(s) = &*a.value {
                         texts.insert(n.id.to_string(), Arc::from(s.value.to_str()));
@@ -335,6 +343,7 @@ fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> 
     }
     consts.retain(|k, _| assigned.get(k) == Some(&1));
     texts.retain(|k, _| assigned.get(k) == Some(&1));
+    numbers.retain(|k, _| assigned.get(k) == Some(&1));
     let text = &file.text;
     let mut funcs = Vec::new();
     let mut defined = Vec::new();
@@ -418,6 +427,7 @@ fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> 
         file,
         consts,
         texts,
+        numbers,
         escaping_envs: super::fixed_templates::escaping_module_envs(file.body()),
         flask: text.contains("flask"),
         reqparse: reqparse::declared(file),
@@ -523,6 +533,10 @@ pub fn view_params(sem: &Semantic, f: &ast::StmtFunctionDef) -> Option<Vec<(Stri
                 list.extend(sources::rule_params(&rule));
             }
         }
+    }
+    if let Some(list) = params.as_mut() {
+        let parsed = webargs::parsed_params(sem, f, list);
+        list.extend(parsed);
     }
     params
 }

@@ -9,6 +9,8 @@
 
 pub mod app_paths;
 pub mod class_views;
+pub mod connexion;
+pub mod constfold;
 pub mod context;
 pub mod converters;
 pub mod dispatch;
@@ -29,6 +31,7 @@ pub mod sinks;
 pub mod sources;
 pub mod status;
 pub mod value;
+pub mod webargs;
 
 use std::sync::Arc;
 
@@ -88,18 +91,23 @@ const SQL_WORDS: &[&str] = &["execute", "read_sql"];
 
 /// Runs the analysis over every parsed file of the scan.
 pub fn analyse(files: &[&SourceFile], project: &ProjectIndex) -> TaintOutput {
-    analyse_app(files, project, false, &DeclaredSanitizers::default())
+    analyse_app(files, project, false, &DeclaredSanitizers::default(), None)
 }
 
 /// [`analyse`], knowing whether the application checks a CSRF token on every unsafe request
-/// (see [`self_xss`]) and which project functions it declares as sanitisers.
+/// (see [`self_xss`]), which project functions it declares as sanitisers, and where the scanned
+/// tree is on disk (to read the OpenAPI specs of a connexion app, see [`connexion`]).
 pub fn analyse_app(
     files: &[&SourceFile],
     project: &ProjectIndex,
     csrf_everywhere: bool,
     sanitizers: &DeclaredSanitizers,
+    root: Option<&std::path::Path>,
 ) -> TaintOutput {
     let mut g = Global::build(files, project);
+    if let Some(root) = root {
+        connexion::register(&mut g, root);
+    }
     g.csrf_everywhere = csrf_everywhere;
     g.sanitizers = sanitizers.clone();
     let mut by_file: Vec<Vec<&str>> = vec![Vec::new(); files.len()];

@@ -8,13 +8,27 @@ use crate::rules::helpers::words;
 
 use super::value::{Origin, Taint, Val};
 
-/// Whether calling `qualified` makes a predictable value. `random.SystemRandom().choice` and
-/// `secrets.*` qualify under other names, so they are not matched.
+/// Whether calling `qualified` makes a predictable value: a function of the `random` module or
+/// a method of a `random.Random(seed)` instance (the same Mersenne Twister, and a fixed seed makes
+/// every value known in advance). `random.SystemRandom().choice` and `secrets.*` qualify under
+/// other names, so they are not matched.
 pub fn is_source(qualified: &str) -> bool {
     qualified == "uuid.uuid1"
         || qualified
-            .strip_prefix("random.")
+            .strip_prefix("random.Random.")
+            .or_else(|| qualified.strip_prefix("random."))
             .is_some_and(|f| RANDOM_FUNCTIONS.contains(&f))
+}
+
+/// Whether keyword `kw` of the call to `qualified` is a switch rather than a value handed over:
+/// `login_user(user, remember=...)` only asks Flask-Login to set its remember-me cookie, whose
+/// value Flask-Login derives from the user id under the secret key.
+pub fn is_switch_keyword(qualified: Option<&str>, kw: &str) -> bool {
+    kw == "remember"
+        && matches!(
+            qualified,
+            Some("flask_login.login_user" | "flask_login.utils.login_user")
+        )
 }
 
 /// Whether a function's text can hold a predictable source (entry points of the analysis).
@@ -90,6 +104,13 @@ mod tests {
         assert!(is_source("random.choice"));
         assert!(is_source("uuid.uuid1"));
         assert!(!is_source("random.SystemRandom.choice"));
+        assert!(is_source("random.Random.randint"));
+        assert!(!is_source("random.Random.seed"));
+        assert!(is_switch_keyword(
+            Some("flask_login.login_user"),
+            "remember"
+        ));
+        assert!(!is_switch_keyword(Some("myapp.issue"), "remember"));
         assert!(!is_source("random.shuffle"));
         assert!(!is_source("secrets.choice"));
         assert!(security_target("reset_token"));

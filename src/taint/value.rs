@@ -189,6 +189,8 @@ pub struct Val {
     pub truth: Option<bool>,
     /// The value of a string literal, for allow-lists and constant keys.
     pub text: Option<Arc<str>>,
+    /// The value of a number computed from literals, for conditions on it (`if x > 10:`).
+    pub number: Option<f64>,
     /// Built only from literals and conversions to numbers: cannot carry unknown text.
     pub constant: bool,
     /// Its data is text holding no '.' (a piece split off at dots), so it cannot spell `..`; see
@@ -390,6 +392,7 @@ impl Val {
                 None
             },
             text: None,
+            number: None,
             constant: self.constant && empty.constant,
             ..self.clone()
         }
@@ -464,6 +467,7 @@ impl Val {
             } else {
                 None
             },
+            number: self.number.filter(|n| Some(*n) == other.number),
             constant: self.constant && other.constant,
             dotless: (self.dotless || other.dotless) && Self::dotless_join(self, other),
         }

@@ -148,6 +148,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 if let Some(truth) = self.fc.consts.get(n.id.as_str()) {
                     return Val {
                         truth: Some(*truth),
+                        number: self.fc.numbers.get(n.id.as_str()).copied(),
                         ..Val::constant()
                     };
                 }
@@ -222,15 +223,21 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                     ..Val::constant()
                 }
             }
-            Expr::BytesLiteral(_)
-            | Expr::NumberLiteral(_)
-            | Expr::EllipsisLiteral(_)
-            | Expr::NoneLiteral(_) => Val {
+            Expr::NumberLiteral(n) => {
+                let number = constfold::number(&n.value);
+                Val {
+                    truth: number.map(|x| x != 0.0),
+                    number,
+                    ..Val::constant()
+                }
+            }
+            Expr::BytesLiteral(_) | Expr::EllipsisLiteral(_) | Expr::NoneLiteral(_) => Val {
                 truth: index::literal_truth(e),
                 ..Val::constant()
             },
             Expr::BooleanLiteral(b) => Val {
                 truth: Some(b.value),
+                number: Some(f64::from(u8::from(b.value))),
                 ..Val::constant()
             },
             Expr::FString(f) => self.fstring(f),
@@ -256,7 +263,13 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             Expr::BinOp(b) => {
                 let l = self.eval(&b.left);
                 let r = self.eval(&b.right);
-                self.binop(&l, &r, b.op, Some(&b.left), e.range())
+                let mut v = self.binop(&l, &r, b.op, Some(&b.left), e.range());
+                // Arithmetic on numbers known from literals (`limit = 2 * 5`).
+                if let (Some(x), Some(y)) = (l.number, r.number) {
+                    v.number = constfold::arith(b.op, x, y);
+                    v.truth = v.number.map(|n| n != 0.0);
+                }
+                v
             }
             Expr::UnaryOp(u) => {
                 let v = self.eval(&u.operand);
@@ -265,7 +278,15 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                         truth: v.truth.map(|t| !t),
                         ..Val::constant()
                     },
-                    _ => Val::constant(),
+                    UnaryOp::USub | UnaryOp::UAdd => {
+                        let sign = if u.op == UnaryOp::USub { -1.0 } else { 1.0 };
+                        Val {
+                            truth: v.truth,
+                            number: v.number.map(|n| sign * n),
+                            ..Val::constant()
+                        }
+                    }
+                    UnaryOp::Invert => Val::constant(),
                 }
             }
             Expr::If(i) => {

@@ -6,10 +6,11 @@
 use rustc_hash::FxHashMap as HashMap;
 use std::sync::Arc;
 
-use ruff_python_ast::{self as ast, CmpOp, Expr, Operator, Stmt, UnaryOp};
+use ruff_python_ast::{self as ast, Expr, Operator, Stmt, UnaryOp};
 use ruff_text_size::{Ranged, TextRange, TextSize};
 
 use super::app_paths;
+use super::constfold::{self, Lit};
 use super::context::{self, Known};
 use super::dispatch;
 use super::dotless::{self, Piece};

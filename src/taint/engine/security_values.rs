@@ -42,7 +42,10 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
     pub(super) fn security_value_call(&mut self, call: &Call, q: Option<&str>) {
         let range = call.c.range();
         for (k, v, _) in call.kwargs {
-            if let Some(k) = k.as_deref().filter(|k| predictable::security_target(k)) {
+            let named = k.as_deref().filter(|k| {
+                predictable::security_target(k) && !predictable::is_switch_keyword(q, k)
+            });
+            if let Some(k) = named {
                 self.sink(
                     SinkKind::SecurityValue,
                     v,

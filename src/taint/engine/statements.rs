@@ -88,21 +88,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 }
                 self.block(&wi.body);
             }
-            Stmt::Match(m) => {
-                let subject = self.eval(&m.subject);
-                let incoming = self.state.clone();
-                let mut out = State {
-                    env: Env::default(),
-                    reachable: false,
-                };
-                for case in &m.cases {
-                    self.state = incoming.clone();
-                    bind_pattern_names(&case.pattern, &subject, &mut self.state.env);
-                    self.block(&case.body);
-                    out = merge(out, self.state.clone());
-                }
-                self.state = merge(out, incoming);
-            }
+            Stmt::Match(m) => self.match_stmt(m),
             Stmt::Raise(r) => {
                 if let Some(e) = &r.exc {
                     self.eval(e);
@@ -246,6 +232,39 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             }
         }
         self.state = merge(out, incoming);
+    }
+
+    /// `match subject:` runs the cases that may match; on a subject of known value only the
+    /// first that does, and none after a case that always matches (`case _:`).
+    fn match_stmt(&mut self, m: &ast::StmtMatch) {
+        let subject = self.eval(&m.subject);
+        let known = self.lit(&m.subject);
+        let incoming = self.state.clone();
+        let mut out = State {
+            env: Env::default(),
+            reachable: false,
+        };
+        let mut exhaustive = false;
+        for case in &m.cases {
+            let matches = constfold::case_matches(&case.pattern, known.as_ref(), &|e| self.lit(e))
+                .filter(|m| !m || case.guard.is_none());
+            if matches == Some(false) {
+                continue;
+            }
+            self.state = incoming.clone();
+            bind_pattern_names(&case.pattern, &subject, &mut self.state.env);
+            self.block(&case.body);
+            out = merge(out, self.state.clone());
+            if matches == Some(true) {
+                exhaustive = true;
+                break;
+            }
+        }
+        self.state = if exhaustive {
+            out
+        } else {
+            merge(out, incoming)
+        };
     }
 
     pub(super) fn try_stmt(&mut self, t: &ast::StmtTry) {
@@ -536,32 +555,48 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                     _ => None,
                 }
             }
-            Expr::Compare(c) if c.ops.len() == 1 => {
-                let l = self.literal_text(&c.left)?;
-                let r = self.literal_text(&c.comparators[0])?;
-                match c.ops[0] {
-                    CmpOp::Eq => Some(l == r),
-                    CmpOp::NotEq => Some(l != r),
-                    _ => None,
-                }
+            Expr::Compare(c) => {
+                let operands: Vec<Option<Lit>> = std::iter::once(&*c.left)
+                    .chain(c.comparators.iter())
+                    .map(|x| self.lit(x))
+                    .collect();
+                constfold::chain(&c.ops, &operands)
             }
-            other => index::literal_truth(other),
+            other => index::literal_truth(other)
+                .or_else(|| self.lit(other).map(|l| constfold::truth(&l))),
         }
     }
 
-    pub(super) fn literal_text(&self, e: &Expr) -> Option<String> {
+    /// The literal value of an operand, when literals alone decide it: a literal, a name holding
+    /// one (local, or assigned once at module level), arithmetic on those.
+    pub(super) fn lit(&self, e: &Expr) -> Option<Lit> {
         match e {
-            Expr::StringLiteral(s) => Some(format!("s:{}", s.value.to_str())),
-            Expr::NumberLiteral(_) | Expr::BooleanLiteral(_) | Expr::NoneLiteral(_) => {
-                Some(format!("n:{}", self.fc.file.slice(e.range())))
-            }
-            Expr::Name(n) => self
-                .state
-                .env
-                .get(n.id.as_str())
-                .and_then(|v| v.text.as_ref())
-                .map(|t| format!("s:{t}")),
-            _ => None,
+            Expr::Name(n) => match self.state.env.get(n.id.as_str()) {
+                Some(v) => v
+                    .number
+                    .map(Lit::Num)
+                    .or_else(|| v.text.clone().map(Lit::Str)),
+                None => self
+                    .fc
+                    .numbers
+                    .get(n.id.as_str())
+                    .map(|x| Lit::Num(*x))
+                    .or_else(|| self.fc.texts.get(n.id.as_str()).cloned().map(Lit::Str)),
+            },
+            Expr::BinOp(b) => match (self.lit(&b.left)?, self.lit(&b.right)?) {
+                (Lit::Num(x), Lit::Num(y)) => constfold::arith(b.op, x, y).map(Lit::Num),
+                (Lit::Str(x), Lit::Str(y)) if b.op == Operator::Add => {
+                    Some(Lit::Str(Arc::from(format!("{x}{y}"))))
+                }
+                _ => None,
+            },
+            Expr::UnaryOp(u) => match (u.op, self.lit(&u.operand)?) {
+                (UnaryOp::USub, Lit::Num(x)) => Some(Lit::Num(-x)),
+                (UnaryOp::UAdd, Lit::Num(x)) => Some(Lit::Num(x)),
+                (UnaryOp::Not, l) => Some(Lit::Num(f64::from(u8::from(!constfold::truth(&l))))),
+                _ => None,
+            },
+            other => constfold::literal(other),
         }
     }
 

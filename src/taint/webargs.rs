@@ -1,0 +1,88 @@
+//! webargs: `@use_args(schema)` passes the parsed request (query, form, JSON...) to the view as
+//! an extra argument, `@use_kwargs({"name": fields.Str()})` as one keyword argument per field.
+//! Those parameters are request data. A field declared as a number, boolean, UUID or date is
+//! converted (or the request rejected) before the view runs, so it carries no text; with
+//! `use_args` the parsed dict keeps the taint of its text fields as a whole.
+
+use ruff_python_ast::{self as ast, Expr};
+
+use crate::python::flask::string_literal;
+use crate::python::semantic::Semantic;
+
+/// marshmallow field types whose value is not text once loaded.
+const TYPED_FIELDS: &[&str] = &[
+    "Int",
+    "Integer",
+    "Float",
+    "Decimal",
+    "Number",
+    "Bool",
+    "Boolean",
+    "UUID",
+    "Date",
+    "DateTime",
+    "Time",
+    "TimeDelta",
+];
+
+/// The view parameters webargs decorators of `f` fill from the request (beyond the URL
+/// parameters in `url`), each with whether it may hold text.
+pub fn parsed_params(
+    sem: &Semantic,
+    f: &ast::StmtFunctionDef,
+    url: &[(String, bool)],
+) -> Vec<(String, bool)> {
+    let mut out = Vec::new();
+    for d in &f.decorator_list {
+        let Expr::Call(c) = &d.expression else {
+            continue;
+        };
+        // By its webargs name: the project's own parser (`parser = FlaskParser()`) is used as
+        // `@parser.use_args(...)` or re-exported (`use_args = parser.use_args`).
+        let Some(q) = sem.resolve(&c.func) else {
+            continue;
+        };
+        let schema = c.arguments.args.first();
+        match q.rsplit('.').next() {
+            Some("use_kwargs") => {
+                if let Some(Expr::Dict(fields)) = schema {
+                    out.extend(dict_fields(sem, fields));
+                    continue;
+                }
+            }
+            Some("use_args") => {}
+            _ => continue,
+        }
+        // A schema class or instance: which parameters it fills is decided at run time.
+        out.extend(
+            f.parameters
+                .iter_non_variadic_params()
+                .map(|p| p.parameter.name.as_str())
+                .filter(|n| *n != "self" && !url.iter().any(|(u, _)| u == n))
+                .map(|n| (n.to_string(), true)),
+        );
+    }
+    out
+}
+
+/// `{"name": fields.Str(), "page": fields.Int()}`: each field's name, and whether it is text.
+fn dict_fields(sem: &Semantic, d: &ast::ExprDict) -> Vec<(String, bool)> {
+    d.items
+        .iter()
+        .filter_map(|i| {
+            let name = string_literal(i.key.as_ref()?)?;
+            Some((name, !is_typed_field(sem, &i.value)))
+        })
+        .collect()
+}
+
+/// Whether `e` declares a marshmallow field whose loaded value is not text (`fields.Int()`).
+fn is_typed_field(sem: &Semantic, e: &Expr) -> bool {
+    let Expr::Call(c) = e else {
+        return false;
+    };
+    sem.resolve(&c.func)
+        .filter(|q| q.starts_with("marshmallow.") || q.starts_with("webargs."))
+        .and_then(|q| q.rsplit('.').next().map(str::to_string))
+        .is_some_and(|last| TYPED_FIELDS.contains(&last.as_str()))
+}
