@@ -46,6 +46,7 @@ fn finding(path: &str, line: u32, fingerprint: &str, suppressed: bool) -> Findin
         fix: rule.fix.into(),
         snippet: "app.run(debug=True)".into(),
         flow: vec![],
+        related: vec![],
         fingerprint: fingerprint.into(),
         line_hash: Some(format!("{fingerprint}-line:1")),
         suppressed: suppressed.then(|| Suppression {

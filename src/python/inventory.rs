@@ -52,6 +52,9 @@ pub struct Protection {
     pub name: String,
     pub path: String,
     pub line: u32,
+    /// Where the decorator, hook or check is written (its `line` with a column).
+    #[serde(skip)]
+    pub location: Location,
 }
 
 /// One route of the inventory (JSON version 1).
@@ -628,6 +631,7 @@ fn protection(kind: ProtectionKind, name: String, at: &Location) -> Protection {
         name,
         path: at.path.clone(),
         line: at.start.line,
+        location: at.clone(),
     }
 }
 

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use super::helpers::words;
 use super::{AppFinding, Precision, Rule, RuleKind, Suite};
-use crate::finding::Severity;
+use crate::finding::{RelatedLocation, Severity};
 use crate::python::flask::STATE_CHANGING;
 use crate::python::inventory::{Auth, RouteEntry};
 
@@ -54,6 +54,10 @@ pub fn check(routes: &[RouteEntry], out: &mut Vec<AppFinding>) {
             .unwrap_or_default();
         out.push(AppFinding {
             flow: Vec::new(),
+            related: vec![RelatedLocation {
+                location: sibling.location.clone(),
+                message: format!("`{}` requires authentication", sibling.view_name()),
+            }],
             rule: &RULE,
             location: r.location.clone(),
             message: format!(
