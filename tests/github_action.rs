@@ -1494,6 +1494,7 @@ fn route(endpoint: &str, methods: &[&str], auth: Auth, def: u32) -> RouteEntry {
     };
     RouteEntry {
         rule: format!("/items/{endpoint}"),
+        subdomain: None,
         methods: methods.iter().map(|m| m.to_string()).collect(),
         endpoint: format!("items.{endpoint}"),
         path: "views.py".into(),

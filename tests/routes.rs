@@ -112,6 +112,35 @@ fn what_cannot_be_followed_is_unknown() {
 }
 
 #[test]
+fn subdomains_of_routes_registrations_and_blueprints() {
+    insta::assert_snapshot!("subdomains", table(&fixture("subdomains")));
+}
+
+/// `subdomain` is an optional field of JSON version 1: present only on routes that have one.
+#[test]
+fn json_subdomain_only_when_given() {
+    let out = flaskscan(&["routes", ".", "--format", "json"], &fixture("subdomains"));
+    assert_eq!(out.status.code(), Some(0));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(doc["version"], 1);
+    let routes = doc["routes"].as_array().expect("routes");
+    let subdomain_of = |endpoint: &str| {
+        routes
+            .iter()
+            .find(|r| r["endpoint"] == endpoint)
+            .unwrap_or_else(|| panic!("{endpoint}"))
+            .get("subdomain")
+            .cloned()
+    };
+    assert_eq!(subdomain_of("api.list_users"), Some("api".into()));
+    assert_eq!(subdomain_of("api.ping"), Some("internal".into()));
+    assert_eq!(subdomain_of("billing.invoice"), Some("pay".into()));
+    assert_eq!(subdomain_of("status"), Some("status".into()));
+    assert_eq!(subdomain_of("docs.docs_index"), None);
+    assert_eq!(subdomain_of("index"), None);
+}
+
+#[test]
 fn json_version_1() {
     let out = flaskscan(&["routes", ".", "--format", "json"], &fixture("login_app"));
     assert_eq!(out.status.code(), Some(0));

@@ -174,6 +174,21 @@ pub struct BlueprintDef {
     /// The blueprint's name (its endpoints' prefix).
     pub name: Option<String>,
     pub url_prefix: Option<String>,
+    /// `subdomain=`: its routes' subdomain unless the registration or the route names another.
+    pub subdomain: Option<String>,
+}
+
+/// `app.register_blueprint(bp, url_prefix=..., subdomain=...)`.
+#[derive(Debug, Clone)]
+pub struct Registration {
+    /// Identity of the blueprint registered.
+    pub blueprint: String,
+    /// `url_prefix=` given there (it wins over the blueprint's).
+    pub url_prefix: Option<String>,
+    /// `subdomain=` given there (it wins over the blueprint's).
+    pub subdomain: Option<String>,
+    /// Identity of the app, when it could be followed.
+    pub app: Option<String>,
 }
 
 /// A Flask-RESTful / Flask-RESTX `Api` object: where its resources are registered, with which
@@ -199,9 +214,8 @@ pub struct AccessFacts {
     pub hooks: Vec<Hook>,
     pub class_views: Vec<ClassView>,
     pub blueprints: Vec<BlueprintDef>,
-    /// `app.register_blueprint(bp, url_prefix=...)`: (blueprint identity, prefix given there,
-    /// identity of the app, when it could be followed).
-    pub registrations: Vec<(String, Option<String>, Option<String>)>,
+    /// `app.register_blueprint(bp, ...)` calls.
+    pub registrations: Vec<Registration>,
     /// Module-level re-exports: (`pkg.bp`, `pkg.views.bp`) for `from .views import bp` in `pkg`.
     pub aliases: Vec<(String, String)>,
     /// Routes only the inventory lists: `bp.add_url_rule(...)`. The app-level rules do not
