@@ -152,6 +152,9 @@ pub struct ClassView {
     pub handlers: Vec<Handler>,
     /// The `decorators` list could not be read (not a literal list).
     pub unknown: Option<String>,
+    /// Where `decorators` and `method_decorators` are assigned: a change there changes the
+    /// protection of every route of the class.
+    pub guard_lists: Vec<Location>,
 }
 
 /// One HTTP method handler of a class-based view.

@@ -418,11 +418,34 @@ fn entries_of(index: &Index, route: &Route, unknown: Option<&str>) -> Vec<RouteE
     };
     let wrappers: Vec<&DecoratorUse> = route.wrappers.iter().collect();
     let guards = handler_guards(index, route, wrappers);
+    let class_lists = class_guard_lists(index, route);
     guards
         .into_iter()
         .map(|mut g| {
             g.unknown.extend(unknown.map(str::to_string));
-            judge(index, route, &address, g)
+            let mut entry = judge(index, route, &address, g);
+            entry.declared.extend(class_lists.iter().cloned());
+            entry
+        })
+        .collect()
+}
+
+/// The lines of a class-based view's `decorators = [...]` and `method_decorators`: they declare
+/// how each of its routes is protected, so a change there changes the routes.
+fn class_guard_lists(index: &Index, route: &Route) -> Vec<LineSpan> {
+    if !route.class_view {
+        return Vec::new();
+    }
+    let Some(class) = index.classes.get(index.canonical(&route.function)) else {
+        return Vec::new();
+    };
+    class
+        .guard_lists
+        .iter()
+        .map(|l| LineSpan {
+            path: l.path.clone(),
+            start: l.start.line,
+            end: l.end.line,
         })
         .collect()
 }

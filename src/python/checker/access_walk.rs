@@ -438,6 +438,7 @@ impl<'a> Checker<'a> {
             methods: None,
             handlers: Vec::new(),
             unknown: None,
+            guard_lists: Vec::new(),
         };
         for stmt in &c.body {
             match stmt {
@@ -445,6 +446,9 @@ impl<'a> Checker<'a> {
                     let [Expr::Name(target)] = &a.targets[..] else {
                         continue;
                     };
+                    if matches!(target.id.as_str(), "decorators" | "method_decorators") {
+                        view.guard_lists.push(self.location(a.range()));
+                    }
                     self.class_attribute(&mut view, target.id.as_str(), &a.value);
                 }
                 Stmt::FunctionDef(f) if HANDLERS.contains(&f.name.as_str()) => {
