@@ -90,6 +90,15 @@ pub struct FlowStep {
     pub message: String,
 }
 
+/// Another place a finding points to: the sibling view it compares with, the check that view
+/// has, the views an app-wide finding is about. Not part of the fingerprint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RelatedLocation {
+    pub location: Location,
+    /// What is at that place, e.g. "`edit_user` checks the role here".
+    pub message: String,
+}
+
 /// Why a finding is suppressed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Suppression {
@@ -113,6 +122,8 @@ pub struct Finding {
     pub snippet: String,
     /// Code flow for taint findings; empty for pattern findings.
     pub flow: Vec<FlowStep>,
+    /// Other places that explain the finding (SARIF `relatedLocations`); empty for most rules.
+    pub related: Vec<RelatedLocation>,
     /// Our own fingerprint: stable when unrelated lines move.
     pub fingerprint: String,
     /// GitHub's `primaryLocationLineHash` for the start line.

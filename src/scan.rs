@@ -11,7 +11,8 @@ use rayon::prelude::*;
 use ruff_text_size::{TextRange, TextSize};
 
 use crate::finding::{
-    Edit, Finding, Fix, FlowStep, Notification, NotificationLevel, Position, Severity, Suppression,
+    Edit, Finding, Fix, FlowStep, Notification, NotificationLevel, Position, RelatedLocation,
+    Severity, Suppression,
 };
 use crate::python::checker::Checker;
 use crate::python::flask::AppFacts;
@@ -240,6 +241,8 @@ struct Pending {
     statement_line: u32,
     /// Code flow, for findings linked to a request source.
     flow: Vec<FlowStep>,
+    /// Other places the finding points to (app rules only).
+    related: Vec<RelatedLocation>,
     /// An audit finding of a linked rule (see [`Finding::audit`]).
     audit: bool,
     /// A pattern rule's fix: its description and edits (the file's hash is added when final).
@@ -540,6 +543,7 @@ fn analyse(
                     end: t.location.end,
                     statement_line: t.statement_line,
                     flow: t.flow,
+                    related: Vec::new(),
                     audit: t.audit,
                     fix: None,
                 };
@@ -584,6 +588,7 @@ fn analyse(
                     end: af.location.end,
                     statement_line: af.location.start.line,
                     flow: af.flow,
+                    related: af.related,
                     audit: false,
                     fix: None,
                 };
@@ -618,6 +623,7 @@ fn analyse(
                         end: char_position(&text, &lines, e.line, e.end_column),
                         statement_line: e.line,
                         flow: Vec::new(),
+                        related: Vec::new(),
                         audit: false,
                         fix: None,
                     })
@@ -826,6 +832,7 @@ fn check_python(
                         statement_line: file
                             .line_number(r.statement_start.max(TextSize::default())),
                         flow: Vec::new(),
+                        related: Vec::new(),
                         audit: false,
                         fix: r
                             .fix
@@ -970,6 +977,7 @@ fn check_template(
                 end: location.end,
                 statement_line: location.start.line,
                 flow: f.flow,
+                related: Vec::new(),
                 audit: false,
                 fix: None,
             }
@@ -1102,6 +1110,7 @@ fn finalize(file: &ScannedText, mut pending: Vec<Pending>) -> Vec<Finding> {
                 fix: p.rule.fix.to_string(),
                 snippet,
                 flow: p.flow,
+                related: p.related,
                 fingerprint: key,
                 line_hash: hashes
                     .get(p.start.line as usize)

@@ -132,6 +132,47 @@ fn sarif_of_the_demo_app_is_valid() {
     }
 }
 
+/// A finding that points elsewhere (FS412 to a sibling's role check) carries it as a SARIF
+/// related location the message links to, as a JSON `related` entry and a text `related:` line;
+/// its fingerprint is the same whatever it points to.
+#[test]
+fn related_locations_in_every_format() {
+    let fixture = manifest_dir().join("tests/fixtures/rules/fs412_admin_blueprint");
+    let scan = |format: &str| {
+        let out = flaskscan(
+            &["scan", ".", "--select", "FS412", "--format", format],
+            &fixture,
+        );
+        stdout(&out)
+    };
+    let log: serde_json::Value = serde_json::from_str(&scan("sarif")).unwrap();
+    let errors = sarif_errors(&log);
+    assert!(
+        errors.is_empty(),
+        "SARIF schema errors:\n{}",
+        errors.join("\n")
+    );
+    let result = &log["runs"][0]["results"][0];
+    let related = &result["relatedLocations"][0];
+    assert_eq!(related["id"], 1);
+    assert_eq!(related["physicalLocation"]["region"]["startLine"], 37);
+    let text = related["message"]["text"].as_str().unwrap();
+    assert!(result["message"]["text"]
+        .as_str()
+        .unwrap()
+        .ends_with(&format!("Related: [{text}](1).")));
+
+    let doc: serde_json::Value = serde_json::from_str(&scan("json")).unwrap();
+    let finding = &doc["findings"][0];
+    assert_eq!(finding["related"][0]["path"], "admin.py");
+    assert_eq!(finding["related"][0]["line"], 37);
+    assert_eq!(
+        finding["fingerprint"],
+        result["partialFingerprints"]["flaskscan/v1"]
+    );
+    assert!(scan("text").contains("  related: admin.py:37: `save_settings` checks the role here"));
+}
+
 #[test]
 fn json_and_github_and_markdown_formats() {
     let app = snapshot_app();

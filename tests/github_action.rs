@@ -46,6 +46,7 @@ fn finding(path: &str, line: u32, fingerprint: &str, suppressed: bool) -> Findin
         fix: rule.fix.into(),
         snippet: "app.run(debug=True)".into(),
         flow: vec![],
+        related: vec![],
         fingerprint: fingerprint.into(),
         line_hash: Some(format!("{fingerprint}-line:1")),
         suppressed: suppressed.then(|| Suppression {
@@ -1493,6 +1494,7 @@ fn route(endpoint: &str, methods: &[&str], auth: Auth, def: u32) -> RouteEntry {
     };
     RouteEntry {
         rule: format!("/items/{endpoint}"),
+        subdomain: None,
         methods: methods.iter().map(|m| m.to_string()).collect(),
         endpoint: format!("items.{endpoint}"),
         path: "views.py".into(),

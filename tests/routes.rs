@@ -112,6 +112,35 @@ fn what_cannot_be_followed_is_unknown() {
 }
 
 #[test]
+fn subdomains_of_routes_registrations_and_blueprints() {
+    insta::assert_snapshot!("subdomains", table(&fixture("subdomains")));
+}
+
+/// `subdomain` is an optional field of JSON version 1: present only on routes that have one.
+#[test]
+fn json_subdomain_only_when_given() {
+    let out = flaskscan(&["routes", ".", "--format", "json"], &fixture("subdomains"));
+    assert_eq!(out.status.code(), Some(0));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(doc["version"], 1);
+    let routes = doc["routes"].as_array().expect("routes");
+    let subdomain_of = |endpoint: &str| {
+        routes
+            .iter()
+            .find(|r| r["endpoint"] == endpoint)
+            .unwrap_or_else(|| panic!("{endpoint}"))
+            .get("subdomain")
+            .cloned()
+    };
+    assert_eq!(subdomain_of("api.list_users"), Some("api".into()));
+    assert_eq!(subdomain_of("api.ping"), Some("internal".into()));
+    assert_eq!(subdomain_of("billing.invoice"), Some("pay".into()));
+    assert_eq!(subdomain_of("status"), Some("status".into()));
+    assert_eq!(subdomain_of("docs.docs_index"), None);
+    assert_eq!(subdomain_of("index"), None);
+}
+
+#[test]
 fn json_version_1() {
     let out = flaskscan(&["routes", ".", "--format", "json"], &fixture("login_app"));
     assert_eq!(out.status.code(), Some(0));
@@ -321,11 +350,15 @@ fn a_route_is_declared_by_its_decorators_def_and_registration() {
             .clone()
     };
     let at = |first: u32, last: u32| ("app.py".to_string(), first, last);
-    // A handler: its own decorators through its `def`, and the `add_url_rule` call; never the
-    // whole class, so a change to another handler does not list this one.
+    // A handler: its own decorators through its `def`, the `add_url_rule` call, and the class's
+    // `decorators = [...]` (line 11) when it has one; never the whole class, so a change to
+    // another handler does not list this one.
     assert_eq!(of("status", "POST"), vec![at(26, 27), at(32, 32)]);
     assert_eq!(of("status", "GET"), vec![at(23, 23), at(32, 32)]);
-    assert_eq!(of("item", "DELETE"), vec![at(16, 16), at(31, 31)]);
+    assert_eq!(
+        of("item", "DELETE"),
+        vec![at(16, 16), at(31, 31), at(11, 11)]
+    );
     // A function view: from its first decorator (the route decorator or another) to its `def`.
     let login = declared_lines(&fixture("declared_decorators"));
     let update = login
@@ -348,5 +381,39 @@ fn one_view_under_two_dynamic_route_decorators_is_one_route_declared_by_both() {
     assert!(
         lines[0].2.contains(&("app.py".to_string(), 6, 8)),
         "{lines:#?}"
+    );
+}
+
+/// A pull request that changes only a class-based view's `decorators = [...]` (or a
+/// `method_decorators`) changes how every route of the class is protected: they are its routes.
+#[test]
+fn a_change_to_a_class_views_decorators_changes_its_routes() {
+    let options = flaskscan::scan::ScanOptions {
+        paths: vec![fixture("method_view")],
+        root: Some(fixture("method_view")),
+        select: vec!["ALL".into()],
+        routes: true,
+        threads: Some(1),
+        ..flaskscan::scan::ScanOptions::default()
+    };
+    let report = flaskscan::scan::run(&options).expect("scan runs");
+    let routes = report.routes.expect("the inventory");
+    // The PR rewrites line 11 of app.py: `decorators = [login_required]` of `ItemAPI`.
+    let lines = flaskscan::github::diff::ChangedLines::from_files(&[serde_json::json!({
+        "filename": "app.py", "status": "modified",
+        "patch": "@@ -11,1 +11,1 @@\n-    decorators = []\n+    decorators = [login_required]\n"
+    })]);
+    let changed = flaskscan::github::routes::changed(&routes, &lines, "");
+    let mut endpoints: Vec<(&str, Vec<String>)> = changed
+        .iter()
+        .map(|r| (r.endpoint.as_str(), r.methods.clone()))
+        .collect();
+    endpoints.sort();
+    assert_eq!(
+        endpoints,
+        vec![
+            ("item", vec!["DELETE".to_string()]),
+            ("item", vec!["GET".to_string()]),
+        ]
     );
 }

@@ -487,6 +487,7 @@ fn finding(
         fix,
         snippet: text.to_string(),
         flow: Vec::new(),
+        related: Vec::new(),
         fingerprint: fingerprint(&dep.name, vuln, &dep.path),
         line_hash: None,
         suppressed: None,

@@ -17,6 +17,7 @@ pub const HEAD: &str = "| Methods | Rule | View | Protection |\n|---|---|---|---
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChangedRoute {
     pub methods: Vec<String>,
+    /// The rule, with its subdomain in front when it has one (`api:/users`).
     pub rule: String,
     pub endpoint: String,
     /// The view's repository-relative path and `def` line.
@@ -52,7 +53,7 @@ pub fn changed(routes: &[RouteEntry], lines: &ChangedLines, prefix: &str) -> Vec
         })
         .map(|r| ChangedRoute {
             methods: r.methods.clone(),
-            rule: r.rule.clone(),
+            rule: r.shown_rule(),
             endpoint: r.endpoint.clone(),
             path: join_prefix(prefix, &r.path),
             line: r.line,
@@ -123,6 +124,7 @@ mod tests {
         };
         RouteEntry {
             rule: format!("/{endpoint}"),
+            subdomain: None,
             methods: methods.iter().map(|m| m.to_string()).collect(),
             endpoint: endpoint.into(),
             path: "app.py".into(),
@@ -144,6 +146,12 @@ mod tests {
             }],
             body: None,
         }
+    }
+
+    fn changed_route_rule(route: &RouteEntry, lines: &ChangedLines) -> String {
+        changed(std::slice::from_ref(route), lines, "src")[0]
+            .rule
+            .clone()
     }
 
     #[test]
@@ -172,6 +180,12 @@ mod tests {
             row(&odd, None)
         );
         assert!(row(&changed[1], None).ends_with("| none |\n"));
+        // A route on a subdomain shows it in front of the rule.
+        let mut on_api = routes[3].clone();
+        on_api.subdomain = Some("api".into());
+        on_api.declared[0].start = 18;
+        let shown = changed_route_rule(&on_api, &lines);
+        assert_eq!(shown, "api:/old");
         assert!(row(&changed[2], Some("https://g/o/r/blob/abc"))
             .contains("[src/app.py:12](https://g/o/r/blob/abc/src/app.py#L12)"));
     }

@@ -152,6 +152,9 @@ pub struct ClassView {
     pub handlers: Vec<Handler>,
     /// The `decorators` list could not be read (not a literal list).
     pub unknown: Option<String>,
+    /// Where `decorators` and `method_decorators` are assigned: a change there changes the
+    /// protection of every route of the class.
+    pub guard_lists: Vec<Location>,
 }
 
 /// One HTTP method handler of a class-based view.
@@ -174,6 +177,21 @@ pub struct BlueprintDef {
     /// The blueprint's name (its endpoints' prefix).
     pub name: Option<String>,
     pub url_prefix: Option<String>,
+    /// `subdomain=`: its routes' subdomain unless the registration or the route names another.
+    pub subdomain: Option<String>,
+}
+
+/// `app.register_blueprint(bp, url_prefix=..., subdomain=...)`.
+#[derive(Debug, Clone)]
+pub struct Registration {
+    /// Identity of the blueprint registered.
+    pub blueprint: String,
+    /// `url_prefix=` given there (it wins over the blueprint's).
+    pub url_prefix: Option<String>,
+    /// `subdomain=` given there (it wins over the blueprint's).
+    pub subdomain: Option<String>,
+    /// Identity of the app, when it could be followed.
+    pub app: Option<String>,
 }
 
 /// A Flask-RESTful / Flask-RESTX `Api` object: where its resources are registered, with which
@@ -199,9 +217,8 @@ pub struct AccessFacts {
     pub hooks: Vec<Hook>,
     pub class_views: Vec<ClassView>,
     pub blueprints: Vec<BlueprintDef>,
-    /// `app.register_blueprint(bp, url_prefix=...)`: (blueprint identity, prefix given there,
-    /// identity of the app, when it could be followed).
-    pub registrations: Vec<(String, Option<String>, Option<String>)>,
+    /// `app.register_blueprint(bp, ...)` calls.
+    pub registrations: Vec<Registration>,
     /// Module-level re-exports: (`pkg.bp`, `pkg.views.bp`) for `from .views import bp` in `pkg`.
     pub aliases: Vec<(String, String)>,
     /// Routes only the inventory lists: `bp.add_url_rule(...)`. The app-level rules do not

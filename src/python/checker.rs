@@ -455,7 +455,7 @@ impl<'a> Checker<'a> {
         for d in &f.decorator_list {
             self.visit_expr(&d.expression);
             if let Some((methods, rule)) = flask::route_decorator(&self.sem, &d.expression) {
-                let (scope, endpoint) = self.route_decorator_extras(&d.expression);
+                let extras = self.route_decorator_extras(&d.expression);
                 routes.push(Route {
                     location: self.location(d.range()),
                     function: qualify(&self.file.module, &f.name),
@@ -463,8 +463,9 @@ impl<'a> Checker<'a> {
                     params: rule.as_deref().map(flask::rule_params).unwrap_or_default(),
                     rule,
                     csrf_exempt: false,
-                    endpoint,
-                    scope,
+                    endpoint: extras.endpoint,
+                    subdomain: extras.subdomain,
+                    scope: extras.scope,
                     class_view: false,
                     wrappers: Vec::new(),
                 });

@@ -20,6 +20,8 @@ pub struct Route {
     /// Upper-case HTTP methods; `GET` when none are given.
     pub methods: Vec<String>,
     pub rule: Option<String>,
+    /// `subdomain=` given on the route itself (it wins over its blueprint's).
+    pub subdomain: Option<String>,
     /// Names of the `<converter:param>` parts of the URL rule.
     pub params: Vec<String>,
     pub csrf_exempt: bool,

@@ -52,12 +52,19 @@ pub struct Protection {
     pub name: String,
     pub path: String,
     pub line: u32,
+    /// Where the decorator, hook or check is written (its `line` with a column).
+    #[serde(skip)]
+    pub location: Location,
 }
 
 /// One route of the inventory (JSON version 1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RouteEntry {
     pub rule: String,
+    /// The subdomain the route answers on (`subdomain=` of the route, its blueprint's
+    /// registration or the blueprint); omitted when none is given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subdomain: Option<String>,
     pub methods: Vec<String>,
     pub endpoint: String,
     /// The view's file and `def` line.
@@ -103,20 +110,30 @@ impl RouteEntry {
             "`{}` ({} {})",
             self.view_name(),
             self.methods.join("/"),
-            self.rule
+            self.shown_rule()
         )
+    }
+
+    /// The rule as tables show it: with its subdomain in front (`api:/users`) when it has one.
+    pub fn shown_rule(&self) -> String {
+        match &self.subdomain {
+            Some(s) => format!("{s}:{}", self.rule),
+            None => self.rule.clone(),
+        }
     }
 
     /// Whether `other` is the same route, whatever lines declare each.
     fn same_route(&self, other: &Self) -> bool {
         (
             &self.rule,
+            &self.subdomain,
             &self.methods,
             &self.endpoint,
             &self.path,
             self.line,
         ) == (
             &other.rule,
+            &other.subdomain,
             &other.methods,
             &other.endpoint,
             &other.path,
@@ -156,6 +173,8 @@ struct Index<'f> {
     blueprints: HashMap<&'f str, &'f BlueprintDef>,
     /// Blueprint identity → `url_prefix` given at registration.
     registrations: HashMap<String, Option<&'f str>>,
+    /// Blueprint identity → `subdomain` given at registration.
+    registered_subdomains: HashMap<String, &'f str>,
     /// Blueprint identity → the apps it is registered on (`None`: an app not followed).
     registered_on: HashMap<String, Vec<Option<String>>>,
     /// The project defines several apps: an app's hooks apply to its own routes only.
@@ -181,6 +200,7 @@ impl<'f> Index<'f> {
                 .collect(),
             blueprints: HashMap::new(),
             registrations: HashMap::new(),
+            registered_subdomains: HashMap::new(),
             registered_on: HashMap::new(),
             several_apps: false,
             aliases: access
@@ -194,9 +214,19 @@ impl<'f> Index<'f> {
         for b in &access.blueprints {
             index.blueprints.entry(b.identity.as_str()).or_insert(b);
         }
-        for (identity, prefix, app) in &access.registrations {
-            let canonical = index.canonical(identity).to_string();
-            let app = app.as_deref().map(|a| index.canonical(a).to_string());
+        for registration in &access.registrations {
+            let canonical = index.canonical(&registration.blueprint).to_string();
+            let app = registration
+                .app
+                .as_deref()
+                .map(|a| index.canonical(a).to_string());
+            if let Some(subdomain) = registration.subdomain.as_deref() {
+                // The first registration that gives a subdomain wins, like the prefix.
+                index
+                    .registered_subdomains
+                    .entry(canonical.clone())
+                    .or_insert(subdomain);
+            }
             index
                 .registered_on
                 .entry(canonical.clone())
@@ -205,7 +235,7 @@ impl<'f> Index<'f> {
             let slot = index.registrations.entry(canonical).or_insert(None);
             // The first registration that gives a prefix wins.
             if slot.is_none() {
-                *slot = prefix.as_deref();
+                *slot = registration.url_prefix.as_deref();
             }
         }
         index
@@ -302,13 +332,22 @@ pub fn build(facts: &AppFacts, declared: &DeclaredAuth) -> Vec<RouteEntry> {
         .flat_map(|(r, unknown)| entries_of(&index, r, unknown))
         .collect();
     entries.sort_by(|a, b| {
-        (&a.rule, &a.methods, &a.endpoint, &a.path, a.line).cmp(&(
-            &b.rule,
-            &b.methods,
-            &b.endpoint,
-            &b.path,
-            b.line,
-        ))
+        (
+            &a.rule,
+            &a.subdomain,
+            &a.methods,
+            &a.endpoint,
+            &a.path,
+            a.line,
+        )
+            .cmp(&(
+                &b.rule,
+                &b.subdomain,
+                &b.methods,
+                &b.endpoint,
+                &b.path,
+                b.line,
+            ))
     });
     // A view under several route decorators with the same rule (or dynamic ones) is one
     // route, declared on each of their lines.
@@ -357,6 +396,13 @@ struct Guards<'f> {
     own_from: usize,
 }
 
+/// Where a route answers and what it is called: its full rule, subdomain and endpoint.
+struct Address {
+    rule: String,
+    subdomain: Option<String>,
+    endpoint: String,
+}
+
 fn entries_of(index: &Index, route: &Route, unknown: Option<&str>) -> Vec<RouteEntry> {
     let (rule, blueprint_name) = full_rule(index, route);
     let view_name = route.function.rsplit('.').next().unwrap_or(&route.function);
@@ -365,15 +411,60 @@ fn entries_of(index: &Index, route: &Route, unknown: Option<&str>) -> Vec<RouteE
         Some(bp) => format!("{bp}.{local_endpoint}"),
         None => local_endpoint.to_string(),
     };
+    let address = Address {
+        rule,
+        subdomain: subdomain(index, route),
+        endpoint,
+    };
     let wrappers: Vec<&DecoratorUse> = route.wrappers.iter().collect();
     let guards = handler_guards(index, route, wrappers);
+    let class_lists = class_guard_lists(index, route);
     guards
         .into_iter()
         .map(|mut g| {
             g.unknown.extend(unknown.map(str::to_string));
-            judge(index, route, &rule, &endpoint, g)
+            let mut entry = judge(index, route, &address, g);
+            entry.declared.extend(class_lists.iter().cloned());
+            entry
         })
         .collect()
+}
+
+/// The lines of a class-based view's `decorators = [...]` and `method_decorators`: they declare
+/// how each of its routes is protected, so a change there changes the routes.
+fn class_guard_lists(index: &Index, route: &Route) -> Vec<LineSpan> {
+    if !route.class_view {
+        return Vec::new();
+    }
+    let Some(class) = index.classes.get(index.canonical(&route.function)) else {
+        return Vec::new();
+    };
+    class
+        .guard_lists
+        .iter()
+        .map(|l| LineSpan {
+            path: l.path.clone(),
+            start: l.start.line,
+            end: l.end.line,
+        })
+        .collect()
+}
+
+/// The route's subdomain as Flask resolves it: the route's own `subdomain=`, else the one given
+/// when its blueprint is registered, else the blueprint's.
+fn subdomain(index: &Index, route: &Route) -> Option<String> {
+    if route.subdomain.is_some() {
+        return route.subdomain.clone();
+    }
+    let Scope::Blueprint(Some(identity)) = &route.scope else {
+        return None;
+    };
+    index
+        .registered_subdomains
+        .get(index.canonical(identity))
+        .copied()
+        .or_else(|| index.blueprint(identity)?.subdomain.as_deref())
+        .map(str::to_string)
 }
 
 /// The rule with its blueprint's prefix, and the blueprint's name.
@@ -492,7 +583,7 @@ fn wrappers_only<'f>(
 }
 
 /// Judges one handler: its protections, roles and verdict.
-fn judge(index: &Index, route: &Route, rule: &str, endpoint: &str, g: Guards) -> RouteEntry {
+fn judge(index: &Index, route: &Route, address: &Address, g: Guards) -> RouteEntry {
     let mut protections = Vec::new();
     let mut roles = Vec::new();
     let mut unknown = g.unknown;
@@ -531,7 +622,7 @@ fn judge(index: &Index, route: &Route, rule: &str, endpoint: &str, g: Guards) ->
     hook_protections(
         index,
         route,
-        (endpoint, rule),
+        (&address.endpoint, &address.rule),
         &mut protections,
         &mut roles,
         &mut unknown,
@@ -546,9 +637,10 @@ fn judge(index: &Index, route: &Route, rule: &str, endpoint: &str, g: Guards) ->
         Auth::None
     };
     RouteEntry {
-        rule: rule.to_string(),
+        rule: address.rule.clone(),
+        subdomain: address.subdomain.clone(),
         methods: g.methods,
-        endpoint: endpoint.to_string(),
+        endpoint: address.endpoint.clone(),
         path: g.location.path.clone(),
         line: g.location.start.line,
         auth,
@@ -628,6 +720,7 @@ fn protection(kind: ProtectionKind, name: String, at: &Location) -> Protection {
         name,
         path: at.path.clone(),
         line: at.start.line,
+        location: at.clone(),
     }
 }
 

@@ -1,7 +1,7 @@
 //! What a view's body does that the access rules judge: the objects it loads by an id from the
 //! URL or the request (FS413), whether it consults who is asking, and the internal state it
-//! returns or the admin tools it runs (FS414). Read once per view, only when access facts are
-//! collected.
+//! returns or the admin tools it runs (FS414), and what it writes on the server (FS411). Read
+//! once per view, only when access facts are collected.
 
 use ruff_python_ast::visitor::{walk_expr, walk_stmt, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
@@ -13,9 +13,11 @@ use crate::finding::Location;
 use crate::python::words::words;
 
 mod exposure;
+mod writes;
 
 use exposure::calls_render_template;
 pub use exposure::{Exposure, ExposureKind};
+pub use writes::{Write, WriteKind};
 
 /// What one view body does, for the access rules.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -27,6 +29,8 @@ pub struct ViewBody {
     pub checks_user: bool,
     /// Internal state it returns and admin tools it runs.
     pub exposures: Vec<Exposure>,
+    /// What it writes: rows, the signed-in identity in the session, files.
+    pub writes: Vec<Write>,
 }
 
 /// `Post.query.get_or_404(id)`: a load of a model's row by an id from the client.
@@ -108,6 +112,7 @@ pub fn read(
         users: FxHashSet::default(),
         loaded: FxHashSet::default(),
         exposing: Vec::new(),
+        buffers: FxHashSet::default(),
         in_except: 0,
         body: ViewBody::default(),
     };
@@ -131,6 +136,9 @@ struct BodyReader<'s, 'l> {
     loaded: FxHashSet<String>,
     /// Local names holding internal state, with what they hold.
     exposing: Vec<(String, Exposure)>,
+    /// Local names holding an in-memory or temporary file (`buf = io.BytesIO()`): saving into
+    /// one writes nothing that stays.
+    buffers: FxHashSet<String>,
     /// How many `except` handlers enclose the statement read.
     in_except: usize,
     body: ViewBody,
@@ -188,7 +196,11 @@ impl<'a> Visitor<'a> for BodyReader<'_, '_> {
 
 impl BodyReader<'_, '_> {
     fn assignment(&mut self, targets: &[Expr], value: &Expr) {
+        self.note_session_targets(targets);
         let names: Vec<String> = targets.iter().flat_map(target_names).collect();
+        if writes::is_buffer(value) {
+            self.buffers.extend(names.iter().cloned());
+        }
         if self.is_id_value(value) {
             self.ids.extend(names.iter().cloned());
         }
@@ -242,6 +254,7 @@ impl BodyReader<'_, '_> {
         if let Some(tool) = self.admin_tool(c) {
             self.body.exposures.push(tool);
         }
+        self.note_write_call(c);
     }
 
     /// Whether the call checks access: it names a permission check, passes the current user

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::finding::{Finding, Notification};
+use crate::finding::{Finding, Location, Notification};
 use crate::scan::{ScanReport, ScanStats};
 
 /// Version of the JSON schema; bumped on any incompatible change.
@@ -25,6 +25,9 @@ struct JsonFinding<'a> {
     suppressed: bool,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     flow: Vec<JsonStep<'a>>,
+    /// Other places the finding points to; omitted when there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related: Vec<JsonStep<'a>>,
 }
 
 #[derive(Serialize)]
@@ -63,13 +66,22 @@ fn finding(f: &Finding) -> JsonFinding<'_> {
         flow: f
             .flow
             .iter()
-            .map(|s| JsonStep {
-                path: &s.location.path,
-                line: s.location.start.line,
-                column: s.location.start.column,
-                message: &s.message,
-            })
+            .map(|s| step(&s.location, &s.message))
             .collect(),
+        related: f
+            .related
+            .iter()
+            .map(|r| step(&r.location, &r.message))
+            .collect(),
+    }
+}
+
+fn step<'a>(location: &'a Location, message: &'a str) -> JsonStep<'a> {
+    JsonStep {
+        path: &location.path,
+        line: location.start.line,
+        column: location.start.column,
+        message,
     }
 }
 

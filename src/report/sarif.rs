@@ -234,7 +234,7 @@ fn result(f: &Finding, rule_index: i64) -> sarif::Result {
         .rule_id(f.rule.id)
         .rule_index(rule_index)
         .level(level)
-        .message(sarif::Message::builder().text(f.message.clone()).build())
+        .message(sarif::Message::builder().text(message_text(f)).build())
         .locations(vec![location])
         .partial_fingerprints(fingerprints)
         .properties(
@@ -262,6 +262,9 @@ fn result(f: &Finding, rule_index: i64) -> sarif::Result {
             .thread_flows(vec![sarif::ThreadFlow::builder().locations(steps).build()])
             .build()]);
     }
+    if !f.related.is_empty() {
+        r.related_locations = Some(related_locations(f));
+    }
     if let Some(fix) = &f.autofix {
         r.fixes = Some(vec![sarif_fix(&f.location.path, fix)]);
     }
@@ -272,6 +275,46 @@ fn result(f: &Finding, rule_index: i64) -> sarif::Result {
             .build()]);
     }
     r
+}
+
+/// The result's message; GitHub shows a related location only where the message links to it
+/// (`[text](id)`), so each is linked from a sentence appended to the message.
+fn message_text(f: &Finding) -> String {
+    if f.related.is_empty() {
+        return f.message.clone();
+    }
+    let links: Vec<String> = f
+        .related
+        .iter()
+        .enumerate()
+        .map(|(i, r)| format!("[{}]({})", link_text(&r.message), i + 1))
+        .collect();
+    format!(
+        "{}. Related: {}.",
+        f.message.trim_end_matches('.'),
+        links.join(", ")
+    )
+}
+
+/// A related location's message as link text: SARIF ends link text at the first `]`, so
+/// brackets are escaped.
+fn link_text(message: &str) -> String {
+    message.replace('[', "\\[").replace(']', "\\]")
+}
+
+/// The finding's related locations, numbered from 1 as the message's links reference them.
+fn related_locations(f: &Finding) -> Vec<sarif::Location> {
+    f.related
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            sarif::Location::builder()
+                .id((i + 1) as i64)
+                .physical_location(physical(&r.location))
+                .message(sarif::Message::builder().text(r.message.clone()).build())
+                .build()
+        })
+        .collect()
 }
 
 /// A fix as SARIF's `fixes[]`: one artifact change whose replacements delete a region (empty for

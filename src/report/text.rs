@@ -115,6 +115,16 @@ fn render_finding(out: &mut String, f: &Finding, renderer: &Renderer, color: boo
             step.message
         );
     }
+    for r in &f.related {
+        let _ = writeln!(
+            out,
+            "  {} {}:{}: {}",
+            paint(color, "2", "related:"),
+            r.location.path,
+            r.location.start.line,
+            r.message
+        );
+    }
     let _ = writeln!(out, "  {} {}\n", paint(color, "1;32", "fix:"), f.fix);
 }
 

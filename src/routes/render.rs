@@ -27,7 +27,7 @@ pub fn json(routes: &[RouteEntry]) -> String {
 fn row(r: &RouteEntry) -> [String; 5] {
     [
         r.methods.join(","),
-        r.rule.clone(),
+        r.shown_rule(),
         format!("{} ({}:{})", r.endpoint, r.path, r.line),
         r.auth.as_str().to_string(),
         protection_text(r),

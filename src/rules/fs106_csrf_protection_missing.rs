@@ -1,7 +1,7 @@
 //! FS106 csrf-protection-missing (app rule).
 
 use super::{AppFinding, Precision, Rule, RuleKind, Suite};
-use crate::finding::Severity;
+use crate::finding::{RelatedLocation, Severity};
 use crate::python::flask::{AppFacts, Route};
 
 pub const RULE: Rule = Rule {
@@ -18,6 +18,9 @@ pub const RULE: Rule = Rule {
     bad: "@app.route(\"/transfer\", methods=[\"POST\"])\ndef transfer():\n    amount = request.form[\"amount\"]",
     good: "csrf = CSRFProtect(app)\n\n@app.route(\"/transfer\", methods=[\"POST\"])\ndef transfer():\n    amount = request.form[\"amount\"]",
 };
+
+/// Most form-accepting views a finding points to: enough to show the pattern, few enough to read.
+const MAX_RELATED_VIEWS: usize = 10;
 
 /// Once per application: the state-changing views that read form data, when nothing in the app
 /// checks CSRF tokens and the browser carries a credential by itself (a session, a login cookie,
@@ -42,6 +45,14 @@ pub fn check(facts: &AppFacts, out: &mut Vec<AppFinding>) {
     let location = facts.apps.first().unwrap_or(&first.location).clone();
     out.push(AppFinding {
         flow: Vec::new(),
+        related: views
+            .iter()
+            .take(MAX_RELATED_VIEWS)
+            .map(|r| RelatedLocation {
+                location: r.location.clone(),
+                message: format!("`{}` accepts form posts", short_name(r)),
+            })
+            .collect(),
         rule: &RULE,
         location,
         message: format!(
@@ -55,13 +66,12 @@ pub fn check(facts: &AppFacts, out: &mut Vec<AppFinding>) {
 /// "`transfer` (app.py:12)", or the first three and a count.
 fn describe(views: &[&Route]) -> String {
     let name = |r: &Route| {
-        let short = r
-            .function
-            .rsplit('.')
-            .next()
-            .unwrap_or(&r.function)
-            .to_string();
-        format!("`{short}` ({}:{})", r.location.path, r.location.start.line)
+        format!(
+            "`{}` ({}:{})",
+            short_name(r),
+            r.location.path,
+            r.location.start.line
+        )
     };
     let shown: Vec<String> = views.iter().take(3).map(|r| name(r)).collect();
     match views.len() {
@@ -69,4 +79,9 @@ fn describe(views: &[&Route]) -> String {
         n if n <= 3 => format!("{} and {}", shown[..n - 1].join(", "), shown[n - 1]),
         n => format!("{} and {} more views", shown.join(", "), n - 3),
     }
+}
+
+/// The view's own name, without its module.
+fn short_name(r: &Route) -> &str {
+    r.function.rsplit('.').next().unwrap_or(&r.function)
 }

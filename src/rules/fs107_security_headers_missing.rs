@@ -35,6 +35,7 @@ pub fn check(facts: &AppFacts, out: &mut Vec<AppFinding>) {
     if let Some(app) = facts.apps.first() {
         out.push(AppFinding {
             flow: Vec::new(),
+            related: Vec::new(),
             rule: &RULE,
             location: app.clone(),
             message: "The app serves HTML but sets no Content-Security-Policy, X-Frame-Options or X-Content-Type-Options (no Talisman, no after_request hook)".into(),

@@ -97,6 +97,7 @@ pub fn check_app(facts: &AppFacts, out: &mut Vec<AppFinding>) {
     for location in &facts.cors_credentials_default_origins {
         out.push(AppFinding {
             flow: Vec::new(),
+            related: Vec::new(),
             rule: &RULE,
             location: location.clone(),
             message: format!("{MESSAGE} (no `origins=` here and no `CORS_ORIGINS` setting)"),

@@ -28,6 +28,7 @@ pub fn check(facts: &AppFacts, out: &mut Vec<AppFinding>) {
     if let Some(read) = facts.body_reads.first() {
         out.push(AppFinding {
             flow: Vec::new(),
+            related: Vec::new(),
             rule: &RULE,
             location: read.clone(),
             message: "Request bodies are read here but the app never sets `MAX_CONTENT_LENGTH`: uploads of any size are accepted".into(),

@@ -82,6 +82,7 @@ pub fn check_app(facts: &AppFacts, out: &mut Vec<AppFinding>) {
     for (location, message) in &facts.unescaped_renders {
         out.push(AppFinding {
             flow: Vec::new(),
+            related: Vec::new(),
             rule: &RULE,
             location: location.clone(),
             message: message.clone(),

@@ -5,9 +5,10 @@ use std::collections::HashSet;
 
 use super::helpers::words;
 use super::{AppFinding, Precision, Rule, RuleKind, Suite};
-use crate::finding::Severity;
+use crate::finding::{RelatedLocation, Severity};
 use crate::python::flask::STATE_CHANGING;
 use crate::python::inventory::{Auth, RouteEntry};
+use crate::python::view_body::Write;
 
 pub const RULE: Rule = Rule {
     id: "FS411",
@@ -19,13 +20,15 @@ pub const RULE: Rule = Rule {
     suite: Suite::Audit,
     message: "A state-changing view has no authentication while the app's other state-changing views require it",
     fix: "Protect the view like its siblings (`@login_required`, `@auth_required`, `@jwt_required()` or the app's own guard), or exempt it deliberately if it is public by design.",
-    help: "When an app authenticates its POST/PUT/PATCH/DELETE views, one that forgot the decorator lets anyone change data: create, edit or delete records other users see. Views that are public by nature (login, logout, registration, password reset, OAuth callbacks, webhooks, health checks) and routes whose URL carries a token are not reported; protection flaskscan cannot follow (`unknown` in `flaskscan routes`) is never reported.",
+    help: "When an app authenticates its POST/PUT/PATCH/DELETE views, one that forgot the decorator lets anyone change data: create, edit or delete records other users see. A GET view that writes to the database, puts a user's identity into the session or writes files changes state too (and a link or image tag is enough to trigger it). Views that are public by nature (login, logout, registration, password reset, OAuth callbacks, webhooks, health checks) and routes whose URL carries a token are not reported; protection flaskscan cannot follow (`unknown` in `flaskscan routes`) is never reported.",
     bad: "@app.route(\"/posts/<int:id>/edit\", methods=[\"POST\"])\n@login_required\ndef edit_post(id): ...\n\n@app.route(\"/posts/<int:id>/delete\", methods=[\"POST\"])\ndef delete_post(id): ...",
     good: "@app.route(\"/posts/<int:id>/edit\", methods=[\"POST\"])\n@login_required\ndef edit_post(id): ...\n\n@app.route(\"/posts/<int:id>/delete\", methods=[\"POST\"])\n@login_required\ndef delete_post(id): ...",
 };
 
 /// Once per view: state-changing handlers whose auth is `none` (never `unknown`), when at least
-/// one other state-changing handler of the project requires authentication.
+/// one other state-changing handler of the project requires authentication. A handler changes
+/// state when it accepts POST/PUT/PATCH/DELETE, or when its body writes on GET (rows, a signed-in
+/// identity in the session, files).
 pub fn check(routes: &[RouteEntry], out: &mut Vec<AppFinding>) {
     let changing: Vec<&RouteEntry> = routes.iter().filter(|r| changes_state(r)).collect();
     let authenticated: Vec<&RouteEntry> = changing
@@ -46,33 +49,71 @@ pub fn check(routes: &[RouteEntry], out: &mut Vec<AppFinding>) {
         if !seen.insert((r.location.path.clone(), r.location.start.line)) {
             continue;
         }
-        let sibling = r.nearest(&authenticated);
-        let guard = sibling
-            .protections
-            .first()
-            .map(|p| format!(" by `{}` ({}:{})", p.name, p.path, p.line))
-            .unwrap_or_default();
-        out.push(AppFinding {
-            flow: Vec::new(),
-            rule: &RULE,
-            location: r.location.clone(),
-            message: format!(
-                "{} accepts {} without authentication, while `{}` ({}:{}) is protected{}",
-                r.describe(),
-                state_methods(r),
-                sibling.view_name(),
-                sibling.path,
-                sibling.line,
-                guard,
-            ),
-        });
+        out.push(finding(r, r.nearest(&authenticated)));
     }
 }
 
+/// The finding for `r`, compared with its authenticated `sibling`.
+fn finding(r: &RouteEntry, sibling: &RouteEntry) -> AppFinding {
+    let guard = sibling
+        .protections
+        .first()
+        .map(|p| format!(" by `{}` ({}:{})", p.name, p.path, p.line))
+        .unwrap_or_default();
+    let mut related = Vec::new();
+    let what = match get_write(r) {
+        Some(w) => {
+            related.push(RelatedLocation {
+                location: w.location.clone(),
+                message: format!("`{}` {} here", r.view_name(), w.kind.describe()),
+            });
+            format!(
+                "{} on GET (`{}`, line {})",
+                w.kind.describe(),
+                w.text,
+                w.location.start.line
+            )
+        }
+        None => format!("accepts {}", state_methods(r)),
+    };
+    related.push(RelatedLocation {
+        location: sibling.location.clone(),
+        message: format!("`{}` requires authentication", sibling.view_name()),
+    });
+    AppFinding {
+        flow: Vec::new(),
+        related,
+        rule: &RULE,
+        location: r.location.clone(),
+        message: format!(
+            "{} {} without authentication, while `{}` ({}:{}) is protected{}",
+            r.describe(),
+            what,
+            sibling.view_name(),
+            sibling.path,
+            sibling.line,
+            guard,
+        ),
+    }
+}
+
+/// Whether the handler accepts a state-changing method or writes on GET.
 fn changes_state(r: &RouteEntry) -> bool {
+    accepts_state_change(r) || get_write(r).is_some()
+}
+
+fn accepts_state_change(r: &RouteEntry) -> bool {
     r.methods
         .iter()
         .any(|m| STATE_CHANGING.contains(&m.as_str()))
+}
+
+/// The first write of a handler that accepts only safe methods (GET, HEAD, OPTIONS).
+fn get_write(r: &RouteEntry) -> Option<&Write> {
+    if accepts_state_change(r) {
+        return None;
+    }
+    r.body.as_ref()?.writes.first()
 }
 
 fn state_methods(r: &RouteEntry) -> String {

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::helpers::words;
 use super::{AppFinding, Precision, Rule, RuleKind, Suite};
-use crate::finding::Severity;
+use crate::finding::{RelatedLocation, Severity};
 use crate::python::inventory::{Auth, Protection, RouteEntry};
 
 pub const RULE: Rule = Rule {
@@ -55,6 +55,10 @@ pub fn check(routes: &[RouteEntry], out: &mut Vec<AppFinding>) {
             let check = role_check(sibling);
             out.push(AppFinding {
                 flow: Vec::new(),
+                related: vec![RelatedLocation {
+                    location: check.map_or(&sibling.location, |p| &p.location).clone(),
+                    message: format!("`{}` checks the role here", sibling.view_name()),
+                }],
                 rule: &RULE,
                 location: r.location.clone(),
                 message: format!(

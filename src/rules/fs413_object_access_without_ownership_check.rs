@@ -72,6 +72,7 @@ pub fn check(routes: &[RouteEntry], owned_models: &[(String, String)], out: &mut
                         message: format!("sink: `{}` loaded by this id", load.model),
                     },
                 ],
+                related: Vec::new(),
             });
         }
     }

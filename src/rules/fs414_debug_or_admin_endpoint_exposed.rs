@@ -61,6 +61,7 @@ pub fn check(routes: &[RouteEntry], out: &mut Vec<AppFinding>) {
                 e.location.start.line
             ),
             flow: Vec::new(),
+            related: Vec::new(),
         });
     }
 }

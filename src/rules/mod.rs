@@ -271,4 +271,6 @@ pub struct AppFinding {
     pub message: String,
     /// How client data reaches the finding, when a rule follows it (FS413's id).
     pub flow: Vec<crate::finding::FlowStep>,
+    /// Other places the finding points to (a sibling's check, the views it is about).
+    pub related: Vec<crate::finding::RelatedLocation>,
 }

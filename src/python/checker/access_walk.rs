@@ -6,7 +6,7 @@ use ruff_text_size::Ranged;
 
 use super::Checker;
 use crate::python::access::{
-    self, BlueprintDef, ClassView, DecoratorUse, FunctionAccess, Handler, Hook, Scope,
+    self, BlueprintDef, ClassView, DecoratorUse, FunctionAccess, Handler, Hook, Registration, Scope,
 };
 use crate::python::flask::{self, Route};
 use crate::python::semantic::qualify;
@@ -86,6 +86,7 @@ impl<'a> Checker<'a> {
             .and_then(flask::string_literal)
             .or_else(|| keyword_literal(&call.arguments, "name"));
         let url_prefix = keyword_literal(&call.arguments, "url_prefix");
+        let subdomain = keyword_literal(&call.arguments, "subdomain");
         for t in targets {
             if let Expr::Name(n) = t {
                 let identity = qualify(&self.file.module, &n.id);
@@ -94,6 +95,7 @@ impl<'a> Checker<'a> {
                     identity,
                     name: name.clone(),
                     url_prefix: url_prefix.clone(),
+                    subdomain: subdomain.clone(),
                 });
             }
         }
@@ -138,16 +140,17 @@ impl<'a> Checker<'a> {
     }
 
     /// The scope and `endpoint=` of a route decorator `@owner.route(...)`.
-    pub(super) fn route_decorator_extras(&self, decorator: &Expr) -> (Scope, Option<String>) {
+    pub(super) fn route_decorator_extras(&self, decorator: &Expr) -> RouteExtras {
         match decorator {
             Expr::Call(call) => match &*call.func {
-                Expr::Attribute(a) => (
-                    self.scope_of(&a.value),
-                    keyword_literal(&call.arguments, "endpoint"),
-                ),
-                _ => (Scope::Blueprint(None), None),
+                Expr::Attribute(a) => RouteExtras {
+                    scope: self.scope_of(&a.value),
+                    endpoint: keyword_literal(&call.arguments, "endpoint"),
+                    subdomain: keyword_literal(&call.arguments, "subdomain"),
+                },
+                _ => RouteExtras::default(),
             },
-            _ => (Scope::Blueprint(None), None),
+            _ => RouteExtras::default(),
         }
     }
 
@@ -265,17 +268,18 @@ impl<'a> Checker<'a> {
         });
     }
 
-    /// `app.register_blueprint(bp, url_prefix="/x")`.
+    /// `app.register_blueprint(bp, url_prefix="/x", subdomain="api")`.
     pub(super) fn register_blueprint(&mut self, call: &ast::ExprCall, app: &Expr) {
-        let Some(identity) = call.arguments.args.first().and_then(|bp| self.identity(bp)) else {
+        let Some(blueprint) = call.arguments.args.first().and_then(|bp| self.identity(bp)) else {
             return;
         };
-        let prefix = keyword_literal(&call.arguments, "url_prefix");
-        let app = self.identity(app);
-        self.facts
-            .access
-            .registrations
-            .push((identity, prefix, app));
+        let registration = Registration {
+            blueprint,
+            url_prefix: keyword_literal(&call.arguments, "url_prefix"),
+            subdomain: keyword_literal(&call.arguments, "subdomain"),
+            app: self.identity(app),
+        };
+        self.facts.access.registrations.push(registration);
     }
 
     /// The route of `owner.add_url_rule(rule, endpoint, view_func, ...)`, following
@@ -327,6 +331,7 @@ impl<'a> Checker<'a> {
             rule,
             csrf_exempt: false,
             endpoint,
+            subdomain: keyword_literal(&call.arguments, "subdomain"),
             scope: self.scope_of(owner),
             class_view,
             wrappers,
@@ -370,6 +375,7 @@ impl<'a> Checker<'a> {
                 rule,
                 csrf_exempt: false,
                 endpoint: endpoint.clone(),
+                subdomain: None,
                 scope: Scope::App(None),
                 class_view: true,
                 wrappers: Vec::new(),
@@ -432,6 +438,7 @@ impl<'a> Checker<'a> {
             methods: None,
             handlers: Vec::new(),
             unknown: None,
+            guard_lists: Vec::new(),
         };
         for stmt in &c.body {
             match stmt {
@@ -439,6 +446,9 @@ impl<'a> Checker<'a> {
                     let [Expr::Name(target)] = &a.targets[..] else {
                         continue;
                     };
+                    if matches!(target.id.as_str(), "decorators" | "method_decorators") {
+                        view.guard_lists.push(self.location(a.range()));
+                    }
                     self.class_attribute(&mut view, target.id.as_str(), &a.value);
                 }
                 Stmt::FunctionDef(f) if HANDLERS.contains(&f.name.as_str()) => {
@@ -560,6 +570,27 @@ fn is_registration(sem: &crate::python::semantic::Semantic, d: &Expr) -> bool {
 }
 
 /// The string literal value of keyword `name`.
+/// What a route decorator says besides its rule and methods.
+pub(super) struct RouteExtras {
+    /// The app or blueprint it registers on.
+    pub scope: Scope,
+    /// `endpoint=`.
+    pub endpoint: Option<String>,
+    /// `subdomain=`.
+    pub subdomain: Option<String>,
+}
+
+impl Default for RouteExtras {
+    /// A decorator not written `@owner.route(...)`: a blueprint not followed.
+    fn default() -> Self {
+        Self {
+            scope: Scope::Blueprint(None),
+            endpoint: None,
+            subdomain: None,
+        }
+    }
+}
+
 fn keyword_literal(arguments: &ast::Arguments, name: &str) -> Option<String> {
     arguments
         .find_keyword(name)

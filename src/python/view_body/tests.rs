@@ -136,3 +136,37 @@ fn owner_columns() {
         title = db.Column(db.String)\n";
     assert_eq!(models(code), ["user_id", "owner", "author", "created_by"]);
 }
+
+fn write_kinds(code: &str) -> Vec<(WriteKind, String)> {
+    body(code)
+        .writes
+        .into_iter()
+        .map(|w| (w.kind, w.text))
+        .collect()
+}
+
+#[test]
+fn writes_by_kind() {
+    let code = "import os\nfrom flask import session\n\ndef view(id):\n    db.session.add(Post())\n    Post.query.filter_by(id=id).delete()\n    session['user_id'] = id\n    os.unlink('/tmp/x')\n    open('/tmp/y', 'r+')\n";
+    assert_eq!(
+        write_kinds(code),
+        vec![
+            (WriteKind::Database, "db.session.add".to_string()),
+            (
+                WriteKind::Database,
+                "Post.query.filter_by().delete".to_string()
+            ),
+            (WriteKind::Session, "session[\"user_id\"]".to_string()),
+            (WriteKind::File, "os.unlink".to_string()),
+            (WriteKind::File, "open".to_string()),
+        ]
+    );
+}
+
+#[test]
+fn reads_and_look_alikes_are_not_writes() {
+    // Reading files, a preference in the session, saving into memory, string and list methods
+    // named like file functions, a repository's commit looked up by its id.
+    let code = "import io\nfrom flask import session\n\ndef view(sha):\n    open('/tmp/y', 'rb').read()\n    open('/tmp/z')\n    session['theme'] = 'dark'\n    buf = io.BytesIO()\n    image.save(buf)\n    names.remove('a')\n    'a_b'.replace('_', ' ')\n    repo.commit(sha)\n    settings.update({'a': 1})\n";
+    assert!(write_kinds(code).is_empty(), "{:?}", write_kinds(code));
+}
