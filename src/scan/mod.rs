@@ -22,10 +22,14 @@ use crate::python::suppression::Suppressions;
 use crate::python::SourceFile;
 use crate::report::fingerprint;
 use crate::rules::{self, Rule, RuleKind};
-use crate::templates::check::TemplateCheck;
-use crate::templates::link::{self, Links, Resolver};
-use crate::templates::TemplateFile;
 use crate::workspace::{self, FileKind, SourcePath};
+
+mod read;
+mod templates;
+
+pub(crate) use read::parse_python;
+use read::read_text;
+use templates::check_templates;
 
 /// Default limit on the size of a file to scan.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 2 * 1024 * 1024;
@@ -702,89 +706,6 @@ fn char_position(text: &str, lines: &LineIndex, line: u32, column: u32) -> Posit
     }
 }
 
-/// A file's text, and its bytes as read when decoding changed them (a BOM dropped, Latin-1
-/// decoded): GitHub hashes the lines of the file as it is, not of our decoding.
-fn read_text(f: &SourcePath) -> Result<(String, Option<Vec<u8>>), Notification> {
-    let bytes = std::fs::read(&f.path)
-        .map_err(|e| Notification::file_warning(&f.relative, None, format!("cannot read: {e}")))?;
-    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
-        return Err(Notification::file_warning(
-            &f.relative,
-            None,
-            "UTF-16 text (it starts with a UTF-16 byte order mark): not scanned; save it as UTF-8",
-        ));
-    }
-    if bytes.contains(&0) {
-        return Err(Notification::file_warning(
-            &f.relative,
-            None,
-            "binary file (contains NUL bytes): not scanned",
-        ));
-    }
-    let text = source::decode(&bytes)
-        .map_err(|e| Notification::file_warning(&f.relative, None, format!("{e}: not scanned")))?;
-    let original = (text.as_bytes() != bytes.as_slice()).then_some(bytes);
-    Ok((text, original))
-}
-
-pub(crate) fn parse_python(f: &SourcePath) -> Result<SourceFile, Notification> {
-    let (text, original) = read_text(f)?;
-    let relative = f.relative.clone();
-    let too_deep = crate::nesting::deeper_than(&text, source::MAX_PARSE_NESTING);
-    // Each link of a chain is a `.`, `(` or `[`: a file with fewer cannot hold a long chain, and
-    // most files are spared a second walk of their tree.
-    let may_chain =
-        memchr::memchr3_iter(b'.', b'(', b'[', text.as_bytes()).count() > source::MAX_CHAIN;
-    if let Some(deepest) = too_deep {
-        return Err(Notification::file_warning(
-            &relative,
-            None,
-            format!(
-                "brackets or f-strings nest {deepest} deep (more than {}); file not parsed",
-                source::MAX_PARSE_NESTING
-            ),
-        ));
-    }
-    let result = catch_unwind(AssertUnwindSafe(|| SourceFile::parse(&relative, text)));
-    match result {
-        Ok((mut file, problems)) => match problems.first() {
-            None if may_chain && source::longest_chain(&file.ast) > source::MAX_CHAIN => {
-                Err(Notification::file_warning(
-                    &relative,
-                    None,
-                    format!(
-                        "an expression chains more than {} attribute accesses, calls or subscripts; file not analysed",
-                        source::MAX_CHAIN
-                    ),
-                ))
-            }
-            None => {
-                file.original = original;
-                Ok(file)
-            }
-            // A recovered tree is a guess; findings on it would be guesses too.
-            Some(p) => Err(Notification {
-                level: NotificationLevel::Error,
-                path: Some(f.relative.clone()),
-                line: Some(p.line),
-                message: format!(
-                    "syntax error at {}:{}: {} ({} error(s) in the file); file not analysed",
-                    p.line,
-                    p.column,
-                    p.message,
-                    problems.len()
-                ),
-            }),
-        },
-        Err(_) => Err(Notification {
-            level: NotificationLevel::Error,
-            path: Some(f.relative.clone()),
-            line: None,
-            message: "internal error while parsing; file not analysed".into(),
-        }),
-    }
-}
-
 /// Runs the checker walk over one file: its final pattern findings, its app facts, a note when
 /// the walk could not finish, and its finalising context (for the findings other stages add).
 fn check_python(
@@ -865,134 +786,6 @@ fn check_python(
             scanned.context,
         ),
     }
-}
-
-/// Reads and models every template, links them to the views that render them, and runs the
-/// template rules. Templates are only tokenized, never rendered.
-fn check_templates(
-    files: &[SourcePath],
-    facts: &AppFacts,
-    python_scanned: bool,
-) -> (Vec<Finding>, Vec<Notification>) {
-    let read: Vec<Result<TemplateFile, Notification>> = files
-        .par_iter()
-        .filter(|f| f.kind == FileKind::Template)
-        .map(read_template)
-        .collect();
-    let mut notifications = Vec::new();
-    let mut templates = Vec::new();
-    for r in read {
-        match r {
-            Ok(t) => templates.push(t),
-            Err(n) => notifications.push(n),
-        }
-    }
-    for t in &templates {
-        for p in &t.model.problems {
-            let line = t.lines.position(&t.text, p.offset as u32).line;
-            notifications.push(Notification::file_warning(
-                &t.path,
-                Some(line),
-                format!("template: {}", p.message),
-            ));
-        }
-    }
-    let resolver = Resolver::new(
-        templates.iter().map(|t| t.path.clone()).collect(),
-        facts.template_folders.clone(),
-    );
-    let links = link::link(&templates, &facts.renders, &resolver);
-    // Without Python code the app's CSRF protection is unknown.
-    // Only a Flask app's forms are judged: a tree without one (a library, a Django project) has
-    // CSRF handled elsewhere or not at all, and we cannot tell which.
-    let is_flask_app = !facts.apps.is_empty() || !facts.routes.is_empty();
-    let csrf_protection = (python_scanned && is_flask_app).then_some(facts.csrf_protection);
-    let checked: Vec<(Vec<Finding>, Vec<Notification>)> = templates
-        .par_iter()
-        .zip(links.par_iter())
-        .map(|(t, l)| check_template(t, &templates, &resolver, l, csrf_protection))
-        .collect();
-    let mut findings = Vec::new();
-    for (f, note) in checked {
-        findings.extend(f);
-        notifications.extend(note);
-    }
-    (findings, notifications)
-}
-
-fn read_template(f: &SourcePath) -> Result<TemplateFile, Notification> {
-    let (text, original) = read_text(f)?;
-    let parsed = catch_unwind(AssertUnwindSafe(|| TemplateFile::parse(&f.relative, text)));
-    parsed
-        .map(|t| TemplateFile { original, ..t })
-        .map_err(|_| Notification {
-            level: NotificationLevel::Error,
-            path: Some(f.relative.clone()),
-            line: None,
-            message: "internal error while reading the template; file not analysed".into(),
-        })
-}
-
-fn check_template(
-    t: &TemplateFile,
-    all: &[TemplateFile],
-    resolver: &Resolver,
-    links: &Links,
-    csrf_protection: Option<bool>,
-) -> (Vec<Finding>, Vec<Notification>) {
-    let result = catch_unwind(AssertUnwindSafe(|| {
-        let mut cx = TemplateCheck {
-            file: t,
-            all,
-            resolver,
-            links,
-            csrf_protection,
-            findings: Vec::new(),
-        };
-        rules::dispatch::template(&mut cx);
-        cx.findings
-    }));
-    let Ok(mut raw) = result else {
-        let note = Notification {
-            level: NotificationLevel::Error,
-            path: Some(t.path.clone()),
-            line: None,
-            message: "internal error while checking the template; file not analysed".into(),
-        };
-        return (Vec::new(), vec![note]);
-    };
-    if raw.is_empty() {
-        return (Vec::new(), Vec::new());
-    }
-    let notes = capped_notes(&t.path, cap_per_rule(&mut raw, |f| f.rule));
-    let pending = raw
-        .into_iter()
-        .map(|f| {
-            let location = t.location(f.span);
-            Pending {
-                rule: f.rule,
-                severity: f.severity,
-                message: f.message,
-                start: location.start,
-                end: location.end,
-                statement_line: location.start.line,
-                flow: f.flow,
-                related: Vec::new(),
-                audit: false,
-                fix: None,
-            }
-        })
-        .collect();
-    let scanned = ScannedText {
-        relative: &t.path,
-        text: &t.text,
-        lines: &t.lines,
-        context: FileContext::new(
-            Suppressions::from_text(&t.text, &t.lines),
-            t.original.clone(),
-        ),
-    };
-    (finalize(&scanned, pending), notes)
 }
 
 /// The most findings of one rule reported in one file. Past a few hundred, more of the same

@@ -1,0 +1,132 @@
+//! The template stage: model every template, link it to the views that render it, and run the
+//! template rules. Templates are only tokenized, never rendered.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use rayon::prelude::*;
+
+use super::read::read_template;
+use super::{cap_per_rule, capped_notes, finalize, FileContext, Pending, ScannedText};
+use crate::finding::{Finding, Notification, NotificationLevel};
+use crate::python::flask::AppFacts;
+use crate::python::suppression::Suppressions;
+use crate::rules;
+use crate::templates::check::TemplateCheck;
+use crate::templates::link::{self, Links, Resolver};
+use crate::templates::TemplateFile;
+use crate::workspace::{FileKind, SourcePath};
+
+/// Reads and models every template, links them to the views that render them, and runs the
+/// template rules. Templates are only tokenized, never rendered.
+pub(super) fn check_templates(
+    files: &[SourcePath],
+    facts: &AppFacts,
+    python_scanned: bool,
+) -> (Vec<Finding>, Vec<Notification>) {
+    let read: Vec<Result<TemplateFile, Notification>> = files
+        .par_iter()
+        .filter(|f| f.kind == FileKind::Template)
+        .map(read_template)
+        .collect();
+    let mut notifications = Vec::new();
+    let mut templates = Vec::new();
+    for r in read {
+        match r {
+            Ok(t) => templates.push(t),
+            Err(n) => notifications.push(n),
+        }
+    }
+    for t in &templates {
+        for p in &t.model.problems {
+            let line = t.lines.position(&t.text, p.offset as u32).line;
+            notifications.push(Notification::file_warning(
+                &t.path,
+                Some(line),
+                format!("template: {}", p.message),
+            ));
+        }
+    }
+    let resolver = Resolver::new(
+        templates.iter().map(|t| t.path.clone()).collect(),
+        facts.template_folders.clone(),
+    );
+    let links = link::link(&templates, &facts.renders, &resolver);
+    // Without Python code the app's CSRF protection is unknown.
+    // Only a Flask app's forms are judged: a tree without one (a library, a Django project) has
+    // CSRF handled elsewhere or not at all, and we cannot tell which.
+    let is_flask_app = !facts.apps.is_empty() || !facts.routes.is_empty();
+    let csrf_protection = (python_scanned && is_flask_app).then_some(facts.csrf_protection);
+    let checked: Vec<(Vec<Finding>, Vec<Notification>)> = templates
+        .par_iter()
+        .zip(links.par_iter())
+        .map(|(t, l)| check_template(t, &templates, &resolver, l, csrf_protection))
+        .collect();
+    let mut findings = Vec::new();
+    for (f, note) in checked {
+        findings.extend(f);
+        notifications.extend(note);
+    }
+    (findings, notifications)
+}
+
+fn check_template(
+    t: &TemplateFile,
+    all: &[TemplateFile],
+    resolver: &Resolver,
+    links: &Links,
+    csrf_protection: Option<bool>,
+) -> (Vec<Finding>, Vec<Notification>) {
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        let mut cx = TemplateCheck {
+            file: t,
+            all,
+            resolver,
+            links,
+            csrf_protection,
+            findings: Vec::new(),
+        };
+        rules::dispatch::template(&mut cx);
+        cx.findings
+    }));
+    let Ok(mut raw) = result else {
+        let note = Notification {
+            level: NotificationLevel::Error,
+            path: Some(t.path.clone()),
+            line: None,
+            message: "internal error while checking the template; file not analysed".into(),
+        };
+        return (Vec::new(), vec![note]);
+    };
+    if raw.is_empty() {
+        return (Vec::new(), Vec::new());
+    }
+    let notes = capped_notes(&t.path, cap_per_rule(&mut raw, |f| f.rule));
+    let pending = raw
+        .into_iter()
+        .map(|f| {
+            let location = t.location(f.span);
+            Pending {
+                rule: f.rule,
+                severity: f.severity,
+                message: f.message,
+                start: location.start,
+                end: location.end,
+                statement_line: location.start.line,
+                flow: f.flow,
+                related: Vec::new(),
+                audit: false,
+                fix: None,
+            }
+        })
+        .collect();
+    let scanned = ScannedText {
+        relative: &t.path,
+        text: &t.text,
+        lines: &t.lines,
+        context: FileContext::new(
+            Suppressions::from_text(&t.text, &t.lines),
+            t.original.clone(),
+        ),
+    };
+    (finalize(&scanned, pending), notes)
+}
