@@ -291,7 +291,8 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                             let all = call.union(false);
                             container.constant &=
                                 all.constant && call.args.iter().all(|(a, _)| a.constant);
-                            container.absorb(&all);
+                            let by_keyword = !call.kwargs.is_empty();
+                            container = items::stored_in_items(&container, &all, by_keyword);
                         }
                     }
                     let container =

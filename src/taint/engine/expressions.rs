@@ -174,7 +174,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 if let Some(v) = self.request_global(e) {
                     return v;
                 }
-                let base = self.eval(&a.value);
+                let base = items::attribute_base(self.eval(&a.value));
                 if matches!(base.shape, Shape::Map(_))
                     && !records::computed_attribute(self.w.g, &base, &a.attr)
                 {
