@@ -182,13 +182,13 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                     // or of an object whose constructor names its fields.
                     return base.element(&Index::Str(a.attr.to_string()));
                 }
+                if let Some(v) = self.form_field_data(a, &base) {
+                    return v;
+                }
                 if base.is_tainted() {
                     let mut v = base.attribute_of_param(a.attr.as_str());
                     v.constant = false;
                     exceptions::as_text(&mut v);
-                    return v;
-                }
-                if let Some(v) = self.form_field_data(a, &base) {
                     return v;
                 }
                 let mut v = self.qualify(e).map_or_else(Val::clean, |q| Val::alias(&q));
