@@ -21,6 +21,7 @@ pub mod fixed_templates;
 pub mod guards;
 pub mod index;
 pub mod infer;
+pub mod items;
 pub mod pathsafe;
 pub mod predictable;
 pub mod records;

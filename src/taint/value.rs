@@ -5,6 +5,8 @@ use std::sync::Arc;
 
 use ruff_text_size::TextRange;
 
+use super::items;
+
 /// What a sink does with data; one bit each, so a taint records the kinds it was sanitised for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SinkKind {
@@ -196,6 +198,11 @@ pub struct Val {
     /// Its data is text holding no '.' (a piece split off at dots), so it cannot spell `..`; see
     /// [`super::dotless`]. Lost by any step not known to keep it.
     pub dotless: bool,
+    /// Those of its taints that were put only into its items (`d.update(x)`, `d[k] = x`,
+    /// `s.add(x)`): its attributes (`d.data_dir`) do not carry them, while its items, its
+    /// iteration and the whole value do; see [`super::items`]. Lost by any step not known to
+    /// keep it.
+    pub in_items: Vec<Arc<Taint>>,
 }
 
 /// Replaces a value's taints (a summary's parameters by a call's arguments).
@@ -350,6 +357,8 @@ impl Val {
         Val {
             taints: f(&self.taints),
             shape,
+            // Which of the new taints stand for data in items only is not tracked.
+            in_items: Vec::new(),
             ..self.clone()
         }
     }
@@ -470,6 +479,7 @@ impl Val {
             number: self.number.filter(|n| Some(*n) == other.number),
             constant: self.constant && other.constant,
             dotless: (self.dotless || other.dotless) && Self::dotless_join(self, other),
+            in_items: items::joined(self, other),
         }
     }
 
@@ -520,16 +530,20 @@ impl Val {
             (Some(f), Shape::Map(_)) if self.alias.is_some() => {
                 self.element(&Index::Str(f.to_string())).all_taints()
             }
-            _ => self.all_taints(),
+            // The callee read an attribute: data held in items only is not in it.
+            (Some(_), _) => items::attribute_taints(self),
+            (None, _) => self.all_taints(),
         }
     }
 
-    /// Adds the data of `other` (forgetting its structure); text with dots may come with it.
+    /// Adds the data of `other` (forgetting its structure); text with dots may come with it,
+    /// and it is not known to be in items only.
     pub fn absorb(&mut self, other: &Val) {
         let more = other.all_taints();
         if !more.is_empty() && !other.dotless {
             self.dotless = false;
         }
+        items::forget(&mut self.in_items, &more);
         add_all(&mut self.taints, &more);
     }
 }

@@ -66,6 +66,12 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         };
         let mut is_sink = self.check_sinks(&call, q.as_deref());
         self.security_value_call(&call, q.as_deref());
+        if let Some(v) = self.form_instance(&call, q.as_deref()) {
+            return v;
+        }
+        if let Some(v) = self.form_method_result(&call) {
+            return v;
+        }
         if let Some(q) = q.as_deref() {
             if sinks::NO_RETURN.contains(&q) {
                 self.state.reachable = false;
@@ -291,7 +297,8 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                             let all = call.union(false);
                             container.constant &=
                                 all.constant && call.args.iter().all(|(a, _)| a.constant);
-                            container.absorb(&all);
+                            let by_keyword = !call.kwargs.is_empty();
+                            container = items::stored_in_items(&container, &all, by_keyword);
                         }
                     }
                     let container =
@@ -437,7 +444,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         }
         for (v, r) in call.args {
             if let Some(slot) = actual.get_mut(pos) {
-                *slot = Some((v.clone(), *r));
+                *slot = Some((self.form_argument(v, *r), *r));
             }
             pos += 1;
         }
@@ -446,12 +453,14 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 .as_ref()
                 .and_then(|n| names.iter().position(|x| x == n))
             {
-                actual[i] = Some((v.clone(), *r));
+                actual[i] = Some((self.form_argument(v, *r), *r));
             }
         }
         let display = format!("{}()", qualified.rsplit('.').next().unwrap_or(&qualified));
         // Without data flowing in, only a callee that may produce data itself needs analysing.
-        let data_in = actual.iter().flatten().any(|(v, _)| v.is_tainted());
+        // A form's own method may read its fields' data.
+        let data_in = actual.iter().flatten().any(|(v, _)| v.is_tainted())
+            || (bound && call.recv.is_some_and(|r| self.is_form(r)));
         if !data_in && !info.may_produce {
             let mut v = Val::clean();
             if constructor {

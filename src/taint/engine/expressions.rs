@@ -175,7 +175,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 if let Some(v) = self.request_global(e) {
                     return v;
                 }
-                let base = self.eval(&a.value);
+                let base = items::attribute_base(self.eval(&a.value));
                 if matches!(base.shape, Shape::Map(_))
                     && !records::computed_attribute(self.w.g, &base, &a.attr)
                 {
@@ -183,13 +183,13 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                     // or of an object whose constructor names its fields.
                     return base.element(&Index::Str(a.attr.to_string()));
                 }
+                if let Some(v) = self.form_field_data(a, &base) {
+                    return v;
+                }
                 if base.is_tainted() {
                     let mut v = base.attribute_of_param(a.attr.as_str());
                     v.constant = false;
                     exceptions::as_text(&mut v);
-                    return v;
-                }
-                if let Some(v) = self.form_field_data(a, &base) {
                     return v;
                 }
                 let mut v = self.qualify(e).map_or_else(Val::clean, |q| Val::alias(&q));

@@ -19,6 +19,7 @@ use super::fixed_templates;
 use super::guards;
 use super::index::{self, FileCtx, FuncInfo, Global};
 use super::infer;
+use super::items;
 use super::pathsafe;
 use super::predictable;
 use super::records;

@@ -10,6 +10,15 @@ const FORM_BASES: &[&str] = &[
     "wtforms.form.Form",
 ];
 
+/// The class of a form whose class is picked at run time.
+const ANY_FORM: &str = "wtforms.Form";
+
+/// At most this many project methods of one name are applied to a form of unknown class.
+const MAX_FORM_METHODS: usize = 8;
+
+/// The WTForms constructor's own parameters: what they bring fills the fields.
+const FORM_ARGUMENTS: &[&str] = &["formdata", "obj", "prefix", "data", "meta"];
+
 use super::*;
 
 impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
@@ -39,18 +48,108 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         })
     }
 
-    /// `form.name.data` where `form` is an instance of a project WTForms form: submitted data.
+    /// Whether `name` is a WTForms form class: a form base or a project class deriving from one.
+    fn is_form_class(&self, name: &str) -> bool {
+        let g = self.w.g;
+        FORM_BASES.contains(&name)
+            || g.project_class(name)
+                .is_some_and(|c| g.derives_from(c, &|b| FORM_BASES.contains(&b)))
+    }
+
+    /// `form.name.data` (or `form.data`) where `form` is a WTForms form instance: submitted data.
     pub(super) fn form_field_data(&self, a: &ast::ExprAttribute, base: &Val) -> Option<Val> {
         if a.attr.as_str() != "data" {
             return None;
         }
-        let (class, _field) = base.alias.as_deref()?.rsplit_once('.')?;
-        let class = self.w.g.project_class(class)?;
-        if !self.w.g.derives_from(class, &|b| FORM_BASES.contains(&b)) {
+        // In a form's own method, `self.title` has no alias of its own: name it from `self`.
+        let named;
+        let alias = match base.alias.as_deref() {
+            Some(a) => a,
+            None => {
+                named = self.qualify(&a.value)?;
+                named.as_str()
+            }
+        };
+        let of_form = self.is_form_class(alias)
+            || alias
+                .rsplit_once('.')
+                .is_some_and(|(class, _field)| self.is_form_class(class));
+        if !of_form {
             return None;
         }
         let kind = sources::classify("flask.request.form")?;
         Some(self.source_val(a.range(), kind))
+    }
+
+    /// `MyForm(formdata=request.form, data=stored)`, or `form_class(formdata=...)` with a class
+    /// picked at run time (`formdata` is the WTForms constructor's keyword): a form instance. The
+    /// request data it holds is observable only through its fields' `.data` and `form.data`
+    /// ([`Self::form_field_data`]); rendering a field gives widget HTML that escapes it, and the
+    /// form's own methods return what their bodies return. So the object itself carries only
+    /// what other keyword arguments bring (a project `__init__` may keep those as attributes).
+    pub(super) fn form_instance(&self, call: &Call, q: Option<&str>) -> Option<Val> {
+        let g = self.w.g;
+        let alias = match q.map(|q| g.resolve_function(q)) {
+            Some(q) if self.is_form_class(q) => q,
+            // A project function taking a `formdata` parameter is analysed as itself.
+            Some(q) if g.funcs.contains_key(q) || g.classes.contains(q) => return None,
+            _ if call
+                .kwargs
+                .iter()
+                .any(|(k, _, _)| k.as_deref() == Some("formdata")) =>
+            {
+                ANY_FORM
+            }
+            _ => return None,
+        };
+        let mut v = Val::alias(alias);
+        for (k, x, _) in call.kwargs {
+            if !k.as_deref().is_some_and(|k| FORM_ARGUMENTS.contains(&k)) {
+                v.absorb(x);
+            }
+        }
+        Some(v)
+    }
+
+    /// `form.summary()` on a form whose class is picked at run time: what the project's form
+    /// methods of that name return (their summaries, with the form as `self`), so a method
+    /// returning code-defined text gives clean text and one returning `self.title.data` gives
+    /// request data. `None` when no project form class defines such a method.
+    pub(super) fn form_method_result(&mut self, call: &Call) -> Option<Val> {
+        let (recv, m) = (call.recv?, call.method?);
+        if recv.alias.as_deref() != Some(ANY_FORM) {
+            return None;
+        }
+        let g = self.w.g;
+        let methods: Vec<String> = g
+            .named(m)
+            .filter(|f| f.class.as_deref().is_some_and(|c| self.is_form_class(c)))
+            .map(|f| f.qualified.clone())
+            .take(MAX_FORM_METHODS)
+            .collect();
+        let mut out: Option<Val> = None;
+        for q in &methods {
+            let v = self.project_call(call, q).unwrap_or_default();
+            out = Some(out.map_or_else(|| v.clone(), |o| o.join(&v)));
+        }
+        out
+    }
+
+    /// Whether `v` is a WTForms form (see [`Self::form_instance`]).
+    pub(super) fn is_form(&self, v: &Val) -> bool {
+        v.alias
+            .as_deref()
+            .is_some_and(|a| a == ANY_FORM || self.is_form_class(a))
+    }
+
+    /// A form passed to a project function as an argument: the callee may read any of its
+    /// fields, so it hands over the submitted data (read at `range`).
+    pub(super) fn form_argument(&self, v: &Val, range: TextRange) -> Val {
+        let mut out = v.clone();
+        if let Some(kind) = sources::classify("flask.request.form").filter(|_| self.is_form(v)) {
+            out.absorb(&self.source_val(range, kind));
+        }
+        out
     }
 
     /// `g.lang` where some code sets `g.lang` from request data (see [`crate::taint::request_globals`]).

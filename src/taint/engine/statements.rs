@@ -521,8 +521,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 }
             }
             _ => {
-                let mut c = container.clone();
-                c.absorb(value);
+                let mut c = items::stored_in_items(&container, value, false);
                 c.constant &= value.constant;
                 c
             }
