@@ -70,3 +70,21 @@ pub fn literal_hook(g: &Global, method: &str) -> bool {
     }
     found
 }
+
+/// Whether `obj.method(...)` (unknown class) returns no text: the project defines methods named
+/// `method`, and each declares (itself or in the base-class method it overrides) a non-text
+/// return type (see [`return_types`](super::return_types)).
+pub fn typed_non_text(g: &Global, method: &str) -> bool {
+    if COMMON_METHODS.contains(&method) {
+        return false;
+    }
+    let mut found = false;
+    // Module-level functions of that name are not candidates: a call on a module resolves.
+    for f in g.named(method).filter(|f| f.class.is_some()) {
+        if !super::return_types::returns_non_text(g, f) {
+            return false;
+        }
+        found = true;
+    }
+    found
+}

@@ -15,6 +15,7 @@ use super::engine::FnResult;
 use super::infer::{self, Traits};
 use super::reqparse;
 use super::request_globals;
+use super::return_types;
 use super::sources;
 use super::webargs;
 use crate::python::flask;
@@ -92,12 +93,20 @@ pub struct FuncInfo<'a> {
     pub json_view: bool,
     /// What the body does to its arguments, read on first use.
     traits: OnceLock<Traits>,
+    /// Whether the return annotation names only non-text types, read on first use.
+    returns: OnceLock<Option<bool>>,
 }
 
 impl FuncInfo<'_> {
     /// What the function's body does to its arguments (see [`infer`](super::infer)).
     pub fn traits(&self) -> Traits {
         *self.traits.get_or_init(|| infer::traits(self.def))
+    }
+
+    /// Whether the function's own return annotation names only non-text types (`None` without
+    /// one); see [`return_types`].
+    pub fn declared_non_text(&self, g: &Global) -> Option<bool> {
+        *self.returns.get_or_init(|| return_types::declared(g, self))
     }
 }
 
@@ -155,6 +164,8 @@ pub struct Global<'a> {
     pub g_from_request: HashSet<String>,
     /// Project URL converters that reject what they do not accept (see [`converters`]).
     pub safe_converters: HashSet<String>,
+    /// Scanned files by module name, built on first use.
+    module_files: OnceLock<HashMap<String, u32>>,
 }
 
 impl<'a> Global<'a> {
@@ -222,7 +233,31 @@ impl<'a> Global<'a> {
             memo: Mutex::new(HashMap::default()),
             csrf_everywhere: false,
             sanitizers: Default::default(),
+            module_files: OnceLock::new(),
         }
+    }
+
+    /// The scanned file of module `module`.
+    pub fn file_of_module(&self, module: &str) -> Option<&FileCtx<'a>> {
+        let by_module = self.module_files.get_or_init(|| {
+            self.files
+                .iter()
+                .map(|f| (f.file.module.clone(), f.idx))
+                .collect()
+        });
+        by_module
+            .get(module)
+            .and_then(|&i| self.files.get(i as usize))
+    }
+
+    /// Whether the nearest method `method` a project base class of `class` declares with a
+    /// return annotation returns no text (`None` when no base declares one).
+    pub fn declared_in_bases(&self, class: &str, method: &str) -> Option<bool> {
+        self.find_in_bases(class, |_, base| {
+            self.funcs
+                .get(&format!("{base}.{method}"))
+                .and_then(|f| f.declared_non_text(self))
+        })
     }
 
     /// The project functions and methods whose name is `last`.
@@ -365,6 +400,7 @@ fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> 
                     json_view: false,
                     view,
                     traits: OnceLock::new(),
+                    returns: OnceLock::new(),
                 });
             }
             Stmt::ClassDef(c) => {
@@ -392,6 +428,7 @@ fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> 
                                 .filter(|_| class_views::is_handler(&f.name))
                                 .cloned(),
                             traits: OnceLock::new(),
+                            returns: OnceLock::new(),
                         });
                     }
                 }

@@ -27,6 +27,7 @@ pub mod predictable;
 pub mod records;
 pub mod reqparse;
 pub mod request_globals;
+pub mod return_types;
 pub mod self_xss;
 pub mod sinks;
 pub mod sources;

@@ -203,6 +203,10 @@ pub struct Val {
     /// iteration and the whole value do; see [`super::items`]. Lost by any step not known to
     /// keep it.
     pub in_items: Vec<Arc<Taint>>,
+    /// Never text as a whole: a call declared to return a dict, a list or an object (see
+    /// [`super::return_types`]). A view returning it answers JSON; its items, attributes and
+    /// conversions are text again, since each builds a new value.
+    pub non_text: bool,
 }
 
 /// Replaces a value's taints (a summary's parameters by a call's arguments).
@@ -453,6 +457,7 @@ impl Val {
                 // Different shapes: keep the data, forget the positions.
                 let mut v = self.collapse();
                 add_all(&mut v.taints, &other.all_taints());
+                v.non_text = Self::json_join(self, other);
                 return v;
             }
         };
@@ -480,7 +485,25 @@ impl Val {
             constant: self.constant && other.constant,
             dotless: (self.dotless || other.dotless) && Self::dotless_join(self, other),
             in_items: items::joined(self, other),
+            non_text: Self::json_join(self, other),
         }
+    }
+
+    /// Whether a view returning this value answers JSON rather than HTML: a dict, a non-text
+    /// value, or a tuple (or list) whose first item, the body, is one.
+    pub fn is_json_body(&self) -> bool {
+        let body = match &self.shape {
+            Shape::Seq(items) if !items.is_empty() => &items[0],
+            _ => self,
+        };
+        body.non_text || matches!(body.shape, Shape::Map(_) | Shape::Seq(_))
+    }
+
+    /// Whether every side of a merge that carries data is a JSON body, and some side does: a
+    /// value that is either a dict or a list of objects is still no text.
+    fn json_join(a: &Val, b: &Val) -> bool {
+        let (ta, tb) = (a.is_tainted(), b.is_tainted());
+        (ta || tb) && (a.is_json_body() || !ta) && (b.is_json_body() || !tb)
     }
 
     /// Whether every tainted side of a merge is dotless, and some side is tainted.
@@ -542,6 +565,10 @@ impl Val {
         let more = other.all_taints();
         if !more.is_empty() && !other.dotless {
             self.dotless = false;
+        }
+        // Text may come with it.
+        if !more.is_empty() {
+            self.non_text = false;
         }
         items::forget(&mut self.in_items, &more);
         add_all(&mut self.taints, &more);

@@ -195,6 +195,9 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         }
         let mut v = call.union(true);
         exceptions::as_text(&mut v);
+        if method.is_some_and(|m| dispatch::typed_non_text(self.w.g, m)) {
+            v = return_types::as_non_text(v);
+        }
         v.constant = recv
             .as_ref()
             .is_some_and(|r| r.constant && r.alias.is_none())
@@ -473,9 +476,15 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             .map(|a| a.as_ref().map(|(v, _)| v.truth.filter(|_| v.constant)))
             .collect();
         let known = context::at_call(info.traits().flags, &passed);
+        let typed = return_types::returns_non_text(g, info);
         let Some(result) = self.w.result_in(&qualified, known) else {
             self.truncated = true;
-            return Some(call.union(true));
+            let v = call.union(true);
+            return Some(if typed {
+                return_types::as_non_text(v)
+            } else {
+                v
+            });
         };
         self.truncated |= result.truncated;
         if let Some(success) = &result.success {
@@ -614,6 +623,9 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         // Tainted data stands for no named object; a record keeps its name over its fields.
         if !out.taints.is_empty() || (out.is_tainted() && !matches!(out.shape, Shape::Map(_))) {
             out.alias = None;
+        }
+        if typed {
+            out = return_types::as_non_text(out);
         }
         Some(out)
     }

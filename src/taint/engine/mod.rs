@@ -23,6 +23,7 @@ use super::items;
 use super::pathsafe;
 use super::predictable;
 use super::records;
+use super::return_types;
 use super::self_xss;
 use super::sinks;
 use super::sources::{self, SourceKind};

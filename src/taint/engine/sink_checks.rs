@@ -68,7 +68,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             _ => v.clone(),
         };
         let name = format!("the response of `{}()`", self.name);
-        if !self.json_view && !matches!(body.shape, Shape::Map(_) | Shape::Seq(_)) {
+        if !self.json_view && !v.is_json_body() {
             self.sink(SinkKind::Xss, &body, range, &name, None);
         }
         self.sink(SinkKind::StackTrace, &body, range, &name, None);
@@ -178,7 +178,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                         None => !self.non_html.contains(&range),
                     };
                     if let Some(body) = call.arg(0, "response").cloned() {
-                        if html && !matches!(body.shape, Shape::Map(_)) {
+                        if html && !matches!(body.shape, Shape::Map(_)) && !body.non_text {
                             self.sink(SinkKind::Xss, &body, range, &name, None);
                         }
                         self.response_sink(&body, range, &name);
