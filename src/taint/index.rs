@@ -290,6 +290,28 @@ impl<'a> Global<'a> {
             .filter(|q| q.ends_with(&suffix));
         match (found.next(), found.next()) {
             (Some(q), None) => q.as_str(),
+            (None, _) => self.reexported(name, last),
+            _ => name,
+        }
+    }
+
+    /// `from pkg import f` where `pkg/__init__.py` re-exports `f` from a submodule: the one
+    /// project function or class named `f` inside the package `pkg` (its qualified name may start
+    /// above it, when the scan root is above the package).
+    fn reexported<'q>(&'q self, name: &'q str, last: &str) -> &'q str {
+        let Some((package, _)) = name.rsplit_once('.') else {
+            return name;
+        };
+        let inside = format!("{package}.");
+        let nested = format!(".{package}.");
+        let mut found = self
+            .by_last
+            .get(last)
+            .into_iter()
+            .flatten()
+            .filter(|q| q.starts_with(&inside) || q.contains(&nested));
+        match (found.next(), found.next()) {
+            (Some(q), None) => q.as_str(),
             _ => name,
         }
     }
