@@ -122,9 +122,15 @@ const PRODUCER_WORDS: &[&str] = &[
     "DELETE",
 ];
 
+/// Words showing a function may build an object sinks judge by its type: a factory returning a
+/// sandboxed Jinja environment must be followed for `env.from_string(...)` to know it.
+const TYPED_OBJECT_WORDS: &[&str] = &["sandbox"];
+
 fn may_produce(file: &SourceFile, def: &ast::StmtFunctionDef) -> bool {
     let text = file.slice(def.range);
-    PRODUCER_WORDS.iter().any(|w| text.contains(w)) || super::predictable::mentions_source(text)
+    PRODUCER_WORDS.iter().any(|w| text.contains(w))
+        || TYPED_OBJECT_WORDS.iter().any(|w| text.contains(w))
+        || super::predictable::mentions_source(text)
 }
 
 /// A later `def` of the same name rebinds the name, so calls reach the last one; but an earlier

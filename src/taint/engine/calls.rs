@@ -203,7 +203,11 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             .is_some_and(|r| r.constant && r.alias.is_none())
             && args.iter().all(|(a, _)| a.constant)
             && kwargs.iter().all(|(_, a, _)| a.constant);
-        if !v.is_tainted() || q.as_deref().is_some_and(|q| sinks::TAR_OPEN.contains(&q)) {
+        // A sandboxed environment stays one whatever its options (see `sink_checks`).
+        if !v.is_tainted()
+            || q.as_deref()
+                .is_some_and(|q| sinks::TAR_OPEN.contains(&q) || q.starts_with("jinja2.sandbox."))
+        {
             v.alias = q.as_deref().map(Arc::from);
         }
         v

@@ -298,7 +298,15 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 }
             }
         }
+        // A sandboxed environment is Jinja's own way to render templates users write: what they
+        // can reach is limited to what the app hands over.
+        let sandboxed = recv_q.starts_with("jinja2.sandbox.")
+            || recv
+                .alias
+                .as_deref()
+                .is_some_and(|a| a.starts_with("jinja2.sandbox."));
         if m == "from_string"
+            && !sandboxed
             && (self.fc.jinja || recv_q.starts_with("jinja2"))
             && sinks::function_sink(q.unwrap_or("")).is_none()
         {
