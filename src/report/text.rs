@@ -105,24 +105,19 @@ fn render_finding(out: &mut String, f: &Finding, renderer: &Renderer, color: boo
             let _ = writeln!(out, "{line}");
         }
     }
-    for step in &f.flow {
+    let steps = f.flow.iter().map(|s| ("↳", &s.location, &s.message));
+    let related = f
+        .related
+        .iter()
+        .map(|r| ("related:", &r.location, &r.message));
+    for (mark, location, message) in steps.chain(related) {
         let _ = writeln!(
             out,
             "  {} {}:{}: {}",
-            paint(color, "2", "↳"),
-            step.location.path,
-            step.location.start.line,
-            step.message
-        );
-    }
-    for r in &f.related {
-        let _ = writeln!(
-            out,
-            "  {} {}:{}: {}",
-            paint(color, "2", "related:"),
-            r.location.path,
-            r.location.start.line,
-            r.message
+            paint(color, "2", mark),
+            location.path,
+            location.start.line,
+            message
         );
     }
     let _ = writeln!(out, "  {} {}\n", paint(color, "1;32", "fix:"), f.fix);
