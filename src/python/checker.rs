@@ -570,6 +570,8 @@ impl<'a> Checker<'a> {
 
     /// Flask facts a call establishes; `callee` is its resolved name (empty if unknown).
     fn note_call(&mut self, call: &'a ast::ExprCall, callee: &str) {
+        // `PgApp(__name__)`, `StrictCSRF()`: a project subclass makes what its library class makes.
+        let callee = self.project.library_class_of(callee).unwrap_or(callee);
         match callee {
             FLASK => self.facts.apps.push(self.location(call.range())),
             "flask.render_template" => render::record(self, call),

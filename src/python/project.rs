@@ -30,6 +30,8 @@ pub struct ProjectIndex {
     exports: HashMap<String, Vec<String>>,
     /// Every name some project module imports by name (`from m import name`).
     imported_names: HashSet<String>,
+    /// Project subclasses of a library class that matters to the rules, with that class.
+    subclasses: HashMap<String, String>,
 }
 
 impl ProjectLookup for ProjectIndex {
@@ -57,6 +59,9 @@ pub struct ModuleFacts {
     /// (module, the names a star import of it binds).
     exports: (String, Vec<String>),
     imported_names: Vec<String>,
+    /// Top-level classes and their base classes, qualified: subclasses of subclasses of
+    /// `Flask`/`Blueprint` defined in other modules are found once every file is in.
+    class_bases: Vec<(String, Vec<String>)>,
 }
 
 impl ModuleFacts {
@@ -77,6 +82,7 @@ impl ModuleFacts {
             &mut facts.variables,
             &mut facts.config_objects,
         );
+        facts.class_bases = class_bases(file);
         let text = file.text.as_bytes();
         facts.exports = (file.module.clone(), star_exports(file));
         facts.imported_names = names_imported_from(file);
@@ -106,7 +112,9 @@ impl ProjectIndex {
             ..Self::default()
         };
         let mut variables = Vec::with_capacity(facts.len());
+        let mut class_bases = Vec::new();
         for f in facts {
+            class_bases.extend(f.class_bases);
             index.server_side_sessions |= f.server_side_sessions;
             index.exports.insert(f.exports.0, f.exports.1);
             index.imported_names.extend(f.imported_names);
@@ -114,6 +122,7 @@ impl ProjectIndex {
             index.config_objects.extend(f.config_objects);
             variables.push(f.variables);
         }
+        index.subclasses = library_subclasses(&class_bases, &mut index.returns);
         if index.returns.is_empty() {
             // Nothing returns an app, so each file's variables are what it saw on its own.
             index.variables = variables.into_iter().reduce(merge_maps).unwrap_or_default();
@@ -163,6 +172,12 @@ impl ProjectIndex {
     /// module-level value unused in its own file may still be used elsewhere.
     pub fn imports_name(&self, name: &str) -> bool {
         self.imported_names.contains(name)
+    }
+
+    /// The library class (`flask.Flask`, `flask_wtf.CSRFProtect`...) a project class subclasses, at
+    /// any depth, when it is one the rules know.
+    pub fn library_class_of(&self, class: &str) -> Option<&str> {
+        self.subclasses.get(class).map(String::as_str)
     }
 
     /// Whether `module` is a module of the scanned tree.
@@ -292,6 +307,93 @@ fn collect_factories(file: &SourceFile, mut sem: Semantic, returns: &mut HashMap
             _ => {}
         }
     }
+}
+
+/// The project's top-level classes with a base class that resolves to a qualified name.
+fn class_bases(file: &SourceFile) -> Vec<(String, Vec<String>)> {
+    // Most files define no class: skip the bindings walk for them.
+    if memchr::memmem::find(file.text.as_bytes(), b"class ").is_none() {
+        return Vec::new();
+    }
+    let mut sem = semantic_for(file, &NoProject);
+    let mut out = Vec::new();
+    for stmt in file.body() {
+        bind_statement(&mut sem, stmt);
+        if let Stmt::ClassDef(c) = stmt {
+            let bases: Vec<String> = c
+                .arguments
+                .iter()
+                .flat_map(|a| a.args.iter())
+                .filter_map(|b| sem.resolve(b))
+                .collect();
+            if !bases.is_empty() {
+                out.push((qualify(&file.module, &c.name), bases));
+            }
+        }
+    }
+    out
+}
+
+/// Library classes whose project subclasses still are what they subclass: an app, a blueprint, a
+/// CSRF or security-headers extension.
+fn is_library_root(name: &str) -> bool {
+    super::flask::is_route_owner(name)
+        || matches!(
+            name,
+            "flask_wtf.CSRFProtect" | "flask_seasurf.SeaSurf" | "flask_talisman.Talisman"
+        )
+}
+
+/// Calling a subclass of a [library root](is_library_root) (at any depth, across modules: `class
+/// ServerModule(AppModule)`, `class AppModule(Blueprint)`) makes what its root makes, so routes
+/// declared on the instance are routes and `init_app` of a CSRF subclass protects the app.
+/// Returns each such class with its root.
+fn library_subclasses(
+    classes: &[(String, Vec<String>)],
+    returns: &mut HashMap<String, String>,
+) -> HashMap<String, String> {
+    let mut found: HashMap<String, String> = HashMap::default();
+    let last = |name: &str| name.rsplit('.').next().unwrap_or(name).to_string();
+    let mut by_last: HashMap<String, Vec<&str>> = HashMap::default();
+    for (class, _) in classes {
+        by_last.entry(last(class)).or_default().push(class);
+    }
+    // A base is spelled as its module imports it (`pgadmin.utils.X`), which is shorter than the
+    // qualified name when the scan root is above the package (`src.pgadmin.utils.X`).
+    let root = |spelled: &str, found: &HashMap<String, String>| -> Option<String> {
+        if is_library_root(spelled) {
+            return Some(spelled.to_string());
+        }
+        by_last
+            .get(&last(spelled))?
+            .iter()
+            .filter(|defined| {
+                **defined == spelled
+                    || defined
+                        .strip_suffix(spelled)
+                        .is_some_and(|head| head.ends_with('.'))
+            })
+            .find_map(|defined| found.get(*defined))
+            .cloned()
+    };
+    // Each round settles at least one more level of the hierarchy.
+    for _ in 0..classes.len().min(64) {
+        let mut changed = false;
+        for (class, bases) in classes {
+            if found.contains_key(class) {
+                continue;
+            }
+            if let Some(r) = bases.iter().find_map(|b| root(b, &found)) {
+                found.insert(class.clone(), r);
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    returns.extend(found.iter().map(|(c, r)| (c.clone(), r.clone())));
+    found
 }
 
 /// Whether a function body returns a Flask app (directly or through a local variable).
