@@ -753,6 +753,33 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// `response.headers["X-Frame-Options"] = ...` in a function (not a view) given the
+    /// response as a parameter: a helper that secures the responses handed to it, typically by an
+    /// `after_request` hook (a view's own headers decorate only its one response).
+    fn header_helper(&mut self, s: &ast::ExprSubscript) {
+        let Some(f) = self.functions.last() else {
+            return;
+        };
+        let Expr::Attribute(headers) = &*s.value else {
+            return;
+        };
+        let Expr::Name(owner) = &*headers.value else {
+            return;
+        };
+        let is_param = f.def.is_some_and(|d| {
+            d.parameters
+                .iter_non_variadic_params()
+                .any(|p| p.parameter.name.as_str() == owner.id.as_str())
+        });
+        if !f.route_view
+            && is_param
+            && headers.attr.as_str() == "headers"
+            && is_security_header(&s.slice)
+        {
+            self.facts.security_header_table = true;
+        }
+    }
+
     /// `{"max_body_size": limit}`: server options gathered in a dict before being passed on
     /// (`HTTPServer(app, **options)`).
     fn body_limit_option(&mut self, dict: &ast::ExprDict) {
@@ -929,6 +956,7 @@ impl<'a> Visitor<'a> for Checker<'a> {
             Expr::Name(n) if n.id.as_str() == "session" => self.note_request_read(expr),
             Expr::Compare(cmp) => dispatch::compare(self, cmp),
             Expr::StringLiteral(_) => self.header_literal(expr),
+            Expr::Subscript(s) => self.header_helper(s),
             Expr::Dict(d) => {
                 self.header_table(d);
                 self.body_limit_option(d);

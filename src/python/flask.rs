@@ -100,8 +100,10 @@ pub struct AppFacts {
     /// nothing by itself.
     pub csrf_switched_off: bool,
     pub talisman: bool,
-    /// A dict literal maps a security header to a value outside any view: a header table that
-    /// middleware or the hosting server adds to every response.
+    /// A security header is named outside any view: a dict literal mapping it to a value (a header
+    /// table that middleware or the hosting server adds to every response), or a helper that sets
+    /// it on a response it is given as a parameter (`SecurityHeaders.apply(response)`, called by
+    /// a hook).
     pub security_header_table: bool,
     /// Functions registered as `after_request` hooks (`module.function`).
     pub after_request_hooks: Vec<String>,
