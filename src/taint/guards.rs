@@ -175,6 +175,9 @@ fn collect(cx: &Analyzer, test: &Expr, branch: bool, out: &mut Vec<(String, u32)
                 _ => {}
             }
         }
+        Expr::Call(call) if cx.qualify(&call.func).as_deref() == Some("builtins.isinstance") => {
+            type_check(cx, call, branch, out)
+        }
         Expr::Call(call) if branch => validator(cx, call, out),
         Expr::Name(n) if branch => {
             if let Some(checks) = cx.verdict(n.id.as_str()) {
@@ -189,6 +192,48 @@ fn collect(cx: &Analyzer, test: &Expr, branch: bool, out: &mut Vec<(String, u32)
             }
         }
         _ => {}
+    }
+}
+
+/// Types whose instances are no text a view could send as HTML: containers and numbers Flask
+/// answers as JSON (or refuses), and response objects, whose body was judged where they were built.
+/// (Not `tuple`: a view's `(body, status)` carries its body.)
+const NOT_TEXT_TYPES: &[&str] = &[
+    "builtins.dict",
+    "builtins.list",
+    "builtins.set",
+    "builtins.int",
+    "builtins.float",
+    "builtins.bool",
+    "flask.Response",
+    "flask.wrappers.Response",
+    "werkzeug.Response",
+    "werkzeug.wrappers.Response",
+    "werkzeug.wrappers.response.Response",
+];
+
+/// `isinstance(x, Response)` true, or `isinstance(x, str)` false: on that branch `x` is no text,
+/// so returning it is not reflected XSS (other sinks keep their taint).
+fn type_check(cx: &Analyzer, call: &ast::ExprCall, branch: bool, out: &mut Vec<(String, u32)>) {
+    let [subject, types] = &*call.arguments.args else {
+        return;
+    };
+    let Some(k) = key(subject) else {
+        return;
+    };
+    let types: Vec<Option<String>> = match types {
+        Expr::Tuple(t) => t.elts.iter().map(|e| cx.qualify(e)).collect(),
+        e => vec![cx.qualify(e)],
+    };
+    let not_text = |q: &Option<String>| q.as_deref().is_some_and(|q| NOT_TEXT_TYPES.contains(&q));
+    let is_str = |q: &Option<String>| q.as_deref() == Some("builtins.str");
+    let proven = if branch {
+        types.iter().all(not_text)
+    } else {
+        types.iter().any(is_str)
+    };
+    if proven {
+        out.push((k, SinkKind::Xss.bit()));
     }
 }
 
