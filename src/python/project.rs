@@ -60,7 +60,8 @@ pub struct ModuleFacts {
     exports: (String, Vec<String>),
     imported_names: Vec<String>,
     /// Top-level classes and their base classes, qualified: subclasses of subclasses of
-    /// `Flask`/`Blueprint` defined in other modules are found once every file is in.
+    /// `Flask`/`Blueprint` defined in other modules are found once every file is in (see
+    /// [`library_subclasses`]).
     class_bases: Vec<(String, Vec<String>)>,
 }
 
@@ -81,8 +82,8 @@ impl ModuleFacts {
             semantic_for(file, &NoProject),
             &mut facts.variables,
             &mut facts.config_objects,
+            Some(&mut facts.class_bases),
         );
-        facts.class_bases = class_bases(file);
         let text = file.text.as_bytes();
         facts.exports = (file.module.clone(), star_exports(file));
         facts.imported_names = names_imported_from(file);
@@ -139,6 +140,7 @@ impl ProjectIndex {
                     semantic_for(file, &index),
                     &mut variables,
                     &mut config,
+                    None,
                 );
                 (variables, config)
             })
@@ -309,31 +311,6 @@ fn collect_factories(file: &SourceFile, mut sem: Semantic, returns: &mut HashMap
     }
 }
 
-/// The project's top-level classes with a base class that resolves to a qualified name.
-fn class_bases(file: &SourceFile) -> Vec<(String, Vec<String>)> {
-    // Most files define no class: skip the bindings walk for them.
-    if memchr::memmem::find(file.text.as_bytes(), b"class ").is_none() {
-        return Vec::new();
-    }
-    let mut sem = semantic_for(file, &NoProject);
-    let mut out = Vec::new();
-    for stmt in file.body() {
-        bind_statement(&mut sem, stmt);
-        if let Stmt::ClassDef(c) = stmt {
-            let bases: Vec<String> = c
-                .arguments
-                .iter()
-                .flat_map(|a| a.args.iter())
-                .filter_map(|b| sem.resolve(b))
-                .collect();
-            if !bases.is_empty() {
-                out.push((qualify(&file.module, &c.name), bases));
-            }
-        }
-    }
-    out
-}
-
 /// Library classes whose project subclasses still are what they subclass: an app, a blueprint, a
 /// CSRF or security-headers extension.
 fn is_library_root(name: &str) -> bool {
@@ -422,11 +399,14 @@ fn returns_app(sem: &mut Semantic, body: &[Stmt], depth: usize) -> bool {
     found
 }
 
+/// Also collects the top-level classes' resolved bases into `class_bases`, when given, in the
+/// same walk.
 fn collect_variables_and_config(
     file: &SourceFile,
     mut sem: Semantic,
     variables: &mut HashMap<String, String>,
     config_objects: &mut HashSet<String>,
+    mut class_bases: Option<&mut Vec<(String, Vec<String>)>>,
 ) {
     let mut visitor = ConfigObjectVisitor {
         sem: &mut sem,
@@ -441,6 +421,17 @@ fn collect_variables_and_config(
             ast::visitor::Visitor::visit_stmt(&mut visitor, stmt);
         } else {
             bind_statement(visitor.sem, stmt);
+        }
+        if let (Some(out), Stmt::ClassDef(c)) = (class_bases.as_deref_mut(), stmt) {
+            let bases: Vec<String> = c
+                .arguments
+                .iter()
+                .flat_map(|a| a.args.iter())
+                .filter_map(|b| visitor.sem.resolve(b))
+                .collect();
+            if !bases.is_empty() {
+                out.push((qualify(&file.module, &c.name), bases));
+            }
         }
         // `app = Flask(...)`, `csrf = CSRFProtect()`, `bp = Blueprint(...)`: other modules import
         // these objects, and rules need to know what they are there.

@@ -126,11 +126,13 @@ const PRODUCER_WORDS: &[&str] = &[
 /// sandboxed Jinja environment must be followed for `env.from_string(...)` to know it.
 const TYPED_OBJECT_WORDS: &[&str] = &["sandbox"];
 
-fn may_produce(file: &SourceFile, def: &ast::StmtFunctionDef) -> bool {
+/// `names_typed_objects`: whether the file mentions a [`TYPED_OBJECT_WORDS`] word at all, tested
+/// once per file (most files name none).
+fn may_produce(file: &SourceFile, def: &ast::StmtFunctionDef, names_typed_objects: bool) -> bool {
     let text = file.slice(def.range);
     PRODUCER_WORDS.iter().any(|w| text.contains(w))
-        || TYPED_OBJECT_WORDS.iter().any(|w| text.contains(w))
         || super::predictable::mentions_source(text)
+        || (names_typed_objects && TYPED_OBJECT_WORDS.iter().any(|w| text.contains(w)))
 }
 
 /// A later `def` of the same name rebinds the name, so calls reach the last one; but an earlier
@@ -145,6 +147,26 @@ fn keep_shadowed_view<'a>(funcs: &mut HashMap<String, FuncInfo<'a>>, mut shadowe
         shadowed.def.range.start().to_u32()
     );
     funcs.insert(shadowed.qualified.clone(), shadowed);
+}
+
+/// `from pkg import f` where `pkg/__init__.py` re-exports `f` from a submodule: the one project
+/// function or class named `f` (among `candidates`, the definitions with that last name) inside
+/// the package `pkg` (its qualified name may start above it, when the scan root is above the
+/// package).
+fn reexported<'q>(candidates: &'q [String], name: &'q str) -> &'q str {
+    let Some((package, _)) = name.rsplit_once('.') else {
+        return name;
+    };
+    let inside = format!("{package}.");
+    let nested = format!(".{package}.");
+    let mut found = candidates
+        .iter()
+        .filter(|q| q.len() > name.len())
+        .filter(|q| q.starts_with(&inside) || q.contains(&nested));
+    match (found.next(), found.next()) {
+        (Some(q), None) => q.as_str(),
+        _ => name,
+    }
 }
 
 /// The project as the analysis sees it.
@@ -168,6 +190,9 @@ pub struct Global<'a> {
     pub sanitizers: super::DeclaredSanitizers,
     /// `flask.g` attributes some file sets from request data (see [`request_globals`]).
     pub g_from_request: HashSet<String>,
+    /// Every segment of the project's module names (`app`, `utils`...): a name can only be
+    /// re-exported by a package whose name is one of them.
+    module_segments: HashSet<String>,
     /// Project URL converters that reject what they do not accept (see [`converters`]).
     pub safe_converters: HashSet<String>,
     /// Scanned files by module name, built on first use.
@@ -228,8 +253,14 @@ impl<'a> Global<'a> {
                 }
             }
         }
+        let module_segments = ctxs
+            .iter()
+            .flat_map(|c| c.file.module.split('.'))
+            .map(str::to_string)
+            .collect();
         Self {
             g_from_request,
+            module_segments,
             safe_converters,
             files: ctxs,
             funcs,
@@ -287,39 +318,25 @@ impl<'a> Global<'a> {
             return name;
         }
         let last = name.rsplit('.').next().unwrap_or(name);
+        // Most unresolved names are library calls no project definition shares a last name with.
+        let Some(candidates) = self.by_last.get(last) else {
+            return name;
+        };
         let suffix = format!(".{name}");
-        let mut found = self
-            .by_last
-            .get(last)
-            .into_iter()
-            .flatten()
-            .filter(|q| q.ends_with(&suffix));
+        let mut found = candidates.iter().filter(|q| q.ends_with(&suffix));
         match (found.next(), found.next()) {
             (Some(q), None) => q.as_str(),
-            (None, _) => self.reexported(name, last),
+            (None, _) if self.may_reexport(name) => reexported(candidates, name),
+            (None, _) => name,
             _ => name,
         }
     }
 
-    /// `from pkg import f` where `pkg/__init__.py` re-exports `f` from a submodule: the one
-    /// project function or class named `f` inside the package `pkg` (its qualified name may start
-    /// above it, when the scan root is above the package).
-    fn reexported<'q>(&'q self, name: &'q str, last: &str) -> &'q str {
-        let Some((package, _)) = name.rsplit_once('.') else {
-            return name;
-        };
-        let inside = format!("{package}.");
-        let nested = format!(".{package}.");
-        let mut found = self
-            .by_last
-            .get(last)
-            .into_iter()
-            .flatten()
-            .filter(|q| q.starts_with(&inside) || q.contains(&nested));
-        match (found.next(), found.next()) {
-            (Some(q), None) => q.as_str(),
-            _ => name,
-        }
+    /// Whether the package part of `name` (`pkg` of `pkg.f`) could be a project package.
+    fn may_reexport(&self, name: &str) -> bool {
+        let package = name.rsplit_once('.').map_or("", |(p, _)| p);
+        let last_segment = package.rsplit('.').next().unwrap_or(package);
+        self.module_segments.contains(last_segment)
     }
 
     /// The project class `name` (as spelled at a use) stands for, if the project defines it.
@@ -408,6 +425,7 @@ fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> 
     texts.retain(|k, _| assigned.get(k) == Some(&1));
     numbers.retain(|k, _| assigned.get(k) == Some(&1));
     let text = &file.text;
+    let names_typed_objects = TYPED_OBJECT_WORDS.iter().any(|w| text.contains(w));
     let mut funcs = Vec::new();
     let mut defined = Vec::new();
     for stmt in file.body() {
@@ -424,7 +442,7 @@ fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> 
                     def: f,
                     class: None,
                     offset: 0,
-                    may_produce: may_produce(file, f),
+                    may_produce: may_produce(file, f, names_typed_objects),
                     json_view: false,
                     view,
                     traits: OnceLock::new(),
@@ -449,7 +467,7 @@ fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> 
                             def: f,
                             class: Some(class.clone()),
                             offset: usize::from(!is_static),
-                            may_produce: may_produce(file, f),
+                            may_produce: may_produce(file, f, names_typed_objects),
                             json_view: routed.is_some(),
                             view: routed
                                 .as_ref()
