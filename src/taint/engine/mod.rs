@@ -377,6 +377,16 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         self.body_self_only =
             self.is_view && self_xss::body_from_own_pages(&self.sem, def, self.w.g.csrf_everywhere);
         self.name = def.name.to_string();
+        let url_names: Vec<(String, bool)> = if view.is_some() {
+            def.decorator_list
+                .iter()
+                .filter_map(|d| crate::python::flask::route_decorator(&self.sem, &d.expression))
+                .filter_map(|(_, rule)| rule)
+                .flat_map(|rule| super::sources::rule_params(&rule))
+                .collect()
+        } else {
+            Vec::new()
+        };
         for (i, p) in params(def).into_iter().enumerate() {
             let name = p.name.as_str();
             let mut v = if !self.summary {
@@ -413,7 +423,13 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             if let Some((_, _)) =
                 view.and_then(|ps| ps.iter().find(|(n, dangerous)| n == name && *dangerous))
             {
-                let label = format!("path parameter `{name}`");
+                // A name of the route's URL rule, or one filled from the query, form or body
+                // (webargs, connexion) or by a registration made elsewhere.
+                let label = if url_names.iter().any(|(n, _)| n == name) {
+                    format!("path parameter `{name}`")
+                } else {
+                    format!("request parameter `{name}`")
+                };
                 add_all(
                     &mut v.taints,
                     &[Arc::new(Taint {
