@@ -195,16 +195,9 @@ fn collect(cx: &Analyzer, test: &Expr, branch: bool, out: &mut Vec<(String, u32)
     }
 }
 
-/// Types whose instances are no text a view could send as HTML: containers and numbers Flask
-/// answers as JSON (or refuses), and response objects, whose body was judged where they were built.
-/// (Not `tuple`: a view's `(body, status)` carries its body.)
-const NOT_TEXT_TYPES: &[&str] = &[
-    "builtins.dict",
-    "builtins.list",
-    "builtins.set",
-    "builtins.int",
-    "builtins.float",
-    "builtins.bool",
+/// Response classes: a response object's body was judged where it was built, so the object is
+/// no HTML text of the code returning it.
+const RESPONSE_TYPES: &[&str] = &[
     "flask.Response",
     "flask.wrappers.Response",
     "werkzeug.Response",
@@ -225,7 +218,13 @@ fn type_check(cx: &Analyzer, call: &ast::ExprCall, branch: bool, out: &mut Vec<(
         Expr::Tuple(t) => t.elts.iter().map(|e| cx.qualify(e)).collect(),
         e => vec![cx.qualify(e)],
     };
-    let not_text = |q: &Option<String>| q.as_deref().is_some_and(|q| NOT_TEXT_TYPES.contains(&q));
+    // Containers and numbers Flask answers as JSON (or refuses), as for return annotations.
+    // (Not `tuple`: a view's `(body, status)` carries its body.)
+    let not_text = |q: &Option<String>| {
+        q.as_deref().is_some_and(|q| {
+            super::return_types::is_non_text_type(q) || RESPONSE_TYPES.contains(&q)
+        })
+    };
     let is_str = |q: &Option<String>| q.as_deref() == Some("builtins.str");
     let proven = if branch {
         types.iter().all(not_text)

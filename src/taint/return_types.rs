@@ -65,6 +65,11 @@ pub fn returns_non_text(g: &Global, f: &FuncInfo) -> bool {
     g.declared_in_bases(class, method).unwrap_or(false)
 }
 
+/// Whether a qualified type name (`builtins.dict`, `typing.Mapping`...) holds no text.
+pub fn is_non_text_type(qualified: &str) -> bool {
+    NON_TEXT.contains(&qualified)
+}
+
 /// The call's result marked as no text (see [`Val::non_text`]). A clean value stays as it is.
 pub fn as_non_text(mut v: Val) -> Val {
     if v.is_tainted() {
