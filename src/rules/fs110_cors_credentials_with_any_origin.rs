@@ -3,7 +3,7 @@
 use ruff_python_ast::{Expr, ExprCall, Stmt};
 use ruff_text_size::Ranged;
 
-use super::helpers::{is_truthy_literal, keyword, literal_text};
+use super::helpers::{dict_value, is_truthy_literal, keyword, literal_text};
 use super::{AppFinding, Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 use crate::python::checker::{Checker, ConfigWrite};
@@ -70,14 +70,6 @@ fn judge(cx: &mut Checker, creds: &Expr, origins: Option<&Expr>) {
             cx.facts.cors_credentials_default_origins.push(at);
         }
     }
-}
-
-/// The value of a literal key in a dict display.
-fn dict_value<'a>(d: &'a ruff_python_ast::ExprDict, key: &str) -> Option<&'a Expr> {
-    d.items
-        .iter()
-        .find(|i| i.key.as_ref().and_then(literal_text).as_deref() == Some(key))
-        .map(|i| &i.value)
 }
 
 const MESSAGE: &str = "`supports_credentials=True` with every origin allowed: any site can make authenticated requests and read the answers";

@@ -55,6 +55,14 @@ pub fn literal_text(expr: &Expr) -> Option<String> {
 }
 
 /// The value of keyword `name` in a call.
+/// The value of a literal key in a dict display: `{"autoescape": True}` → `True`.
+pub fn dict_value<'a>(d: &'a ruff_python_ast::ExprDict, key: &str) -> Option<&'a Expr> {
+    d.items
+        .iter()
+        .find(|i| i.key.as_ref().and_then(literal_text).as_deref() == Some(key))
+        .map(|i| &i.value)
+}
+
 pub fn keyword<'a>(call: &'a ExprCall, name: &str) -> Option<&'a Expr> {
     call.arguments.find_keyword(name).map(|k| &k.value)
 }
@@ -163,10 +171,7 @@ pub fn autoescape_setting(stmt: &Stmt) -> Option<AutoescapeSetting<'_>> {
                 Some(AutoescapeSetting::Env(&a.value))
             }
             "jinja_options" => match &*a.value {
-                Expr::Dict(d) => d.items.iter().find_map(|i| {
-                    (i.key.as_ref().and_then(literal_text).as_deref() == Some("autoescape"))
-                        .then_some(AutoescapeSetting::Options(&i.value))
-                }),
+                Expr::Dict(d) => dict_value(d, "autoescape").map(AutoescapeSetting::Options),
                 _ => None,
             },
             _ => None,
