@@ -75,6 +75,12 @@ pub fn compiled(
     (escapes && source.is_some_and(|s| s.constant && !s.is_tainted())).then(|| Val::alias(FIXED))
 }
 
+/// Whether a qualified name or alias is one of Jinja's sandboxed environments, the environment
+/// meant for templates users write (their text is no template injection).
+pub fn is_sandboxed(name: &str) -> bool {
+    name.starts_with("jinja2.sandbox.")
+}
+
 /// Whether `v` is an environment created with autoescape on.
 pub fn is_escaping_env(v: &Val) -> bool {
     v.alias.as_deref() == Some(ESCAPING_ENV)

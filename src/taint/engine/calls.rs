@@ -206,7 +206,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         // A sandboxed environment stays one whatever its options (see `sink_checks`).
         if !v.is_tainted()
             || q.as_deref()
-                .is_some_and(|q| sinks::TAR_OPEN.contains(&q) || q.starts_with("jinja2.sandbox."))
+                .is_some_and(|q| sinks::TAR_OPEN.contains(&q) || fixed_templates::is_sandboxed(q))
         {
             v.alias = q.as_deref().map(Arc::from);
         }

@@ -300,11 +300,11 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         }
         // A sandboxed environment is Jinja's own way to render templates users write: what they
         // can reach is limited to what the app hands over.
-        let sandboxed = recv_q.starts_with("jinja2.sandbox.")
+        let sandboxed = fixed_templates::is_sandboxed(&recv_q)
             || recv
                 .alias
                 .as_deref()
-                .is_some_and(|a| a.starts_with("jinja2.sandbox."));
+                .is_some_and(fixed_templates::is_sandboxed);
         if m == "from_string"
             && !sandboxed
             && (self.fc.jinja || recv_q.starts_with("jinja2"))
