@@ -36,7 +36,10 @@ pub struct ProjectIndex {
 
 impl ProjectLookup for ProjectIndex {
     fn return_type(&self, function: &str) -> Option<&str> {
-        self.returns.get(function).map(String::as_str)
+        self.returns
+            .get(function)
+            .or_else(|| self.subclasses.get(function))
+            .map(String::as_str)
     }
     fn variable_type(&self, variable: &str) -> Option<&str> {
         self.variables.get(variable).map(String::as_str)
@@ -123,8 +126,8 @@ impl ProjectIndex {
             index.config_objects.extend(f.config_objects);
             variables.push(f.variables);
         }
-        index.subclasses = library_subclasses(&class_bases, &mut index.returns);
-        if index.returns.is_empty() {
+        index.subclasses = library_subclasses(&class_bases);
+        if index.returns.is_empty() && index.subclasses.is_empty() {
             // Nothing returns an app, so each file's variables are what it saw on its own.
             index.variables = variables.into_iter().reduce(merge_maps).unwrap_or_default();
             return index;
@@ -325,10 +328,7 @@ fn is_library_root(name: &str) -> bool {
 /// ServerModule(AppModule)`, `class AppModule(Blueprint)`) makes what its root makes, so routes
 /// declared on the instance are routes and `init_app` of a CSRF subclass protects the app.
 /// Returns each such class with its root.
-fn library_subclasses(
-    classes: &[(String, Vec<String>)],
-    returns: &mut HashMap<String, String>,
-) -> HashMap<String, String> {
+fn library_subclasses(classes: &[(String, Vec<String>)]) -> HashMap<String, String> {
     let mut found: HashMap<String, String> = HashMap::default();
     let last = |name: &str| name.rsplit('.').next().unwrap_or(name).to_string();
     let mut by_last: HashMap<String, Vec<&str>> = HashMap::default();
@@ -369,7 +369,6 @@ fn library_subclasses(
             break;
         }
     }
-    returns.extend(found.iter().map(|(c, r)| (c.clone(), r.clone())));
     found
 }
 
