@@ -9,6 +9,7 @@
 //! `x-swagger-router-controller` declared at the same or an enclosing level. Flow-style YAML,
 //! anchors, specs split over `$ref`'d files and custom resolvers are not followed.
 
+use super::word_hits::mentions;
 use std::path::{Component, Path};
 
 use ruff_python_ast::visitor::{self, Visitor};
@@ -33,7 +34,7 @@ pub struct Operation {
 
 /// The operations of every spec `file` hands to `add_api`, read under `root` (the scan root).
 pub fn operations(file: &SourceFile, root: &Path) -> Vec<Operation> {
-    if !(file.text.contains("add_api") && file.text.contains("connexion")) {
+    if !(mentions(&file.text, "add_api") && mentions(&file.text, "connexion")) {
         return Vec::new();
     }
     let mut finder = ApiFinder::default();

@@ -2,6 +2,7 @@
 //! method by qualified name, which functions are views (and which path parameters they take),
 //! module-level name bindings per file, and the memo of function results shared by all workers.
 
+use super::word_hits::mentions;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -86,9 +87,11 @@ pub struct FuncInfo<'a> {
     pub offset: usize,
     /// For views: URL parameters and whether each is dangerous.
     pub view: Option<Vec<(String, bool)>>,
-    /// May produce tainted data without any flowing in: reads request data or exception details,
-    /// builds SQL text, or makes predictable values.
-    pub may_produce: bool,
+    /// Whether the file names a [`TYPED_OBJECT_WORDS`] word, for [`FuncInfo::may_produce`].
+    names_typed_objects: bool,
+    /// [`FuncInfo::may_produce`], read on first use: most functions are never called with clean
+    /// arguments by an analysed view, and the text search is a sizeable part of a scan.
+    may_produce: OnceLock<bool>,
     /// A REST resource's handler: what it returns is serialised as JSON, never HTML.
     pub json_view: bool,
     /// What the body does to its arguments, read on first use.
@@ -101,6 +104,16 @@ impl FuncInfo<'_> {
     /// What the function's body does to its arguments (see [`infer`](super::infer)).
     pub fn traits(&self) -> Traits {
         *self.traits.get_or_init(|| infer::traits(self.def))
+    }
+
+    /// May produce tainted data without any flowing in: reads request data or exception details,
+    /// builds SQL text, or makes predictable values.
+    pub fn may_produce(&self, g: &Global) -> bool {
+        *self.may_produce.get_or_init(|| {
+            g.files
+                .get(self.file as usize)
+                .is_none_or(|fc| may_produce(fc.file, self.def, self.names_typed_objects))
+        })
     }
 
     /// Whether the function's own return annotation names only non-text types (`None` without
@@ -425,7 +438,7 @@ fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> 
     texts.retain(|k, _| assigned.get(k) == Some(&1));
     numbers.retain(|k, _| assigned.get(k) == Some(&1));
     let text = &file.text;
-    let names_typed_objects = TYPED_OBJECT_WORDS.iter().any(|w| text.contains(w));
+    let names_typed_objects = TYPED_OBJECT_WORDS.iter().any(|w| mentions(text, w));
     let mut funcs = Vec::new();
     let mut defined = Vec::new();
     for stmt in file.body() {
@@ -442,7 +455,8 @@ fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> 
                     def: f,
                     class: None,
                     offset: 0,
-                    may_produce: may_produce(file, f, names_typed_objects),
+                    names_typed_objects,
+                    may_produce: OnceLock::new(),
                     json_view: false,
                     view,
                     traits: OnceLock::new(),
@@ -467,7 +481,8 @@ fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> 
                             def: f,
                             class: Some(class.clone()),
                             offset: usize::from(!is_static),
-                            may_produce: may_produce(file, f, names_typed_objects),
+                            names_typed_objects,
+                            may_produce: OnceLock::new(),
                             json_view: routed.is_some(),
                             view: routed
                                 .as_ref()
@@ -483,7 +498,7 @@ fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> 
         }
     }
     let mut registered = Vec::new();
-    if text.contains("add_url_rule") || text.contains("add_resource") {
+    if mentions(text, "add_url_rule") || mentions(text, "add_resource") {
         let mut finder = UrlRuleFinder {
             sem: sem_of(),
             module: &file.module,
@@ -499,7 +514,7 @@ fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> 
     } else {
         Vec::new()
     };
-    let converters = if text.contains("converters[") {
+    let converters = if mentions(text, "converters[") {
         converters::registered(sem_of(), file.body())
     } else {
         Vec::new()
@@ -512,12 +527,12 @@ fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> 
         texts,
         numbers,
         escaping_envs: super::fixed_templates::escaping_module_envs(file.body()),
-        flask: text.contains("flask"),
+        flask: mentions(text, "flask"),
         reqparse: reqparse::declared(file),
         g_from_request,
-        mongo: text.contains("mongo"),
-        ldap: text.contains("ldap"),
-        jinja: text.contains("jinja") || text.contains("Environment"),
+        mongo: mentions(text, "mongo"),
+        ldap: mentions(text, "ldap"),
+        jinja: mentions(text, "jinja") || mentions(text, "Environment"),
         module_sem: sem,
         project,
     };

@@ -34,6 +34,7 @@ pub mod sources;
 pub mod status;
 pub mod value;
 pub mod webargs;
+pub mod word_hits;
 
 use std::sync::Arc;
 
@@ -47,6 +48,7 @@ use crate::rules::{self, Rule};
 use engine::{Reach, Worker};
 use index::Global;
 use value::{Origin, SinkKind};
+use word_hits::WordHits;
 
 /// A taint finding located in its file, with its code flow.
 #[derive(Debug, Clone)]
@@ -126,16 +128,20 @@ pub fn analyse_app(
             let mut worker = Worker::new(&g);
             let mut out = Vec::new();
             let aliases = if fc.flask { fc_aliases(fc) } else { Vec::new() };
+            let flask_words = ENTRY_WORDS.iter().copied();
+            let entry_words = SQL_WORDS
+                .iter()
+                .chain(predictable::SOURCE_WORDS)
+                .copied()
+                .chain(
+                    flask_words
+                        .chain(aliases.iter().map(String::as_str))
+                        .filter(|_| fc.flask),
+                );
+            let hits = WordHits::find(&fc.file.text, entry_words);
             for name in names {
                 let info = &g.funcs[name];
-                let text = fc.file.slice(info.def.range);
-                let entry = info.view.is_some()
-                    || (fc.flask
-                        && (ENTRY_WORDS.iter().any(|w| text.contains(w))
-                            || aliases.iter().any(|a| text.contains(a.as_str()))))
-                    || SQL_WORDS.iter().any(|w| text.contains(w))
-                    || predictable::mentions_source(text);
-                if !entry {
+                if info.view.is_none() && !hits.any_in(info.def.range) {
                     continue;
                 }
                 let result = worker.entry(info);

@@ -31,9 +31,13 @@ pub fn is_switch_keyword(qualified: Option<&str>, kw: &str) -> bool {
         )
 }
 
-/// Whether a function's text can hold a predictable source (entry points of the analysis).
+/// Words without which a function's text holds no predictable source (entry points of the
+/// analysis).
+pub const SOURCE_WORDS: &[&str] = &["random", "uuid1"];
+
+/// Whether a function's text can hold a predictable source (see [`SOURCE_WORDS`]).
 pub fn mentions_source(text: &str) -> bool {
-    text.contains("random") || text.contains("uuid1")
+    SOURCE_WORDS.iter().any(|w| text.contains(w))
 }
 
 /// Conversions to numbers that keep a predictable value predictable (other clean results, such

@@ -1,6 +1,7 @@
 //! Flask-RESTful / Flask-RESTX `reqparse`: `parser.parse_args()` returns request data, except the
 //! arguments declared with a type that lets only numbers, booleans or dates through.
 
+use super::word_hits::mentions;
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{Expr, ExprCall};
 
@@ -23,14 +24,14 @@ const TYPED_INPUTS: &[&str] = &[
 /// The arguments a file declares (`parser.add_argument("name", type=int)`) as (name, typed),
 /// or `None` when the file does not use `reqparse`. A name declared both ways is untyped.
 pub fn declared(file: &SourceFile) -> Option<Vec<(String, bool)>> {
-    if !file.text.contains("reqparse") {
+    if !mentions(&file.text, "reqparse") {
         return None;
     }
     let mut finder = Finder {
         out: Vec::new(),
         depth: 0,
     };
-    if file.text.contains("add_argument") {
+    if mentions(&file.text, "add_argument") {
         for stmt in file.body() {
             finder.visit_stmt(stmt);
         }

@@ -468,7 +468,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         // A form's own method may read its fields' data.
         let data_in = actual.iter().flatten().any(|(v, _)| v.is_tainted())
             || (bound && call.recv.is_some_and(|r| self.is_form(r)));
-        if !data_in && !info.may_produce {
+        if !data_in && !info.may_produce(g) {
             let mut v = Val::clean();
             if constructor {
                 v.alias = Some(Arc::from(q));
