@@ -1519,6 +1519,7 @@ fn route(endpoint: &str, methods: &[&str], auth: Auth, def: u32) -> RouteEntry {
             end: def,
         }],
         body: None,
+        guards: Vec::new(),
     }
 }
 

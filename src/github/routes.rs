@@ -145,6 +145,7 @@ mod tests {
                 end: def,
             }],
             body: None,
+            guards: Vec::new(),
         }
     }
 

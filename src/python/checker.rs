@@ -7,6 +7,7 @@ use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange, TextSize};
 
+use super::credentials::{self, Credentials};
 use super::flask::{self, AppFacts, Route, ViewFacts};
 use super::project::{self, ProjectIndex, FLASK};
 use super::render;
@@ -16,6 +17,7 @@ use crate::finding::{Location, Severity};
 use crate::rules::{dispatch, Rule};
 
 mod access_walk;
+mod credential_walk;
 
 pub use access_walk::LAMBDA_VIEW;
 
@@ -62,6 +64,10 @@ struct FunctionContext<'a> {
     /// Local names holding sanitizer output (`body = bleach.clean(...)`).
     sanitized_names: HashSet<String>,
     view: ViewFacts,
+    /// Credentials read in the function and the functions nested in it.
+    credentials: Credentials,
+    /// FS105 findings about this function as a view, judged with its guards later.
+    csrf_off: Vec<(TextRange, String)>,
 }
 
 /// Per-file analysis state shared by every rule.
@@ -101,6 +107,9 @@ pub struct Checker<'a> {
     identities: HashMap<String, String>,
     /// Module-level constants holding string literals, for hooks' allow-lists.
     constants: crate::python::access::Constants,
+    /// FS105 findings about the function whose decorators are being read (`@csrf.exempt`),
+    /// handed to its context once the walk enters it.
+    exempt_pending: Vec<(TextRange, String)>,
 }
 
 impl<'a> Checker<'a> {
@@ -127,6 +136,7 @@ impl<'a> Checker<'a> {
             basic_auth: None,
             identities: HashMap::default(),
             constants: Default::default(),
+            exempt_pending: Vec::new(),
         }
     }
 
@@ -139,6 +149,7 @@ impl<'a> Checker<'a> {
 
     /// Walks the whole module once.
     pub fn run(mut self) -> Self {
+        self.facts.http_auth_challenge = credentials::text_challenges(&self.file.text);
         let body = self.file.body();
         let module_is_config = self.project.is_config_object(&self.file.module);
         for stmt in body {
@@ -506,10 +517,12 @@ impl<'a> Checker<'a> {
                 .after_request_hooks
                 .push(qualify(&self.file.module, &f.name));
         }
+        let module_level = self.functions.is_empty() && self.config_class.is_empty();
         self.functions.push(FunctionContext {
             name: f.name.as_str(),
             def: Some(f),
             route_view,
+            csrf_off: std::mem::take(&mut self.exempt_pending),
             ..FunctionContext::default()
         });
         let outer_if = std::mem::take(&mut self.if_tests);
@@ -519,7 +532,8 @@ impl<'a> Checker<'a> {
         }
         self.config_class.pop();
         self.if_tests = outer_if;
-        let ctx = self.functions.pop().unwrap_or_default();
+        let mut ctx = self.functions.pop().unwrap_or_default();
+        self.function_credentials(f, &mut ctx, module_level);
         if ctx.view != ViewFacts::default() {
             self.facts
                 .views
@@ -678,18 +692,11 @@ impl<'a> Checker<'a> {
         let Some(q) = self.sem.resolve(expr) else {
             return;
         };
-        if q == "flask.session" || q.starts_with("flask.session.") {
-            self.facts.ambient_credentials = true;
-        }
+        self.note_credential_read(&q);
         let Some(attr) = q.strip_prefix("flask.request.") else {
             return;
         };
         let attr = attr.split('.').next().unwrap_or(attr);
-        if matches!(attr, "cookies" | "authorization")
-            || (attr == "headers" && self.file_accepts_basic_auth())
-        {
-            self.facts.ambient_credentials = true;
-        }
         if matches!(attr, "form" | "values" | "files") {
             if let Some(f) = self.functions.last_mut() {
                 f.view.reads_form = true;
@@ -702,20 +709,6 @@ impl<'a> Checker<'a> {
             let loc = self.location(expr.range());
             self.facts.body_reads.push(loc);
         }
-    }
-
-    /// Whether the file parses HTTP Basic credentials from the `Authorization` header itself:
-    /// browsers cache those and send them with every request, cross-site ones included, like a
-    /// cookie. Judged from the file's literals, once per file.
-    fn file_accepts_basic_auth(&mut self) -> bool {
-        *self.basic_auth.get_or_insert_with(|| {
-            let text = self.file.text.as_bytes();
-            let quoted = |word: &[u8]| {
-                memchr::memmem::find_iter(text, word)
-                    .any(|at| at > 0 && matches!(text[at - 1], b'\'' | b'"'))
-            };
-            quoted(b"Authorization") && quoted(b"Basic")
-        })
     }
 
     fn track_request_names(&mut self, targets: &[Expr], value: &Expr) {
@@ -953,7 +946,9 @@ impl<'a> Visitor<'a> for Checker<'a> {
             // `request.form.get` reads the same thing as its inner `request.form`: judge the
             // whole chain once, at its outermost link.
             Expr::Attribute(_) if !inner_link => self.note_request_read(expr),
-            Expr::Name(n) if n.id.as_str() == "session" => self.note_request_read(expr),
+            Expr::Name(n) if matches!(n.id.as_str(), "session" | "current_user") => {
+                self.note_request_read(expr)
+            }
             Expr::Compare(cmp) => dispatch::compare(self, cmp),
             Expr::StringLiteral(_) => self.header_literal(expr),
             Expr::Subscript(s) => self.header_helper(s),

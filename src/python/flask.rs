@@ -6,6 +6,7 @@ use ruff_python_ast::{self as ast, Expr};
 use crate::finding::{FlowStep, Location};
 
 use super::access::{AccessFacts, DecoratorUse, Scope};
+use super::credentials::Credentials;
 use super::semantic::Semantic;
 
 /// HTTP methods that change state and so need CSRF protection.
@@ -131,6 +132,26 @@ pub struct AppFacts {
     pub cors_credentials_default_origins: Vec<Location>,
     /// Decorators, hooks, class views and blueprints, for the route inventory.
     pub access: AccessFacts,
+    /// Some file sends an HTTP authentication challenge (`WWW-Authenticate`).
+    pub http_auth_challenge: bool,
+    /// Module-level functions that read credentials (nested functions included), by
+    /// `module.function`: how a decorator or hook learns who is asking.
+    pub credential_readers: Vec<(String, Credentials)>,
+    /// FS105 findings on one view's forms or exemption, judged once the view's guards are known.
+    pub csrf_off_in_views: Vec<CsrfOffInView>,
+}
+
+/// A view switching CSRF checks off for itself (a form with `meta={"csrf": False}`, `@csrf.exempt`):
+/// only a problem when a credential the browser sends by itself reaches the view.
+#[derive(Debug, Clone)]
+pub struct CsrfOffInView {
+    /// Where to report.
+    pub location: Location,
+    pub message: String,
+    /// The enclosing function's name in its `def` (where the inventory places its routes).
+    pub view: Location,
+    /// What the function reads of credentials itself.
+    pub reads: Credentials,
 }
 
 impl AppFacts {
@@ -157,6 +178,9 @@ impl AppFacts {
         self.cors_credentials_default_origins
             .extend(other.cors_credentials_default_origins);
         self.access.merge(other.access);
+        self.http_auth_challenge |= other.http_auth_challenge;
+        self.credential_readers.extend(other.credential_readers);
+        self.csrf_off_in_views.extend(other.csrf_off_in_views);
     }
 
     /// Whether an `after_request` hook sets security headers.

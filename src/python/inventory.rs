@@ -88,6 +88,10 @@ pub struct RouteEntry {
     /// What the view's body does, when it was read.
     #[serde(skip)]
     pub body: Option<ViewBody>,
+    /// Every decorator applied to the handler and every `before_request` hook that may run
+    /// before it, qualified (`None`: not followed), whether or not it authenticates.
+    #[serde(skip)]
+    pub guards: Vec<Option<String>>,
 }
 
 /// Lines `start..=end` of a file.
@@ -587,7 +591,9 @@ fn judge(index: &Index, route: &Route, address: &Address, g: Guards) -> RouteEnt
     let mut protections = Vec::new();
     let mut roles = Vec::new();
     let mut unknown = g.unknown;
+    let mut guards = Vec::new();
     for d in &g.decorators {
+        guards.push(d.name.as_deref().map(|n| index.canonical(n).to_string()));
         match decorator_verdict(index, d) {
             Verdict::Authenticates {
                 roles: r,
@@ -626,6 +632,7 @@ fn judge(index: &Index, route: &Route, address: &Address, g: Guards) -> RouteEnt
         &mut protections,
         &mut roles,
         &mut unknown,
+        &mut guards,
     );
     dedup_in_order(&mut roles);
     dedup_in_order(&mut unknown);
@@ -651,6 +658,7 @@ fn judge(index: &Index, route: &Route, address: &Address, g: Guards) -> RouteEnt
         location: g.location.clone(),
         declared: declared_spans(route, &g.decorators[g.own_from..], g.location),
         body: g.body.cloned(),
+        guards,
     }
 }
 
@@ -897,6 +905,7 @@ fn hook_protections(
     protections: &mut Vec<Protection>,
     roles: &mut Vec<String>,
     unknown: &mut Vec<String>,
+    guards: &mut Vec<Option<String>>,
 ) {
     for hook in &index.access.hooks {
         let applies = match (&hook.scope, &route.scope) {
@@ -910,6 +919,11 @@ fn hook_protections(
         if applies == Some(false) {
             continue;
         }
+        guards.push(
+            hook.function
+                .as_deref()
+                .map(|f| index.canonical(f).to_string()),
+        );
         let verdict = hook
             .function
             .as_deref()

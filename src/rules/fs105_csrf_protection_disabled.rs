@@ -4,10 +4,12 @@ use ruff_python_ast::{self as ast, Expr, ExprCall, Stmt};
 use ruff_text_size::Ranged;
 
 use super::helpers::{is_falsy_literal, keyword};
-use super::{Precision, Rule, RuleKind, Suite};
+use super::{AppFinding, Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
+use crate::python::access::{library_decorator, Library, Verdict};
 use crate::python::checker::{Checker, ConfigWrite};
-use crate::python::flask::Route;
+use crate::python::flask::{AppFacts, CsrfOffInView, Route};
+use crate::python::inventory::RouteEntry;
 
 pub const RULE: Rule = Rule {
     id: "FS105",
@@ -54,14 +56,13 @@ pub fn check_routes(cx: &mut Checker, f: &ast::StmtFunctionDef, routes: &[Route]
             .is_some_and(|q| q.ends_with(".exempt"))
     });
     if let Some(d) = exempt {
-        cx.report_msg(
-            &RULE,
-            d.range(),
-            format!(
-                "`{}` accepts state-changing requests with CSRF protection exempted",
-                f.name
-            ),
+        let message = format!(
+            "`{}` accepts state-changing requests with CSRF protection exempted",
+            f.name
         );
+        if !cx.defer_to_view(d.range(), message.clone(), true) {
+            cx.report_msg(&RULE, d.range(), message);
+        }
     }
 }
 
@@ -75,7 +76,11 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
                 .and_then(crate::python::flask::string_literal)
                 .is_some_and(|k| k == "csrf");
             if is_csrf && is_falsy_literal(&item.value) {
-                cx.report_msg(&RULE, item.value.range(), "The form is created with `meta={\"csrf\": False}`: its CSRF token is not checked".into());
+                let message = "The form is created with `meta={\"csrf\": False}`: its CSRF token is not checked".to_string();
+                let range = item.value.range();
+                if !cx.defer_to_view(range, message.clone(), false) {
+                    cx.report_msg(&RULE, range, message);
+                }
             }
         }
     }
@@ -117,5 +122,62 @@ pub fn check_class(cx: &mut Checker, class: &ast::StmtClassDef) {
                 }
             }
         }
+    }
+}
+
+/// The forms and exemptions of views held back by the walk: reported unless the view is
+/// reached only by requests carrying no credential the browser sends by itself (its guards
+/// read a header the client's code sets, or nobody at all). Without the route inventory, or
+/// for code no route reaches, every one is reported.
+pub fn check_app(facts: &AppFacts, routes: Option<&[RouteEntry]>, out: &mut Vec<AppFinding>) {
+    for off in &facts.csrf_off_in_views {
+        let entries: Vec<&RouteEntry> = routes
+            .unwrap_or_default()
+            .iter()
+            .filter(|e| e.location.path == off.view.path && e.location.start == off.view.start)
+            .collect();
+        if !entries.is_empty()
+            && !entries
+                .iter()
+                .any(|e| credential_rides_along(facts, off, e))
+        {
+            continue;
+        }
+        out.push(AppFinding {
+            flow: Vec::new(),
+            related: Vec::new(),
+            rule: &RULE,
+            location: off.location.clone(),
+            message: off.message.clone(),
+        });
+    }
+}
+
+/// Whether a credential the browser attaches by itself (cookie session, login extension,
+/// challenged HTTP authentication) may reach the handler: read by the view itself or by one of
+/// its guards, or a guard not followed. Only a view that shows where its caller's identity comes
+/// from (a guard or the body reading a header) is cleared: an unguarded view may learn who is
+/// asking through helpers not followed here.
+fn credential_rides_along(facts: &AppFacts, off: &CsrfOffInView, entry: &RouteEntry) -> bool {
+    let challenged = facts.http_auth_challenge;
+    let mut reads = off.reads;
+    for guard in &entry.guards {
+        let Some(name) = guard else { return true };
+        match facts.credential_readers.iter().find(|(f, _)| f == name) {
+            Some((_, r)) => reads.merge(*r),
+            None if guard_may_read_credentials(facts, name) => return true,
+            None => {}
+        }
+    }
+    reads.rides_along(challenged) || !(reads.header || reads.basic)
+}
+
+/// Whether the decorator or hook `name`, which reads no credential itself, may still learn who
+/// is asking: a project guard that asks a helper, or a login or token extension's decorator
+/// (those may keep their credential in a cookie).
+fn guard_may_read_credentials(facts: &AppFacts, name: &str) -> bool {
+    match facts.access.functions.iter().find(|f| f.function == name) {
+        Some(f) => f.as_decorator != Verdict::Open || f.as_hook != Verdict::Open,
+        None => !matches!(library_decorator(Some(name), &[], false), Library::Open),
     }
 }

@@ -423,6 +423,8 @@ impl Stages {
                     &rules::fs412_missing_role_check::RULE,
                     &rules::fs413_object_access_without_ownership_check::RULE,
                     &rules::fs414_debug_or_admin_endpoint_exposed::RULE,
+                    // FS105 judges a view's own CSRF exemption by the guards the inventory finds.
+                    &rules::fs105_csrf_protection_disabled::RULE,
                 ]
                 .into_iter()
                 .any(|r| options.enabled(r)),

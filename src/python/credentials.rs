@@ -1,0 +1,117 @@
+//! Where a request's credentials come from, as the code reads them: what the browser attaches by
+//! itself (the session cookie, other cookies, a login extension's user) can be ridden by a
+//! cross-site request (CSRF); a header the client's own code sets cannot. Shared by the app-wide
+//! judgement (FS106) and the per-view one (FS105).
+
+/// One source of who is asking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The Flask session, request cookies, a login extension's current user.
+    Ambient,
+    /// HTTP Basic credentials (`request.authorization`): the browser resends them by itself only
+    /// after it asked the user for them, on a `WWW-Authenticate` challenge.
+    Basic,
+    /// Another request header (`Authorization: Bearer ...`, an API key header).
+    Header,
+}
+
+/// The sources a function (or a view with its guards) reads.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Credentials {
+    pub ambient: bool,
+    pub basic: bool,
+    pub header: bool,
+}
+
+impl Credentials {
+    /// Records one read.
+    pub fn add(&mut self, source: Source) {
+        match source {
+            Source::Ambient => self.ambient = true,
+            Source::Basic => self.basic = true,
+            Source::Header => self.header = true,
+        }
+    }
+
+    /// Adds what `other` reads.
+    pub fn merge(&mut self, other: Credentials) {
+        self.ambient |= other.ambient;
+        self.basic |= other.basic;
+        self.header |= other.header;
+    }
+
+    /// Whether nothing is read.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// Whether the browser attaches one of these by itself; `challenged`: the project sends a
+    /// `WWW-Authenticate` challenge, so browsers cache Basic credentials.
+    pub fn rides_along(&self, challenged: bool) -> bool {
+        self.ambient || (self.basic && challenged)
+    }
+}
+
+/// The credential source a resolved name reads (`flask.session.get`, `flask.request.headers`,
+/// `flask_login.current_user.id`), if any.
+pub fn source_of(qualified: &str) -> Option<Source> {
+    let head = |prefix: &str| {
+        qualified
+            .strip_prefix(prefix)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+    };
+    if head("flask.session") || head("flask_login.current_user") || head("flask.request.cookies") {
+        return Some(Source::Ambient);
+    }
+    if head("flask.request.authorization") {
+        return Some(Source::Basic);
+    }
+    head("flask.request.headers").then_some(Source::Header)
+}
+
+/// Whether a file's text sends an HTTP authentication challenge (`WWW-Authenticate` header, or
+/// Werkzeug's `www_authenticate=`): after one, browsers cache and resend Basic credentials.
+pub fn text_challenges(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    [
+        "WWW-Authenticate",
+        "www-authenticate",
+        "Www-Authenticate",
+        "www_authenticate",
+    ]
+    .iter()
+    .any(|needle| memchr::memmem::find(bytes, needle.as_bytes()).is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sources_by_name() {
+        assert_eq!(source_of("flask.session"), Some(Source::Ambient));
+        assert_eq!(source_of("flask.session.get"), Some(Source::Ambient));
+        assert_eq!(source_of("flask.sessions"), None);
+        assert_eq!(
+            source_of("flask_login.current_user.id"),
+            Some(Source::Ambient)
+        );
+        assert_eq!(
+            source_of("flask.request.authorization"),
+            Some(Source::Basic)
+        );
+        assert_eq!(source_of("flask.request.headers.get"), Some(Source::Header));
+        assert_eq!(source_of("flask.request.form"), None);
+    }
+
+    #[test]
+    fn basic_rides_along_only_after_a_challenge() {
+        let mut c = Credentials::default();
+        c.add(Source::Basic);
+        c.add(Source::Header);
+        assert!(!c.rides_along(false));
+        assert!(c.rides_along(true));
+        c.add(Source::Ambient);
+        assert!(c.rides_along(false));
+    }
+}
