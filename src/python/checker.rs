@@ -150,6 +150,7 @@ impl<'a> Checker<'a> {
     /// Walks the whole module once.
     pub fn run(mut self) -> Self {
         self.facts.http_auth_challenge = credentials::text_challenges(&self.file.text);
+        self.facts.config_unseen = self.project.config_unseen();
         let body = self.file.body();
         let module_is_config = self.project.is_config_object(&self.file.module);
         for stmt in body {
@@ -367,6 +368,9 @@ impl<'a> Checker<'a> {
     fn config_write(&mut self, key: &str, value: &Expr, range: TextRange) {
         if key == "MAX_CONTENT_LENGTH" && !matches!(value, Expr::NoneLiteral(_)) {
             self.facts.max_content_length = true;
+        }
+        if key == "SESSION_COOKIE_SECURE" && !crate::rules::helpers::is_falsy_literal(value) {
+            self.facts.session_cookie_secure_set = true;
         }
         dispatch::config_write(self, &ConfigWrite { key, value, range });
     }
@@ -594,6 +598,9 @@ impl<'a> Checker<'a> {
                 self.facts.csrf_everywhere = true;
             }
             "flask_talisman.Talisman" => self.facts.talisman = true,
+            "werkzeug.middleware.proxy_fix.ProxyFix" | "werkzeug.contrib.fixers.ProxyFix" => {
+                self.facts.behind_proxy = true
+            }
             _ => {}
         }
         render::note_template_folder(self, call, callee);

@@ -101,6 +101,13 @@ pub struct AppFacts {
     /// nothing by itself.
     pub csrf_switched_off: bool,
     pub talisman: bool,
+    /// Talisman options that weaken only in some setups, judged once the app is known.
+    pub talisman_options: Vec<TalismanOption>,
+    /// The app sets `SESSION_COOKIE_SECURE` to something other than a false literal.
+    pub session_cookie_secure_set: bool,
+    /// Werkzeug's `ProxyFix` wraps the app: a reverse proxy (which terminates TLS and redirects
+    /// plain HTTP itself) sits in front.
+    pub behind_proxy: bool,
     /// A security header is named outside any view: a dict literal mapping it to a value (a header
     /// table that middleware or the hosting server adds to every response), or a helper that sets
     /// it on a response it is given as a parameter (`SecurityHeaders.apply(response)`, called by
@@ -109,6 +116,10 @@ pub struct AppFacts {
     /// Functions registered as `after_request` hooks (`module.function`).
     pub after_request_hooks: Vec<String>,
     pub max_content_length: bool,
+    /// Configuration comes from Python code the scan cannot read
+    /// ([`crate::python::project::ProjectIndex::config_unseen`]): rules about a setting the app
+    /// never makes stay quiet.
+    pub config_unseen: bool,
     /// The project bounds request bodies in the server that hosts the app
     /// (`HTTPServer(app, max_body_size=...)`), which Flask's limit would only duplicate.
     pub server_body_limit: bool,
@@ -141,6 +152,24 @@ pub struct AppFacts {
     pub csrf_off_in_views: Vec<CsrfOffInView>,
 }
 
+/// A Talisman option that is a weakening only in some setups (FS108).
+#[derive(Debug, Clone)]
+pub struct TalismanOption {
+    /// The keyword.
+    pub location: Location,
+    pub message: String,
+    pub kind: TalismanOptionKind,
+}
+
+/// Which option [`TalismanOption`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TalismanOptionKind {
+    /// `session_cookie_secure=False`: Talisman then leaves the app's own setting.
+    CookieSecureOff,
+    /// `force_https=False`, with whether the same call keeps HSTS on.
+    ForceHttpsOff { hsts_on: bool },
+}
+
 /// A view switching CSRF checks off for itself (a form with `meta={"csrf": False}`, `@csrf.exempt`):
 /// only a problem when a credential the browser sends by itself reaches the view.
 #[derive(Debug, Clone)]
@@ -164,9 +193,13 @@ impl AppFacts {
         self.csrf_everywhere |= other.csrf_everywhere;
         self.csrf_switched_off |= other.csrf_switched_off;
         self.talisman |= other.talisman;
+        self.talisman_options.extend(other.talisman_options);
+        self.session_cookie_secure_set |= other.session_cookie_secure_set;
+        self.behind_proxy |= other.behind_proxy;
         self.security_header_table |= other.security_header_table;
         self.after_request_hooks.extend(other.after_request_hooks);
         self.max_content_length |= other.max_content_length;
+        self.config_unseen |= other.config_unseen;
         self.server_body_limit |= other.server_body_limit;
         self.body_reads.extend(other.body_reads);
         self.renders.extend(other.renders);

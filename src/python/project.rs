@@ -32,7 +32,19 @@ pub struct ProjectIndex {
     imported_names: HashSet<String>,
     /// Project subclasses of a library class that matters to the rules, with that class.
     subclasses: HashMap<String, String>,
+    /// Some `config.from_object(...)` loads an object this scan cannot read (see
+    /// [`ProjectIndex::config_unseen`]).
+    config_unseen: bool,
 }
+
+/// Stands for an object `from_object` loads that names nothing the scan can follow (a
+/// parameter without a default, a call's result).
+const UNSEEN_CONFIG: &str = "<not followed>";
+
+/// Marks, in the config objects found, a second entry for what `from_object` loads: only those
+/// are code whose settings the scan must be able to read (see [`ProjectIndex::config_unseen`]).
+/// No qualified name contains `:`, so lookups by name never meet these entries.
+const FROM_OBJECT: &str = "from_object:";
 
 impl ProjectLookup for ProjectIndex {
     fn return_type(&self, function: &str) -> Option<&str> {
@@ -130,6 +142,10 @@ impl ProjectIndex {
         if index.returns.is_empty() && index.subclasses.is_empty() {
             // Nothing returns an app, so each file's variables are what it saw on its own.
             index.variables = variables.into_iter().reduce(merge_maps).unwrap_or_default();
+            index.config_unseen = index.config_objects.iter().any(|c| {
+                c.strip_prefix(FROM_OBJECT)
+                    .is_some_and(|loaded| !index.reads_config(loaded))
+            });
             return index;
         }
         // `app = create_app()` in one module names what a factory in another returns: collect
@@ -156,7 +172,39 @@ impl ProjectIndex {
             );
         index.variables = variables;
         index.config_objects = config_objects;
+        index.config_unseen = index.config_objects.iter().any(|c| {
+            c.strip_prefix(FROM_OBJECT)
+                .is_some_and(|loaded| !index.reads_config(loaded))
+        });
         index
+    }
+
+    /// Whether the scan reads the config object `name`: a project module, or a name defined in
+    /// one (a class, a dict of classes). Modules are also matched by their dotted tail: a tree
+    /// scanned from above its import root names `config` as `pgapp.config`.
+    fn reads_config(&self, name: &str) -> bool {
+        let is_module = |m: &str| {
+            self.modules.contains(m)
+                || self.modules.iter().any(|module| {
+                    module
+                        .strip_suffix(m)
+                        .is_some_and(|head| head.ends_with('.'))
+                })
+        };
+        name != UNSEEN_CONFIG
+            && (is_module(name)
+                || name
+                    .rsplit_once('.')
+                    .is_some_and(|(module, _)| is_module(module)))
+    }
+
+    /// Whether the app loads configuration from Python code the scan cannot read (a config
+    /// object passed in by a caller, one built at run time, a module outside the tree): a
+    /// setting may then be made there, so "missing setting" rules stay quiet. Configuration
+    /// files and environment variables the operator supplies (`from_pyfile`, `from_envvar`)
+    /// are the deployment's, not the code's defaults, and do not count.
+    pub fn config_unseen(&self) -> bool {
+        self.config_unseen
     }
 
     /// Whether `qualified` (a class or module) is loaded as Flask configuration somewhere.
@@ -411,6 +459,8 @@ fn collect_variables_and_config(
         sem: &mut sem,
         found: config_objects,
         depth: 0,
+        params: Vec::new(),
+        test_file: super::source::is_test_path(&file.path),
     };
     // Only files that mention the loaders need the full walk; the rest need their top level.
     let loads_config = memchr::memmem::find_iter(file.text.as_bytes(), b"from_")
@@ -451,6 +501,45 @@ struct ConfigObjectVisitor<'a, 'p> {
     sem: &'a mut Semantic<'p>,
     found: &'a mut HashSet<String>,
     depth: usize,
+    /// Parameters of the enclosing functions, with the config object their default names
+    /// ([`UNSEEN_CONFIG`] without one): `def create_app(config=settings)` loads `settings`
+    /// unless a caller passes another.
+    params: Vec<(String, String)>,
+    /// The file is test code.
+    test_file: bool,
+}
+
+impl ConfigObjectVisitor<'_, '_> {
+    /// What `from_object(arg)` loads, [`UNSEEN_CONFIG`] when it cannot be followed.
+    fn loaded(&self, method: &str, arg: &Expr) -> String {
+        if let Expr::Name(n) = arg {
+            if let Some((_, default)) = self.params.iter().rev().find(|(p, _)| p == n.id.as_str()) {
+                return default.clone();
+            }
+        }
+        if let Expr::Subscript(s) = arg {
+            // `from_object(configs[name])`: one of the objects a project dict holds.
+            return self.loaded(method, &s.value);
+        }
+        config_object_name(self.sem, method, arg).unwrap_or_else(|| UNSEEN_CONFIG.to_string())
+    }
+
+    /// The parameters of `f` with the config object each default names.
+    fn param_defaults(&self, f: &ast::StmtFunctionDef) -> Vec<(String, String)> {
+        f.parameters
+            .iter_non_variadic_params()
+            .map(|p| {
+                let default = match p.default.as_deref() {
+                    Some(d @ (Expr::Name(_) | Expr::Attribute(_) | Expr::StringLiteral(_))) => {
+                        config_object_name(self.sem, "from_object", d)
+                    }
+                    _ => None,
+                };
+                let name = p.parameter.name.to_string();
+                (name, default.unwrap_or_else(|| UNSEEN_CONFIG.to_string()))
+            })
+            .collect()
+    }
 }
 
 impl<'x> ast::visitor::Visitor<'x> for ConfigObjectVisitor<'_, '_> {
@@ -460,7 +549,15 @@ impl<'x> ast::visitor::Visitor<'x> for ConfigObjectVisitor<'_, '_> {
         }
         bind_statement(self.sem, stmt);
         self.depth += 1;
-        ast::visitor::walk_stmt(self, stmt);
+        if let Stmt::FunctionDef(f) = stmt {
+            let outer = self.params.len();
+            let params = self.param_defaults(f);
+            self.params.extend(params);
+            ast::visitor::walk_stmt(self, stmt);
+            self.params.truncate(outer);
+        } else {
+            ast::visitor::walk_stmt(self, stmt);
+        }
         self.depth -= 1;
     }
 
@@ -471,7 +568,21 @@ impl<'x> ast::visitor::Visitor<'x> for ConfigObjectVisitor<'_, '_> {
         if let Expr::Call(call) = expr {
             if let Expr::Attribute(attr) = &*call.func {
                 let method = attr.attr.as_str();
-                if matches!(method, "from_object" | "from_pyfile") {
+                if method == "from_object" {
+                    if let Some(arg) = call.arguments.args.first() {
+                        let loaded = self.loaded(method, arg);
+                        // Test code configures throwaway apps: not what the app runs with.
+                        if !self.test_file {
+                            self.found.insert(format!("{FROM_OBJECT}{loaded}"));
+                        }
+                        // `configs[name]` is read for the marker only: which of the dict's
+                        // objects runs is not known.
+                        if !matches!(arg, Expr::Subscript(_)) {
+                            self.found.insert(loaded);
+                        }
+                    }
+                } else if method == "from_pyfile" {
+                    // A file named at run time is the operator's, not the code's.
                     if let Some(arg) = call.arguments.args.first() {
                         if let Some(name) = config_object_name(self.sem, method, arg) {
                             self.found.insert(name);
@@ -530,6 +641,23 @@ mod tests {
         assert!(index.is_config_object("shop.settings.Prod"));
         assert!(index.module_holds_config("shop.settings"));
         assert!(index.has_module("wsgi"));
+    }
+
+    #[test]
+    fn a_parameter_default_names_the_config_and_a_bare_parameter_is_unseen() {
+        let settings = parse("shop/settings.py", "MAX_CONTENT_LENGTH = 1024\n");
+        let factory = parse(
+            "shop/__init__.py",
+            "from flask import Flask\nfrom shop import settings\n\ndef create_app(cfg=settings):\n    app = Flask(__name__)\n    app.config.from_object(cfg)\n    app.config.from_envvar('SHOP_CONF')\n    return app\n",
+        );
+        let index = ProjectIndex::build(&[&settings, &factory]);
+        assert!(index.is_config_object("shop.settings"));
+        assert!(!index.config_unseen());
+        let bare = parse(
+            "shop/__init__.py",
+            "from flask import Flask\n\ndef create_app(cfg):\n    app = Flask(__name__)\n    app.config.from_object(cfg)\n    return app\n",
+        );
+        assert!(ProjectIndex::build(&[&settings, &bare]).config_unseen());
     }
 
     #[test]

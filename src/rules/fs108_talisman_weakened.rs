@@ -4,9 +4,10 @@ use ruff_python_ast::{Expr, ExprCall};
 use ruff_text_size::Ranged;
 
 use super::helpers::{is_falsy_literal, is_none_value, literal_text};
-use super::{Precision, Rule, RuleKind, Suite};
+use super::{AppFinding, Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 use crate::python::checker::Checker;
+use crate::python::flask::{AppFacts, TalismanOption, TalismanOptionKind};
 
 pub const RULE: Rule = Rule {
     id: "FS108",
@@ -28,21 +29,41 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
     if callee != "flask_talisman.Talisman" && callee != "flask_talisman.Talisman.init_app" {
         return;
     }
+    let hsts_on = !call.arguments.keywords.iter().any(|k| {
+        k.arg
+            .as_ref()
+            .is_some_and(|a| a == "strict_transport_security")
+            && is_falsy_literal(&k.value)
+    });
     for kw in &call.arguments.keywords {
         let Some(arg) = &kw.arg else { continue };
         let v = &kw.value;
+        // Talisman sets `SESSION_COOKIE_SECURE`/`HTTPONLY` only when these options are true:
+        // false leaves the app's own setting (Flask's default is HttpOnly, not Secure). Whether
+        // the app's setting is weak is known once every config write is in; FS104 reports an
+        // app that sets either false.
+        let deferred = match arg.as_str() {
+            "force_https" if is_falsy_literal(v) => Some((
+                TalismanOptionKind::ForceHttpsOff { hsts_on },
+                "`force_https=False` serves the app over plain HTTP",
+            )),
+            "session_cookie_secure" if is_falsy_literal(v) => Some((
+                TalismanOptionKind::CookieSecureOff,
+                "`session_cookie_secure=False` leaves the session cookie without `Secure`, and the app does not set `SESSION_COOKIE_SECURE` itself",
+            )),
+            _ => None,
+        };
+        if let Some((kind, problem)) = deferred {
+            cx.facts.talisman_options.push(TalismanOption {
+                location: cx.location(kw.range()),
+                message: format!("Talisman weakened: {problem}"),
+                kind,
+            });
+            continue;
+        }
         let problem = match arg.as_str() {
-            "force_https" if is_falsy_literal(v) => {
-                "`force_https=False` serves the app over plain HTTP".to_string()
-            }
             "strict_transport_security" if is_falsy_literal(v) => {
                 "`strict_transport_security=False` turns HSTS off".to_string()
-            }
-            "session_cookie_secure" if is_falsy_literal(v) => {
-                "`session_cookie_secure=False` lets the session cookie travel over HTTP".to_string()
-            }
-            "session_cookie_http_only" if is_falsy_literal(v) => {
-                "`session_cookie_http_only=False` lets scripts read the session cookie".to_string()
             }
             "content_security_policy" if is_none_value(v) || is_falsy_literal(v) || is_empty(v) => {
                 "`content_security_policy` is switched off".to_string()
@@ -100,5 +121,29 @@ fn collect_strings(v: &Expr, out: &mut Vec<String>) {
         Expr::List(l) => l.elts.iter().for_each(|e| collect_strings(e, out)),
         Expr::Tuple(t) => t.elts.iter().for_each(|e| collect_strings(e, out)),
         _ => {}
+    }
+}
+
+/// The options whose weakness depends on the app: `session_cookie_secure=False` when the app
+/// does not make the cookie `Secure` itself (and its whole configuration was read);
+/// `force_https=False` unless HSTS stays on behind a reverse proxy (`ProxyFix`), where the proxy
+/// redirects plain HTTP and browsers, once told by HSTS, never try HTTP again.
+pub fn check_app(facts: &AppFacts, out: &mut Vec<AppFinding>) {
+    for option in &facts.talisman_options {
+        let weak = match option.kind {
+            TalismanOptionKind::CookieSecureOff => {
+                !facts.session_cookie_secure_set && !facts.config_unseen
+            }
+            TalismanOptionKind::ForceHttpsOff { hsts_on } => !(hsts_on && facts.behind_proxy),
+        };
+        if weak {
+            out.push(AppFinding {
+                flow: Vec::new(),
+                related: Vec::new(),
+                rule: &RULE,
+                location: option.location.clone(),
+                message: option.message.clone(),
+            });
+        }
     }
 }

@@ -20,9 +20,14 @@ pub const RULE: Rule = Rule {
 };
 
 /// Uploads or raw bodies read somewhere, and neither `MAX_CONTENT_LENGTH` nor a body limit of
-/// the hosting server set anywhere.
+/// the hosting server set anywhere, nor configuration loaded from code the scan cannot read
+/// (which may set it).
 pub fn check(facts: &AppFacts, out: &mut Vec<AppFinding>) {
-    if facts.max_content_length || facts.server_body_limit || facts.apps.is_empty() {
+    if facts.max_content_length
+        || facts.server_body_limit
+        || facts.config_unseen
+        || facts.apps.is_empty()
+    {
         return;
     }
     if let Some(read) = facts.body_reads.first() {
