@@ -1,6 +1,6 @@
 //! FS102 hardcoded-secret-key.
 
-use ruff_python_ast::Expr;
+use ruff_python_ast::{CmpOp, Expr, Stmt};
 
 use super::helpers::{env_fallback, literal_text};
 use super::{Precision, Rule, RuleKind, Suite};
@@ -50,7 +50,9 @@ pub fn check_config(cx: &mut Checker, write: &ConfigWrite) {
         return;
     }
     if let Some(fallback) = env_fallback(&cx.sem, write.value) {
-        if is_literal_secret(fallback) {
+        let refused = literal_text(fallback)
+            .is_some_and(|text| refused_at_startup(cx.file.body(), write.key, &text, 0));
+        if is_literal_secret(fallback) && !refused {
             cx.report_msg(
                 &RULE,
                 write.range,
@@ -63,4 +65,70 @@ pub fn check_config(cx: &mut Checker, write: &ConfigWrite) {
 /// Whether `value` is a literal or a literal fallback (shared with the env-file check).
 pub fn is_literal_secret(value: &Expr) -> bool {
     literal_text(value).is_some_and(|t| !t.trim().is_empty())
+}
+
+/// How deep statements are followed looking for a refusal.
+const MAX_REFUSAL_DEPTH: usize = 4;
+
+/// `if SECRET_KEY == "dev-key" ...: raise RuntimeError(...)` in the same module (or a function of
+/// it, such as the app factory): the application refuses to start with the fallback, so the
+/// literal only names the placeholder to refuse; it never signs anything a deployment serves.
+/// Only a refusal counts: a branch that merely logs a warning keeps the finding.
+fn refused_at_startup(body: &[Stmt], key: &str, literal: &str, depth: usize) -> bool {
+    if depth > MAX_REFUSAL_DEPTH {
+        return false;
+    }
+    body.iter().any(|stmt| match stmt {
+        Stmt::If(i) => {
+            (compares_with(&i.test, key, literal, 0) && i.body.iter().any(stops))
+                || refused_at_startup(&i.body, key, literal, depth + 1)
+        }
+        Stmt::FunctionDef(f) => refused_at_startup(&f.body, key, literal, depth + 1),
+        _ => false,
+    })
+}
+
+/// Whether `test` holds only when the key equals `literal` (`key == literal`, alone or as a
+/// part of an `and`).
+fn compares_with(test: &Expr, key: &str, literal: &str, depth: usize) -> bool {
+    match test {
+        Expr::BoolOp(b) if b.op == ruff_python_ast::BoolOp::And && depth < MAX_REFUSAL_DEPTH => b
+            .values
+            .iter()
+            .any(|v| compares_with(v, key, literal, depth + 1)),
+        Expr::Compare(c) if c.ops.len() == 1 && c.ops[0] == CmpOp::Eq => {
+            let (left, right) = (&*c.left, &c.comparators[0]);
+            (names_key(left, key) && literal_text(right).as_deref() == Some(literal))
+                || (names_key(right, key) && literal_text(left).as_deref() == Some(literal))
+        }
+        _ => false,
+    }
+}
+
+/// `SECRET_KEY`, `config.SECRET_KEY`, `app.config["SECRET_KEY"]`, `app.config.get("SECRET_KEY")`.
+fn names_key(e: &Expr, key: &str) -> bool {
+    match e {
+        Expr::Name(n) => n.id.as_str() == key,
+        Expr::Attribute(a) => a.attr.as_str() == key,
+        Expr::Subscript(s) => literal_text(&s.slice).as_deref() == Some(key),
+        Expr::Call(c) => {
+            matches!(&*c.func, Expr::Attribute(a) if a.attr.as_str() == "get")
+                && c.arguments.args.first().and_then(literal_text).as_deref() == Some(key)
+        }
+        _ => false,
+    }
+}
+
+/// `raise ...`, `sys.exit(...)`, `exit(...)`: the branch stops the program.
+fn stops(stmt: &Stmt) -> bool {
+    match stmt {
+        Stmt::Raise(_) => true,
+        Stmt::Expr(e) => matches!(&*e.value, Expr::Call(c) if match &*c.func {
+            Expr::Name(n) => matches!(n.id.as_str(), "exit" | "quit"),
+            Expr::Attribute(a) => a.attr.as_str() == "exit"
+                && matches!(&*a.value, Expr::Name(n) if matches!(n.id.as_str(), "sys" | "os")),
+            _ => false,
+        }),
+        _ => false,
+    }
 }
