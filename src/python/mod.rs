@@ -3,6 +3,7 @@
 pub mod access;
 pub mod checker;
 pub mod flask;
+pub mod fresh;
 pub mod inventory;
 pub mod project;
 pub mod render;

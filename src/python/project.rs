@@ -6,6 +6,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use rayon::prelude::*;
 use ruff_python_ast::{self as ast, Expr, Stmt};
 
+use super::fresh;
 use super::semantic::{qualify, NoProject, ProjectLookup, Semantic};
 use super::SourceFile;
 
@@ -32,6 +33,8 @@ pub struct ProjectIndex {
     imported_names: HashSet<String>,
     /// Project subclasses of a library class that matters to the rules, with that class.
     subclasses: HashMap<String, String>,
+    /// Project functions that return a new random value at each call (see [`fresh`]).
+    fresh_functions: HashSet<String>,
 }
 
 impl ProjectLookup for ProjectIndex {
@@ -66,6 +69,7 @@ pub struct ModuleFacts {
     /// `Flask`/`Blueprint` defined in other modules are found once every file is in (see
     /// [`library_subclasses`]).
     class_bases: Vec<(String, Vec<String>)>,
+    fresh_functions: Vec<String>,
 }
 
 impl ModuleFacts {
@@ -90,6 +94,9 @@ impl ModuleFacts {
         let text = file.text.as_bytes();
         facts.exports = (file.module.clone(), star_exports(file));
         facts.imported_names = names_imported_from(file);
+        if fresh::mentions_generator(&file.text) {
+            facts.fresh_functions = collect_fresh_functions(file, semantic_for(file, &NoProject));
+        }
         facts.server_side_sessions = memchr::memmem::find(text, b"session_interface").is_some()
             || memchr::memmem::find(text, b"flask_session").is_some()
             || memchr::memmem::find(text, b"SESSION_TYPE").is_some();
@@ -101,6 +108,11 @@ impl ProjectIndex {
     /// Whether the app keeps sessions on the server (see the field).
     pub fn server_side_sessions(&self) -> bool {
         self.server_side_sessions
+    }
+
+    /// Whether the project function `qualified` returns a new random value at each call.
+    pub fn is_fresh_function(&self, qualified: &str) -> bool {
+        self.fresh_functions.contains(qualified)
     }
 
     /// Builds the index from every parsed file of the scan.
@@ -124,6 +136,7 @@ impl ProjectIndex {
             index.imported_names.extend(f.imported_names);
             index.returns.extend(f.returns);
             index.config_objects.extend(f.config_objects);
+            index.fresh_functions.extend(f.fresh_functions);
             variables.push(f.variables);
         }
         index.subclasses = library_subclasses(&class_bases);
@@ -312,6 +325,20 @@ fn collect_factories(file: &SourceFile, mut sem: Semantic, returns: &mut HashMap
             _ => {}
         }
     }
+}
+
+/// The module-level functions of `file` that only return a generator's new value.
+fn collect_fresh_functions(file: &SourceFile, mut sem: Semantic) -> Vec<String> {
+    let mut out = Vec::new();
+    for stmt in file.body() {
+        bind_statement(&mut sem, stmt);
+        if let Stmt::FunctionDef(f) = stmt {
+            if fresh::returns_fresh(&sem, &f.body) {
+                out.push(qualify(&file.module, &f.name));
+            }
+        }
+    }
+    out
 }
 
 /// Library classes whose project subclasses still are what they subclass: an app, a blueprint, a
