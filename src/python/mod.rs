@@ -4,6 +4,7 @@ pub mod access;
 pub mod checker;
 pub mod credentials;
 pub mod flask;
+pub mod fresh;
 pub mod inventory;
 pub mod project;
 pub mod render;

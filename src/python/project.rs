@@ -6,6 +6,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use rayon::prelude::*;
 use ruff_python_ast::{self as ast, Expr, Stmt};
 
+use super::fresh;
 use super::semantic::{qualify, NoProject, ProjectLookup, Semantic};
 use super::SourceFile;
 
@@ -35,6 +36,8 @@ pub struct ProjectIndex {
     /// Some `config.from_object(...)` loads an object this scan cannot read (see
     /// [`ProjectIndex::config_unseen`]).
     config_unseen: bool,
+    /// Project functions that return a new random value at each call (see [`fresh`]).
+    fresh_functions: HashSet<String>,
 }
 
 /// Stands for an object `from_object` loads that names nothing the scan can follow (a
@@ -78,6 +81,7 @@ pub struct ModuleFacts {
     /// `Flask`/`Blueprint` defined in other modules are found once every file is in (see
     /// [`library_subclasses`]).
     class_bases: Vec<(String, Vec<String>)>,
+    fresh_functions: Vec<String>,
 }
 
 impl ModuleFacts {
@@ -102,6 +106,9 @@ impl ModuleFacts {
         let text = file.text.as_bytes();
         facts.exports = (file.module.clone(), star_exports(file));
         facts.imported_names = names_imported_from(file);
+        if fresh::mentions_generator(&file.text) {
+            facts.fresh_functions = collect_fresh_functions(file, semantic_for(file, &NoProject));
+        }
         facts.server_side_sessions = memchr::memmem::find(text, b"session_interface").is_some()
             || memchr::memmem::find(text, b"flask_session").is_some()
             || memchr::memmem::find(text, b"SESSION_TYPE").is_some();
@@ -113,6 +120,11 @@ impl ProjectIndex {
     /// Whether the app keeps sessions on the server (see the field).
     pub fn server_side_sessions(&self) -> bool {
         self.server_side_sessions
+    }
+
+    /// Whether the project function `qualified` returns a new random value at each call.
+    pub fn is_fresh_function(&self, qualified: &str) -> bool {
+        self.fresh_functions.contains(qualified)
     }
 
     /// Builds the index from every parsed file of the scan.
@@ -136,16 +148,14 @@ impl ProjectIndex {
             index.imported_names.extend(f.imported_names);
             index.returns.extend(f.returns);
             index.config_objects.extend(f.config_objects);
+            index.fresh_functions.extend(f.fresh_functions);
             variables.push(f.variables);
         }
         index.subclasses = library_subclasses(&class_bases);
         if index.returns.is_empty() && index.subclasses.is_empty() {
             // Nothing returns an app, so each file's variables are what it saw on its own.
             index.variables = variables.into_iter().reduce(merge_maps).unwrap_or_default();
-            index.config_unseen = index.config_objects.iter().any(|c| {
-                c.strip_prefix(FROM_OBJECT)
-                    .is_some_and(|loaded| !index.reads_config(loaded))
-            });
+            index.config_unseen = index.loads_unseen_config();
             return index;
         }
         // `app = create_app()` in one module names what a factory in another returns: collect
@@ -172,11 +182,16 @@ impl ProjectIndex {
             );
         index.variables = variables;
         index.config_objects = config_objects;
-        index.config_unseen = index.config_objects.iter().any(|c| {
-            c.strip_prefix(FROM_OBJECT)
-                .is_some_and(|loaded| !index.reads_config(loaded))
-        });
+        index.config_unseen = index.loads_unseen_config();
         index
+    }
+
+    /// Whether some `from_object` loads an object the scan does not read.
+    fn loads_unseen_config(&self) -> bool {
+        self.config_objects.iter().any(|c| {
+            c.strip_prefix(FROM_OBJECT)
+                .is_some_and(|loaded| !self.reads_config(loaded))
+        })
     }
 
     /// Whether the scan reads the config object `name`: a project module, or a name defined in
@@ -360,6 +375,20 @@ fn collect_factories(file: &SourceFile, mut sem: Semantic, returns: &mut HashMap
             _ => {}
         }
     }
+}
+
+/// The module-level functions of `file` that only return a generator's new value.
+fn collect_fresh_functions(file: &SourceFile, mut sem: Semantic) -> Vec<String> {
+    let mut out = Vec::new();
+    for stmt in file.body() {
+        bind_statement(&mut sem, stmt);
+        if let Stmt::FunctionDef(f) = stmt {
+            if fresh::returns_fresh(&sem, &f.body) {
+                out.push(qualify(&file.module, &f.name));
+            }
+        }
+    }
+    out
 }
 
 /// Library classes whose project subclasses still are what they subclass: an app, a blueprint, a

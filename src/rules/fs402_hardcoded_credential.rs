@@ -249,7 +249,7 @@ pub fn check_stmt(cx: &mut Checker, stmt: &Stmt) {
             _ => continue,
         };
         // Flask config keys are FS102's when they sign sessions.
-        if is_credential(&name, &text) {
+        if is_credential(&name, &text) && !(is_record_field(t) && in_migration_step(cx)) {
             report(cx, &name, value.range());
         }
     }
@@ -262,10 +262,45 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall) {
         if !is_text_literal(&kw.value) || !is_credential_name(arg.as_str()) {
             continue;
         }
-        if literal_text(&kw.value).is_some_and(|t| is_credential(arg.as_str(), &t)) {
+        if literal_text(&kw.value).is_some_and(|t| is_credential(arg.as_str(), &t))
+            && !in_migration_step(cx)
+        {
             report(cx, arg.as_str(), kw.value.range());
         }
     }
+}
+
+/// `row.password = ...`, `row["password"] = ...`: a field of a record, not a name of the code.
+fn is_record_field(target: &Expr) -> bool {
+    matches!(target, Expr::Attribute(_) | Expr::Subscript(_))
+}
+
+/// Whether the code being walked is the `upgrade()`/`downgrade()` step of an Alembic revision
+/// (a module that sets `revision` and `down_revision`). A migration step runs once against the
+/// database: a literal it writes into a record (`person.password = b"default"` restoring a
+/// legacy marker, `.values(token="")`) is data being migrated, not a credential the application
+/// authenticates with. Names it binds, and the module's own constants, are still checked.
+fn in_migration_step(cx: &Checker) -> bool {
+    let step = cx.function_name().is_some_and(|f| {
+        ["upgrade", "downgrade"]
+            .iter()
+            .any(|s| f == *s || f.strip_prefix(s).is_some_and(|r| r.starts_with('_')))
+    });
+    step && ["revision", "down_revision"]
+        .iter()
+        .all(|name| module_assigns(cx, name))
+}
+
+/// Whether the module assigns `name` at its top level.
+fn module_assigns(cx: &Checker, name: &str) -> bool {
+    cx.file.body().iter().any(|stmt| match stmt {
+        Stmt::Assign(a) => a
+            .targets
+            .iter()
+            .any(|t| matches!(t, Expr::Name(n) if n.id.as_str() == name)),
+        Stmt::AnnAssign(a) => matches!(&*a.target, Expr::Name(n) if n.id.as_str() == name),
+        _ => false,
+    })
 }
 
 /// `def login(password="...")`.

@@ -98,16 +98,19 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
     if !RANDOM_FUNCTIONS.contains(&func) {
         return;
     }
-    let target = cx
-        .assign_targets()
-        .iter()
-        .find(|t| is_security_name(t))
-        .cloned()
-        .or_else(|| {
-            cx.function_name()
-                .filter(|f| is_security_name(f))
-                .map(|f| format!("{f}()"))
-        });
+    // The name the value is given is the evidence; the function's name only stands in for a
+    // value it returns unnamed. A value named otherwise (`counter = random.randint(...)` in
+    // `send_login_otp()`, the moving factor of a keyed code) is left to the flow half, which
+    // sees where it goes.
+    let targets = cx.assign_targets();
+    let target = match targets.iter().find(|t| is_security_name(t)) {
+        Some(t) => Some(t.clone()),
+        None if targets.is_empty() => cx
+            .function_name()
+            .filter(|f| is_security_name(f))
+            .map(|f| format!("{f}()")),
+        None => None,
+    };
     if let Some(target) = target {
         cx.report_msg(
             &RULE,

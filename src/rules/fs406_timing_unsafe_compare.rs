@@ -1,12 +1,13 @@
 //! FS406 timing-unsafe-compare.
 
-use ruff_python_ast::{CmpOp, Expr, ExprCompare, Stmt};
+use ruff_python_ast::{self as ast, CmpOp, Expr, ExprCompare, Stmt};
 use ruff_text_size::Ranged;
 
 use super::helpers::{contains_any_ignore_case, is_constant, is_password_name, last_name, words};
 use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 use crate::python::checker::Checker;
+use crate::python::fresh;
 
 pub const RULE: Rule = Rule {
     id: "FS406",
@@ -73,11 +74,114 @@ pub fn check_compare(cx: &mut Checker, cmp: &ExprCompare) {
         return;
     }
     if let Some(name) = names.iter().flatten().find(|n| is_secret_name(n)) {
+        if own_nonce_compared(cx, left, right) {
+            return;
+        }
         cx.report_msg(
             &RULE,
             cmp.range(),
             format!("`{name}` is compared with `==`; use `hmac.compare_digest`"),
         );
+    }
+}
+
+/// `if store.get(LOCK) == token:` where the function itself set `token = str(uuid.uuid4())`:
+/// a value made fresh by this call, compared with something that is not request data, is no
+/// secret an attacker probes; the next request faces another one (a lock owner, a nonce the
+/// server checks against its own store).
+fn own_nonce_compared(cx: &Checker, left: &Expr, right: &Expr) -> bool {
+    let own = |e: &Expr| matches!(e, Expr::Name(n) if assigned_fresh(cx, n.id.as_str()));
+    let from_request = |e: &Expr| cx.is_request_derived(e);
+    (own(left) && !from_request(right)) || (own(right) && !from_request(left))
+}
+
+/// Whether every assignment to `name` in the enclosing function (none of whose parameters it
+/// is) makes a fresh value, and there is one.
+fn assigned_fresh(cx: &Checker, name: &str) -> bool {
+    let Some(f) = cx.enclosing_function() else {
+        return false;
+    };
+    if f.parameters.iter().any(|p| p.name().as_str() == name) {
+        return false;
+    }
+    let mut values = Vec::new();
+    assignments_to(&f.body, name, &mut values, 0);
+    let project = cx.project;
+    let fresh_function = |q: &str| project.is_fresh_function(q);
+    !values.is_empty()
+        && values
+            .iter()
+            .all(|v| v.is_some_and(|v| fresh::is_fresh(&cx.sem, v, &fresh_function)))
+}
+
+/// The values assigned to `name` in `body` (`None` for a binding whose value is unknown: an
+/// augmented assignment, a loop or `with` target, a tuple target), not in nested functions.
+fn assignments_to<'b>(body: &'b [Stmt], name: &str, out: &mut Vec<Option<&'b Expr>>, depth: usize) {
+    if depth > 8 {
+        out.push(None);
+        return;
+    }
+    let binds = |t: &Expr| matches!(t, Expr::Name(n) if n.id.as_str() == name);
+    let mentions = |t: &Expr| target_binds(t, name);
+    for stmt in body {
+        match stmt {
+            Stmt::Assign(a) => {
+                if a.targets.iter().any(binds) {
+                    out.push(Some(&a.value));
+                } else if a.targets.iter().any(mentions) {
+                    out.push(None);
+                }
+            }
+            Stmt::AnnAssign(a) if binds(&a.target) => out.push(a.value.as_deref()),
+            Stmt::AugAssign(a) if binds(&a.target) => out.push(None),
+            Stmt::For(f) => {
+                if mentions(&f.target) {
+                    out.push(None);
+                }
+                assignments_to(&f.body, name, out, depth + 1);
+                assignments_to(&f.orelse, name, out, depth + 1);
+            }
+            Stmt::While(w) => {
+                assignments_to(&w.body, name, out, depth + 1);
+                assignments_to(&w.orelse, name, out, depth + 1);
+            }
+            Stmt::If(i) => {
+                assignments_to(&i.body, name, out, depth + 1);
+                for c in &i.elif_else_clauses {
+                    assignments_to(&c.body, name, out, depth + 1);
+                }
+            }
+            Stmt::With(w) => {
+                if w.items
+                    .iter()
+                    .any(|i| i.optional_vars.as_deref().is_some_and(mentions))
+                {
+                    out.push(None);
+                }
+                assignments_to(&w.body, name, out, depth + 1);
+            }
+            Stmt::Try(t) => {
+                for b in [&t.body, &t.orelse, &t.finalbody] {
+                    assignments_to(b, name, out, depth + 1);
+                }
+                for h in &t.handlers {
+                    let ast::ExceptHandler::ExceptHandler(h) = h;
+                    assignments_to(&h.body, name, out, depth + 1);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Whether an assignment target (`a`, `a, b`, `[a, *rest]`) binds `name`.
+fn target_binds(t: &Expr, name: &str) -> bool {
+    match t {
+        Expr::Name(n) => n.id.as_str() == name,
+        Expr::Tuple(x) => x.elts.iter().any(|e| target_binds(e, name)),
+        Expr::List(x) => x.elts.iter().any(|e| target_binds(e, name)),
+        Expr::Starred(x) => target_binds(&x.value, name),
+        _ => false,
     }
 }
 

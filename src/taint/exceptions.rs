@@ -367,6 +367,17 @@ impl Responses {
         }
     }
 
+    /// How many reaches are parked.
+    pub fn parked_len(&self) -> usize {
+        self.parked.len()
+    }
+
+    /// Forgets the reaches parked after the first `n` (built in a branch whose exception
+    /// details are not reported).
+    pub fn forget_parked_since(&mut self, n: usize) {
+        self.parked.truncate(n);
+    }
+
     /// The parked reaches of responses held by `name`, now that it is read.
     pub fn read(&mut self, name: &str) -> Vec<Reach> {
         if self.parked.is_empty() {

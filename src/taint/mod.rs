@@ -13,6 +13,7 @@ pub mod connexion;
 pub mod constfold;
 pub mod context;
 pub mod converters;
+pub mod debug_gate;
 pub mod dispatch;
 pub mod dotless;
 pub mod engine;

@@ -68,6 +68,31 @@ pub fn kept(v: &Val) -> Val {
     }
 }
 
+/// Where the key of a keyed derivation is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    /// The receiver was built from the key (`pyotp.HOTP(secret).at(counter)`).
+    Receiver,
+    /// The given positional argument or keyword (`hmac.digest(key, msg, "sha256")`).
+    Arg(usize, &'static str),
+}
+
+/// Keyed derivations: a one-time password or MAC is as guessable as its key, whatever the
+/// message. An HOTP counter or a TOTP timestamp is a moving factor that need not be secret, so a
+/// predictable one does not make the code predictable; a predictable key does.
+pub fn keyed_derivation(qualified: &str) -> Option<Key> {
+    if qualified == "hmac.digest" {
+        return Some(Key::Arg(0, "key"));
+    }
+    let rest = qualified.strip_prefix("pyotp.")?;
+    let mut parts = rest.rsplit('.');
+    let method = parts.next()?;
+    let class = parts.next()?;
+    let otp_class = matches!(class, "HOTP" | "TOTP" | "OTP");
+    let derives = matches!(method, "at" | "now" | "generate_otp");
+    (otp_class && derives).then_some(Key::Receiver)
+}
+
 /// Whether a keyword, attribute, key or cookie named `name` holds a security value. A lone
 /// `key` or `session` names a storage key or a database session far more often than a secret.
 pub fn security_target(name: &str) -> bool {
@@ -122,5 +147,10 @@ mod tests {
         assert!(!security_target("key"));
         assert!(!security_target("session"));
         assert!(!security_target("theme"));
+        assert_eq!(keyed_derivation("pyotp.HOTP.at"), Some(Key::Receiver));
+        assert_eq!(keyed_derivation("pyotp.totp.TOTP.now"), Some(Key::Receiver));
+        assert_eq!(keyed_derivation("hmac.digest"), Some(Key::Arg(0, "key")));
+        assert_eq!(keyed_derivation("pyotp.random_base32"), None);
+        assert_eq!(keyed_derivation("pyotp.TOTP.verify"), None);
     }
 }

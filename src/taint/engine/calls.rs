@@ -87,6 +87,9 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             if let Some(v) = self.project_call(&call, q) {
                 return v;
             }
+            if let Some(key) = predictable::keyed_derivation(q) {
+                return keyed_result(&call, key);
+            }
             if sinks::CLEAN_RESULT.contains(&q) {
                 if predictable::keeps_through(q) {
                     return predictable::kept(&call.union(false));
@@ -727,4 +730,17 @@ pub(super) fn record_of_fields(call: &Call, q: Option<&str>) -> Option<Val> {
 pub(super) fn is_quote_doubling(call: &Call) -> bool {
     let text = |i: usize| call.args.get(i).and_then(|(v, _)| v.text.as_deref());
     text(0) == Some("'") && text(1) == Some("''")
+}
+
+/// A keyed derivation's result (an OTP, a MAC) carries what its key carries, not its message:
+/// a predictable counter under a secret key gives an unguessable code.
+fn keyed_result(call: &Call, key: predictable::Key) -> Val {
+    let key = match key {
+        predictable::Key::Receiver => call.recv,
+        predictable::Key::Arg(pos, kw) => call.arg(pos, kw),
+    };
+    key.map_or_else(Val::default, |k| Val {
+        constant: k.constant,
+        ..Val::from_taints(k.all_taints())
+    })
 }

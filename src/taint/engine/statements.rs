@@ -3,6 +3,7 @@
 
 use super::expressions::iterate;
 use super::*;
+use crate::taint::debug_gate;
 
 impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
     pub(super) fn stmt(&mut self, s: &Stmt) {
@@ -201,6 +202,8 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             env: Env::default(),
             reachable: false,
         };
+        // Whether an earlier test failing proved debug mode (`if not app.debug: ... else:`).
+        let mut debug_after = false;
         for (test, body) in clauses {
             if !incoming.reachable {
                 break;
@@ -213,9 +216,11 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                     let truth = self.truth(t);
                     if truth != Some(false) {
                         self.narrow(t, true);
-                        self.block(body);
+                        let debug = debug_after || self.debug_test(t, true);
+                        self.branch_block(body, debug);
                         out = merge(out, self.state.clone());
                     }
+                    debug_after |= self.debug_test(t, false);
                     if truth == Some(true) {
                         incoming.reachable = false;
                     } else {
@@ -225,13 +230,43 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                     }
                 }
                 None => {
-                    self.block(body);
+                    self.branch_block(body, debug_after);
                     out = merge(out, self.state.clone());
                     incoming.reachable = false;
                 }
             }
         }
         self.state = merge(out, incoming);
+    }
+
+    /// Whether `test` being `branch` proves the application runs in debug mode: a debug flag
+    /// that holds no request, session or caller value (`request.args.get("debug")` is the
+    /// requester's switch). The flag is evaluated again on its own; that reading leaves no trace.
+    fn debug_test(&mut self, test: &Expr, branch: bool) -> bool {
+        let reaches = self.reaches.len();
+        let mut saved: Option<State> = None;
+        let gated = debug_gate::implies_debug(test, branch, &mut |flag| {
+            saved.get_or_insert_with(|| self.state.clone());
+            !debug_gate::caller_controlled(&self.eval(flag))
+        });
+        if let Some(s) = saved {
+            self.state = s;
+        }
+        self.reaches.truncate(reaches);
+        gated
+    }
+
+    /// Walks an `if` branch's body; in a branch that runs only in debug mode, exception details
+    /// shown there are the debug setting's business (FS101), not a stack-trace leak.
+    fn branch_block(&mut self, body: &[Stmt], debug_only: bool) {
+        let (reaches, parked) = (self.reaches.len(), self.responses.parked_len());
+        self.block(body);
+        if debug_only {
+            let shown = self.reaches.split_off(reaches);
+            self.reaches
+                .extend(shown.into_iter().filter(|r| r.kind != SinkKind::StackTrace));
+            self.responses.forget_parked_since(parked);
+        }
     }
 
     /// `match subject:` runs the cases that may match; on a subject of known value only the
