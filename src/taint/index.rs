@@ -53,6 +53,8 @@ pub struct FileCtx<'a> {
     pub mongo: bool,
     pub ldap: bool,
     pub jinja: bool,
+    /// The file names an SSRF-guarded HTTP client (see [`guarded_clients`](super::guarded_clients)).
+    pub guarded_client: bool,
 }
 
 impl<'a> FileCtx<'a> {
@@ -533,6 +535,7 @@ fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> 
         mongo: mentions(text, "mongo"),
         ldap: mentions(text, "ldap"),
         jinja: mentions(text, "jinja") || mentions(text, "Environment"),
+        guarded_client: super::guarded_clients::mentioned(text),
         module_sem: sem,
         project,
     };

@@ -3,7 +3,7 @@
 
 use super::expressions::iterate;
 use super::*;
-use crate::taint::debug_gate;
+use crate::taint::{debug_gate, guarded_clients};
 
 impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
     pub(super) fn stmt(&mut self, s: &Stmt) {
@@ -204,6 +204,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         };
         // Whether an earlier test failing proved debug mode (`if not app.debug: ... else:`).
         let mut debug_after = false;
+        let opt_out = self.chooses_guarded_client(&clauses);
         for (test, body) in clauses {
             if !incoming.reachable {
                 break;
@@ -217,7 +218,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                     if truth != Some(false) {
                         self.narrow(t, true);
                         let debug = debug_after || self.debug_test(t, true);
-                        self.branch_block(body, debug);
+                        self.branch_block(body, debug, opt_out);
                         out = merge(out, self.state.clone());
                     }
                     debug_after |= self.debug_test(t, false);
@@ -230,7 +231,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                     }
                 }
                 None => {
-                    self.branch_block(body, debug_after);
+                    self.branch_block(body, debug_after, opt_out);
                     out = merge(out, self.state.clone());
                     incoming.reachable = false;
                 }
@@ -258,15 +259,34 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
 
     /// Walks an `if` branch's body; in a branch that runs only in debug mode, exception details
     /// shown there are the debug setting's business (FS101), not a stack-trace leak.
-    fn branch_block(&mut self, body: &[Stmt], debug_only: bool) {
+    ///
+    /// In a chain where a branch fetches through an SSRF-guarded client, a plain request in
+    /// another branch is the operator's opt-out (see [`guarded_clients`]), not an SSRF.
+    fn branch_block(&mut self, body: &[Stmt], debug_only: bool, ssrf_opt_out: bool) {
         let (reaches, parked) = (self.reaches.len(), self.responses.parked_len());
         self.block(body);
-        if debug_only {
+        if debug_only || ssrf_opt_out {
             let shown = self.reaches.split_off(reaches);
-            self.reaches
-                .extend(shown.into_iter().filter(|r| r.kind != SinkKind::StackTrace));
+            self.reaches.extend(shown.into_iter().filter(|r| {
+                !(debug_only && r.kind == SinkKind::StackTrace
+                    || ssrf_opt_out && r.kind == SinkKind::Ssrf)
+            }));
+        }
+        if debug_only {
             self.responses.forget_parked_since(parked);
         }
+    }
+
+    /// Whether a branch of this `if` chain calls an SSRF-guarded client (searched only in files
+    /// that name one, see [`FileCtx::guarded_client`](crate::taint::index::FileCtx)).
+    fn chooses_guarded_client(&self, clauses: &[(Option<&Expr>, &[Stmt])]) -> bool {
+        self.fc.guarded_client
+            && clauses.iter().any(|(_, body)| {
+                guarded_clients::callees(body).into_iter().any(|f| {
+                    self.qualify(f)
+                        .is_some_and(|q| guarded_clients::is_guarded(&q))
+                })
+            })
     }
 
     /// `match subject:` runs the cases that may match; on a subject of known value only the
