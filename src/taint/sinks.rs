@@ -340,6 +340,15 @@ pub const RESPONSE_CALLS: &[&str] = &[
 /// Constructors of in-memory file objects: given to `send_file`, they are not paths.
 pub const FILE_OBJECTS: &[&str] = &["io.BytesIO", "io.StringIO", "tempfile.SpooledTemporaryFile"];
 
+/// Whether `v` is an in-memory file object: built by a [`FILE_OBJECTS`] constructor (directly,
+/// through a variable, or returned by a project function whose every return is one). It may
+/// hold request data as content, but it is never a file-system path.
+pub fn is_file_object(v: &super::value::Val) -> bool {
+    v.alias
+        .as_deref()
+        .is_some_and(|a| FILE_OBJECTS.contains(&a))
+}
+
 /// Constructors of handles on a file store, given the store's address (a database and a
 /// bucket or collection name): the handle holds none of that text, and what is read through it
 /// (`fs.get(file_id)`) is a stored file object, not a path.

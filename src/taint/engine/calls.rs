@@ -133,6 +133,13 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                     }
                     return v;
                 }
+                // An in-memory file holding the data: it keeps its name (see
+                // `sinks::is_file_object`), so a path sink knows it is no path.
+                q if sinks::FILE_OBJECTS.contains(&q) => {
+                    let mut v = call.union(false);
+                    v.alias = Some(Arc::from(q));
+                    return v;
+                }
                 "lxml.etree.XMLParser" => {
                     let safe = c
                         .arguments
@@ -625,7 +632,10 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         out.truth = result.ret.truth;
         out.constant = result.ret.constant && !result.ret.is_tainted();
         // Tainted data stands for no named object; a record keeps its name over its fields.
-        if !out.taints.is_empty() || (out.is_tainted() && !matches!(out.shape, Shape::Map(_))) {
+        // A file object keeps its name whatever data it holds.
+        let holds_data =
+            !out.taints.is_empty() || (out.is_tainted() && !matches!(out.shape, Shape::Map(_)));
+        if holds_data && !sinks::is_file_object(&out) {
             out.alias = None;
         }
         if typed {
