@@ -19,6 +19,21 @@ const MAX_FORM_METHODS: usize = 8;
 /// The WTForms constructor's own parameters: what they bring fills the fields.
 const FORM_ARGUMENTS: &[&str] = &["formdata", "obj", "prefix", "data", "meta"];
 
+/// Attributes of a WTForms form holding its validators' messages (code-defined text), not what
+/// was submitted.
+const FORM_MESSAGES: &[&str] = &["errors", "form_errors"];
+
+/// The data of argument `val` a callee's read of its attribute `field` stands for (see
+/// [`Val::argument_taints`]): none when `val` is a form (`is_form`) and the callee read its
+/// validator messages (`form.errors`), since a form's request data is observable only through
+/// its fields.
+pub(super) fn handed_over(is_form: bool, val: &Val, field: Option<&str>) -> Vec<Arc<Taint>> {
+    if is_form && field.is_some_and(|f| FORM_MESSAGES.contains(&f)) {
+        return Vec::new();
+    }
+    val.argument_taints(field)
+}
+
 use super::*;
 
 impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
