@@ -66,6 +66,9 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         };
         let mut is_sink = self.check_sinks(&call, q.as_deref());
         self.security_value_call(&call, q.as_deref());
+        if let Some(v) = self.validated_model(&call, q.as_deref()) {
+            return v;
+        }
         if let Some(v) = self.form_instance(&call, q.as_deref()) {
             return v;
         }
@@ -638,10 +641,20 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         out.truth = result.ret.truth;
         out.constant = result.ret.constant && !result.ret.is_tainted();
         // Tainted data stands for no named object; a record keeps its name over its fields.
-        // A file object keeps its name whatever data it holds.
+        // A model validated into the class passed as an argument is an instance of that class.
+        if let Some(p) = out.alias.as_deref().and_then(models::param_of) {
+            let class = actual
+                .get(p)
+                .and_then(Option::as_ref)
+                .map(|(v, _)| &v.alias);
+            out.alias = class.cloned().flatten();
+        }
+        // A file object or a validated model keeps its name whatever data it holds.
         let holds_data =
             !out.taints.is_empty() || (out.is_tainted() && !matches!(out.shape, Shape::Map(_)));
-        if holds_data && !sinks::is_file_object(&out) {
+        let named = sinks::is_file_object(&out)
+            || out.alias.as_deref().is_some_and(|a| models::is_model(g, a));
+        if holds_data && !named {
             out.alias = None;
         }
         if typed {

@@ -150,6 +150,35 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         out
     }
 
+    /// `Model.model_validate(data)`, `Model(**data)` for a project pydantic model, or
+    /// `schema.model_validate(data)` on a parameter `schema` (see [`models`]): the data, named
+    /// by the model's class so that reading a field declared with a non-text type gives no
+    /// request data ([`Self::model_field`]).
+    pub(super) fn validated_model(&self, call: &Call, q: Option<&str>) -> Option<Val> {
+        let g = self.w.g;
+        let alias: Arc<str> = match (call.method, q) {
+            (Some(m), _) if models::VALIDATORS.contains(&m) => {
+                let class = q.and_then(|q| q.rsplit_once('.')).map(|(c, _)| c);
+                match class.filter(|c| models::fields(g, c).is_some()) {
+                    Some(c) => Arc::from(g.resolve_function(c)),
+                    None => models::param_model(param_class(call.recv?)?),
+                }
+            }
+            (_, Some(q)) if models::fields(g, q).is_some() => Arc::from(g.resolve_function(q)),
+            _ => return None,
+        };
+        let mut v = calls::record_of_fields(call, q).unwrap_or_else(|| call.union(false));
+        v.alias = Some(alias);
+        Some(v)
+    }
+
+    /// `model.count` where `model` is a validated model whose class declares `count` with a
+    /// non-text type: a clean value.
+    pub(super) fn model_field(&self, base: &Val, attr: &str) -> Option<Val> {
+        let class = base.alias.as_deref()?;
+        models::typed_field(self.w.g, class, attr).then(Val::constant)
+    }
+
     /// Whether `v` is a WTForms form (see [`Self::form_instance`]).
     pub(super) fn is_form(&self, v: &Val) -> bool {
         v.alias
@@ -180,5 +209,17 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         }
         let kind = sources::classify("flask.request.values")?;
         Some(self.source_val(e.range(), kind))
+    }
+}
+
+/// The parameter a receiver stands for in a summary (`schema` of `schema.model_validate(...)`):
+/// a value carrying only that parameter's whole data and naming nothing.
+fn param_class(recv: &Val) -> Option<u16> {
+    match (&recv.alias, &recv.taints[..]) {
+        (None, [t]) if t.field.is_none() => match t.origin {
+            Origin::Param(p) => Some(p),
+            _ => None,
+        },
+        _ => None,
     }
 }
