@@ -136,9 +136,11 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                     }
                     return v;
                 }
-                // An in-memory file holding the data: it keeps its name (see
-                // `sinks::is_file_object`), so a path sink knows it is no path.
-                q if sinks::FILE_OBJECTS.contains(&q) => {
+                // An in-memory file or a SQL statement holding the data: it keeps its name (see
+                // `sinks::keeps_name`), so a path or SQL sink knows it is no path or SQL text.
+                q if sinks::FILE_OBJECTS.contains(&q)
+                    || (sinks::is_sql_statement_name(q) && sinks::function_sink(q).is_none()) =>
+                {
                     let mut v = call.union(false);
                     v.alias = Some(Arc::from(q));
                     return v;
@@ -153,6 +155,14 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 _ => {}
             }
             is_sink |= sinks::function_sink(q).is_some();
+        }
+        if let (Some(m), Some(r)) = (method, recv.as_ref()) {
+            // A statement's generative methods return a statement; its compiled form is text.
+            if sinks::is_sql_statement(r) && m != "compile" {
+                let mut v = call.union(true);
+                v.alias = r.alias.clone();
+                return v;
+            }
         }
         if method == Some("parse_args") {
             if let Some(v) = self.parsed_args(c) {
@@ -649,11 +659,12 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 .map(|(v, _)| &v.alias);
             out.alias = class.cloned().flatten();
         }
-        // A file object or a validated model keeps its name whatever data it holds.
+        // A file object, a SQL statement or a validated model keeps its name whatever data it
+        // holds.
         let holds_data =
             !out.taints.is_empty() || (out.is_tainted() && !matches!(out.shape, Shape::Map(_)));
-        let named = sinks::is_file_object(&out)
-            || out.alias.as_deref().is_some_and(|a| models::is_model(g, a));
+        let named =
+            sinks::keeps_name(&out) || out.alias.as_deref().is_some_and(|a| models::is_model(g, a));
         if holds_data && !named {
             out.alias = None;
         }

@@ -272,7 +272,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                     .iter()
                     .find_map(|k| call.kwarg(k).cloned())
             });
-            if let Some(v) = v {
+            if let Some(v) = v.filter(|v| !sinks::is_sql_statement(v)) {
                 self.sink(SinkKind::Sql, &v, range, &name, None);
             }
         }
