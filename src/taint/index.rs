@@ -198,8 +198,8 @@ pub struct Global<'a> {
     /// Results of functions analysed without truncation, by qualified name.
     pub memo: Mutex<HashMap<String, Arc<FnResult>>>,
     /// Project pydantic model classes by qualified name, with their fields (see
-    /// [`super::models`]); `None` for a class that is no model. Filled on first use.
-    pub models: Mutex<HashMap<String, super::models::Fields>>,
+    /// [`super::models`]), found on first use.
+    pub models: OnceLock<HashMap<String, super::models::Fields>>,
     /// The application checks a CSRF token on every unsafe request.
     pub csrf_everywhere: bool,
     /// Project functions the configuration declares as sanitisers.
@@ -284,7 +284,7 @@ impl<'a> Global<'a> {
             classes,
             defined,
             memo: Mutex::new(HashMap::default()),
-            models: Mutex::new(HashMap::default()),
+            models: OnceLock::new(),
             csrf_everywhere: false,
             sanitizers: Default::default(),
             module_files: OnceLock::new(),

@@ -13,6 +13,8 @@ use std::sync::Arc;
 
 use ruff_python_ast::{Expr, Operator, Stmt};
 
+use rustc_hash::FxHashMap as HashMap;
+
 use super::index::{FileCtx, Global};
 use super::return_types;
 
@@ -66,8 +68,8 @@ const MAX_DEPTH: u8 = 4;
 /// Prefix of the alias marking, in a summary, an instance of the class passed as a parameter.
 const PARAM_MODEL: &str = "pydantic.BaseModel@";
 
-/// A model class's fields with whether each holds no text; `None` for a class that is no model.
-pub type Fields = Option<Arc<Vec<(String, bool)>>>;
+/// A model class's fields (own first, then inherited) with whether each holds no text.
+pub type Fields = Arc<Vec<(String, bool)>>;
 
 /// The alias of an instance of the model class the function's parameter `p` holds.
 pub fn param_model(p: u16) -> Arc<str> {
@@ -79,30 +81,42 @@ pub fn param_of(alias: &str) -> Option<usize> {
     alias.strip_prefix(PARAM_MODEL)?.parse().ok()
 }
 
-/// The fields of the project model class `class` (own first, then inherited) with whether each
-/// holds no text; `None` when `class` is no project pydantic model. Computed once per class.
-pub fn fields(g: &Global, class: &str) -> Fields {
-    if let Some(known) = g.models.lock().ok()?.get(class) {
-        return known.clone();
-    }
-    let found = g
-        .project_class(class)
-        .filter(|c| g.derives_from(c, &|b| BASES.contains(&b)))
-        .map(|c| Arc::new(collect(g, c)));
-    if let Ok(mut m) = g.models.lock() {
-        m.insert(class.to_string(), found.clone());
-    }
-    found
+/// Every project pydantic model class by qualified name, with its fields: found once per scan
+/// (one walk of the project's classes), so a field read is one lookup.
+fn all<'g>(g: &'g Global) -> &'g HashMap<String, Fields> {
+    g.models.get_or_init(|| {
+        g.defined
+            .keys()
+            .filter(|c| g.derives_from(c, &|b| BASES.contains(&b)))
+            .map(|c| (c.clone(), Arc::new(collect(g, c))))
+            .collect()
+    })
 }
 
-/// Whether `v` names an instance of a project model class, or of a parameter's class.
+/// The qualified name of the project model class `name` (as spelled at a use); `None` when it
+/// is no project pydantic model.
+pub fn class<'g>(g: &'g Global, name: &str) -> Option<&'g str> {
+    let models = all(g);
+    if models.is_empty() {
+        return None;
+    }
+    models
+        .get_key_value(name)
+        .or_else(|| models.get_key_value(g.resolve_function(name)))
+        .map(|(k, _)| k.as_str())
+}
+
+/// Whether `alias` (a value's, so already resolved) names an instance of a project model class,
+/// or of a parameter's class.
 pub fn is_model(g: &Global, alias: &str) -> bool {
-    param_of(alias).is_some() || fields(g, alias).is_some()
+    param_of(alias).is_some() || all(g).contains_key(alias)
 }
 
-/// Whether field `attr` of an instance of `class` holds no text once validated.
+/// Whether field `attr` of an instance of `class` (a value's alias) holds no text once validated.
 pub fn typed_field(g: &Global, class: &str, attr: &str) -> bool {
-    fields(g, class).is_some_and(|f| f.iter().find(|(n, _)| n == attr).is_some_and(|(_, t)| *t))
+    all(g)
+        .get(class)
+        .is_some_and(|f| f.iter().find(|(n, _)| n == attr).is_some_and(|(_, t)| *t))
 }
 
 /// The annotated fields of `class` and of its project base classes (nearest declaration first).
@@ -239,6 +253,7 @@ class Plain:
         for f in ["name", "blob", "tags", "meta", "nested", "missing"] {
             assert!(!typed(f), "{f}");
         }
-        assert!(fields(&g, "pkg.schemas.Plain").is_none());
+        assert!(class(&g, "pkg.schemas.Plain").is_none());
+        assert_eq!(class(&g, "pkg.schemas.Query"), Some("pkg.schemas.Query"));
     }
 }

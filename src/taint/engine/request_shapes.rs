@@ -158,13 +158,13 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         let g = self.w.g;
         let alias: Arc<str> = match (call.method, q) {
             (Some(m), _) if models::VALIDATORS.contains(&m) => {
-                let class = q.and_then(|q| q.rsplit_once('.')).map(|(c, _)| c);
-                match class.filter(|c| models::fields(g, c).is_some()) {
-                    Some(c) => Arc::from(g.resolve_function(c)),
+                let written = q.and_then(|q| q.rsplit_once('.')).map(|(c, _)| c);
+                match written.and_then(|c| models::class(g, c)) {
+                    Some(c) => Arc::from(c),
                     None => models::param_model(param_class(call.recv?)?),
                 }
             }
-            (_, Some(q)) if models::fields(g, q).is_some() => Arc::from(g.resolve_function(q)),
+            (_, Some(q)) => Arc::from(models::class(g, q)?),
             _ => return None,
         };
         let mut v = calls::record_of_fields(call, q).unwrap_or_else(|| call.union(false));
