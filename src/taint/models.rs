@@ -85,6 +85,15 @@ pub fn param_of(alias: &str) -> Option<usize> {
 /// (one walk of the project's classes), so a field read is one lookup.
 fn all<'g>(g: &'g Global) -> &'g HashMap<String, Fields> {
     g.models.get_or_init(|| {
+        // Most projects define no model: one pass over the written bases tells.
+        let direct = g
+            .defined
+            .values()
+            .flatten()
+            .any(|b| BASES.contains(&b.as_str()));
+        if !direct {
+            return HashMap::default();
+        }
         g.defined
             .keys()
             .filter(|c| g.derives_from(c, &|b| BASES.contains(&b)))
@@ -109,14 +118,17 @@ pub fn class<'g>(g: &'g Global, name: &str) -> Option<&'g str> {
 /// Whether `alias` (a value's, so already resolved) names an instance of a project model class,
 /// or of a parameter's class.
 pub fn is_model(g: &Global, alias: &str) -> bool {
-    param_of(alias).is_some() || all(g).contains_key(alias)
+    let models = all(g);
+    param_of(alias).is_some() || (!models.is_empty() && models.contains_key(alias))
 }
 
 /// Whether field `attr` of an instance of `class` (a value's alias) holds no text once validated.
 pub fn typed_field(g: &Global, class: &str, attr: &str) -> bool {
-    all(g)
-        .get(class)
-        .is_some_and(|f| f.iter().find(|(n, _)| n == attr).is_some_and(|(_, t)| *t))
+    let models = all(g);
+    !models.is_empty()
+        && models
+            .get(class)
+            .is_some_and(|f| f.iter().find(|(n, _)| n == attr).is_some_and(|(_, t)| *t))
 }
 
 /// The annotated fields of `class` and of its project base classes (nearest declaration first).

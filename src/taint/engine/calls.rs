@@ -483,10 +483,6 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 actual[i] = Some((self.form_argument(v, *r), *r));
             }
         }
-        let forms: Vec<bool> = actual
-            .iter()
-            .map(|a| a.as_ref().is_some_and(|(v, _)| self.is_form(v)))
-            .collect();
         let display = format!("{}()", qualified.rsplit('.').next().unwrap_or(&qualified));
         // Without data flowing in, only a callee that may produce data itself needs analysing.
         // A form's own method may read its fields' data.
@@ -544,7 +540,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 continue;
             };
             let field = reach.taint.field.as_deref();
-            for t in request_shapes::handed_over(forms[p as usize], val, field) {
+            for t in self.handed_over(val, field) {
                 let t = records::narrowed(&t, &reach.taint);
                 let cleared = t.cleared | reach.taint.cleared;
                 if cleared & reach.kind.bit() != 0 {
@@ -594,7 +590,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                             continue;
                         };
                         let field = t.field.as_deref();
-                        for a in request_shapes::handed_over(forms[p as usize], val, field) {
+                        for a in self.handed_over(val, field) {
                             let a = records::narrowed(&a, t);
                             let through = passed(&a, *r, &names[p as usize]);
                             let flow = concat(&through.flow, &t.flow);

@@ -23,17 +23,6 @@ const FORM_ARGUMENTS: &[&str] = &["formdata", "obj", "prefix", "data", "meta"];
 /// was submitted.
 const FORM_MESSAGES: &[&str] = &["errors", "form_errors"];
 
-/// The data of argument `val` a callee's read of its attribute `field` stands for (see
-/// [`Val::argument_taints`]): none when `val` is a form (`is_form`) and the callee read its
-/// validator messages (`form.errors`), since a form's request data is observable only through
-/// its fields.
-pub(super) fn handed_over(is_form: bool, val: &Val, field: Option<&str>) -> Vec<Arc<Taint>> {
-    if is_form && field.is_some_and(|f| FORM_MESSAGES.contains(&f)) {
-        return Vec::new();
-    }
-    val.argument_taints(field)
-}
-
 use super::*;
 
 impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
@@ -177,6 +166,16 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
     pub(super) fn model_field(&self, base: &Val, attr: &str) -> Option<Val> {
         let class = base.alias.as_deref()?;
         models::typed_field(self.w.g, class, attr).then(Val::constant)
+    }
+
+    /// The data of argument `val` a callee's read of its attribute `field` stands for (see
+    /// [`Val::argument_taints`]): none when the callee read a form's validator messages
+    /// (`form.errors`), since a form's request data is observable only through its fields.
+    pub(super) fn handed_over(&self, val: &Val, field: Option<&str>) -> Vec<Arc<Taint>> {
+        if field.is_some_and(|f| FORM_MESSAGES.contains(&f)) && self.is_form(val) {
+            return Vec::new();
+        }
+        val.argument_taints(field)
     }
 
     /// Whether `v` is a WTForms form (see [`Self::form_instance`]).
