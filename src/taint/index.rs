@@ -199,6 +199,9 @@ pub struct Global<'a> {
     pub defined: HashMap<String, Vec<String>>,
     /// Results of functions analysed without truncation, by qualified name.
     pub memo: Mutex<HashMap<String, Arc<FnResult>>>,
+    /// Project pydantic model classes by qualified name, with their fields (see
+    /// [`super::models`]), found on first use.
+    pub models: OnceLock<HashMap<String, super::models::Fields>>,
     /// The application checks a CSRF token on every unsafe request.
     pub csrf_everywhere: bool,
     /// Project functions the configuration declares as sanitisers.
@@ -283,6 +286,7 @@ impl<'a> Global<'a> {
             classes,
             defined,
             memo: Mutex::new(HashMap::default()),
+            models: OnceLock::new(),
             csrf_everywhere: false,
             sanitizers: Default::default(),
             module_files: OnceLock::new(),
@@ -376,7 +380,7 @@ impl<'a> Global<'a> {
 
     /// Walks the base classes of `class` through the classes the project defines (eight levels
     /// at most, each class once), asking `found` of each base as written and as resolved.
-    fn find_in_bases<T>(
+    pub fn find_in_bases<T>(
         &self,
         class: &str,
         mut found: impl FnMut(&str, &str) -> Option<T>,

@@ -24,6 +24,7 @@ pub mod guards;
 pub mod index;
 pub mod infer;
 pub mod items;
+pub mod models;
 pub mod pathsafe;
 pub mod predictable;
 pub mod records;

@@ -140,7 +140,7 @@ fn named_non_text(g: &Global, fc: &FileCtx, ann: &Expr, depth: u8) -> bool {
 
 /// The qualified name of a type expression, `typing_extensions` read as `typing`. The shared
 /// resolver lists only the builtins rules match, so builtin type names are added here.
-fn resolved(fc: &FileCtx, e: &Expr) -> Option<String> {
+pub(super) fn resolved(fc: &FileCtx, e: &Expr) -> Option<String> {
     let Some(q) = fc.module_sem().resolve(e) else {
         return match e {
             Expr::Name(n) if NON_TEXT.contains(&format!("builtins.{}", n.id).as_str()) => {

@@ -340,6 +340,56 @@ pub const RESPONSE_CALLS: &[&str] = &[
 /// Constructors of in-memory file objects: given to `send_file`, they are not paths.
 pub const FILE_OBJECTS: &[&str] = &["io.BytesIO", "io.StringIO", "tempfile.SpooledTemporaryFile"];
 
+/// Whether `v` is an in-memory file object: built by a [`FILE_OBJECTS`] constructor (directly,
+/// through a variable, or returned by a project function whose every return is one). It may
+/// hold request data as content, but it is never a file-system path.
+pub fn is_file_object(v: &super::value::Val) -> bool {
+    v.alias
+        .as_deref()
+        .is_some_and(|a| FILE_OBJECTS.contains(&a))
+}
+
+/// SQLAlchemy statement constructors, by last name (see [`is_sql_statement_name`]).
+const SQL_STATEMENTS: &[&str] = &[
+    "select",
+    "insert",
+    "update",
+    "delete",
+    "text",
+    "union",
+    "union_all",
+    "exists",
+    "lambda_stmt",
+];
+
+/// Whether `q` names a SQLAlchemy statement constructor (`sqlalchemy.select`,
+/// `sqlalchemy.dialects.postgresql.insert`, `sqlalchemy.text`...). A statement holds the values
+/// it is given as bound parameters and each of its generative methods (`.values()`, `.where()`,
+/// `.on_conflict_do_update()`, `.bindparams()`) returns another statement, so it is never SQL
+/// text whatever data it carries; `text()` is checked as a sink where its SQL is written.
+pub fn is_sql_statement_name(q: &str) -> bool {
+    let Some((module, name)) = q.rsplit_once('.') else {
+        return false;
+    };
+    let library = module == "sqlalchemy"
+        || module == "sqlalchemy.future"
+        || module == "sqlalchemy.sql"
+        || module.starts_with("sqlalchemy.sql.")
+        || module.starts_with("sqlalchemy.dialects.");
+    library && SQL_STATEMENTS.contains(&name)
+}
+
+/// Whether `v` is a SQLAlchemy statement (see [`is_sql_statement_name`]).
+pub fn is_sql_statement(v: &super::value::Val) -> bool {
+    v.alias.as_deref().is_some_and(is_sql_statement_name)
+}
+
+/// Whether `v` keeps its name whatever data it holds: an in-memory file or a SQL statement
+/// holds data without being the path or SQL text a sink takes.
+pub fn keeps_name(v: &super::value::Val) -> bool {
+    is_file_object(v) || is_sql_statement(v)
+}
+
 /// Constructors of handles on a file store, given the store's address (a database and a
 /// bucket or collection name): the handle holds none of that text, and what is read through it
 /// (`fs.get(file_id)`) is a stored file object, not a path.

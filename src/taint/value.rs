@@ -95,18 +95,20 @@ pub type Flow = Option<Arc<FlowNode>>;
 /// Flows longer than this keep their source and sink but drop the middle steps.
 const MAX_FLOW: u16 = 24;
 
-/// Appends a step to `flow`.
+/// Appends a step to `flow`. A full flow keeps its first steps and replaces its newest one, so
+/// the last step pushed (the sink, in the end) is always shown.
 pub fn push_step(flow: &Flow, file: u32, range: TextRange, message: String) -> Flow {
     let len = flow.as_ref().map_or(0, |f| f.len);
-    if len >= MAX_FLOW {
-        return flow.clone();
-    }
+    let (prev, len) = match flow {
+        Some(newest) if len >= MAX_FLOW => (newest.prev.clone(), len),
+        _ => (flow.clone(), len + 1),
+    };
     Some(Arc::new(FlowNode {
         file,
         range,
         message,
-        prev: flow.clone(),
-        len: len + 1,
+        prev,
+        len,
     }))
 }
 
@@ -613,5 +615,24 @@ pub fn add_all(into: &mut Vec<Arc<Taint>>, more: &[Arc<Taint>]) {
                 *slot = t.clone();
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_flow_keeps_its_source_and_its_newest_step() {
+        let mut flow: Flow = None;
+        for i in 0..40u32 {
+            let at = TextRange::new(i.into(), i.into());
+            flow = push_step(&flow, 0, at, format!("step {i}"));
+        }
+        let all = steps(&flow);
+        assert_eq!(all.len(), usize::from(MAX_FLOW));
+        assert_eq!(all[0].message, "step 0");
+        assert_eq!(all[all.len() - 2].message, "step 22");
+        assert_eq!(all[all.len() - 1].message, "step 39");
     }
 }

@@ -66,6 +66,9 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         };
         let mut is_sink = self.check_sinks(&call, q.as_deref());
         self.security_value_call(&call, q.as_deref());
+        if let Some(v) = self.validated_model(&call, q.as_deref()) {
+            return v;
+        }
         if let Some(v) = self.form_instance(&call, q.as_deref()) {
             return v;
         }
@@ -136,6 +139,15 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                     }
                     return v;
                 }
+                // An in-memory file or a SQL statement holding the data: it keeps its name (see
+                // `sinks::keeps_name`), so a path or SQL sink knows it is no path or SQL text.
+                q if sinks::FILE_OBJECTS.contains(&q)
+                    || (sinks::is_sql_statement_name(q) && sinks::function_sink(q).is_none()) =>
+                {
+                    let mut v = call.union(false);
+                    v.alias = Some(Arc::from(q));
+                    return v;
+                }
                 "lxml.etree.XMLParser" => {
                     let safe = c
                         .arguments
@@ -146,6 +158,14 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 _ => {}
             }
             is_sink |= sinks::function_sink(q).is_some();
+        }
+        if let (Some(m), Some(r)) = (method, recv.as_ref()) {
+            // A statement's generative methods return a statement; its compiled form is text.
+            if sinks::is_sql_statement(r) && m != "compile" {
+                let mut v = call.union(true);
+                v.alias = r.alias.clone();
+                return v;
+            }
         }
         if method == Some("parse_args") {
             if let Some(v) = self.parsed_args(c) {
@@ -522,7 +542,8 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             let Some(Some((val, r))) = actual.get(p as usize) else {
                 continue;
             };
-            for t in val.argument_taints(reach.taint.field.as_deref()) {
+            let field = reach.taint.field.as_deref();
+            for t in self.handed_over(val, field) {
                 let t = records::narrowed(&t, &reach.taint);
                 let cleared = t.cleared | reach.taint.cleared;
                 if cleared & reach.kind.bit() != 0 {
@@ -571,7 +592,8 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                         let Some(Some((val, r))) = actual.get(p as usize) else {
                             continue;
                         };
-                        for a in val.argument_taints(t.field.as_deref()) {
+                        let field = t.field.as_deref();
+                        for a in self.handed_over(val, field) {
                             let a = records::narrowed(&a, t);
                             let through = passed(&a, *r, &names[p as usize]);
                             let flow = concat(&through.flow, &t.flow);
@@ -628,7 +650,21 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         out.truth = result.ret.truth;
         out.constant = result.ret.constant && !result.ret.is_tainted();
         // Tainted data stands for no named object; a record keeps its name over its fields.
-        if !out.taints.is_empty() || (out.is_tainted() && !matches!(out.shape, Shape::Map(_))) {
+        // A model validated into the class passed as an argument is an instance of that class.
+        if let Some(p) = out.alias.as_deref().and_then(models::param_of) {
+            let class = actual
+                .get(p)
+                .and_then(Option::as_ref)
+                .map(|(v, _)| &v.alias);
+            out.alias = class.cloned().flatten();
+        }
+        // A file object, a SQL statement or a validated model keeps its name whatever data it
+        // holds.
+        let holds_data =
+            !out.taints.is_empty() || (out.is_tainted() && !matches!(out.shape, Shape::Map(_)));
+        let named =
+            sinks::keeps_name(&out) || out.alias.as_deref().is_some_and(|a| models::is_model(g, a));
+        if holds_data && !named {
             out.alias = None;
         }
         if typed {

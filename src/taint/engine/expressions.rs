@@ -176,6 +176,9 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                     return v;
                 }
                 let base = items::attribute_base(self.eval(&a.value));
+                if let Some(v) = self.model_field(&base, &a.attr) {
+                    return v;
+                }
                 if matches!(base.shape, Shape::Map(_))
                     && !records::computed_attribute(self.w.g, &base, &a.attr)
                 {

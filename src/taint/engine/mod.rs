@@ -20,6 +20,7 @@ use super::guards;
 use super::index::{self, FileCtx, FuncInfo, Global};
 use super::infer;
 use super::items;
+use super::models;
 use super::pathsafe;
 use super::predictable;
 use super::records;

@@ -19,6 +19,10 @@ const MAX_FORM_METHODS: usize = 8;
 /// The WTForms constructor's own parameters: what they bring fills the fields.
 const FORM_ARGUMENTS: &[&str] = &["formdata", "obj", "prefix", "data", "meta"];
 
+/// Attributes of a WTForms form holding its validators' messages (code-defined text), not what
+/// was submitted.
+const FORM_MESSAGES: &[&str] = &["errors", "form_errors"];
+
 use super::*;
 
 impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
@@ -135,6 +139,45 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         out
     }
 
+    /// `Model.model_validate(data)`, `Model(**data)` for a project pydantic model, or
+    /// `schema.model_validate(data)` on a parameter `schema` (see [`models`]): the data, named
+    /// by the model's class so that reading a field declared with a non-text type gives no
+    /// request data ([`Self::model_field`]).
+    pub(super) fn validated_model(&self, call: &Call, q: Option<&str>) -> Option<Val> {
+        let g = self.w.g;
+        let alias: Arc<str> = match (call.method, q) {
+            (Some(m), _) if models::VALIDATORS.contains(&m) => {
+                let written = q.and_then(|q| q.rsplit_once('.')).map(|(c, _)| c);
+                match written.and_then(|c| models::class(g, c)) {
+                    Some(c) => Arc::from(c),
+                    None => models::param_model(param_class(call.recv?)?),
+                }
+            }
+            (_, Some(q)) => Arc::from(models::class(g, q)?),
+            _ => return None,
+        };
+        let mut v = calls::record_of_fields(call, q).unwrap_or_else(|| call.union(false));
+        v.alias = Some(alias);
+        Some(v)
+    }
+
+    /// `model.count` where `model` is a validated model whose class declares `count` with a
+    /// non-text type: a clean value.
+    pub(super) fn model_field(&self, base: &Val, attr: &str) -> Option<Val> {
+        let class = base.alias.as_deref()?;
+        models::typed_field(self.w.g, class, attr).then(Val::constant)
+    }
+
+    /// The data of argument `val` a callee's read of its attribute `field` stands for (see
+    /// [`Val::argument_taints`]): none when the callee read a form's validator messages
+    /// (`form.errors`), since a form's request data is observable only through its fields.
+    pub(super) fn handed_over(&self, val: &Val, field: Option<&str>) -> Vec<Arc<Taint>> {
+        if field.is_some_and(|f| FORM_MESSAGES.contains(&f)) && self.is_form(val) {
+            return Vec::new();
+        }
+        val.argument_taints(field)
+    }
+
     /// Whether `v` is a WTForms form (see [`Self::form_instance`]).
     pub(super) fn is_form(&self, v: &Val) -> bool {
         v.alias
@@ -165,5 +208,17 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         }
         let kind = sources::classify("flask.request.values")?;
         Some(self.source_val(e.range(), kind))
+    }
+}
+
+/// The parameter a receiver stands for in a summary (`schema` of `schema.model_validate(...)`):
+/// a value carrying only that parameter's whole data and naming nothing.
+fn param_class(recv: &Val) -> Option<u16> {
+    match (&recv.alias, &recv.taints[..]) {
+        (None, [t]) if t.field.is_none() => match t.origin {
+            Origin::Param(p) => Some(p),
+            _ => None,
+        },
+        _ => None,
     }
 }

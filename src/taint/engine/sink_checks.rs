@@ -84,7 +84,10 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             if let Some(s) = sinks::function_sink(q) {
                 found = true;
                 for &(pos, kw) in s.args {
-                    if s.kind == SinkKind::Path && self.file_object_arg(c, pos, kw) {
+                    if s.kind == SinkKind::Path
+                        && (self.file_object_arg(c, pos, kw)
+                            || call.arg(pos, kw).is_some_and(sinks::is_file_object))
+                    {
                         continue;
                     }
                     if let Some(v) = call.arg(pos, kw) {
@@ -269,7 +272,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                     .iter()
                     .find_map(|k| call.kwarg(k).cloned())
             });
-            if let Some(v) = v {
+            if let Some(v) = v.filter(|v| !sinks::is_sql_statement(v)) {
                 self.sink(SinkKind::Sql, &v, range, &name, None);
             }
         }
