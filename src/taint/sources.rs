@@ -68,6 +68,40 @@ const REQUEST_BODY: &[&str] = &[
 /// reaches no reflected-XSS sink, unless parsed whatever its type (`get_json(force=True)`).
 const JSON_BODY: &[&str] = &["json", "get_json"];
 
+/// Request data a cross-site page cannot choose for a victim's browser, so it is no reflected-XSS
+/// source: a page that makes the browser navigate (a link, a form, a redirect) sets only the URL,
+/// the body and the Referer; its own user agent, `Accept` and `If-Match` headers and the proxy's
+/// `X-Forwarded-For` are the browser's and the network's (a `fetch` that sets headers needs a
+/// CORS preflight, and its response is never rendered as a page). Every other sink still counts
+/// them: whoever sends his own request writes what he likes there.
+const NOT_CROSS_SITE: &[&str] = &["user_agent", "access_route", "if_match", "accept_mimetypes"];
+
+/// Headers a cross-site navigation does carry with a value the attacker chooses or influences (the
+/// Referer is the attacker's page; `Authorization` holds URL credentials after a challenge;
+/// cookies may be planted by a sibling subdomain): read by name, every other header is browser-set
+/// (see [`NOT_CROSS_SITE`]).
+const CROSS_SITE_HEADERS: &[&str] = &[
+    "referer",
+    "origin",
+    "cookie",
+    "authorization",
+    "content-type",
+];
+
+/// Whether a header read by name (`request.headers["User-Agent"]`, or the WSGI key
+/// `HTTP_USER_AGENT`) is one a cross-site page cannot choose for a victim. Other WSGI keys
+/// (`QUERY_STRING`, `PATH_INFO`) are parts of the URL.
+pub fn browser_set_header(key: &str) -> bool {
+    let name = match key.strip_prefix("HTTP_") {
+        Some(rest) => rest.replace('_', "-"),
+        None if key.contains('_') || key.bytes().all(|b| !b.is_ascii_lowercase()) => return false,
+        None => key.to_string(),
+    };
+    !CROSS_SITE_HEADERS
+        .iter()
+        .any(|h| h.eq_ignore_ascii_case(&name))
+}
+
 /// The Referer is set by the victim's browser to the page it came from: an attacker cannot make
 /// it name a third-party site, so it does not choose where a redirect goes.
 const NOT_REDIRECT_CHOSEN: &[&str] = &["referrer"];
@@ -89,6 +123,9 @@ pub struct SourceKind {
     pub body: bool,
     /// `request.view_args`: the route's parameters, as typed by their converters.
     pub route: bool,
+    /// `request.headers`/`request.environ`: read by name, a header may be browser-set (see
+    /// [`browser_set_header`]).
+    pub header: bool,
 }
 
 /// Classifies a qualified name: `flask.request.args.get` → request data.
@@ -101,7 +138,7 @@ pub fn classify(qualified: &str) -> Option<SourceKind> {
             } else {
                 0
             };
-            let json = if JSON_BODY.contains(&attr) {
+            let json = if JSON_BODY.contains(&attr) || NOT_CROSS_SITE.contains(&attr) {
                 SinkKind::Xss.bit()
             } else {
                 0
@@ -112,6 +149,7 @@ pub fn classify(qualified: &str) -> Option<SourceKind> {
                 structured: matches!(attr, "json" | "get_json"),
                 body: REQUEST_BODY.contains(&attr),
                 route: attr == "view_args",
+                header: matches!(attr, "headers" | "environ"),
             });
         }
         if REQUEST_URL.contains(&attr) {
@@ -121,6 +159,7 @@ pub fn classify(qualified: &str) -> Option<SourceKind> {
                 structured: false,
                 body: false,
                 route: false,
+                header: false,
             });
         }
         return None;
@@ -133,6 +172,7 @@ pub fn classify(qualified: &str) -> Option<SourceKind> {
             structured: true,
             body: false,
             route: false,
+            header: false,
         });
     }
     if matches!(
@@ -149,6 +189,7 @@ pub fn classify(qualified: &str) -> Option<SourceKind> {
             structured: false,
             body: false,
             route: false,
+            header: false,
         });
     }
     None

@@ -100,7 +100,8 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
     }
 
     /// A source read by key (`request.headers["Referer"]`, `request.environ.get("HTTP_REFERER")`):
-    /// the Referer cannot be chosen by an attacker for a victim, so it is no redirect target.
+    /// the Referer cannot be chosen by an attacker for a victim, so it is no redirect target; a
+    /// browser-set header (`User-Agent`) is no reflected-XSS source.
     pub(super) fn keyed_source(
         &self,
         range: TextRange,
@@ -110,6 +111,9 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         let v = self.source_val(range, kind);
         match key.and_then(string_literal) {
             Some(k) if sources::is_referer_key(&k) => v.sanitize(SinkKind::Redirect.bit()),
+            Some(k) if kind.header && sources::browser_set_header(&k) => {
+                v.sanitize(SinkKind::Xss.bit())
+            }
             // `request.view_args["id"]` of an `<int:id>` route: the converter let only a number in.
             Some(k) if kind.route && self.typed_params.contains(&k) => Val::constant(),
             _ => v,
