@@ -99,6 +99,12 @@ fn non_text(g: &Global, fc: &FileCtx, ann: &Expr, depth: u8) -> bool {
             }
         }
         Expr::Name(_) | Expr::Attribute(_) => named_non_text(g, fc, ann, depth),
+        // `-> "Report"`, `-> "Optional[dict]"`: a forward reference, read as the type it spells.
+        // Names in it resolve by name, never by position in the file.
+        Expr::StringLiteral(s) if depth > 0 => {
+            ruff_python_parser::parse_expression(s.value.to_str())
+                .is_ok_and(|parsed| non_text(g, fc, parsed.expr(), depth - 1))
+        }
         _ => false,
     }
 }
@@ -229,6 +235,8 @@ def k() -> Page: ...
 def l(): ...
 def m() -> Union[str, JSON]: ...
 def n() -> "Item": ...
+def o() -> "Page": ...
+def p() -> "Optional[JSON]": ...
 "#;
         let got = verdicts(src);
         let non_text: Vec<&str> = got
@@ -236,7 +244,7 @@ def n() -> "Item": ...
             .filter(|(_, v)| *v)
             .map(|(n, _)| n.rsplit('.').next().unwrap())
             .collect();
-        assert_eq!(non_text, ["a", "b", "c", "d", "e", "f"]);
+        assert_eq!(non_text, ["a", "b", "c", "d", "e", "f", "n", "p"]);
     }
 
     #[test]
