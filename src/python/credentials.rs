@@ -72,15 +72,15 @@ pub fn source_of(qualified: &str) -> Option<Source> {
 /// Whether a file's text sends an HTTP authentication challenge (`WWW-Authenticate` header, or
 /// Werkzeug's `www_authenticate=`): after one, browsers cache and resend Basic credentials.
 pub fn text_challenges(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    [
-        "WWW-Authenticate",
-        "www-authenticate",
-        "Www-Authenticate",
-        "www_authenticate",
-    ]
-    .iter()
-    .any(|needle| memchr::memmem::find(bytes, needle.as_bytes()).is_some())
+    super::words::mentions_any(
+        text,
+        &[
+            "WWW-Authenticate",
+            "www-authenticate",
+            "Www-Authenticate",
+            "www_authenticate",
+        ],
+    )
 }
 
 #[cfg(test)]

@@ -66,8 +66,5 @@ pub fn returns_fresh(sem: &Semantic, body: &[Stmt]) -> bool {
 
 /// Whether a file's text can hold a generator call (cheap test before parsing its functions).
 pub fn mentions_generator(text: &str) -> bool {
-    let t = text.as_bytes();
-    [&b"uuid"[..], b"secrets", b"urandom"]
-        .iter()
-        .any(|w| memchr::memmem::find(t, w).is_some())
+    super::words::mentions_any(text, &["uuid", "secrets", "urandom"])
 }

@@ -1,6 +1,7 @@
 //! Cross-module facts gathered before the rule pass: app factories, app variables and the config
 //! objects handed to `config.from_object`, so a rule in one file can judge what another defines.
 
+use super::words::{mentions, mentions_any};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use rayon::prelude::*;
@@ -91,9 +92,7 @@ impl ModuleFacts {
         // Only a file that names `flask` (or sits in a `flask` package, for relative imports)
         // can build an app: factories are judged without the project, so no other name can
         // stand for one.
-        if memchr::memmem::find(file.text.as_bytes(), b"flask").is_some()
-            || file.module.contains("flask")
-        {
+        if mentions(&file.text, "flask") || file.module.contains("flask") {
             collect_factories(file, semantic_for(file, &NoProject), &mut facts.returns);
         }
         collect_variables_and_config(
@@ -103,15 +102,15 @@ impl ModuleFacts {
             &mut facts.config_objects,
             Some(&mut facts.class_bases),
         );
-        let text = file.text.as_bytes();
         facts.exports = (file.module.clone(), star_exports(file));
         facts.imported_names = names_imported_from(file);
         if fresh::mentions_generator(&file.text) {
             facts.fresh_functions = collect_fresh_functions(file, semantic_for(file, &NoProject));
         }
-        facts.server_side_sessions = memchr::memmem::find(text, b"session_interface").is_some()
-            || memchr::memmem::find(text, b"flask_session").is_some()
-            || memchr::memmem::find(text, b"SESSION_TYPE").is_some();
+        facts.server_side_sessions = mentions_any(
+            &file.text,
+            &["session_interface", "flask_session", "SESSION_TYPE"],
+        );
         facts
     }
 }

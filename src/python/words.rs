@@ -1,5 +1,16 @@
 //! Names as words: how rules and the front end read what an identifier or URL says.
 
+/// Whether `word` occurs in `text`: the per-file gates (before costlier reading) ask this of
+/// every file, and `memmem`'s vectorised search is several times cheaper than `str::contains`.
+pub fn mentions(text: &str, word: &str) -> bool {
+    memchr::memmem::find(text.as_bytes(), word.as_bytes()).is_some()
+}
+
+/// Whether `text` contains one of `words` (see [`mentions`]).
+pub fn mentions_any(text: &str, words: &[&str]) -> bool {
+    words.iter().any(|w| mentions(text, w))
+}
+
 /// Splits an identifier or URL into lowercase words, on punctuation and at camelCase humps:
 /// `apiKey_value` → `["api", "key", "value"]`, `/reset-db/<token>` → `["reset", "db", "token"]`.
 pub fn words(name: &str) -> Vec<String> {

@@ -4,11 +4,7 @@
 use memchr::memmem;
 use ruff_text_size::TextRange;
 
-/// Whether `word` occurs in `text`: the per-file gates of the analysis ask this of every file,
-/// and `memmem`'s vectorised search is several times cheaper than `str::contains` on a whole file.
-pub fn mentions(text: &str, word: &str) -> bool {
-    memmem::find(text.as_bytes(), word.as_bytes()).is_some()
-}
+pub use crate::python::words::mentions;
 
 /// The byte spans of every occurrence of some words in one text, sorted by start.
 pub struct WordHits(Vec<(u32, u32)>);
