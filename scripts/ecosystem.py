@@ -54,11 +54,12 @@ def fetch(name, version, dist, cache):
     dl = cache / "dist" / f"{name}-{version}"
     dl.mkdir(parents=True, exist_ok=True)
     binary = ["--only-binary", ":all:"] if dist == "wheel" else ["--no-binary", ":all:"]
-    subprocess.run(
+    done = subprocess.run(
         [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", *binary,
          f"{name}=={version}", "-d", str(dl)],
-        check=True,
     )
+    if done.returncode != 0:
+        sys.exit(f"{name} {version}: pip could not download the {dist} (see above)")
     archives = list(dl.iterdir())
     if len(archives) != 1:
         sys.exit(f"{name} {version}: expected one archive, got {archives}")

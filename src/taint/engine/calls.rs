@@ -430,19 +430,25 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
     pub(super) fn project_call(&mut self, call: &Call, q: &str) -> Option<Val> {
         let g = self.w.g;
         let q = g.resolve_function(q);
+        let mut member_call = false;
         let (info, constructor) = match g.funcs.get(q).or_else(|| g.inherited_method(q)) {
             Some(info) => (info, false),
             None => {
-                let init = format!("{q}.__init__");
-                match g.funcs.get(&init).or_else(|| g.inherited_method(&init)) {
-                    Some(info) => (info, true),
-                    None => {
-                        if g.classes.contains(q) {
-                            let mut v = call.union(false).collapse();
-                            v.alias = Some(Arc::from(q));
-                            return Some(v);
+                if let Some(info) = called_member(g, q) {
+                    member_call = true;
+                    (info, false)
+                } else {
+                    let init = format!("{q}.__init__");
+                    match g.funcs.get(&init).or_else(|| g.inherited_method(&init)) {
+                        Some(info) => (info, true),
+                        None => {
+                            if g.classes.contains(q) {
+                                let mut v = call.union(false).collapse();
+                                v.alias = Some(Arc::from(q));
+                                return Some(v);
+                            }
+                            return None;
                         }
-                        return None;
                     }
                 }
             }
@@ -463,7 +469,8 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         let mut actual: Vec<Option<(Val, TextRange)>> = vec![None; names.len()];
         let mut pos = 0;
         if info.offset == 1 {
-            if constructor {
+            // The member is `self`: a class-level value the analysis holds nothing for.
+            if constructor || member_call {
                 pos = 1;
             } else if bound {
                 if let (Some(r), Some(slot)) = (call.recv, actual.get_mut(0)) {
@@ -738,6 +745,24 @@ impl Call<'_> {
 /// `BookMeta(file_path=p, title=t, ...)`: a library or namedtuple class built from keyword
 /// arguments only. Its fields are kept apart, so `meta.file_path` does not carry what was passed
 /// as `title`. The alias marks the map as a record whose attributes are its fields.
+/// `Class.MEMBER(...)` where `MEMBER` is a class-level value (an enum member, a shared
+/// instance) and the class defines `__call__`: the call runs `Class.__call__` on the member.
+fn called_member<'g, 'a>(g: &'g Global<'a>, q: &str) -> Option<&'g FuncInfo<'a>> {
+    // Most projects define no `__call__`: one lookup spares the rest.
+    g.named("__call__").next()?;
+    let (class, member) = q.rsplit_once('.')?;
+    let call = format!("{class}.__call__");
+    let info = g
+        .funcs
+        .get(g.resolve_function(&call))
+        .or_else(|| g.inherited_method(&call))?;
+    let class = info.class.as_deref()?;
+    let member = format!("{class}.{member}");
+    // A method or a nested class is called as itself.
+    let is_value = !g.funcs.contains_key(&member) && !g.classes.contains(&member);
+    (g.classes.contains(class) && is_value).then_some(info)
+}
+
 pub(super) fn record_of_fields(call: &Call, q: Option<&str>) -> Option<Val> {
     // The name as written: a namedtuple class resolves to `collections.namedtuple`.
     let written = match &*call.c.func {
