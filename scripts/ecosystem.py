@@ -14,7 +14,9 @@ true positives that are no longer reported at all.
     scripts/ecosystem.py --app archivy        # one application
 
 A verdict row is keyed by flaskscan's own fingerprint (rule, path, the flagged line's text, its
-occurrence), so it survives unrelated lines moving. Standard library only.
+occurrence), so it survives unrelated lines moving. Verdicts: TP, FP, or DUP for a true problem
+another reported finding covers (named in the reason): a DUP no longer reported is not lost, and
+one reported again counts as a false positive (the same problem told twice). Standard library only.
 """
 
 import argparse
@@ -159,6 +161,8 @@ def main():
                 unreviewed_rows.append({**row, "verdict": "", "reason": f["message"]})
             elif v["verdict"] == "TP":
                 c["tp"] += 1
+            elif v["verdict"] not in ("FP", "DUP"):
+                sys.exit(f"ecosystem/verdicts.csv: unknown verdict {v['verdict']!r} for {key}")
             else:
                 c["fp"] += 1
                 rules_fp[f["rule"]] += 1

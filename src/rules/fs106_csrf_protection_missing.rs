@@ -29,18 +29,7 @@ pub fn check(facts: &AppFacts, out: &mut Vec<AppFinding>) {
     if facts.csrf_protection || !facts.ambient_credentials {
         return;
     }
-    let mut views: Vec<&Route> = Vec::new();
-    for route in &facts.routes {
-        let view = facts.view(&route.function);
-        let reads_form = view.is_some_and(|v| v.reads_form && !v.validates_form);
-        // A view with two routes is one view.
-        if route.is_state_changing()
-            && reads_form
-            && !views.iter().any(|v| v.function == route.function)
-        {
-            views.push(route);
-        }
-    }
+    let views = form_views(facts);
     let Some(first) = views.first() else { return };
     let location = facts.apps.first().unwrap_or(&first.location).clone();
     out.push(AppFinding {
@@ -61,6 +50,23 @@ pub fn check(facts: &AppFacts, out: &mut Vec<AppFinding>) {
             if views.len() == 1 { "s" } else { "" }
         ),
     });
+}
+
+/// The state-changing views that read form data without validating a form (one per view, however
+/// many routes it has).
+pub fn form_views(facts: &AppFacts) -> Vec<&Route> {
+    let mut views: Vec<&Route> = Vec::new();
+    for route in &facts.routes {
+        let view = facts.view(&route.function);
+        let reads_form = view.is_some_and(|v| v.reads_form && !v.validates_form);
+        if route.is_state_changing()
+            && reads_form
+            && !views.iter().any(|v| v.function == route.function)
+        {
+            views.push(route);
+        }
+    }
+    views
 }
 
 /// "`transfer` (app.py:12)", or the first three and a count.

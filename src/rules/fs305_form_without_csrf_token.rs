@@ -19,10 +19,10 @@ pub const RULE: Rule = Rule {
     good: "<form method=\"post\" action=\"/transfer\">\n  <input type=\"hidden\" name=\"csrf_token\" value=\"{{ csrf_token() }}\">",
 };
 
-/// `<form method="post">` without a token, in an app without global CSRF protection.
+/// `<form method="post">` without a token, in an app without CSRF protection whose form views
+/// FS106 does not already name.
 pub fn check(cx: &mut TemplateCheck) {
-    // Without the Python code we cannot know whether the app protects every form.
-    if cx.csrf_protection != Some(false) {
+    if !cx.unprotected_forms {
         return;
     }
     let file = cx.file;

@@ -55,11 +55,18 @@ pub(super) fn check_templates(
     // Only a Flask app's forms are judged: a tree without one (a library, a Django project) has
     // CSRF handled elsewhere or not at all, and we cannot tell which.
     let is_flask_app = !facts.apps.is_empty() || !facts.routes.is_empty();
-    let csrf_protection = (python_scanned && is_flask_app).then_some(facts.csrf_protection);
+    // A form needs its own finding only when nothing else says it is forgeable: FS106 reports an
+    // unprotected app once, naming its form views, and without a credential the browser sends by
+    // itself (a session, a login cookie) a forged post acts as nobody.
+    let unprotected_forms = python_scanned
+        && is_flask_app
+        && !facts.csrf_protection
+        && facts.ambient_credentials
+        && rules::fs106_csrf_protection_missing::form_views(facts).is_empty();
     let checked: Vec<(Vec<Finding>, Vec<Notification>)> = templates
         .par_iter()
         .zip(links.par_iter())
-        .map(|(t, l)| check_template(t, &templates, &resolver, l, csrf_protection))
+        .map(|(t, l)| check_template(t, &templates, &resolver, l, unprotected_forms))
         .collect();
     let mut findings = Vec::new();
     for (f, note) in checked {
@@ -74,7 +81,7 @@ fn check_template(
     all: &[TemplateFile],
     resolver: &Resolver,
     links: &Links,
-    csrf_protection: Option<bool>,
+    unprotected_forms: bool,
 ) -> (Vec<Finding>, Vec<Notification>) {
     let result = catch_unwind(AssertUnwindSafe(|| {
         let mut cx = TemplateCheck {
@@ -82,7 +89,7 @@ fn check_template(
             all,
             resolver,
             links,
-            csrf_protection,
+            unprotected_forms,
             findings: Vec::new(),
         };
         rules::dispatch::template(&mut cx);

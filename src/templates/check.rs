@@ -31,8 +31,9 @@ pub struct TemplateCheck<'a> {
     pub resolver: &'a Resolver,
     /// What the views that render this template put in its context.
     pub links: &'a Links,
-    /// Whether the app has global CSRF protection; `None` when no Python code was scanned.
-    pub csrf_protection: Option<bool>,
+    /// Whether a POST form without a token is forgeable and no app-level finding says so (see
+    /// `scan::templates`).
+    pub unprotected_forms: bool,
     pub findings: Vec<TemplateFinding>,
 }
 
