@@ -36,6 +36,10 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
     {
         return; // Never renders anything, so nothing goes out unescaped.
     }
+    // A command-line program's templates make files and terminal text, not web pages.
+    if is_command_line_module(&cx.file.ast.body) {
+        return;
+    }
     match keyword(call, "autoescape") {
         None => {
             if call.arguments.keywords.iter().any(|k| k.arg.is_none()) {
@@ -74,6 +78,56 @@ fn is_used(cx: &Checker, name: &str) -> bool {
         .count();
     // One bare occurrence is the definition itself.
     bare_uses > 1 || cx.project.imports_name(name)
+}
+
+/// Packages that parse a command line, and packages that answer HTTP requests.
+const COMMAND_LINE: &[&str] = &["click", "argparse", "typer", "docopt", "fire"];
+const WEB: &[&str] = &[
+    "flask",
+    "werkzeug",
+    "quart",
+    "starlette",
+    "fastapi",
+    "django",
+    "aiohttp",
+    "tornado",
+    "bottle",
+    "pyramid",
+    "falcon",
+    "sanic",
+    "connexion",
+];
+
+/// Whether the module is a command-line program: it imports a command-line parser and no web
+/// framework (top level, or in a top-level `try`/`if`).
+fn is_command_line_module(body: &[Stmt]) -> bool {
+    let mut packages: Vec<&str> = Vec::new();
+    collect_imports(body, 0, &mut packages);
+    packages.iter().any(|p| COMMAND_LINE.contains(p)) && !packages.iter().any(|p| WEB.contains(p))
+}
+
+fn collect_imports<'s>(body: &'s [Stmt], depth: u32, out: &mut Vec<&'s str>) {
+    let top = |m: &'s str| m.split('.').next().unwrap_or(m);
+    for stmt in body {
+        match stmt {
+            Stmt::Import(i) => out.extend(i.names.iter().map(|a| top(a.name.as_str()))),
+            Stmt::ImportFrom(i) => out.extend(i.module.as_ref().map(|m| top(m.as_str()))),
+            Stmt::Try(t) if depth < 2 => {
+                collect_imports(&t.body, depth + 1, out);
+                for h in &t.handlers {
+                    let ruff_python_ast::ExceptHandler::ExceptHandler(h) = h;
+                    collect_imports(&h.body, depth + 1, out);
+                }
+            }
+            Stmt::If(i) if depth < 2 => {
+                collect_imports(&i.body, depth + 1, out);
+                for c in &i.elif_else_clauses {
+                    collect_imports(&c.body, depth + 1, out);
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// `app.jinja_env.autoescape = False`, `app.jinja_options = {"autoescape": False}`.
