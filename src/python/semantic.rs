@@ -19,6 +19,9 @@ const CANONICAL: &[(&str, &str)] = &[
     ("flask.globals.request", "flask.request"),
     ("flask.globals.session", "flask.session"),
     ("flask.blueprints.Blueprint", "flask.Blueprint"),
+    // flask-smorest's Blueprint subclasses Flask's (adding `arguments`/`response`).
+    ("flask_smorest.Blueprint", "flask.Blueprint"),
+    ("flask_smorest.blueprint.Blueprint", "flask.Blueprint"),
     ("flask.helpers.send_file", "flask.send_file"),
     ("flask.helpers.redirect", "flask.redirect"),
     ("flask.helpers.make_response", "flask.make_response"),

@@ -1,9 +1,11 @@
 //! Methods called on objects whose class the analysis does not know (a form class picked at run
 //! time, a plugin looked up in a registry). By default such a call's result carries its receiver
 //! and arguments; but when every project method of that name is a hook that returns fixed text
-//! (`def extra_form_content(self): return "<fieldset>..."`), the call returns fixed text too.
+//! (`def extra_form_content(self): return "<fieldset>..."`), the call returns fixed text too, and
+//! when every one returns nothing of what it is given (a file response, a stored record), so does
+//! the call.
 
-use super::index::Global;
+use super::index::{FuncInfo, Global};
 
 /// Zero-argument methods of Python's built-in types and common I/O objects: on an unknown object
 /// such a call is most likely one of these, whatever the project also defines.
@@ -67,6 +69,22 @@ pub fn literal_hook(g: &Global, method: &str) -> bool {
             return false;
         }
         found = true;
+    }
+    found
+}
+
+/// Most project methods of one name whose summaries are consulted for a call on an unknown object.
+const MAX_CANDIDATES: usize = 8;
+
+/// The project methods named `method` a call on an object of unknown class may run, when there
+/// are some and few enough to consult.
+pub fn candidates<'g, 'a>(g: &'g Global<'a>, method: &str) -> Vec<&'g FuncInfo<'a>> {
+    if COMMON_METHODS.contains(&method) {
+        return Vec::new();
+    }
+    let found: Vec<_> = g.named(method).filter(|f| f.class.is_some()).collect();
+    if found.len() > MAX_CANDIDATES {
+        return Vec::new();
     }
     found
 }

@@ -445,13 +445,14 @@ fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> 
     numbers.retain(|k, _| assigned.get(k) == Some(&1));
     let text = &file.text;
     let names_typed_objects = TYPED_OBJECT_WORDS.iter().any(|w| mentions(text, w));
+    let smorest_or_apiflask = mentions_argument_decorators(text);
     let mut funcs = Vec::new();
     let mut defined = Vec::new();
     for stmt in file.body() {
         match stmt {
             Stmt::FunctionDef(f) => {
                 let view = if f.decorator_list.iter().any(looks_like_route) {
-                    view_params(sem_of(), f)
+                    view_params(sem_of(), f, smorest_or_apiflask)
                 } else {
                     None
                 };
@@ -493,7 +494,16 @@ fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> 
                             view: routed
                                 .as_ref()
                                 .filter(|_| class_views::is_handler(&f.name))
-                                .cloned(),
+                                .map(|url| {
+                                    let mut params = url.clone();
+                                    params.extend(webargs::parsed_params(
+                                        sem_of(),
+                                        f,
+                                        url,
+                                        smorest_or_apiflask,
+                                    ));
+                                    params
+                                }),
                             traits: OnceLock::new(),
                             returns: OnceLock::new(),
                         });
@@ -628,8 +638,17 @@ fn route_rules(f: &ast::StmtFunctionDef) -> Vec<String> {
         .collect()
 }
 
+/// Whether a module may use flask-smorest's or APIFlask's argument decorators (see [`webargs`]).
+pub fn mentions_argument_decorators(text: &str) -> bool {
+    crate::python::words::mentions_any(text, &["flask_smorest", "apiflask"])
+}
+
 /// The URL parameters of a function's route decorators, if it is a view.
-pub fn view_params(sem: &Semantic, f: &ast::StmtFunctionDef) -> Option<Vec<(String, bool)>> {
+pub fn view_params(
+    sem: &Semantic,
+    f: &ast::StmtFunctionDef,
+    smorest_or_apiflask: bool,
+) -> Option<Vec<(String, bool)>> {
     let mut params: Option<Vec<(String, bool)>> = None;
     for d in &f.decorator_list {
         if let Some((_, rule)) = flask::route_decorator(sem, &d.expression) {
@@ -640,7 +659,7 @@ pub fn view_params(sem: &Semantic, f: &ast::StmtFunctionDef) -> Option<Vec<(Stri
         }
     }
     if let Some(list) = params.as_mut() {
-        let parsed = webargs::parsed_params(sem, f, list);
+        let parsed = webargs::parsed_params(sem, f, list, smorest_or_apiflask);
         list.extend(parsed);
     }
     params

@@ -2,9 +2,14 @@
 //! an extra argument, `@use_kwargs({"name": fields.Str()})` as one keyword argument per field.
 //! Those parameters are request data. A field declared as a number, boolean, UUID or date is
 //! converted (or the request rejected) before the view runs, so it carries no text; with
-//! `use_args` the parsed dict keeps the taint of its text fields as a whole.
+//! `use_args` the parsed dict keeps the taint of its text fields as a whole. flask-smorest's
+//! `@blp.arguments(...)` and APIFlask's `@app.input(...)` are webargs underneath.
+
+use std::sync::Arc;
 
 use ruff_python_ast::{self as ast, Expr};
+
+use super::value::{Shape, Val};
 
 use crate::python::flask::string_literal;
 use crate::python::semantic::Semantic;
@@ -31,6 +36,7 @@ pub fn parsed_params(
     sem: &Semantic,
     f: &ast::StmtFunctionDef,
     url: &[(String, bool)],
+    smorest_or_apiflask: bool,
 ) -> Vec<(String, bool)> {
     let mut out = Vec::new();
     for d in &f.decorator_list {
@@ -51,6 +57,9 @@ pub fn parsed_params(
                 }
             }
             Some("use_args") => {}
+            // flask-smorest `@blp.arguments(Schema)`, APIFlask `@app.input(Schema)`: webargs
+            // underneath, the parsed data passed as a positional argument.
+            Some("arguments" | "input") if smorest_or_apiflask => {}
             _ => continue,
         }
         // A schema class or instance: which parameters it fills is decided at run time.
@@ -63,6 +72,58 @@ pub fn parsed_params(
         );
     }
     out
+}
+
+/// The fields of the one `@use_args({...})` dict schema of `f`, each with whether it is text:
+/// the parsed dict the view receives holds those keys (unknown keys are excluded by default).
+/// `None` with no such decorator, or with several argument decorators (which parameter each
+/// fills is then a matter of order).
+pub fn args_dict_fields(sem: &Semantic, f: &ast::StmtFunctionDef) -> Option<Vec<(String, bool)>> {
+    let mut found = None;
+    let mut decorators = 0;
+    for d in &f.decorator_list {
+        let Expr::Call(c) = &d.expression else {
+            continue;
+        };
+        let Some(q) = sem.resolve(&c.func) else {
+            continue;
+        };
+        if !matches!(
+            q.rsplit('.').next(),
+            Some("use_args" | "arguments" | "input")
+        ) {
+            continue;
+        }
+        decorators += 1;
+        if let Some(Expr::Dict(fields)) = c.arguments.args.first() {
+            found = Some(dict_fields(sem, fields));
+        }
+    }
+    found.filter(|_| decorators == 1)
+}
+
+/// The parsed dict as a value: `request` (the parameter's request data) in each text field, no
+/// text in the typed ones.
+pub fn shaped(request: Val, fields: &[(String, bool)]) -> Val {
+    let items = fields
+        .iter()
+        .map(|(key, text)| {
+            let v = if *text {
+                Val {
+                    taints: request.taints.clone(),
+                    ..Val::default()
+                }
+            } else {
+                Val::constant()
+            };
+            (key.clone(), v)
+        })
+        .collect();
+    Val {
+        taints: Vec::new(),
+        shape: Shape::Map(Arc::new(items)),
+        ..request
+    }
 }
 
 /// `{"name": fields.Str(), "page": fields.Int()}`: each field's name, and whether it is text.

@@ -217,6 +217,11 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             }
         }
         let mut v = call.union(true);
+        if let Some(m) = method.filter(|_| v.is_tainted()) {
+            if self.dispatched_returns_nothing_given(m) {
+                return Val::clean();
+            }
+        }
         exceptions::as_text(&mut v);
         if method.is_some_and(|m| dispatch::typed_non_text(self.w.g, m)) {
             v = return_types::as_non_text(v);
@@ -420,6 +425,19 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             | "first_or_404" | "one_or_404" | "paginate" => Some(Val::clean()),
             _ => None,
         }
+    }
+
+    /// Whether every project method named `m` (the candidates a call on an object of unknown
+    /// class may run, see [`dispatch::candidates`]) returns nothing of its receiver's or its
+    /// arguments' data: `handler.send_thumbnail(...)` answering with a file response.
+    fn dispatched_returns_nothing_given(&mut self, m: &str) -> bool {
+        let candidates = dispatch::candidates(self.w.g, m);
+        !candidates.is_empty()
+            && candidates.iter().all(|f| {
+                self.w
+                    .result_in(&f.qualified, context::Known::default())
+                    .is_some_and(|r| !r.truncated && !r.ret.is_tainted())
+            })
     }
 
     pub(super) fn is_mongo_call(&self, m: &str, recv: &Val) -> bool {

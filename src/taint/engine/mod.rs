@@ -449,6 +449,13 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                         audit: false,
                     })],
                 );
+                // `@use_args({"q": fields.Str(), "page": fields.Int()})`: a dict of those keys,
+                // text only in the text fields.
+                if !url_names.iter().any(|(n, _)| n == name) {
+                    if let Some(fields) = super::webargs::args_dict_fields(&self.sem, def) {
+                        v = super::webargs::shaped(v, &fields);
+                    }
+                }
             }
             // An `<int:id>` parameter is a number, like `int(x)`: no text of unknown origin.
             if !self.summary && self.typed_params.iter().any(|t| t == name) {
