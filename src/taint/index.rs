@@ -43,6 +43,8 @@ pub struct FileCtx<'a> {
     pub escaping_envs: Vec<String>,
     /// Whether the file imports Flask (request sources can only appear there).
     pub flask: bool,
+    /// It may use flask-smorest's or APIFlask's argument decorators (see [`webargs`]).
+    pub parses_args: bool,
     /// The `reqparse` arguments the file declares, when it uses `reqparse` (see [`reqparse`]).
     pub reqparse: Option<Vec<(String, bool)>>,
     /// The `flask.g` attributes the file sets from request data (see [`request_globals`]).
@@ -202,6 +204,9 @@ pub struct Global<'a> {
     /// Project pydantic model classes by qualified name, with their fields (see
     /// [`super::models`]), found on first use.
     pub models: OnceLock<HashMap<String, super::models::Fields>>,
+    /// Short names of the project's `Enum` classes that define `__call__` (members called like
+    /// functions), found on first use.
+    pub callable_enums: OnceLock<Vec<String>>,
     /// The application checks a CSRF token on every unsafe request.
     pub csrf_everywhere: bool,
     /// Project functions the configuration declares as sanitisers.
@@ -287,6 +292,7 @@ impl<'a> Global<'a> {
             defined,
             memo: Mutex::new(HashMap::default()),
             models: OnceLock::new(),
+            callable_enums: OnceLock::new(),
             csrf_everywhere: false,
             sanitizers: Default::default(),
             module_files: OnceLock::new(),
@@ -445,7 +451,8 @@ fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> 
     numbers.retain(|k, _| assigned.get(k) == Some(&1));
     let text = &file.text;
     let names_typed_objects = TYPED_OBJECT_WORDS.iter().any(|w| mentions(text, w));
-    let smorest_or_apiflask = mentions_argument_decorators(text);
+    // Both names contain "flask": most files of a large tree are spared two searches.
+    let smorest_or_apiflask = mentions(text, "flask") && mentions_argument_decorators(text);
     let mut funcs = Vec::new();
     let mut defined = Vec::new();
     for stmt in file.body() {
@@ -544,6 +551,7 @@ fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> 
         numbers,
         escaping_envs: super::fixed_templates::escaping_module_envs(file.body()),
         flask: mentions(text, "flask"),
+        parses_args: smorest_or_apiflask,
         reqparse: reqparse::declared(file),
         g_from_request,
         mongo: mentions(text, "mongo"),

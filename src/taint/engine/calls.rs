@@ -217,7 +217,15 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             }
         }
         let mut v = call.union(true);
-        if let Some(m) = method.filter(|_| v.is_tainted()) {
+        // Only where request data is at stake: consulting candidates' summaries for every
+        // parameter flow of every helper would cost more than it saves.
+        let request_data = || {
+            v.collapse()
+                .taints
+                .iter()
+                .any(|t| t.origin == Origin::Request)
+        };
+        if let Some(m) = method.filter(|_| v.is_tainted() && request_data()) {
             if self.dispatched_returns_nothing_given(m) {
                 return Val::clean();
             }
@@ -763,12 +771,23 @@ impl Call<'_> {
 /// `BookMeta(file_path=p, title=t, ...)`: a library or namedtuple class built from keyword
 /// arguments only. Its fields are kept apart, so `meta.file_path` does not carry what was passed
 /// as `title`. The alias marks the map as a record whose attributes are its fields.
-/// `Class.MEMBER(...)` where `MEMBER` is a class-level value (an enum member, a shared
-/// instance) and the class defines `__call__`: the call runs `Class.__call__` on the member.
+/// `Color.RED(...)`: a member of a project `Enum` is an instance of its class, so calling it runs
+/// the class's `__call__`.
 fn called_member<'g, 'a>(g: &'g Global<'a>, q: &str) -> Option<&'g FuncInfo<'a>> {
-    // Most projects define no `__call__`: one lookup spares the rest.
-    g.named("__call__").next()?;
     let (class, member) = q.rsplit_once('.')?;
+    // Most calls are of library functions: only a callable enum of that short name is worth
+    // resolving.
+    let short = class.rsplit('.').next().unwrap_or(class);
+    let enums = g.callable_enums.get_or_init(|| {
+        g.named("__call__")
+            .filter_map(|f| f.class.as_deref())
+            .filter(|c| g.derives_from(c, &|base| base.starts_with("enum.")))
+            .filter_map(|c| c.rsplit('.').next().map(str::to_string))
+            .collect()
+    });
+    if !enums.iter().any(|e| e == short) {
+        return None;
+    }
     let call = format!("{class}.__call__");
     let info = g
         .funcs
@@ -778,7 +797,7 @@ fn called_member<'g, 'a>(g: &'g Global<'a>, q: &str) -> Option<&'g FuncInfo<'a>>
     let member = format!("{class}.{member}");
     // A method or a nested class is called as itself.
     let is_value = !g.funcs.contains_key(&member) && !g.classes.contains(&member);
-    (g.classes.contains(class) && is_value).then_some(info)
+    is_value.then_some(info)
 }
 
 pub(super) fn record_of_fields(call: &Call, q: Option<&str>) -> Option<Val> {
