@@ -62,14 +62,12 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
     }
 }
 
-/// `DEBUG = True`, `FLASK_DEBUG = 1`, `ENV = "development"` in any form of config write.
+/// `DEBUG = True`, `FLASK_DEBUG = 1` in any form of config write. `ENV = "development"` as a
+/// config key is not reported: only the `FLASK_ENV` *environment variable* (see the env-file
+/// check) ever turned the debugger on; the `ENV` config value only named the environment, and
+/// Flask 2.3 removed it.
 pub fn check_config(cx: &mut Checker, write: &ConfigWrite) {
-    let on = match write.key {
-        "DEBUG" | "FLASK_DEBUG" => is_truthy_literal(write.value),
-        "ENV" | "FLASK_ENV" => super::helpers::literal_text(write.value)
-            .is_some_and(|v| v.eq_ignore_ascii_case("development")),
-        _ => false,
-    };
+    let on = matches!(write.key, "DEBUG" | "FLASK_DEBUG") && is_truthy_literal(write.value);
     if on {
         cx.report_msg(
             &RULE,
