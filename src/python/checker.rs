@@ -49,6 +49,9 @@ pub struct ConfigWrite<'a> {
     pub value: &'a Expr,
     /// Where to report it.
     pub range: TextRange,
+    /// Written in the body of a config class that is the development arm of a run-time choice
+    /// (see [`crate::python::config_choice`]).
+    pub development_alternative: bool,
 }
 
 /// What the walk knows about the function it is in.
@@ -89,6 +92,8 @@ pub struct Checker<'a> {
     testing_if: Option<&'a ast::StmtIf>,
     /// Whether the class being walked holds Flask configuration.
     config_class: Vec<bool>,
+    /// Whether the innermost class being walked is a development alternative config class.
+    development_class: bool,
     depth: usize,
     /// How many `lambda`s enclose the current node.
     lambdas: u32,
@@ -128,6 +133,7 @@ impl<'a> Checker<'a> {
             if_tests: Vec::new(),
             testing_if: None,
             config_class: Vec::new(),
+            development_class: false,
             depth: 0,
             lambdas: 0,
             too_deep: false,
@@ -372,7 +378,18 @@ impl<'a> Checker<'a> {
         if key == "SESSION_COOKIE_SECURE" && !crate::rules::helpers::is_falsy_literal(value) {
             self.facts.session_cookie_secure_set = true;
         }
-        dispatch::config_write(self, &ConfigWrite { key, value, range });
+        // Only the class body itself: the flag does not reach into its methods.
+        let development_alternative =
+            self.development_class && self.config_class.last() == Some(&true);
+        dispatch::config_write(
+            self,
+            &ConfigWrite {
+                key,
+                value,
+                range,
+                development_alternative,
+            },
+        );
     }
 
     /// Config writes spelled as a call: `app.config.update(...)`, `from_mapping`, `setdefault`.
@@ -577,12 +594,17 @@ impl<'a> Checker<'a> {
         self.class_view(c);
         self.owned_model(c);
         self.config_class.push(is_config);
+        let outer_development = std::mem::replace(
+            &mut self.development_class,
+            is_config && self.project.is_development_alternative(&qualified),
+        );
         // Class-body names live in their own scope and must not shadow module names.
         self.sem.push_scope();
         for stmt in &c.body {
             self.visit_stmt(stmt);
         }
         self.sem.pop_scope();
+        self.development_class = outer_development;
         self.config_class.pop();
     }
 

@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod checker;
+pub mod config_choice;
 pub mod credentials;
 pub mod flask;
 pub mod fresh;

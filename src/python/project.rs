@@ -7,6 +7,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use rayon::prelude::*;
 use ruff_python_ast::{self as ast, Expr, Stmt};
 
+use super::config_choice::{self, Choice, ClassFacts};
 use super::fresh;
 use super::semantic::{qualify, NoProject, ProjectLookup, Semantic};
 use super::SourceFile;
@@ -39,6 +40,8 @@ pub struct ProjectIndex {
     config_unseen: bool,
     /// Project functions that return a new random value at each call (see [`fresh`]).
     fresh_functions: HashSet<String>,
+    /// Config classes that are the development arm of a run-time choice (see [`config_choice`]).
+    development_alternatives: HashSet<String>,
 }
 
 /// Stands for an object `from_object` loads that names nothing the scan can follow (a
@@ -83,6 +86,10 @@ pub struct ModuleFacts {
     /// [`library_subclasses`]).
     class_bases: Vec<(String, Vec<String>)>,
     fresh_functions: Vec<String>,
+    /// Top-level classes with the `DEBUG` each sets itself.
+    class_debug: Vec<(String, Option<bool>)>,
+    /// Run-time choices between classes (see [`config_choice`]).
+    choices: Vec<Choice>,
 }
 
 impl ModuleFacts {
@@ -95,13 +102,28 @@ impl ModuleFacts {
         if mentions(&file.text, "flask") || file.module.contains("flask") {
             collect_factories(file, semantic_for(file, &NoProject), &mut facts.returns);
         }
-        collect_variables_and_config(
+        let sem = collect_variables_and_config(
             file,
             semantic_for(file, &NoProject),
             &mut facts.variables,
             &mut facts.config_objects,
             Some(&mut facts.class_bases),
         );
+        // Every choice is spelled with `else` or a `"default"` entry.
+        if mentions_any(&file.text, &["else", "default"]) {
+            facts.choices = config_choice::choices(&sem, file.body());
+        }
+        facts.class_debug = file
+            .body()
+            .iter()
+            .filter_map(|stmt| match stmt {
+                Stmt::ClassDef(c) => Some((
+                    qualify(&file.module, &c.name),
+                    config_choice::own_debug(&c.body),
+                )),
+                _ => None,
+            })
+            .collect();
         facts.exports = (file.module.clone(), star_exports(file));
         facts.imported_names = names_imported_from(file);
         if fresh::mentions_generator(&file.text) {
@@ -119,6 +141,12 @@ impl ProjectIndex {
     /// Whether the app keeps sessions on the server (see the field).
     pub fn server_side_sessions(&self) -> bool {
         self.server_side_sessions
+    }
+
+    /// Whether the config class `qualified` is the development arm of a run-time choice whose
+    /// other arm keeps debug off (see [`config_choice`]).
+    pub fn is_development_alternative(&self, qualified: &str) -> bool {
+        self.development_alternatives.contains(qualified)
     }
 
     /// Whether the project function `qualified` returns a new random value at each call.
@@ -140,7 +168,18 @@ impl ProjectIndex {
         };
         let mut variables = Vec::with_capacity(facts.len());
         let mut class_bases = Vec::new();
+        let (mut classes, mut choices) = (HashMap::default(), Vec::new());
         for f in facts {
+            for (class, debug) in f.class_debug {
+                classes.insert(
+                    class,
+                    ClassFacts {
+                        bases: Vec::new(),
+                        debug,
+                    },
+                );
+            }
+            choices.extend(f.choices);
             class_bases.extend(f.class_bases);
             index.server_side_sessions |= f.server_side_sessions;
             index.exports.insert(f.exports.0, f.exports.1);
@@ -151,6 +190,13 @@ impl ProjectIndex {
             variables.push(f.variables);
         }
         index.subclasses = library_subclasses(&class_bases);
+        for (class, bases) in &class_bases {
+            if let Some(facts) = classes.get_mut(class) {
+                facts.bases.clone_from(bases);
+            }
+        }
+        index.development_alternatives =
+            config_choice::development_alternatives(&choices, &classes);
         if index.returns.is_empty() && index.subclasses.is_empty() {
             // Nothing returns an app, so each file's variables are what it saw on its own.
             index.variables = variables.into_iter().reduce(merge_maps).unwrap_or_default();
@@ -476,13 +522,14 @@ fn returns_app(sem: &mut Semantic, body: &[Stmt], depth: usize) -> bool {
 
 /// Also collects the top-level classes' resolved bases into `class_bases`, when given, in the
 /// same walk.
-fn collect_variables_and_config(
+/// Returns the semantic model with the module's names bound.
+fn collect_variables_and_config<'p>(
     file: &SourceFile,
-    mut sem: Semantic,
+    mut sem: Semantic<'p>,
     variables: &mut HashMap<String, String>,
     config_objects: &mut HashSet<String>,
     mut class_bases: Option<&mut Vec<(String, Vec<String>)>>,
-) {
+) -> Semantic<'p> {
     let mut visitor = ConfigObjectVisitor {
         sem: &mut sem,
         found: config_objects,
@@ -522,6 +569,7 @@ fn collect_variables_and_config(
             }
         }
     }
+    sem
 }
 
 /// Finds `config.from_object(X)` / `from_pyfile("x.py")` anywhere in a file.

@@ -65,9 +65,12 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
 /// `DEBUG = True`, `FLASK_DEBUG = 1` in any form of config write. `ENV = "development"` as a
 /// config key is not reported: only the `FLASK_ENV` *environment variable* (see the env-file
 /// check) ever turned the debugger on; the `ENV` config value only named the environment, and
-/// Flask 2.3 removed it.
+/// Flask 2.3 removed it. Nor is the development arm of a run-time choice between config
+/// classes reported: a deployment runs the other arm, which keeps debug off.
 pub fn check_config(cx: &mut Checker, write: &ConfigWrite) {
-    let on = matches!(write.key, "DEBUG" | "FLASK_DEBUG") && is_truthy_literal(write.value);
+    let on = matches!(write.key, "DEBUG" | "FLASK_DEBUG")
+        && is_truthy_literal(write.value)
+        && !write.development_alternative;
     if on {
         cx.report_msg(
             &RULE,
