@@ -3,7 +3,9 @@
 use ruff_python_ast::{CmpOp, Expr, ExprCompare, Stmt};
 use ruff_text_size::Ranged;
 
-use super::helpers::{is_constant, is_password_name, last_name, literal_text, words};
+use super::helpers::{
+    is_constant, is_operator_setting, is_password_name, last_name, literal_text, words,
+};
 use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 use crate::python::checker::Checker;
@@ -23,7 +25,8 @@ pub const RULE: Rule = Rule {
     good: "if check_password_hash(user.password_hash, request.form[\"password\"]):",
 };
 
-/// `stored == request_password` where only one side comes from the request.
+/// `stored == request_password` where only one side comes from the request and the stored
+/// side is not an operator setting.
 pub fn check_compare(cx: &mut Checker, cmp: &ExprCompare) {
     if cmp.comparators.len() != 1 || !matches!(cmp.ops[0], CmpOp::Eq | CmpOp::NotEq) {
         return;
@@ -39,6 +42,11 @@ pub fn check_compare(cx: &mut Checker, cmp: &ExprCompare) {
         (false, true) => (right, left),
         _ => return,
     };
+    // A password from the environment or app config is a shared secret the operator sets at
+    // start-up, not a stored user password that should have been hashed.
+    if is_operator_setting(&cx.sem, stored) {
+        return;
+    }
     let names_password = |e: &Expr| last_name(e).is_some_and(|n| is_password_name(&n));
     // `user.password == submitted`, or `USERS[name] == password`.
     if names_password(stored) || (names_password(submitted) && is_storage_lookup(stored)) {

@@ -97,6 +97,24 @@ pub fn env_fallback<'a>(sem: &Semantic, expr: &'a Expr) -> Option<&'a Expr> {
     }
 }
 
+/// Whether `expr` reads Flask configuration: `app.config["K"]`, `current_app.config.get("K")`.
+pub fn is_config_read(expr: &Expr) -> bool {
+    let owner = match expr {
+        Expr::Subscript(s) => &s.value,
+        Expr::Call(c) => match &*c.func {
+            Expr::Attribute(a) if a.attr.as_str() == "get" => &a.value,
+            _ => return false,
+        },
+        _ => return false,
+    };
+    matches!(&**owner, Expr::Attribute(a) if a.attr.as_str() == "config")
+}
+
+/// Whether `expr` reads a value the operator sets at start-up: the environment or Flask config.
+pub fn is_operator_setting(sem: &Semantic, expr: &Expr) -> bool {
+    is_env_read(sem, expr) || is_config_read(expr)
+}
+
 /// Whether `name` contains one of `stems` (lowercase ASCII), ignoring ASCII case: a cheap
 /// refusal before splitting an identifier into words, which allocates.
 pub fn contains_any_ignore_case(name: &str, stems: &[&[u8]]) -> bool {
