@@ -3,7 +3,7 @@
 use ruff_python_ast::Expr;
 
 use super::fs102_hardcoded_secret_key::SECRET_KEYS;
-use super::helpers::env_fallback;
+use super::helpers::is_operator_fallback;
 use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 use crate::python::checker::{Checker, ConfigWrite};
@@ -32,13 +32,14 @@ const RANDOM_SOURCES: &[&str] = &[
     "uuid.uuid1",
 ];
 
-/// A secret key computed from a random source, directly or as an environment fallback.
+/// A secret key computed from a random source at start-up. A random value that is only the
+/// fallback of an operator setting (`os.getenv("K") or os.urandom(24)`, `app.config.get("K",
+/// ...)`) is not: a deployment sets the key, and the fallback keeps an unset one unguessable.
 pub fn check_config(cx: &mut Checker, write: &ConfigWrite) {
-    if !SECRET_KEYS.contains(&write.key) {
+    if !SECRET_KEYS.contains(&write.key) || is_operator_fallback(&cx.sem, write.value) {
         return;
     }
-    let value = env_fallback(&cx.sem, write.value).unwrap_or(write.value);
-    if is_random(cx, value) {
+    if is_random(cx, write.value) {
         cx.report_msg(
             &RULE,
             write.range,

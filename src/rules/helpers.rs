@@ -115,6 +115,21 @@ pub fn is_operator_setting(sem: &Semantic, expr: &Expr) -> bool {
     is_env_read(sem, expr) || is_config_read(expr)
 }
 
+/// Whether `expr` only falls back on something when the operator left a setting unset:
+/// `os.getenv("K") or fallback`, `os.environ.get("K", fallback)`, `app.config.get("K") or
+/// fallback`, `app.config.get("K", fallback)`.
+pub fn is_operator_fallback(sem: &Semantic, expr: &Expr) -> bool {
+    match expr {
+        Expr::Call(c) => is_operator_setting(sem, expr) && argument(c, 1, "default").is_some(),
+        Expr::BoolOp(b) => {
+            b.op == ruff_python_ast::BoolOp::Or
+                && b.values.len() > 1
+                && is_operator_setting(sem, &b.values[0])
+        }
+        _ => false,
+    }
+}
+
 /// Whether `name` contains one of `stems` (lowercase ASCII), ignoring ASCII case: a cheap
 /// refusal before splitting an identifier into words, which allocates.
 pub fn contains_any_ignore_case(name: &str, stems: &[&[u8]]) -> bool {
