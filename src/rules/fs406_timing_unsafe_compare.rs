@@ -42,7 +42,8 @@ fn is_secret_name(name: &str) -> bool {
     ) || (last == "key" && w.iter().rev().nth(1).is_some_and(|p| p == "api"))
 }
 
-/// `token == expected` between two non-constant values, one of them named like a secret.
+/// `token == expected` between two non-constant values, one of them named like a secret and
+/// one of them an input (see [`is_input`]).
 ///
 /// Names are hints, so the shapes where `==` compares nothing an attacker guesses are left out:
 /// a constant or enum member on either side (`mechanism == cls.APIKEY`), an emptiness test
@@ -74,7 +75,7 @@ pub fn check_compare(cx: &mut Checker, cmp: &ExprCompare) {
         return;
     }
     if let Some(name) = names.iter().flatten().find(|n| is_secret_name(n)) {
-        if own_nonce_compared(cx, left, right) {
+        if own_nonce_compared(cx, left, right) || !(is_input(cx, left) || is_input(cx, right)) {
             return;
         }
         cx.report_msg(
@@ -93,6 +94,62 @@ fn own_nonce_compared(cx: &Checker, left: &Expr, right: &Expr) -> bool {
     let own = |e: &Expr| matches!(e, Expr::Name(n) if assigned_fresh(cx, n.id.as_str()));
     let from_request = |e: &Expr| cx.is_request_derived(e);
     (own(left) && !from_request(right)) || (own(right) && !from_request(left))
+}
+
+/// Whether `e` is something handed in from outside the function, which a guesser may choose:
+/// request data, a value built from a parameter (`form["code"]`, `kwargs.get("code")`,
+/// `decode(signature)`), or a local assigned only such values. Two values the function
+/// computed itself (an offline checksum against the metadata it decrypted) are no guess
+/// anyone times. At module level nothing can be told apart, so everything counts.
+fn is_input(cx: &Checker, e: &Expr) -> bool {
+    if cx.is_request_derived(e) {
+        return true;
+    }
+    let Some(f) = cx.enclosing_function() else {
+        return true;
+    };
+    // The receiver is the object's own state, not something a caller hands in.
+    let params: Vec<&str> = f
+        .parameters
+        .iter()
+        .map(|p| p.name().as_str())
+        .filter(|n| !matches!(*n, "self" | "cls"))
+        .collect();
+    let mentions_param = |value: &Expr| {
+        let mut found = false;
+        cx.any_subexpr(value, &mut |_, sub| {
+            found |= matches!(sub, Expr::Name(n) if params.contains(&n.id.as_str()));
+        });
+        found
+    };
+    if mentions_param(e) {
+        return true;
+    }
+    let Some(root) = root_name(e) else {
+        return false;
+    };
+    if f.parameters.iter().any(|p| p.name().as_str() == root) {
+        return false;
+    }
+    let mut values = Vec::new();
+    assignments_to(&f.body, root, &mut values, 0);
+    // A name the function never assigns (a global, a closure's variable) cannot be told apart.
+    values.is_empty()
+        || (matches!(e, Expr::Name(_)) && values.iter().all(|v| v.is_some_and(mentions_param)))
+}
+
+/// The name an access chain starts from: `cbc.digest()` → `cbc`, `meta["mac"]` → `meta`.
+fn root_name(e: &Expr) -> Option<&str> {
+    match e {
+        Expr::Name(n) => Some(n.id.as_str()),
+        Expr::Attribute(a) => root_name(&a.value),
+        Expr::Subscript(s) => root_name(&s.value),
+        Expr::Call(c) => match &*c.func {
+            Expr::Attribute(a) => root_name(&a.value),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 /// Whether every assignment to `name` in the enclosing function (none of whose parameters it
