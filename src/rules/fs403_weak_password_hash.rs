@@ -4,7 +4,8 @@ use ruff_python_ast::{Expr, ExprCall};
 use ruff_text_size::Ranged;
 
 use super::helpers::{argument, is_password_name, last_name, literal_text, words};
-use super::local_flow::only_a_memo_key;
+use super::local_flow::{assigned_values, only_a_memo_key};
+use super::outbound::{only_sent_out, site_of};
 use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 use crate::python::checker::Checker;
@@ -52,11 +53,34 @@ pub fn hashes_password(cx: &Checker, call: &ExprCall, callee: &str) -> bool {
 
 fn mentions_password(cx: &Checker, e: &Expr) -> bool {
     let mut found = false;
-    cx.any_subexpr(e, &mut |_, sub| {
-        found |= matches!(sub, Expr::Name(_) | Expr::Attribute(_) | Expr::Subscript(_))
-            && last_name(sub).is_some_and(|n| is_password_name(&n) && !names_derived_value(&n));
+    cx.any_subexpr(e, &mut |cx, sub| {
+        found |= names_password(sub) && !composed_message(cx, sub);
     });
     found
+}
+
+/// `user.password`, `pw`, `form["passwd"]`, but not `password_hash`.
+fn names_password(e: &Expr) -> bool {
+    matches!(e, Expr::Name(_) | Expr::Attribute(_) | Expr::Subscript(_))
+        && last_name(e).is_some_and(|n| is_password_name(&n) && !names_derived_value(&n))
+}
+
+/// `api_pass = api_key + "/item/" + item_id + day`: a local the function itself builds by
+/// concatenating values none of which is a password is a message (a request signature, a
+/// cache key), whatever its name says; passwords are received, not assembled.
+fn composed_message(cx: &Checker, e: &Expr) -> bool {
+    let Expr::Name(n) = e else {
+        return false;
+    };
+    let Some(values) = assigned_values(cx, n.id.as_str(), n.start()) else {
+        return false;
+    };
+    values.iter().all(|v| {
+        let composed = matches!(v, Expr::BinOp(_) | Expr::FString(_));
+        let mut password_part = false;
+        cx.any_subexpr(v, &mut |_, part| password_part |= names_password(part));
+        composed && !password_part
+    })
 }
 
 /// `password_hash`, `passwordDigest`: an already hashed password (mixing it into a signing key
@@ -93,9 +117,32 @@ fn memo_key(cx: &Checker, call: &ExprCall) -> bool {
     is_digest && only_a_memo_key(cx, name)
 }
 
+/// `sha1(md5(password).hexdigest())`: the inner digest is one step of the outer hash, which is
+/// judged (and reported) as the password hash.
+fn rehashed(cx: &Checker, call: &ExprCall) -> bool {
+    site_of(cx, call.range()).is_some_and(|site| {
+        site.enclosing().any(|e| {
+            matches!(e, Expr::Call(outer) if cx.sem.resolve(&outer.func)
+                .is_some_and(|callee| hashes_password(cx, outer, &callee)))
+        })
+    })
+}
+
+/// A digest the function only sends to another server (`api_request("login",
+/// password=sha256(pw).hexdigest())`, a dict it posts) is the login format that server demands:
+/// the client must keep the password itself to log in, and no hash is stored for cracking.
+fn only_sent(cx: &Checker, call: &ExprCall) -> bool {
+    only_sent_out(cx, call.range())
+}
+
 /// Fast hashes of passwords, and `generate_password_hash(method="plain"|"md5"|"sha256")`.
 pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
-    if hashes_password(cx, call, callee) && !in_legacy_function(cx) && !memo_key(cx, call) {
+    if hashes_password(cx, call, callee)
+        && !in_legacy_function(cx)
+        && !memo_key(cx, call)
+        && !rehashed(cx, call)
+        && !only_sent(cx, call)
+    {
         cx.report(&RULE, call.range());
         return;
     }

@@ -61,6 +61,7 @@ pub mod fs602_unpinned_dependency;
 pub mod fs603_deprecated_package;
 pub mod helpers;
 pub mod local_flow;
+pub mod outbound;
 
 /// How a rule decides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
