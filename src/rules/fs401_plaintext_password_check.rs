@@ -4,7 +4,8 @@ use ruff_python_ast::{CmpOp, Expr, ExprCompare, Stmt};
 use ruff_text_size::Ranged;
 
 use super::helpers::{
-    is_constant, is_operator_setting, is_password_name, last_name, literal_text, words,
+    is_constant, is_operator_setting, is_password_name, last_name, literal_text, lookup_owner,
+    words,
 };
 use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
@@ -56,15 +57,9 @@ pub fn check_compare(cx: &mut Checker, cmp: &ExprCompare) {
 
 /// `users[username]`, `USERS.get(name)`: a lookup in a credential store.
 fn is_storage_lookup(e: &Expr) -> bool {
-    let owner = match e {
-        Expr::Subscript(s) => &s.value,
-        Expr::Call(c) => match &*c.func {
-            Expr::Attribute(a) if a.attr.as_str() == "get" => &a.value,
-            _ => return false,
-        },
-        _ => return false,
-    };
-    last_name(owner).is_some_and(|n| is_credential_store(&n))
+    lookup_owner(e)
+        .and_then(last_name)
+        .is_some_and(|n| is_credential_store(&n))
 }
 
 fn is_credential_store(name: &str) -> bool {

@@ -97,17 +97,22 @@ pub fn env_fallback<'a>(sem: &Semantic, expr: &'a Expr) -> Option<&'a Expr> {
     }
 }
 
+/// The mapping a lookup reads: `m` of `m["k"]` or `m.get("k")`.
+pub fn lookup_owner(expr: &Expr) -> Option<&Expr> {
+    match expr {
+        Expr::Subscript(s) => Some(&s.value),
+        Expr::Call(c) => match &*c.func {
+            Expr::Attribute(a) if a.attr.as_str() == "get" => Some(&a.value),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// Whether `expr` reads Flask configuration: `app.config["K"]`, `current_app.config.get("K")`.
 pub fn is_config_read(expr: &Expr) -> bool {
-    let owner = match expr {
-        Expr::Subscript(s) => &s.value,
-        Expr::Call(c) => match &*c.func {
-            Expr::Attribute(a) if a.attr.as_str() == "get" => &a.value,
-            _ => return false,
-        },
-        _ => return false,
-    };
-    matches!(&**owner, Expr::Attribute(a) if a.attr.as_str() == "config")
+    lookup_owner(expr)
+        .is_some_and(|owner| matches!(owner, Expr::Attribute(a) if a.attr.as_str() == "config"))
 }
 
 /// Whether `expr` reads a value the operator sets at start-up: the environment or Flask config.
