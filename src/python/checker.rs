@@ -18,6 +18,12 @@ use crate::rules::{dispatch, Rule};
 
 mod access_walk;
 mod credential_walk;
+mod shapes;
+
+use shapes::{
+    b_name, declares_csrf_on, is_app_name, is_config_key, is_security_header,
+    looks_like_config_class, returns_html, target_names,
+};
 
 pub use access_walk::LAMBDA_VIEW;
 
@@ -824,64 +830,6 @@ impl<'a> Checker<'a> {
     }
 }
 
-/// A string literal naming a CSP, frame-options or nosniff header.
-fn is_security_header(expr: &Expr) -> bool {
-    let Expr::StringLiteral(s) = expr else {
-        return false;
-    };
-    // Joining implicitly concatenated parts allocates: only do it when the joined length can
-    // be a header name (long docstrings cannot).
-    let len: usize = s.value.iter().map(|part| part.value.len()).sum();
-    if !(15..=23).contains(&len) {
-        return false;
-    }
-    let v = s.value.to_str();
-    [
-        "content-security-policy",
-        "x-frame-options",
-        "x-content-type-options",
-    ]
-    .iter()
-    .any(|h| v.eq_ignore_ascii_case(h))
-}
-
-/// `csrf = True` among a class body's assignments.
-fn declares_csrf_on(body: &[Stmt]) -> bool {
-    body.iter().any(|s| {
-        matches!(s, Stmt::Assign(a)
-            if matches!(&a.targets[..], [Expr::Name(n)] if n.id.as_str() == "csrf")
-                && matches!(&*a.value, Expr::BooleanLiteral(b) if b.value))
-    })
-}
-
-fn b_name(e: &Expr) -> &str {
-    match e {
-        Expr::Name(n) => n.id.as_str(),
-        Expr::Attribute(a) => a.attr.as_str(),
-        _ => "",
-    }
-}
-
-/// `Config`, `ProductionConfig`, `Settings`...
-fn looks_like_config_class(name: &str) -> bool {
-    name.ends_with("Config") || name.ends_with("Settings")
-}
-
-fn is_app_name(name: &str) -> bool {
-    let n = name.len();
-    name.eq_ignore_ascii_case("app")
-        || name.eq_ignore_ascii_case("application")
-        || (n >= 4 && name.as_bytes()[n - 4..].eq_ignore_ascii_case(b"_app"))
-}
-
-/// Upper-case names are configuration in Flask config classes and modules.
-fn is_config_key(name: &str) -> bool {
-    name.chars().next().is_some_and(|c| c.is_ascii_uppercase())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
-}
-
 impl<'a> Visitor<'a> for Checker<'a> {
     fn visit_stmt(&mut self, stmt: &'a Stmt) {
         if self.depth > super::MAX_DEPTH {
@@ -1002,27 +950,5 @@ impl<'a> Checker<'a> {
         for s in body {
             self.visit_stmt(s);
         }
-    }
-}
-
-/// Whether a returned value is HTML text (a string or markup), not JSON.
-fn returns_html(value: &Expr) -> bool {
-    match value {
-        Expr::StringLiteral(s) => s.value.to_str().contains('<'),
-        Expr::FString(_) => true,
-        Expr::BinOp(b) => returns_html(&b.left) || returns_html(&b.right),
-        Expr::Tuple(t) => t.elts.first().is_some_and(returns_html),
-        _ => false,
-    }
-}
-
-fn target_names(target: &Expr) -> Vec<String> {
-    match target {
-        Expr::Name(n) => vec![n.id.to_string()],
-        Expr::Attribute(a) => vec![a.attr.to_string()],
-        Expr::Subscript(s) => flask::string_literal(&s.slice).into_iter().collect(),
-        Expr::Tuple(t) => t.elts.iter().flat_map(target_names).collect(),
-        Expr::List(l) => l.elts.iter().flat_map(target_names).collect(),
-        _ => Vec::new(),
     }
 }
