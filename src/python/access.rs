@@ -484,6 +484,7 @@ fn wrapper_verdict(
                 let mut reader = Reader::new(sem);
                 reader.params = factory_params.to_vec();
                 reader.view_params = view_params.to_vec();
+                reader.result_local = returned_local(&inner.body);
                 let guard = reader.find_guard(&inner.body, 0, false);
                 if let Some(bypass) = reader.bypass {
                     return Some(Verdict::Unknown(format!(
@@ -566,3 +567,14 @@ fn param_names(f: &ast::StmtFunctionDef) -> Vec<String> {
 
 #[cfg(test)]
 mod tests;
+
+/// `x` of a body ending in `return x`.
+fn returned_local(body: &[Stmt]) -> Option<String> {
+    match body.last() {
+        Some(Stmt::Return(r)) => match r.value.as_deref() {
+            Some(Expr::Name(n)) => Some(n.id.to_string()),
+            _ => None,
+        },
+        _ => None,
+    }
+}

@@ -47,6 +47,9 @@ pub(super) struct Reader<'s, 'p> {
     /// The test of an `if` that returns the view without checking (`if config.ANON: return
     /// view()`), as written.
     pub(super) bypass: Option<String>,
+    /// The local a wrapper ends by returning (`response = view(...)` / `response = "Forbidden",
+    /// 403` ... `return response`): assigning it is answering.
+    pub(super) result_local: Option<String>,
 }
 
 /// Standard-library modules wrappers call for logging, timing and bookkeeping.
@@ -102,6 +105,7 @@ impl<'s, 'p> Reader<'s, 'p> {
             delegate: None,
             bypass: None,
             strict: false,
+            result_local: None,
         }
     }
 
@@ -265,8 +269,10 @@ impl<'s, 'p> Reader<'s, 'p> {
                     }
                 }
                 Stmt::Assign(a) => {
-                    // `user = verify_auth_token(token)`: the call may reject the request.
-                    if !top {
+                    // `user = verify_auth_token(token)`: the call may reject the request;
+                    // `response = view(...)` is the view itself.
+                    let runs_view = self.assigns_result(&a.targets) && self.calls_view(&a.value);
+                    if !top && !runs_view {
                         self.verifying_call(&a.value);
                     }
                     if mentions_request(self.sem, &a.value, 0) {
@@ -331,20 +337,20 @@ impl<'s, 'p> Reader<'s, 'p> {
         for (test, body) in clauses {
             match test {
                 Some(test) if self.reads_identity(test, 0) => {
-                    if denies(self.sem, body) {
+                    if self.denies(body) {
                         return Some(self.check(test, i.range()));
                     }
                     identity_tested.get_or_insert(test);
                 }
                 // `else: abort(403)` after an identity test.
-                None if denies(self.sem, body) => {
+                None if self.denies(body) => {
                     return identity_tested.map(|t| self.check(t, i.range()));
                 }
                 _ => {}
             }
         }
         let test = identity_tested?;
-        (self.returns_view(&i.body) && denies(self.sem, rest)).then(|| self.check(test, i.range()))
+        (self.returns_view(&i.body) && self.denies(rest)).then(|| self.check(test, i.range()))
     }
 
     fn check(&self, test: &Expr, range: TextRange) -> Check {
@@ -390,6 +396,28 @@ impl<'s, 'p> Reader<'s, 'p> {
             .map(test_text)
     }
 
+    /// Whether a block refuses the request: returns or raises a refusal, assigns one to the
+    /// wrapper's result local, or refuses on every branch of an `if` with an `else`.
+    fn denies(&self, body: &[Stmt]) -> bool {
+        denies(self.sem, body)
+            || body.iter().any(|stmt| match stmt {
+                Stmt::Assign(a) => {
+                    self.assigns_result(&a.targets) && denying_value(self.sem, &a.value, 0)
+                }
+                Stmt::If(i) => {
+                    i.elif_else_clauses.last().is_some_and(|c| c.test.is_none())
+                        && self.denies(&i.body)
+                        && i.elif_else_clauses.iter().all(|c| self.denies(&c.body))
+                }
+                _ => false,
+            })
+    }
+
+    /// Whether `targets` is the wrapper's result local alone.
+    fn assigns_result(&self, targets: &[Expr]) -> bool {
+        matches!((targets, &self.result_local), ([Expr::Name(n)], Some(r)) if n.id.as_str() == r)
+    }
+
     /// Whether a block returns the decorated view's result (`return view(*args, **kwargs)`).
     fn returns_view(&self, body: &[Stmt]) -> bool {
         self.returns_view_within(body, 0)
@@ -400,6 +428,7 @@ impl<'s, 'p> Reader<'s, 'p> {
         depth <= MAX_NESTING
             && body.iter().any(|s| match s {
                 Stmt::Return(r) => r.value.as_deref().is_some_and(|v| self.calls_view(v)),
+                Stmt::Assign(a) => self.assigns_result(&a.targets) && self.calls_view(&a.value),
                 Stmt::If(i) => {
                     self.returns_view_within(&i.body, depth + 1)
                         || i.elif_else_clauses

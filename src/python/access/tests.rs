@@ -232,6 +232,55 @@ def login_unless_options(view):
     return inner
 "#;
 
+const RESULT_LOCAL_DECORATORS: &str = r#"
+from functools import wraps
+from flask import redirect, session, url_for
+
+
+def permission_required(perm):
+    def decorator(func):
+        @wraps(func)
+        def wrapper(*args, **kwargs):
+            s = session
+            if is_authenticated(s):
+                perms = s.get("perms", {})
+                if perm not in perms:
+                    response = "Forbidden", 403
+                else:
+                    response = func(*args, **kwargs)
+            else:
+                s.clear()
+                response = redirect(url_for("login"))
+            return response
+        return wrapper
+    return decorator
+
+
+def timed(func):
+    @wraps(func)
+    def wrapper(*args, **kwargs):
+        if is_authenticated(session):
+            response = func(*args, **kwargs)
+        else:
+            response = func(*args, **kwargs)
+        return response
+    return wrapper
+"#;
+
+#[test]
+fn wrappers_that_answer_through_a_returned_local() {
+    // `response = func(...)` only past the identity test, a refusal assigned on every other path.
+    assert_eq!(
+        as_decorator(RESULT_LOCAL_DECORATORS, "permission_required"),
+        auth(&[], false)
+    );
+    // Look-alike: the view runs on both branches, nothing is refused.
+    assert_eq!(
+        as_decorator(RESULT_LOCAL_DECORATORS, "timed"),
+        Verdict::Open
+    );
+}
+
 #[test]
 fn custom_decorators_that_check_who_is_asking() {
     assert_eq!(
