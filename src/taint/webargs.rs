@@ -7,8 +7,9 @@
 
 use std::sync::Arc;
 
-use ruff_python_ast::{self as ast, Expr};
+use ruff_python_ast::{self as ast, Expr, Stmt};
 
+use super::index::Global;
 use super::value::{Shape, Val};
 
 use crate::python::flask::string_literal;
@@ -78,7 +79,11 @@ pub fn parsed_params(
 /// the parsed dict the view receives holds those keys (unknown keys are excluded by default).
 /// `None` with no such decorator, or with several argument decorators (which parameter each
 /// fills is then a matter of order).
-pub fn args_dict_fields(sem: &Semantic, f: &ast::StmtFunctionDef) -> Option<Vec<(String, bool)>> {
+pub fn args_dict_fields(
+    g: &Global,
+    sem: &Semantic,
+    f: &ast::StmtFunctionDef,
+) -> Option<Vec<(String, bool)>> {
     let mut found = None;
     let mut decorators = 0;
     for d in &f.decorator_list {
@@ -95,11 +100,51 @@ pub fn args_dict_fields(sem: &Semantic, f: &ast::StmtFunctionDef) -> Option<Vec<
             continue;
         }
         decorators += 1;
-        if let Some(Expr::Dict(fields)) = c.arguments.args.first() {
-            found = Some(dict_fields(sem, fields));
-        }
+        found = match c.arguments.args.first() {
+            Some(Expr::Dict(fields)) => Some(dict_fields(sem, fields)),
+            // `Schema` or `Schema()`: a project schema class.
+            Some(Expr::Call(schema)) => schema_fields(g, sem, &schema.func),
+            Some(schema) => schema_fields(g, sem, schema),
+            None => None,
+        };
     }
     found.filter(|_| decorators == 1)
+}
+
+/// The fields a project marshmallow `Schema` subclass declares in its body (`name =
+/// fields.Str()`), each with whether it is text; `None` when `class` names no such class. Only a
+/// direct subclass of marshmallow's `Schema` is read: a project base class may add fields.
+fn schema_fields(g: &Global, sem: &Semantic, class: &Expr) -> Option<Vec<(String, bool)>> {
+    let q = sem.resolve(class)?;
+    let q = g.resolve_function(&q);
+    let bases = g.defined.get(q)?;
+    if !bases.iter().all(|b| is_marshmallow_schema(b)) || bases.is_empty() {
+        return None;
+    }
+    let (module, name) = q.rsplit_once('.')?;
+    let fc = g.file_of_module(module)?;
+    let def = fc.file.body().iter().find_map(|s| match s {
+        Stmt::ClassDef(c) if c.name.as_str() == name => Some(c),
+        _ => None,
+    })?;
+    let sem = fc.module_sem();
+    Some(
+        def.body
+            .iter()
+            .filter_map(|s| match s {
+                Stmt::Assign(a) => match &a.targets[..] {
+                    [Expr::Name(n)] => Some((n.id.to_string(), !is_typed_field(sem, &a.value))),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect(),
+    )
+}
+
+/// `marshmallow.Schema` as resolved at a class definition.
+fn is_marshmallow_schema(base: &str) -> bool {
+    matches!(base, "marshmallow.Schema" | "marshmallow.schema.Schema")
 }
 
 /// The parsed dict as a value: `request` (the parameter's request data) in each text field, no

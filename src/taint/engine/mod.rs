@@ -452,7 +452,8 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 // `@use_args({"q": fields.Str(), "page": fields.Int()})`: a dict of those keys,
                 // text only in the text fields.
                 if !url_names.iter().any(|(n, _)| n == name) {
-                    if let Some(fields) = super::webargs::args_dict_fields(&self.sem, def) {
+                    if let Some(fields) = super::webargs::args_dict_fields(self.w.g, &self.sem, def)
+                    {
                         v = super::webargs::shaped(v, &fields);
                     }
                 }
