@@ -187,21 +187,26 @@ pub fn development_alternatives(
     classes: &HashMap<String, ClassFacts>,
 ) -> HashSet<String> {
     let mut found = HashSet::default();
+    // Most projects have no class that turns debug on: nothing can be its development arm.
+    if choices.is_empty() || !classes.values().any(|c| c.debug == Some(true)) {
+        return found;
+    }
+    let classes = Classes::new(classes);
     for choice in choices {
         let mut arms: Vec<&str> = choice
             .arms
             .iter()
-            .filter_map(|a| defined(classes, a))
+            .filter_map(|a| classes.defined(a))
             .collect();
         arms.sort_unstable();
         arms.dedup();
-        let default = choice.default.as_deref().and_then(|d| defined(classes, d));
+        let default = choice.default.as_deref().and_then(|d| classes.defined(d));
         for &arm in &arms {
-            if Some(arm) == default || !debug_on(classes, arm) {
+            if Some(arm) == default || !classes.debug_on(arm) {
                 continue;
             }
             let production_elsewhere = arms.iter().any(|&other| {
-                other != arm && !debug_on(classes, other) && !inherits(classes, other, arm, 0)
+                other != arm && !classes.debug_on(other) && !classes.inherits(other, arm, 0)
             });
             if production_elsewhere {
                 found.insert(arm.to_string());
@@ -211,51 +216,62 @@ pub fn development_alternatives(
     found
 }
 
-/// The defined class a spelled name stands for: the same name, or one it is the dotted tail
-/// of (a tree scanned from above its import root qualifies `app.config.X` as `src.app.config.X`).
-fn defined<'c>(classes: &'c HashMap<String, ClassFacts>, spelled: &str) -> Option<&'c str> {
-    if let Some((name, _)) = classes.get_key_value(spelled) {
-        return Some(name);
+/// The project's classes, with their qualified names by last segment for spelled lookups.
+struct Classes<'c> {
+    facts: &'c HashMap<String, ClassFacts>,
+    by_last: HashMap<&'c str, Vec<&'c str>>,
+}
+
+impl<'c> Classes<'c> {
+    fn new(facts: &'c HashMap<String, ClassFacts>) -> Self {
+        let mut by_last: HashMap<&str, Vec<&str>> = HashMap::default();
+        for name in facts.keys() {
+            let last = name.rsplit('.').next().unwrap_or(name);
+            by_last.entry(last).or_default().push(name);
+        }
+        Self { facts, by_last }
     }
-    classes
-        .keys()
-        .find(|name| {
+
+    /// The defined class a spelled name stands for: the same name, or one it is the dotted
+    /// tail of (a tree scanned from above its import root qualifies `app.config.X` as
+    /// `src.app.config.X`).
+    fn defined(&self, spelled: &str) -> Option<&'c str> {
+        if let Some((name, _)) = self.facts.get_key_value(spelled) {
+            return Some(name);
+        }
+        let last = spelled.rsplit('.').next().unwrap_or(spelled);
+        self.by_last.get(last)?.iter().copied().find(|name| {
             name.strip_suffix(spelled)
                 .is_some_and(|head| head.ends_with('.'))
         })
-        .map(String::as_str)
-}
-
-fn debug_on(classes: &HashMap<String, ClassFacts>, class: &str) -> bool {
-    debug_setting(classes, class, 0).unwrap_or(false)
-}
-
-/// The `DEBUG` a class sets or inherits (bases searched depth first, in order).
-fn debug_setting(classes: &HashMap<String, ClassFacts>, class: &str, depth: usize) -> Option<bool> {
-    let facts = classes.get(class)?;
-    if facts.debug.is_some() || depth > MAX_DEPTH {
-        return facts.debug;
     }
-    facts
-        .bases
-        .iter()
-        .filter_map(|b| defined(classes, b))
-        .find_map(|b| debug_setting(classes, b, depth + 1))
-}
 
-/// Whether `class` has `ancestor` among its bases, at any depth.
-fn inherits(
-    classes: &HashMap<String, ClassFacts>,
-    class: &str,
-    ancestor: &str,
-    depth: usize,
-) -> bool {
-    depth <= MAX_DEPTH
-        && classes.get(class).is_some_and(|facts| {
-            facts
-                .bases
-                .iter()
-                .filter_map(|b| defined(classes, b))
-                .any(|b| b == ancestor || inherits(classes, b, ancestor, depth + 1))
-        })
+    fn debug_on(&self, class: &str) -> bool {
+        self.debug_setting(class, 0).unwrap_or(false)
+    }
+
+    /// The `DEBUG` a class sets or inherits (bases searched depth first, in order).
+    fn debug_setting(&self, class: &str, depth: usize) -> Option<bool> {
+        let facts = self.facts.get(class)?;
+        if facts.debug.is_some() || depth > MAX_DEPTH {
+            return facts.debug;
+        }
+        facts
+            .bases
+            .iter()
+            .filter_map(|b| self.defined(b))
+            .find_map(|b| self.debug_setting(b, depth + 1))
+    }
+
+    /// Whether `class` has `ancestor` among its bases, at any depth.
+    fn inherits(&self, class: &str, ancestor: &str, depth: usize) -> bool {
+        depth <= MAX_DEPTH
+            && self.facts.get(class).is_some_and(|facts| {
+                facts
+                    .bases
+                    .iter()
+                    .filter_map(|b| self.defined(b))
+                    .any(|b| b == ancestor || self.inherits(b, ancestor, depth + 1))
+            })
+    }
 }

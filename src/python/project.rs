@@ -113,13 +113,17 @@ impl ModuleFacts {
         if mentions_any(&file.text, &["else", "default"]) {
             facts.choices = config_choice::choices(&sem, file.body());
         }
+        // A class body setting `DEBUG` spells it.
+        let sets_debug = mentions(&file.text, "DEBUG");
         facts.class_debug = file
             .body()
             .iter()
             .filter_map(|stmt| match stmt {
                 Stmt::ClassDef(c) => Some((
                     qualify(&file.module, &c.name),
-                    config_choice::own_debug(&c.body),
+                    sets_debug
+                        .then(|| config_choice::own_debug(&c.body))
+                        .flatten(),
                 )),
                 _ => None,
             })
