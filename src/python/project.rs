@@ -22,8 +22,8 @@ pub struct ProjectIndex {
     returns: HashMap<String, String>,
     /// Module-level variables holding an object made by a call (an app, an extension...).
     variables: HashMap<String, String>,
-    /// Qualified names (classes or modules) passed to `config.from_object`/`from_pyfile`.
-    config_objects: HashSet<String>,
+    /// Config objects the app loads (see [`ConfigObjects`]).
+    config_objects: ConfigObjects,
     /// Project module names.
     modules: HashSet<String>,
     /// Sessions are kept on the server (a custom `session_interface`, Flask-Session): clients
@@ -44,14 +44,23 @@ pub struct ProjectIndex {
     development_alternatives: HashSet<String>,
 }
 
-/// Stands for an object `from_object` loads that names nothing the scan can follow (a
-/// parameter without a default, a call's result).
-const UNSEEN_CONFIG: &str = "<not followed>";
+/// What `config.from_object`/`from_pyfile` calls load.
+#[derive(Debug, Default)]
+struct ConfigObjects {
+    /// Qualified names (classes or modules) loaded as configuration.
+    names: HashSet<String>,
+    /// What each `from_object` outside test code loads, `None` when it names nothing the scan
+    /// can follow (a parameter without a default, a call's result): only this is code whose
+    /// settings the scan must be able to read (see [`ProjectIndex::config_unseen`]).
+    from_object: HashSet<Option<String>>,
+}
 
-/// Marks, in the config objects found, a second entry for what `from_object` loads: only those
-/// are code whose settings the scan must be able to read (see [`ProjectIndex::config_unseen`]).
-/// No qualified name contains `:`, so lookups by name never meet these entries.
-const FROM_OBJECT: &str = "from_object:";
+impl ConfigObjects {
+    fn extend(&mut self, other: ConfigObjects) {
+        self.names.extend(other.names);
+        self.from_object.extend(other.from_object);
+    }
+}
 
 impl ProjectLookup for ProjectIndex {
     fn return_type(&self, function: &str) -> Option<&str> {
@@ -76,7 +85,7 @@ pub struct ModuleFacts {
     /// Collected as if no project function returned an app; [`ProjectIndex::merge`] collects
     /// again when one does.
     variables: HashMap<String, String>,
-    config_objects: HashSet<String>,
+    config_objects: ConfigObjects,
     server_side_sessions: bool,
     /// (module, the names a star import of it binds).
     exports: (String, Vec<String>),
@@ -212,7 +221,7 @@ impl ProjectIndex {
         let (variables, config_objects) = files
             .par_iter()
             .map(|file| {
-                let (mut variables, mut config) = (HashMap::default(), HashSet::default());
+                let (mut variables, mut config) = (HashMap::default(), ConfigObjects::default());
                 collect_variables_and_config(
                     file,
                     semantic_for(file, &index),
@@ -223,7 +232,7 @@ impl ProjectIndex {
                 (variables, config)
             })
             .reduce(
-                || (HashMap::default(), HashSet::default()),
+                || (HashMap::default(), ConfigObjects::default()),
                 |(v1, mut c1), (v2, c2)| {
                     c1.extend(c2);
                     (merge_maps(v1, v2), c1)
@@ -237,9 +246,10 @@ impl ProjectIndex {
 
     /// Whether some `from_object` loads an object the scan does not read.
     fn loads_unseen_config(&self) -> bool {
-        self.config_objects.iter().any(|c| {
-            c.strip_prefix(FROM_OBJECT)
-                .is_some_and(|loaded| !self.reads_config(loaded))
+        self.config_objects.from_object.iter().any(|loaded| {
+            loaded
+                .as_deref()
+                .is_none_or(|name| !self.reads_config(name))
         })
     }
 
@@ -255,11 +265,10 @@ impl ProjectIndex {
                         .is_some_and(|head| head.ends_with('.'))
                 })
         };
-        name != UNSEEN_CONFIG
-            && (is_module(name)
-                || name
-                    .rsplit_once('.')
-                    .is_some_and(|(module, _)| is_module(module)))
+        is_module(name)
+            || name
+                .rsplit_once('.')
+                .is_some_and(|(module, _)| is_module(module))
     }
 
     /// Whether the app loads configuration from Python code the scan cannot read (a config
@@ -273,13 +282,13 @@ impl ProjectIndex {
 
     /// Whether `qualified` (a class or module) is loaded as Flask configuration somewhere.
     pub fn is_config_object(&self, qualified: &str) -> bool {
-        self.config_objects.contains(qualified)
+        self.config_objects.names.contains(qualified)
     }
 
     /// Whether `module` holds a class loaded as configuration (so its other config classes,
     /// e.g. the base class, are configuration too).
     pub fn module_holds_config(&self, module: &str) -> bool {
-        self.config_objects.iter().any(|c| {
+        self.config_objects.names.iter().any(|c| {
             c.strip_prefix(module)
                 .is_some_and(|rest| rest.starts_with('.'))
         })
@@ -531,7 +540,7 @@ fn collect_variables_and_config<'p>(
     file: &SourceFile,
     mut sem: Semantic<'p>,
     variables: &mut HashMap<String, String>,
-    config_objects: &mut HashSet<String>,
+    config_objects: &mut ConfigObjects,
     mut class_bases: Option<&mut Vec<(String, Vec<String>)>>,
 ) -> Semantic<'p> {
     let mut visitor = ConfigObjectVisitor {
@@ -579,19 +588,19 @@ fn collect_variables_and_config<'p>(
 /// Finds `config.from_object(X)` / `from_pyfile("x.py")` anywhere in a file.
 struct ConfigObjectVisitor<'a, 'p> {
     sem: &'a mut Semantic<'p>,
-    found: &'a mut HashSet<String>,
+    found: &'a mut ConfigObjects,
     depth: usize,
     /// Parameters of the enclosing functions, with the config object their default names
-    /// ([`UNSEEN_CONFIG`] without one): `def create_app(config=settings)` loads `settings`
-    /// unless a caller passes another.
-    params: Vec<(String, String)>,
+    /// (`None` without one): `def create_app(config=settings)` loads `settings` unless a caller
+    /// passes another.
+    params: Vec<(String, Option<String>)>,
     /// The file is test code.
     test_file: bool,
 }
 
 impl ConfigObjectVisitor<'_, '_> {
-    /// What `from_object(arg)` loads, [`UNSEEN_CONFIG`] when it cannot be followed.
-    fn loaded(&self, method: &str, arg: &Expr) -> String {
+    /// What `from_object(arg)` loads, `None` when it cannot be followed.
+    fn loaded(&self, method: &str, arg: &Expr) -> Option<String> {
         if let Expr::Name(n) = arg {
             if let Some((_, default)) = self.params.iter().rev().find(|(p, _)| p == n.id.as_str()) {
                 return default.clone();
@@ -601,11 +610,11 @@ impl ConfigObjectVisitor<'_, '_> {
             // `from_object(configs[name])`: one of the objects a project dict holds.
             return self.loaded(method, &s.value);
         }
-        config_object_name(self.sem, method, arg).unwrap_or_else(|| UNSEEN_CONFIG.to_string())
+        config_object_name(self.sem, method, arg)
     }
 
     /// The parameters of `f` with the config object each default names.
-    fn param_defaults(&self, f: &ast::StmtFunctionDef) -> Vec<(String, String)> {
+    fn param_defaults(&self, f: &ast::StmtFunctionDef) -> Vec<(String, Option<String>)> {
         f.parameters
             .iter_non_variadic_params()
             .map(|p| {
@@ -615,8 +624,7 @@ impl ConfigObjectVisitor<'_, '_> {
                     }
                     _ => None,
                 };
-                let name = p.parameter.name.to_string();
-                (name, default.unwrap_or_else(|| UNSEEN_CONFIG.to_string()))
+                (p.parameter.name.to_string(), default)
             })
             .collect()
     }
@@ -652,20 +660,23 @@ impl<'x> ast::visitor::Visitor<'x> for ConfigObjectVisitor<'_, '_> {
                     if let Some(arg) = call.arguments.args.first() {
                         let loaded = self.loaded(method, arg);
                         // Test code configures throwaway apps: not what the app runs with.
-                        if !self.test_file {
-                            self.found.insert(format!("{FROM_OBJECT}{loaded}"));
+                        // `configs[name]` counts only as loaded: which of the dict's objects
+                        // runs is not known.
+                        if let Some(name) = loaded
+                            .clone()
+                            .filter(|_| !matches!(arg, Expr::Subscript(_)))
+                        {
+                            self.found.names.insert(name);
                         }
-                        // `configs[name]` is read for the marker only: which of the dict's
-                        // objects runs is not known.
-                        if !matches!(arg, Expr::Subscript(_)) {
-                            self.found.insert(loaded);
+                        if !self.test_file {
+                            self.found.from_object.insert(loaded);
                         }
                     }
                 } else if method == "from_pyfile" {
                     // A file named at run time is the operator's, not the code's.
                     if let Some(arg) = call.arguments.args.first() {
                         if let Some(name) = config_object_name(self.sem, method, arg) {
-                            self.found.insert(name);
+                            self.found.names.insert(name);
                         }
                     }
                 }
