@@ -647,7 +647,7 @@ fn route_rules(f: &ast::StmtFunctionDef) -> Vec<String> {
 }
 
 /// Whether a module may use flask-smorest's or APIFlask's argument decorators (see [`webargs`]).
-pub fn mentions_argument_decorators(text: &str) -> bool {
+fn mentions_argument_decorators(text: &str) -> bool {
     crate::python::words::mentions_any(text, &["flask_smorest", "apiflask"])
 }
 

@@ -125,9 +125,8 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
     }
 
     pub(super) fn nested_function(&mut self, f: &ast::StmtFunctionDef) {
-        let parses_args = index::mentions_argument_decorators(&self.fc.file.text);
-        let mut view =
-            index::view_params(&self.sem, f, parses_args).or_else(|| index::route_like_params(f));
+        let mut view = index::view_params(&self.sem, f, self.fc.parses_args)
+            .or_else(|| index::route_like_params(f));
         if let Some(v) = view
             .as_mut()
             .filter(|_| !self.w.g.safe_converters.is_empty())
