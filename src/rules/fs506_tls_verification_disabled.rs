@@ -1,5 +1,6 @@
 //! FS506 tls-verification-disabled.
 
+use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{Expr, ExprCall, Stmt};
 use ruff_text_size::Ranged;
 
@@ -85,7 +86,9 @@ pub fn check_stmt(cx: &mut Checker, stmt: &Stmt) {
     for t in &a.targets {
         let Expr::Attribute(attr) = t else { continue };
         let off = match attr.attr.as_str() {
-            "check_hostname" => is_falsy_literal(&a.value),
+            "check_hostname" => {
+                is_falsy_literal(&a.value) && !cert_none_set_in_scope(cx, &attr.value)
+            }
             "verify" => is_falsy_literal(&a.value) && looks_like_session(&attr.value),
             "verify_mode" => cx.sem.is(&a.value, "ssl.CERT_NONE"),
             _ => false,
@@ -112,6 +115,49 @@ pub fn check_stmt(cx: &mut Checker, stmt: &Stmt) {
             );
         }
     }
+}
+
+/// Whether the scope of the statement being checked (its function, or the module) also sets
+/// `<receiver>.verify_mode = ssl.CERT_NONE`. Python refuses `CERT_NONE` while `check_hostname`
+/// is on, so the two lines always come together: one context, one finding, on `verify_mode`.
+fn cert_none_set_in_scope(cx: &Checker, receiver: &Expr) -> bool {
+    let text = &cx.file.text[receiver.range()];
+    let mut finder = CertNone {
+        cx,
+        receiver: text,
+        found: false,
+    };
+    match cx.enclosing_function() {
+        Some(def) => finder.visit_body(&def.body),
+        None => finder.visit_body(cx.file.body()),
+    }
+    finder.found
+}
+
+/// Looks for `<receiver>.verify_mode = ssl.CERT_NONE` in one scope (not in nested functions).
+struct CertNone<'c, 'a> {
+    cx: &'c Checker<'a>,
+    receiver: &'c str,
+    found: bool,
+}
+
+impl<'x> Visitor<'x> for CertNone<'_, '_> {
+    fn visit_stmt(&mut self, stmt: &'x Stmt) {
+        match stmt {
+            Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
+            Stmt::Assign(a) => {
+                self.found |= self.cx.sem.is(&a.value, "ssl.CERT_NONE")
+                    && a.targets.iter().any(|t| {
+                        matches!(t, Expr::Attribute(attr)
+                            if attr.attr.as_str() == "verify_mode"
+                                && &self.cx.file.text[attr.value.range()] == self.receiver)
+                    });
+            }
+            _ => visitor::walk_stmt(self, stmt),
+        }
+    }
+
+    fn visit_expr(&mut self, _: &'x Expr) {}
 }
 
 /// `cert_reqs=ssl.CERT_NONE` as an argument.
