@@ -1,5 +1,6 @@
 //! FS402 hardcoded-credential.
 
+use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{Expr, ExprCall, Stmt, StmtFunctionDef};
 use ruff_text_size::{Ranged, TextRange};
 
@@ -249,7 +250,11 @@ pub fn check_stmt(cx: &mut Checker, stmt: &Stmt) {
             _ => continue,
         };
         // Flask config keys are FS102's when they sign sessions.
-        if is_credential(&name, &text) && !(is_record_field(t) && in_migration_step(cx)) {
+        if is_credential(&name, &text)
+            && !(is_record_field(t) && in_migration_step(cx))
+            && !(matches!(t, Expr::Name(_) | Expr::Attribute(_))
+                && identifies_client_beside_login(cx, &name))
+        {
             report(cx, &name, value.range());
         }
     }
@@ -267,6 +272,81 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall) {
         {
             report(cx, arg.as_str(), kw.value.range());
         }
+    }
+}
+
+/// Whether key `name` is used in this module, and every use sends it beside the user's own
+/// password in the same call or dict (`api_request(app_key=API_KEY, user=u, password=pw)`,
+/// `{"apiKey": self.API_KEY, "md5Pass": md5(pw)}`). Such a key names the client program to the
+/// service, like an OAuth client id: it grants nothing without the user's login. A key used on
+/// its own, or not used here, is still reported; a password never identifies a program.
+fn identifies_client_beside_login(cx: &Checker, name: &str) -> bool {
+    if is_password_name(name) {
+        return false;
+    }
+    let mut uses = KeyUses {
+        name,
+        total: 0,
+        beside_login: 0,
+    };
+    uses.visit_body(cx.file.body());
+    uses.total > 0 && uses.total == uses.beside_login
+}
+
+/// Counts the reads of a key name (`NAME`, `self.NAME`), and those sent beside a password.
+struct KeyUses<'n> {
+    name: &'n str,
+    total: usize,
+    beside_login: usize,
+}
+
+impl KeyUses<'_> {
+    fn is_use(&self, e: &Expr) -> bool {
+        match e {
+            Expr::Name(n) => n.ctx.is_load() && n.id.as_str() == self.name,
+            Expr::Attribute(a) => a.ctx.is_load() && a.attr.as_str() == self.name,
+            _ => false,
+        }
+    }
+}
+
+/// A password the caller supplies (not a literal): the user's own login going out.
+fn user_password(key: Option<&str>, value: &Expr) -> bool {
+    key.is_some_and(is_password_name) && !value.is_literal_expr()
+}
+
+impl<'x> Visitor<'x> for KeyUses<'_> {
+    fn visit_expr(&mut self, e: &'x Expr) {
+        if self.is_use(e) {
+            self.total += 1;
+            return;
+        }
+        // A use among a call's keywords or a dict's values, counted with its neighbours.
+        let (with_login, sent) = match e {
+            Expr::Call(c) => {
+                let kws = &c.arguments.keywords;
+                (
+                    kws.iter()
+                        .any(|k| user_password(k.arg.as_deref(), &k.value)),
+                    kws.iter().filter(|k| self.is_use(&k.value)).count(),
+                )
+            }
+            Expr::Dict(d) => (
+                d.items.iter().any(|item| {
+                    let key = item.key.as_ref().and_then(literal_text);
+                    user_password(key.as_deref(), &item.value)
+                }),
+                d.items
+                    .iter()
+                    .filter(|item| self.is_use(&item.value))
+                    .count(),
+            ),
+            _ => (false, 0),
+        };
+        if with_login {
+            self.beside_login += sent;
+        }
+        visitor::walk_expr(self, e);
     }
 }
 
