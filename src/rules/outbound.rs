@@ -1,7 +1,9 @@
 //! Whether a value made in a function only leaves it in a request to another server, for
 //! pattern rules about values the app keeps (a stored password hash, a token it later checks):
 //! a value that is only sent out is the format a remote service demands, not one the app relies
-//! on. One function, no calls followed; run only for a rule's candidate finding.
+//! on. Followed within the module: through locals and dict entries of a function, entries of
+//! a mapping that outlives it (a parameter, an attribute) read back in any function, and values
+//! a function returns to its callers. Run only for a rule's candidate finding.
 
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{Expr, ExprCall, Operator, Stmt, StmtFunctionDef};
@@ -11,14 +13,16 @@ use super::helpers::{argument, last_name, literal_text, words};
 use super::local_flow::{HTTP_METHODS, HTTP_MODULES};
 use crate::python::checker::Checker;
 
-/// How many locals deep a value is followed (`digest` → `post = {...}` → `json.dumps(post)`).
-const MAX_HOPS: usize = 3;
+/// How many hops a value is followed (`digest` → `post = {...}` → `json.dumps(post)`; an entry
+/// read in another method → the dict it is put in → the function returning that dict).
+const MAX_HOPS: usize = 4;
 /// Expressions nested deeper than this are not searched.
 const MAX_NEST: usize = 64;
 
 /// One place an expression occurs: its innermost statement and the expressions enclosing it,
 /// outermost first and the expression itself last.
 pub struct Site<'a> {
+    def: &'a StmtFunctionDef,
     stmt: &'a Stmt,
     chain: Vec<&'a Expr>,
 }
@@ -33,8 +37,14 @@ enum Dest<'a> {
     Kept,
     /// Bound to a local, whose later uses decide.
     Local(&'a str, TextSize),
-    /// Stored under a literal key of a local dict (`data["pw"] = ...`), whose reads decide.
+    /// Stored under a literal key of a local dict (`data["pw"] = ...`), whose reads and the
+    /// dict's own uses decide.
     Entry(&'a str, String, TextSize),
+    /// Stored under a literal key of a mapping that outlives the function (a parameter's,
+    /// `self.info[...]`): that key's reads anywhere in the module decide.
+    Field(String),
+    /// Returned by the named function: its calls in the module decide.
+    Returned(&'a str),
 }
 
 /// Whether `value` (an expression of the enclosing function) only goes out in requests: every
@@ -56,6 +66,14 @@ pub fn site_of<'a>(cx: &Checker<'a>, value: TextRange) -> Option<Site<'a>> {
 }
 
 impl<'a> Site<'a> {
+    /// Whether the expression is the container of a subscript (`query` in `query["k"]`).
+    fn is_subscripted(&self) -> bool {
+        let [.., parent, cur] = &self.chain[..] else {
+            return false;
+        };
+        matches!(parent, Expr::Subscript(s) if s.value.range() == cur.range())
+    }
+
     /// The expressions enclosing the site, innermost first (not the expression itself).
     pub fn enclosing(&self) -> impl Iterator<Item = &'a Expr> + '_ {
         self.chain.iter().rev().skip(1).copied()
@@ -71,12 +89,33 @@ fn reaches_only_requests(cx: &Checker, def: &StmtFunctionDef, dest: Dest, hops: 
             e.start() >= after
                 && matches!(e, Expr::Name(n) if n.id.as_str() == name && n.ctx.is_load())
         }),
-        Dest::Entry(dict, key, after) => find(def, &|e| {
-            e.start() >= after
-                && matches!(e, Expr::Subscript(s) if s.ctx.is_load()
-                    && matches!(&*s.value, Expr::Name(d) if d.id.as_str() == dict)
-                    && literal_text(&s.slice).as_deref() == Some(key.as_str()))
+        Dest::Entry(dict, key, after) => {
+            let mut sites = find(def, &|e| {
+                e.start() >= after
+                    && matches!(e, Expr::Subscript(s) if s.ctx.is_load()
+                        && matches!(&*s.value, Expr::Name(d) if d.id.as_str() == dict)
+                        && literal_text(&s.slice).as_deref() == Some(key.as_str()))
+            });
+            // The dict itself going out (`post=query`) takes the entry with it; `query[k]`
+            // reads and stores of other entries are not uses of this one.
+            sites.extend(
+                find(def, &|e| {
+                    e.start() >= after
+                        && matches!(e, Expr::Name(n) if n.id.as_str() == dict && n.ctx.is_load())
+                })
+                .into_iter()
+                .filter(|site| !site.is_subscripted()),
+            );
+            sites
+        }
+        Dest::Field(key) => find_in_module(cx, &|e| {
+            matches!(e, Expr::Subscript(s) if s.ctx.is_load()
+                && literal_text(&s.slice).as_deref() == Some(key.as_str()))
         }),
+        Dest::Returned(name) => find_in_module(
+            cx,
+            &|e| matches!(e, Expr::Call(c) if last_name(&c.func).as_deref() == Some(name)),
+        ),
     };
     let mut sent = false;
     for site in &sites {
@@ -85,7 +124,7 @@ fn reaches_only_requests(cx: &Checker, def: &StmtFunctionDef, dest: Dest, hops: 
             Dest::Neutral => {}
             Dest::Kept => return false,
             next => {
-                if !reaches_only_requests(cx, def, next, hops + 1) {
+                if !reaches_only_requests(cx, site.def, next, hops + 1) {
                     return false;
                 }
                 sent = true;
@@ -128,11 +167,19 @@ fn destination<'a>(cx: &Checker, site: &Site<'a>) -> Dest<'a> {
         Stmt::Assign(a) if a.value.range() == top && a.targets.len() == 1 => match &a.targets[0] {
             Expr::Name(n) => Dest::Local(n.id.as_str(), a.end()),
             Expr::Subscript(s) => match (&*s.value, literal_text(&s.slice)) {
-                (Expr::Name(d), Some(key)) => Dest::Entry(d.id.as_str(), key, a.end()),
+                (Expr::Name(d), Some(key)) if !is_parameter(site.def, d.id.as_str()) => {
+                    Dest::Entry(d.id.as_str(), key, a.end())
+                }
+                (Expr::Name(_) | Expr::Attribute(_) | Expr::Subscript(_), Some(key)) => {
+                    Dest::Field(key)
+                }
                 _ => Dest::Kept,
             },
             _ => Dest::Kept,
         },
+        Stmt::Return(r) if r.value.as_ref().is_some_and(|v| v.range() == top) => {
+            Dest::Returned(site.def.name.as_str())
+        }
         Stmt::Expr(_) => Dest::Neutral,
         _ => Dest::Kept,
     }
@@ -207,10 +254,42 @@ fn is_url(e: &Expr) -> bool {
     }
 }
 
+/// Whether `name` is a parameter of `def`: a mapping the caller holds on to.
+fn is_parameter(def: &StmtFunctionDef, name: &str) -> bool {
+    def.parameters.iter().any(|p| p.name().as_str() == name)
+}
+
+/// Every expression of the module's functions and methods that `matches`, with where it sits.
+fn find_in_module<'a>(cx: &Checker<'a>, matches: &dyn Fn(&Expr) -> bool) -> Vec<Site<'a>> {
+    let mut defs = Vec::new();
+    collect_functions(cx.file.body(), &mut defs, 0);
+    defs.into_iter()
+        .flat_map(|def| find(def, matches))
+        .collect()
+}
+
+/// The function definitions in `body`, in classes and nested in functions, to a bounded depth.
+fn collect_functions<'a>(body: &'a [Stmt], out: &mut Vec<&'a StmtFunctionDef>, depth: usize) {
+    if depth > MAX_HOPS {
+        return;
+    }
+    for stmt in body {
+        match stmt {
+            Stmt::FunctionDef(f) => {
+                out.push(f);
+                collect_functions(&f.body, out, depth + 1);
+            }
+            Stmt::ClassDef(c) => collect_functions(&c.body, out, depth + 1),
+            _ => {}
+        }
+    }
+}
+
 /// Every expression of `def`'s body (not nested functions or classes) that `matches`, with
 /// where it sits.
 fn find<'a>(def: &'a StmtFunctionDef, matches: &dyn Fn(&Expr) -> bool) -> Vec<Site<'a>> {
     let mut finder = Finder {
+        def,
         matches,
         stack: Vec::new(),
         stmt: None,
@@ -224,6 +303,7 @@ fn find<'a>(def: &'a StmtFunctionDef, matches: &dyn Fn(&Expr) -> bool) -> Vec<Si
 
 /// Walks a function body keeping the enclosing expressions of the node being visited.
 struct Finder<'a, 'm> {
+    def: &'a StmtFunctionDef,
     matches: &'m dyn Fn(&Expr) -> bool,
     stack: Vec<&'a Expr>,
     stmt: Option<&'a Stmt>,
@@ -248,6 +328,7 @@ impl<'a> Visitor<'a> for Finder<'a, '_> {
         if (self.matches)(e) {
             if let Some(stmt) = self.stmt {
                 self.found.push(Site {
+                    def: self.def,
                     stmt,
                     chain: self.stack.clone(),
                 });
