@@ -226,8 +226,14 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 .any(|t| t.origin == Origin::Request)
         };
         if let Some(m) = method.filter(|_| v.is_tainted() && request_data()) {
-            if self.dispatched_returns_nothing_given(m) {
-                return Val::clean();
+            match self.dispatched_returns(m) {
+                Some(Returns::Nothing) => return Val::clean(),
+                // `registry.get_extension(name)` answering `self._instances.get(name)`: what the
+                // receiver holds comes back, the argument only chose it.
+                Some(Returns::Receiver) => {
+                    return recv.as_ref().map_or_else(Val::clean, Val::collapse);
+                }
+                None => {}
             }
         }
         exceptions::as_text(&mut v);
@@ -435,17 +441,29 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         }
     }
 
-    /// Whether every project method named `m` (the candidates a call on an object of unknown
-    /// class may run, see [`dispatch::candidates`]) returns nothing of its receiver's or its
-    /// arguments' data: `handler.send_thumbnail(...)` answering with a file response.
-    fn dispatched_returns_nothing_given(&mut self, m: &str) -> bool {
+    /// What every project method named `m` (the candidates a call on an object of unknown class
+    /// may run, see [`dispatch::candidates`]) returns of the call's data, when none returns
+    /// data of its arguments: nothing (`handler.send_thumbnail(...)` answering with a file
+    /// response), or only its receiver's (a lookup in a table the object holds).
+    fn dispatched_returns(&mut self, m: &str) -> Option<Returns> {
         let candidates = dispatch::candidates(self.w.g, m);
-        !candidates.is_empty()
-            && candidates.iter().all(|f| {
-                self.w
-                    .result_in(&f.qualified, context::Known::default())
-                    .is_some_and(|r| !r.truncated && !r.ret.is_tainted())
-            })
+        if candidates.is_empty() {
+            return None;
+        }
+        let mut returns = Returns::Nothing;
+        for f in candidates {
+            let r = self.w.result_in(&f.qualified, context::Known::default())?;
+            if r.truncated {
+                return None;
+            }
+            for t in &r.ret.collapse().taints {
+                match t.origin {
+                    Origin::Param(0) if f.offset == 1 => returns = Returns::Receiver,
+                    _ => return None,
+                }
+            }
+        }
+        Some(returns)
     }
 
     pub(super) fn is_mongo_call(&self, m: &str, recv: &Val) -> bool {
@@ -841,4 +859,12 @@ fn keyed_result(call: &Call, key: predictable::Key) -> Val {
         constant: k.constant,
         ..Val::from_taints(k.all_taints())
     })
+}
+
+/// What the candidates of a call on an object of unknown class return of the call's data.
+enum Returns {
+    /// Nothing the call passes in.
+    Nothing,
+    /// Only data of the receiver (`self`).
+    Receiver,
 }
