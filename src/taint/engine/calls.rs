@@ -202,6 +202,9 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         if let Some(v) = record_of_fields(&call, q.as_deref()) {
             return v;
         }
+        if let Some(v) = keyword_dict(&call, q.as_deref()) {
+            return v;
+        }
         if matches!(&*c.func, Expr::Name(n) if self.local_dicts.iter().any(|d| d == n.id.as_str()))
         {
             // A nested function returning a dict: its arguments may be in it, but it is a dict
@@ -838,6 +841,25 @@ pub(super) fn record_of_fields(call: &Call, q: Option<&str>) -> Option<Val> {
     Some(Val {
         shape: Shape::Map(Arc::new(items)),
         alias: Some(Arc::from(q)),
+        ..Val::default()
+    })
+}
+
+/// `dict(name=x, jobs=y)`: a dict like its literal `{"name": x, "jobs": y}`, so a view returning
+/// it answers JSON and each entry keeps its own data. `dict(**other)` and `dict(pairs)` are not
+/// read.
+pub(super) fn keyword_dict(call: &Call, q: Option<&str>) -> Option<Val> {
+    if q != Some("builtins.dict") || !call.args.is_empty() {
+        return None;
+    }
+    let mut items = Vec::with_capacity(call.kwargs.len());
+    for (k, v, _) in call.kwargs {
+        items.push((k.clone()?, v.clone()));
+    }
+    Some(Val {
+        constant: items.iter().all(|(_, v)| v.constant),
+        truth: Some(!items.is_empty()),
+        shape: Shape::Map(Arc::new(items)),
         ..Val::default()
     })
 }
