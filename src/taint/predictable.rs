@@ -98,7 +98,20 @@ pub fn keyed_derivation(qualified: &str) -> Option<Key> {
 pub fn security_target(name: &str) -> bool {
     let w = words(name);
     let generic = w.len() == 1 && matches!(w[0].as_str(), "key" | "session" | "cookie");
-    !generic && (is_security_name(name) || w.iter().any(|x| STORED_SECRETS.contains(&x.as_str())))
+    let generator = names_generator_state(&w);
+    let stored = w
+        .iter()
+        .any(|x| STORED_SECRETS.contains(&x.as_str()) && !(generator && x == "state"));
+    !generic && (is_security_name(name) || stored)
+}
+
+/// Whether `state` in a name is a random generator's state (`random_state`, `rng_state`): the
+/// seed numpy, pandas and scikit-learn take to make sampling reproducible, which nobody has to
+/// guess, unlike the OAuth `state` a server checks on the way back.
+fn names_generator_state(words: &[String]) -> bool {
+    words
+        .iter()
+        .any(|x| matches!(x.as_str(), "random" | "rng" | "seed"))
 }
 
 /// Names of values a server keeps to compare with what a client sends back later (and the
@@ -144,6 +157,9 @@ mod tests {
         assert!(!is_source("secrets.choice"));
         assert!(security_target("reset_token"));
         assert!(security_target("oauth_state"));
+        assert!(!security_target("random_state"));
+        assert!(!security_target("rng_state"));
+        assert!(security_target("random_token"));
         assert!(!security_target("key"));
         assert!(!security_target("session"));
         assert!(!security_target("theme"));
