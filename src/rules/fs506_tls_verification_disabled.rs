@@ -44,7 +44,7 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
     }
     let http = HTTP_MODULES.iter().any(|m| callee.starts_with(m))
         || matches!(&*call.func, Expr::Attribute(a) if HTTP_METHODS.contains(&a.attr.as_str()) && callee.is_empty() && looks_like_session(&a.value));
-    if !http {
+    if !http || status_probe(cx, call) {
         return;
     }
     for flag in ["verify", "verify_ssl", "ssl"] {
@@ -68,6 +68,57 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
             );
         }
     }
+}
+
+/// A request that sends nothing but its URL and whose response is read only for its status
+/// (`requests.get(f"{base}/health", verify=False).ok`): an interceptor reads nothing secret and
+/// can feed the app only a yes/no, so the unverified connection exposes nothing. A request
+/// carrying headers, a body, a query string, credentials in the URL, or whose response is kept
+/// stays reported.
+fn status_probe(cx: &Checker, call: &ExprCall) -> bool {
+    let method = match &*call.func {
+        Expr::Attribute(a) => a.attr.as_str(),
+        _ => return false,
+    };
+    let bodiless = matches!(method, "get" | "head" | "options");
+    let only_switches = call.arguments.keywords.iter().all(|k| {
+        k.arg.as_ref().is_some_and(|a| {
+            matches!(
+                a.as_str(),
+                "verify" | "verify_ssl" | "ssl" | "timeout" | "allow_redirects"
+            )
+        })
+    });
+    let [url] = &*call.arguments.args else {
+        return false;
+    };
+    bodiless && only_switches && bare_url(cx, url) && status_only(&cx.file.text, call)
+}
+
+/// Whether a URL expression carries no query string, no user info and no secret-named value.
+fn bare_url(cx: &Checker, url: &Expr) -> bool {
+    let mut bare = true;
+    cx.any_subexpr(url, &mut |_, e| match e {
+        Expr::StringLiteral(s) => bare &= !s.value.to_str().contains(['?', '@']),
+        Expr::FString(_) => {}
+        other => {
+            bare &=
+                last_name(other).is_none_or(|n| !super::fs405_insecure_random::is_security_name(&n))
+        }
+    });
+    // f-string literal parts are not string literals: judge the source text.
+    let text = &cx.file.text[url.range()];
+    bare && !text.contains('?') && !text.contains('@')
+}
+
+/// Whether the call's response is used only for its status, read right off the call.
+fn status_only(text: &str, call: &ExprCall) -> bool {
+    let rest = &text[usize::from(call.range().end())..];
+    let ends_name = |r: &str| !r.starts_with(|c: char| c.is_alphanumeric() || c == '_' || c == '.');
+    [".ok", ".status_code"]
+        .iter()
+        .any(|a| rest.strip_prefix(a).is_some_and(ends_name))
+        || rest.starts_with(".raise_for_status()")
 }
 
 fn looks_like_session(e: &Expr) -> bool {
