@@ -266,6 +266,15 @@ impl<'a> Checker<'a> {
         self.functions.last().and_then(|f| f.def)
     }
 
+    /// Whether `name` is a parameter of the function being walked or of one enclosing it (a
+    /// closure's free variable).
+    pub fn is_enclosing_parameter(&self, name: &str) -> bool {
+        self.functions
+            .iter()
+            .filter_map(|f| f.def)
+            .any(|d| d.parameters.iter().any(|p| p.name().as_str() == name))
+    }
+
     /// Whether the current node is inside a `lambda` (a predicate or key function).
     pub fn in_lambda(&self) -> bool {
         self.lambdas > 0

@@ -48,6 +48,12 @@ pub fn check_compare(cx: &mut Checker, cmp: &ExprCompare) {
     if is_operator_setting(&cx.sem, stored) {
         return;
     }
+    // A bare parameter (`def add_auth(bp, username, password)`, read by the closure it
+    // returns) holds the one password its caller configured; a stored user password is read
+    // from a record: `user.password`, `row["password"]`.
+    if matches!(stored, Expr::Name(n) if cx.is_enclosing_parameter(n.id.as_str())) {
+        return;
+    }
     let names_password = |e: &Expr| last_name(e).is_some_and(|n| is_password_name(&n));
     // `user.password == submitted`, or `USERS[name] == password`.
     if names_password(stored) || (names_password(submitted) && is_storage_lookup(stored)) {
