@@ -236,7 +236,11 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 Some(Returns::Receiver) => {
                     return recv.as_ref().map_or_else(Val::clean, Val::collapse);
                 }
-                None => {}
+                None => {
+                    if let Some(v) = self.dispatched_value(&call, m) {
+                        return v;
+                    }
+                }
             }
         }
         exceptions::as_text(&mut v);

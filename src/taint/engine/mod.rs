@@ -35,6 +35,7 @@ use crate::python::project::bind_statement;
 use crate::python::semantic::{canonical, Semantic};
 
 mod calls;
+mod dispatched;
 mod expressions;
 mod request_shapes;
 mod resolved_paths;
