@@ -838,10 +838,7 @@ pub(super) fn record_of_fields(call: &Call, q: Option<&str>) -> Option<Val> {
     if !class_like || tainted_recv || !call.args.is_empty() || call.kwargs.len() < 2 {
         return None;
     }
-    let mut items = Vec::new();
-    for (k, v, _) in call.kwargs {
-        items.push((k.clone()?, v.clone()));
-    }
+    let items = keyword_items(call)?;
     Some(Val {
         shape: Shape::Map(Arc::new(items)),
         alias: Some(Arc::from(q)),
@@ -856,16 +853,21 @@ pub(super) fn keyword_dict(call: &Call, q: Option<&str>) -> Option<Val> {
     if q != Some("builtins.dict") || !call.args.is_empty() {
         return None;
     }
-    let mut items = Vec::with_capacity(call.kwargs.len());
-    for (k, v, _) in call.kwargs {
-        items.push((k.clone()?, v.clone()));
-    }
+    let items = keyword_items(call)?;
     Some(Val {
         constant: items.iter().all(|(_, v)| v.constant),
         truth: Some(!items.is_empty()),
         shape: Shape::Map(Arc::new(items)),
         ..Val::default()
     })
+}
+
+/// A call's keyword arguments as dict entries; `None` when one is a `**` spread.
+fn keyword_items(call: &Call) -> Option<Vec<(String, Val)>> {
+    call.kwargs
+        .iter()
+        .map(|(k, v, _)| Some((k.clone()?, v.clone())))
+        .collect()
 }
 
 /// `.replace("'", "''")`.
