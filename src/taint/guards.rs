@@ -197,7 +197,7 @@ fn collect(cx: &Analyzer, test: &Expr, branch: bool, out: &mut Vec<(String, u32)
 
 /// Response classes: a response object's body was judged where it was built, so the object is
 /// no HTML text of the code returning it.
-const RESPONSE_TYPES: &[&str] = &[
+pub(super) const RESPONSE_TYPES: &[&str] = &[
     "flask.Response",
     "flask.wrappers.Response",
     "werkzeug.Response",

@@ -8,13 +8,15 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             return v;
         }
         // Resolved once: a request source (`request.args.get(...)`) and, below, a sink.
-        let q = self.qualify(&c.func).map(|q| {
-            // `current_app.response_class(...)` is the app's Response class.
-            if q.ends_with(".response_class") && q.starts_with("flask.") {
-                "flask.Response".to_string()
-            } else {
-                q
-            }
+        let q = self.super_method(c).or_else(|| {
+            self.qualify(&c.func).map(|q| {
+                // `current_app.response_class(...)` is the app's Response class.
+                if q.ends_with(".response_class") && q.starts_with("flask.") {
+                    "flask.Response".to_string()
+                } else {
+                    q
+                }
+            })
         });
         if let Some(v) = self.predictable_call(c, q.as_deref()) {
             return v;
@@ -395,6 +397,26 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                     ..recv.clone()
                 })
             }
+            // `urlparse(back)._replace(query=urlencode(args))`: a query or fragment cannot move the
+            // URL to another scheme or host.
+            "_replace" => {
+                let mut v = recv.clone();
+                for (k, x, _) in call.kwargs {
+                    let x = match k.as_deref() {
+                        Some("query" | "fragment") => {
+                            x.sanitize(SinkKind::Redirect.bit() | SinkKind::Ssrf.bit())
+                        }
+                        _ => x.clone(),
+                    };
+                    v.absorb(&x);
+                }
+                Some(v)
+            }
+            // `api.url_for(Resource, **args)` (Flask-RESTX, Flask-RESTful, `app.url_for`): a URL
+            // of this app for a fixed endpoint; the values only fill its path and query.
+            "url_for" if call.args.first().is_some_and(|(e, _)| !e.is_tainted()) => {
+                Some(Val::alias("flask.url_for"))
+            }
             // `value.replace("'", "''")`: quotes doubled, the value cannot leave a quoted SQL
             // literal (SQLite and standard SQL).
             "replace" if is_quote_doubling(call) => {
@@ -478,6 +500,32 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
     }
 
     /// A call to a function or method of the project: applies its summary.
+    /// `super().m(...)` (or `super(C, self).m(...)`) in a method of a project class: the method of
+    /// the nearest base that defines `m`. The `__init__` of a Flask or Werkzeug response class
+    /// builds a response, judged like `Response(...)`.
+    fn super_method(&self, c: &ast::ExprCall) -> Option<String> {
+        let Expr::Attribute(a) = &*c.func else {
+            return None;
+        };
+        let Expr::Call(s) = &*a.value else {
+            return None;
+        };
+        if !matches!(&*s.func, Expr::Name(n) if n.id.as_str() == "super") {
+            return None;
+        }
+        let class = self.class.as_deref()?;
+        let g = self.w.g;
+        let m = a.attr.as_str();
+        g.find_in_bases(class, |written, base| {
+            let method = format!("{base}.{m}");
+            if g.funcs.contains_key(&method) {
+                return Some(method);
+            }
+            (m == "__init__" && guards::RESPONSE_TYPES.contains(&written))
+                .then(|| "flask.Response".to_string())
+        })
+    }
+
     pub(super) fn project_call(&mut self, call: &Call, q: &str) -> Option<Val> {
         let g = self.w.g;
         let q = g.resolve_function(q);
@@ -690,6 +738,10 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             out
         };
         if constructor {
+            // A response object: its body was judged where the constructor built it.
+            if is_response_class(g, q) {
+                return Some(Val::alias(q));
+            }
             // The new object: its fields when the constructor names them all, else everything.
             let mut v = match &result.fields {
                 Some(fields) => records::object(fields, &instantiate),
@@ -895,4 +947,9 @@ enum Returns {
     Nothing,
     /// Only data of the receiver (`self`).
     Receiver,
+}
+
+/// Whether the project class `q` derives from Flask's or Werkzeug's `Response`.
+fn is_response_class(g: &Global, q: &str) -> bool {
+    g.derives_from(q, &|base| guards::RESPONSE_TYPES.contains(&base))
 }
