@@ -165,9 +165,12 @@ pub fn looks_secret(value: &str, is_password: bool) -> bool {
     {
         return false;
     }
+    // A URL or a file path (`~/.ssh/id_rsa` handed to a key loader) names where a secret is,
+    // not the secret.
     if lower.starts_with("http://")
         || lower.starts_with("https://")
         || v.starts_with('/')
+        || ["~/", "./", "../"].iter().any(|p| v.starts_with(p))
         || v.contains("://")
     {
         return false;
