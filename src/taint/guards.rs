@@ -252,7 +252,9 @@ pub(super) fn project_validator(
             .iter()
             .chain(call.arguments.keywords.iter().map(|k| &k.value))
     };
-    if t.path_guard {
+    // Here the check is a condition that held, so a boolean answer counts as well as a raise.
+    let path = t.path_guard || t.path_verdict;
+    if path {
         for k in args().flat_map(path_keys) {
             out.push((k, SinkKind::Path.bit()));
         }
@@ -262,7 +264,7 @@ pub(super) fn project_validator(
             out.push((k, SinkKind::Redirect.bit() | SinkKind::Ssrf.bit()));
         }
     }
-    t.path_guard || t.url_guard
+    path || t.url_guard
 }
 
 /// The keys both lists check, each for the kinds both prove.

@@ -17,6 +17,10 @@ pub struct Traits {
     pub path_sanitiser: bool,
     /// Checks that a path argument resolves inside a base folder; false or an exception otherwise.
     pub path_guard: bool,
+    /// Answers with a boolean whether a path resolves inside a base folder
+    /// (`return any(Path(p).resolve().is_relative_to(d) for d in dirs)`): a check in a condition,
+    /// not as a statement (the answer could be ignored).
+    pub path_verdict: bool,
     /// Fails by raising (or aborting): a call as a statement proves the check passed.
     pub raises: bool,
     /// Checks a URL argument's host or scheme and answers with a boolean.
@@ -47,9 +51,18 @@ pub fn traits(def: &ast::StmtFunctionDef) -> Traits {
         || v.called(&["relative_to", "is_relative_to", "startswith", "commonpath"]);
     let fails = v.raises || v.returns_false || v.returns_none;
     let path_guard = resolves && contains && fails;
+    // `sep`/`altsep` imported from `os` mean the separators, unless the function binds the name.
+    let bound = |name: &str| {
+        def.parameters.iter().any(|p| p.name().as_str() == name)
+            || v.literal_names.iter().any(|n| n == name)
+            || v.non_literal_names.iter().any(|n| n == name)
+    };
+    let slash = v.slash || (v.bare_sep && !bound("sep"));
+    let backslash = v.backslash || (v.bare_altsep && !bound("altsep"));
     Traits {
-        path_sanitiser: (v.slash && v.backslash) || v.called(&["secure_filename"]),
+        path_sanitiser: (slash && backslash) || v.called(&["secure_filename"]),
         path_guard,
+        path_verdict: resolves && contains && (v.returns_compare || v.returns_verdict),
         checked_path: path_guard && (v.raises || v.returns_none),
         flags: context::mode_flags(def),
         raises: v.raises,
@@ -164,6 +177,16 @@ fn is_literal_text(e: &Expr) -> bool {
     }
 }
 
+/// A call whose answer is a boolean about its arguments: `any(...)`/`all(...)` over checks, or
+/// a containment test (`p.is_relative_to(base)`, `p.startswith(base)`).
+fn is_verdict_call(c: &ast::ExprCall) -> bool {
+    match &*c.func {
+        Expr::Name(n) => matches!(n.id.as_str(), "any" | "all"),
+        Expr::Attribute(a) => matches!(a.attr.as_str(), "is_relative_to" | "startswith"),
+        _ => false,
+    }
+}
+
 /// How deep nested statements and expressions are followed.
 const MAX_DEPTH: usize = 64;
 
@@ -174,6 +197,11 @@ struct Facts {
     slash: bool,
     /// ... and `\`.
     backslash: bool,
+    /// A pattern is the bare name `sep` (`from os import sep`): `/` where the app runs on POSIX.
+    bare_sep: bool,
+    /// ... or `altsep`: on Windows the other separator (and no separator on POSIX, where `\`
+    /// is an ordinary character).
+    bare_altsep: bool,
     raises: bool,
     returns_false: bool,
     /// `return None`: the function's way of saying no.
@@ -182,6 +210,9 @@ struct Facts {
     dirname_compared: bool,
     /// Returns a comparison or membership test.
     returns_compare: bool,
+    /// Returns a boolean answer from a call: `any(...)`, `all(...)`, `p.is_relative_to(base)`,
+    /// `p.startswith(base)`.
+    returns_verdict: bool,
     /// Reads `.hostname`, `.netloc` or `.scheme`.
     host_read: bool,
     /// Whether each returned expression is literal text (`Err(name)` for a returned local name).
@@ -248,10 +279,38 @@ impl Facts {
         if !matches!(name, "replace" | "sub" | "translate") {
             return;
         }
-        if let Some(Expr::StringLiteral(s)) = call.arguments.args.first() {
-            let p = s.value.to_str();
-            self.slash |= p.contains('/');
-            self.backslash |= p.contains('\\');
+        match call.arguments.args.first() {
+            Some(Expr::StringLiteral(s)) => {
+                let p = s.value.to_str();
+                self.slash |= p.contains('/');
+                self.backslash |= p.contains('\\');
+            }
+            // `name.replace(os.sep, "_")`: the platform's separator; `os.altsep` its other one
+            // (`/` on Windows, none on POSIX). Together they remove every separator.
+            Some(Expr::Attribute(a)) => {
+                let module = match &*a.value {
+                    Expr::Name(n) => n.id.as_str(),
+                    // `os.path.sep`
+                    Expr::Attribute(p)
+                        if p.attr.as_str() == "path"
+                            && matches!(&*p.value, Expr::Name(n) if n.id.as_str() == "os") =>
+                    {
+                        "os"
+                    }
+                    _ => return,
+                };
+                match (module, a.attr.as_str()) {
+                    ("os" | "posixpath", "sep") | ("ntpath", "altsep") => self.slash = true,
+                    ("os", "altsep") | ("ntpath", "sep") => self.backslash = true,
+                    _ => {}
+                }
+            }
+            Some(Expr::Name(n)) => match n.id.as_str() {
+                "sep" => self.bare_sep = true,
+                "altsep" => self.bare_altsep = true,
+                _ => {}
+            },
+            _ => {}
         }
     }
 }
@@ -284,6 +343,7 @@ impl<'a> Visitor<'a> for Facts {
                 }
                 Some(Expr::Compare(_)) => self.returns_compare = true,
                 Some(Expr::NoneLiteral(_)) => self.returns_none = true,
+                Some(Expr::Call(c)) if is_verdict_call(c) => self.returns_verdict = true,
                 // `return parsed.scheme == "" and parsed.netloc == "" and path in allowed`
                 Some(Expr::BoolOp(b))
                     if b.op == ast::BoolOp::And
@@ -355,6 +415,35 @@ mod tests {
         );
         assert!(of("def f(v):\n    return secure_filename(v)\n").path_sanitiser);
         assert!(!of("def f(v):\n    return v.replace('/', '_')\n").path_sanitiser);
+        let platform = "def f(v):\n    v = v.replace(sep, ' ')\n    if altsep:\n        v = v.replace(altsep, ' ')\n    return v\n";
+        assert!(of(platform).path_sanitiser);
+        assert!(
+            of("def f(v):\n    return v.replace(os.path.sep, '_').replace(os.altsep, '_')\n")
+                .path_sanitiser
+        );
+        assert!(
+            !of("def f(v):\n    return v.replace(os.pathsep, '_').replace('\\\\', '_')\n")
+                .path_sanitiser
+        );
+        // A `sep` the function is given is not the platform's.
+        assert!(
+            !of("def f(v, sep):\n    return v.replace(sep, '_').replace(altsep, '_')\n")
+                .path_sanitiser
+        );
+    }
+
+    #[test]
+    fn containment_verdicts() {
+        let t = of("def f(p, dirs):\n    if p in KNOWN:\n        return True\n    r = Path(p).resolve()\n    return any(r.is_relative_to(d) for d in dirs)\n");
+        assert!(t.path_verdict && !t.path_guard);
+        assert!(
+            of("def f(p, base):\n    return os.path.realpath(p).startswith(base)\n").path_verdict
+        );
+        assert!(
+            !of("def f(p, base):\n    Path(p).resolve().is_relative_to(base)\n    return True\n")
+                .path_verdict
+        );
+        assert!(!of("def f(p):\n    return any(p.endswith(e) for e in EXTS)\n").path_verdict);
     }
 
     #[test]

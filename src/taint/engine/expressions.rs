@@ -27,6 +27,10 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             Expr::Call(c) => {
                 matches!(&*c.func, Expr::Attribute(a) if matches!(a.attr.as_str(), "keys" | "values") && self.is_clean_container(&a.value))
             }
+            // `store.options["documents"]`: an entry of a clean mapping, whichever key picks it.
+            Expr::Subscript(s) if matches!(&*s.value, Expr::Name(_) | Expr::Attribute(_)) => {
+                self.is_clean_container(&s.value)
+            }
             _ => false,
         }
     }
