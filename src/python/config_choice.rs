@@ -1,23 +1,29 @@
 //! Run-time choices between config classes: `Dev if develop else Prod`, an if/else whose
 //! branches load (or return, or assign) different classes, a name->class dict with a
-//! `"default"` entry. The arm of such a choice that turns debug on while another arm does not
-//! is the *development alternative*: a deployment runs the other arm, so the debug switch and
-//! placeholder key written in it are not what production serves.
+//! `"default"` entry, a class the operator names in an environment variable whose fallback
+//! names another (`from_object(os.getenv("APP_SETTINGS", "pkg.config.Prod"))`). The arm of
+//! such a choice that turns debug on while another arm does not is the *development
+//! alternative*: a deployment runs the other arm, so the debug switch and placeholder key
+//! written in it are not what production serves.
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use ruff_python_ast::{self as ast, Expr, Stmt};
 
 use super::semantic::{qualify, Semantic};
-use crate::rules::helpers::is_truthy_literal;
+use crate::rules::helpers::{env_fallback, is_truthy_literal};
 
 /// One run-time choice between classes, spelled as the choosing module resolves them.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Choice {
     /// The classes chosen between.
     pub arms: Vec<String>,
-    /// The arm a dict names under `"default"`: the one that runs when nothing is chosen.
+    /// The arm a dict names under `"default"`, or the fallback of an environment read: the one
+    /// that runs when nothing is chosen.
     pub default: Option<String>,
+    /// The operator names the class at run time (an environment variable): any class of the
+    /// default's module may be chosen, and only the default is known to run in production.
+    pub open: bool,
 }
 
 /// What judging a choice needs to know about one top-level class.
@@ -46,40 +52,193 @@ pub fn own_debug(body: &[Stmt]) -> Option<bool> {
     })
 }
 
-/// Every choice made in `body`, at any statement depth. `sem` has the module's top-level
-/// names bound, so a function may choose between classes defined below it.
-pub fn choices(sem: &Semantic, body: &[Stmt]) -> Vec<Choice> {
-    let mut out = Vec::new();
-    walk(sem, body, 0, &mut out);
-    out
+/// What one module chooses between and what it loads whatever happens.
+#[derive(Debug, Default)]
+pub struct ModuleChoices {
+    /// Run-time choices between classes.
+    pub choices: Vec<Choice>,
+    /// Classes a `from_object` outside any branch loads (test code left out): whatever else
+    /// chooses between them, these run.
+    pub loaded: Vec<String>,
 }
 
-fn walk(sem: &Semantic, body: &[Stmt], depth: usize, out: &mut Vec<Choice>) {
-    if depth > MAX_DEPTH {
-        return;
+/// Every choice made in `body`, at any statement depth, and the classes loaded outside any
+/// branch. `sem` has the module's top-level names bound, so a function may choose between
+/// classes defined below it.
+pub fn choices(sem: &Semantic, body: &[Stmt], test_code: bool) -> ModuleChoices {
+    let mut walker = Walker {
+        sem,
+        test_code,
+        out: ModuleChoices::default(),
+        env_locals: HashMap::default(),
+    };
+    walker.walk(body, 0, false);
+    walker.out
+}
+
+struct Walker<'s, 'p, 'a> {
+    sem: &'s Semantic<'p>,
+    test_code: bool,
+    out: ModuleChoices,
+    /// The enclosing function's locals bound to an environment read with a fallback, with
+    /// that fallback: `name = os.getenv("K", "pkg.config.Prod")`.
+    env_locals: HashMap<&'a str, &'a Expr>,
+}
+
+impl<'a> Walker<'_, '_, 'a> {
+    /// `conditional`: `body` runs only on some branch of its function.
+    fn walk(&mut self, body: &'a [Stmt], depth: usize, conditional: bool) {
+        if depth > MAX_DEPTH {
+            return;
+        }
+        for stmt in body {
+            self.note_env_local(stmt);
+            if let Some(value) = passed_value(stmt) {
+                self.out.choices.extend(expression_choice(self.sem, value));
+                // An environment read merely stored is not yet a class the app runs.
+                if !matches!(stmt, Stmt::Assign(_) | Stmt::AnnAssign(_)) {
+                    self.out.choices.extend(self.env_choice(value));
+                }
+            }
+            if !conditional && !self.test_code {
+                if let Some(class) = loaded_value(stmt).and_then(|v| self.direct_class(v)) {
+                    self.out.loaded.push(class);
+                }
+            }
+            match stmt {
+                Stmt::If(i) => {
+                    self.out.choices.extend(branch_choice(self.sem, i));
+                    self.walk(&i.body, depth + 1, true);
+                    for clause in &i.elif_else_clauses {
+                        self.walk(&clause.body, depth + 1, true);
+                    }
+                }
+                Stmt::FunctionDef(f) => {
+                    let outer = std::mem::take(&mut self.env_locals);
+                    self.walk(&f.body, depth + 1, false);
+                    self.env_locals = outer;
+                }
+                Stmt::ClassDef(c) => self.walk(&c.body, depth + 1, conditional),
+                Stmt::With(w) => self.walk(&w.body, depth + 1, conditional),
+                Stmt::Try(t) => {
+                    for part in [&t.body, &t.orelse, &t.finalbody] {
+                        self.walk(part, depth + 1, conditional);
+                    }
+                }
+                _ => {}
+            }
+        }
     }
-    for stmt in body {
-        if let Some(value) = passed_value(stmt) {
-            out.extend(expression_choice(sem, value));
+
+    /// Tracks `name = <environment read with a fallback>`; any other binding of the name
+    /// forgets it.
+    fn note_env_local(&mut self, stmt: &'a Stmt) {
+        let (target, value) = match stmt {
+            Stmt::Assign(a) if a.targets.len() == 1 => (&a.targets[0], Some(&*a.value)),
+            Stmt::AnnAssign(a) => (&*a.target, a.value.as_deref()),
+            _ => return,
+        };
+        let Expr::Name(n) = target else {
+            return;
+        };
+        match value.and_then(|v| env_fallback(self.sem, v)) {
+            Some(fallback) => {
+                self.env_locals.insert(n.id.as_str(), fallback);
+            }
+            None => {
+                self.env_locals.remove(n.id.as_str());
+            }
         }
-        match stmt {
-            Stmt::If(i) => {
-                out.extend(branch_choice(sem, i));
-                walk(sem, &i.body, depth + 1, out);
-                for clause in &i.elif_else_clauses {
-                    walk(sem, &clause.body, depth + 1, out);
+    }
+
+    /// `os.getenv("K", "pkg.config.Prod")` (directly or through a local, or as the one
+    /// placeholder of an f-string naming a class): the operator names the class, and the
+    /// fallback runs when they name none.
+    fn env_choice(&self, value: &'a Expr) -> Option<Choice> {
+        let default = match value {
+            Expr::Name(n) => self
+                .env_locals
+                .get(n.id.as_str())
+                .and_then(|f| import_target(self.sem, f)),
+            Expr::FString(f) => self.formatted_default(f),
+            _ => env_fallback(self.sem, value).and_then(|f| import_target(self.sem, f)),
+        }?;
+        Some(Choice {
+            arms: vec![default.clone()],
+            default: Some(default),
+            open: true,
+        })
+    }
+
+    /// `f"pkg.config.{env}Config"` with `env` an environment read whose fallback is a string:
+    /// the name the fallback spells.
+    fn formatted_default(&self, f: &'a ast::ExprFString) -> Option<String> {
+        let mut text = String::new();
+        let mut placeholders = 0;
+        for part in f.value.iter() {
+            match part {
+                ast::FStringPart::Literal(l) => text.push_str(&l.value),
+                ast::FStringPart::FString(fs) => {
+                    for el in fs.elements.iter() {
+                        match el {
+                            ast::InterpolatedStringElement::Literal(l) => text.push_str(&l.value),
+                            ast::InterpolatedStringElement::Interpolation(i) => {
+                                placeholders += 1;
+                                // A conversion or format spec could spell the fallback otherwise.
+                                let plain = i.conversion == ast::ConversionFlag::None
+                                    && i.format_spec.is_none()
+                                    && i.debug_text.is_none();
+                                let fallback = match &*i.expression {
+                                    Expr::Name(n) => self.env_locals.get(n.id.as_str()).copied(),
+                                    e => env_fallback(self.sem, e),
+                                };
+                                match fallback {
+                                    Some(Expr::StringLiteral(s)) if plain => {
+                                        text.push_str(s.value.to_str());
+                                    }
+                                    _ => return None,
+                                }
+                            }
+                        }
+                    }
                 }
             }
-            Stmt::FunctionDef(f) => walk(sem, &f.body, depth + 1, out),
-            Stmt::ClassDef(c) => walk(sem, &c.body, depth + 1, out),
-            Stmt::With(w) => walk(sem, &w.body, depth + 1, out),
-            Stmt::Try(t) => {
-                for part in [&t.body, &t.orelse, &t.finalbody] {
-                    walk(sem, part, depth + 1, out);
-                }
-            }
-            _ => {}
         }
+        (placeholders == 1 && text.contains(['.', ':'])).then(|| text.replace(':', "."))
+    }
+
+    /// The class a branch-free `from_object(X)` loads: `X` spelled as a name, an attribute or
+    /// an import string, not a local holding an environment read.
+    fn direct_class(&self, value: &Expr) -> Option<String> {
+        match value {
+            Expr::Name(n) if self.env_locals.contains_key(n.id.as_str()) => None,
+            Expr::Name(_) | Expr::Attribute(_) | Expr::StringLiteral(_) => {
+                class_name(self.sem, value)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// What `import_string` would load for an environment fallback: an import string (a bare word
+/// names a module, not a class) or a class itself.
+fn import_target(sem: &Semantic, fallback: &Expr) -> Option<String> {
+    match fallback {
+        Expr::StringLiteral(s) if !s.value.to_str().contains(['.', ':']) => None,
+        _ => class_name(sem, fallback),
+    }
+}
+
+/// The argument of `config.from_object(X)`.
+fn loaded_value(stmt: &Stmt) -> Option<&Expr> {
+    match stmt {
+        Stmt::Expr(e) => match &*e.value {
+            Expr::Call(c) if matches!(&*c.func, Expr::Attribute(m) if m.attr.as_str() == "from_object") => {
+                c.arguments.args.first()
+            }
+            _ => None,
+        },
+        _ => None,
     }
 }
 
@@ -89,13 +248,7 @@ fn passed_value(stmt: &Stmt) -> Option<&Expr> {
         Stmt::Return(r) => r.value.as_deref(),
         Stmt::Assign(a) => Some(&a.value),
         Stmt::AnnAssign(a) => a.value.as_deref(),
-        Stmt::Expr(e) => match &*e.value {
-            Expr::Call(c) if matches!(&*c.func, Expr::Attribute(m) if m.attr.as_str() == "from_object") => {
-                c.arguments.args.first()
-            }
-            _ => None,
-        },
-        _ => None,
+        _ => loaded_value(stmt),
     }
 }
 
@@ -107,7 +260,7 @@ fn expression_choice(sem: &Semantic, value: &Expr) -> Option<Choice> {
             conditional_arms(sem, value, 0, &mut arms);
             (arms.len() >= 2).then_some(Choice {
                 arms,
-                default: None,
+                ..Choice::default()
             })
         }
         Expr::Dict(d) => {
@@ -161,7 +314,7 @@ fn branch_choice(sem: &Semantic, i: &ast::StmtIf) -> Option<Choice> {
     arms.dedup();
     (arms.len() >= 2).then_some(Choice {
         arms,
-        default: None,
+        ..Choice::default()
     })
 }
 
@@ -181,9 +334,12 @@ fn class_name(sem: &Semantic, e: &Expr) -> Option<String> {
 
 /// The classes of `classes` that are the development alternative of some choice: one arm
 /// (not a dict's default) that turns debug on, beside another arm that does not and does not
-/// inherit from it (an arm that inherits would serve its settings in production).
+/// inherit from it (an arm that inherits would serve its settings in production). For a class
+/// the operator names (see [`Choice::open`]) that other arm is the default. A class some code
+/// `loaded` whatever happens is no alternative.
 pub fn development_alternatives(
     choices: &[Choice],
+    loaded: &[String],
     classes: &HashMap<String, ClassFacts>,
 ) -> HashSet<String> {
     let mut found = HashSet::default();
@@ -192,22 +348,32 @@ pub fn development_alternatives(
         return found;
     }
     let classes = Classes::new(classes);
+    let loaded: HashSet<&str> = loaded.iter().filter_map(|l| classes.defined(l)).collect();
     for choice in choices {
-        let mut arms: Vec<&str> = choice
-            .arms
-            .iter()
-            .filter_map(|a| classes.defined(a))
-            .collect();
+        let default = choice.default.as_deref().and_then(|d| classes.defined(d));
+        let mut arms: Vec<&str> = match (choice.open, default) {
+            (true, Some(default)) => classes.module_classes(default),
+            (true, None) => continue,
+            (false, _) => choice
+                .arms
+                .iter()
+                .filter_map(|a| classes.defined(a))
+                .collect(),
+        };
         arms.sort_unstable();
         arms.dedup();
-        let default = choice.default.as_deref().and_then(|d| classes.defined(d));
         for &arm in &arms {
-            if Some(arm) == default || !classes.debug_on(arm) {
+            if Some(arm) == default || loaded.contains(arm) || !classes.debug_on(arm) {
                 continue;
             }
-            let production_elsewhere = arms.iter().any(|&other| {
+            let production = |other: &str| {
                 other != arm && !classes.debug_on(other) && !classes.inherits(other, arm, 0)
-            });
+            };
+            let production_elsewhere = if choice.open {
+                default.is_some_and(production)
+            } else {
+                arms.iter().any(|&other| production(other))
+            };
             if production_elsewhere {
                 found.insert(arm.to_string());
             }
@@ -244,6 +410,18 @@ impl<'c> Classes<'c> {
             name.strip_suffix(spelled)
                 .is_some_and(|head| head.ends_with('.'))
         })
+    }
+
+    /// The classes defined in the same module as `class`, itself included.
+    fn module_classes(&self, class: &'c str) -> Vec<&'c str> {
+        let Some((module, _)) = class.rsplit_once('.') else {
+            return vec![class];
+        };
+        self.facts
+            .keys()
+            .map(String::as_str)
+            .filter(|name| name.rsplit_once('.').is_some_and(|(m, _)| m == module))
+            .collect()
     }
 
     fn debug_on(&self, class: &str) -> bool {

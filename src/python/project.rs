@@ -7,7 +7,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use rayon::prelude::*;
 use ruff_python_ast::{self as ast, Expr, Stmt};
 
-use super::config_choice::{self, Choice, ClassFacts};
+use super::config_choice::{self, ClassFacts, ModuleChoices};
 use super::fresh;
 use super::semantic::{qualify, NoProject, ProjectLookup, Semantic};
 use super::SourceFile;
@@ -97,8 +97,9 @@ pub struct ModuleFacts {
     fresh_functions: Vec<String>,
     /// Top-level classes with the `DEBUG` each sets itself.
     class_debug: Vec<(String, Option<bool>)>,
-    /// Run-time choices between classes (see [`config_choice`]).
-    choices: Vec<Choice>,
+    /// Run-time choices between classes, and classes loaded whatever happens (see
+    /// [`config_choice`]).
+    choices: ModuleChoices,
 }
 
 impl ModuleFacts {
@@ -118,9 +119,14 @@ impl ModuleFacts {
             &mut facts.config_objects,
             Some(&mut facts.class_bases),
         );
-        // Every choice is spelled with `else` or a `"default"` entry.
-        if mentions_any(&file.text, &["else", "default"]) {
-            facts.choices = config_choice::choices(&sem, file.body());
+        // Every choice is spelled with `else`, a `"default"` entry or an environment read, and
+        // every load with `from_object`.
+        if mentions_any(
+            &file.text,
+            &["else", "default", "getenv", "environ", "from_object"],
+        ) {
+            let test_code = super::source::is_test_path(&file.path);
+            facts.choices = config_choice::choices(&sem, file.body(), test_code);
         }
         // A class body setting `DEBUG` spells it.
         let sets_debug = mentions(&file.text, "DEBUG");
@@ -181,7 +187,7 @@ impl ProjectIndex {
         };
         let mut variables = Vec::with_capacity(facts.len());
         let mut class_bases = Vec::new();
-        let (mut classes, mut choices) = (HashMap::default(), Vec::new());
+        let (mut classes, mut choices, mut loaded) = (HashMap::default(), Vec::new(), Vec::new());
         for f in facts {
             for (class, debug) in f.class_debug {
                 classes.insert(
@@ -192,7 +198,8 @@ impl ProjectIndex {
                     },
                 );
             }
-            choices.extend(f.choices);
+            choices.extend(f.choices.choices);
+            loaded.extend(f.choices.loaded);
             class_bases.extend(f.class_bases);
             index.server_side_sessions |= f.server_side_sessions;
             index.exports.insert(f.exports.0, f.exports.1);
@@ -209,7 +216,7 @@ impl ProjectIndex {
             }
         }
         index.development_alternatives =
-            config_choice::development_alternatives(&choices, &classes);
+            config_choice::development_alternatives(&choices, &loaded, &classes);
         if index.returns.is_empty() && index.subclasses.is_empty() {
             // Nothing returns an app, so each file's variables are what it saw on its own.
             index.variables = variables.into_iter().reduce(merge_maps).unwrap_or_default();

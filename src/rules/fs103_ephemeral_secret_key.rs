@@ -35,8 +35,13 @@ const RANDOM_SOURCES: &[&str] = &[
 /// A secret key computed from a random source at start-up. A random value that is only the
 /// fallback of an operator setting (`os.getenv("K") or os.urandom(24)`, `app.config.get("K",
 /// ...)`) is not: a deployment sets the key, and the fallback keeps an unset one unguessable.
+/// Nor is the key of the development (or test) arm of a run-time choice between config
+/// classes: a deployment runs the other arm and its key.
 pub fn check_config(cx: &mut Checker, write: &ConfigWrite) {
-    if !SECRET_KEYS.contains(&write.key) || is_operator_fallback(&cx.sem, write.value) {
+    if !SECRET_KEYS.contains(&write.key)
+        || write.development_alternative
+        || is_operator_fallback(&cx.sem, write.value)
+    {
         return;
     }
     if is_random(cx, write.value) {
