@@ -141,13 +141,17 @@ impl<'a> Walker<'_, '_, 'a> {
         let Expr::Name(n) = target else {
             return;
         };
-        match value.and_then(|v| env_fallback(self.sem, v)) {
+        match value
+            .filter(|v| spells_env_read(v))
+            .and_then(|v| env_fallback(self.sem, v))
+        {
             Some(fallback) => {
                 self.env_locals.insert(n.id.as_str(), fallback);
             }
-            None => {
+            None if !self.env_locals.is_empty() => {
                 self.env_locals.remove(n.id.as_str());
             }
+            None => {}
         }
     }
 
@@ -161,7 +165,10 @@ impl<'a> Walker<'_, '_, 'a> {
                 .get(n.id.as_str())
                 .and_then(|f| import_target(self.sem, f)),
             Expr::FString(f) => self.formatted_default(f),
-            _ => env_fallback(self.sem, value).and_then(|f| import_target(self.sem, f)),
+            _ if spells_env_read(value) => {
+                env_fallback(self.sem, value).and_then(|f| import_target(self.sem, f))
+            }
+            _ => None,
         }?;
         Some(Choice {
             arms: vec![default.clone()],
@@ -173,6 +180,17 @@ impl<'a> Walker<'_, '_, 'a> {
     /// `f"pkg.config.{env}Config"` with `env` an environment read whose fallback is a string:
     /// the name the fallback spells.
     fn formatted_default(&self, f: &'a ast::ExprFString) -> Option<String> {
+        // Most f-strings hold no environment read: skip them before building any text.
+        let reads_env = f.value.elements().any(|el| match el {
+            ast::InterpolatedStringElement::Interpolation(i) => match &*i.expression {
+                Expr::Name(n) => self.env_locals.contains_key(n.id.as_str()),
+                e => spells_env_read(e),
+            },
+            ast::InterpolatedStringElement::Literal(_) => false,
+        });
+        if !reads_env {
+            return None;
+        }
         let mut text = String::new();
         let mut placeholders = 0;
         for part in f.value.iter() {
@@ -217,6 +235,24 @@ impl<'a> Walker<'_, '_, 'a> {
             }
             _ => None,
         }
+    }
+}
+
+/// Whether `e` is spelled like an environment read with a fallback (`os.getenv(..)`,
+/// `environ.get(..)`, `x.setdefault(..)`, `getenv(..) or ..`): a cheap test before resolving names.
+fn spells_env_read(e: &Expr) -> bool {
+    let call = match e {
+        Expr::Call(c) => c,
+        Expr::BoolOp(b) => match b.values.first() {
+            Some(Expr::Call(c)) => c,
+            _ => return false,
+        },
+        _ => return false,
+    };
+    match &*call.func {
+        Expr::Attribute(a) => matches!(a.attr.as_str(), "getenv" | "get" | "setdefault"),
+        Expr::Name(n) => n.id.as_str() == "getenv",
+        _ => false,
     }
 }
 
