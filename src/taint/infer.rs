@@ -76,21 +76,21 @@ pub fn traits(def: &ast::StmtFunctionDef) -> Traits {
 }
 
 /// Whether an `__init__` hands its parameters to the new object only by assigning `self.x = ...`:
-/// no `*args`/`**kwargs`, and no call made as a statement (`super().__init__(name)`,
-/// `self.load(data)`, `setattr(self, k, v)`) receives a parameter, where the data could land in
-/// an attribute the body does not name. Then the object's attributes are exactly those fields.
+/// no `*args`/`**kwargs`, and no call made as a statement (`self.load(data)`,
+/// `setattr(self, k, v)`) receives a parameter, where the data could land in an attribute the
+/// body does not name. Then the object's attributes are exactly those fields. A parent
+/// constructor (`super().__init__(name)`) is the exception: the analysis puts its fields in
+/// the object, or gives up on the fields when it cannot name them.
 pub fn fields_only(def: &ast::StmtFunctionDef) -> bool {
     if def.parameters.vararg.is_some() || def.parameters.kwarg.is_some() {
         return false;
     }
-    let names: Vec<&str> = def
-        .parameters
-        .iter_non_variadic_params()
-        .skip(1)
-        .map(|p| p.parameter.name.as_str())
-        .collect();
+    let mut all = def.parameters.iter_non_variadic_params();
+    let me = all.next().map_or("", |p| p.parameter.name.as_str());
+    let names: Vec<&str> = all.map(|p| p.parameter.name.as_str()).collect();
     let mut v = StatementCalls {
         params: &names,
+        me,
         passes: false,
         depth: 0,
     };
@@ -103,6 +103,8 @@ pub fn fields_only(def: &ast::StmtFunctionDef) -> bool {
 /// Finds a call made as a statement with a parameter among its arguments.
 struct StatementCalls<'n> {
     params: &'n [&'n str],
+    /// The constructor's first parameter.
+    me: &'n str,
     passes: bool,
     depth: usize,
 }
@@ -126,6 +128,9 @@ impl<'a> Visitor<'a> for StatementCalls<'_> {
         }
         if let Stmt::Expr(e) = stmt {
             if let Expr::Call(c) = &*e.value {
+                if super::records::parent_init(c, self.me).is_some() {
+                    return;
+                }
                 let args = c
                     .arguments
                     .args
@@ -467,8 +472,14 @@ mod tests {
     #[test]
     fn constructors_storing_fields() {
         assert!(init_of("def __init__(self, a, b):\n    super().__init__()\n    self.a = a\n    self.b = f(b)\n    self.load()\n"));
+        // The analysis reads the parent constructor's fields.
+        assert!(init_of("def __init__(self, a):\n    super().__init__(a)\n"));
+        assert!(init_of(
+            "def __init__(self, a):\n    Base.__init__(self, a)\n"
+        ));
+        assert!(!init_of("def __init__(self, a):\n    super().setup(a)\n"));
         assert!(!init_of(
-            "def __init__(self, a):\n    super().__init__(a)\n"
+            "def __init__(self, a):\n    Base.__init__(other, a)\n"
         ));
         assert!(!init_of(
             "def __init__(self, a):\n    if a:\n        self.items.append(a)\n"

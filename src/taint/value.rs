@@ -179,6 +179,11 @@ impl Taint {
 
 /// At most this many distinct origins are tracked per value.
 const MAX_TAINTS: usize = 4;
+/// Beyond [`MAX_TAINTS`], this many more slots hold other fields of a parameter already
+/// tracked: an object handing several of its fields to one value (a path built from `self.user`
+/// next to a date read from `self.file`) keeps them apart instead of standing for the whole
+/// object.
+const MAX_FIELD_TAINTS: usize = 4;
 
 /// What the analysis knows about a value.
 #[derive(Debug, Clone, Default)]
@@ -600,7 +605,13 @@ pub fn add_all(into: &mut Vec<Arc<Taint>>, more: &[Arc<Taint>]) {
             }
             continue;
         }
-        if into.len() < MAX_TAINTS {
+        let other_field = || {
+            t.field.is_some()
+                && matches!(t.origin, Origin::Param(_))
+                && into.iter().any(|x| x.key == t.key && x.field.is_some())
+        };
+        if into.len() < MAX_TAINTS || (into.len() < MAX_TAINTS + MAX_FIELD_TAINTS && other_field())
+        {
             into.push(t.clone());
         } else if let Some(same) = into.iter_mut().find(|x| x.key == t.key) {
             // Full: two fields of one parameter become the whole parameter.

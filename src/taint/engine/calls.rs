@@ -4,6 +4,9 @@ use super::*;
 
 impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
     pub(super) fn call(&mut self, c: &ast::ExprCall) -> Val {
+        if let Some(v) = self.parent_init_call(c) {
+            return v;
+        }
         if let Some(v) = self.markup_decoded(c) {
             return v;
         }
@@ -322,6 +325,11 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         };
         if let Some(v) = dotless::method_result(m, recv, call.arg(0, "sep"), limit) {
             return Some(v);
+        }
+        if m == "format" {
+            if let Some(v) = self.filled_config_template(c, recv, call) {
+                return Some(v);
+            }
         }
         let recv_key = match &*c.func {
             Expr::Attribute(a) => guards::key(&a.value),

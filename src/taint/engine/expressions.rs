@@ -215,6 +215,11 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 let base = self.eval(&s.value);
                 self.eval(&s.slice);
                 match self.const_index(&s.slice) {
+                    Some(i)
+                        if pathsafe::last_segment(&s.value, &i, |sep| self.is_separator(sep)) =>
+                    {
+                        base.element(&i).sanitize(SinkKind::Path.bit())
+                    }
                     Some(i) => base.element(&i),
                     None => {
                         let mut v = base.collapse();
@@ -456,6 +461,14 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             reachable: saved.reachable,
         };
         out
+    }
+
+    /// `"/"` or `os.sep`.
+    fn is_separator(&self, e: &Expr) -> bool {
+        string_literal(e).is_some_and(|s| s == "/")
+            || self
+                .qualify(e)
+                .is_some_and(|q| pathsafe::SEPARATORS.contains(&q.as_str()))
     }
 
     pub(in crate::taint) fn const_index(&self, e: &Expr) -> Option<Index> {

@@ -35,8 +35,10 @@ use crate::python::project::bind_statement;
 use crate::python::semantic::{canonical, Semantic};
 
 mod calls;
+mod config_templates;
 mod dispatched;
 mod expressions;
+mod parent_init;
 mod request_shapes;
 mod resolved_paths;
 mod security_values;
@@ -211,7 +213,7 @@ fn analyse_function(w: &mut Worker, info: &FuncInfo, summary: bool, known: Known
         info.view.as_deref(),
     );
     // A constructor's fields, when it ends normally (the state then is the new object's).
-    let ends = a.summary && a.state.reachable && a.ret.is_none();
+    let ends = a.summary && a.state.reachable && a.ret.is_none() && !a.init_opaque;
     let fields = ends
         .then(|| records::constructed_fields(info, &a.state.env))
         .flatten();
@@ -319,6 +321,11 @@ pub struct Analyzer<'w, 'g, 'a> {
     status: StatusReturns,
     /// The last project call returning status tuples, and what it returns on success.
     last_success: Option<(TextRange, Val)>,
+    /// In a constructor: its first parameter, the object being built.
+    init_self: Option<String>,
+    /// A parent constructor was given data and where it keeps it is not known: the new
+    /// object's fields are not all named.
+    init_opaque: bool,
 }
 
 impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
@@ -353,6 +360,8 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             resolved_from: Vec::new(),
             status: StatusReturns::default(),
             last_success: None,
+            init_self: None,
+            init_opaque: false,
         }
     }
 
@@ -379,6 +388,9 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         self.body_self_only =
             self.is_view && self_xss::body_from_own_pages(&self.sem, def, self.w.g.csrf_everywhere);
         self.name = def.name.to_string();
+        if self.name == "__init__" && offset == 1 && class.is_some() {
+            self.init_self = params(def).first().map(|p| p.name.to_string());
+        }
         let url_names: Vec<(String, bool)> = if view.is_some() {
             def.decorator_list
                 .iter()
