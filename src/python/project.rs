@@ -42,6 +42,8 @@ pub struct ProjectIndex {
     fresh_functions: HashSet<String>,
     /// Config classes that are the development arm of a run-time choice (see [`config_choice`]).
     development_alternatives: HashSet<String>,
+    /// Project subclasses of a PyYAML loader, with the loader whose constructors they inherit.
+    yaml_loaders: HashMap<String, String>,
 }
 
 /// What `config.from_object`/`from_pyfile` calls load.
@@ -210,6 +212,9 @@ impl ProjectIndex {
             variables.push(f.variables);
         }
         index.subclasses = library_subclasses(&class_bases);
+        index.yaml_loaders = first_library_bases(&class_bases, &|b| {
+            b.starts_with("yaml.") && b.ends_with("Loader")
+        });
         for (class, bases) in &class_bases {
             if let Some(facts) = classes.get_mut(class) {
                 facts.bases.clone_from(bases);
@@ -311,6 +316,13 @@ impl ProjectIndex {
     /// any depth, when it is one the rules know.
     pub fn library_class_of(&self, class: &str) -> Option<&str> {
         self.subclasses.get(class).map(String::as_str)
+    }
+
+    /// The PyYAML loader (`yaml.SafeLoader`, `yaml.Loader`...) the project class `class` derives
+    /// from, following project classes and taking the first base that leads to one, as Python's
+    /// method order does: its constructors are the ones a `yaml.load` with the class runs.
+    pub fn yaml_loader_of(&self, class: &str) -> Option<&str> {
+        self.yaml_loaders.get(class).map(String::as_str)
     }
 
     /// Whether `module` is a module of the scanned tree.
@@ -512,6 +524,68 @@ fn library_subclasses(classes: &[(String, Vec<String>)]) -> HashMap<String, Stri
         }
     }
     found
+}
+
+/// For each project class, the first library base (in base order, depth first through project
+/// classes, as the method order finds a method) that `is_root` accepts. Unlike
+/// [`library_subclasses`], a later base never wins over an earlier one, so a class whose first
+/// base leads to an unsafe library class is not taken for its later, safer one.
+fn first_library_bases(
+    classes: &[(String, Vec<String>)],
+    is_root: &dyn Fn(&str) -> bool,
+) -> HashMap<String, String> {
+    let mut out = HashMap::default();
+    if !classes
+        .iter()
+        .any(|(_, bases)| bases.iter().any(|b| is_root(b)))
+    {
+        return out;
+    }
+    let bases_of: HashMap<&str, &[String]> = classes
+        .iter()
+        .map(|(c, b)| (c.as_str(), b.as_slice()))
+        .collect();
+    let last = |name: &str| name.rsplit('.').next().unwrap_or(name).to_string();
+    let mut by_last: HashMap<String, Vec<&str>> = HashMap::default();
+    for (class, _) in classes {
+        by_last.entry(last(class)).or_default().push(class);
+    }
+    // A base is spelled as its module imports it, possibly shorter than the qualified name.
+    let defined_as = |spelled: &str| -> Option<&str> {
+        by_last
+            .get(&last(spelled))?
+            .iter()
+            .copied()
+            .find(|defined| {
+                *defined == spelled
+                    || defined
+                        .strip_suffix(spelled)
+                        .is_some_and(|head| head.ends_with('.'))
+            })
+    };
+    fn walk<'c>(
+        class: &str,
+        depth: usize,
+        bases_of: &HashMap<&str, &'c [String]>,
+        defined_as: &dyn Fn(&str) -> Option<&'c str>,
+        is_root: &dyn Fn(&str) -> bool,
+    ) -> Option<&'c str> {
+        if depth > 8 {
+            return None;
+        }
+        bases_of.get(class)?.iter().find_map(|b| {
+            if is_root(b) {
+                return Some(b.as_str());
+            }
+            walk(defined_as(b)?, depth + 1, bases_of, defined_as, is_root)
+        })
+    }
+    for (class, _) in classes {
+        if let Some(root) = walk(class, 0, &bases_of, &defined_as, is_root) {
+            out.insert(class.clone(), root.to_string());
+        }
+    }
+    out
 }
 
 /// Whether a function body returns a Flask app (directly or through a local variable).

@@ -25,13 +25,28 @@ pub const RULE: Rule = Rule {
 
 const SAFE_LOADERS: &[&str] = &["SafeLoader", "CSafeLoader", "BaseLoader", "CBaseLoader"];
 
+/// Whether the library loader `name` builds only plain data. `yaml.SafeLoader`,
+/// `yaml.loader.SafeLoader`: the last segment names the loader.
+pub fn is_safe_loader(name: &str) -> bool {
+    name.contains('.') && SAFE_LOADERS.contains(&name.rsplit('.').next().unwrap_or(""))
+}
+
 /// `yaml.load(...)` without a safe loader, `yaml.unsafe_load(...)`: medium whatever the source.
 pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
     let safe = match callee {
         "yaml.load" | "yaml.load_all" => argument(call, 1, "Loader").is_some_and(|l| {
             let name = cx.sem.resolve(l).unwrap_or_default();
-            // `yaml.SafeLoader`, `yaml.loader.SafeLoader`: the last segment names the loader.
-            name.contains('.') && SAFE_LOADERS.contains(&name.rsplit('.').next().unwrap_or(""))
+            // A project loader builds what the library loader it derives from builds. One
+            // defined further down its module is not bound yet when a function body is walked.
+            let own = match l {
+                Expr::Name(n) => cx.project.yaml_loader_of(&crate::python::semantic::qualify(
+                    &cx.file.module,
+                    n.id.as_str(),
+                )),
+                _ => None,
+            };
+            let name = cx.project.yaml_loader_of(&name).or(own).unwrap_or(&name);
+            is_safe_loader(name)
         }),
         "yaml.unsafe_load" | "yaml.unsafe_load_all" | "yaml.full_load" | "yaml.full_load_all" => {
             false
