@@ -150,6 +150,16 @@ pub struct AppFacts {
     pub credential_readers: Vec<(String, Credentials)>,
     /// FS105 findings on one view's forms or exemption, judged once the view's guards are known.
     pub csrf_off_in_views: Vec<CsrfOffInView>,
+    /// Where FS101 reported `DEBUG = True` config writes, withdrawn once it is known how the
+    /// project serves its apps.
+    pub debug_config_writes: Vec<Location>,
+    /// Something may start the Werkzeug debugger from the app's debug flag, or read the flag to
+    /// expose internals: an app's `.run(...)`, `run_simple`, `DebuggedApplication`, a debug
+    /// toolbar.
+    pub may_start_debugger: bool,
+    /// The project hands a WSGI app to a server other than Werkzeug's (gevent, CherryPy,
+    /// waitress...), which never installs the debugger.
+    pub other_wsgi_server: bool,
 }
 
 /// A Talisman option that is a weakening only in some setups (FS108).
@@ -214,6 +224,9 @@ impl AppFacts {
         self.http_auth_challenge |= other.http_auth_challenge;
         self.credential_readers.extend(other.credential_readers);
         self.csrf_off_in_views.extend(other.csrf_off_in_views);
+        self.debug_config_writes.extend(other.debug_config_writes);
+        self.may_start_debugger |= other.may_start_debugger;
+        self.other_wsgi_server |= other.other_wsgi_server;
     }
 
     /// Whether an `after_request` hook sets security headers.

@@ -511,6 +511,15 @@ fn analyse(
             },
         );
     }
+    if rules::fs101_debug_mode_enabled::config_debug_is_inert(&facts) {
+        findings.retain(|f| {
+            f.rule.id != rules::fs101_debug_mode_enabled::RULE.id
+                || !facts
+                    .debug_config_writes
+                    .iter()
+                    .any(|l| l.path == f.location.path && l.start == f.location.start)
+        });
+    }
     let refs: Vec<&SourceFile> = sources.iter().collect();
     clock.lap("pattern rules");
     // Taint analysis needs every file at once (summaries cross modules), and a flow that starts
