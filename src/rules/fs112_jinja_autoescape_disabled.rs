@@ -1,6 +1,7 @@
 //! FS112 jinja-autoescape-disabled.
 
-use ruff_python_ast::{ExprCall, Stmt};
+use ruff_python_ast::visitor::{walk_expr, walk_stmt, Visitor};
+use ruff_python_ast::{Expr, ExprCall, Stmt};
 use ruff_text_size::Ranged;
 
 use super::helpers::{autoescape_setting, is_falsy_literal, keyword, AutoescapeSetting};
@@ -38,6 +39,9 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
     }
     // A command-line program's templates make files and terminal text, not web pages.
     if is_command_line_module(&cx.file.ast.body) {
+        return;
+    }
+    if what == "jinja2.Template" && renders_only_arguments(cx, call) {
         return;
     }
     match keyword(call, "autoescape") {
@@ -78,6 +82,161 @@ fn is_used(cx: &Checker, name: &str) -> bool {
         .count();
     // One bare occurrence is the definition itself.
     bare_uses > 1 || cx.project.imports_name(name)
+}
+
+/// `t = Template(pattern)` in a function of a module that imports no web framework, where `t`
+/// is only rendered into local names (`url = t.render(i=n)`) that are only handed to calls
+/// (`fetch(url)`) or tested: a string built for a URL or a file name, never returned, stored
+/// or written out where a page could take it.
+fn renders_only_arguments(cx: &Checker, call: &ExprCall) -> bool {
+    let Some(function) = cx.enclosing_function() else {
+        return false;
+    };
+    let Some((template, value)) = cx.assignment_to_name() else {
+        return false;
+    };
+    if value.range() != call.range() {
+        return false;
+    }
+    let mut packages: Vec<&str> = Vec::new();
+    collect_imports(&cx.file.ast.body, 0, &mut packages);
+    if packages.iter().any(|p| WEB.contains(p)) {
+        return false;
+    }
+    let mut renders = RenderUses {
+        template,
+        results: Vec::new(),
+        ok: true,
+    };
+    renders.visit_body(&function.body);
+    if !renders.ok || renders.results.is_empty() {
+        return false;
+    }
+    let mut results = ArgumentUses {
+        names: &renders.results,
+        ok: true,
+    };
+    results.visit_body(&function.body);
+    results.ok
+}
+
+/// Whether `e` is the bare name `name`.
+fn is_name(e: &Expr, name: &str) -> bool {
+    matches!(e, Expr::Name(n) if n.id.as_str() == name)
+}
+
+/// Collects `x` of each `x = template.render(...)`; any other read of the template (bar a
+/// truth test) clears `ok`.
+struct RenderUses<'t> {
+    template: &'t str,
+    results: Vec<String>,
+    ok: bool,
+}
+
+impl<'a> Visitor<'a> for RenderUses<'_> {
+    fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        if let Stmt::If(i) = stmt {
+            if is_name(&i.test, self.template) {
+                self.visit_body(&i.body);
+                for c in &i.elif_else_clauses {
+                    if let Some(t) = &c.test {
+                        self.visit_expr(t);
+                    }
+                    self.visit_body(&c.body);
+                }
+                return;
+            }
+        }
+        if let Stmt::Assign(a) = stmt {
+            if let ([Expr::Name(target)], Expr::Call(c)) = (a.targets.as_slice(), &*a.value) {
+                if let Expr::Attribute(f) = &*c.func {
+                    if f.attr.as_str() == "render" && is_name(&f.value, self.template) {
+                        self.results.push(target.id.to_string());
+                        for arg in &c.arguments.args {
+                            self.visit_expr(arg);
+                        }
+                        for k in &c.arguments.keywords {
+                            self.visit_expr(&k.value);
+                        }
+                        return;
+                    }
+                }
+            }
+        }
+        walk_stmt(self, stmt);
+    }
+
+    fn visit_expr(&mut self, e: &'a Expr) {
+        match e {
+            Expr::Name(n) if n.id.as_str() == self.template && n.ctx.is_load() => self.ok = false,
+            _ => walk_expr(self, e),
+        }
+    }
+}
+
+/// Methods that keep or send their argument (a container, a stream, a socket): a rendered
+/// string handed to them may end up anywhere.
+const KEEPING: &[&str] = &[
+    "append",
+    "extend",
+    "insert",
+    "add",
+    "update",
+    "setdefault",
+    "write",
+    "writelines",
+    "send",
+    "sendall",
+    "put",
+    "set",
+];
+
+/// Clears `ok` at any read of `names` other than as a direct argument of a call that does not
+/// keep it, or a truth test.
+struct ArgumentUses<'n> {
+    names: &'n [String],
+    ok: bool,
+}
+
+impl ArgumentUses<'_> {
+    fn is_result(&self, e: &Expr) -> bool {
+        matches!(e, Expr::Name(n) if self.names.iter().any(|r| r == n.id.as_str()))
+    }
+}
+
+impl<'a> Visitor<'a> for ArgumentUses<'_> {
+    fn visit_expr(&mut self, e: &'a Expr) {
+        match e {
+            Expr::Name(n) if n.ctx.is_load() && self.is_result(e) => self.ok = false,
+            Expr::Call(c) => {
+                let keeps =
+                    matches!(&*c.func, Expr::Attribute(a) if KEEPING.contains(&a.attr.as_str()));
+                self.visit_expr(&c.func);
+                let args = c.arguments.args.iter();
+                for arg in args.chain(c.arguments.keywords.iter().map(|k| &k.value)) {
+                    if keeps || !self.is_result(arg) {
+                        self.visit_expr(arg);
+                    }
+                }
+            }
+            _ => walk_expr(self, e),
+        }
+    }
+
+    fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        match stmt {
+            Stmt::If(i) if self.is_result(&i.test) => {
+                self.visit_body(&i.body);
+                for c in &i.elif_else_clauses {
+                    if let Some(t) = c.test.as_ref().filter(|t| !self.is_result(t)) {
+                        self.visit_expr(t);
+                    }
+                    self.visit_body(&c.body);
+                }
+            }
+            _ => walk_stmt(self, stmt),
+        }
+    }
 }
 
 /// Packages that parse a command line, and packages that answer HTTP requests.
