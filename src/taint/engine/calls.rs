@@ -958,6 +958,6 @@ enum Returns {
 }
 
 /// Whether the project class `q` derives from Flask's or Werkzeug's `Response`.
-fn is_response_class(g: &Global, q: &str) -> bool {
+pub(super) fn is_response_class(g: &Global, q: &str) -> bool {
     g.derives_from(q, &|base| guards::RESPONSE_TYPES.contains(&base))
 }

@@ -13,6 +13,11 @@ impl Analyzer<'_, '_, '_> {
         let how = records::parent_init(c, &me)?;
         let g = self.w.g;
         let class = self.class.clone()?;
+        // A response class's parent constructor builds the response: judged as a call (see
+        // `super_method`), its fields are no record of request data.
+        if calls::is_response_class(g, &class) {
+            return None;
+        }
         let project_class = |this: &Self, e: &Expr| {
             this.qualify(e)
                 .and_then(|q| g.project_class(&q).map(str::to_string))
