@@ -322,7 +322,20 @@ impl ProjectIndex {
     /// from, following project classes and taking the first base that leads to one, as Python's
     /// method order does: its constructors are the ones a `yaml.load` with the class runs.
     pub fn yaml_loader_of(&self, class: &str) -> Option<&str> {
-        self.yaml_loaders.get(class).map(String::as_str)
+        if let Some(l) = self.yaml_loaders.get(class) {
+            return Some(l);
+        }
+        // Spelled as imported, shorter than the qualified name when the scan root is above the
+        // package (`pkg.loaders.X` imported as `loaders.X`): one class ending so is the one.
+        let suffix = format!(".{class}");
+        let mut found = self
+            .yaml_loaders
+            .iter()
+            .filter(|(k, _)| k.ends_with(&suffix));
+        match (found.next(), found.next()) {
+            (Some((_, l)), None) => Some(l),
+            _ => None,
+        }
     }
 
     /// Whether `module` is a module of the scanned tree.
