@@ -44,24 +44,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             Expr::Attribute(a) => (Some(self.eval(&a.value)), Some(a.attr.as_str())),
             _ => (None, None),
         };
-        let args: Vec<(Val, TextRange)> = c
-            .arguments
-            .args
-            .iter()
-            .map(|a| (self.eval(a), a.range()))
-            .collect();
-        let kwargs: Vec<(Option<String>, Val, TextRange)> = c
-            .arguments
-            .keywords
-            .iter()
-            .map(|k| {
-                (
-                    k.arg.as_ref().map(|a| a.to_string()),
-                    self.eval(&k.value),
-                    k.value.range(),
-                )
-            })
-            .collect();
+        let (args, kwargs) = self.eval_arguments(c, 0);
         let call = Call {
             c,
             recv: recv.as_ref(),
@@ -508,6 +491,31 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
     }
 
     /// A call to a function or method of the project: applies its summary.
+    /// A call's arguments evaluated in order, past the first `skip` positional ones: positional
+    /// values and `(keyword, value)` pairs, each with where it is written.
+    pub(super) fn eval_arguments(&mut self, c: &ast::ExprCall, skip: usize) -> (Args, Kwargs) {
+        let args = c
+            .arguments
+            .args
+            .iter()
+            .skip(skip)
+            .map(|a| (self.eval(a), a.range()))
+            .collect();
+        let kwargs = c
+            .arguments
+            .keywords
+            .iter()
+            .map(|k| {
+                (
+                    k.arg.as_ref().map(|a| a.to_string()),
+                    self.eval(&k.value),
+                    k.value.range(),
+                )
+            })
+            .collect();
+        (args, kwargs)
+    }
+
     /// `super().m(...)` (or `super(C, self).m(...)`) in a method of a project class: the method of
     /// the nearest base that defines `m`. The `__init__` of a Flask or Werkzeug response class
     /// builds a response, judged like `Response(...)`.
@@ -793,6 +801,11 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
 
     // ----- sinks -------------------------------------------------------------------------------
 }
+
+/// Evaluated positional arguments, with where each is written.
+pub(super) type Args = Vec<(Val, TextRange)>;
+/// Evaluated keyword arguments (`None` for `**spread`), with where each is written.
+pub(super) type Kwargs = Vec<(Option<String>, Val, TextRange)>;
 
 /// A call's evaluated parts.
 pub struct Call<'c> {

@@ -35,25 +35,7 @@ impl Analyzer<'_, '_, '_> {
         };
         // `Base.__init__(self, ...)`: the object is the callee's `self`, not an argument.
         let skip = usize::from(matches!(how, ParentInit::Explicit(_)));
-        let args: Vec<(Val, TextRange)> = c
-            .arguments
-            .args
-            .iter()
-            .skip(skip)
-            .map(|a| (self.eval(a), a.range()))
-            .collect();
-        let kwargs: Vec<(Option<String>, Val, TextRange)> = c
-            .arguments
-            .keywords
-            .iter()
-            .map(|k| {
-                (
-                    k.arg.as_ref().map(|a| a.to_string()),
-                    self.eval(&k.value),
-                    k.value.range(),
-                )
-            })
-            .collect();
+        let (args, kwargs) = self.eval_arguments(c, skip);
         let tainted = args.iter().any(|(v, _)| v.is_tainted())
             || kwargs.iter().any(|(_, v, _)| v.is_tainted());
         // Spread arguments are not matched to parameters.
