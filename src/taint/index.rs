@@ -60,6 +60,11 @@ pub struct FileCtx<'a> {
 }
 
 impl<'a> FileCtx<'a> {
+    /// What the pre-pass learned about the whole project.
+    pub fn project(&self) -> &'a ProjectIndex {
+        self.project
+    }
+
     /// The module-level bindings of this file.
     pub fn module_sem(&self) -> &Semantic<'a> {
         self.module_sem

@@ -137,25 +137,11 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                     .args
                     .get(1)
                     .or_else(|| c.arguments.find_keyword("Loader").map(|k| &k.value));
+                // A project loader builds what the library loader it derives from builds.
                 let safe = loader.is_some_and(|l| {
                     let n = self.qualify(l).unwrap_or_default();
-                    let safe_name = |n: &str| {
-                        ["SafeLoader", "CSafeLoader", "BaseLoader", "CBaseLoader"]
-                            .iter()
-                            .any(|s| n.ends_with(s))
-                    };
-                    let g = self.w.g;
-                    // A project loader is safe when it derives from a safe loader and from no
-                    // other YAML loader (whose constructors could come first).
-                    match g.project_class(&n) {
-                        Some(c) => {
-                            g.derives_from(c, &|b| safe_name(b))
-                                && !g.derives_from(c, &|b| {
-                                    b.starts_with("yaml.") && b.ends_with("Loader") && !safe_name(b)
-                                })
-                        }
-                        None => safe_name(&n),
-                    }
+                    let library = self.fc.project().yaml_loader_of(&n).unwrap_or(&n);
+                    crate::rules::fs504_unsafe_deserialization::is_safe_loader(library)
                 });
                 if !safe {
                     if let Some(v) = call.arg(0, "stream").cloned() {
