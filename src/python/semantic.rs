@@ -373,6 +373,14 @@ impl<'p> Semantic<'p> {
         }
     }
 
+    /// The qualified name a module-level import or alias `name` is bound to, if it is one.
+    pub fn imported_as(&self, name: &str) -> Option<&str> {
+        match self.lookup(name)? {
+            Binding::Qualified { name, .. } => Some(name),
+            Binding::Unknown => None,
+        }
+    }
+
     /// The qualified name `expr` stands for, or `None` when it is not a name we can follow.
     ///
     /// A call resolves to what it returns: a known project factory's return type, otherwise the

@@ -106,3 +106,29 @@ pub fn typed_non_text(g: &Global, method: &str) -> bool {
     }
     found
 }
+
+/// The function `registry.name(...)` runs when `registry` is an instance of a project class that
+/// answers unknown attributes through `__getattr__` (a dict of helpers registered by name:
+/// `h.redirect_to(...)`) and defines no `name` itself: the one module-level function of that
+/// name in the project, if there is exactly one. `called` is the call's qualified name,
+/// `Class.name`.
+pub fn registered_function<'g, 'a>(g: &'g Global<'a>, called: &str) -> Option<&'g FuncInfo<'a>> {
+    let (receiver, name) = called.rsplit_once('.')?;
+    // `toolkit.h.redirect_to(...)`: the registry re-exported by a facade module.
+    let class = g.project_class(receiver).or_else(|| {
+        let target = g.through_imports(receiver)?;
+        g.project_class(&target)
+    })?;
+    let getattr = format!("{class}.__getattr__");
+    g.funcs
+        .get(&getattr)
+        .or_else(|| g.inherited_method(&getattr))?;
+    if g.funcs.contains_key(called) || g.inherited_method(called).is_some() {
+        return None;
+    }
+    let mut found = g.named(name).filter(|f| f.class.is_none());
+    match (found.next(), found.next()) {
+        (Some(f), None) => Some(f),
+        _ => None,
+    }
+}

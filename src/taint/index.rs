@@ -356,10 +356,54 @@ impl<'a> Global<'a> {
         let mut found = candidates.iter().filter(|q| q.ends_with(&suffix));
         match (found.next(), found.next()) {
             (Some(q), None) => q.as_str(),
-            (None, _) if self.may_reexport(name) => reexported(candidates, name),
-            (None, _) => name,
+            (None, _) => self
+                .imported_into(name)
+                .or_else(|| {
+                    self.may_reexport(name)
+                        .then(|| reexported(candidates, name))
+                })
+                .unwrap_or(name),
             _ => name,
         }
+    }
+
+    /// `toolkit.render` where the project module `toolkit` only imports `render` from another
+    /// module (`from app.lib.base import render`, a facade of helpers): the definition the import
+    /// names.
+    fn imported_into(&self, name: &str) -> Option<&str> {
+        let target = self.through_imports(name)?;
+        if let Some((k, _)) = self.funcs.get_key_value(target.as_str()) {
+            return Some(k);
+        }
+        self.classes.get(target.as_str()).map(String::as_str)
+    }
+
+    /// What `module.name` stands for when the project module `module` binds `name` by an import
+    /// (or to an instance of a type), followed through at most four such modules.
+    pub fn through_imports(&self, name: &str) -> Option<String> {
+        let mut current = name;
+        let mut found: Option<String> = None;
+        for _ in 0..4 {
+            let (module, last) = current.rsplit_once('.')?;
+            let Some(target) = self
+                .file_of_module(module)
+                .and_then(|f| f.module_sem().imported_as(last))
+            else {
+                break;
+            };
+            if target == current {
+                break;
+            }
+            found = Some(target.to_string());
+            current = target;
+        }
+        found
+    }
+
+    /// Whether `name` (as spelled at a call site) is a project function, not a class.
+    pub fn is_project_function(&self, name: &str) -> bool {
+        let q = self.resolve_function(name);
+        self.funcs.contains_key(q) && !self.classes.contains(q) && !self.defined.contains_key(q)
     }
 
     /// Whether the package part of `name` (`pkg` of `pkg.f`) could be a project package.

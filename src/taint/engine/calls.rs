@@ -78,6 +78,12 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             if let Some(v) = self.project_call(&call, q) {
                 return v;
             }
+            if let Some(f) = dispatch::registered_function(self.w.g, q) {
+                let f = f.qualified.clone();
+                if let Some(v) = self.project_call(&call, &f) {
+                    return v;
+                }
+            }
             if let Some(key) = predictable::keyed_derivation(q) {
                 return keyed_result(&call, key);
             }
