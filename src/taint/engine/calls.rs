@@ -21,6 +21,10 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 }
             })
         });
+        // `get_action(name)(context, data)`: the callee is the function `get_action` returns,
+        // which the analysis does not know, not `get_action` run a second time.
+        let q =
+            q.filter(|q| !(matches!(&*c.func, Expr::Call(_)) && self.w.g.is_project_function(q)));
         if let Some(v) = self.predictable_call(c, q.as_deref()) {
             return v;
         }
