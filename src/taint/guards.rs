@@ -85,7 +85,36 @@ pub fn checks(cx: &Analyzer, test: &Expr, branch: bool) -> Vec<(String, u32)> {
     collect(cx, test, branch, &mut out, 0);
     // A URL's host compared with anything is a host check, whichever way it went.
     host_checks(test, &mut out, 0);
+    status_checks(test, &mut out, 0);
     out
+}
+
+/// `if resp.status_code >= 400:`, whichever way it went: only a response object has a status
+/// code, and its body was judged where it was built, so returning `resp` is no reflected text
+/// (as after `isinstance(resp, Response)`).
+fn status_checks(e: &Expr, out: &mut Vec<(String, u32)>, depth: usize) {
+    if depth > 8 {
+        return;
+    }
+    match e {
+        Expr::BoolOp(b) => b
+            .values
+            .iter()
+            .for_each(|v| status_checks(v, out, depth + 1)),
+        Expr::UnaryOp(u) => status_checks(&u.operand, out, depth + 1),
+        Expr::Compare(c) => {
+            for side in std::iter::once(&*c.left).chain(c.comparators.iter()) {
+                if let Expr::Attribute(a) = side {
+                    if a.attr.as_str() == "status_code" {
+                        if let Expr::Name(n) = &*a.value {
+                            out.push((n.id.to_string(), SinkKind::Xss.bit()));
+                        }
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
 }
 
 fn collect(cx: &Analyzer, test: &Expr, branch: bool, out: &mut Vec<(String, u32)>, depth: usize) {

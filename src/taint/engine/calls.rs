@@ -115,6 +115,10 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                     v.constant = args.iter().all(|(a, _)| a.constant);
                     return v;
                 }
+                // `cast(Response, value)` is `value`: a type checker's note, no conversion.
+                "typing.cast" | "typing_extensions.cast" => {
+                    return call.arg(1, "val").cloned().unwrap_or_default();
+                }
                 "json.loads" | "flask.json.loads" | "json.load" => {
                     let mut v = call.union(false);
                     v.taints = v
