@@ -479,9 +479,9 @@ pub fn sanitizer(name: &str) -> Option<u32> {
         | "xml.sax.saxutils.escape"
         | "markupsafe.Markup.escape"
         | "django.utils.html.escape" => xss,
-        "werkzeug.utils.secure_filename"
-        | "werkzeug.secure_filename"
-        | "os.path.basename"
+        // Only ASCII letters, digits, `_`, `.` and `-` are left: no markup either.
+        "werkzeug.utils.secure_filename" | "werkzeug.secure_filename" => Path.bit() | xss,
+        "os.path.basename"
         | "posixpath.basename"
         | "ntpath.basename"
         | "werkzeug.security.safe_join"
