@@ -1,11 +1,12 @@
 //! FS401 plaintext-password-check.
 
-use ruff_python_ast::{CmpOp, Expr, ExprCompare, Stmt};
+use ruff_python_ast::visitor::{self, Visitor};
+use ruff_python_ast::{self as ast, CmpOp, Expr, ExprCompare, Stmt};
 use ruff_text_size::Ranged;
 
 use super::helpers::{
-    is_constant, is_operator_setting, is_password_name, last_name, literal_text, lookup_owner,
-    words,
+    contains_any_ignore_case, is_constant, is_operator_setting, is_password_name, last_name,
+    literal_text, lookup_owner, words,
 };
 use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
@@ -85,42 +86,178 @@ fn is_credential_store(name: &str) -> bool {
 }
 
 /// `USERS = {"admin": "hunter2"}`: literal credentials in code.
+///
+/// A store-like name (`USERS`, `user_defaults`) is only a hint: a literal dict is a password
+/// table when something says its values are passwords (see [`holds_passwords`]).
 pub fn check_stmt(cx: &mut Checker, stmt: &Stmt) {
     let Stmt::Assign(a) = stmt else { return };
     let Expr::Dict(d) = &*a.value else { return };
-    let store = a
+    let Some(store) = a
         .targets
         .iter()
         .filter_map(last_name)
-        .any(|n| is_credential_store(&n) || is_password_name(&n));
-    if !store || d.items.is_empty() {
+        .find(|n| is_credential_store(n) || is_password_name(n))
+    else {
+        return;
+    };
+    if d.items.is_empty() {
         return;
     }
     let all_literal = d.items.iter().all(|i| {
         i.key.as_ref().and_then(literal_text).is_some()
             && literal_text(&i.value).is_some_and(|v| !v.is_empty())
     });
-    // `{"username": "none", "role": "none"}` describes one user; it stores a password only
-    // under a password key.
-    let keys: Vec<String> = d
-        .items
-        .iter()
-        .filter_map(|i| i.key.as_ref().and_then(literal_text))
-        .collect();
-    let is_record = keys.iter().any(|k| {
-        matches!(
-            k.to_ascii_lowercase().as_str(),
-            "username" | "user" | "name" | "email" | "login" | "realm" | "role" | "id"
-        )
-    });
-    if is_record && !keys.iter().any(|k| is_password_name(k)) {
-        return;
-    }
-    if all_literal {
+    if all_literal && holds_passwords(cx, &store, d) {
         cx.report_msg(
             &RULE,
             stmt.range(),
             "Credentials are kept as literal plain-text passwords in code".into(),
         );
+    }
+}
+
+/// Whether the literal dict `store = {...}` keeps plain-text passwords: it is named for them
+/// (`PASSWORDS`), a record has a password key (`{"username": ..., "password": ...}`), or this
+/// file uses its values as passwords (see [`PasswordUses`]). Values that are password hashes
+/// (`"pbkdf2:sha256:..."`) are what should be stored.
+fn holds_passwords(cx: &Checker, store: &str, d: &ast::ExprDict) -> bool {
+    let values = || d.items.iter().filter_map(|i| literal_text(&i.value));
+    if values().any(|v| looks_hashed(&v)) {
+        return false;
+    }
+    if is_password_name(store) {
+        return true;
+    }
+    let keys = || {
+        d.items
+            .iter()
+            .filter_map(|i| i.key.as_ref().and_then(literal_text))
+    };
+    if keys().any(|k| is_password_name(&k)) {
+        return true;
+    }
+    let mut uses = PasswordUses {
+        store,
+        password_function: Vec::new(),
+        found: false,
+    };
+    uses.visit_body(cx.file.body());
+    uses.found
+}
+
+/// A value in a password-hash format (Werkzeug, passlib, crypt): stored hashed, as it should be.
+fn looks_hashed(v: &str) -> bool {
+    const PREFIXES: &[&str] = &[
+        "pbkdf2:", "scrypt:", "$2a$", "$2b$", "$2y$", "$argon2", "$pbkdf2", "$scrypt", "$5$",
+        "$6$", "sha256$", "sha512$",
+    ];
+    PREFIXES.iter().any(|p| v.starts_with(p))
+}
+
+/// Looks through a file for a lookup in the dict `store` (`USERS[name]`, `USERS.get(name)`)
+/// used as a password: compared with a password (`USERS.get(u) == password`), bound to a
+/// password name (`pw = USERS[u]`, `for name, pw in USERS.items()`), passed to a password
+/// check or beside a password (`check_password(USERS[u], password)`, `password=USERS[u]`), or
+/// returned by a password callback (Flask-HTTPAuth's `@auth.get_password`).
+struct PasswordUses<'n> {
+    store: &'n str,
+    /// Per enclosing function: whether it is named or decorated for passwords.
+    password_function: Vec<bool>,
+    found: bool,
+}
+
+impl PasswordUses<'_> {
+    fn is_lookup(&self, e: &Expr) -> bool {
+        lookup_owner(e)
+            .and_then(last_name)
+            .is_some_and(|n| n == self.store)
+    }
+
+    /// `USERS.items()`, `USERS.values()`: iterating over the stored values.
+    fn is_value_iteration(&self, e: &Expr) -> bool {
+        let Expr::Call(c) = e else { return false };
+        let Expr::Attribute(a) = &*c.func else {
+            return false;
+        };
+        matches!(a.attr.as_str(), "items" | "values")
+            && last_name(&a.value).is_some_and(|n| n == self.store)
+    }
+}
+
+fn names_password(e: &Expr) -> bool {
+    last_name(e).is_some_and(|n| is_password_name(&n))
+}
+
+/// Whether an assignment or loop target binds a password name (`pw`, `(name, password)`).
+fn binds_password(t: &Expr) -> bool {
+    match t {
+        Expr::Name(n) => is_password_name(n.id.as_str()),
+        Expr::Tuple(x) => x.elts.iter().any(binds_password),
+        Expr::List(x) => x.elts.iter().any(binds_password),
+        _ => false,
+    }
+}
+
+impl<'x> Visitor<'x> for PasswordUses<'_> {
+    fn visit_stmt(&mut self, s: &'x Stmt) {
+        if self.found {
+            return;
+        }
+        match s {
+            Stmt::FunctionDef(f) => {
+                let password = is_password_name(f.name.as_str())
+                    || f.decorator_list
+                        .iter()
+                        .any(|d| names_password(&d.expression));
+                self.password_function.push(password);
+                visitor::walk_stmt(self, s);
+                self.password_function.pop();
+                return;
+            }
+            Stmt::Return(r) => {
+                self.found |= self.password_function.last() == Some(&true)
+                    && r.value.as_deref().is_some_and(|v| self.is_lookup(v));
+            }
+            Stmt::Assign(a) => {
+                self.found |= self.is_lookup(&a.value) && a.targets.iter().any(binds_password);
+            }
+            Stmt::For(f) => {
+                self.found |= self.is_value_iteration(&f.iter) && binds_password(&f.target);
+            }
+            _ => {}
+        }
+        visitor::walk_stmt(self, s);
+    }
+
+    fn visit_expr(&mut self, e: &'x Expr) {
+        if self.found {
+            return;
+        }
+        match e {
+            Expr::Compare(c) if c.comparators.len() == 1 => {
+                let (l, r) = (&*c.left, &c.comparators[0]);
+                self.found |= matches!(c.ops[0], CmpOp::Eq | CmpOp::NotEq)
+                    && ((self.is_lookup(l) && names_password(r))
+                        || (self.is_lookup(r) && names_password(l)));
+            }
+            Expr::Call(c) => {
+                let args = &c.arguments;
+                let looked_up = args.args.iter().any(|a| self.is_lookup(a));
+                // A hash check (`check_password_hash(USERS[u], pw)`) is handed hashes.
+                let hash_check =
+                    last_name(&c.func).is_some_and(|n| contains_any_ignore_case(&n, &[b"hash"]));
+                self.found |= !hash_check
+                    && ((looked_up
+                        && (names_password(&c.func)
+                            || args.args.iter().any(names_password)
+                            || args.keywords.iter().any(|k| names_password(&k.value))))
+                        || args.keywords.iter().any(|k| {
+                            k.arg.as_deref().is_some_and(is_password_name)
+                                && self.is_lookup(&k.value)
+                        }));
+            }
+            _ => {}
+        }
+        visitor::walk_expr(self, e);
     }
 }
