@@ -3,7 +3,9 @@
 use ruff_python_ast::{self as ast, CmpOp, Expr, ExprCompare, Stmt};
 use ruff_text_size::Ranged;
 
-use super::helpers::{contains_any_ignore_case, is_constant, is_password_name, last_name, words};
+use super::helpers::{
+    contains_any_ignore_case, is_constant, is_password_name, last_name, lookup_owner, words,
+};
 use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 use crate::python::checker::Checker;
@@ -75,7 +77,12 @@ pub fn check_compare(cx: &mut Checker, cmp: &ExprCompare) {
         return;
     }
     if let Some(name) = names.iter().flatten().find(|n| is_secret_name(n)) {
-        if own_nonce_compared(cx, left, right) || !(is_input(cx, left) || is_input(cx, right)) {
+        if own_nonce_compared(cx, left, right)
+            || !(is_input(cx, left) || is_input(cx, right))
+            || [left, right]
+                .iter()
+                .any(|e| is_number(cx, e) || reads_client_session(cx, e))
+        {
             return;
         }
         cx.report_msg(
@@ -84,6 +91,54 @@ pub fn check_compare(cx: &mut Checker, cmp: &ExprCompare) {
             format!("`{name}` is compared with `==`; use `hmac.compare_digest`"),
         );
     }
+}
+
+/// `int(raw) != expected`, or a name holding only such values (`n = int(raw)`, a parameter
+/// annotated `int`): numbers are compared whole, not byte by byte, so timing tells nothing
+/// about how much of a guess matched (a debounce counter, a version number).
+fn is_number(cx: &Checker, e: &Expr) -> bool {
+    let Expr::Name(n) = e else {
+        return is_number_conversion(e);
+    };
+    let Some(f) = cx.enclosing_function() else {
+        return false;
+    };
+    let name = n.id.as_str();
+    if let Some(p) = f.parameters.iter().find(|p| p.name().as_str() == name) {
+        return p.annotation().is_some_and(
+            |a| matches!(a, Expr::Name(t) if matches!(t.id.as_str(), "int" | "float")),
+        );
+    }
+    let mut values = Vec::new();
+    assignments_to(&f.body, name, &mut values, 0);
+    !values.is_empty() && values.iter().all(|v| v.is_some_and(is_number_conversion))
+}
+
+/// `int(raw)`, `float(raw)`.
+fn is_number_conversion(e: &Expr) -> bool {
+    matches!(e, Expr::Call(c) if matches!(&*c.func, Expr::Name(n) if matches!(n.id.as_str(), "int" | "float")))
+}
+
+/// `session["state"]`, or a local assigned only such reads: with Flask's default sessions the
+/// value travels in the requester's own cookie (signed, not encrypted), so they can read it and
+/// timing a comparison with it reveals nothing (an OAuth `state`, a CSRF nonce). Sessions kept
+/// on the server are another matter: there a code the server mailed out is unknown to the
+/// requester.
+fn reads_client_session(cx: &Checker, e: &Expr) -> bool {
+    if cx.project.server_side_sessions() {
+        return false;
+    }
+    let is_read = |v: &Expr| lookup_owner(v).is_some_and(|o| cx.sem.is(o, "flask.session"));
+    if is_read(e) {
+        return true;
+    }
+    let Expr::Name(n) = e else { return false };
+    let Some(f) = cx.enclosing_function() else {
+        return false;
+    };
+    let mut values = Vec::new();
+    assignments_to(&f.body, n.id.as_str(), &mut values, 0);
+    !values.is_empty() && values.iter().all(|v| v.is_some_and(is_read))
 }
 
 /// `if store.get(LOCK) == token:` where the function itself set `token = str(uuid.uuid4())`:
