@@ -498,7 +498,15 @@ pub fn sanitizer(name: &str) -> Option<u32> {
         "pickle.dumps" | "_pickle.dumps" | "marshal.dumps" | "dill.dumps" | "cloudpickle.dumps" => {
             Deserialization.bit()
         }
-        "urllib.parse.quote" | "urllib.parse.quote_plus" | "urllib.parse.urlencode" => {
+        // pyotp's `otpauth://` URIs percent-encode the label and `urlencode` the parameters.
+        "urllib.parse.quote"
+        | "urllib.parse.quote_plus"
+        | "urllib.parse.urlencode"
+        | "pyotp.TOTP.provisioning_uri"
+        | "pyotp.HOTP.provisioning_uri"
+        | "pyotp.totp.TOTP.provisioning_uri"
+        | "pyotp.hotp.HOTP.provisioning_uri"
+        | "pyotp.utils.build_uri" => {
             ALL & !(Redirect.bit() | Ssrf.bit() | Path.bit())
         }
         _ => return None,
