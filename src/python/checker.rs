@@ -608,6 +608,8 @@ impl<'a> Checker<'a> {
         dispatch::class_def(self, c);
         self.class_view(c);
         self.owned_model(c);
+        // A test configuration's settings serve the test client, not a deployment.
+        let is_config = is_config && !self.project.is_test_config(&qualified);
         self.config_class.push(is_config);
         let outer_development = std::mem::replace(
             &mut self.development_class,

@@ -33,18 +33,20 @@ pub struct ClassFacts {
     pub bases: Vec<String>,
     /// The class body's own `DEBUG = ...`: whether it is a truthy literal; `None` without one.
     pub debug: Option<bool>,
+    /// The class body's own `TESTING = ...`, likewise.
+    pub testing: Option<bool>,
 }
 
 /// How deep statements, nested choices and class hierarchies are followed.
 const MAX_DEPTH: usize = 8;
 
-/// The `DEBUG` a class body sets itself (see [`ClassFacts::debug`]).
-pub fn own_debug(body: &[Stmt]) -> Option<bool> {
+/// The `DEBUG` (or other `key`) a class body sets itself (see [`ClassFacts::debug`]).
+pub fn own_setting(body: &[Stmt], key: &str) -> Option<bool> {
     body.iter().rev().find_map(|stmt| match stmt {
         Stmt::Assign(a)
             if a.targets
                 .iter()
-                .any(|t| matches!(t, Expr::Name(n) if n.id.as_str() == "DEBUG")) =>
+                .any(|t| matches!(t, Expr::Name(n) if n.id.as_str() == key)) =>
         {
             Some(is_truthy_literal(&a.value))
         }
@@ -418,6 +420,36 @@ pub fn development_alternatives(
     found
 }
 
+/// The config classes that are test configurations: they set `TESTING = True` (or inherit it),
+/// as Flask's testing mode asks, and no code outside tests loads them whatever happens or
+/// falls back on them when nothing is chosen. Their debug switches, placeholder keys and
+/// disabled CSRF serve the test client, not a deployment.
+pub fn test_configs(
+    choices: &[Choice],
+    loaded: &[String],
+    classes: &HashMap<String, ClassFacts>,
+) -> HashSet<String> {
+    let mut found = HashSet::default();
+    if !classes.values().any(|c| c.testing == Some(true)) {
+        return found;
+    }
+    let classes = Classes::new(classes);
+    let runs: HashSet<&str> = loaded
+        .iter()
+        .chain(choices.iter().filter_map(|c| c.default.as_ref()))
+        .filter_map(|l| classes.defined(l))
+        .collect();
+    for name in classes.facts.keys() {
+        let testing = classes
+            .setting(name, &|f: &ClassFacts| f.testing, 0)
+            .unwrap_or(false);
+        if testing && !runs.contains(name.as_str()) {
+            found.insert(name.clone());
+        }
+    }
+    found
+}
+
 /// The project's classes, with their qualified names by last segment for spelled lookups.
 struct Classes<'c> {
     facts: &'c HashMap<String, ClassFacts>,
@@ -461,20 +493,27 @@ impl<'c> Classes<'c> {
     }
 
     fn debug_on(&self, class: &str) -> bool {
-        self.debug_setting(class, 0).unwrap_or(false)
+        self.setting(class, &|f: &ClassFacts| f.debug, 0)
+            .unwrap_or(false)
     }
 
-    /// The `DEBUG` a class sets or inherits (bases searched depth first, in order).
-    fn debug_setting(&self, class: &str, depth: usize) -> Option<bool> {
+    /// The setting `own` reads that a class sets or inherits (bases searched depth first, in
+    /// order).
+    fn setting(
+        &self,
+        class: &str,
+        own: &dyn Fn(&ClassFacts) -> Option<bool>,
+        depth: usize,
+    ) -> Option<bool> {
         let facts = self.facts.get(class)?;
-        if facts.debug.is_some() || depth > MAX_DEPTH {
-            return facts.debug;
+        if own(facts).is_some() || depth > MAX_DEPTH {
+            return own(facts);
         }
         facts
             .bases
             .iter()
             .filter_map(|b| self.defined(b))
-            .find_map(|b| self.debug_setting(b, depth + 1))
+            .find_map(|b| self.setting(b, own, depth + 1))
     }
 
     /// Whether `class` has `ancestor` among its bases, at any depth.

@@ -12,6 +12,7 @@ pub mod render;
 pub mod semantic;
 pub mod source;
 pub mod suppression;
+pub mod test_support;
 pub mod view_body;
 pub mod words;
 

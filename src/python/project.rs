@@ -10,6 +10,7 @@ use ruff_python_ast::{self as ast, Expr, Stmt};
 use super::config_choice::{self, ClassFacts, ModuleChoices};
 use super::fresh;
 use super::semantic::{qualify, NoProject, ProjectLookup, Semantic};
+use super::test_support::{self, ImportFacts};
 use super::SourceFile;
 
 /// The qualified type of a Flask application object.
@@ -42,8 +43,12 @@ pub struct ProjectIndex {
     fresh_functions: HashSet<String>,
     /// Config classes that are the development arm of a run-time choice (see [`config_choice`]).
     development_alternatives: HashSet<String>,
+    /// Config classes that are test configurations (see [`config_choice::test_configs`]).
+    test_configs: HashSet<String>,
     /// Project subclasses of a PyYAML loader, with the loader whose constructors they inherit.
     yaml_loaders: HashMap<String, String>,
+    /// Paths of the files outside test folders that are test support (see [`test_support`]).
+    test_support: HashSet<String>,
 }
 
 /// What `config.from_object`/`from_pyfile` calls load.
@@ -97,11 +102,13 @@ pub struct ModuleFacts {
     /// [`library_subclasses`]).
     class_bases: Vec<(String, Vec<String>)>,
     fresh_functions: Vec<String>,
-    /// Top-level classes with the `DEBUG` each sets itself.
-    class_debug: Vec<(String, Option<bool>)>,
+    /// Top-level classes with the `DEBUG` and `TESTING` each sets itself.
+    class_debug: Vec<(String, Option<bool>, Option<bool>)>,
     /// Run-time choices between classes, and classes loaded whatever happens (see
     /// [`config_choice`]).
     choices: ModuleChoices,
+    /// What the file imports and whether it runs on its own (see [`test_support`]).
+    imports: ImportFacts,
 }
 
 impl ModuleFacts {
@@ -120,6 +127,7 @@ impl ModuleFacts {
             &mut facts.variables,
             &mut facts.config_objects,
             Some(&mut facts.class_bases),
+            super::source::is_test_path(&file.path),
         );
         // Every choice is spelled with `else`, a `"default"` entry or an environment read, and
         // every load with `from_object`.
@@ -132,6 +140,7 @@ impl ModuleFacts {
         }
         // A class body setting `DEBUG` spells it.
         let sets_debug = mentions(&file.text, "DEBUG");
+        let sets_testing = mentions(&file.text, "TESTING");
         facts.class_debug = file
             .body()
             .iter()
@@ -139,7 +148,10 @@ impl ModuleFacts {
                 Stmt::ClassDef(c) => Some((
                     qualify(&file.module, &c.name),
                     sets_debug
-                        .then(|| config_choice::own_debug(&c.body))
+                        .then(|| config_choice::own_setting(&c.body, "DEBUG"))
+                        .flatten(),
+                    sets_testing
+                        .then(|| config_choice::own_setting(&c.body, "TESTING"))
                         .flatten(),
                 )),
                 _ => None,
@@ -147,6 +159,7 @@ impl ModuleFacts {
             .collect();
         facts.exports = (file.module.clone(), star_exports(file));
         facts.imported_names = names_imported_from(file);
+        facts.imports = test_support::collect(file);
         if fresh::mentions_generator(&file.text) {
             facts.fresh_functions = collect_fresh_functions(file, semantic_for(file, &NoProject));
         }
@@ -170,6 +183,23 @@ impl ProjectIndex {
         self.development_alternatives.contains(qualified)
     }
 
+    /// Whether the file at `path` is test code: in a test folder or named as a test file, or
+    /// test support kept elsewhere (see [`test_support`]).
+    pub fn is_test_code(&self, path: &str) -> bool {
+        super::source::is_test_path(path) || self.test_support.contains(path)
+    }
+
+    /// The paths of the test support kept outside test folders (see [`test_support`]).
+    pub fn test_support(&self) -> &HashSet<String> {
+        &self.test_support
+    }
+
+    /// Whether the config class `qualified` is a test configuration (see
+    /// [`config_choice::test_configs`]).
+    pub fn is_test_config(&self, qualified: &str) -> bool {
+        self.test_configs.contains(qualified)
+    }
+
     /// Whether the project function `qualified` returns a new random value at each call.
     pub fn is_fresh_function(&self, qualified: &str) -> bool {
         self.fresh_functions.contains(qualified)
@@ -182,21 +212,28 @@ impl ProjectIndex {
     }
 
     /// Merges the facts of every file (`facts[i]` of `files[i]`).
-    pub fn merge(files: &[&SourceFile], facts: Vec<ModuleFacts>) -> Self {
+    pub fn merge(files: &[&SourceFile], mut facts: Vec<ModuleFacts>) -> Self {
         let mut index = Self {
             modules: files.iter().map(|f| f.module.clone()).collect(),
+            test_support: find_test_support(files, &mut facts),
             ..Self::default()
         };
         let mut variables = Vec::with_capacity(facts.len());
         let mut class_bases = Vec::new();
         let (mut classes, mut choices, mut loaded) = (HashMap::default(), Vec::new(), Vec::new());
-        for f in facts {
-            for (class, debug) in f.class_debug {
+        for (file, mut f) in files.iter().zip(facts) {
+            // Test support configures throwaway apps, as test files do (see `ConfigObjects`).
+            if index.test_support.contains(&file.path) {
+                f.choices.loaded.clear();
+                f.config_objects.from_object.clear();
+            }
+            for (class, debug, testing) in f.class_debug {
                 classes.insert(
                     class,
                     ClassFacts {
                         bases: Vec::new(),
                         debug,
+                        testing,
                     },
                 );
             }
@@ -222,6 +259,7 @@ impl ProjectIndex {
         }
         index.development_alternatives =
             config_choice::development_alternatives(&choices, &loaded, &classes);
+        index.test_configs = config_choice::test_configs(&choices, &loaded, &classes);
         if index.returns.is_empty() && index.subclasses.is_empty() {
             // Nothing returns an app, so each file's variables are what it saw on its own.
             index.variables = variables.into_iter().reduce(merge_maps).unwrap_or_default();
@@ -240,6 +278,7 @@ impl ProjectIndex {
                     &mut variables,
                     &mut config,
                     None,
+                    index.is_test_code(&file.path),
                 );
                 (variables, config)
             })
@@ -342,6 +381,26 @@ impl ProjectIndex {
     pub fn has_module(&self, module: &str) -> bool {
         self.modules.contains(module)
     }
+}
+
+/// The test support among `files` (see [`test_support`]); what a file's `from_object` loads
+/// counts as imported by it.
+fn find_test_support(files: &[&SourceFile], facts: &mut [ModuleFacts]) -> HashSet<String> {
+    for f in facts.iter_mut() {
+        for name in f.config_objects.from_object.iter().flatten() {
+            f.imports.add_loaded(name);
+        }
+    }
+    let modules: Vec<test_support::Module> = files
+        .iter()
+        .zip(facts.iter())
+        .map(|(file, f)| test_support::Module {
+            path: &file.path,
+            module: &file.module,
+            facts: &f.imports,
+        })
+        .collect();
+    test_support::test_support(&modules)
 }
 
 fn merge_maps(
@@ -636,13 +695,14 @@ fn collect_variables_and_config<'p>(
     variables: &mut HashMap<String, String>,
     config_objects: &mut ConfigObjects,
     mut class_bases: Option<&mut Vec<(String, Vec<String>)>>,
+    test_file: bool,
 ) -> Semantic<'p> {
     let mut visitor = ConfigObjectVisitor {
         sem: &mut sem,
         found: config_objects,
         depth: 0,
         params: Vec::new(),
-        test_file: super::source::is_test_path(&file.path),
+        test_file,
     };
     // Only files that mention the loaders need the full walk; the rest need their top level.
     let loads_config = memchr::memmem::find_iter(file.text.as_bytes(), b"from_")

@@ -12,7 +12,6 @@ use crate::finding::{Notification, NotificationLevel};
 use crate::python::checker::Checker;
 use crate::python::flask::AppFacts;
 use crate::python::project::ProjectIndex;
-use crate::python::source;
 use crate::python::SourceFile;
 use crate::scan::{self, ScanOptions};
 use crate::workspace::FileKind;
@@ -65,7 +64,7 @@ fn inventory_of(options: &ScanOptions) -> RoutesReport {
     let project = ProjectIndex::build(&refs);
     let walked: Vec<Result<AppFacts, Notification>> = refs
         .par_iter()
-        .filter(|f| options.include_tests || !source::is_test_path(&f.path))
+        .filter(|f| options.include_tests || !project.is_test_code(&f.path))
         .map(|file| {
             catch_unwind(AssertUnwindSafe(|| {
                 Checker::new(file, &project).collecting_access().run().facts

@@ -355,7 +355,8 @@ pub fn run(options: &ScanOptions) -> anyhow::Result<ScanReport> {
         .filter(|f| {
             options.include_tests
                 || f.rule.kind == RuleKind::Dependency
-                || !source::is_test_path(&f.location.path)
+                || !(source::is_test_path(&f.location.path)
+                    || analysed.test_support.contains(&f.location.path))
         })
         .map(|mut f| {
             if let Some(sev) = options.severity.get(f.rule.id) {
@@ -440,6 +441,8 @@ struct Analysed {
     lines: usize,
     /// The route inventory, when the walk collected access facts.
     routes: Option<Vec<crate::python::inventory::RouteEntry>>,
+    /// Paths of the test support outside test folders, test code like them.
+    test_support: rustc_hash::FxHashSet<String>,
 }
 
 fn analyse(
@@ -480,6 +483,7 @@ fn analyse(
     let lines = sources.iter().map(|s| s.lines.len()).sum();
     let python_scanned = !sources.is_empty();
     let project = ProjectIndex::merge(&sources.iter().collect::<Vec<_>>(), module_facts);
+    let test_support = project.test_support().clone();
     clock.lap("project index");
 
     let checked: Vec<(Vec<Finding>, AppFacts, Vec<Notification>, FileContext)> = sources
@@ -660,6 +664,7 @@ fn analyse(
         notifications,
         lines,
         routes,
+        test_support,
     }
 }
 
@@ -731,7 +736,7 @@ fn check_python(
     // Hard-coded passwords, debug settings and throwaway apps are normal in tests: what the walk
     // finds there (pattern matches, app facts) is noise, so test files are not walked at all.
     // Taint analysis still follows request data through them.
-    if !stages.include_tests && source::is_test_path(&file.path) {
+    if !stages.include_tests && project.is_test_code(&file.path) {
         return (Vec::new(), AppFacts::default(), Vec::new(), context);
     }
     let scanned = ScannedText {

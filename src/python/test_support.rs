@@ -1,0 +1,414 @@
+//! Test support kept outside test folders: `pkg/lib/testlib.py` with the base test case and a
+//! test config, `pkg/lib/create_test_data.py` with fixture users. Such a module is test code
+//! when its name or imports say it serves tests, only test code imports it, and it does not run
+//! on its own: the passwords, debug switches and throwaway apps in it are the tests', as they
+//! would be under `tests/`.
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+
+use ruff_python_ast::{self as ast, Expr, Stmt};
+
+use super::source::is_test_path;
+use super::SourceFile;
+
+/// What one file tells about its place among the tests.
+#[derive(Debug, Default)]
+pub struct ImportFacts {
+    /// The dotted names the file imports, at any depth (relative imports made absolute), each
+    /// with its parent packages, which the import runs too; and what its `from_object` calls
+    /// load.
+    pub imports: Vec<String>,
+    /// The file runs on its own or serves an app: a top-level `if __name__ == "__main__"`, or
+    /// an app built at module level (`app = create_app()`), which a WSGI server imports by name.
+    pub entry_point: bool,
+    /// The file imports a test framework (`pytest`, `unittest`, `flask_testing`...).
+    pub imports_test_framework: bool,
+}
+
+/// The [`ImportFacts`] of `file`.
+pub fn collect(file: &SourceFile) -> ImportFacts {
+    let mut facts = ImportFacts::default();
+    let package = file.path.ends_with("__init__.py");
+    collect_imports(file.body(), &file.module, package, 0, &mut facts.imports);
+    facts.imports.sort_unstable();
+    facts.imports.dedup();
+    facts.imports_test_framework = facts.imports.iter().any(|m| is_test_framework(m));
+    facts.entry_point = file.body().iter().any(|stmt| match stmt {
+        Stmt::If(i) => is_main_guard(&i.test),
+        Stmt::Assign(a) => builds_app(&a.value),
+        Stmt::AnnAssign(a) => a.value.as_deref().is_some_and(builds_app),
+        _ => false,
+    });
+    facts
+}
+
+/// Libraries only tests import.
+fn is_test_framework(module: &str) -> bool {
+    let top = module.split('.').next().unwrap_or(module);
+    matches!(
+        top,
+        "pytest" | "unittest" | "flask_testing" | "nose" | "nose2" | "webtest" | "hypothesis"
+    ) || top.starts_with("pytest_")
+}
+
+/// `__name__ == "__main__"`, either way round.
+fn is_main_guard(test: &Expr) -> bool {
+    let Expr::Compare(c) = test else {
+        return false;
+    };
+    let is = |e: &Expr, want: &str| match e {
+        Expr::Name(n) => n.id.as_str() == want,
+        Expr::StringLiteral(s) => s.value.to_str() == want,
+        _ => false,
+    };
+    match (&*c.left, c.comparators.first()) {
+        (left, Some(right)) => {
+            (is(left, "__name__") && is(right, "__main__"))
+                || (is(left, "__main__") && is(right, "__name__"))
+        }
+        _ => false,
+    }
+}
+
+/// `Flask(...)`, `create_app()`, `make_app(...)`, `connexion.App(...)`: a call whose callee
+/// names an app.
+fn builds_app(value: &Expr) -> bool {
+    let Expr::Call(c) = value else {
+        return false;
+    };
+    let name = match &*c.func {
+        Expr::Name(n) => n.id.as_str(),
+        Expr::Attribute(a) => a.attr.as_str(),
+        _ => return false,
+    };
+    name == "Flask" || name.to_ascii_lowercase().contains("app")
+}
+
+/// Every import statement of `body`, in functions, classes and branches too: a lazy import in a
+/// command is as much an import as one at the top.
+fn collect_imports(
+    body: &[Stmt],
+    module: &str,
+    package: bool,
+    depth: usize,
+    out: &mut Vec<String>,
+) {
+    if depth > super::MAX_DEPTH {
+        return;
+    }
+    let nested = |body: &[Stmt], out: &mut Vec<String>| {
+        collect_imports(body, module, package, depth + 1, out)
+    };
+    for stmt in body {
+        match stmt {
+            Stmt::Import(i) => {
+                for alias in &i.names {
+                    push_with_parents(alias.name.as_str(), out);
+                }
+            }
+            Stmt::ImportFrom(i) => {
+                let Some(base) = absolute_module(
+                    module,
+                    package,
+                    i.module.as_ref().map(|m| m.as_str()),
+                    i.level,
+                ) else {
+                    continue;
+                };
+                if !base.is_empty() {
+                    push_with_parents(&base, out);
+                }
+                // A name imported from a package may be its submodule.
+                for alias in &i.names {
+                    let name = alias.name.as_str();
+                    if name != "*" {
+                        out.push(if base.is_empty() {
+                            name.to_string()
+                        } else {
+                            format!("{base}.{name}")
+                        });
+                    }
+                }
+            }
+            Stmt::FunctionDef(f) => nested(&f.body, out),
+            Stmt::ClassDef(c) => nested(&c.body, out),
+            Stmt::If(i) => {
+                nested(&i.body, out);
+                for clause in &i.elif_else_clauses {
+                    nested(&clause.body, out);
+                }
+            }
+            Stmt::For(f) => {
+                nested(&f.body, out);
+                nested(&f.orelse, out);
+            }
+            Stmt::While(w) => {
+                nested(&w.body, out);
+                nested(&w.orelse, out);
+            }
+            Stmt::With(w) => nested(&w.body, out),
+            Stmt::Try(t) => {
+                nested(&t.body, out);
+                for handler in &t.handlers {
+                    let ast::ExceptHandler::ExceptHandler(h) = handler;
+                    nested(&h.body, out);
+                }
+                nested(&t.orelse, out);
+                nested(&t.finalbody, out);
+            }
+            Stmt::Match(m) => {
+                for case in &m.cases {
+                    nested(&case.body, out);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+impl ImportFacts {
+    /// Counts what a `config.from_object` of the file loads (`pkg.testlib.TestConfig`) as
+    /// imported: the module is the app's configuration then, whatever its name.
+    pub fn add_loaded(&mut self, name: &str) {
+        push_with_parents(name, &mut self.imports);
+    }
+}
+
+/// `a.b.c` and the packages importing it runs: `a.b`, `a`.
+fn push_with_parents(name: &str, out: &mut Vec<String>) {
+    let mut end = name.len();
+    loop {
+        out.push(name[..end].to_string());
+        match name[..end].rfind('.') {
+            Some(dot) => end = dot,
+            None => break,
+        }
+    }
+}
+
+/// A `from` import's module made absolute, as [`super::semantic::Semantic::absolute_module`]
+/// does.
+fn absolute_module(module: &str, package: bool, from: Option<&str>, level: u32) -> Option<String> {
+    if level == 0 {
+        return from.map(str::to_string);
+    }
+    let mut parts: Vec<&str> = module.split('.').filter(|p| !p.is_empty()).collect();
+    let drop = if package { level - 1 } else { level };
+    for _ in 0..drop {
+        parts.pop()?;
+    }
+    parts.extend(from);
+    Some(parts.join("."))
+}
+
+/// Whether a file's own name says it serves tests: a `_`-separated word of it is `test`,
+/// `tests`, `testing`, `testlib`, `testutils`... (`create_test_data.py`, `testlib.py`,
+/// `testing_utils.py`), not merely starting with those letters (`testimonials.py`).
+fn named_for_tests(path: &str) -> bool {
+    let path = path.strip_suffix("/__init__.py").unwrap_or(path);
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let stem = name.strip_suffix(".py").unwrap_or(name);
+    stem.split('_').any(|word| {
+        let word = word.to_ascii_lowercase();
+        word.strip_prefix("test").is_some_and(|rest| {
+            matches!(
+                rest,
+                "" | "s"
+                    | "ing"
+                    | "lib"
+                    | "libs"
+                    | "util"
+                    | "utils"
+                    | "case"
+                    | "cases"
+                    | "data"
+                    | "helper"
+                    | "helpers"
+                    | "support"
+                    | "tools"
+                    | "fixtures"
+                    | "base"
+                    | "config"
+                    | "settings"
+            )
+        })
+    })
+}
+
+/// One scanned file as the derivation sees it.
+pub struct Module<'a> {
+    pub path: &'a str,
+    pub module: &'a str,
+    pub facts: &'a ImportFacts,
+}
+
+/// The paths of the files outside test folders that are test support: named for tests or
+/// importing a test framework, imported by at least one file and only by test code (test
+/// folders and files, or test support found so, at any depth), and no entry point. An import
+/// names a module exactly or by its dotted tail (a tree scanned from above its import root
+/// qualifies `pkg.testlib` as `src.pkg.testlib`).
+pub fn test_support(modules: &[Module]) -> HashSet<String> {
+    let mut test: Vec<bool> = modules.iter().map(|m| is_test_path(m.path)).collect();
+    let candidates: Vec<usize> = (0..modules.len())
+        .filter(|&i| {
+            let m = &modules[i];
+            !test[i]
+                && !m.facts.entry_point
+                && (m.facts.imports_test_framework || named_for_tests(m.path))
+        })
+        .collect();
+    if candidates.is_empty() {
+        return HashSet::default();
+    }
+    let last = |name: &str| name.rsplit('.').next().unwrap_or(name).to_string();
+    let mut by_last: HashMap<String, Vec<usize>> = HashMap::default();
+    for (k, &c) in candidates.iter().enumerate() {
+        by_last.entry(last(modules[c].module)).or_default().push(k);
+    }
+    let mut importers: Vec<Vec<usize>> = vec![Vec::new(); candidates.len()];
+    for (j, m) in modules.iter().enumerate() {
+        for name in &m.facts.imports {
+            let Some(found) = by_last.get(name.rsplit('.').next().unwrap_or(name)) else {
+                continue;
+            };
+            for &k in found {
+                let c = candidates[k];
+                let module = modules[c].module;
+                let names_it = module == name
+                    || module
+                        .strip_suffix(name.as_str())
+                        .is_some_and(|head| head.ends_with('.'));
+                if c != j && names_it && importers[k].last() != Some(&j) {
+                    importers[k].push(j);
+                }
+            }
+        }
+    }
+    // Each round settles at least one more link of a chain of test-support modules.
+    loop {
+        let mut changed = false;
+        for (k, &c) in candidates.iter().enumerate() {
+            if !test[c] && !importers[k].is_empty() && importers[k].iter().all(|&j| test[j]) {
+                test[c] = true;
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    candidates
+        .into_iter()
+        .filter(|&c| test[c])
+        .map(|c| modules[c].path.to_string())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(path: &str, code: &str) -> SourceFile {
+        SourceFile::parse(path, code.to_string()).0
+    }
+
+    fn derive(files: &[SourceFile]) -> Vec<String> {
+        let facts: Vec<ImportFacts> = files.iter().map(collect).collect();
+        let modules: Vec<Module> = files
+            .iter()
+            .zip(&facts)
+            .map(|(f, facts)| Module {
+                path: &f.path,
+                module: &f.module,
+                facts,
+            })
+            .collect();
+        let mut found: Vec<String> = test_support(&modules).into_iter().collect();
+        found.sort();
+        found
+    }
+
+    #[test]
+    fn names_for_tests() {
+        assert!(named_for_tests("pkg/lib/testlib.py"));
+        assert!(named_for_tests("pkg/lib/create_test_data.py"));
+        assert!(named_for_tests("pkg/testing_utils.py"));
+        assert!(named_for_tests("pkg/testutils/__init__.py"));
+        assert!(!named_for_tests("pkg/testimonials.py"));
+        assert!(!named_for_tests("pkg/latest.py"));
+        assert!(!named_for_tests("pkg/attest.py"));
+    }
+
+    #[test]
+    fn imported_only_by_tests() {
+        let files = [
+            parse(
+                "shop/testlib.py",
+                "from shop import create_app\nclass TestConfig:\n    DEBUG = True\n",
+            ),
+            parse(
+                "shop/tests/test_views.py",
+                "from shop.testlib import TestConfig\n",
+            ),
+            parse("shop/views.py", "from shop import models\n"),
+            // Imported by test support only: test support too.
+            parse("shop/helpers_testing.py", "X = 1\n"),
+            parse(
+                "shop/testing.py",
+                "def f():\n    from . import helpers_testing\n",
+            ),
+            parse("shop/tests/test_more.py", "import shop.testing as t\n"),
+        ];
+        assert_eq!(
+            derive(&files),
+            [
+                "shop/helpers_testing.py",
+                "shop/testing.py",
+                "shop/testlib.py"
+            ]
+        );
+    }
+
+    #[test]
+    fn application_importers_and_entry_points_keep_it_application_code() {
+        let files = [
+            parse("shop/testlib.py", "X = 1\n"),
+            parse("shop/tests/test_views.py", "from shop.testlib import X\n"),
+            parse(
+                "shop/cli.py",
+                "def seed():\n    from shop.testlib import X\n",
+            ),
+            parse(
+                "shop/create_test_data.py",
+                "X = 1\nif __name__ == '__main__':\n    pass\n",
+            ),
+            parse(
+                "shop/tests/test_data.py",
+                "from shop import create_test_data\n",
+            ),
+            parse(
+                "shop/testing_app.py",
+                "from shop import create_app\napp = create_app()\n",
+            ),
+            parse(
+                "shop/tests/test_app.py",
+                "from shop.testing_app import app\n",
+            ),
+            // Imported by nothing: no one says it serves tests.
+            parse("shop/support_testing.py", "X = 1\n"),
+            // Named for nothing, and no test framework.
+            parse("shop/helpers.py", "X = 1\n"),
+            parse("shop/tests/test_helpers.py", "from shop.helpers import X\n"),
+        ];
+        assert!(derive(&files).is_empty());
+    }
+
+    #[test]
+    fn a_test_framework_import_marks_it() {
+        let files = [
+            parse("shop/fixtures.py", "import pytest\n"),
+            parse("shop/tests/conftest.py", "from shop.fixtures import *\n"),
+        ];
+        assert_eq!(derive(&files), ["shop/fixtures.py"]);
+    }
+}
