@@ -153,6 +153,9 @@ pub struct AppFacts {
     /// Where FS101 reported `DEBUG = True` config writes, withdrawn once it is known how the
     /// project serves its apps.
     pub debug_config_writes: Vec<Location>,
+    /// Where FS101 reported a `DebuggedApplication` installed only when the app's own debug
+    /// setting is on, withdrawn when nothing the project ships turns that setting on.
+    pub gated_debuggers: Vec<Location>,
     /// Something may start the Werkzeug debugger from the app's debug flag, or read the flag to
     /// expose internals: an app's `.run(...)`, `run_simple`, `DebuggedApplication`, a debug
     /// toolbar.
@@ -225,6 +228,7 @@ impl AppFacts {
         self.credential_readers.extend(other.credential_readers);
         self.csrf_off_in_views.extend(other.csrf_off_in_views);
         self.debug_config_writes.extend(other.debug_config_writes);
+        self.gated_debuggers.extend(other.gated_debuggers);
         self.may_start_debugger |= other.may_start_debugger;
         self.other_wsgi_server |= other.other_wsgi_server;
     }

@@ -18,13 +18,15 @@ pub const RULE: Rule = Rule {
     good: "app.run(debug=os.environ.get(\"FLASK_DEBUG\") == \"1\")",
 };
 
-use ruff_python_ast::{Expr, ExprCall};
+use ruff_python_ast::{Expr, ExprCall, Stmt};
 use ruff_text_size::Ranged;
 
 use super::fix_edits;
 use super::helpers::{is_truthy_literal, keyword};
+use crate::finding::Location;
 use crate::python::checker::{Checker, ConfigWrite};
 use crate::python::flask::AppFacts;
+use crate::taint::debug_gate;
 
 /// Servers that host a WSGI app without Werkzeug's development server, so without its debugger
 /// whatever the app's debug flag.
@@ -46,6 +48,10 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
     if callee == "werkzeug.debug.DebuggedApplication" {
         let evalex_off = keyword(call, "evalex").is_some_and(super::helpers::is_falsy_literal);
         if !evalex_off {
+            if installed_in_debug_mode(cx) {
+                let location = cx.location(call.range());
+                cx.facts.gated_debuggers.push(location);
+            }
             cx.report_msg(
                 &RULE,
                 call.range(),
@@ -158,4 +164,119 @@ fn names_app(e: &Expr) -> bool {
 /// propagates exceptions to that server, which answers a bare 500.
 pub fn config_debug_is_inert(facts: &AppFacts) -> bool {
     facts.other_wsgi_server && !facts.may_start_debugger
+}
+
+/// Whether the debugger is installed only inside `if debug:` on the application's own debug
+/// setting (`config["debug"]`, `app.debug`, an environment read falling back on off): the app
+/// honouring its debug switch, as `app.run(debug=...)` does. Whether that switch is on in what
+/// the project ships is judged once every file is read (see [`withdraw_gated_debuggers`]).
+fn installed_in_debug_mode(cx: &Checker) -> bool {
+    cx.if_tests()
+        .iter()
+        .any(|test| debug_gate::implies_debug(test, true, &mut |flag| is_setting_read(cx, flag)))
+}
+
+/// Whether `flag` reads a setting whose fallback is off: a lookup or attribute, a reader call
+/// without a truthy default, or a local (or module name) assigned only such reads. A literal, a
+/// parameter (its callers choose) or a name assigned anything else does not count.
+fn is_setting_read(cx: &Checker, flag: &Expr) -> bool {
+    let Expr::Name(n) = flag else {
+        return reads_off_by_default(flag, 0);
+    };
+    let name = n.id.as_str();
+    if cx.is_enclosing_parameter(name) {
+        return false;
+    }
+    let mut values = Vec::new();
+    if let Some(f) = cx.enclosing_function() {
+        assigned_values(&f.body, name, 0, &mut values);
+    }
+    if values.is_empty() {
+        assigned_values(cx.file.body(), name, 0, &mut values);
+    }
+    !values.is_empty() && values.iter().all(|v| reads_off_by_default(v, 0))
+}
+
+/// The values `name` is assigned in `body` and its branches (not in nested functions).
+fn assigned_values<'a>(body: &'a [Stmt], name: &str, depth: usize, out: &mut Vec<&'a Expr>) {
+    if depth > 8 {
+        return;
+    }
+    let is_name = |t: &Expr| matches!(t, Expr::Name(n) if n.id.as_str() == name);
+    for stmt in body {
+        match stmt {
+            Stmt::Assign(a) if a.targets.iter().any(is_name) => out.push(&a.value),
+            Stmt::AnnAssign(a) if is_name(&a.target) => out.extend(a.value.as_deref()),
+            Stmt::If(i) => {
+                assigned_values(&i.body, name, depth + 1, out);
+                for clause in &i.elif_else_clauses {
+                    assigned_values(&clause.body, name, depth + 1, out);
+                }
+            }
+            Stmt::With(w) => assigned_values(&w.body, name, depth + 1, out),
+            Stmt::Try(t) => {
+                for part in [&t.body, &t.orelse, &t.finalbody] {
+                    assigned_values(part, name, depth + 1, out);
+                }
+            }
+            // Any other binding (a loop variable, a tuple target, `global`) is not followed:
+            // an empty list or a non-read value keeps the finding.
+            Stmt::For(f) if is_name(&f.target) => out.push(&f.target),
+            Stmt::AugAssign(a) if is_name(&a.target) => out.push(&a.target),
+            _ => {}
+        }
+    }
+}
+
+/// `config["debug"]`, `settings.DEBUG`, `os.getenv("DEBUG", "0") == "1"`, `asbool(x.get("debug"))`:
+/// a read whose fallback, when it has one, is not a truthy literal.
+fn reads_off_by_default(e: &Expr, depth: usize) -> bool {
+    if depth > 8 {
+        return false;
+    }
+    match e {
+        Expr::Subscript(_) | Expr::Attribute(_) => true,
+        Expr::Call(c) => {
+            let truthy_default = c.arguments.args.iter().skip(1).any(is_truthy_literal)
+                || c.arguments
+                    .keywords
+                    .iter()
+                    .any(|k| is_truthy_literal(&k.value));
+            // A method of a read (`.lower()`) or a converter of one (`asbool(...)`): the read
+            // inside may carry the fallback.
+            let inner = match (&*c.func, c.arguments.args.first()) {
+                (Expr::Attribute(a), _) if matches!(&*a.value, Expr::Call(_)) => Some(&*a.value),
+                (_, Some(first @ Expr::Call(_))) => Some(first),
+                _ => None,
+            };
+            !truthy_default && inner.is_none_or(|i| reads_off_by_default(i, depth + 1))
+        }
+        Expr::Compare(c) => reads_off_by_default(&c.left, depth + 1),
+        Expr::BoolOp(b) => b.values.iter().all(|v| reads_off_by_default(v, depth + 1)),
+        Expr::UnaryOp(u) => reads_off_by_default(&u.operand, depth + 1),
+        _ => false,
+    }
+}
+
+/// Withdraws the `DebuggedApplication` findings gated on the app's debug setting (see
+/// [`installed_in_debug_mode`]) when no other FS101 finding remains: nothing the project ships
+/// turns debug on, so the debugger is installed only where an operator asks for debug mode,
+/// which is the operator's choice as with `flask run --debug`. When something does turn it on,
+/// the gated debugger is what that switch installs and stays reported.
+pub fn withdraw_gated_debuggers(findings: &mut Vec<crate::finding::Finding>, facts: &AppFacts) {
+    if facts.gated_debuggers.is_empty() {
+        return;
+    }
+    let gated = |l: &Location| {
+        facts
+            .gated_debuggers
+            .iter()
+            .any(|g| g.path == l.path && g.start == l.start)
+    };
+    let debug_on_elsewhere = findings
+        .iter()
+        .any(|f| f.rule.id == RULE.id && !gated(&f.location));
+    if !debug_on_elsewhere {
+        findings.retain(|f| f.rule.id != RULE.id || !gated(&f.location));
+    }
 }

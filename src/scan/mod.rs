@@ -659,6 +659,8 @@ fn analyse(
         }
     }
     clock.lap("env files");
+    // Every finding that may turn debug on is in: settle the debuggers gated on that switch.
+    rules::fs101_debug_mode_enabled::withdraw_gated_debuggers(&mut findings, &facts);
     Analysed {
         findings,
         notifications,
