@@ -1,13 +1,15 @@
 //! URLs of this application built by `url_for()`: `url_for("index") + "downloads/" + name` is a
 //! path on this host whatever `name` holds, because a fixed segment that does not start with a
 //! slash follows the endpoint's path. (`url_for("index") + name` is not: with `url_for` giving
-//! `/`, a `name` of `/evil.example` makes the protocol-relative `//evil.example`.)
+//! `/`, a `name` of `/evil.example` makes the protocol-relative `//evil.example`.) Likewise data
+//! after a literal `?` or `#` only fills the query or fragment of whatever URL precedes it.
 
 use std::sync::Arc;
 
 use ruff_python_ast::Operator;
 
-use super::value::{SinkKind, Val};
+use super::dotless::Piece;
+use super::value::{placed, SinkKind, Taint, Val, AFTER_ROOT, AFTER_SEGMENT};
 
 /// What `url_for(...)` returns.
 const URL_FOR: &str = "flask.url_for";
@@ -31,6 +33,85 @@ pub fn concat(l: &Val, r: &Val, op: Operator) -> Option<Val> {
         }
         _ => None,
     }
+}
+
+/// `built`, the string made of `pieces`: the data of pieces that follow a literal `?` or `#`, or a
+/// `url_for(...)` path and a fixed segment, cannot choose the scheme, host or path of the URL, so
+/// it is cleared for redirects and outgoing requests, unless the same data also comes through an
+/// earlier piece. (Data before that point keeps its own taint and is reported through it.)
+pub fn confine(built: Val, pieces: &[Piece]) -> Val {
+    let mut pinned = false;
+    // The previous piece was a `url_for(...)` path: a fixed segment now pins it.
+    let mut app_path = false;
+    let mut confined: Vec<Arc<Taint>> = Vec::new();
+    let mut open: Vec<Arc<Taint>> = Vec::new();
+    for p in pieces {
+        let text = match p {
+            Piece::Text(t) => Some(*t),
+            Piece::Value(v) if v.constant && !v.is_tainted() => v.text.as_deref(),
+            Piece::Value(_) => None,
+        };
+        if let Some(t) = text {
+            pinned |= t.contains(['?', '#']) || (app_path && fixed_segment(t));
+            app_path = false;
+            continue;
+        }
+        let Piece::Value(v) = p else {
+            continue;
+        };
+        if pinned {
+            confined.extend(v.all_taints());
+        } else {
+            let dangerous = v.all_taints().into_iter();
+            open.extend(dangerous.filter(|t| t.reaches(SinkKind::Redirect)));
+        }
+        match v.alias.as_deref() {
+            Some(PINNED) => pinned = true,
+            Some(URL_FOR) => app_path = true,
+            _ => app_path = false,
+        }
+    }
+    if confined.is_empty() {
+        return built;
+    }
+    let same = |a: &Taint, b: &Taint| a.key == b.key && a.field == b.field;
+    let bits = SinkKind::Redirect.bit() | SinkKind::Ssrf.bit();
+    built.map_taints(&|t| {
+        let clear = confined.iter().any(|c| same(c, t)) && !open.iter().any(|o| same(o, t));
+        Taint {
+            cleared: if clear { t.cleared | bits } else { t.cleared },
+            ..t.clone()
+        }
+    })
+}
+
+/// `built`, text made of a literal `prefix` and `parts` values, with where its data sits
+/// recorded (see [`AFTER_SEGMENT`]): `"/" + x` pins the redirect to this host when `x` starts with
+/// a fixed segment, here (`"/" + ("edit/" + page)`) or at a call (`login("edit/" + page)` into
+/// `redirect("/" + page)`). A bare `"/" + x` stays dangerous: `x` may start with `/evil.example`.
+pub fn place(built: Val, prefix: &str, parts: usize) -> Val {
+    if !built.is_tainted() || (prefix.is_empty() && parts == 1) {
+        // The only part starts the text: what is known of its start still holds.
+        return built;
+    }
+    let root = prefix == "/" && parts == 1;
+    let segment = fixed_segment(prefix);
+    let pins = SinkKind::Redirect.bit() | SinkKind::Ssrf.bit();
+    built.map_taints(&|t| {
+        let cleared = if root && t.cleared & AFTER_SEGMENT != 0 {
+            placed(t.cleared, 0) | pins
+        } else if root {
+            placed(t.cleared, AFTER_ROOT)
+        } else if segment {
+            placed(t.cleared, AFTER_SEGMENT)
+        } else {
+            placed(t.cleared, 0)
+        };
+        Taint {
+            cleared,
+            ..t.clone()
+        }
+    })
 }
 
 /// A non-empty literal segment that cannot start a new authority after a path.

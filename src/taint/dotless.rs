@@ -179,6 +179,7 @@ pub fn format_pieces<'a>(text: &'a str, parts: &'a [Val]) -> Option<Vec<Piece<'a
         pieces.push(Piece::Text(chunk));
         pieces.push(Piece::Value(part));
     }
+    pieces.extend(chunks.last().map(|c| Piece::Text(c)));
     Some(pieces)
 }
 

@@ -35,6 +35,7 @@ pub mod self_xss;
 pub mod sinks;
 pub mod sources;
 pub mod status;
+pub mod tokens;
 pub mod value;
 pub mod webargs;
 pub mod word_hits;

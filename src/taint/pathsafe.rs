@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use ruff_python_ast::{self as ast, Expr};
 
-use super::dotless::{self, MaxSplit};
-use super::value::{Index, Shape, SinkKind, Val};
+use super::dotless::{self, MaxSplit, Piece};
+use super::value::{one_name, Index, Shape, SinkKind, Taint, Val, GLUED, ONE_COMPONENT};
 
 /// `os.path.splitext(p)` (also `posixpath`/`ntpath`): `(root, ext)`, where the extension is what
 /// follows the last dot of the last path component, so it holds no separator; the root keeps
@@ -56,6 +56,96 @@ fn separator_arg(c: &ast::ExprCall) -> Option<&Expr> {
 
 /// Qualified names of the path separator constant.
 pub const SEPARATORS: &[&str] = &["os.sep", "os.path.sep", "posixpath.sep"];
+
+/// `name.replace(old, new)`, whose plain result (receiver and arguments) is `all`:
+/// `name.replace("/", "")` (or `os.sep`, or another replacement with no separator) holds no
+/// separator, one path component at most ([`ONE_COMPONENT`]; `..` is still one, so this alone
+/// clears no sink, see [`glued`]). A replacement that may put a separator in loses that fact.
+/// `None` when the plain result is right.
+pub fn replaced(all: &Val, old: Option<&Val>, old_is_sep: bool, new: Option<&Val>) -> Option<Val> {
+    if !all.is_tainted() {
+        return None;
+    }
+    let separator = old_is_sep || old.and_then(|o| o.text.as_deref()) == Some("/");
+    let plain = new
+        .and_then(|n| n.text.as_deref())
+        .is_some_and(|t| !t.contains(['/', '\\']));
+    let flag = |on: bool| {
+        all.collapse().map_taints(&|t| Taint {
+            cleared: if on {
+                one_name(t.cleared | ONE_COMPONENT)
+            } else {
+                t.cleared & !(ONE_COMPONENT | GLUED)
+            },
+            ..t.clone()
+        })
+    };
+    match (separator, plain) {
+        (true, true) => Some(flag(true)),
+        (_, true) => None,
+        (_, false) => Some(flag(false)),
+    }
+}
+
+/// `built`, the string made of `pieces`: data glued to a literal name character (not a dot, not a
+/// separator) is marked [`GLUED`], unless the same data also comes through a piece that is not
+/// glued so. Holding no separator ([`ONE_COMPONENT`], known here or where a caller passes it), it
+/// is part of one file name that is neither `.` nor `..` (`name + ".json"`, `"lock_" + name`), so
+/// it cannot leave the folder it is put in.
+pub fn glued(built: Val, pieces: &[Piece]) -> Val {
+    let text = |p: &Piece| match p {
+        Piece::Text(t) => Some(t.to_string()),
+        Piece::Value(v) if v.constant && !v.is_tainted() => v.text.as_deref().map(str::to_string),
+        Piece::Value(_) => None,
+    };
+    let name_char = |c: char| !matches!(c, '.' | '/' | '\\');
+    let mut confined: Vec<Arc<Taint>> = Vec::new();
+    let mut open: Vec<Arc<Taint>> = Vec::new();
+    for (i, p) in pieces.iter().enumerate() {
+        let Piece::Value(v) = p else {
+            continue;
+        };
+        if text(p).is_some() || !v.is_tainted() {
+            continue;
+        }
+        // The literal text on either side, as far as the component reaches.
+        let before = i
+            .checked_sub(1)
+            .and_then(|j| text(&pieces[j]))
+            .is_some_and(|t| {
+                t.rsplit(['/', '\\'])
+                    .next()
+                    .is_some_and(|c| c.chars().any(name_char))
+            });
+        let after = pieces.get(i + 1).and_then(text).is_some_and(|t| {
+            t.split(['/', '\\'])
+                .next()
+                .is_some_and(|c| c.chars().any(name_char))
+        });
+        for t in v.all_taints() {
+            if before || after {
+                confined.push(t);
+            } else {
+                open.push(t);
+            }
+        }
+    }
+    if confined.is_empty() {
+        return built;
+    }
+    let same = |a: &Taint, b: &Taint| a.key == b.key && a.field == b.field;
+    built.map_taints(&|t| {
+        let clear = confined.iter().any(|c| same(c, t)) && !open.iter().any(|o| same(o, t));
+        Taint {
+            cleared: if clear {
+                one_name(t.cleared | GLUED)
+            } else {
+                t.cleared & !GLUED
+            },
+            ..t.clone()
+        }
+    })
+}
 
 #[cfg(test)]
 mod tests {

@@ -46,6 +46,53 @@ impl SinkKind {
 /// Every sink kind's bit.
 pub const ALL: u32 = (1 << 16) - 1;
 
+/// Kept in [`Taint::cleared`] above the sink kinds: the data was put after a leading literal that
+/// does not start with a slash (`"edit/" + page`), so after a bare `/` it is a path on this host.
+pub const AFTER_SEGMENT: u32 = 1 << 16;
+/// Kept in [`Taint::cleared`]: the data was put right after a bare leading `/` (`"/" + page`), a
+/// protocol-relative `//host` unless the data starts with a fixed segment ([`AFTER_SEGMENT`]).
+pub const AFTER_ROOT: u32 = 1 << 17;
+/// Kept in [`Taint::cleared`]: the data holds no path separator (`name.replace("/", "")`), so
+/// glued to a literal name character it is part of one file name, never `..`.
+pub const ONE_COMPONENT: u32 = 1 << 18;
+/// Kept in [`Taint::cleared`]: the data was glued to a literal name character in the same path
+/// component (`name + ".json"`); with [`ONE_COMPONENT`] it is part of one file name.
+pub const GLUED: u32 = 1 << 19;
+/// Where data sits in the text built from it: facts of the outermost concatenation only.
+const POSITION: u32 = AFTER_SEGMENT | AFTER_ROOT;
+
+/// The cleared bits of data with `inner` ones (a call's argument) after a step with `outer` ones
+/// (what the callee did with its parameter): the outer position replaces the inner one, and a
+/// bare `/` put before data that starts with a fixed segment pins it to this host.
+pub fn through(inner: u32, outer: u32) -> u32 {
+    let position = if outer & POSITION != 0 {
+        outer & POSITION
+    } else {
+        inner & POSITION
+    };
+    let mut cleared = ((inner | outer) & !POSITION) | position;
+    if outer & AFTER_ROOT != 0 && inner & AFTER_SEGMENT != 0 {
+        cleared |= SinkKind::Redirect.bit() | SinkKind::Ssrf.bit();
+    }
+    one_name(cleared)
+}
+
+/// `cleared` with file system sinks cleared when the data holds no separator and was glued to a
+/// name character: one file name, neither `.` nor `..`.
+pub fn one_name(cleared: u32) -> u32 {
+    if cleared & (ONE_COMPONENT | GLUED) == ONE_COMPONENT | GLUED {
+        cleared | SinkKind::Path.bit()
+    } else {
+        cleared
+    }
+}
+
+/// `cleared` with its position facts replaced by `position` ([`AFTER_SEGMENT`], [`AFTER_ROOT`]
+/// or none).
+pub fn placed(cleared: u32, position: u32) -> u32 {
+    (cleared & !POSITION) | position
+}
+
 /// Where tainted data came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Origin {

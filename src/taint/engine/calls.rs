@@ -103,6 +103,15 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             if let Some(v) = pathsafe::split_extension(q, call.arg(0, "p")) {
                 return v;
             }
+            let token = tokens::DecodeArgs {
+                key: call.arg(1, "key"),
+                options: call.kwarg("options"),
+                verify: call.kwarg("verify"),
+                algorithms: call.kwarg("algorithms"),
+            };
+            if tokens::verified(q, &token) {
+                return Val::clean();
+            }
             if let Some(bits) = sinks::sanitizer(q) {
                 let mut v = call.union(false);
                 v = v.sanitize(bits);
@@ -429,6 +438,18 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 v.text = None;
                 Some(v)
             }
+            "replace" => {
+                let old_is_sep = c.arguments.args.first().is_some_and(|e| {
+                    self.qualify(e)
+                        .is_some_and(|q| pathsafe::SEPARATORS.contains(&q.as_str()))
+                });
+                // `replace("/", "", 1)` removes only the first separator.
+                let every =
+                    c.arguments.args.len() <= 2 && c.arguments.find_keyword("count").is_none();
+                let old = call.arg(0, "old").filter(|_| every);
+                let old_is_sep = old_is_sep && every;
+                pathsafe::replaced(&call.union(true), old, old_is_sep, call.arg(1, "new"))
+            }
             // Markup's own formatters escape what they insert.
             "format" | "join"
                 if recv
@@ -446,7 +467,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 parts.extend(call.kwargs.iter().map(|(_, v, _)| v.clone()));
                 let v = self.formatted(&text, &prefix, &parts, c.range());
                 match dotless::format_pieces(&text, &parts).filter(|_| positional) {
-                    Some(pieces) => Some(dotless::confine(v, &pieces)),
+                    Some(pieces) => Some(confined(v, &pieces)),
                     None => Some(v),
                 }
             }
@@ -681,7 +702,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             let field = reach.taint.field.as_deref();
             for t in self.handed_over(val, field) {
                 let t = records::narrowed(&t, &reach.taint);
-                let cleared = t.cleared | reach.taint.cleared;
+                let cleared = value::through(t.cleared, reach.taint.cleared);
                 if cleared & reach.kind.bit() != 0 {
                     continue;
                 }
@@ -740,7 +761,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                                 format!("returned from `{display}`"),
                             );
                             let taint = Taint {
-                                cleared: a.cleared | t.cleared,
+                                cleared: value::through(a.cleared, t.cleared),
                                 structured: a.structured && t.structured,
                                 flow,
                                 ..a.as_ref().clone()

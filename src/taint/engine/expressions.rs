@@ -506,7 +506,8 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         if op != Operator::Add || !matches!(v.shape, Shape::None) {
             return v;
         }
-        let mut v = dotless::confine(v, &[Piece::Value(l), Piece::Value(r)]);
+        let pieces = [Piece::Value(l), Piece::Value(r)];
+        let mut v = confined(v, &pieces);
         v.truth = v.truth.or(dotless::concat_truth(l, r));
         v
     }
@@ -595,11 +596,12 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         if sinks::prefix_pins_host(prefix) {
             v = v.sanitize(SinkKind::Redirect.bit() | SinkKind::Ssrf.bit());
         }
+        v = app_paths::place(v, prefix, parts.len());
         // The literal start comes before every part.
         let pieces: Vec<Piece> = std::iter::once(Piece::Text(prefix))
             .chain(parts.iter().map(Piece::Value))
             .collect();
-        v = dotless::confine(v, &pieces);
+        v = confined(v, &pieces);
         let any_request = v
             .taints
             .iter()
@@ -658,7 +660,8 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         }
         let prefix = prefix.unwrap_or_else(|| text.clone());
         let mut v = self.formatted(&text, &prefix, &parts, f.range());
-        v = dotless::confine(v, &fstring_pieces(&text, &starts, &parts));
+        let pieces = fstring_pieces(&text, &starts, &parts);
+        v = confined(v, &pieces);
         if parts.is_empty() {
             v.text = Some(Arc::from(text.as_str()));
             v.constant = true;
@@ -678,6 +681,8 @@ fn fstring_pieces<'t>(text: &'t str, starts: &[usize], parts: &'t [Val]) -> Vec<
         pieces.push(Piece::Value(part));
         from = start + 2;
     }
+    // The text after the last part, which a part may be glued to.
+    pieces.push(Piece::Text(&text[from..]));
     pieces
 }
 

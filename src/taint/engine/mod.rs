@@ -29,7 +29,10 @@ use super::self_xss;
 use super::sinks;
 use super::sources::{self, SourceKind};
 use super::status::{self, StatusReturns};
-use super::value::{add_all, concat, push_step, Index, Origin, Shape, SinkKind, Taint, Val, ALL};
+use super::tokens;
+use super::value::{
+    self, add_all, concat, push_step, Index, Origin, Shape, SinkKind, Taint, Val, ALL,
+};
 use crate::python::flask::string_literal;
 use crate::python::project::bind_statement;
 use crate::python::semantic::{canonical, Semantic};
@@ -596,4 +599,12 @@ fn _assert_send_sync() {
     fn is<T: Send + Sync>() {}
     is::<FnResult>();
     let _ = ALL;
+}
+
+/// `built`, the string made of `pieces`, with the data each piece's place makes harmless cleared:
+/// dotless text after a name, text after a query mark or a pinned app path, one path component
+/// glued to a name.
+fn confined(built: Val, pieces: &[Piece]) -> Val {
+    let v = app_paths::confine(dotless::confine(built, pieces), pieces);
+    pathsafe::glued(v, pieces)
 }
