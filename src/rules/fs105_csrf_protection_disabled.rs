@@ -1,5 +1,6 @@
 //! FS105 csrf-protection-disabled.
 
+use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, ExprCall, Stmt};
 use ruff_text_size::Ranged;
 
@@ -56,6 +57,10 @@ pub fn check_routes(cx: &mut Checker, f: &ast::StmtFunctionDef, routes: &[Route]
             .is_some_and(|q| q.ends_with(".exempt"))
     });
     if let Some(d) = exempt {
+        if json_body_only(cx, f) {
+            let view = cx.location(f.name.range());
+            cx.facts.json_body_views.push(view);
+        }
         let message = format!(
             "`{}` accepts state-changing requests with CSRF protection exempted",
             f.name
@@ -63,6 +68,87 @@ pub fn check_routes(cx: &mut Checker, f: &ast::StmtFunctionDef, routes: &[Route]
         if !cx.defer_to_view(d.range(), message.clone(), true) {
             cx.report_msg(&RULE, d.range(), message);
         }
+    }
+}
+
+/// Whether a view takes nothing from the request but a JSON body read without `force=True`
+/// (`request.get_json()`, `request.json`) and request metadata, and no identity the browser
+/// attaches (session, cookies, `current_user`, `g`). A cross-site HTML form can send only
+/// form-encoded or `text/plain` bodies, which `get_json` refuses (`silent=True` only turns the
+/// refusal into `None`); a JSON content type cross-site needs a CORS preflight. URL variables
+/// and query arguments can be forged, so a view with parameters or reading `args` is not one.
+fn json_body_only(cx: &Checker, f: &ast::StmtFunctionDef) -> bool {
+    if !f.parameters.is_empty() {
+        return false;
+    }
+    let mut reads = JsonReads {
+        cx,
+        json: false,
+        other: false,
+    };
+    reads.visit_body(&f.body);
+    reads.json && !reads.other
+}
+
+/// What [`json_body_only`] finds in a view's body.
+struct JsonReads<'c, 'a> {
+    cx: &'c Checker<'a>,
+    json: bool,
+    other: bool,
+}
+
+/// Request attributes that carry no data a cross-site form chooses, besides the JSON body.
+const REQUEST_METADATA: &[&str] = &[
+    "method",
+    "headers",
+    "is_json",
+    "mimetype",
+    "content_type",
+    "content_length",
+    "remote_addr",
+    "access_route",
+    "endpoint",
+    "url_rule",
+    "blueprint",
+    "scheme",
+    "is_secure",
+];
+
+impl<'x> Visitor<'x> for JsonReads<'_, '_> {
+    fn visit_expr(&mut self, e: &'x Expr) {
+        if self.other {
+            return;
+        }
+        match e {
+            Expr::Call(c) if self.cx.sem.is(&c.func, "flask.request.get_json") => {
+                // `get_json(force, silent, cache)`: only `force` accepts other content types.
+                let force = c.arguments.args.first().or_else(|| keyword(c, "force"));
+                self.other |= force.is_some_and(|v| !is_falsy_literal(v));
+            }
+            Expr::Attribute(_) | Expr::Name(_) => {
+                let Some(q) = self.cx.sem.resolve(e) else {
+                    return visitor::walk_expr(self, e);
+                };
+                if let Some(rest) = q.strip_prefix("flask.request.") {
+                    let first = rest.split('.').next().unwrap_or_default();
+                    if matches!(first, "get_json" | "json") {
+                        self.json = true;
+                    } else {
+                        self.other |= !REQUEST_METADATA.contains(&first);
+                    }
+                    // The chain's inner links are the same read.
+                    return;
+                }
+                // The whole request handed on, or an identity the browser sends by itself.
+                self.other |= q == "flask.request"
+                    || q == "flask.g"
+                    || q.starts_with("flask.g.")
+                    || crate::python::credentials::source_of(&q)
+                        .is_some_and(|s| s != crate::python::credentials::Source::Header);
+            }
+            _ => {}
+        }
+        visitor::walk_expr(self, e);
     }
 }
 
@@ -131,6 +217,7 @@ pub fn check_class(cx: &mut Checker, class: &ast::StmtClassDef) {
 /// for code no route reaches, every one is reported.
 pub fn check_app(facts: &AppFacts, routes: Option<&[RouteEntry]>, out: &mut Vec<AppFinding>) {
     for off in &facts.csrf_off_in_views {
+        let json_body = facts.json_body_views.contains(&off.view);
         let entries: Vec<&RouteEntry> = routes
             .unwrap_or_default()
             .iter()
@@ -139,7 +226,7 @@ pub fn check_app(facts: &AppFacts, routes: Option<&[RouteEntry]>, out: &mut Vec<
         if !entries.is_empty()
             && !entries
                 .iter()
-                .any(|e| credential_rides_along(facts, off, e))
+                .any(|e| credential_rides_along(facts, off, e, json_body))
         {
             continue;
         }
@@ -157,8 +244,14 @@ pub fn check_app(facts: &AppFacts, routes: Option<&[RouteEntry]>, out: &mut Vec<
 /// challenged HTTP authentication) may reach the handler: read by the view itself or by one of
 /// its guards, or a guard not followed. Only a view that shows where its caller's identity comes
 /// from (a guard or the body reading a header) is cleared: an unguarded view may learn who is
-/// asking through helpers not followed here.
-fn credential_rides_along(facts: &AppFacts, off: &CsrfOffInView, entry: &RouteEntry) -> bool {
+/// asking through helpers not followed here. A view taking only a JSON body (`json_body`) is
+/// cleared unguarded too: a cross-site form cannot hand it any data.
+fn credential_rides_along(
+    facts: &AppFacts,
+    off: &CsrfOffInView,
+    entry: &RouteEntry,
+    json_body: bool,
+) -> bool {
     let challenged = facts.http_auth_challenge;
     let mut reads = off.reads;
     for guard in &entry.guards {
@@ -169,7 +262,7 @@ fn credential_rides_along(facts: &AppFacts, off: &CsrfOffInView, entry: &RouteEn
             None => {}
         }
     }
-    reads.rides_along(challenged) || !(reads.header || reads.basic)
+    reads.rides_along(challenged) || !(json_body || reads.header || reads.basic)
 }
 
 /// Whether the decorator or hook `name`, which reads no credential itself, may still learn who

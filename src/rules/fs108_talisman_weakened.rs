@@ -3,7 +3,7 @@
 use ruff_python_ast::{Expr, ExprCall};
 use ruff_text_size::Ranged;
 
-use super::helpers::{is_falsy_literal, is_none_value, literal_text};
+use super::helpers::{is_falsy_literal, is_none_value, keyword, literal_text};
 use super::{AppFinding, Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 use crate::python::checker::Checker;
@@ -35,9 +35,17 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
             .is_some_and(|a| a == "strict_transport_security")
             && is_falsy_literal(&k.value)
     });
+    // A call on a `Talisman` instance with no app (`@talisman(force_https=False)` on one view)
+    // sets that view's options only; the app-wide call is what decides how the app is served.
+    let per_view = call.arguments.args.is_empty() && keyword(call, "app").is_none();
     for kw in &call.arguments.keywords {
         let Some(arg) = &kw.arg else { continue };
         let v = &kw.value;
+        // Plain HTTP allowed for one view (a health check probed over HTTP) leaves every other
+        // view redirected and HSTS sent app-wide.
+        if per_view && arg == "force_https" {
+            continue;
+        }
         // Talisman sets `SESSION_COOKIE_SECURE`/`HTTPONLY` only when these options are true:
         // false leaves the app's own setting (Flask's default is HttpOnly, not Secure). Whether
         // the app's setting is weak is known once every config write is in; FS104 reports an
