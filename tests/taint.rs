@@ -95,3 +95,33 @@ def edit():
     let vars: Vec<&str> = out.templates.iter().map(|t| t.variable.as_str()).collect();
     assert_eq!(vars, vec!["stored", "raw"]);
 }
+
+/// pyotp's provisioning URIs percent-encode the label and `urlencode` the parameters: a user's
+/// label in one is no markup, also when the token is built from request data inside a branch
+/// (the tracked value then names no class, its static type does). The label itself still is.
+#[test]
+fn otp_provisioning_uris_are_not_markup() {
+    let text = r#"
+from flask import Flask, render_template, request
+from pyotp import TOTP
+
+app = Flask(__name__)
+
+@app.route("/otp")
+def otp():
+    description = request.args.get("description", "")
+    secret = request.args.get("secret")
+    if secret:
+        token = TOTP(secret)
+        otp_uri = token.provisioning_uri(name=description, issuer_name="blog")
+    else:
+        otp_uri = None
+    return render_template("otp.html", otp_uri=otp_uri, label=description)
+"#;
+    let (file, problems) = SourceFile::parse("app.py", text.to_string());
+    assert!(problems.is_empty());
+    let project = ProjectIndex::build(&[&file]);
+    let out = flaskscan::taint::analyse(&[&file], &project);
+    let vars: Vec<&str> = out.templates.iter().map(|t| t.variable.as_str()).collect();
+    assert_eq!(vars, vec!["label"]);
+}

@@ -506,9 +506,7 @@ pub fn sanitizer(name: &str) -> Option<u32> {
         | "pyotp.HOTP.provisioning_uri"
         | "pyotp.totp.TOTP.provisioning_uri"
         | "pyotp.hotp.HOTP.provisioning_uri"
-        | "pyotp.utils.build_uri" => {
-            ALL & !(Redirect.bit() | Ssrf.bit() | Path.bit())
-        }
+        | "pyotp.utils.build_uri" => ALL & !(Redirect.bit() | Ssrf.bit() | Path.bit()),
         _ => return None,
     })
 }

@@ -169,6 +169,14 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 _ => {}
             }
             is_sink |= sinks::function_sink(q).is_some();
+        } else if let Some(bits) = self
+            .sem
+            .resolve(&c.func)
+            .and_then(|sq| sinks::sanitizer(&sq))
+        {
+            // `token = TOTP(secret)` with request data in `secret`: the tracked value names no
+            // class, but its static type does, and a library sanitiser method is known by it.
+            return call.union(false).sanitize(bits);
         }
         if let (Some(m), Some(r)) = (method, recv.as_ref()) {
             // A statement's generative methods return a statement; its compiled form is text.
