@@ -150,6 +150,23 @@ pub fn confine(built: Val, pieces: &[Piece]) -> Val {
         }
         started |= non_empty(v);
     }
+    mark_confined(built, &confined, &open, |cleared, clear| {
+        if clear {
+            cleared | SinkKind::Path.bit()
+        } else {
+            cleared
+        }
+    })
+}
+
+/// `built` with each taint's cleared sinks rewritten by `mark`, told whether that data came only
+/// through `confined` pieces (through some, and through none of `open`).
+pub fn mark_confined(
+    built: Val,
+    confined: &[Arc<Taint>],
+    open: &[Arc<Taint>],
+    mark: impl Fn(u32, bool) -> u32,
+) -> Val {
     if confined.is_empty() {
         return built;
     }
@@ -157,11 +174,7 @@ pub fn confine(built: Val, pieces: &[Piece]) -> Val {
     built.map_taints(&|t| {
         let clear = confined.iter().any(|c| same(c, t)) && !open.iter().any(|o| same(o, t));
         Taint {
-            cleared: if clear {
-                t.cleared | SinkKind::Path.bit()
-            } else {
-                t.cleared
-            },
+            cleared: mark(t.cleared, clear),
             ..t.clone()
         }
     })

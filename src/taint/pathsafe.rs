@@ -130,19 +130,11 @@ pub fn glued(built: Val, pieces: &[Piece]) -> Val {
             }
         }
     }
-    if confined.is_empty() {
-        return built;
-    }
-    let same = |a: &Taint, b: &Taint| a.key == b.key && a.field == b.field;
-    built.map_taints(&|t| {
-        let clear = confined.iter().any(|c| same(c, t)) && !open.iter().any(|o| same(o, t));
-        Taint {
-            cleared: if clear {
-                one_name(t.cleared | GLUED)
-            } else {
-                t.cleared & !GLUED
-            },
-            ..t.clone()
+    dotless::mark_confined(built, &confined, &open, |cleared, clear| {
+        if clear {
+            one_name(cleared | GLUED)
+        } else {
+            cleared & !GLUED
         }
     })
 }
