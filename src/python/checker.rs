@@ -637,6 +637,9 @@ impl<'a> Checker<'a> {
                 self.facts.csrf_everywhere = true;
             }
             "flask_talisman.Talisman" => self.facts.talisman = true,
+            // CherryPy's server answers 413 past `server.max_request_body_size`, 100 MB unless
+            // configured otherwise.
+            "cherrypy.tree.graft" => self.facts.server_body_limit = true,
             "werkzeug.middleware.proxy_fix.ProxyFix" | "werkzeug.contrib.fixers.ProxyFix" => {
                 self.facts.behind_proxy = true
             }
