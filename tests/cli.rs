@@ -695,6 +695,110 @@ def read_settings():
     );
 }
 
+/// A flow through a library call the analysis has no model for (it assumes the call hands back
+/// what it is given) is the audit part of its rule: `client.authorize_redirect(...)` answers a
+/// redirect, `searcher.search(q)` stored records. Flows through modelled steps (text methods,
+/// the standard library, a nested function, a method a schema class inherits) stay default.
+#[test]
+fn flows_through_unmodelled_library_calls_are_audit_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("app.py"),
+        r#"import base64
+import os
+
+from flask import Flask, request
+from marshmallow import Schema, fields
+from markupsafe import Markup
+
+from auth import oauth
+from search import searcher
+
+app = Flask(__name__)
+
+
+class JobSchema(Schema):
+    name = fields.Str()
+
+
+@app.route("/login/<name>")
+def login(name):
+    client = oauth.create_client(name)
+    return client.authorize_redirect("/back")
+
+
+@app.route("/search")
+def search():
+    hits = searcher.search(request.args["q"])
+    return Markup(hits[0])
+
+
+@app.route("/greet/<name>")
+def greet(name):
+    return "<p>" + name.strip().title() + "</p>"
+
+
+@app.route("/decode")
+def decode():
+    return base64.b64decode(request.args["d"]).decode()
+
+
+@app.route("/wrap")
+def wrap():
+    def bold(text):
+        return "<b>" + text + "</b>"
+
+    return bold(request.args["q"])
+
+
+@app.post("/job")
+def job():
+    data = JobSchema().load(request.get_json())
+    os.system("enqueue " + data["name"])
+    return "ok"
+"#,
+    )
+    .unwrap();
+    let lines = |args: &[&str]| -> Vec<(String, u64)> {
+        let mut all = vec!["scan", ".", "--format", "json", "--no-deps"];
+        all.extend(args);
+        let out = stdout(&flaskscan(&all, dir.path()));
+        let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| matches!(f["rule"].as_str(), Some("FS301" | "FS203")))
+            .map(|f| {
+                (
+                    f["rule"].as_str().unwrap().to_string(),
+                    f["line"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let found = |pairs: &[(&str, u64)]| -> Vec<(String, u64)> {
+        pairs.iter().map(|(r, l)| (r.to_string(), *l)).collect()
+    };
+    assert_eq!(
+        lines(&[]),
+        found(&[("FS301", 32), ("FS301", 37), ("FS301", 45), ("FS203", 51)]),
+        "the default suite"
+    );
+    assert_eq!(
+        lines(&["--select", "FS301,FS203"]),
+        found(&[
+            ("FS301", 21),
+            ("FS301", 27),
+            ("FS301", 32),
+            ("FS301", 37),
+            ("FS301", 45),
+            ("FS203", 51)
+        ]),
+        "named, with the guessed flows"
+    );
+}
+
 /// D14: another tool's malformed `automationDetails` must not make the merged log invalid.
 #[test]
 fn merge_repairs_invalid_automation_details() {

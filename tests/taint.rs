@@ -125,3 +125,28 @@ def otp():
     let vars: Vec<&str> = out.templates.iter().map(|t| t.variable.as_str()).collect();
     assert_eq!(vars, vec!["label"]);
 }
+
+/// A context variable whose request data came through a library call the analysis has no model
+/// for (search hits for a query) does not link its template's `|safe` to the request; one built
+/// by modelled steps does.
+#[test]
+fn guessed_values_do_not_link_templates() {
+    let text = r#"
+from flask import Flask, render_template, request
+from search import index
+
+app = Flask(__name__)
+
+@app.route("/search")
+def search():
+    q = request.args.get("q", "")
+    hits = index.search(q).highlights()
+    return render_template("search.html", hits=hits, query=q.strip())
+"#;
+    let (file, problems) = SourceFile::parse("app.py", text.to_string());
+    assert!(problems.is_empty());
+    let project = ProjectIndex::build(&[&file]);
+    let out = flaskscan::taint::analyse(&[&file], &project);
+    let vars: Vec<&str> = out.templates.iter().map(|t| t.variable.as_str()).collect();
+    assert_eq!(vars, vec!["query"]);
+}

@@ -216,15 +216,19 @@ impl ScanOptions {
         selected && !self.ignore.iter().any(|s| rules::selector_matches(s, rule))
     }
 
-    /// Whether `finding` is reported: its rule is enabled, and when it is an audit finding (of
-    /// a linked rule, without a flow from request data) the rule was named explicitly.
+    /// Whether `finding` is reported: its rule is enabled, and when it is an audit finding (a
+    /// guessed flow, or a linked rule's finding without a flow from request data) the rule was
+    /// named explicitly.
     pub fn reports(&self, finding: &Finding) -> bool {
         let rule = finding.rule;
         if !self.enabled(rule) {
             return false;
         }
-        let audit = finding.audit || finding.flow.is_empty();
-        if rule.suite != rules::Suite::Linked || !audit {
+        // A flow through a step the analysis guessed is audit for any rule; a linked rule's
+        // finding without a flow from request data is too.
+        let audit =
+            finding.audit || (rule.suite == rules::Suite::Linked && finding.flow.is_empty());
+        if !audit {
             return true;
         }
         self.select

@@ -24,6 +24,7 @@ pub mod guards;
 pub mod index;
 pub mod infer;
 pub mod items;
+pub mod modelled;
 pub mod models;
 pub mod pathsafe;
 pub mod predictable;
@@ -343,7 +344,8 @@ fn convert(g: &Global, mut reaches: Vec<Reach>) -> TaintOutput {
     let mut templates_seen = std::collections::HashSet::new();
     for r in &reaches {
         if r.kind == SinkKind::TemplateVar {
-            if r.taint.origin != Origin::Request {
+            // Data that reached the template through a guessed step does not link it.
+            if r.taint.origin != Origin::Request || r.taint.audit {
                 continue;
             }
             let Some((template, variable)) = &r.site.template else {

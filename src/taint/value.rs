@@ -432,6 +432,18 @@ impl Val {
         })
     }
 
+    /// The same value after a step the analysis guessed (a library call it has no model for):
+    /// its data reaches sinks as the audit part of their rules (see [`super::modelled`]).
+    pub fn guessed(&self) -> Val {
+        if !self.is_tainted() {
+            return self.clone();
+        }
+        self.map_taints(&|t| Taint {
+            audit: true,
+            ..t.clone()
+        })
+    }
+
     /// The value after a step: every taint's flow gains it.
     pub fn step(&self, file: u32, range: TextRange, message: &str) -> Val {
         if !self.is_tainted() {
@@ -639,9 +651,11 @@ pub enum Index {
 /// Adds the taints of `more` to `into`, one per origin: the least sanitised wins.
 pub fn add_all(into: &mut Vec<Arc<Taint>>, more: &[Arc<Taint>]) {
     for t in more {
+        // The same data by a modelled way and through a guess are kept apart: each may be
+        // the one a sink sees, and the modelled flow is the one reported by default.
         if let Some(existing) = into
             .iter_mut()
-            .find(|x| x.key == t.key && x.field == t.field)
+            .find(|x| x.key == t.key && x.field == t.field && x.audit == t.audit)
         {
             let less_cleared = t.cleared & !existing.cleared == 0 && t.cleared != existing.cleared;
             // An exception's text leaks where the object itself cannot be sent: keep the text.
@@ -665,6 +679,7 @@ pub fn add_all(into: &mut Vec<Arc<Taint>>, more: &[Arc<Taint>]) {
             *same = Arc::new(Taint {
                 field: None,
                 cleared: same.cleared & t.cleared,
+                audit: same.audit && t.audit,
                 ..(**same).clone()
             });
         } else if t.origin == Origin::Request {

@@ -262,6 +262,9 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 }
             }
         }
+        if v.is_tainted() && !self.modelled_call(c, q.as_deref(), method) {
+            v = v.guessed();
+        }
         exceptions::as_text(&mut v);
         if method.is_some_and(|m| dispatch::typed_non_text(self.w.g, m)) {
             v = return_types::as_non_text(v);
@@ -279,6 +282,24 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             v.alias = q.as_deref().map(Arc::from);
         }
         v
+    }
+
+    /// Whether the analysis models what the library call `c` hands back (see [`modelled`]): a
+    /// known library's, a text method's, a nested function's of this body, or a method a
+    /// project class inherits from a known library's class (`JobSchema().load(body)`).
+    fn modelled_call(&self, c: &ast::ExprCall, q: Option<&str>, method: Option<&str>) -> bool {
+        if modelled::is_modelled(q, method) {
+            return true;
+        }
+        if let Expr::Name(n) = &*c.func {
+            return self.local_functions.iter().any(|f| f == n.id.as_str());
+        }
+        let g = self.w.g;
+        q.and_then(|q| q.rsplit_once('.'))
+            .and_then(|(class, _)| g.project_class(class))
+            .is_some_and(|class| {
+                g.derives_from(class, &|base| modelled::is_modelled(Some(base), None))
+            })
     }
 
     /// An autoescaping Jinja environment, or a template compiled from fixed source in one (see
@@ -729,6 +750,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 let taint = Taint {
                     cleared,
                     structured,
+                    audit: t.audit || reach.taint.audit,
                     flow: concat(&through.flow, &reach.taint.flow),
                     ..t.as_ref().clone()
                 };
@@ -771,6 +793,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                             let taint = Taint {
                                 cleared: value::through(a.cleared, t.cleared),
                                 structured: a.structured && t.structured,
+                                audit: a.audit || t.audit,
                                 flow,
                                 ..a.as_ref().clone()
                             };

@@ -20,6 +20,7 @@ use super::guards;
 use super::index::{self, FileCtx, FuncInfo, Global};
 use super::infer;
 use super::items;
+use super::modelled;
 use super::models;
 use super::pathsafe;
 use super::predictable;
@@ -312,6 +313,9 @@ pub struct Analyzer<'w, 'g, 'a> {
     known: Known,
     /// Nested functions defined so far that return a dict (calls to them are not summarised).
     local_dicts: Vec<String>,
+    /// Nested functions defined so far: project code, though calls to them are not summarised
+    /// (their result carries what they are given, a modelled step).
+    local_functions: Vec<String>,
     /// A view whose request body only the user's own pages can send (see [`self_xss`]).
     body_self_only: bool,
     /// A REST resource's handler: its return value is JSON, not a page.
@@ -357,6 +361,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             in_return: false,
             known: Known::default(),
             local_dicts: Vec::new(),
+            local_functions: Vec::new(),
             body_self_only: false,
             typed_params: Vec::new(),
             json_view: false,

@@ -138,12 +138,16 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         let fc = self.fc;
         let mut sub = Analyzer::new(self.w, fc, sem);
         sub.local_dicts = self.local_dicts.clone();
+        sub.local_functions = self.local_functions.clone();
         sub.enter(f, None, 0, view.as_deref());
         let result = sub.finish();
         self.truncated |= result.truncated;
         self.local_dicts.retain(|n| n != f.name.as_str());
         if matches!(result.ret.shape, Shape::Map(_)) {
             self.local_dicts.push(f.name.to_string());
+        }
+        if !self.local_functions.iter().any(|n| n == f.name.as_str()) {
+            self.local_functions.push(f.name.to_string());
         }
         // The nested function's own parameters mean nothing out here.
         self.reaches.extend(
