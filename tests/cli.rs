@@ -584,6 +584,26 @@ fn audit_rules_run_only_when_named() {
     );
 }
 
+/// `(rule, line)` of the JSON findings of the `rules` a scan of `dir` with `args` reports.
+fn finding_lines(dir: &Path, args: &[&str], rules: &[&str]) -> Vec<(String, u64)> {
+    let mut all = vec!["scan", ".", "--format", "json", "--no-deps"];
+    all.extend(args);
+    let out = stdout(&flaskscan(&all, dir));
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .filter(|(rule, _)| rules.contains(&rule.as_str()))
+        .collect()
+}
+
 /// FS410 is linked: exception text known to reveal internals (tracebacks, database, driver and
 /// operating-system errors, a broad handler around database or filesystem work) is a default
 /// finding; other exception text (an outbound call's error shown to the operator) is audit.
@@ -674,16 +694,9 @@ def read_settings():
     )
     .unwrap();
     let lines = |args: &[&str]| -> Vec<u64> {
-        let mut all = vec!["scan", ".", "--format", "json", "--no-deps"];
-        all.extend(args);
-        let out = stdout(&flaskscan(&all, dir.path()));
-        let report: serde_json::Value = serde_json::from_str(&out).unwrap();
-        report["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|f| f["rule"] == "FS410")
-            .map(|f| f["line"].as_u64().unwrap())
+        finding_lines(dir.path(), args, &["FS410"])
+            .into_iter()
+            .map(|(_, line)| line)
             .collect()
     };
     assert_eq!(lines(&[]), [17, 27, 36, 44], "the default suite");
@@ -759,24 +772,7 @@ def job():
 "#,
     )
     .unwrap();
-    let lines = |args: &[&str]| -> Vec<(String, u64)> {
-        let mut all = vec!["scan", ".", "--format", "json", "--no-deps"];
-        all.extend(args);
-        let out = stdout(&flaskscan(&all, dir.path()));
-        let report: serde_json::Value = serde_json::from_str(&out).unwrap();
-        report["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|f| matches!(f["rule"].as_str(), Some("FS301" | "FS203")))
-            .map(|f| {
-                (
-                    f["rule"].as_str().unwrap().to_string(),
-                    f["line"].as_u64().unwrap(),
-                )
-            })
-            .collect()
-    };
+    let lines = |args: &[&str]| finding_lines(dir.path(), args, &["FS301", "FS203"]);
     let found = |pairs: &[(&str, u64)]| -> Vec<(String, u64)> {
         pairs.iter().map(|(r, l)| (r.to_string(), *l)).collect()
     };

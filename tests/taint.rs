@@ -88,11 +88,7 @@ def edit():
     raw = raw_env.from_string(BOX).render(form=form)
     return render_template("edit.html", fixed=fixed, named=named, local=local, stored=stored, raw=raw)
 "#;
-    let (file, problems) = SourceFile::parse("app.py", text.to_string());
-    assert!(problems.is_empty());
-    let project = ProjectIndex::build(&[&file]);
-    let out = flaskscan::taint::analyse(&[&file], &project);
-    let vars: Vec<&str> = out.templates.iter().map(|t| t.variable.as_str()).collect();
+    let vars = template_variables(text);
     assert_eq!(vars, vec!["stored", "raw"]);
 }
 
@@ -118,11 +114,7 @@ def otp():
         otp_uri = None
     return render_template("otp.html", otp_uri=otp_uri, label=description)
 "#;
-    let (file, problems) = SourceFile::parse("app.py", text.to_string());
-    assert!(problems.is_empty());
-    let project = ProjectIndex::build(&[&file]);
-    let out = flaskscan::taint::analyse(&[&file], &project);
-    let vars: Vec<&str> = out.templates.iter().map(|t| t.variable.as_str()).collect();
+    let vars = template_variables(text);
     assert_eq!(vars, vec!["label"]);
 }
 
@@ -143,10 +135,15 @@ def search():
     hits = index.search(q).highlights()
     return render_template("search.html", hits=hits, query=q.strip())
 "#;
+    let vars = template_variables(text);
+    assert_eq!(vars, vec!["query"]);
+}
+
+/// The template context variables of `text` (one module) that the analysis links to request data.
+fn template_variables(text: &str) -> Vec<String> {
     let (file, problems) = SourceFile::parse("app.py", text.to_string());
     assert!(problems.is_empty());
     let project = ProjectIndex::build(&[&file]);
     let out = flaskscan::taint::analyse(&[&file], &project);
-    let vars: Vec<&str> = out.templates.iter().map(|t| t.variable.as_str()).collect();
-    assert_eq!(vars, vec!["query"]);
+    out.templates.into_iter().map(|t| t.variable).collect()
 }
