@@ -23,6 +23,14 @@ const CANONICAL: &[(&str, &str)] = &[
     ("flask_smorest.Blueprint", "flask.Blueprint"),
     ("flask_smorest.blueprint.Blueprint", "flask.Blueprint"),
     ("flask.helpers.send_file", "flask.send_file"),
+    (
+        "flask.helpers.send_from_directory",
+        "flask.send_from_directory",
+    ),
+    (
+        "werkzeug.utils.send_from_directory",
+        "flask.send_from_directory",
+    ),
     ("flask.helpers.redirect", "flask.redirect"),
     ("flask.helpers.make_response", "flask.make_response"),
     ("flask.helpers.url_for", "flask.url_for"),
