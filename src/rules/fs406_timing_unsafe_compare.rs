@@ -73,6 +73,7 @@ pub fn check_compare(cx: &mut Checker, cmp: &ExprCompare) {
         || records_change(cx, left, right)
         || (matches!(cmp.ops[0], CmpOp::NotEq) && stores_new_value(cx, left, right))
         || names.iter().flatten().any(|n| is_spent_one_time_value(n))
+        || checks_csrf_token(cx, left, right)
     {
         return;
     }
@@ -392,6 +393,20 @@ fn body_stores(body: &[Stmt], is_side: &dyn Fn(&Expr) -> bool, depth: usize) -> 
         Stmt::Try(t) => body_stores(&t.body, is_side, depth + 1),
         _ => false,
     })
+}
+
+/// `token != session.csrf_token`, or any comparison in a `validate_csrf_token` method: an
+/// anti-CSRF token is the requester's own session value. Whoever can time the comparison only
+/// probes the token of their own session; a forged request comes from the victim's browser,
+/// whose timing the attacker never sees.
+fn checks_csrf_token(cx: &Checker, left: &Expr, right: &Expr) -> bool {
+    const CSRF: &[&[u8]] = &[b"csrf", b"xsrf"];
+    [left, right]
+        .iter()
+        .any(|e| contains_any_ignore_case(cx.file.slice(e.range()), CSRF))
+        || cx
+            .enclosing_function()
+            .is_some_and(|f| contains_any_ignore_case(f.name.as_str(), CSRF))
 }
 
 /// `previous_otp`, `used_otp`: a one-time password that was already accepted once can never
