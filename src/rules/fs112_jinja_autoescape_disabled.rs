@@ -44,6 +44,9 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
     if what == "jinja2.Template" && renders_only_arguments(cx, call) {
         return;
     }
+    if makes_latex(call) {
+        return;
+    }
     match keyword(call, "autoescape") {
         None => {
             if call.arguments.keywords.iter().any(|k| k.arg.is_none()) {
@@ -290,6 +293,21 @@ fn collect_imports<'s>(body: &'s [Stmt], depth: u32, out: &mut Vec<&'s str>) {
 }
 
 /// `app.jinja_env.autoescape = False`, `app.jinja_options = {"autoescape": False}`.
+/// `Environment(variable_start_string=r"\VAR{", ...)`: delimiters spelled as LaTeX commands
+/// (`\VAR{`, `\BLOCK{`) or in the `((*`/`(((` convention keep Jinja out of TeX's braces. Such
+/// templates make LaTeX sources, which HTML escaping would corrupt, not web pages.
+fn makes_latex(call: &ExprCall) -> bool {
+    ["variable_start_string", "block_start_string"]
+        .iter()
+        .filter_map(|k| keyword(call, k))
+        .any(|v| {
+            matches!(v, Expr::StringLiteral(s) if {
+                let text = s.value.to_str();
+                text.starts_with('\\') || text.starts_with("((")
+            })
+        })
+}
+
 pub fn check_stmt(cx: &mut Checker, stmt: &Stmt) {
     let message = match autoescape_setting(stmt) {
         Some(AutoescapeSetting::Env(v)) if is_falsy_literal(v) => {

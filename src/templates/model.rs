@@ -147,6 +147,11 @@ pub struct Template {
     pub problems: Vec<Problem>,
 }
 
+/// `{% block subject %}` (or `mail_subject`, `subject_line`): an e-mail's subject, plain text.
+fn is_subject_block(name: &str) -> bool {
+    name == "subject" || name.ends_with("_subject") || name.starts_with("subject_")
+}
+
 /// Builds the model of `text`.
 pub fn analyze(text: &str) -> Template {
     let lexed = lexer::lex(text);
@@ -186,6 +191,8 @@ struct Builder<'t> {
     blocks: Vec<(String, usize, bool)>,
     /// Macros being defined.
     macros: Vec<String>,
+    /// Names of the `{% block %}`s open here, innermost last.
+    block_names: Vec<String>,
     form: Option<Form>,
 }
 
@@ -362,12 +369,20 @@ impl Builder<'_> {
                 }
             }
             "autoescape" => {
-                if rest.eq_ignore_ascii_case("false") {
+                // An e-mail's subject line is plain text (`{% block subject %}`): nothing in it
+                // is parsed as HTML.
+                let subject = self.block_names.iter().any(|n| is_subject_block(n));
+                if rest.eq_ignore_ascii_case("false") && !subject {
                     self.t.autoescape_off.push(span.clone());
                 }
                 self.open("autoescape", span.start, true);
             }
-            t if BLOCK_TAGS.contains(&t) => self.open(t, span.start, t == "block" || t == "filter"),
+            "block" => {
+                let name = rest.split_whitespace().next().unwrap_or("").to_string();
+                self.block_names.push(name);
+                self.open("block", span.start, true);
+            }
+            t if BLOCK_TAGS.contains(&t) => self.open(t, span.start, t == "filter"),
             t if t.starts_with("end") => self.close(&t[3..], span.start),
             _ => {}
         }
@@ -466,6 +481,9 @@ impl Builder<'_> {
         }
         if tag == "macro" {
             self.macros.pop();
+        }
+        if tag == "block" {
+            self.block_names.pop();
         }
     }
 
