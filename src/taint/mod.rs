@@ -19,6 +19,7 @@ pub mod dotless;
 pub mod engine;
 pub mod exceptions;
 pub mod fixed_templates;
+pub mod form_fields;
 pub mod guarded_clients;
 pub mod guards;
 pub mod index;

@@ -16,6 +16,7 @@ use super::dispatch;
 use super::dotless::{self, Piece};
 use super::exceptions::{self, Responses};
 use super::fixed_templates;
+use super::form_fields;
 use super::guards;
 use super::index::{self, FileCtx, FuncInfo, Global};
 use super::infer;
@@ -313,6 +314,9 @@ pub struct Analyzer<'w, 'g, 'a> {
     known: Known,
     /// Nested functions defined so far that return a dict (calls to them are not summarised).
     local_dicts: Vec<String>,
+    /// The function validates a form (`form.validate()`, `validate_on_submit()`): the fields it
+    /// reads hold what validation let through.
+    validates_forms: bool,
     /// Nested functions defined so far: project code, though calls to them are not summarised
     /// (their result carries what they are given, a modelled step).
     local_functions: Vec<String>,
@@ -362,6 +366,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             known: Known::default(),
             local_dicts: Vec::new(),
             local_functions: Vec::new(),
+            validates_forms: false,
             body_self_only: false,
             typed_params: Vec::new(),
             json_view: false,
@@ -396,6 +401,8 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         self.body_self_only =
             self.is_view && self_xss::body_from_own_pages(&self.sem, def, self.w.g.csrf_everywhere);
         self.name = def.name.to_string();
+        let text = self.fc.file.slice(def.range());
+        self.validates_forms = text.contains(".validate(") || text.contains(".validate_on_submit(");
         if self.name == "__init__" && offset == 1 && class.is_some() {
             self.init_self = params(def).first().map(|p| p.name.to_string());
         }
@@ -578,7 +585,7 @@ fn non_html_type(value: &Expr) -> bool {
 }
 
 /// The parameters callers can pass, in order.
-pub(super) fn params(def: &ast::StmtFunctionDef) -> Vec<&ast::Parameter> {
+pub(crate) fn params(def: &ast::StmtFunctionDef) -> Vec<&ast::Parameter> {
     let p = &def.parameters;
     p.posonlyargs
         .iter()

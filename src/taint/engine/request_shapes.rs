@@ -81,6 +81,18 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         if !of_form {
             return None;
         }
+        // `form.theme.data` of a `SelectField` or an `IntegerField`, in a function that validates
+        // the form: one of the server's choices, or a number, not the client's text. (Before
+        // validation a choice field holds whatever was sent.)
+        let g = self.w.g;
+        let confined = self.validates_forms
+            && alias.rsplit_once('.').is_some_and(|(class, field)| {
+                g.project_class(class)
+                    .is_some_and(|c| form_fields::holds_no_text(g, c, field))
+            });
+        if confined {
+            return Some(Val::constant());
+        }
         let kind = sources::classify("flask.request.form")?;
         Some(self.source_val(a.range(), kind))
     }
