@@ -98,6 +98,9 @@ pub struct Checker<'a> {
     testing_if: Option<&'a ast::StmtIf>,
     /// Whether the class being walked holds Flask configuration.
     config_class: Vec<bool>,
+    /// The classes being walked, each with how many functions enclose it: a function defined
+    /// right in a class body is its method, recorded as `module.Class.method`.
+    classes: Vec<(&'a str, usize)>,
     /// Whether the innermost class being walked is a development alternative config class.
     development_class: bool,
     depth: usize,
@@ -139,6 +142,7 @@ impl<'a> Checker<'a> {
             if_tests: Vec::new(),
             testing_if: None,
             config_class: Vec::new(),
+            classes: Vec::new(),
             development_class: false,
             depth: 0,
             lambdas: 0,
@@ -571,9 +575,13 @@ impl<'a> Checker<'a> {
         let mut ctx = self.functions.pop().unwrap_or_default();
         self.function_credentials(f, &mut ctx, module_level);
         if ctx.view != ViewFacts::default() {
-            self.facts
-                .views
-                .push((qualify(&self.file.module, &f.name), ctx.view));
+            let name = match self.classes.last() {
+                Some((class, depth)) if *depth == self.functions.len() => {
+                    format!("{}.{class}.{}", self.file.module, f.name)
+                }
+                _ => qualify(&self.file.module, &f.name),
+            };
+            self.facts.views.push((name, ctx.view));
         }
         self.sem.pop_scope();
     }
@@ -617,9 +625,11 @@ impl<'a> Checker<'a> {
         );
         // Class-body names live in their own scope and must not shadow module names.
         self.sem.push_scope();
+        self.classes.push((c.name.as_str(), self.functions.len()));
         for stmt in &c.body {
             self.visit_stmt(stmt);
         }
+        self.classes.pop();
         self.sem.pop_scope();
         self.development_class = outer_development;
         self.config_class.pop();
@@ -695,11 +705,11 @@ impl<'a> Checker<'a> {
             }
             if a.attr.as_str() == "add_url_rule" {
                 if self.is_app(&a.value) {
-                    let route = self.url_rule_route(call, &a.value);
-                    self.facts.routes.push(route);
+                    let routes = self.url_rule_routes(call, &a.value);
+                    self.facts.routes.extend(routes);
                 } else if self.sem.is(&a.value, "flask.Blueprint") {
-                    let route = self.url_rule_route(call, &a.value);
-                    self.facts.access.extra_routes.push(route);
+                    let routes = self.url_rule_routes(call, &a.value);
+                    self.facts.access.extra_routes.extend(routes);
                 }
             }
             match a.attr.as_str() {

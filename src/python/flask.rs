@@ -277,6 +277,37 @@ impl AppFacts {
             .find(|(name, _)| name == function)
             .map(|(_, v)| v)
     }
+
+    /// The facts of the view `function` (qualified `module.function`) or, for a class-based
+    /// view (`module.Class`), of each of its handler methods (`module.Class.post`).
+    pub fn views_of<'s>(&'s self, function: &'s str) -> impl Iterator<Item = &'s ViewFacts> + 's {
+        self.views
+            .iter()
+            .filter(move |(name, _)| {
+                name == function
+                    || name
+                        .strip_prefix(function)
+                        .is_some_and(|rest| rest.strip_prefix('.').is_some_and(is_view_handler))
+            })
+            .map(|(_, v)| v)
+    }
+}
+
+/// The methods Flask (and the REST extensions) dispatch a request to in a class-based view.
+pub const VIEW_HANDLERS: &[&str] = &[
+    "get",
+    "post",
+    "put",
+    "patch",
+    "delete",
+    "head",
+    "options",
+    "dispatch_request",
+];
+
+/// Whether a method of a class-based view handles requests.
+pub fn is_view_handler(name: &str) -> bool {
+    VIEW_HANDLERS.contains(&name)
 }
 
 /// A server option that caps request bodies: Tornado's `max_body_size` (and wrappers' own

@@ -14,6 +14,7 @@ pub mod source;
 pub mod suppression;
 pub mod test_support;
 pub mod view_body;
+pub mod view_classes;
 pub mod words;
 
 pub use source::SourceFile;

@@ -36,6 +36,10 @@ pub struct ProjectIndex {
     imported_names: HashSet<String>,
     /// Project subclasses of a library class that matters to the rules, with that class.
     subclasses: HashMap<String, String>,
+    /// Top-level classes with the HTTP methods their bodies declare (see
+    /// [`super::view_classes::declared_methods`]), and every top-level class's bases.
+    view_methods: HashMap<String, Vec<String>>,
+    class_bases: HashMap<String, Vec<String>>,
     /// Some `config.from_object(...)` loads an object this scan cannot read (see
     /// [`ProjectIndex::config_unseen`]).
     config_unseen: bool,
@@ -101,6 +105,8 @@ pub struct ModuleFacts {
     /// `Flask`/`Blueprint` defined in other modules are found once every file is in (see
     /// [`library_subclasses`]).
     class_bases: Vec<(String, Vec<String>)>,
+    /// Top-level classes with the HTTP methods their bodies declare.
+    view_methods: Vec<(String, Vec<String>)>,
     fresh_functions: Vec<String>,
     /// Top-level classes with the `DEBUG` and `TESTING` each sets itself.
     class_debug: Vec<(String, Option<bool>, Option<bool>)>,
@@ -137,6 +143,17 @@ impl ModuleFacts {
         ) {
             let test_code = super::source::is_test_path(&file.path);
             facts.choices = config_choice::choices(&sem, file.body(), test_code);
+        }
+        if mentions(&file.text, "View") || mentions(&file.text, "methods") {
+            facts.view_methods = file
+                .body()
+                .iter()
+                .filter_map(|stmt| match stmt {
+                    Stmt::ClassDef(c) => super::view_classes::declared_methods(c)
+                        .map(|m| (qualify(&file.module, &c.name), m)),
+                    _ => None,
+                })
+                .collect();
         }
         // A class body setting `DEBUG` spells it.
         let sets_debug = mentions(&file.text, "DEBUG");
@@ -240,6 +257,7 @@ impl ProjectIndex {
             choices.extend(f.choices.choices);
             loaded.extend(f.choices.loaded);
             class_bases.extend(f.class_bases);
+            index.view_methods.extend(f.view_methods);
             index.server_side_sessions |= f.server_side_sessions;
             index.exports.insert(f.exports.0, f.exports.1);
             index.imported_names.extend(f.imported_names);
@@ -256,6 +274,9 @@ impl ProjectIndex {
             if let Some(facts) = classes.get_mut(class) {
                 facts.bases.clone_from(bases);
             }
+        }
+        if !index.view_methods.is_empty() {
+            index.class_bases = class_bases.iter().cloned().collect();
         }
         index.development_alternatives =
             config_choice::development_alternatives(&choices, &loaded, &classes);
@@ -349,6 +370,44 @@ impl ProjectIndex {
     /// module-level value unused in its own file may still be used elsewhere.
     pub fn imports_name(&self, name: &str) -> bool {
         self.imported_names.contains(name)
+    }
+
+    /// The one top-level project class named `short` (its last name part), whatever module
+    /// defines it: a class named where the code could not resolve it (an import inside a
+    /// function).
+    pub fn unique_class(&self, short: &str) -> Option<&str> {
+        let suffix = format!(".{short}");
+        let mut found = self
+            .class_bases
+            .keys()
+            .chain(self.view_methods.keys())
+            .filter(|k| k.ends_with(&suffix));
+        let first = found.next()?;
+        found.all(|k| k == first).then_some(first.as_str())
+    }
+
+    /// The HTTP methods the project's class-based view `class` answers: what it and its project
+    /// bases declare (a `methods` list, handler methods), as Flask's `View`/`MethodView` collect
+    /// them; `None` when none of them declares any.
+    pub fn view_methods(&self, class: &str) -> Option<Vec<String>> {
+        let mut out: Vec<String> = Vec::new();
+        let mut todo = vec![(class, 0)];
+        let mut seen: Vec<&str> = Vec::new();
+        while let Some((c, depth)) = todo.pop() {
+            if depth > 8 || seen.contains(&c) {
+                continue;
+            }
+            seen.push(c);
+            if let Some(m) = self.view_methods.get(c) {
+                out.extend(m.iter().cloned());
+            }
+            for b in self.class_bases.get(c).into_iter().flatten() {
+                todo.push((b, depth + 1));
+            }
+        }
+        out.sort();
+        out.dedup();
+        (!out.is_empty()).then_some(out)
     }
 
     /// The library class (`flask.Flask`, `flask_wtf.CSRFProtect`...) a project class subclasses, at

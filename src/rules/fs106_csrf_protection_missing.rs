@@ -57,8 +57,9 @@ pub fn check(facts: &AppFacts, out: &mut Vec<AppFinding>) {
 pub fn form_views(facts: &AppFacts) -> Vec<&Route> {
     let mut views: Vec<&Route> = Vec::new();
     for route in &facts.routes {
-        let view = facts.view(&route.function);
-        let reads_form = view.is_some_and(|v| v.reads_form && !v.validates_form);
+        let reads_form = facts
+            .views_of(&route.function)
+            .any(|v| v.reads_form && !v.validates_form);
         if route.is_state_changing()
             && reads_form
             && !views.iter().any(|v| v.function == route.function)

@@ -28,7 +28,7 @@ pub fn check(facts: &AppFacts, out: &mut Vec<AppFinding>) {
     let serves_html = facts
         .routes
         .iter()
-        .any(|r| facts.view(&r.function).is_some_and(|v| v.renders_html));
+        .any(|r| facts.views_of(&r.function).any(|v| v.renders_html));
     if !serves_html {
         return;
     }

@@ -7,34 +7,6 @@ use ruff_python_ast::{self as ast, Expr};
 use super::sources;
 use crate::python::flask::string_literal;
 
-/// The methods Flask (and the REST extensions) dispatch a request to.
-pub const HANDLERS: &[&str] = &[
-    "get",
-    "post",
-    "put",
-    "patch",
-    "delete",
-    "head",
-    "options",
-    "dispatch_request",
-];
-
-/// Whether a method of a class-based view handles requests.
-pub fn is_handler(name: &str) -> bool {
-    HANDLERS.contains(&name)
-}
-
-/// `X.as_view("name")`, given as an `add_url_rule` view: the class `X`.
-pub fn as_view_class(view: &Expr) -> Option<&Expr> {
-    let Expr::Call(c) = view else {
-        return None;
-    };
-    let Expr::Attribute(a) = &*c.func else {
-        return None;
-    };
-    (a.attr.as_str() == "as_view").then_some(&*a.value)
-}
-
 /// `api.add_resource(Resource, "/a/<id>", "/b")`: the resource class and the URL parameters of
 /// every rule it is mounted at.
 pub fn add_resource(call: &ast::ExprCall) -> Option<(&Expr, Vec<(String, bool)>)> {

@@ -12,7 +12,7 @@ use ruff_python_ast::{self as ast, Expr, Stmt};
 use super::class_views;
 use super::constfold::{self, Lit};
 use super::converters;
-use super::engine::FnResult;
+use super::engine::{self, FnResult};
 use super::infer::{self, Traits};
 use super::reqparse;
 use super::request_globals;
@@ -22,6 +22,7 @@ use super::webargs;
 use crate::python::flask;
 use crate::python::project::{bind_statement, ProjectIndex};
 use crate::python::semantic::{qualify, Semantic};
+use crate::python::view_classes;
 use crate::python::SourceFile;
 
 /// One scanned file, with its module-level bindings resolved once.
@@ -256,7 +257,21 @@ impl<'a> Global<'a> {
         }
         // Views registered with `add_url_rule` elsewhere.
         for (name, params, json) in registered {
+            let name = if funcs.contains_key(&name) {
+                name
+            } else {
+                unique_by_suffix(&funcs, &name).unwrap_or(name)
+            };
             if let Some(f) = funcs.get_mut(&name) {
+                // A rule built at run time (`f"{url}<{pk}>"`): whatever the view takes besides
+                // `self` comes from the URL.
+                let params = params.unwrap_or_else(|| {
+                    engine::params(f.def)
+                        .iter()
+                        .skip(f.offset)
+                        .map(|p| (p.name.to_string(), true))
+                        .collect()
+                });
                 f.view.get_or_insert_with(Vec::new).extend(params);
                 f.json_view |= json;
             }
@@ -466,9 +481,23 @@ type Indexed<'a> = (
     Vec<(String, Vec<String>)>,
 );
 
-/// A view registered away from its definition: (qualified function, URL parameters, answers
-/// JSON).
-type Registered = (String, Vec<(String, bool)>, bool);
+/// The one function whose qualified name ends with the last two parts of `name`
+/// (`Class.method`): a view class named where the registering code could not resolve it (an
+/// import inside a function), by the name it is defined under.
+fn unique_by_suffix(funcs: &HashMap<String, FuncInfo>, name: &str) -> Option<String> {
+    let mut parts = name.rsplitn(3, '.');
+    let (method, class) = (parts.next()?, parts.next()?);
+    let suffix = format!(".{class}.{method}");
+    let mut found = funcs.keys().filter(|k| k.ends_with(&suffix));
+    match (found.next(), found.next()) {
+        (Some(one), None) => Some(one.clone()),
+        _ => None,
+    }
+}
+
+/// A view registered away from its definition: (qualified function, URL parameters or `None`
+/// when the rule is not a literal, answers JSON).
+type Registered = (String, Option<Vec<(String, bool)>>, bool);
 
 fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> Indexed<'a> {
     let sem: OnceLock<Semantic<'a>> = OnceLock::new();
@@ -549,7 +578,7 @@ fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> 
                             json_view: routed.is_some(),
                             view: routed
                                 .as_ref()
-                                .filter(|_| class_views::is_handler(&f.name))
+                                .filter(|_| flask::is_view_handler(&f.name))
                                 .map(|url| {
                                     let mut params = url.clone();
                                     params.extend(webargs::parsed_params(
@@ -574,6 +603,8 @@ fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> 
         let mut finder = UrlRuleFinder {
             sem: sem_of(),
             module: &file.module,
+            body: file.body(),
+            functions: Vec::new(),
             found: &mut registered,
             depth: 0,
         };
@@ -740,13 +771,17 @@ pub fn literal_truth(expr: &Expr) -> Option<bool> {
 struct UrlRuleFinder<'s, 'a> {
     sem: &'s Semantic<'a>,
     module: &'s str,
+    /// The module's statements, where a registering helper's callers are looked for.
+    body: &'a [Stmt],
+    /// The functions being walked, innermost last.
+    functions: Vec<&'a ast::StmtFunctionDef>,
     found: &'s mut Vec<Registered>,
     depth: usize,
 }
 
 impl UrlRuleFinder<'_, '_> {
     /// Every handler method of the class `class` names is a view at these parameters.
-    fn class_view(&mut self, class: &Expr, params: &[(String, bool)], json: bool) {
+    fn class_view(&mut self, class: &Expr, params: Option<&[(String, bool)]>, json: bool) {
         let name = match class {
             Expr::Name(n) => self
                 .sem
@@ -757,37 +792,50 @@ impl UrlRuleFinder<'_, '_> {
                 None => return,
             },
         };
-        for h in class_views::HANDLERS {
+        for h in flask::VIEW_HANDLERS {
             self.found
-                .push((format!("{name}.{h}"), params.to_vec(), json));
+                .push((format!("{name}.{h}"), params.map(<[_]>::to_vec), json));
         }
     }
 }
 
-impl<'x> Visitor<'x> for UrlRuleFinder<'_, '_> {
-    fn visit_stmt(&mut self, stmt: &'x Stmt) {
+impl<'a> Visitor<'a> for UrlRuleFinder<'_, 'a> {
+    fn visit_stmt(&mut self, stmt: &'a Stmt) {
         if self.depth > crate::python::MAX_DEPTH {
             return;
         }
         self.depth += 1;
-        visitor::walk_stmt(self, stmt);
+        if let Stmt::FunctionDef(f) = stmt {
+            self.functions.push(f);
+            visitor::walk_stmt(self, stmt);
+            self.functions.pop();
+        } else {
+            visitor::walk_stmt(self, stmt);
+        }
         self.depth -= 1;
     }
 
-    fn visit_expr(&mut self, expr: &'x Expr) {
+    fn visit_expr(&mut self, expr: &'a Expr) {
         if self.depth > crate::python::MAX_DEPTH {
             return;
         }
         if let Expr::Call(call) = expr {
             if let Expr::Attribute(a) = &*call.func {
                 if let Some((class, params)) = class_views::add_resource(call) {
-                    self.class_view(class, &params, true);
+                    self.class_view(class, Some(&params), true);
                 }
                 if a.attr.as_str() == "add_url_rule" {
                     let (rule, view) = flask::add_url_rule_parts(call);
-                    if let Some(class) = view.and_then(class_views::as_view_class) {
-                        let params = rule.as_deref().map(sources::rule_params);
-                        self.class_view(class, &params.unwrap_or_default(), false);
+                    let classes = view.map_or_else(Vec::new, |v| {
+                        view_classes::registered_classes(
+                            v,
+                            self.functions.last().copied(),
+                            self.body,
+                        )
+                    });
+                    let params = rule.as_deref().map(sources::rule_params);
+                    for class in classes {
+                        self.class_view(class, params.as_deref(), false);
                     }
                     let name = match view {
                         Some(e @ Expr::Name(n)) => Some(
@@ -799,13 +847,14 @@ impl<'x> Visitor<'x> for UrlRuleFinder<'_, '_> {
                         None => None,
                     };
                     if let Some(name) = name {
-                        self.found.push((
-                            name,
-                            rule.as_deref()
-                                .map(sources::rule_params)
-                                .unwrap_or_default(),
-                            false,
-                        ));
+                        let params = rule.as_deref().map(sources::rule_params);
+                        // A view made by a call (`dispatch(A, B)`): the name is the factory's,
+                        // whose own parameters come from no URL.
+                        let params = match view {
+                            Some(Expr::Name(_) | Expr::Attribute(_)) => params,
+                            _ => Some(params.unwrap_or_default()),
+                        };
+                        self.found.push((name, params, false));
                     }
                 }
             }

@@ -11,6 +11,7 @@ use crate::python::access::{
 use crate::python::flask::{self, Route};
 use crate::python::semantic::qualify;
 use crate::python::view_body::{self, ViewBody};
+use crate::python::view_classes;
 
 /// The `function` of a route whose view is a lambda.
 pub const LAMBDA_VIEW: &str = "<lambda>";
@@ -280,6 +281,46 @@ impl<'a> Checker<'a> {
             app: self.identity(app),
         };
         self.facts.access.registrations.push(registration);
+    }
+
+    /// The routes of `owner.add_url_rule(rule, endpoint, view_func, ...)`: one, or one per
+    /// class a registering helper is called with (see [`view_classes`]).
+    pub(super) fn url_rule_routes(&self, call: &ast::ExprCall, owner: &Expr) -> Vec<Route> {
+        let route = self.url_rule_route(call, owner);
+        let (_, view) = flask::add_url_rule_parts(call);
+        let classes = view.map_or_else(Vec::new, |v| {
+            view_classes::registered_classes(v, self.enclosing_function(), self.file.body())
+        });
+        if classes.is_empty() {
+            return vec![route];
+        }
+        // Without `methods=` the class says which methods it answers.
+        let given = call.arguments.find_keyword("methods").is_some();
+        classes
+            .into_iter()
+            .map(|class| {
+                // A class imported inside the helper's caller is not bound here.
+                let function = match class {
+                    Expr::Name(n) => self.sem.resolve(class).unwrap_or_else(|| {
+                        self.project
+                            .unique_class(&n.id)
+                            .map_or_else(|| qualify(&self.file.module, &n.id), str::to_string)
+                    }),
+                    other => self.sem.resolve(other).unwrap_or_default(),
+                };
+                let methods = self
+                    .project
+                    .view_methods(&function)
+                    .filter(|_| !given)
+                    .unwrap_or_else(|| route.methods.clone());
+                Route {
+                    function,
+                    methods,
+                    class_view: true,
+                    ..route.clone()
+                }
+            })
+            .collect()
     }
 
     /// The route of `owner.add_url_rule(rule, endpoint, view_func, ...)`, following
