@@ -92,6 +92,8 @@ pub struct Checker<'a> {
     targets: &'a [Expr],
     /// The value of the assignment being walked.
     assigned: Option<&'a Expr>,
+    /// The value of the `return` statement being walked.
+    returned: Option<&'a Expr>,
     /// Tests of the `if` statements enclosing the current node.
     if_tests: Vec<&'a Expr>,
     /// The `if` statement whose test is being walked.
@@ -139,6 +141,7 @@ impl<'a> Checker<'a> {
             functions: Vec::new(),
             targets: &[],
             assigned: None,
+            returned: None,
             if_tests: Vec::new(),
             testing_if: None,
             config_class: Vec::new(),
@@ -258,6 +261,11 @@ impl<'a> Checker<'a> {
     /// The `if` statement whose test holds the current node.
     pub fn if_being_tested(&self) -> Option<&'a ast::StmtIf> {
         self.testing_if
+    }
+
+    /// The value of the `return` statement being walked, if any.
+    pub fn returned_value(&self) -> Option<&'a Expr> {
+        self.returned
     }
 
     /// The name of the innermost enclosing function, if any.
@@ -920,7 +928,9 @@ impl<'a> Visitor<'a> for Checker<'a> {
                         }
                     }
                 }
+                let outer = std::mem::replace(&mut self.returned, r.value.as_deref());
                 visitor::walk_stmt(self, stmt);
+                self.returned = outer;
             }
             _ => visitor::walk_stmt(self, stmt),
         }

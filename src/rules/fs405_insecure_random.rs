@@ -99,13 +99,17 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
         return;
     }
     // The name the value is given is the evidence; the function's name only stands in for a
-    // value it returns unnamed. A value named otherwise (`counter = random.randint(...)` in
+    // value it returns unnamed (not for one it only uses, like the pause before a retry in
+    // `session_scope()`). A value named otherwise (`counter = random.randint(...)` in
     // `send_login_otp()`, the moving factor of a keyed code) is left to the flow half, which
     // sees where it goes.
     let targets = cx.assign_targets();
+    let returned = cx
+        .returned_value()
+        .is_some_and(|v| v.range().contains_range(call.range()));
     let target = match targets.iter().find(|t| is_security_name(t)) {
         Some(t) => Some(t.clone()),
-        None if targets.is_empty() => cx
+        None if targets.is_empty() && returned => cx
             .function_name()
             .filter(|f| is_security_name(f))
             .map(|f| format!("{f}()")),
