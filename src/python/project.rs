@@ -37,8 +37,9 @@ pub struct ProjectIndex {
     /// Project subclasses of a library class that matters to the rules, with that class.
     subclasses: HashMap<String, String>,
     /// Top-level classes with the HTTP methods their bodies declare (see
-    /// [`super::view_classes::declared_methods`]), and every top-level class's bases.
+    /// [`super::view_classes::declared_methods`]).
     view_methods: HashMap<String, Vec<String>>,
+    /// Every top-level class's resolved bases (kept only when some class declares methods).
     class_bases: HashMap<String, Vec<String>>,
     /// Some `config.from_object(...)` loads an object this scan cannot read (see
     /// [`ProjectIndex::config_unseen`]).

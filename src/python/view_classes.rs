@@ -13,6 +13,8 @@
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
 
+use super::flask::is_view_handler;
+
 /// At most this many call sites of a registering helper are followed.
 const MAX_CALL_SITES: usize = 64;
 
@@ -37,8 +39,19 @@ pub fn registered_classes<'a>(
     let (Expr::Name(n), Some(f)) = (class, function) else {
         return vec![class];
     };
+    // A helper that is a method (`self.register(UserAPI, ...)`) is passed its receiver
+    // implicitly: its first parameter has no argument at the call.
+    let bound = f
+        .parameters
+        .args
+        .first()
+        .is_some_and(|p| matches!(p.parameter.name.as_str(), "self" | "cls"));
     match parameter_position(f, n.id.as_str()) {
-        Some(position) => call_site_arguments(module, f.name.as_str(), n.id.as_str(), position),
+        Some(0) if bound => Vec::new(),
+        Some(position) => {
+            let position = position - usize::from(bound);
+            call_site_arguments(module, f.name.as_str(), n.id.as_str(), position)
+        }
         None => vec![class],
     }
 }
@@ -58,15 +71,14 @@ pub fn declared_methods(def: &ast::StmtClassDef) -> Option<Vec<String>> {
                     Expr::Tuple(t) if named => t.elts.as_slice(),
                     _ => &[],
                 };
-                {
-                    methods.extend(listed.iter().filter_map(|e| match e {
-                        Expr::StringLiteral(s) => Some(s.value.to_str().to_ascii_uppercase()),
-                        _ => None,
-                    }));
-                }
+                methods.extend(listed.iter().filter_map(|e| match e {
+                    Expr::StringLiteral(s) => Some(s.value.to_str().to_ascii_uppercase()),
+                    _ => None,
+                }));
             }
+            // Handlers named for an HTTP method (`dispatch_request` answers what `methods` says).
             Stmt::FunctionDef(f)
-                if matches!(f.name.as_str(), "get" | "post" | "put" | "patch" | "delete") =>
+                if is_view_handler(f.name.as_str()) && f.name.as_str() != "dispatch_request" =>
             {
                 methods.push(f.name.to_ascii_uppercase());
             }
@@ -273,9 +285,19 @@ def register_api(view, endpoint, url):
 register_api(UserAPI, "users", "/users/")
 register_api(view=GroupAPI, endpoint="groups", url="/groups/")
 
+class Api:
+    def register(self, view, endpoint):
+        self.app.add_url_rule("/" + endpoint, view_func=view.as_view(endpoint))
+
+    def setup(self):
+        self.register(ItemAPI, "items")
+
 def plain(app):
     app.add_url_rule("/p", view_func=index)
 "#;
-        assert_eq!(names(src), vec!["A", "views.B", "UserAPI", "GroupAPI"]);
+        assert_eq!(
+            names(src),
+            vec!["A", "views.B", "UserAPI", "GroupAPI", "ItemAPI"]
+        );
     }
 }

@@ -292,7 +292,6 @@ fn collect_imports<'s>(body: &'s [Stmt], depth: u32, out: &mut Vec<&'s str>) {
     }
 }
 
-/// `app.jinja_env.autoescape = False`, `app.jinja_options = {"autoescape": False}`.
 /// `Environment(variable_start_string=r"\VAR{", ...)`: delimiters spelled as LaTeX commands
 /// (`\VAR{`, `\BLOCK{`) or in the `((*`/`(((` convention keep Jinja out of TeX's braces. Such
 /// templates make LaTeX sources, which HTML escaping would corrupt, not web pages.
@@ -308,6 +307,7 @@ fn makes_latex(call: &ExprCall) -> bool {
         })
 }
 
+/// `app.jinja_env.autoescape = False`, `app.jinja_options = {"autoescape": False}`.
 pub fn check_stmt(cx: &mut Checker, stmt: &Stmt) {
     let message = match autoescape_setting(stmt) {
         Some(AutoescapeSetting::Env(v)) if is_falsy_literal(v) => {

@@ -406,7 +406,7 @@ fn checks_csrf_token(cx: &Checker, left: &Expr, right: &Expr) -> bool {
         .any(|e| contains_any_ignore_case(cx.file.slice(e.range()), CSRF))
         || cx
             .enclosing_function()
-            .is_some_and(|f| contains_any_ignore_case(f.name.as_str(), CSRF))
+            .is_some_and(|f| f.name.as_str() == "validate_csrf_token")
 }
 
 /// `previous_otp`, `used_otp`: a one-time password that was already accepted once can never

@@ -257,7 +257,12 @@ impl<'a> Global<'a> {
         }
         // Views registered with `add_url_rule` elsewhere.
         for (name, params, json) in registered {
-            let name = if funcs.contains_key(&name) {
+            // Only for a class the registering code could not name (not one the project
+            // defines that lacks this handler).
+            let class_known = name
+                .rsplit_once('.')
+                .is_some_and(|(class, _)| defined.contains_key(class));
+            let name = if funcs.contains_key(&name) || class_known {
                 name
             } else {
                 unique_by_suffix(&funcs, &name).unwrap_or(name)
@@ -480,6 +485,54 @@ type Indexed<'a> = (
     Vec<Registered>,
     Vec<(String, Vec<String>)>,
 );
+
+/// The URL parameters of an `add_url_rule` call's rule: a literal's, or those spelled in the
+/// literal parts of a rule built at run time (`PREFIX + "/<int:id>"`); `None` when they are
+/// unknown (no part spells them whole, as in `f"{url}<{pk}>"`).
+fn rule_params_of(call: &ast::ExprCall, literal: Option<&str>) -> Option<Vec<(String, bool)>> {
+    if let Some(rule) = literal {
+        return Some(sources::rule_params(rule));
+    }
+    let rule = call
+        .arguments
+        .args
+        .first()
+        .or_else(|| call.arguments.find_keyword("rule").map(|k| &k.value))?;
+    let mut text = String::new();
+    literal_parts(rule, &mut text, 0);
+    // Every `<...>` whole in the literal text (`f"{url}<{pk}>"` leaves `<>`: unknown).
+    let params = sources::rule_params(&text);
+    (!params.is_empty() && text.matches('<').count() == params.len()).then_some(params)
+}
+
+/// The literal text of a concatenation or f-string, dynamic parts left out.
+fn literal_parts(e: &Expr, out: &mut String, depth: usize) {
+    if depth > 16 {
+        return;
+    }
+    match e {
+        Expr::StringLiteral(s) => out.push_str(s.value.to_str()),
+        Expr::BinOp(b) if b.op == ast::Operator::Add => {
+            literal_parts(&b.left, out, depth + 1);
+            literal_parts(&b.right, out, depth + 1);
+        }
+        Expr::FString(f) => {
+            for part in f.value.iter() {
+                match part {
+                    ast::FStringPart::Literal(l) => out.push_str(&l.value),
+                    ast::FStringPart::FString(f) => {
+                        for el in f.elements.iter() {
+                            if let ast::InterpolatedStringElement::Literal(l) = el {
+                                out.push_str(&l.value);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}
 
 /// The one function whose qualified name ends with the last two parts of `name`
 /// (`Class.method`): a view class named where the registering code could not resolve it (an
@@ -833,7 +886,7 @@ impl<'a> Visitor<'a> for UrlRuleFinder<'_, 'a> {
                             self.body,
                         )
                     });
-                    let params = rule.as_deref().map(sources::rule_params);
+                    let params = rule_params_of(call, rule.as_deref());
                     for class in classes {
                         self.class_view(class, params.as_deref(), false);
                     }
@@ -847,7 +900,7 @@ impl<'a> Visitor<'a> for UrlRuleFinder<'_, 'a> {
                         None => None,
                     };
                     if let Some(name) = name {
-                        let params = rule.as_deref().map(sources::rule_params);
+                        let params = rule_params_of(call, rule.as_deref());
                         // A view made by a call (`dispatch(A, B)`): the name is the factory's,
                         // whose own parameters come from no URL.
                         let params = match view {

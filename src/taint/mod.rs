@@ -329,12 +329,14 @@ fn flow_steps(g: &Global, flow: &value::Flow) -> Vec<FlowStep> {
 /// Turns reaches into located findings and template contexts; one finding per rule and sink
 /// (a default-suite flow first, then the shortest), and FS201 supersedes FS202 at the same sink.
 fn convert(g: &Global, mut reaches: Vec<Reach>) -> TaintOutput {
+    // Default-suite flows first: a predictable value is reported once, at its source, and that
+    // one finding must not be an audit flow hiding a default one at another sink.
     reaches.sort_by_key(|r| {
         (
+            r.taint.audit,
             r.site.file,
             r.site.range.start(),
             r.kind as u8,
-            r.taint.audit,
             r.taint.flow.as_ref().map_or(0, |f| f.len),
             r.taint.key,
         )
@@ -423,7 +425,9 @@ fn source_spot(r: &Reach) -> Option<TextRange> {
 /// Drops pattern findings a taint finding explains better: FS302 where FS301 fired on the same
 /// `Markup(...)`, the `yaml.load` pattern of FS504 where the taint half fired on the same call.
 pub fn supersedes(taint: &TaintFinding, other_rule: &str, other: &Location) -> bool {
-    other.path == taint.location.path
+    // An audit finding may not be shown: the pattern finding stays.
+    !taint.audit
+        && other.path == taint.location.path
         && other.start == taint.location.start
         && (other_rule == taint.rule.id || (other_rule == "FS302" && taint.rule.id == "FS301"))
 }

@@ -265,6 +265,14 @@ pub fn is_modelled(qualified: Option<&str>, method: Option<&str>) -> bool {
     qualified.is_some_and(|q| MODELLED_MODULES.contains(&q.split('.').next().unwrap_or(q)))
 }
 
+/// Bases that mark a class without giving it behaviour of their own (`abc.ABC`,
+/// `typing.Generic[T]`, `object`, `enum.Enum`): a class deriving from them is judged by its
+/// other bases.
+pub fn is_marker_base(qualified: &str) -> bool {
+    matches!(qualified, "builtins.object" | "abc.ABC" | "enum.Enum")
+        || qualified.starts_with("typing.")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

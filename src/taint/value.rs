@@ -674,6 +674,9 @@ pub fn add_all(into: &mut Vec<Arc<Taint>>, more: &[Arc<Taint>]) {
         if into.len() < MAX_TAINTS || (into.len() < MAX_TAINTS + MAX_FIELD_TAINTS && other_field())
         {
             into.push(t.clone());
+        } else if let Some(guess) = into.iter_mut().find(|x| x.audit && !t.audit) {
+            // Full: a modelled flow takes the place of a guessed one.
+            *guess = t.clone();
         } else if let Some(same) = into.iter_mut().find(|x| x.key == t.key) {
             // Full: two fields of one parameter become the whole parameter.
             *same = Arc::new(Taint {

@@ -288,6 +288,10 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
     /// known library's, a text method's, a nested function's of this body, or a method a
     /// project class inherits from a known library's class (`JobSchema().load(body)`).
     fn modelled_call(&self, c: &ast::ExprCall, q: Option<&str>, method: Option<&str>) -> bool {
+        // `getattr(obj, name)(data)`, `get_action(name)(data)`: the function called is a value.
+        if matches!(&*c.func, Expr::Call(_)) {
+            return false;
+        }
         if modelled::is_modelled(q, method) {
             return true;
         }
@@ -295,10 +299,16 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             return self.local_functions.iter().any(|f| f == n.id.as_str());
         }
         let g = self.w.g;
+        // Every library base known (markers like `abc.ABC` say nothing of the methods).
+        let library = |b: &str| g.project_class(b).is_none() && !modelled::is_marker_base(b);
         q.and_then(|q| q.rsplit_once('.'))
             .and_then(|(class, _)| g.project_class(class))
             .is_some_and(|class| {
-                g.derives_from(class, &|base| modelled::is_modelled(Some(base), None))
+                g.derives_from(class, &|b| {
+                    library(b) && modelled::is_modelled(Some(b), None)
+                }) && !g.derives_from(class, &|b| {
+                    library(b) && !modelled::is_modelled(Some(b), None)
+                })
             })
     }
 
