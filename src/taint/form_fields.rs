@@ -41,12 +41,7 @@ pub fn holds_no_text(g: &Global, class: &str, attr: &str) -> bool {
 
 /// `Some(confined)` when `class` itself declares `attr = Field(...)`.
 fn declared(g: &Global, class: &str, attr: &str) -> Option<bool> {
-    let (module, name) = class.rsplit_once('.')?;
-    let fc = g.file_of_module(module)?;
-    let def = fc.file.body().iter().find_map(|s| match s {
-        Stmt::ClassDef(c) if c.name.as_str() == name => Some(c),
-        _ => None,
-    })?;
+    let (fc, def) = g.class_def(class)?;
     def.body.iter().rev().find_map(|s| {
         let Stmt::Assign(a) = s else { return None };
         let named = a

@@ -325,6 +325,18 @@ impl<'a> Global<'a> {
     }
 
     /// The scanned file of module `module`.
+    /// The top-level class `qualified` (`module.Class`) with the file that defines it.
+    pub fn class_def(&self, qualified: &str) -> Option<(&FileCtx<'a>, &'a ast::StmtClassDef)> {
+        let (module, name) = qualified.rsplit_once('.')?;
+        let fc = self.file_of_module(module)?;
+        let file: &'a SourceFile = fc.file;
+        let def = file.body().iter().find_map(|s| match s {
+            Stmt::ClassDef(c) if c.name.as_str() == name => Some(c),
+            _ => None,
+        })?;
+        Some((fc, def))
+    }
+
     pub fn file_of_module(&self, module: &str) -> Option<&FileCtx<'a>> {
         let by_module = self.module_files.get_or_init(|| {
             self.files

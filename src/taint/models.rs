@@ -151,17 +151,7 @@ fn collect(g: &Global, class: &str) -> Vec<(String, bool)> {
 
 /// The fields `class` itself declares (`name: T` or `name: T = default` in its body).
 fn declared(g: &Global, class: &str) -> Vec<(String, bool)> {
-    let Some((module, name)) = class.rsplit_once('.') else {
-        return Vec::new();
-    };
-    let Some(fc) = g.file_of_module(module) else {
-        return Vec::new();
-    };
-    let def = fc.file.body().iter().find_map(|s| match s {
-        Stmt::ClassDef(c) if c.name.as_str() == name => Some(c),
-        _ => None,
-    });
-    let Some(def) = def else {
+    let Some((fc, def)) = g.class_def(class) else {
         return Vec::new();
     };
     def.body

@@ -121,12 +121,7 @@ fn schema_fields(g: &Global, sem: &Semantic, class: &Expr) -> Option<Vec<(String
     if !bases.iter().all(|b| is_marshmallow_schema(b)) || bases.is_empty() {
         return None;
     }
-    let (module, name) = q.rsplit_once('.')?;
-    let fc = g.file_of_module(module)?;
-    let def = fc.file.body().iter().find_map(|s| match s {
-        Stmt::ClassDef(c) if c.name.as_str() == name => Some(c),
-        _ => None,
-    })?;
+    let (fc, def) = g.class_def(q)?;
     let sem = fc.module_sem();
     Some(
         def.body
