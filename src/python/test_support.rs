@@ -6,7 +6,8 @@
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use ruff_python_ast::{self as ast, Expr, Stmt};
+use ruff_python_ast::statement_visitor::{walk_stmt, StatementVisitor};
+use ruff_python_ast::{Expr, Stmt};
 
 use super::source::is_test_path;
 use super::SourceFile;
@@ -29,7 +30,7 @@ pub struct ImportFacts {
 pub fn collect(file: &SourceFile) -> ImportFacts {
     let mut facts = ImportFacts::default();
     let package = file.path.ends_with("__init__.py");
-    collect_imports(file.body(), &file.module, package, 0, &mut facts.imports);
+    collect_imports(file.body(), &file.module, package, &mut facts.imports);
     facts.imports.sort_unstable();
     facts.imports.dedup();
     facts.imports_test_framework = facts.imports.iter().any(|m| is_test_framework(m));
@@ -86,84 +87,63 @@ fn builds_app(value: &Expr) -> bool {
 
 /// Every import statement of `body`, in functions, classes and branches too: a lazy import in a
 /// command is as much an import as one at the top.
-fn collect_imports(
-    body: &[Stmt],
-    module: &str,
-    package: bool,
-    depth: usize,
-    out: &mut Vec<String>,
-) {
-    if depth > super::MAX_DEPTH {
-        return;
+fn collect_imports(body: &[Stmt], module: &str, package: bool, out: &mut Vec<String>) {
+    struct Imports<'m, 'o> {
+        module: &'m str,
+        package: bool,
+        depth: usize,
+        out: &'o mut Vec<String>,
     }
-    let nested = |body: &[Stmt], out: &mut Vec<String>| {
-        collect_imports(body, module, package, depth + 1, out)
-    };
-    for stmt in body {
-        match stmt {
-            Stmt::Import(i) => {
-                for alias in &i.names {
-                    push_with_parents(alias.name.as_str(), out);
-                }
+    impl<'a> StatementVisitor<'a> for Imports<'_, '_> {
+        fn visit_stmt(&mut self, stmt: &'a Stmt) {
+            if self.depth > super::MAX_DEPTH {
+                return;
             }
-            Stmt::ImportFrom(i) => {
-                let Some(base) = absolute_module(
-                    module,
-                    package,
-                    i.module.as_ref().map(|m| m.as_str()),
-                    i.level,
-                ) else {
-                    continue;
-                };
-                if !base.is_empty() {
-                    push_with_parents(&base, out);
-                }
-                // A name imported from a package may be its submodule.
-                for alias in &i.names {
-                    let name = alias.name.as_str();
-                    if name != "*" {
-                        out.push(if base.is_empty() {
-                            name.to_string()
-                        } else {
-                            format!("{base}.{name}")
-                        });
+            match stmt {
+                Stmt::Import(i) => {
+                    for alias in &i.names {
+                        push_with_parents(alias.name.as_str(), self.out);
                     }
                 }
-            }
-            Stmt::FunctionDef(f) => nested(&f.body, out),
-            Stmt::ClassDef(c) => nested(&c.body, out),
-            Stmt::If(i) => {
-                nested(&i.body, out);
-                for clause in &i.elif_else_clauses {
-                    nested(&clause.body, out);
+                Stmt::ImportFrom(i) => {
+                    let Some(base) = absolute_module(
+                        self.module,
+                        self.package,
+                        i.module.as_ref().map(|m| m.as_str()),
+                        i.level,
+                    ) else {
+                        return;
+                    };
+                    if !base.is_empty() {
+                        push_with_parents(&base, self.out);
+                    }
+                    // A name imported from a package may be its submodule.
+                    for alias in &i.names {
+                        let name = alias.name.as_str();
+                        if name != "*" {
+                            self.out.push(if base.is_empty() {
+                                name.to_string()
+                            } else {
+                                format!("{base}.{name}")
+                            });
+                        }
+                    }
+                }
+                _ => {
+                    self.depth += 1;
+                    walk_stmt(self, stmt);
+                    self.depth -= 1;
                 }
             }
-            Stmt::For(f) => {
-                nested(&f.body, out);
-                nested(&f.orelse, out);
-            }
-            Stmt::While(w) => {
-                nested(&w.body, out);
-                nested(&w.orelse, out);
-            }
-            Stmt::With(w) => nested(&w.body, out),
-            Stmt::Try(t) => {
-                nested(&t.body, out);
-                for handler in &t.handlers {
-                    let ast::ExceptHandler::ExceptHandler(h) = handler;
-                    nested(&h.body, out);
-                }
-                nested(&t.orelse, out);
-                nested(&t.finalbody, out);
-            }
-            Stmt::Match(m) => {
-                for case in &m.cases {
-                    nested(&case.body, out);
-                }
-            }
-            _ => {}
         }
     }
+    Imports {
+        module,
+        package,
+        depth: 0,
+        out,
+    }
+    .visit_body(body);
 }
 
 impl ImportFacts {
