@@ -19,7 +19,15 @@ pub const RULE: Rule = Rule {
     good: "app.config[\"MAX_CONTENT_LENGTH\"] = 16 * 1024 * 1024",
 };
 
-/// Uploads or raw bodies read somewhere, and neither `MAX_CONTENT_LENGTH` nor a body limit of
+/// Whether the app tells requesters apart: it keeps a signed-in user (session, login extension,
+/// cookies), or some function reads credentials from the request (HTTP authentication, an API
+/// key header). An app with no notion of users (a personal tool bound to localhost) lets whoever
+/// reaches it do everything a large body could, so a size limit protects no one from anyone.
+fn knows_users(facts: &AppFacts) -> bool {
+    facts.ambient_credentials || facts.http_auth_challenge || !facts.credential_readers.is_empty()
+}
+
+/// Uploads or raw bodies read somewhere, in an app that [`knows_users`], and neither `MAX_CONTENT_LENGTH` nor a body limit of
 /// the hosting server set anywhere, nor configuration loaded from code the scan cannot read
 /// (which may set it).
 pub fn check(facts: &AppFacts, out: &mut Vec<AppFinding>) {
@@ -27,6 +35,7 @@ pub fn check(facts: &AppFacts, out: &mut Vec<AppFinding>) {
         || facts.server_body_limit
         || facts.config_unseen
         || facts.apps.is_empty()
+        || !knows_users(facts)
     {
         return;
     }
