@@ -108,6 +108,8 @@ pub struct Checker<'a> {
     depth: usize,
     /// How many `lambda`s enclose the current node.
     lambdas: u32,
+    /// Inside an `assert` statement.
+    asserting: bool,
     /// Set when the file nests deeper than the walk follows.
     pub too_deep: bool,
     /// Set while walking into the value of an attribute chain (`request.form` in
@@ -149,6 +151,7 @@ impl<'a> Checker<'a> {
             development_class: false,
             depth: 0,
             lambdas: 0,
+            asserting: false,
             too_deep: false,
             chain_link: false,
             callee_buf: String::new(),
@@ -290,6 +293,12 @@ impl<'a> Checker<'a> {
     /// Whether the current node is inside a `lambda` (a predicate or key function).
     pub fn in_lambda(&self) -> bool {
         self.lambdas > 0
+    }
+
+    /// Whether the current node is inside an `assert` statement: a self-check of the code
+    /// (stripped under `python -O`), never the decision that admits a requester.
+    pub fn in_assert(&self) -> bool {
+        self.asserting
     }
 
     /// Tests of the enclosing `if` statements, innermost last.
@@ -919,6 +928,11 @@ impl<'a> Visitor<'a> for Checker<'a> {
                     }
                     self.visit_body(&clause.body);
                 }
+            }
+            Stmt::Assert(_) => {
+                let outer = std::mem::replace(&mut self.asserting, true);
+                visitor::walk_stmt(self, stmt);
+                self.asserting = outer;
             }
             Stmt::Return(r) => {
                 if let Some(v) = &r.value {
