@@ -28,7 +28,7 @@ use super::local_flow::{HTTP_METHODS, HTTP_MODULES};
 
 /// `verify=False` on HTTP clients, `ssl=False` on aiohttp, `_create_unverified_context()`.
 pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
-    if operator_opted_in(cx) {
+    if operator_opted_in(cx) || certificate_probe(cx) {
         return;
     }
     if matches!(
@@ -131,7 +131,7 @@ fn looks_like_session(e: &Expr) -> bool {
 /// `ssl.CERT_NONE`, `check_hostname = False`, `session.verify = False`.
 pub fn check_stmt(cx: &mut Checker, stmt: &Stmt) {
     let Stmt::Assign(a) = stmt else { return };
-    if operator_opted_in(cx) {
+    if operator_opted_in(cx) || certificate_probe(cx) {
         return;
     }
     for t in &a.targets {
@@ -213,7 +213,7 @@ impl<'x> Visitor<'x> for CertNone<'_, '_> {
 
 /// `cert_reqs=ssl.CERT_NONE` as an argument.
 pub fn check_keyword_values(cx: &mut Checker, call: &ExprCall) {
-    if operator_opted_in(cx) {
+    if operator_opted_in(cx) || certificate_probe(cx) {
         return;
     }
     for kw in &call.arguments.keywords {
@@ -224,6 +224,56 @@ pub fn check_keyword_values(cx: &mut Checker, call: &ExprCall) {
                 "`ssl.CERT_NONE` accepts any certificate".into(),
             );
         }
+    }
+}
+
+/// A function that connects only to read the certificate the peer presents
+/// (`sock.getpeercert(True)`) and writes nothing on the connection: an inventory or expiry
+/// probe must accept whatever is served (self-signed, expired) to report on it, and an
+/// interceptor learns nothing and can only show it another certificate, which verification
+/// would not have revealed either. Unverified, `getpeercert()` returns nothing but the binary
+/// form, so that is what such probes ask for.
+fn certificate_probe(cx: &Checker) -> bool {
+    let Some(def) = cx.enclosing_function() else {
+        return false;
+    };
+    let mut probe = CertificateProbe::default();
+    probe.visit_body(&def.body);
+    probe.reads_certificate && !probe.sends
+}
+
+/// What [`certificate_probe`] looks for in one function body.
+#[derive(Default)]
+struct CertificateProbe {
+    reads_certificate: bool,
+    sends: bool,
+}
+
+impl<'x> Visitor<'x> for CertificateProbe {
+    fn visit_stmt(&mut self, stmt: &'x Stmt) {
+        if !matches!(stmt, Stmt::FunctionDef(_) | Stmt::ClassDef(_)) {
+            visitor::walk_stmt(self, stmt);
+        }
+    }
+
+    fn visit_expr(&mut self, expr: &'x Expr) {
+        if let Expr::Call(call) = expr {
+            if let Expr::Attribute(a) = &*call.func {
+                match a.attr.as_str() {
+                    "getpeercert" => {
+                        let binary = call.arguments.args.first().or_else(|| {
+                            call.arguments.find_keyword("binary_form").map(|k| &k.value)
+                        });
+                        self.reads_certificate |=
+                            binary.is_some_and(|b| matches!(b, Expr::BooleanLiteral(l) if l.value));
+                    }
+                    "send" | "sendall" | "sendto" | "sendfile" | "write" | "request"
+                    | "putrequest" | "makefile" => self.sends = true,
+                    _ => {}
+                }
+            }
+        }
+        visitor::walk_expr(self, expr);
     }
 }
 
