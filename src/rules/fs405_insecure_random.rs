@@ -69,6 +69,9 @@ const SECURITY_WORDS: &[&str] = &[
 /// Whether a name (variable, attribute, function) names a security value.
 pub fn is_security_name(name: &str) -> bool {
     let w = words(name);
+    if names_captcha(&w) {
+        return false;
+    }
     // `code` alone is too generic (status codes, colour codes); it needs a companion word.
     let strong = w
         .iter()
@@ -88,6 +91,13 @@ pub fn is_security_name(name: &str) -> bool {
                         | "invite"
                 )
             }))
+}
+
+/// Whether a name's words name a CAPTCHA (`captcha_key`, `captcha_state`): its answer is drawn
+/// into the challenge the client is shown, and keeps bots out by being hard to read, not by
+/// being unguessable.
+pub fn names_captcha(words: &[String]) -> bool {
+    words.iter().any(|x| x == "captcha")
 }
 
 /// `random.*` whose result is assigned to, or returned from, something named like a secret.
@@ -136,5 +146,6 @@ mod tests {
         assert!(!is_security_name("status_code"));
         assert!(!is_security_name("colour"));
         assert!(!is_security_name("monkey"));
+        assert!(!is_security_name("captcha_key"));
     }
 }

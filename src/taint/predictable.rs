@@ -3,7 +3,7 @@
 //! guards something: a session or cookie value, a token handed out or stored, a new password.
 //! The destination is judged by its name, as the pattern half judges the assigned name.
 
-use crate::rules::fs405_insecure_random::{is_security_name, RANDOM_FUNCTIONS};
+use crate::rules::fs405_insecure_random::{is_security_name, names_captcha, RANDOM_FUNCTIONS};
 use crate::rules::helpers::words;
 
 use super::value::{Origin, Taint, Val};
@@ -98,6 +98,9 @@ pub fn keyed_derivation(qualified: &str) -> Option<Key> {
 pub fn security_target(name: &str) -> bool {
     let w = words(name);
     let generic = w.len() == 1 && matches!(w[0].as_str(), "key" | "session" | "cookie");
+    if names_captcha(&w) {
+        return false;
+    }
     let generator = names_generator_state(&w);
     let stored = w
         .iter()
@@ -116,7 +119,7 @@ fn names_generator_state(words: &[String]) -> bool {
 
 /// Names of values a server keeps to compare with what a client sends back later (and the
 /// remember-me login cookie), beyond the pattern half's words.
-const STORED_SECRETS: &[&str] = &["state", "captcha", "challenge", "remember"];
+const STORED_SECRETS: &[&str] = &["state", "challenge", "remember"];
 
 /// Library functions hashing a new password: what they are given is a password.
 pub const PASSWORD_HASHERS: &[(&str, usize, &str)] = &[
@@ -159,6 +162,7 @@ mod tests {
         assert!(security_target("oauth_state"));
         assert!(!security_target("random_state"));
         assert!(!security_target("rng_state"));
+        assert!(!security_target("captcha_state"));
         assert!(security_target("random_token"));
         assert!(!security_target("key"));
         assert!(!security_target("session"));
