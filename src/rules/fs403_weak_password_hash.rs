@@ -4,7 +4,7 @@ use ruff_python_ast::{Expr, ExprCall};
 use ruff_text_size::Ranged;
 
 use super::helpers::{argument, is_password_name, last_name, literal_text, words};
-use super::local_flow::{assigned_values, only_a_memo_key};
+use super::local_flow::{assigned_values, only_a_memo_key, only_sliced};
 use super::outbound::{only_sent_out, site_of};
 use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
@@ -103,18 +103,34 @@ fn in_legacy_function(cx: &Checker) -> bool {
 /// the same function (`if key in checked: ...; checked[key] = ok`): the digest is never stored
 /// as a password record, returned or compared, so its speed helps no offline cracking.
 fn memo_key(cx: &Checker, call: &ExprCall) -> bool {
-    let Some((name, value)) = cx.assignment_to_name() else {
-        return false;
-    };
-    // The digest itself, or its `.hexdigest()` / `.digest()`.
-    let is_digest = match value {
-        Expr::Call(c) => {
-            c.range() == call.range()
-                || matches!(&*c.func, Expr::Attribute(a) if a.value.range() == call.range())
+    digest_name(cx, call).is_some_and(|name| only_a_memo_key(cx, name))
+}
+
+/// `sha = sha1(password.encode()).hexdigest().upper()` used only in pieces (`sha[:5]` sent to a
+/// breach-list service, `sha[5:]` looked up in its answer): the k-anonymity lookup of Have I
+/// Been Pwned and its kind, which that protocol fixes to SHA-1. A stored password hash is kept
+/// and compared whole, never split.
+fn only_split(cx: &Checker, call: &ExprCall) -> bool {
+    digest_name(cx, call).is_some_and(|name| only_sliced(cx, name))
+}
+
+/// The local a digest is assigned to: the hash object itself, or what methods of it return
+/// (`.hexdigest()`, `.hexdigest().upper()`).
+fn digest_name<'a>(cx: &Checker<'a>, call: &ExprCall) -> Option<&'a str> {
+    let (name, value) = cx.assignment_to_name()?;
+    let mut link = value;
+    loop {
+        if link.range() == call.range() {
+            return Some(name);
         }
-        _ => false,
-    };
-    is_digest && only_a_memo_key(cx, name)
+        match link {
+            Expr::Call(c) => match &*c.func {
+                Expr::Attribute(a) => link = &a.value,
+                _ => return None,
+            },
+            _ => return None,
+        }
+    }
 }
 
 /// `sha1(md5(password).hexdigest())`: the inner digest is one step of the outer hash, which is
@@ -140,6 +156,7 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
     if hashes_password(cx, call, callee)
         && !in_legacy_function(cx)
         && !memo_key(cx, call)
+        && !only_split(cx, call)
         && !rehashed(cx, call)
         && !only_sent(cx, call)
     {

@@ -172,6 +172,50 @@ pub fn only_a_memo_key(cx: &Checker, name: &str) -> bool {
     uses.key_stores > 0 && uses.other == 1 && uses.total > 1
 }
 
+/// Whether every use of local `name` in the enclosing function, past its binding, takes a slice
+/// of it (`sha[:5]`, `sha[5:]`): the value is only ever used in pieces.
+pub fn only_sliced(cx: &Checker, name: &str) -> bool {
+    let Some(def) = cx.enclosing_function() else {
+        return false;
+    };
+    let mut uses = SliceUses {
+        name,
+        slices: 0,
+        other: 0,
+    };
+    for stmt in &def.body {
+        uses.visit_stmt(stmt);
+    }
+    // The one other occurrence is the binding.
+    uses.slices > 0 && uses.other == 1
+}
+
+/// Counts the slices taken of a name, and its other occurrences.
+struct SliceUses<'n> {
+    name: &'n str,
+    slices: usize,
+    other: usize,
+}
+
+impl<'x> Visitor<'x> for SliceUses<'_> {
+    fn visit_stmt(&mut self, stmt: &'x Stmt) {
+        if !matches!(stmt, Stmt::FunctionDef(_) | Stmt::ClassDef(_)) {
+            visitor::walk_stmt(self, stmt);
+        }
+    }
+
+    fn visit_expr(&mut self, e: &'x Expr) {
+        match e {
+            Expr::Subscript(s) if is_name(&s.value, self.name) && s.slice.is_slice_expr() => {
+                self.slices += 1;
+                self.visit_expr(&s.slice);
+            }
+            Expr::Name(n) if n.id.as_str() == self.name => self.other += 1,
+            _ => visitor::walk_expr(self, e),
+        }
+    }
+}
+
 /// Counts how a name is used: as a container key, stored under, or otherwise.
 struct KeyUses<'n> {
     name: &'n str,
