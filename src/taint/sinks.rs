@@ -256,37 +256,33 @@ pub const MONGO_METHODS: &[&str] = &[
     "remove",
 ];
 
-/// python-ldap / ldap3 search and bind methods; base DN and filter are their first arguments.
+/// python-ldap / ldap3 search and write methods; base DN and filter are their first arguments.
+///
+/// Binds are not here: a bind authenticates the identity it names with that identity's
+/// password, which the directory checks, so a DN assembled from a login form selects nothing
+/// the requester could not already reach by logging in (as CodeQL judges it, too; an empty
+/// password there is an authentication bug, not an injection).
 pub const LDAP_METHODS: &[&str] = &[
     "search",
     "search_s",
     "search_st",
     "search_ext",
     "search_ext_s",
-    "bind_s",
-    "simple_bind_s",
     "delete_s",
     "modify_s",
 ];
-/// How many leading positional arguments of an [`LDAP_METHODS`] call are DNs or filters: a
-/// bind's second argument is the password, sent as an opaque credential; `delete_s`/`modify_s`
-/// take one DN and then data; searches take a base, a scope or filter, and a filter.
+/// How many leading positional arguments of an [`LDAP_METHODS`] call are DNs or filters:
+/// `delete_s`/`modify_s` take one DN and then data; searches take a base, a scope or filter,
+/// and a filter.
 pub fn ldap_positional_sinks(method: &str) -> usize {
     match method {
-        "bind_s" | "simple_bind_s" | "delete_s" | "modify_s" => 1,
+        "delete_s" | "modify_s" => 1,
         _ => 3,
     }
 }
 
 /// The keyword names of LDAP DNs and filters.
-pub const LDAP_KEYWORDS: &[&str] = &[
-    "base",
-    "filterstr",
-    "search_base",
-    "search_filter",
-    "who",
-    "dn",
-];
+pub const LDAP_KEYWORDS: &[&str] = &["base", "filterstr", "search_base", "search_filter", "dn"];
 
 /// ElementTree/lxml element methods taking a path expression.
 pub const XML_FIND_METHODS: &[&str] = &["find", "findall", "findtext", "iterfind"];
