@@ -2,12 +2,13 @@
 
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, CmpOp, Expr, ExprCompare, Stmt};
-use ruff_text_size::Ranged;
+use ruff_text_size::{Ranged, TextSize};
 
 use super::helpers::{
     contains_any_ignore_case, is_constant, is_operator_setting, is_password_name, last_name,
     literal_text, lookup_owner, words,
 };
+use super::local_flow::assigned_values;
 use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 use crate::python::checker::Checker;
@@ -46,7 +47,7 @@ pub fn check_compare(cx: &mut Checker, cmp: &ExprCompare) {
     };
     // A password from the environment or app config is a shared secret the operator sets at
     // start-up, not a stored user password that should have been hashed.
-    if is_operator_setting(&cx.sem, stored) {
+    if is_operator_setting(&cx.sem, stored) || holds_operator_setting(cx, stored, cmp.start()) {
         return;
     }
     // A bare parameter (`def add_auth(bp, username, password)`, read by the closure it
@@ -60,6 +61,26 @@ pub fn check_compare(cx: &mut Checker, cmp: &ExprCompare) {
     if names_password(stored) || (names_password(submitted) && is_storage_lookup(stored)) {
         cx.report(&RULE, cmp.range());
     }
+}
+
+/// A local assigned only operator settings, as read or as text (`PASSWORD =
+/// str(app.config.get("PASSWORD", ""))`): the same shared secret under another name.
+fn holds_operator_setting(cx: &Checker, e: &Expr, before: TextSize) -> bool {
+    let Expr::Name(n) = e else { return false };
+    let setting = |v: &Expr| {
+        let inner = match v {
+            Expr::Call(c)
+                if c.arguments.len() == 1
+                    && cx.sem.resolve(&c.func).as_deref() == Some("builtins.str") =>
+            {
+                c.arguments.args.first().unwrap_or(v)
+            }
+            _ => v,
+        };
+        is_operator_setting(&cx.sem, inner)
+    };
+    assigned_values(cx, n.id.as_str(), before)
+        .is_some_and(|values| !values.is_empty() && values.into_iter().all(setting))
 }
 
 /// `users[username]`, `USERS.get(name)`: a lookup in a credential store.
