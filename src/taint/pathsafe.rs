@@ -4,9 +4,13 @@
 use std::sync::Arc;
 
 use ruff_python_ast::{self as ast, Expr};
+use ruff_text_size::TextRange;
 
 use super::dotless::{self, MaxSplit, Piece};
-use super::value::{one_name, Index, Shape, SinkKind, Taint, Val, GLUED, ONE_COMPONENT};
+use super::value::{
+    one_name, Index, Origin, Shape, SinkKind, Taint, Val, FOLLOWED, GLUED, LAST_COMPONENT,
+    ONE_COMPONENT, SAFE_AS_LAST,
+};
 
 /// `os.path.splitext(p)` (also `posixpath`/`ntpath`): `(root, ext)`, where the extension is what
 /// follows the last dot of the last path component, so it holds no separator; the root keeps
@@ -87,6 +91,118 @@ pub fn replaced(all: &Val, old: Option<&Val>, old_is_sep: bool, new: Option<&Val
     }
 }
 
+/// `os.path.join(folder, ..., name)` (also `posixpath`): data holding no separator
+/// ([`ONE_COMPONENT`]) that ends the last part is marked [`LAST_COMPONENT`]; data in an earlier
+/// part has more path after it ([`FOLLOWED`]). `None` when no part holds such data (the plain
+/// result is right).
+pub fn joined_path(q: &str, call: &ast::ExprCall, parts: &[(Val, TextRange)]) -> Option<Val> {
+    if !matches!(q, "os.path.join" | "posixpath.join")
+        || !call.arguments.keywords.is_empty()
+        || call.arguments.args.iter().any(Expr::is_starred_expr)
+        || !parts.iter().any(|(v, _)| v.any_taint(&is_tracked))
+    {
+        return None;
+    }
+    let (last, earlier) = parts.split_last()?;
+    let mut v = Val::default();
+    for (part, _) in earlier {
+        v.absorb(&followed(part));
+    }
+    v.absorb(&last.0.map_taints(&|t| Taint {
+        cleared: if is_tracked(t) && t.cleared & FOLLOWED == 0 {
+            t.cleared | LAST_COMPONENT
+        } else {
+            t.cleared
+        },
+        ..t.clone()
+    }));
+    v.flatten_structure();
+    v.constant = parts.iter().all(|(p, _)| p.constant);
+    Some(v)
+}
+
+/// `os.path.dirname(path)` (also `posixpath`): the data that ends the path ([`ends_path`]) is
+/// what it drops; a summarised parameter ending it is dropped if it is one component at the
+/// call ([`SAFE_AS_LAST`]). `None` when the path holds no such data.
+pub fn parent_folder(q: &str, path: Option<&Val>) -> Option<Val> {
+    if !matches!(q, "os.path.dirname" | "posixpath.dirname") {
+        return None;
+    }
+    let path = path?;
+    if !path.any_taint(&is_last) {
+        return None;
+    }
+    let mut v = path.collapse();
+    v.taints.retain(|t| !ends_path(t));
+    Some(safe_as_last(&v))
+}
+
+/// Data that was the last part of a joined path, with nothing put after it.
+fn is_last(t: &Taint) -> bool {
+    t.cleared & (LAST_COMPONENT | FOLLOWED) == LAST_COMPONENT
+}
+
+/// `v` after a step harmless for data ending its path ([`SAFE_AS_LAST`]).
+fn safe_as_last(v: &Val) -> Val {
+    if !v.any_taint(&is_last) {
+        return v.clone();
+    }
+    v.map_taints(&|t| Taint {
+        cleared: if is_last(t) {
+            one_name(t.cleared | SAFE_AS_LAST)
+        } else {
+            t.cleared
+        },
+        ..t.clone()
+    })
+}
+
+/// Data whose place in a path is tracked ([`LAST_COMPONENT`], [`FOLLOWED`]): data holding no
+/// separator (one path component at most), and a summarised parameter, which may turn out to be
+/// one at a call.
+fn is_tracked(t: &Taint) -> bool {
+    t.cleared & ONE_COMPONENT != 0 || matches!(t.origin, Origin::Param(_))
+}
+
+/// Data holding no separator that ends a joined path: the last component.
+fn ends_path(t: &Taint) -> bool {
+    t.cleared & (ONE_COMPONENT | LAST_COMPONENT | FOLLOWED) == ONE_COMPONENT | LAST_COMPONENT
+}
+
+/// `v` with text put after it: its tracked data ([`is_tracked`]) is [`FOLLOWED`].
+pub fn followed(v: &Val) -> Val {
+    if !v.any_taint(&|t| is_tracked(t) && t.cleared & FOLLOWED == 0) {
+        return v.clone();
+    }
+    v.map_taints(&|t| Taint {
+        cleared: if is_tracked(t) {
+            t.cleared | FOLLOWED
+        } else {
+            t.cleared
+        },
+        ..t.clone()
+    })
+}
+
+/// Sinks that fail on a folder: they read, write or delete one file (`open`, `os.remove`,
+/// `send_file`). A path ending in one component ([`ends_path`]) names an entry of its folder,
+/// or the folder or its parent (`.`, `..`), which these refuse: leaving the folder needs a
+/// separator after the `..`.
+pub const FILE_ONLY_SINKS: &[&str] = &[
+    "builtins.open",
+    "io.open",
+    "codecs.open",
+    "os.remove",
+    "os.unlink",
+    "os.truncate",
+    "flask.send_file",
+];
+
+/// `v`, reaching a [`FILE_ONLY_SINKS`] call: data ending the path cannot leave its folder.
+pub fn at_file_sink(v: &Val) -> Val {
+    safe_as_last(v)
+}
+
 /// `built`, the string made of `pieces`: data glued to a literal name character (not a dot, not a
 /// separator) is marked [`GLUED`], unless the same data also comes through a piece that is not
 /// glued so. Holding no separator ([`ONE_COMPONENT`], known here or where a caller passes it), it
@@ -101,12 +217,20 @@ pub fn glued(built: Val, pieces: &[Piece]) -> Val {
     let name_char = |c: char| !matches!(c, '.' | '/' | '\\');
     let mut confined: Vec<Arc<Taint>> = Vec::new();
     let mut open: Vec<Arc<Taint>> = Vec::new();
+    let mut tailed: Vec<Arc<Taint>> = Vec::new();
     for (i, p) in pieces.iter().enumerate() {
         let Piece::Value(v) = p else {
             continue;
         };
         if text(p).is_some() || !v.is_tainted() {
             continue;
+        }
+        let something_after = pieces[i + 1..].iter().any(|p| match p {
+            Piece::Text(t) => !t.is_empty(),
+            Piece::Value(v) => !(v.constant && v.text.as_deref() == Some("")),
+        });
+        if something_after && v.any_taint(&is_tracked) {
+            tailed.extend(v.all_taints());
         }
         // The literal text on either side, as far as the component reaches.
         let before = i
@@ -130,11 +254,18 @@ pub fn glued(built: Val, pieces: &[Piece]) -> Val {
             }
         }
     }
-    dotless::mark_confined(built, &confined, &open, |cleared, clear| {
+    let built = dotless::mark_confined(built, &confined, &open, |cleared, clear| {
         if clear {
             one_name(cleared | GLUED)
         } else {
             cleared & !GLUED
+        }
+    });
+    dotless::mark_confined(built, &tailed, &[], |cleared, tail| {
+        if tail {
+            cleared | FOLLOWED
+        } else {
+            cleared
         }
     })
 }

@@ -58,6 +58,19 @@ pub const ONE_COMPONENT: u32 = 1 << 18;
 /// Kept in [`Taint::cleared`]: the data was glued to a literal name character in the same path
 /// component (`name + ".json"`); with [`ONE_COMPONENT`] it is part of one file name.
 pub const GLUED: u32 = 1 << 19;
+/// Kept in [`Taint::cleared`] beside [`ONE_COMPONENT`]: the data was the last part of a joined
+/// path (`os.path.join(folder, name)`), so unless text came after it ([`FOLLOWED`]) the path
+/// names an entry of the folder, the folder itself (`.`) or its parent (`..`), never a file
+/// anywhere else.
+pub const LAST_COMPONENT: u32 = 1 << 20;
+/// Kept in [`Taint::cleared`] for data with [`ONE_COMPONENT`]: text was put after it, so it does
+/// not end the path built from it. Once set it stays: a longer text still has that tail.
+pub const FOLLOWED: u32 = 1 << 21;
+/// Kept in [`Taint::cleared`]: what happened to the data is harmless if it ends its path
+/// ([`LAST_COMPONENT`] of one component): a call working on files only (`open`, `os.remove`),
+/// where such a path cannot leave its folder, or `os.path.dirname`, which drops it. Recorded
+/// for a summarised parameter, which becomes one component only at a call.
+pub const SAFE_AS_LAST: u32 = 1 << 22;
 /// Where data sits in the text built from it: facts of the outermost concatenation only.
 const POSITION: u32 = AFTER_SEGMENT | AFTER_ROOT;
 
@@ -78,9 +91,13 @@ pub fn through(inner: u32, outer: u32) -> u32 {
 }
 
 /// `cleared` with file system sinks cleared when the data holds no separator and was glued to a
-/// name character: one file name, neither `.` nor `..`.
+/// name character: one file name, neither `.` nor `..`; or when it ends a joined path and what
+/// happened to it is harmless for such data ([`SAFE_AS_LAST`]).
 pub fn one_name(cleared: u32) -> u32 {
-    if cleared & (ONE_COMPONENT | GLUED) == ONE_COMPONENT | GLUED {
+    let safe_at_end = ONE_COMPONENT | LAST_COMPONENT | SAFE_AS_LAST;
+    if cleared & (ONE_COMPONENT | GLUED) == ONE_COMPONENT | GLUED
+        || cleared & (safe_at_end | FOLLOWED) == safe_at_end
+    {
         cleared | SinkKind::Path.bit()
     } else {
         cleared
@@ -335,6 +352,16 @@ impl Val {
                 Shape::None => false,
                 Shape::Seq(items) => items.iter().any(Val::is_tainted),
                 Shape::Map(items) => items.iter().any(|(_, v)| v.is_tainted()),
+            }
+    }
+
+    /// Whether some data in any part of the value satisfies `f` (without collecting it).
+    pub fn any_taint(&self, f: &dyn Fn(&Taint) -> bool) -> bool {
+        self.taints.iter().any(|t| f(t))
+            || match &self.shape {
+                Shape::None => false,
+                Shape::Seq(items) => items.iter().any(|v| v.any_taint(f)),
+                Shape::Map(items) => items.iter().any(|(_, v)| v.any_taint(f)),
             }
     }
 

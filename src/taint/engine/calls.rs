@@ -100,7 +100,10 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             if sinks::STORE_HANDLES.contains(&q) {
                 return Val::alias(q);
             }
-            if let Some(v) = pathsafe::split_extension(q, call.arg(0, "p")) {
+            if let Some(v) = pathsafe::split_extension(q, call.arg(0, "p"))
+                .or_else(|| pathsafe::joined_path(q, c, call.args))
+                .or_else(|| pathsafe::parent_folder(q, call.arg(0, "p")))
+            {
                 return v;
             }
             let token = tokens::DecodeArgs {
@@ -520,7 +523,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                     v.absorb(a);
                     v.constant &= a.constant;
                 }
-                Some(v)
+                Some(pathsafe::followed(&v))
             }
             m if sinks::CLEAN_METHODS.contains(&m) && !self.is_mongo_call(m, recv) => {
                 if predictable::keeps_through_method(m) {

@@ -504,7 +504,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
     ) -> Val {
         let v = self.binop_inner(l, r, op, left, range);
         if op != Operator::Add || !matches!(v.shape, Shape::None) {
-            return v;
+            return pathsafe::followed(&v);
         }
         let pieces = [Piece::Value(l), Piece::Value(r)];
         let mut v = confined(v, &pieces);
@@ -588,8 +588,14 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         range: TextRange,
     ) -> Val {
         let mut v = Val::default();
-        for p in parts {
-            v.absorb(p);
+        // Only the last part, and only when the text ends with it, has nothing after it.
+        let ends_with_part = text.ends_with('}');
+        for (i, p) in parts.iter().enumerate() {
+            if i + 1 == parts.len() && ends_with_part {
+                v.absorb(p);
+            } else {
+                v.absorb(&pathsafe::followed(p));
+            }
         }
         v.flatten_structure();
         v.constant = parts.iter().all(|p| p.constant);

@@ -91,7 +91,11 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                         continue;
                     }
                     if let Some(v) = call.arg(pos, kw) {
-                        let v = v.clone();
+                        let v = if pathsafe::FILE_ONLY_SINKS.contains(&q) {
+                            pathsafe::at_file_sink(v)
+                        } else {
+                            v.clone()
+                        };
                         self.sink(s.kind, &v, range, &name, None);
                     }
                 }
