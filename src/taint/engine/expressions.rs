@@ -652,12 +652,26 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                                 text.push_str(l.value.as_ref())
                             }
                             ast::InterpolatedStringElement::Interpolation(i) => {
+                                let part = self.eval(&i.expression);
+                                // A known constant (`f"{BASE_URL}/{name}"`) is text like the
+                                // literal around it: it may pin the host or the folder.
+                                let known = i.conversion == ast::ConversionFlag::None
+                                    && i.format_spec.is_none()
+                                    && part.constant
+                                    && !part.is_tainted()
+                                    && matches!(part.shape, Shape::None);
+                                if let Some(t) = part.text.as_deref().filter(|t| {
+                                    known && !t.contains(['{', '}'])
+                                }) {
+                                    text.push_str(t);
+                                    continue;
+                                }
                                 if prefix.is_none() {
                                     prefix = Some(text.clone());
                                 }
                                 starts.push(text.len());
                                 text.push_str("{}");
-                                parts.push(self.eval(&i.expression));
+                                parts.push(part);
                             }
                         }
                     }
