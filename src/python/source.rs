@@ -242,10 +242,24 @@ pub fn longest_chain(module: &ModModule) -> usize {
 pub fn is_test_path(path: &str) -> bool {
     let mut parts = path.split('/');
     let name = parts.next_back().unwrap_or(path);
-    parts.any(|p| p == "tests" || p == "test" || p == "testing")
+    let folders: Vec<&str> = parts.collect();
+    folders
+        .iter()
+        .any(|p| *p == "tests" || *p == "test" || *p == "testing")
         || name.starts_with("test_")
         || name.ends_with("_test.py")
         || name == "conftest.py"
+        || is_behave_file(&folders, name)
+}
+
+/// behave's layout: `features/environment.py` (its hooks) and `features/steps/*.py`, which
+/// behave loads by path; nothing in the app imports them.
+fn is_behave_file(folders: &[&str], name: &str) -> bool {
+    match folders {
+        [.., "features"] => name == "environment.py",
+        [.., "features", "steps"] => true,
+        _ => false,
+    }
 }
 
 /// `pkg/mod.py` → `pkg.mod`; `pkg/__init__.py` → `pkg`; a leading `src/` is dropped.
@@ -335,6 +349,9 @@ mod tests {
         assert!(is_test_path("pkg/views_test.py"));
         assert!(!is_test_path("app/contest.py"));
         assert!(!is_test_path("latest/app.py"));
+        assert!(is_test_path("features/environment.py"));
+        assert!(is_test_path("web/features/steps/calendar_steps.py"));
+        assert!(!is_test_path("app/features/flags.py"));
     }
 
     #[test]

@@ -48,7 +48,14 @@ fn is_test_framework(module: &str) -> bool {
     let top = module.split('.').next().unwrap_or(module);
     matches!(
         top,
-        "pytest" | "unittest" | "flask_testing" | "nose" | "nose2" | "webtest" | "hypothesis"
+        "pytest"
+            | "unittest"
+            | "flask_testing"
+            | "nose"
+            | "nose2"
+            | "webtest"
+            | "hypothesis"
+            | "behave"
     ) || top.starts_with("pytest_")
 }
 
