@@ -57,9 +57,12 @@ pub fn check(cx: &mut TemplateCheck) {
 
 /// Versionless loaders of third-party services (maps, captchas, payments, analytics) that
 /// their providers change in place and publish no hash for: an `integrity` attribute would
-/// break the page on the next release, so the remedy is CSP, not SRI.
+/// break the page on the next release, so the remedy is CSP, not SRI. Web-font stylesheets are
+/// generated per browser (each gets the font formats it supports), so no one hash fits.
 const SERVICE_LOADERS: &[&str] = &[
     "maps.googleapis.com/maps/api/js",
+    "fonts.googleapis.com/css",
+    "use.typekit.net/",
     "www.google.com/recaptcha/",
     "www.recaptcha.net/recaptcha/",
     "js.hcaptcha.com/1/api.js",
