@@ -37,7 +37,8 @@ pub const RANDOM_FUNCTIONS: &[&str] = &[
     "uniform",
 ];
 
-/// Words that make a value a security value.
+/// Words that make a value a security value. Not `salt`: a salt is stored in the clear beside
+/// its hash and only has to differ between users, which any generator gives.
 const SECURITY_WORDS: &[&str] = &[
     "token",
     "password",
@@ -46,7 +47,6 @@ const SECURITY_WORDS: &[&str] = &[
     "secret",
     "key",
     "nonce",
-    "salt",
     "otp",
     "csrf",
     "session",
@@ -147,5 +147,6 @@ mod tests {
         assert!(!is_security_name("colour"));
         assert!(!is_security_name("monkey"));
         assert!(!is_security_name("captcha_key"));
+        assert!(!is_security_name("salt"));
     }
 }
