@@ -4,7 +4,9 @@ use ruff_python_ast::visitor::{walk_expr, walk_stmt, Visitor};
 use ruff_python_ast::{Expr, ExprCall, Stmt};
 use ruff_text_size::Ranged;
 
-use super::helpers::{autoescape_setting, is_falsy_literal, keyword, AutoescapeSetting};
+use super::helpers::{
+    autoescape_setting, is_falsy_literal, keyword, literal_text, AutoescapeSetting,
+};
 use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 use crate::python::checker::Checker;
@@ -44,7 +46,7 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
     if what == "jinja2.Template" && renders_only_arguments(cx, call) {
         return;
     }
-    if makes_latex(call) {
+    if makes_latex(call) || loads_only_non_html(cx, call) {
         return;
     }
     match keyword(call, "autoescape") {
@@ -121,6 +123,96 @@ fn renders_only_arguments(cx: &Checker, call: &ExprCall) -> bool {
     };
     results.visit_body(&function.body);
     results.ok
+}
+
+/// `env = Environment(loader=...)` whose every use in its scope is `env.get_template("x.cfg")`
+/// with a literal name of a non-HTML file (`config.cfg.template`, `unit.service.j2`): the
+/// environment writes configuration or source files, where HTML escaping would corrupt them.
+fn loads_only_non_html(cx: &Checker, call: &ExprCall) -> bool {
+    let Some((env, value)) = cx.assignment_to_name() else {
+        return false;
+    };
+    if value.range() != call.range() {
+        return false;
+    }
+    let body = match cx.enclosing_function() {
+        Some(f) => &f.body,
+        None => &cx.file.ast.body,
+    };
+    let mut loads = TemplateLoads {
+        env,
+        names: Vec::new(),
+        other_use: false,
+    };
+    loads.visit_body(body);
+    !loads.other_use
+        && !loads.names.is_empty()
+        && loads.names.iter().all(|n| names_non_html_file(n))
+}
+
+/// Whether a template name's own file type (its extensions, past generic template suffixes
+/// like `.j2`) is one that is not HTML: configuration, data, source or plain text.
+fn names_non_html_file(name: &str) -> bool {
+    let file = name.rsplit('/').next().unwrap_or(name).to_ascii_lowercase();
+    let mut extensions: Vec<&str> = file.split('.').skip(1).collect();
+    while extensions
+        .last()
+        .is_some_and(|e| matches!(*e, "j2" | "jinja" | "jinja2" | "tmpl" | "tpl" | "template"))
+    {
+        extensions.pop();
+    }
+    extensions.last().is_some_and(|e| {
+        matches!(
+            *e,
+            "cfg"
+                | "conf"
+                | "ini"
+                | "toml"
+                | "yaml"
+                | "yml"
+                | "json"
+                | "txt"
+                | "py"
+                | "sh"
+                | "sql"
+                | "tex"
+                | "md"
+                | "rst"
+                | "csv"
+                | "env"
+                | "service"
+        )
+    })
+}
+
+/// Collects the literal names of `env.get_template("...")`; any other read of `env` is noted.
+struct TemplateLoads<'n> {
+    env: &'n str,
+    names: Vec<String>,
+    other_use: bool,
+}
+
+impl<'x> Visitor<'x> for TemplateLoads<'_> {
+    fn visit_expr(&mut self, e: &'x Expr) {
+        if let Expr::Call(c) = e {
+            if let Expr::Attribute(a) = &*c.func {
+                if is_name(&a.value, self.env) && a.attr.as_str() == "get_template" {
+                    match c.arguments.args.first().and_then(literal_text) {
+                        Some(name) if c.arguments.args.len() == 1 => self.names.push(name),
+                        _ => self.other_use = true,
+                    }
+                    for k in c.arguments.keywords.iter() {
+                        self.visit_expr(&k.value);
+                    }
+                    return;
+                }
+            }
+        }
+        if let Expr::Name(n) = e {
+            self.other_use |= n.id.as_str() == self.env && n.ctx.is_load();
+        }
+        walk_expr(self, e);
+    }
 }
 
 /// Whether `e` is the bare name `name`.
