@@ -65,7 +65,7 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
         _ => false,
     } || callee == "werkzeug.serving.run_simple"
         || callee == "werkzeug.run_simple";
-    if !is_run {
+    if !is_run || is_profiling_script(cx) {
         return;
     }
     for name in ["debug", "use_debugger"] {
@@ -82,6 +82,28 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
             );
         }
     }
+}
+
+/// Whether the module imports a profiler (`cProfile`, Werkzeug's `ProfilerMiddleware`,
+/// pyinstrument, yappi) at its top level: a script that runs the app under a profiler is a
+/// developer's measuring tool, which no deployment serves through.
+fn is_profiling_script(cx: &Checker) -> bool {
+    const PROFILERS: &[&str] = &[
+        "cProfile",
+        "profile",
+        "werkzeug.middleware.profiler",
+        "werkzeug.contrib.profiler",
+        "pyinstrument",
+        "yappi",
+    ];
+    cx.file.body().iter().any(|stmt| match stmt {
+        Stmt::Import(i) => i.names.iter().any(|a| PROFILERS.contains(&a.name.as_str())),
+        Stmt::ImportFrom(i) => i
+            .module
+            .as_ref()
+            .is_some_and(|m| i.level == 0 && PROFILERS.contains(&m.as_str())),
+        _ => false,
+    })
 }
 
 /// `DEBUG = True`, `FLASK_DEBUG = 1` in any form of config write. `ENV = "development"` as a
