@@ -299,6 +299,21 @@ pub fn is_object(t: &Taint) -> bool {
     t.origin == Origin::Exception && t.structured
 }
 
+/// Whether an attribute of an exception is a number it carries (`e.code`, `e.status_code`,
+/// `e.errno`), not text about what failed.
+pub fn is_numeric_attribute(name: &str) -> bool {
+    let last = name.rsplit('_').next().unwrap_or(name);
+    matches!(last, "code" | "status" | "errno" | "lineno")
+}
+
+/// `v` holding no exception details: what was read of an exception (or of a parameter that
+/// may be one) is a number.
+pub fn drop_details(v: &mut Val) {
+    if v.is_tainted() {
+        *v = v.sanitize(super::value::SinkKind::StackTrace.bit());
+    }
+}
+
 /// The exception objects in `v` become their text: an attribute (`e.orig`, `e.message`) or an
 /// unknown call's result (`_("Error: %(e)s", e=e)`, `json.dumps(d, default=str)`) may be text.
 pub fn as_text(v: &mut Val) {

@@ -127,6 +127,18 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                     v.constant = args.iter().all(|(a, _)| a.constant);
                     return v;
                 }
+                // `getattr(exc, "http_status_code", 500)`: a number the exception carries.
+                "builtins.getattr"
+                    if c.arguments
+                        .args
+                        .get(1)
+                        .and_then(string_literal)
+                        .is_some_and(|n| exceptions::is_numeric_attribute(&n)) =>
+                {
+                    let mut v = call.union(false);
+                    exceptions::drop_details(&mut v);
+                    return v;
+                }
                 // `cast(Response, value)` is `value`: a type checker's note, no conversion.
                 "typing.cast" | "typing_extensions.cast" => {
                     return call.arg(1, "val").cloned().unwrap_or_default();

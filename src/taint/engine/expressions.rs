@@ -200,6 +200,9 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 if base.is_tainted() {
                     let mut v = base.attribute_of_param(a.attr.as_str());
                     v.constant = false;
+                    if exceptions::is_numeric_attribute(&a.attr) {
+                        exceptions::drop_details(&mut v);
+                    }
                     exceptions::as_text(&mut v);
                     return v;
                 }
@@ -313,11 +316,20 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                     None => {
                         let saved = self.state.clone();
                         self.narrow(&i.test, true);
-                        let a = self.eval(&i.body);
+                        let mut a = self.eval(&i.body);
                         self.state = saved.clone();
                         self.narrow(&i.test, false);
-                        let b = self.eval(&i.orelse);
+                        let mut b = self.eval(&i.orelse);
                         self.state = saved;
+                        // `trace if app.debug else ""`: exception details picked only in debug
+                        // mode are the debug setting's business (FS101), as in an `if` block.
+                        let trace = SinkKind::StackTrace.bit();
+                        if a.is_tainted() && self.debug_test(&i.test, true) {
+                            a = a.sanitize(trace);
+                        }
+                        if b.is_tainted() && self.debug_test(&i.test, false) {
+                            b = b.sanitize(trace);
+                        }
                         a.join(&b)
                     }
                 }
@@ -660,9 +672,11 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                                     && part.constant
                                     && !part.is_tainted()
                                     && matches!(part.shape, Shape::None);
-                                if let Some(t) = part.text.as_deref().filter(|t| {
-                                    known && !t.contains(['{', '}'])
-                                }) {
+                                if let Some(t) = part
+                                    .text
+                                    .as_deref()
+                                    .filter(|t| known && !t.contains(['{', '}']))
+                                {
                                     text.push_str(t);
                                     continue;
                                 }

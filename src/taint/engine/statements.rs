@@ -248,7 +248,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
     /// Whether `test` being `branch` proves the application runs in debug mode: a debug flag
     /// that holds no request, session or caller value (`request.args.get("debug")` is the
     /// requester's switch). The flag is evaluated again on its own; that reading leaves no trace.
-    fn debug_test(&mut self, test: &Expr, branch: bool) -> bool {
+    pub(super) fn debug_test(&mut self, test: &Expr, branch: bool) -> bool {
         let reaches = self.reaches.len();
         let mut saved: Option<State> = None;
         let gated = debug_gate::implies_debug(test, branch, &mut |flag| {
