@@ -110,6 +110,9 @@ pub struct Checker<'a> {
     lambdas: u32,
     /// Inside an `assert` statement.
     asserting: bool,
+    /// The literal name of the header or cookie the expression being walked reads
+    /// (`request.cookies.get("lang")`), until the read is noted.
+    read_key: Option<String>,
     /// Set when the file nests deeper than the walk follows.
     pub too_deep: bool,
     /// Set while walking into the value of an attribute chain (`request.form` in
@@ -152,6 +155,7 @@ impl<'a> Checker<'a> {
             depth: 0,
             lambdas: 0,
             asserting: false,
+            read_key: None,
             too_deep: false,
             chain_link: false,
             callee_buf: String::new(),
@@ -704,7 +708,15 @@ impl<'a> Checker<'a> {
         }
         if let Expr::Attribute(a) = &*call.func {
             if a.attr.as_str() == "set_cookie" {
-                self.facts.ambient_credentials = true;
+                // A preference cookie (`preferred_lang`) signs nobody in.
+                let name = call
+                    .arguments
+                    .args
+                    .first()
+                    .or_else(|| call.arguments.find_keyword("key").map(|k| &k.value))
+                    .and_then(flask::string_literal);
+                self.facts.ambient_credentials |=
+                    name.is_none_or(|n| credentials::names_credential(&n));
             }
             if matches!(a.attr.as_str(), "before_request" | "before_app_request") {
                 if let Some(hook) = call.arguments.args.first() {
@@ -757,6 +769,18 @@ impl<'a> Checker<'a> {
             _ => false,
         };
         self.facts.ambient_credentials |= hit;
+    }
+
+    /// Whether `expr` is `request.headers` or `request.cookies`.
+    fn names_headers_or_cookies(&self, expr: &Expr) -> bool {
+        self.sem.may_name_flask()
+            && self.sem.root_may_be(expr, "flask")
+            && self.sem.resolve(expr).is_some_and(|q| {
+                matches!(
+                    q.as_str(),
+                    "flask.request.headers" | "flask.request.cookies"
+                )
+            })
     }
 
     fn note_request_read(&mut self, expr: &Expr) {
@@ -964,6 +988,13 @@ impl<'a> Visitor<'a> for Checker<'a> {
                 // The buffer leaves `self` while rules (which borrow `self` mutably) read it.
                 let mut callee = std::mem::take(&mut self.callee_buf);
                 self.sem.resolve_into(&call.func, &mut callee);
+                if credentials::is_keyed_read(&callee) {
+                    self.read_key = call
+                        .arguments
+                        .args
+                        .first()
+                        .and_then(super::flask::string_literal);
+                }
                 self.note_call(call, &callee);
                 dispatch::call(self, call, &callee);
                 self.callee_buf = callee;
@@ -974,9 +1005,22 @@ impl<'a> Visitor<'a> for Checker<'a> {
             Expr::Name(n) if matches!(n.id.as_str(), "session" | "current_user") => {
                 self.note_request_read(expr)
             }
-            Expr::Compare(cmp) => dispatch::compare(self, cmp),
+            Expr::Compare(cmp) => {
+                // `"User-Agent" in request.headers`.
+                if matches!(cmp.ops.as_ref(), [ast::CmpOp::In | ast::CmpOp::NotIn])
+                    && self.names_headers_or_cookies(&cmp.comparators[0])
+                {
+                    self.read_key = super::flask::string_literal(&cmp.left);
+                }
+                dispatch::compare(self, cmp)
+            }
             Expr::StringLiteral(_) => self.header_literal(expr),
-            Expr::Subscript(s) => self.header_helper(s),
+            Expr::Subscript(s) => {
+                if self.names_headers_or_cookies(&s.value) {
+                    self.read_key = super::flask::string_literal(&s.slice);
+                }
+                self.header_helper(s)
+            }
             Expr::Dict(d) => {
                 self.header_table(d);
                 self.body_limit_option(d);

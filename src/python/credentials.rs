@@ -69,6 +69,62 @@ pub fn source_of(qualified: &str) -> Option<Source> {
     head("flask.request.headers").then_some(Source::Header)
 }
 
+/// Reads of one header or cookie by name (`request.headers.get("Origin")`), whose first
+/// argument says which.
+pub fn is_keyed_read(qualified: &str) -> bool {
+    matches!(
+        qualified,
+        "flask.request.headers.get"
+            | "flask.request.headers.getlist"
+            | "flask.request.headers.get_all"
+            | "flask.request.cookies.get"
+            | "flask.request.cookies.getlist"
+    )
+}
+
+/// Whether a header or cookie name may carry a credential or who the requester is
+/// (`Authorization`, `X-Api-Key`, `session`, `remember_token`, `X-Remote-User`), not a
+/// preference or a transport detail (`preferred_lang`, `Origin`, `User-Agent`).
+pub fn names_credential(name: &str) -> bool {
+    let words = super::words::words(name);
+    let has = |w: &str| words.iter().any(|x| x == w);
+    if has("agent") {
+        return false;
+    }
+    words.iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "authorization"
+                | "auth"
+                | "authentication"
+                | "token"
+                | "key"
+                | "apikey"
+                | "secret"
+                | "signature"
+                | "sig"
+                | "hmac"
+                | "session"
+                | "sess"
+                | "sid"
+                | "jwt"
+                | "password"
+                | "credential"
+                | "credentials"
+                | "cookie"
+                | "remember"
+                | "login"
+                | "user"
+                | "username"
+                | "userid"
+                | "uid"
+                | "account"
+                | "identity"
+                | "bearer"
+        )
+    })
+}
+
 /// Whether a file's text sends an HTTP authentication challenge (`WWW-Authenticate` header, or
 /// Werkzeug's `www_authenticate=`): after one, browsers cache and resend Basic credentials.
 pub fn text_challenges(text: &str) -> bool {

@@ -57,9 +57,14 @@ impl Checker<'_> {
     /// Records a read of a credential source (`q` resolved): for the enclosing function, and
     /// app-wide for FS106.
     pub(super) fn note_credential_read(&mut self, q: &str) {
+        let key = self.read_key.take();
         let Some(source) = credentials::source_of(q) else {
             return;
         };
+        // A language cookie or a CORS header says nothing about who is asking.
+        if key.is_some_and(|k| !credentials::names_credential(&k)) {
+            return;
+        }
         if let Some(f) = self.functions.last_mut() {
             f.credentials.add(source);
         }
