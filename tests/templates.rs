@@ -38,6 +38,31 @@ fn safe_filter_flow_runs_from_the_view_through_extends() {
     insta::assert_json_snapshot!("safe_filter_flow", finding.flow);
 }
 
+/// `{{ sidebar_inject(query)|safe }}`: what an unknown template function makes of view data is a
+/// guess, so the finding links no request flow and stays the audit one.
+#[test]
+fn unknown_template_functions_link_no_request_data() {
+    let root =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/templates/safe_filter_linked");
+    let report = scan_dir(&root);
+    let in_search = |needle: &str| {
+        report
+            .findings
+            .iter()
+            .find(|f| {
+                f.rule.id == "FS303"
+                    && f.location.path == "blog/templates/search.html"
+                    && f.message.contains(needle)
+            })
+            .unwrap_or_else(|| panic!("FS303 on {needle}"))
+    };
+    let guessed = in_search("sidebar_inject(query)");
+    assert_eq!(guessed.severity, flaskscan::finding::Severity::Medium);
+    assert!(guessed.flow.is_empty());
+    let method = in_search("query.strip()");
+    assert_eq!(method.severity, flaskscan::finding::Severity::High);
+}
+
 #[test]
 fn broken_templates_give_notifications_and_the_scan_goes_on() {
     let dir = tempfile::tempdir().unwrap();

@@ -241,7 +241,16 @@ impl Builder<'_> {
     /// What the value of `e`, through its first `upto` filters, reads.
     fn value(&self, e: &Expression, upto: usize) -> Value {
         let mut v = Value::default();
-        if !e
+        // `plugin_inject(pagepath)`: what an unknown function returns for its arguments is a
+        // guess (it may escape them, or ignore them), so they link no view data; the value is
+        // of unknown origin. A method of a variable (`post.render()`) is the variable's own.
+        let guessed_call = e
+            .whole_call
+            .as_deref()
+            .is_some_and(|c| !c.contains('.') && !self.trusted_call(c));
+        if guessed_call {
+            v.unknown = true;
+        } else if !e
             .whole_call
             .as_deref()
             .is_some_and(|c| self.trusted_call(c))
