@@ -80,7 +80,8 @@ pub fn check_compare(cx: &mut Checker, cmp: &ExprCompare) {
         return;
     }
     if let Some(name) = names.iter().flatten().find(|n| is_secret_name(n)) {
-        if own_nonce_compared(cx, left, right)
+        if (names_only_a_check_value(name) && !keyed_code(cx))
+            || own_nonce_compared(cx, left, right)
             || !(is_input(cx, left) || is_input(cx, right))
             || [left, right]
                 .iter()
@@ -94,6 +95,42 @@ pub fn check_compare(cx: &mut Checker, cmp: &ExprCompare) {
             format!("`{name}` is compared with `==`; use `hmac.compare_digest`"),
         );
     }
+}
+
+/// `expected_signature`, `dataset_digest`, `sig`: a signature or digest is a secret only when a
+/// key made it (an HMAC, a signed request); otherwise it is a checksum of public content or a
+/// schema or call signature, which anyone may know.
+fn names_only_a_check_value(name: &str) -> bool {
+    let w = words(name);
+    let last = w.last().map(String::as_str);
+    matches!(last, Some("signature" | "sig" | "digest"))
+        && !w.iter().any(|x| {
+            matches!(
+                x.as_str(),
+                "hmac" | "mac" | "secret" | "token" | "key" | "auth"
+            )
+        })
+}
+
+/// Whether the enclosing function (or the module, outside one) works with a key: it mentions an
+/// HMAC, a secret, an API or private key, or signing.
+fn keyed_code(cx: &Checker) -> bool {
+    let text = match cx.enclosing_function() {
+        Some(f) => &cx.file.text[f.range()],
+        None => cx.file.text.as_str(),
+    };
+    contains_any_ignore_case(
+        text,
+        &[
+            b"hmac",
+            b"secret",
+            b"api_key",
+            b"apikey",
+            b"private_key",
+            b"signing",
+            b"sign(",
+        ],
+    )
 }
 
 /// `int(raw) != expected`, or a name holding only such values (`n = int(raw)`, a parameter
