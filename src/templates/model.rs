@@ -152,6 +152,21 @@ fn is_subject_block(name: &str) -> bool {
     name == "subject" || name.ends_with("_subject") || name.starts_with("subject_")
 }
 
+/// Whether an output may print data from outside the template: it reads a name (a context
+/// variable, a loop or macro variable), or calls something that prints other template content
+/// (`super()`, `caller()`) or request-borne messages (`get_flashed_messages()`).
+fn prints_outside_data(e: &Expression) -> bool {
+    !e.vars.is_empty()
+        || e.filters.iter().any(|f| !f.vars.is_empty())
+        || e.calls.iter().any(|c| {
+            let last = c.rsplit('.').next().unwrap_or(c);
+            matches!(
+                last,
+                "super" | "caller" | "get_flashed_messages" | "varargs" | "kwargs"
+            )
+        })
+}
+
 /// Builds the model of `text`.
 pub fn analyze(text: &str) -> Template {
     let lexed = lexer::lex(text);
@@ -193,6 +208,11 @@ struct Builder<'t> {
     macros: Vec<String>,
     /// Names of the `{% block %}`s open here, innermost last.
     block_names: Vec<String>,
+    /// Open `{% autoescape %}` tags, innermost last: for a reported `false` one, its index in
+    /// `autoescape_off` and whether anything in it prints outside data.
+    autoescapes: Vec<Option<(usize, bool)>>,
+    /// `autoescape_off` entries whose block printed only literal text and calls on literals.
+    inert_autoescapes: Vec<usize>,
     form: Option<Form>,
 }
 
@@ -209,6 +229,9 @@ impl Builder<'_> {
         }
         let marked_safe = self.marked_safe(&e);
         let rendered = self.value(&e, e.filters.len());
+        if prints_outside_data(&e) {
+            self.note_unescaped_print();
+        }
         let filters = e.filters.iter().map(|f| f.name.clone()).collect();
         self.t.outputs.push(Output {
             span,
@@ -303,6 +326,9 @@ impl Builder<'_> {
         match tag {
             "extends" => self.reference(ReferenceKind::Extends, rest, span, true),
             "include" => {
+                // What the included template prints is printed here, unescaped in a block
+                // that turned escaping off.
+                self.note_unescaped_print();
                 let with_context = !rest.ends_with("without context");
                 let names =
                     strip_suffixes(rest, &["without context", "with context", "ignore missing"]);
@@ -382,11 +408,17 @@ impl Builder<'_> {
                 // is parsed as HTML.
                 let subject = self.block_names.iter().any(|n| is_subject_block(n));
                 if rest.eq_ignore_ascii_case("false") && !subject {
+                    self.autoescapes
+                        .push(Some((self.t.autoescape_off.len(), false)));
                     self.t.autoescape_off.push(span.clone());
+                } else {
+                    self.autoescapes.push(None);
                 }
                 self.open("autoescape", span.start, true);
             }
             "block" => {
+                // A child template may fill the block with anything.
+                self.note_unescaped_print();
                 let name = rest.split_whitespace().next().unwrap_or("").to_string();
                 self.block_names.push(name);
                 self.open("block", span.start, true);
@@ -494,6 +526,19 @@ impl Builder<'_> {
         if tag == "block" {
             self.block_names.pop();
         }
+        if tag == "autoescape" {
+            if let Some(Some((index, false))) = self.autoescapes.pop() {
+                self.inert_autoescapes.push(index);
+            }
+        }
+    }
+
+    /// Something printed here may carry outside data: every open `{% autoescape false %}` block
+    /// prints it unescaped.
+    fn note_unescaped_print(&mut self) {
+        for (_, prints) in self.autoescapes.iter_mut().flatten() {
+            *prints = true;
+        }
     }
 
     fn reference(
@@ -564,6 +609,15 @@ impl Builder<'_> {
         if let Some(f) = self.form.take() {
             self.t.forms.push(f);
         }
+        // An autoescape-off block that printed only literal text, translations and URLs the
+        // app builds (`{{ _('Go to %(p)s', p=url_for('index')) }}`) turns escaping off for
+        // nothing from outside.
+        let inert = std::mem::take(&mut self.inert_autoescapes);
+        let mut index = 0;
+        self.t.autoescape_off.retain(|_| {
+            index += 1;
+            !inert.contains(&(index - 1))
+        });
         let unclosed: HashSet<(String, usize)> = self
             .blocks
             .iter()
@@ -701,7 +755,7 @@ mod tests {
     fn forms_references_and_blocks() {
         let t = analyze(
             "{% extends 'base.html' %}{% import 'f.html' as f %}<form method=\"POST\" action=\"/x\">{{ f.field(x) }}{% include 'tok.html' %}</form>\
-             <form method=post>{{ csrf_token() }}</form><form>{% autoescape false %}{% endautoescape %}",
+             <form method=post>{{ csrf_token() }}</form><form>{% autoescape false %}{{ x }}{% endautoescape %}",
         );
         assert_eq!(t.forms.len(), 2);
         assert!(
@@ -714,5 +768,21 @@ mod tests {
         assert_eq!(t.autoescape_off.len(), 1);
         assert!(t.problems.is_empty(), "{:?}", t.problems);
         assert_eq!(analyze("{% if x %}{% endfor %}").problems.len(), 2);
+    }
+
+    #[test]
+    fn autoescape_off_blocks_printing_only_literals_are_inert() {
+        let inert = "{% autoescape false %}<p>{{ _('Go to %(p)s', p=url_for('index')) }}</p>{% endautoescape %}";
+        assert!(analyze(inert).autoescape_off.is_empty());
+        for printing in [
+            "{% autoescape false %}{{ bio }}{% endautoescape %}",
+            "{% autoescape false %}{% include 'x.html' %}{% endautoescape %}",
+            "{% autoescape false %}{% block c %}{% endblock %}{% endautoescape %}",
+            "{% autoescape false %}{{ super() }}{% endautoescape %}",
+            "{% autoescape false %}{{ 'x'|replace('x', y) }}{% endautoescape %}",
+            "{% autoescape false %}{% autoescape true %}{% endautoescape %}{{ z }}{% endautoescape %}",
+        ] {
+            assert_eq!(analyze(printing).autoescape_off.len(), 1, "{printing}");
+        }
     }
 }
