@@ -139,6 +139,11 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                     exceptions::drop_details(&mut v);
                     return v;
                 }
+                // `wrap_file(environ, file)`: an iterable over the file; the WSGI environ only
+                // tells which file wrapper the server offers.
+                "werkzeug.wsgi.wrap_file" | "werkzeug.wrap_file" => {
+                    return call.arg(1, "file").cloned().unwrap_or_default();
+                }
                 // `cast(Response, value)` is `value`: a type checker's note, no conversion.
                 "typing.cast" | "typing_extensions.cast" => {
                     return call.arg(1, "val").cloned().unwrap_or_default();
@@ -238,6 +243,16 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         }
         if let Some(v) = keyword_dict(&call, q.as_deref()) {
             return v;
+        }
+        if let Expr::Name(n) = &*c.func {
+            if let Some(r) = self.local_returns.iter().find(|r| r.name == n.id.as_str()) {
+                // What the arguments reach inside it (an exception shown in the JSON it
+                // builds) stays at stake where the result goes; they are not its text.
+                let mut v = call.union(true).collapse().sanitize(SinkKind::Xss.bit());
+                exceptions::as_text(&mut v);
+                v.absorb(&r.value);
+                return v;
+            }
         }
         if matches!(&*c.func, Expr::Name(n) if self.local_dicts.iter().any(|d| d == n.id.as_str()))
         {
@@ -484,6 +499,16 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             // of this app for a fixed endpoint; the values only fill its path and query.
             "url_for" if call.args.first().is_some_and(|(e, _)| !e.is_tainted()) => {
                 Some(Val::alias("flask.url_for"))
+            }
+            // `response.make_conditional(request.environ, ...)`: the same response, answered
+            // as a range or a 304 as the request's headers ask; the environ is never body.
+            "make_conditional"
+                if !recv
+                    .alias
+                    .as_deref()
+                    .is_some_and(|a| a.starts_with("flask.request")) =>
+            {
+                Some(recv.clone())
             }
             // `value.replace("'", "''")`: quotes doubled, the value cannot leave a quoted SQL
             // literal (SQLite and standard SQL).

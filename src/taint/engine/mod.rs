@@ -314,6 +314,8 @@ pub struct Analyzer<'w, 'g, 'a> {
     known: Known,
     /// Nested functions defined so far that return a dict (calls to them are not summarised).
     local_dicts: Vec<String>,
+    /// Nested functions defined so far whose return holds nothing of their parameters.
+    local_returns: Vec<LocalReturn>,
     /// The function validates a form (`form.validate()`, `validate_on_submit()`): the fields it
     /// reads hold what validation let through.
     validates_forms: bool,
@@ -365,6 +367,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             in_return: false,
             known: Known::default(),
             local_dicts: Vec::new(),
+            local_returns: Vec::new(),
             local_functions: Vec::new(),
             validates_forms: false,
             body_self_only: false,
@@ -604,6 +607,14 @@ pub fn short(text: &str) -> String {
     } else {
         collapsed
     }
+}
+
+/// A nested function whose return value holds nothing of its parameters.
+#[derive(Clone)]
+struct LocalReturn {
+    name: String,
+    /// What it returns.
+    value: Val,
 }
 
 #[allow(unused)]

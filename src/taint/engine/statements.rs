@@ -137,14 +137,32 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         sem.push_scope();
         let fc = self.fc;
         let mut sub = Analyzer::new(self.w, fc, sem);
+        // Parameters as symbols (unless the function is a view, whose parameters are request
+        // data): the return value then says whether it holds them.
+        sub.summary = view.is_none();
         sub.local_dicts = self.local_dicts.clone();
         sub.local_functions = self.local_functions.clone();
+        sub.local_returns = self.local_returns.clone();
         sub.enter(f, None, 0, view.as_deref());
         let result = sub.finish();
         self.truncated |= result.truncated;
         self.local_dicts.retain(|n| n != f.name.as_str());
         if matches!(result.ret.shape, Shape::Map(_)) {
             self.local_dicts.push(f.name.to_string());
+        }
+        // A nested function whose return holds nothing of its parameters (a `jsonify(...)`
+        // response built from them, a fixed message): its arguments are not the text of what
+        // it returns (see `calls`).
+        self.local_returns.retain(|r| r.name != f.name.as_str());
+        if view.is_none()
+            && !result
+                .ret
+                .any_taint(&|t| matches!(t.origin, Origin::Param(_)))
+        {
+            self.local_returns.push(LocalReturn {
+                name: f.name.to_string(),
+                value: result.ret.clone(),
+            });
         }
         if !self.local_functions.iter().any(|n| n == f.name.as_str()) {
             self.local_functions.push(f.name.to_string());
