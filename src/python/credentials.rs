@@ -88,7 +88,8 @@ pub fn is_keyed_read(qualified: &str) -> bool {
 pub fn names_credential(name: &str) -> bool {
     let words = super::words::words(name);
     let has = |w: &str| words.iter().any(|x| x == w);
-    if has("agent") {
+    // A lone `key` names a map key (`self.key`), not an API key.
+    if has("agent") || words == ["key"] {
         return false;
     }
     words.iter().any(|w| {
@@ -121,6 +122,7 @@ pub fn names_credential(name: &str) -> bool {
                 | "account"
                 | "identity"
                 | "bearer"
+                | "refresh"
         )
     })
 }

@@ -8,6 +8,7 @@ use super::helpers::{is_none_value, is_truthy_literal, keyword, last_name, liter
 use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 use crate::python::checker::Checker;
+use crate::python::credentials;
 
 pub const RULE: Rule = Rule {
     id: "FS408",
@@ -30,6 +31,13 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall) {
         return;
     };
     if a.attr.as_str() != "set_cookie" {
+        return;
+    }
+    // `session.cookies.set_cookie(c)`: an HTTP client's cookie jar, not a response.
+    if last_name(&a.value).is_some_and(|n| {
+        let n = n.to_ascii_lowercase();
+        n == "cookies" || n.ends_with("jar")
+    }) {
         return;
     }
     // `**cookie_options` may carry the flags.
@@ -121,7 +129,7 @@ fn carries_credential(name: Option<&Expr>, value: Option<&Expr>) -> bool {
     {
         return false;
     }
-    let names_credential = |text: &str| contains_word(text, CREDENTIAL_WORDS);
+    let names_credential = |text: &str| credentials::names_credential(text);
     literal_name.as_deref().is_some_and(names_credential)
         || value
             .and_then(last_name)
@@ -131,25 +139,6 @@ fn carries_credential(name: Option<&Expr>, value: Option<&Expr>) -> bool {
                 .and_then(last_name)
                 .is_some_and(|n| names_credential(&n)))
 }
-
-const CREDENTIAL_WORDS: &[&str] = &[
-    "session",
-    "sess",
-    "sid",
-    "token",
-    "auth",
-    "jwt",
-    "remember",
-    "login",
-    "credential",
-    "secret",
-    "key",
-    "apikey",
-    "access",
-    "refresh",
-    "user",
-    "identity",
-];
 
 fn contains_word(text: &str, wanted: &[&str]) -> bool {
     words(text).iter().any(|w| wanted.contains(&w.as_str()))
