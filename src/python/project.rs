@@ -46,6 +46,7 @@ pub struct ProjectIndex {
     config_unseen: bool,
     /// Project functions that return a new random value at each call (see [`fresh`]).
     fresh_functions: HashSet<String>,
+    exiting_functions: HashSet<String>,
     /// Config classes that are the development arm of a run-time choice (see [`config_choice`]).
     development_alternatives: HashSet<String>,
     /// Config classes that are test configurations (see [`config_choice::test_configs`]).
@@ -109,6 +110,8 @@ pub struct ModuleFacts {
     /// Top-level classes with the HTTP methods their bodies declare.
     view_methods: Vec<(String, Vec<String>)>,
     fresh_functions: Vec<String>,
+    /// Top-level functions that end the process (see [`exits_process`]).
+    exiting_functions: Vec<String>,
     /// Top-level classes with the `DEBUG` and `TESTING` each sets itself.
     class_debug: Vec<(String, Option<bool>, Option<bool>)>,
     /// Run-time choices between classes, and classes loaded whatever happens (see
@@ -178,6 +181,18 @@ impl ModuleFacts {
         facts.exports = (file.module.clone(), star_exports(file));
         facts.imported_names = names_imported_from(file);
         facts.imports = test_support::collect(file);
+        if mentions(&file.text, "exit") {
+            facts.exiting_functions = file
+                .body()
+                .iter()
+                .filter_map(|stmt| match stmt {
+                    Stmt::FunctionDef(f) if f.body.iter().any(exits_process) => {
+                        Some(qualify(&file.module, &f.name))
+                    }
+                    _ => None,
+                })
+                .collect();
+        }
         if fresh::mentions_generator(&file.text) {
             facts.fresh_functions = collect_fresh_functions(file, semantic_for(file, &NoProject));
         }
@@ -219,6 +234,12 @@ impl ProjectIndex {
     }
 
     /// Whether the project function `qualified` returns a new random value at each call.
+    /// Whether the project function `qualified` ends the process wherever it is called
+    /// (`def fatal_error(msg): print(msg); sys.exit(1)`).
+    pub fn exits_process(&self, qualified: &str) -> bool {
+        self.exiting_functions.contains(qualified)
+    }
+
     pub fn is_fresh_function(&self, qualified: &str) -> bool {
         self.fresh_functions.contains(qualified)
     }
@@ -265,6 +286,7 @@ impl ProjectIndex {
             index.returns.extend(f.returns);
             index.config_objects.extend(f.config_objects);
             index.fresh_functions.extend(f.fresh_functions);
+            index.exiting_functions.extend(f.exiting_functions);
             variables.push(f.variables);
         }
         index.subclasses = library_subclasses(&class_bases);
@@ -587,6 +609,27 @@ fn collect_factories(file: &SourceFile, mut sem: Semantic, returns: &mut HashMap
 }
 
 /// The module-level functions of `file` that only return a generator's new value.
+/// `sys.exit(...)`, `os._exit(...)`, `exit()`, `quit()`, `raise SystemExit(...)`: a statement
+/// that ends the process.
+pub fn exits_process(stmt: &Stmt) -> bool {
+    match stmt {
+        Stmt::Raise(r) => r.exc.as_deref().is_some_and(|e| {
+            let e = match e {
+                Expr::Call(c) => &*c.func,
+                other => other,
+            };
+            matches!(e, Expr::Name(n) if n.id.as_str() == "SystemExit")
+        }),
+        Stmt::Expr(e) => matches!(&*e.value, Expr::Call(c) if match &*c.func {
+            Expr::Name(n) => matches!(n.id.as_str(), "exit" | "quit"),
+            Expr::Attribute(a) => matches!(a.attr.as_str(), "exit" | "_exit")
+                && matches!(&*a.value, Expr::Name(n) if matches!(n.id.as_str(), "sys" | "os")),
+            _ => false,
+        }),
+        _ => false,
+    }
+}
+
 fn collect_fresh_functions(file: &SourceFile, mut sem: Semantic) -> Vec<String> {
     let mut out = Vec::new();
     for stmt in file.body() {

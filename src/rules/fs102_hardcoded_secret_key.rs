@@ -39,7 +39,7 @@ pub fn check_config(cx: &mut Checker, write: &ConfigWrite) {
         return;
     }
     if let Some(text) = literal_text(write.value) {
-        if !text.trim().is_empty() {
+        if !text.trim().is_empty() && !refused_at_startup(cx, cx.file.body(), write.key, &text, 0) {
             cx.report_msg(
                 &RULE,
                 write.range,
@@ -53,7 +53,7 @@ pub fn check_config(cx: &mut Checker, write: &ConfigWrite) {
     }
     if let Some(fallback) = env_fallback(&cx.sem, write.value) {
         let refused = literal_text(fallback)
-            .is_some_and(|text| refused_at_startup(cx.file.body(), write.key, &text, 0));
+            .is_some_and(|text| refused_at_startup(cx, cx.file.body(), write.key, &text, 0));
         if is_literal_secret(fallback) && !refused {
             cx.report_msg(
                 &RULE,
@@ -76,25 +76,25 @@ const MAX_REFUSAL_DEPTH: usize = 4;
 /// it, such as the app factory): the application refuses to start with the fallback, so the
 /// literal only names the placeholder to refuse; it never signs anything a deployment serves.
 /// Only a refusal counts: a branch that merely logs a warning keeps the finding.
-fn refused_at_startup(body: &[Stmt], key: &str, literal: &str, depth: usize) -> bool {
+fn refused_at_startup(cx: &Checker, body: &[Stmt], key: &str, literal: &str, depth: usize) -> bool {
     if depth > MAX_REFUSAL_DEPTH {
         return false;
     }
     body.iter().any(|stmt| match stmt {
         Stmt::If(i) => {
-            (compares_with(&i.test, key, literal, 0) && i.body.iter().any(stops))
-                || refused_at_startup(&i.body, key, literal, depth + 1)
+            (compares_with(&i.test, key, literal, 0) && i.body.iter().any(|s| stops(cx, s)))
+                || refused_at_startup(cx, &i.body, key, literal, depth + 1)
         }
-        Stmt::FunctionDef(f) => refused_at_startup(&f.body, key, literal, depth + 1),
+        Stmt::FunctionDef(f) => refused_at_startup(cx, &f.body, key, literal, depth + 1),
         _ => false,
     })
 }
 
-/// Whether `test` holds only when the key equals `literal` (`key == literal`, alone or as a
-/// part of an `and`).
+/// Whether `test` holds when the key equals `literal` (`key == literal`, alone, as a part of an
+/// `and`, or as any part of an `or`: `len(key) < 16 or key == "CHANGE ME"`).
 fn compares_with(test: &Expr, key: &str, literal: &str, depth: usize) -> bool {
     match test {
-        Expr::BoolOp(b) if b.op == ruff_python_ast::BoolOp::And && depth < MAX_REFUSAL_DEPTH => b
+        Expr::BoolOp(b) if depth < MAX_REFUSAL_DEPTH => b
             .values
             .iter()
             .any(|v| compares_with(v, key, literal, depth + 1)),
@@ -121,16 +121,18 @@ fn names_key(e: &Expr, key: &str) -> bool {
     }
 }
 
-/// `raise ...`, `sys.exit(...)`, `exit(...)`: the branch stops the program.
-fn stops(stmt: &Stmt) -> bool {
+/// `raise ...`, `sys.exit(...)`, `exit(...)`, or a call of a project function that exits
+/// (`fatal_error("...")`): the branch stops the program.
+fn stops(cx: &Checker, stmt: &Stmt) -> bool {
     match stmt {
         Stmt::Raise(_) => true,
-        Stmt::Expr(e) => matches!(&*e.value, Expr::Call(c) if match &*c.func {
-            Expr::Name(n) => matches!(n.id.as_str(), "exit" | "quit"),
-            Expr::Attribute(a) => a.attr.as_str() == "exit"
-                && matches!(&*a.value, Expr::Name(n) if matches!(n.id.as_str(), "sys" | "os")),
-            _ => false,
-        }),
+        Stmt::Expr(e) => {
+            crate::python::project::exits_process(stmt)
+                || matches!(&*e.value, Expr::Call(c) if cx
+                    .sem
+                    .resolve(&c.func)
+                    .is_some_and(|q| cx.project.exits_process(&q)))
+        }
         _ => false,
     }
 }
