@@ -117,6 +117,35 @@ fn status_checks(e: &Expr, out: &mut Vec<(String, u32)>, depth: usize) {
     }
 }
 
+/// The key of the path whose components `e` lists: `path.split("/")` (or `os.sep`),
+/// `Path(path).parts`, `path.parts`.
+fn components_of(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Call(c) => {
+            let Expr::Attribute(a) = &*c.func else {
+                return None;
+            };
+            let sep = c.arguments.args.first()?;
+            let slash = matches!(sep, Expr::StringLiteral(s) if s.value.to_str() == "/")
+                || matches!(sep, Expr::Attribute(s) if s.attr.as_str() == "sep");
+            (a.attr.as_str() == "split" && c.arguments.args.len() == 1 && slash)
+                .then(|| key(&a.value))
+                .flatten()
+        }
+        Expr::Attribute(a) if a.attr.as_str() == "parts" => match &*a.value {
+            Expr::Call(c)
+                if c.arguments.args.len() == 1
+                    && crate::rules::helpers::last_name(&c.func)
+                        .is_some_and(|n| n.ends_with("Path")) =>
+            {
+                key(&c.arguments.args[0])
+            }
+            other => key(other),
+        },
+        _ => None,
+    }
+}
+
 fn collect(cx: &Analyzer, test: &Expr, branch: bool, out: &mut Vec<(String, u32)>, depth: usize) {
     if depth > 16 {
         return;
@@ -158,7 +187,9 @@ fn collect(cx: &Analyzer, test: &Expr, branch: bool, out: &mut Vec<(String, u32)
                     if let Expr::StringLiteral(s) = &*c.left {
                         let needle = s.value.to_str();
                         if !holds && (needle == ".." || needle == "../") {
-                            if let Some(k) = key(right) {
+                            // `".." in path.split("/")`, `".." in Path(path).parts`: no `..`
+                            // component either.
+                            if let Some(k) = key(right).or_else(|| components_of(right)) {
                                 out.push((k, SinkKind::Path.bit()));
                             }
                         }
