@@ -175,7 +175,12 @@ pub fn looks_secret(value: &str, is_password: bool) -> bool {
     {
         return false;
     }
-    is_password || entropy(v) >= 3.0
+    // `"mlflow-gateway-auth"`: lowercase words joined by dashes name something (a dummy key a
+    // client library insists on, a service label); generated keys mix in digits or case.
+    let wordy_label = v.contains(['-', '_'])
+        && v.bytes()
+            .all(|b| b.is_ascii_lowercase() || matches!(b, b'-' | b'_' | b'.'));
+    is_password || (entropy(v) >= 3.0 && !wordy_label)
 }
 
 fn known_prefix(v: &str) -> bool {
@@ -420,5 +425,7 @@ mod tests {
         assert!(!looks_secret("changeme", true));
         assert!(!looks_secret("bearer", false));
         assert!(!looks_secret("your-api-key-here", false));
+        assert!(!looks_secret("mlflow-gateway-auth", false));
+        assert!(looks_secret("correct-horse-battery", true));
     }
 }
