@@ -28,13 +28,16 @@ use super::local_flow::{HTTP_METHODS, HTTP_MODULES};
 
 /// `verify=False` on HTTP clients, `ssl=False` on aiohttp, `_create_unverified_context()`.
 pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
-    if operator_opted_in(cx) || certificate_probe(cx) {
+    if operator_opted_in(cx) {
         return;
     }
     if matches!(
         callee,
         "ssl._create_unverified_context" | "ssl._create_stdlib_context"
     ) {
+        if certificate_probe(cx) {
+            return;
+        }
         cx.report_msg(
             &RULE,
             call.range(),
@@ -131,7 +134,7 @@ fn looks_like_session(e: &Expr) -> bool {
 /// `ssl.CERT_NONE`, `check_hostname = False`, `session.verify = False`.
 pub fn check_stmt(cx: &mut Checker, stmt: &Stmt) {
     let Stmt::Assign(a) = stmt else { return };
-    if operator_opted_in(cx) || certificate_probe(cx) {
+    if operator_opted_in(cx) {
         return;
     }
     for t in &a.targets {
@@ -144,7 +147,8 @@ pub fn check_stmt(cx: &mut Checker, stmt: &Stmt) {
             "verify_mode" => cx.sem.is(&a.value, "ssl.CERT_NONE"),
             _ => false,
         };
-        if off {
+        // Walking the function for a certificate probe only once something would be reported.
+        if off && !certificate_probe(cx) {
             cx.report_msg(
                 &RULE,
                 stmt.range(),
@@ -213,11 +217,11 @@ impl<'x> Visitor<'x> for CertNone<'_, '_> {
 
 /// `cert_reqs=ssl.CERT_NONE` as an argument.
 pub fn check_keyword_values(cx: &mut Checker, call: &ExprCall) {
-    if operator_opted_in(cx) || certificate_probe(cx) {
+    if operator_opted_in(cx) {
         return;
     }
     for kw in &call.arguments.keywords {
-        if cx.sem.is(&kw.value, "ssl.CERT_NONE") {
+        if cx.sem.is(&kw.value, "ssl.CERT_NONE") && !certificate_probe(cx) {
             cx.report_msg(
                 &RULE,
                 kw.range(),
