@@ -771,9 +771,11 @@ impl<'a> Checker<'a> {
         self.facts.ambient_credentials |= hit;
     }
 
-    /// Whether `expr` is `request.headers` or `request.cookies`.
+    /// Whether `expr` is `request.headers` or `request.cookies`. Judged by the attribute name
+    /// first: this runs on every subscript and membership test.
     fn names_headers_or_cookies(&self, expr: &Expr) -> bool {
-        self.sem.may_name_flask()
+        matches!(expr, Expr::Attribute(a) if matches!(a.attr.as_str(), "headers" | "cookies"))
+            && self.sem.may_name_flask()
             && self.sem.root_may_be(expr, "flask")
             && self.sem.resolve(expr).is_some_and(|q| {
                 matches!(

@@ -142,8 +142,9 @@ fn is_last(t: &Taint) -> bool {
     t.cleared & (LAST_COMPONENT | FOLLOWED) == LAST_COMPONENT
 }
 
-/// `v` after a step harmless for data ending its path ([`SAFE_AS_LAST`]).
-fn safe_as_last(v: &Val) -> Val {
+/// `v` after a step harmless for data ending its path ([`SAFE_AS_LAST`]): `dirname`, or a call
+/// in [`FILE_ONLY_SINKS`].
+pub fn safe_as_last(v: &Val) -> Val {
     if !v.any_taint(&is_last) {
         return v.clone();
     }
@@ -166,7 +167,7 @@ fn is_tracked(t: &Taint) -> bool {
 
 /// Data holding no separator that ends a joined path: the last component.
 fn ends_path(t: &Taint) -> bool {
-    t.cleared & (ONE_COMPONENT | LAST_COMPONENT | FOLLOWED) == ONE_COMPONENT | LAST_COMPONENT
+    t.cleared & ONE_COMPONENT != 0 && is_last(t)
 }
 
 /// `v` with text put after it: its tracked data ([`is_tracked`]) is [`FOLLOWED`].
@@ -197,11 +198,6 @@ pub const FILE_ONLY_SINKS: &[&str] = &[
     "os.truncate",
     "flask.send_file",
 ];
-
-/// `v`, reaching a [`FILE_ONLY_SINKS`] call: data ending the path cannot leave its folder.
-pub fn at_file_sink(v: &Val) -> Val {
-    safe_as_last(v)
-}
 
 /// `built`, the string made of `pieces`: data glued to a literal name character (not a dot, not a
 /// separator) is marked [`GLUED`], unless the same data also comes through a piece that is not

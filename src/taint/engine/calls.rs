@@ -502,14 +502,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             }
             // `response.make_conditional(request.environ, ...)`: the same response, answered
             // as a range or a 304 as the request's headers ask; the environ is never body.
-            "make_conditional"
-                if !recv
-                    .alias
-                    .as_deref()
-                    .is_some_and(|a| a.starts_with("flask.request")) =>
-            {
-                Some(recv.clone())
-            }
+            "make_conditional" => Some(recv.clone()),
             // `value.replace("'", "''")`: quotes doubled, the value cannot leave a quoted SQL
             // literal (SQLite and standard SQL).
             "replace" if is_quote_doubling(call) => {

@@ -92,7 +92,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                     }
                     if let Some(v) = call.arg(pos, kw) {
                         let v = if pathsafe::FILE_ONLY_SINKS.contains(&q) {
-                            pathsafe::at_file_sink(v)
+                            pathsafe::safe_as_last(v)
                         } else {
                             v.clone()
                         };
