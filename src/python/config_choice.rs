@@ -11,7 +11,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use ruff_python_ast::{self as ast, Expr, Stmt};
 
 use super::semantic::{qualify, Semantic};
-use crate::rules::helpers::{env_fallback, is_truthy_literal};
+use crate::rules::helpers::{env_fallback, is_env_read, is_truthy_literal};
 
 /// One run-time choice between classes, spelled as the choosing module resolves them.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -24,6 +24,9 @@ pub struct Choice {
     /// The operator names the class at run time (an environment variable): any class of the
     /// default's module may be chosen, and only the default is known to run in production.
     pub open: bool,
+    /// The arms a dict files under a test key (`"testing": TestingConfig`): the class the test
+    /// suite asks for by name.
+    pub test_arms: Vec<String>,
 }
 
 /// What judging a choice needs to know about one top-level class.
@@ -176,6 +179,7 @@ impl<'a> Walker<'_, '_, 'a> {
             arms: vec![default.clone()],
             default: Some(default),
             open: true,
+            ..Choice::default()
         })
     }
 
@@ -290,7 +294,8 @@ fn passed_value(stmt: &Stmt) -> Option<&Expr> {
     }
 }
 
-/// `X if cond else Y` (nested conditionals flattened) or `{"dev": X, "default": Y}`.
+/// `X if cond else Y` (nested conditionals flattened) or `{"dev": X, "default": Y}` (a
+/// `"production"` entry stands for a missing `"default"`).
 fn expression_choice(sem: &Semantic, value: &Expr) -> Option<Choice> {
     match value {
         Expr::If(_) => {
@@ -303,22 +308,32 @@ fn expression_choice(sem: &Semantic, value: &Expr) -> Option<Choice> {
         }
         Expr::Dict(d) => {
             let mut choice = Choice::default();
+            let mut production = None;
             for item in &d.items {
                 let Some(arm) = class_name(sem, &item.value) else {
                     continue;
                 };
-                if item
-                    .key
-                    .as_ref()
-                    .and_then(super::flask::string_literal)
-                    .is_some_and(|k| k == "default")
-                {
-                    choice.default = Some(arm.clone());
+                let key = item.key.as_ref().and_then(super::flask::string_literal);
+                match key.as_deref().map(str::to_ascii_lowercase).as_deref() {
+                    Some("default") => choice.default = Some(arm.clone()),
+                    Some("production" | "prod") => production = Some(arm.clone()),
+                    Some("test" | "testing" | "tests" | "unittest") => {
+                        choice.test_arms.push(arm.clone());
+                    }
+                    _ => {}
                 }
                 choice.arms.push(arm);
             }
-            // Without a default entry, which arm runs is decided elsewhere.
-            (choice.default.is_some() && choice.arms.len() >= 2).then_some(choice)
+            // Without a default entry, the production entry is what a deployment asks for.
+            choice.default = choice.default.or(production);
+            // Without either, which arm runs is decided elsewhere; the test entry still tells.
+            if choice.arms.len() < 2 {
+                return None;
+            }
+            if choice.default.is_none() {
+                choice.arms.clear();
+            }
+            (!choice.arms.is_empty() || !choice.test_arms.is_empty()).then_some(choice)
         }
         _ => None,
     }
@@ -335,25 +350,50 @@ fn conditional_arms(sem: &Semantic, e: &Expr, depth: usize, arms: &mut Vec<Strin
 }
 
 /// `if ...: from_object(X) else: from_object(Y)` (or `return`/assign in each branch): each
-/// branch, the else included, hands on one class, and they are not all the same.
+/// branch, the else included, hands on one class, and they are not all the same. Or
+/// `if os.environ.get("K"): config = pick(os.environ["K"]) else: config = "pkg.Prod"`: the
+/// operator names the class, and the else branch's runs when they name none.
 fn branch_choice(sem: &Semantic, i: &ast::StmtIf) -> Option<Choice> {
     if !i.elif_else_clauses.iter().any(|c| c.test.is_none()) {
         return None;
     }
     let branches = std::iter::once(&i.body).chain(i.elif_else_clauses.iter().map(|c| &c.body));
-    let mut arms = Vec::new();
-    for branch in branches {
-        let passed = branch
+    let handed = |branch: &[Stmt]| {
+        branch
             .iter()
             .filter_map(passed_value)
-            .find_map(|v| class_name(sem, v))?;
-        arms.push(passed);
+            .find_map(|v| class_name(sem, v))
+    };
+    if i.elif_else_clauses.len() == 1 && handed(&i.body).is_none() && tests_env(sem, &i.test) {
+        let default = handed(&i.elif_else_clauses[0].body)?;
+        return Some(Choice {
+            arms: vec![default.clone()],
+            default: Some(default),
+            open: true,
+            ..Choice::default()
+        });
+    }
+    let mut arms = Vec::new();
+    for branch in branches {
+        arms.push(handed(branch)?);
     }
     arms.dedup();
     (arms.len() >= 2).then_some(Choice {
         arms,
         ..Choice::default()
     })
+}
+
+/// Whether a test reads the environment: `os.environ.get("K")`, `"K" in os.environ`,
+/// `os.getenv("K") == "1"`.
+fn tests_env(sem: &Semantic, test: &Expr) -> bool {
+    match test {
+        Expr::Compare(c) => std::iter::once(&*c.left)
+            .chain(c.comparators.iter())
+            .any(|e| is_env_read(sem, e) || sem.is(e, "os.environ")),
+        Expr::UnaryOp(u) => tests_env(sem, &u.operand),
+        _ => is_env_read(sem, test),
+    }
 }
 
 /// The qualified name an arm names: a name (one defined later in the module counts), a dotted
@@ -371,8 +411,9 @@ fn class_name(sem: &Semantic, e: &Expr) -> Option<String> {
 }
 
 /// The classes of `classes` that are the development alternative of some choice: one arm
-/// (not a dict's default) that turns debug on, beside another arm that does not and does not
-/// inherit from it (an arm that inherits would serve its settings in production). For a class
+/// (not a dict's default) that turns debug on or is named for development or tests, beside
+/// another arm that does not turn debug on and does not inherit from it (an arm that inherits
+/// would serve its settings in production). For a class
 /// the operator names (see [`Choice::open`]) that other arm is the default. A class some code
 /// `loaded` whatever happens is no alternative.
 pub fn development_alternatives(
@@ -381,8 +422,7 @@ pub fn development_alternatives(
     classes: &HashMap<String, ClassFacts>,
 ) -> HashSet<String> {
     let mut found = HashSet::default();
-    // Most projects have no class that turns debug on: nothing can be its development arm.
-    if choices.is_empty() || !classes.values().any(|c| c.debug == Some(true)) {
+    if choices.is_empty() {
         return found;
     }
     let classes = Classes::new(classes);
@@ -401,7 +441,10 @@ pub fn development_alternatives(
         arms.sort_unstable();
         arms.dedup();
         for &arm in &arms {
-            if Some(arm) == default || loaded.contains(arm) || !classes.debug_on(arm) {
+            if Some(arm) == default
+                || loaded.contains(arm)
+                || !(classes.debug_on(arm) || names_development(arm))
+            {
                 continue;
             }
             let production = |other: &str| {
@@ -420,8 +463,24 @@ pub fn development_alternatives(
     found
 }
 
+/// Whether a class's name says it is for development or tests (`DevelopmentConfig`,
+/// `LocalSettings`, `TestConfig`), and not for production.
+fn names_development(class: &str) -> bool {
+    let last = class.rsplit('.').next().unwrap_or(class);
+    let words = super::words::words(last);
+    words.iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "development" | "dev" | "devel" | "local" | "test" | "testing" | "tests"
+        )
+    }) && !words
+        .iter()
+        .any(|w| matches!(w.as_str(), "production" | "prod" | "live"))
+}
+
 /// The config classes that are test configurations: they set `TESTING = True` (or inherit it),
-/// as Flask's testing mode asks, and no code outside tests loads them whatever happens or
+/// as Flask's testing mode asks, or a dict of config classes files them under a test key
+/// (`"testing": TestingConfig`); and no code outside tests loads them whatever happens or
 /// falls back on them when nothing is chosen. Their debug switches, placeholder keys and
 /// disabled CSRF serve the test client, not a deployment.
 pub fn test_configs(
@@ -430,7 +489,8 @@ pub fn test_configs(
     classes: &HashMap<String, ClassFacts>,
 ) -> HashSet<String> {
     let mut found = HashSet::default();
-    if !classes.values().any(|c| c.testing == Some(true)) {
+    let has_test_arms = choices.iter().any(|c| !c.test_arms.is_empty());
+    if !has_test_arms && !classes.values().any(|c| c.testing == Some(true)) {
         return found;
     }
     let classes = Classes::new(classes);
@@ -439,10 +499,16 @@ pub fn test_configs(
         .chain(choices.iter().filter_map(|c| c.default.as_ref()))
         .filter_map(|l| classes.defined(l))
         .collect();
+    let test_arms: HashSet<&str> = choices
+        .iter()
+        .flat_map(|c| &c.test_arms)
+        .filter_map(|a| classes.defined(a))
+        .collect();
     for name in classes.facts.keys() {
-        let testing = classes
-            .setting(name, &|f: &ClassFacts| f.testing, 0)
-            .unwrap_or(false);
+        let testing = test_arms.contains(name.as_str())
+            || classes
+                .setting(name, &|f: &ClassFacts| f.testing, 0)
+                .unwrap_or(false);
         if testing && !runs.contains(name.as_str()) {
             found.insert(name.clone());
         }

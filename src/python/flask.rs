@@ -83,6 +83,36 @@ pub struct ContextVar {
     pub harmless: bool,
 }
 
+/// Which template names an app's autoescape setting (`app.jinja_env.autoescape = ...`,
+/// `jinja_options`) escapes beyond the extensions Flask escapes by itself.
+#[derive(Debug, Default, Clone)]
+pub struct ExtraAutoescape {
+    /// Every template is escaped (`True`, `select_autoescape(default=True)`), but for the
+    /// extensions in `except`.
+    pub everything: bool,
+    /// Extensions (lowercase, no dot) `select_autoescape(disabled_extensions=...)` leaves out.
+    pub except: Vec<String>,
+    /// Extensions `select_autoescape(enabled_extensions=...)` names.
+    pub extensions: Vec<String>,
+}
+
+impl ExtraAutoescape {
+    /// Whether the template `name` is escaped under this setting.
+    pub fn escapes(&self, name: &str) -> bool {
+        let ext = name
+            .rsplit_once('.')
+            .map_or("", |(_, e)| e)
+            .to_ascii_lowercase();
+        (self.everything && !self.except.contains(&ext)) || self.extensions.contains(&ext)
+    }
+
+    fn merge(&mut self, other: Self) {
+        self.everything |= other.everything;
+        self.except.extend(other.except);
+        self.extensions.extend(other.extensions);
+    }
+}
+
 /// Facts about the application found in one file; merged over the project.
 #[derive(Debug, Clone, Default)]
 pub struct AppFacts {
@@ -135,10 +165,11 @@ pub struct AppFacts {
     /// The app keeps users signed in with something the browser sends by itself (the Flask
     /// session, a login extension, cookies, HTTP authentication): what CSRF abuses.
     pub ambient_credentials: bool,
-    /// Autoescaping is on for every template (`jinja_options = {"autoescape": True}`).
-    pub autoescape_everywhere: bool,
-    /// Renders of templates Flask does not autoescape with request data: (call, message).
-    pub unescaped_renders: Vec<(Location, String)>,
+    /// Template extensions the app's own autoescape setting escapes beyond Flask's list.
+    pub autoescape: ExtraAutoescape,
+    /// Renders of templates Flask does not autoescape with request data: (call, template
+    /// name, message).
+    pub unescaped_renders: Vec<(Location, String, String)>,
     /// `supports_credentials=True` in calls that name no origins.
     pub cors_credentials_default_origins: Vec<Location>,
     /// Decorators, hooks, class views and blueprints, for the route inventory.
@@ -222,7 +253,7 @@ impl AppFacts {
         self.template_folders.extend(other.template_folders);
         self.cors_origins_configured |= other.cors_origins_configured;
         self.ambient_credentials |= other.ambient_credentials;
-        self.autoescape_everywhere |= other.autoescape_everywhere;
+        self.autoescape.merge(other.autoescape);
         self.unescaped_renders.extend(other.unescaped_renders);
         self.cors_credentials_default_origins
             .extend(other.cors_credentials_default_origins);

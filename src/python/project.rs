@@ -139,11 +139,19 @@ impl ModuleFacts {
             Some(&mut facts.class_bases),
             super::source::is_test_path(&file.path),
         );
-        // Every choice is spelled with `else`, a `"default"` entry or an environment read, and
-        // every load with `from_object`.
+        // Every choice is spelled with `else`, a `"default"`, `"production"` or test entry or
+        // an environment read, and every load with `from_object`.
         if mentions_any(
             &file.text,
-            &["else", "default", "getenv", "environ", "from_object"],
+            &[
+                "else",
+                "default",
+                "getenv",
+                "environ",
+                "from_object",
+                "prod",
+                "test",
+            ],
         ) {
             let test_code = super::source::is_test_path(&file.path);
             facts.choices = config_choice::choices(&sem, file.body(), test_code);

@@ -29,7 +29,7 @@ pub fn check(facts: &AppFacts, out: &mut Vec<AppFinding>) {
         .routes
         .iter()
         .any(|r| facts.views_of(&r.function).any(|v| v.renders_html));
-    if !serves_html {
+    if !serves_html || !anything_to_protect(facts) {
         return;
     }
     if let Some(app) = facts.apps.first() {
@@ -41,4 +41,15 @@ pub fn check(facts: &AppFacts, out: &mut Vec<AppFinding>) {
             message: "The app serves HTML but sets no Content-Security-Policy, X-Frame-Options or X-Content-Type-Options (no Talisman, no after_request hook)".into(),
         });
     }
+}
+
+/// Whether a framing page or injected script could do anything in the app: it keeps users
+/// signed in, or some view changes state (a click in a framed page can run it). A read-only
+/// app with no sign-in (a public dashboard, an embeddable widget) has neither.
+fn anything_to_protect(facts: &AppFacts) -> bool {
+    facts.ambient_credentials
+        || facts
+            .routes
+            .iter()
+            .any(|r| r.class_view || r.is_state_changing())
 }

@@ -46,7 +46,7 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
     if what == "jinja2.Template" && renders_only_arguments(cx, call) {
         return;
     }
-    if makes_latex(call) || loads_only_non_html(cx, call) {
+    if makes_latex(call) || loads_only_non_html(cx, call) || named_non_html(cx, call) {
         return;
     }
     match keyword(call, "autoescape") {
@@ -148,6 +148,71 @@ fn loads_only_non_html(cx: &Checker, call: &ExprCall) -> bool {
     !loads.other_use
         && !loads.names.is_empty()
         && loads.names.iter().all(|n| names_non_html_file(n))
+}
+
+/// Whether what the templates come from is named for text that is not HTML: an
+/// `Environment(loader=FileSystemLoader("js-templates"))` folder, or a `Template(SQL_QUERY)`
+/// source constant. Such a name states what the output is for (a script, a query, a prompt),
+/// where HTML escaping would corrupt it. The loader may be built into a local first.
+fn named_non_html(cx: &Checker, call: &ExprCall) -> bool {
+    let source = call
+        .arguments
+        .args
+        .first()
+        .or_else(|| keyword(call, "loader"))
+        .or_else(|| keyword(call, "source"));
+    let Some(source) = source else { return false };
+    let loader_names = |loader: &Expr| -> bool {
+        let Expr::Call(c) = loader else { return false };
+        let mut folders = c
+            .arguments
+            .args
+            .iter()
+            .chain(c.arguments.keywords.iter().map(|k| &k.value));
+        folders.any(|a| match a {
+            Expr::StringLiteral(s) => names_non_html_kind(s.value.to_str()),
+            Expr::Call(join) => join.arguments.args.iter().any(
+                |p| matches!(p, Expr::StringLiteral(s) if names_non_html_kind(s.value.to_str())),
+            ),
+            _ => false,
+        })
+    };
+    match source {
+        Expr::Call(_) => loader_names(source),
+        Expr::Name(n) => {
+            let constant_named = n.id.bytes().any(|b| b.is_ascii_uppercase())
+                && !n.id.bytes().any(|b| b.is_ascii_lowercase());
+            (constant_named && names_non_html_kind(n.id.as_str()))
+                || super::local_flow::assigned_values(cx, n.id.as_str(), call.start()).is_some_and(
+                    |values| !values.is_empty() && values.into_iter().all(loader_names),
+                )
+        }
+        Expr::Attribute(a) => {
+            a.attr.bytes().all(|b| !b.is_ascii_lowercase()) && names_non_html_kind(a.attr.as_str())
+        }
+        _ => false,
+    }
+}
+
+/// Whether a folder or constant name says its text is a script, a query, a prompt or data.
+fn names_non_html_kind(name: &str) -> bool {
+    crate::rules::helpers::words(name).iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "js" | "javascript"
+                | "sql"
+                | "query"
+                | "prompt"
+                | "prompts"
+                | "yaml"
+                | "json"
+                | "latex"
+                | "tex"
+                | "shell"
+                | "script"
+                | "scripts"
+        )
+    })
 }
 
 /// Whether a template name's own file type (its extensions, past generic template suffixes

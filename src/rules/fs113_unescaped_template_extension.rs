@@ -3,11 +3,11 @@
 use ruff_python_ast::{Expr, ExprCall, Stmt};
 use ruff_text_size::Ranged;
 
-use super::helpers::{autoescape_setting, is_falsy_literal, AutoescapeSetting};
+use super::helpers::{autoescape_setting, is_falsy_literal, is_truthy_literal, AutoescapeSetting};
 use super::{AppFinding, Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 use crate::python::checker::Checker;
-use crate::python::flask::AppFacts;
+use crate::python::flask::{AppFacts, ExtraAutoescape};
 use crate::python::render;
 
 pub const RULE: Rule = Rule {
@@ -53,33 +53,80 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
         let location = cx.location(call.range());
         cx.facts.unescaped_renders.push((
             location,
+            name.clone(),
             format!("`{name}` is not autoescaped by Flask and is rendered with {what}"),
         ));
     }
 }
 
-/// `app.jinja_options = {"autoescape": True}` or `app.jinja_env.autoescape = True`: every
-/// template is escaped, whatever its extension.
+/// `app.jinja_options = {"autoescape": True}`, `app.jinja_env.autoescape = True` or
+/// `= select_autoescape(default=True)`: templates are escaped whatever their extension.
 pub fn check_stmt(cx: &mut Checker, stmt: &Stmt) {
     if let Some(AutoescapeSetting::Env(v) | AutoescapeSetting::Options(v)) =
         autoescape_setting(stmt)
     {
-        cx.facts.autoescape_everywhere |= escapes_everything(v);
+        note_setting(&mut cx.facts.autoescape, v);
     }
 }
 
-/// `True`, or anything but a literal false or `select_autoescape(...)` (which keeps Flask's
-/// extension list).
-fn escapes_everything(value: &Expr) -> bool {
-    !is_falsy_literal(value) && !matches!(value, Expr::Call(_))
+/// What an autoescape value escapes: `True` (or any value but a false literal or a call) every
+/// template; `select_autoescape(enabled_extensions, disabled_extensions, default_for_string,
+/// default)` the extensions it enables, or with `default=True` all but those it disables. Any
+/// other call is not known to escape more than Flask does.
+fn note_setting(into: &mut ExtraAutoescape, value: &Expr) {
+    let Expr::Call(call) = value else {
+        into.everything |= !is_falsy_literal(value);
+        return;
+    };
+    let is_select = match &*call.func {
+        Expr::Name(n) => n.id.as_str() == "select_autoescape",
+        Expr::Attribute(a) => a.attr.as_str() == "select_autoescape",
+        _ => false,
+    };
+    if !is_select {
+        return;
+    }
+    let argument = |position: usize, name: &str| {
+        call.arguments
+            .find_keyword(name)
+            .map(|k| &k.value)
+            .or_else(|| call.arguments.args.get(position))
+    };
+    let extensions = |e: Option<&Expr>| -> Vec<String> {
+        let elements = match e {
+            Some(Expr::List(l)) => &l.elts[..],
+            Some(Expr::Tuple(t)) => &t.elts[..],
+            Some(Expr::Set(s)) => &s.elts[..],
+            _ => &[],
+        };
+        elements
+            .iter()
+            .filter_map(|x| match x {
+                Expr::StringLiteral(s) => Some(
+                    s.value
+                        .to_str()
+                        .trim_start_matches('.')
+                        .to_ascii_lowercase(),
+                ),
+                _ => None,
+            })
+            .collect()
+    };
+    into.extensions
+        .extend(extensions(argument(0, "enabled_extensions")));
+    if argument(3, "default").is_some_and(is_truthy_literal) {
+        into.everything = true;
+        into.except
+            .extend(extensions(argument(1, "disabled_extensions")));
+    }
 }
 
 /// The renders found by [`check_call`], unless the app escapes every template.
 pub fn check_app(facts: &AppFacts, out: &mut Vec<AppFinding>) {
-    if facts.autoescape_everywhere {
-        return;
-    }
-    for (location, message) in &facts.unescaped_renders {
+    for (location, name, message) in &facts.unescaped_renders {
+        if facts.autoescape.escapes(name) {
+            continue;
+        }
         out.push(AppFinding {
             flow: Vec::new(),
             related: Vec::new(),

@@ -45,6 +45,10 @@ pub fn check_compare(cx: &mut Checker, cmp: &ExprCompare) {
         (false, true) => (right, left),
         _ => return,
     };
+    // `stored` was just set to the submitted value: the comparison checks nothing stored.
+    if super::local_flow::last_assigned_same(cx, stored, submitted, cmp.start()) {
+        return;
+    }
     // A password from the environment or app config is a shared secret the operator sets at
     // start-up, not a stored user password that should have been hashed.
     if is_operator_setting(&cx.sem, stored) || holds_operator_setting(cx, stored, cmp.start()) {

@@ -27,7 +27,8 @@ pub const RULE: Rule = Rule {
 };
 
 /// Whether a name ends with a secret word: `expected_signature`, `api_token`, `api_key`, but
-/// not `token_start` or `token_type` (positions and kinds of lexical tokens).
+/// not `token_start` or `token_type` (positions and kinds of lexical tokens), nor a token a
+/// parser or a paginated listing hands out (`attribute_token`, `next_page_token`).
 fn is_secret_name(name: &str) -> bool {
     // Every word matched below contains one of these.
     const STEMS: &[&[u8]] = &[
@@ -38,10 +39,43 @@ fn is_secret_name(name: &str) -> bool {
     }
     let w = words(name);
     let Some(last) = w.last() else { return false };
+    if last == "token"
+        && w.iter()
+            .rev()
+            .nth(1)
+            .is_some_and(|q| is_public_token_kind(q))
+    {
+        return false;
+    }
     matches!(
         last.as_str(),
         "token" | "signature" | "sig" | "hmac" | "digest" | "mac" | "secret" | "apikey" | "otp"
     ) || (last == "key" && w.iter().rev().nth(1).is_some_and(|p| p == "api"))
+}
+
+/// The word before `token` in the name of a lexical token or a pagination cursor: these say
+/// where a parser or a listing stands, and anyone may know them.
+fn is_public_token_kind(word: &str) -> bool {
+    matches!(
+        word,
+        "attribute"
+            | "identifier"
+            | "ident"
+            | "keyword"
+            | "operator"
+            | "punctuation"
+            | "syntax"
+            | "lexer"
+            | "parser"
+            | "parsed"
+            | "sql"
+            | "page"
+            | "pagination"
+            | "continuation"
+            | "cursor"
+            | "next"
+            | "prev"
+    )
 }
 
 /// `token == expected` between two non-constant values, one of them named like a secret and

@@ -50,7 +50,11 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall) {
         .args
         .get(1)
         .or_else(|| keyword(call, "value"));
-    if !carries_credential(name, value) || is_deletion(call, value) {
+    // A literal value (`"done"`, `1`) is a marker the source shows anyone: no credential to steal.
+    if !carries_credential(name, value)
+        || is_deletion(call, value)
+        || value.is_some_and(super::helpers::is_constant)
+    {
         return;
     }
     let mut missing = Vec::new();

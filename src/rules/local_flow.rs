@@ -95,6 +95,26 @@ pub fn assigned_values<'a>(
     (!opaque && !values.is_empty()).then_some(values)
 }
 
+/// Whether the last assignment to `target` (a name or an attribute chain, as spelled) in the
+/// enclosing function before `before` gave it `value`, spelled the same way: `rpc.password =
+/// request.form["password"]` makes `rpc.password == request.form["password"]` compare a value
+/// with itself.
+pub fn last_assigned_same(cx: &Checker, target: &Expr, value: &Expr, before: TextSize) -> bool {
+    let Some(def) = cx.enclosing_function() else {
+        return false;
+    };
+    let text = |e: &Expr| cx.file.slice(e.range());
+    let mut last = None;
+    each_statement(&def.body, &mut |stmt| {
+        if let Stmt::Assign(a) = stmt {
+            if stmt.start() < before && a.targets.iter().any(|t| text(t) == text(target)) {
+                last = Some(&*a.value);
+            }
+        }
+    });
+    last.is_some_and(|v| text(v) == text(value))
+}
+
 fn is_name(e: &Expr, name: &str) -> bool {
     matches!(e, Expr::Name(n) if n.id.as_str() == name)
 }

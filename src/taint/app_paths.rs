@@ -40,6 +40,12 @@ pub fn concat(l: &Val, r: &Val, op: Operator) -> Option<Val> {
 /// it is cleared for redirects and outgoing requests, unless the same data also comes through an
 /// earlier piece. (Data before that point keeps its own taint and is reported through it.)
 pub fn confine(built: Val, pieces: &[Piece]) -> Val {
+    // Text that starts with this application's path and goes on past a fixed segment is one
+    // too, for the next step that extends it (`url = f"{url}&{more}"`).
+    let starts_app_path = matches!(
+        pieces.iter().find(|p| !matches!(p, Piece::Text(""))),
+        Some(Piece::Value(v)) if matches!(v.alias.as_deref(), Some(URL_FOR | PINNED))
+    );
     let mut pinned = false;
     // The previous piece was a `url_for(...)` path: a fixed segment now pins it.
     let mut app_path = false;
@@ -71,6 +77,14 @@ pub fn confine(built: Val, pieces: &[Piece]) -> Val {
             _ => app_path = false,
         }
     }
+    let built = if starts_app_path && pinned {
+        Val {
+            alias: Some(Arc::from(PINNED)),
+            ..built
+        }
+    } else {
+        built
+    };
     if confined.is_empty() {
         return built;
     }
@@ -117,6 +131,16 @@ pub fn place(built: Val, prefix: &str, parts: usize) -> Val {
 /// A non-empty literal segment that cannot start a new authority after a path.
 fn fixed_segment(text: &str) -> bool {
     text.chars().next().is_some_and(|c| c != '/' && c != '\\')
+}
+
+/// The alias of a value that is `a` on one branch and `b` on the other: both paths of this
+/// application stay one (a pinned one only if both are), anything else is unknown.
+pub fn joined_alias(a: Option<&str>, b: Option<&str>) -> Option<Arc<str>> {
+    match (a?, b?) {
+        (PINNED, PINNED) => Some(Arc::from(PINNED)),
+        (URL_FOR | PINNED, URL_FOR | PINNED) => Some(Arc::from(URL_FOR)),
+        _ => None,
+    }
 }
 
 fn pinned() -> Val {

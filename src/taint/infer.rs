@@ -48,7 +48,13 @@ pub fn traits(def: &ast::StmtFunctionDef) -> Traits {
     }
     let resolves = v.called(&["realpath", "abspath", "resolve", "normpath"]);
     let contains = v.dirname_compared
-        || v.called(&["relative_to", "is_relative_to", "startswith", "commonpath"]);
+        || v.called(&[
+            "relative_to",
+            "is_relative_to",
+            "startswith",
+            "commonpath",
+            "commonprefix",
+        ]);
     let fails = v.raises || v.returns_false || v.returns_none;
     let path_guard = resolves && contains && fails;
     // `sep`/`altsep` imported from `os` mean the separators, unless the function binds the name.
@@ -458,6 +464,8 @@ mod tests {
         let t = of("def f(base, p):\n    p = os.path.realpath(p)\n    if not p.startswith(base):\n        raise PermissionError()\n");
         assert!(t.path_guard && t.raises);
         assert!(!of("def f(p):\n    return os.path.realpath(p)\n").path_guard);
+        let t = of("def f(p, base):\n    p = os.path.abspath(p)\n    if os.path.commonprefix([base, p]) != base:\n        raise ValueError(p)\n    return p\n");
+        assert!(t.path_guard && t.raises && t.checked_path);
     }
 
     fn init_of(src: &str) -> bool {

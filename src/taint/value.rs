@@ -562,7 +562,7 @@ impl Val {
             alias: if self.alias == other.alias || Self::both_records(self, other) {
                 self.alias.clone()
             } else {
-                None
+                super::app_paths::joined_alias(self.alias.as_deref(), other.alias.as_deref())
             },
             truth: if self.truth == other.truth {
                 self.truth

@@ -372,6 +372,8 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                         rest.absorb(v);
                         rest.constant &= v.constant;
                     }
+                    // Still a dict (`{"a": x, **extra}`): a view returning it answers JSON.
+                    rest.non_text = true;
                     rest
                 }
             }

@@ -52,6 +52,10 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                     self.remember_resolved(t, &a.value);
                 }
                 self.remember_verdict(a);
+                // `checked = check_inside(p, base)`: the check raised unless `p` is confined.
+                if let Expr::Call(c) = &*a.value {
+                    self.after_guard_call(c);
+                }
                 bind_statement(&mut self.sem, s);
             }
             Stmt::AnnAssign(a) => {
@@ -420,8 +424,8 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             .map(|f| f.traits())
     }
 
-    /// `check_access(base, path)` as a statement, where the function raises unless the path
-    /// resolves inside the base: after it, the paths passed are confined.
+    /// `check_access(base, path)` as a statement (or an assignment's value), where the function
+    /// raises unless the path resolves inside the base: after it, the paths passed are confined.
     pub(super) fn after_guard_call(&mut self, c: &ast::ExprCall) {
         let Some(t) = self.call_traits(c) else {
             return;
