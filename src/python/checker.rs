@@ -58,6 +58,9 @@ pub struct ConfigWrite<'a> {
     /// Written in the body of a config class that is the development arm of a run-time choice
     /// (see [`crate::python::config_choice`]).
     pub development_alternative: bool,
+    /// Written in the body of a config class whose debug switch only development arms and
+    /// test configurations inherit (see [`crate::python::config_choice::debug_confined`]).
+    pub debug_confined: bool,
 }
 
 /// What the walk knows about the function it is in.
@@ -105,9 +108,13 @@ pub struct Checker<'a> {
     classes: Vec<(&'a str, usize)>,
     /// Whether the innermost class being walked is a development alternative config class.
     development_class: bool,
+    /// The class being walked passes its debug switch only to development and test classes.
+    debug_confined_class: bool,
     depth: usize,
     /// How many `lambda`s enclose the current node.
     lambdas: u32,
+    /// How many comprehension conditions (`[x for x in xs if cond]`) enclose the node.
+    filters: u32,
     /// Inside an `assert` statement.
     asserting: bool,
     /// The literal name of the header or cookie the expression being walked reads
@@ -152,8 +159,10 @@ impl<'a> Checker<'a> {
             config_class: Vec::new(),
             classes: Vec::new(),
             development_class: false,
+            debug_confined_class: false,
             depth: 0,
             lambdas: 0,
+            filters: 0,
             asserting: false,
             read_key: None,
             too_deep: false,
@@ -299,6 +308,12 @@ impl<'a> Checker<'a> {
         self.lambdas > 0
     }
 
+    /// Whether the current node is inside a comprehension's condition, which picks the items
+    /// kept (`[d for d in entries if d.token != old]`).
+    pub fn in_comprehension_filter(&self) -> bool {
+        self.filters > 0
+    }
+
     /// Whether the current node is inside an `assert` statement: a self-check of the code
     /// (stripped under `python -O`), never the decision that admits a requester.
     pub fn in_assert(&self) -> bool {
@@ -419,8 +434,9 @@ impl<'a> Checker<'a> {
             self.facts.session_cookie_secure_set = true;
         }
         // Only the class body itself: the flag does not reach into its methods.
-        let development_alternative =
-            self.development_class && self.config_class.last() == Some(&true);
+        let in_class_body = self.config_class.last() == Some(&true);
+        let development_alternative = self.development_class && in_class_body;
+        let debug_confined = self.debug_confined_class && in_class_body;
         dispatch::config_write(
             self,
             &ConfigWrite {
@@ -428,6 +444,7 @@ impl<'a> Checker<'a> {
                 value,
                 range,
                 development_alternative,
+                debug_confined,
             },
         );
     }
@@ -644,6 +661,10 @@ impl<'a> Checker<'a> {
             &mut self.development_class,
             is_config && self.project.is_development_alternative(&qualified),
         );
+        let outer_confined = std::mem::replace(
+            &mut self.debug_confined_class,
+            is_config && self.project.is_debug_confined(&qualified),
+        );
         // Class-body names live in their own scope and must not shadow module names.
         self.sem.push_scope();
         self.classes.push((c.name.as_str(), self.functions.len()));
@@ -653,6 +674,7 @@ impl<'a> Checker<'a> {
         self.classes.pop();
         self.sem.pop_scope();
         self.development_class = outer_development;
+        self.debug_confined_class = outer_confined;
         self.config_class.pop();
     }
 
@@ -976,6 +998,16 @@ impl<'a> Visitor<'a> for Checker<'a> {
         }
         self.statement_start = outer_start;
         self.depth -= 1;
+    }
+
+    fn visit_comprehension(&mut self, comprehension: &'a ast::Comprehension) {
+        self.visit_expr(&comprehension.iter);
+        self.visit_expr(&comprehension.target);
+        self.filters += 1;
+        for condition in &comprehension.ifs {
+            self.visit_expr(condition);
+        }
+        self.filters -= 1;
     }
 
     fn visit_expr(&mut self, expr: &'a Expr) {

@@ -38,6 +38,8 @@ pub struct ClassFacts {
     pub debug: Option<bool>,
     /// The class body's own `TESTING = ...`, likewise.
     pub testing: Option<bool>,
+    /// Defined in test code: what the tests configure, never a deployment.
+    pub test_code: bool,
 }
 
 /// How deep statements, nested choices and class hierarchies are followed.
@@ -510,6 +512,56 @@ pub fn test_configs(
                 .setting(name, &|f: &ClassFacts| f.testing, 0)
                 .unwrap_or(false);
         if testing && !runs.contains(name.as_str()) {
+            found.insert(name.clone());
+        }
+    }
+    found
+}
+
+/// The config classes whose own `DEBUG = True` reaches only development arms and test
+/// configurations: a base class no code loads, chooses or lets the operator name itself, whose
+/// every subclass outside test code that keeps debug on is one of `development` or `tests` (the
+/// production subclass turns it off). Its other settings may still be served in production;
+/// only its debug switch is not.
+pub fn debug_confined(
+    choices: &[Choice],
+    loaded: &[String],
+    classes: &HashMap<String, ClassFacts>,
+    development: &HashSet<String>,
+    tests: &HashSet<String>,
+) -> HashSet<String> {
+    let mut found = HashSet::default();
+    if development.is_empty() && tests.is_empty() {
+        return found;
+    }
+    let classes = Classes::new(classes);
+    let mut chosen: HashSet<&str> = loaded
+        .iter()
+        .chain(choices.iter().flat_map(|c| c.arms.iter().chain(&c.default)))
+        .filter_map(|l| classes.defined(l))
+        .collect();
+    // The operator may name any class of the module an open choice falls back into.
+    for choice in choices.iter().filter(|c| c.open) {
+        if let Some(default) = choice.default.as_deref().and_then(|d| classes.defined(d)) {
+            chosen.extend(classes.module_classes(default));
+        }
+    }
+    for (name, facts) in classes.facts {
+        if facts.debug != Some(true) || development.contains(name) || chosen.contains(name.as_str())
+        {
+            continue;
+        }
+        let mut heirs = classes
+            .facts
+            .iter()
+            .filter(|(other, f)| !f.test_code && classes.inherits(other, name, 0))
+            .map(|(other, _)| other)
+            .peekable();
+        if heirs.peek().is_none() {
+            continue;
+        }
+        let mut debug_heirs = heirs.filter(|h| classes.debug_on(h));
+        if debug_heirs.all(|h| development.contains(h) || tests.contains(h)) {
             found.insert(name.clone());
         }
     }

@@ -51,6 +51,9 @@ pub struct ProjectIndex {
     development_alternatives: HashSet<String>,
     /// Config classes that are test configurations (see [`config_choice::test_configs`]).
     test_configs: HashSet<String>,
+    /// Config classes whose debug switch only development arms and test configurations
+    /// inherit (see [`config_choice::debug_confined`]).
+    debug_confined: HashSet<String>,
     /// Project subclasses of a PyYAML loader, with the loader whose constructors they inherit.
     yaml_loaders: HashMap<String, String>,
     /// Paths of the files outside test folders that are test support (see [`test_support`]).
@@ -224,6 +227,12 @@ impl ProjectIndex {
         self.development_alternatives.contains(qualified)
     }
 
+    /// Whether the debug switch of the config class `qualified` is inherited only by
+    /// development arms and test configurations (see [`config_choice::debug_confined`]).
+    pub fn is_debug_confined(&self, qualified: &str) -> bool {
+        self.debug_confined.contains(qualified)
+    }
+
     /// Whether the file at `path` is test code: in a test folder or named as a test file, or
     /// test support kept elsewhere (see [`test_support`]).
     pub fn is_test_code(&self, path: &str) -> bool {
@@ -274,6 +283,7 @@ impl ProjectIndex {
                 f.choices.loaded.clear();
                 f.config_objects.from_object.clear();
             }
+            let test_code = index.is_test_code(&file.path);
             for (class, debug, testing) in f.class_debug {
                 classes.insert(
                     class,
@@ -281,6 +291,7 @@ impl ProjectIndex {
                         bases: Vec::new(),
                         debug,
                         testing,
+                        test_code,
                     },
                 );
             }
@@ -312,6 +323,13 @@ impl ProjectIndex {
         index.development_alternatives =
             config_choice::development_alternatives(&choices, &loaded, &classes);
         index.test_configs = config_choice::test_configs(&choices, &loaded, &classes);
+        index.debug_confined = config_choice::debug_confined(
+            &choices,
+            &loaded,
+            &classes,
+            &index.development_alternatives,
+            &index.test_configs,
+        );
         if index.returns.is_empty() && index.subclasses.is_empty() {
             // Nothing returns an app, so each file's variables are what it saw on its own.
             index.variables = variables.into_iter().reduce(merge_maps).unwrap_or_default();

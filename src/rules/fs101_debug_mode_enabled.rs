@@ -110,11 +110,13 @@ fn is_profiling_script(cx: &Checker) -> bool {
 /// config key is not reported: only the `FLASK_ENV` *environment variable* (see the env-file
 /// check) ever turned the debugger on; the `ENV` config value only named the environment, and
 /// Flask 2.3 removed it. Nor is the development arm of a run-time choice between config
-/// classes reported: a deployment runs the other arm, which keeps debug off.
+/// classes reported: a deployment runs the other arm, which keeps debug off. The same holds for
+/// a base class whose switch only such arms inherit, the production subclass turning it off.
 pub fn check_config(cx: &mut Checker, write: &ConfigWrite) {
     let on = matches!(write.key, "DEBUG" | "FLASK_DEBUG")
         && is_truthy_literal(write.value)
-        && !write.development_alternative;
+        && !write.development_alternative
+        && !write.debug_confined;
     if on {
         // Withdrawn once the whole project is known not to start the debugger (see
         // `config_debug_is_inert`).

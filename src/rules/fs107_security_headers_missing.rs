@@ -19,8 +19,9 @@ pub const RULE: Rule = Rule {
     good: "app = Flask(__name__)\nTalisman(app)",
 };
 
-/// An app with HTML views and neither Talisman, a header-setting `after_request` hook, nor a
-/// security header table for middleware or the hosting server.
+/// An app with HTML views and something to protect (see [`anything_to_protect`]), and neither
+/// Talisman, a header-setting `after_request` hook, nor a security header table for middleware
+/// or the hosting server.
 pub fn check(facts: &AppFacts, out: &mut Vec<AppFinding>) {
     if facts.talisman || facts.has_header_hook() || facts.security_header_table {
         return;

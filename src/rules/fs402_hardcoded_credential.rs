@@ -258,11 +258,14 @@ pub fn check_stmt(cx: &mut Checker, stmt: &Stmt) {
             _ => continue,
         };
         // Flask config keys are FS102's when they sign sessions.
-        if is_credential(&name, &text)
-            && !(is_record_field(t) && in_migration_step(cx))
-            && !(matches!(t, Expr::Name(_) | Expr::Attribute(_))
-                && identifies_client_beside_login(cx, &name))
-        {
+        // Judged only for a credential: the exemptions read the whole module.
+        let exempt = || {
+            (is_record_field(t) && in_migration_step(cx))
+                || (matches!(t, Expr::Name(_) | Expr::Attribute(_))
+                    && identifies_client_beside_login(cx, &name))
+                || public_client_secret(cx, &name)
+        };
+        if is_credential(&name, &text) && !exempt() {
             report(cx, &name, value.range());
         }
     }
@@ -281,6 +284,26 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall) {
             report(cx, arg.as_str(), kw.value.range());
         }
     }
+}
+
+/// `CLIENT_SECRET = "..."` in a module that runs an OAuth flow made for public clients: PKCE
+/// (`code_verifier`, RFC 7636) or the device grant (`device_code`, RFC 8628). Those clients are
+/// programs users install, whose secret ships in every copy (RFC 8252): it cannot authenticate
+/// the program, and the user's own authorisation is what grants access.
+fn public_client_secret(cx: &Checker, name: &str) -> bool {
+    let w = words(name);
+    w.iter().any(|x| x == "client")
+        && w.iter().any(|x| x == "secret")
+        && contains_any_ignore_case(
+            &cx.file.text,
+            &[
+                b"pkce",
+                b"code_verifier",
+                b"code_challenge",
+                b"device_code",
+                b"oauth/device",
+            ],
+        )
 }
 
 /// Whether key `name` is used in this module, and every use sends it beside the user's own

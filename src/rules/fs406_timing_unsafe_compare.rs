@@ -84,8 +84,9 @@ fn is_public_token_kind(word: &str) -> bool {
 /// Names are hints, so the shapes where `==` compares nothing an attacker guesses are left out:
 /// a constant or enum member on either side (`mechanism == cls.APIKEY`), an emptiness test
 /// (`token != {}`), an ORM column expression that becomes SQL (`Token.value == token` inside
-/// `filter`), and a predicate inside a `lambda` (`filter(lambda t: t.token != old, tokens)`
-/// removes a known entry), and an `assert` (a check of the code's own work, as in a command
+/// `filter`), a predicate inside a `lambda` (`filter(lambda t: t.token != old, tokens)`
+/// removes a known entry) or a comprehension's `!=` condition (`[t for t in tokens if t != old]`,
+/// the same removal), and an `assert` (a check of the code's own work, as in a command
 /// that uploads a token and reads it back).
 pub fn check_compare(cx: &mut Checker, cmp: &ExprCompare) {
     if cmp.comparators.len() != 1 || !matches!(cmp.ops[0], CmpOp::Eq | CmpOp::NotEq) {
@@ -96,6 +97,7 @@ pub fn check_compare(cx: &mut Checker, cmp: &ExprCompare) {
         .iter()
         .any(|e| is_constant_like(e) || is_length(e) || is_orm_column(e))
         || cx.in_lambda()
+        || (matches!(cmp.ops[0], CmpOp::NotEq) && cx.in_comprehension_filter())
         || cx.in_assert()
     {
         return;

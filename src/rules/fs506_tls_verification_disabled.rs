@@ -4,7 +4,7 @@ use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{Expr, ExprCall, Stmt};
 use ruff_text_size::Ranged;
 
-use super::helpers::{is_falsy_literal, last_name, literal_text, words};
+use super::helpers::{is_falsy_literal, is_truthy_literal, last_name, literal_text, words};
 use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 use crate::python::checker::Checker;
@@ -289,6 +289,13 @@ fn operator_opted_in(cx: &Checker) -> bool {
 }
 
 fn names_opt_out(test: &Expr) -> bool {
+    // `if not options.get("verify", True):` the caller turned verification off; it is on
+    // unless they do.
+    if let Expr::UnaryOp(u) = test {
+        if u.op == ruff_python_ast::UnaryOp::Not {
+            return verify_on_by_default(&u.operand);
+        }
+    }
     let name = match test {
         Expr::Subscript(s) => literal_text(&s.slice),
         Expr::Call(c) => c.arguments.args.first().and_then(literal_text),
@@ -303,4 +310,20 @@ fn names_opt_out(test: &Expr) -> bool {
             )
         })
     })
+}
+
+/// `options.get("verify", True)`: a verification setting read with verification as its default.
+fn verify_on_by_default(e: &Expr) -> bool {
+    let Expr::Call(c) = e else { return false };
+    if !matches!(&*c.func, Expr::Attribute(a) if a.attr.as_str() == "get") {
+        return false;
+    }
+    let key = c.arguments.args.first().and_then(literal_text);
+    let default = c
+        .arguments
+        .args
+        .get(1)
+        .or_else(|| c.arguments.find_keyword("default").map(|k| &k.value));
+    key.is_some_and(|k| words(&k).iter().any(|w| w == "verify"))
+        && default.is_some_and(is_truthy_literal)
 }

@@ -84,10 +84,14 @@ fn string_is_debug(e: &Expr) -> bool {
     matches!(e, Expr::StringLiteral(s) if debug_name(s.value.to_str()))
 }
 
-/// `debug`, `DEBUG`, or a constant-style `FLASK_DEBUG`/`APP_DEBUG`.
+/// `debug`, `DEBUG`, a constant-style `FLASK_DEBUG`/`APP_DEBUG`, or a setting named for
+/// showing the trace itself (`SHOW_STACKTRACE`, `INCLUDE_TRACEBACK`): the operator's switch
+/// for the same details.
 fn debug_name(n: &str) -> bool {
+    let constant = n.bytes().all(|b| b.is_ascii_uppercase() || b == b'_');
     n.eq_ignore_ascii_case("debug")
-        || (n.ends_with("_DEBUG") && n.bytes().all(|b| b.is_ascii_uppercase() || b == b'_'))
+        || (constant
+            && (n.ends_with("_DEBUG") || n.contains("STACKTRACE") || n.contains("TRACEBACK")))
 }
 
 /// Whether the tested value may be set by whoever sends the request (request or session data,
@@ -121,6 +125,8 @@ mod tests {
         assert!(gated("getattr(settings, 'DEBUG', False)", true));
         assert!(gated("env_to_bool('FLASK_DEBUG')", true));
         assert!(gated("DEBUG", true));
+        assert!(gated("app.config.get('SHOW_STACKTRACE')", true));
+        assert!(!gated("app.config.get('SHOW_ERRORS')", true));
         assert!(gated("app.debug is True", true));
         assert!(gated("app.debug and verbose", true));
         assert!(gated("not app.debug", false));

@@ -301,6 +301,14 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         }
         if debug_only {
             self.responses.forget_parked_since(parked);
+            // What the branch stores (`msg = traceback.format_exc()`) holds details only in
+            // debug mode too, wherever it is shown after the `if`.
+            for name in body.iter().flat_map(assigned_names) {
+                if let Some(v) = self.state.env.get(name) {
+                    let v = v.sanitize(SinkKind::StackTrace.bit());
+                    self.state.env.insert(name.to_string(), v);
+                }
+            }
         }
     }
 
@@ -789,6 +797,22 @@ pub(super) fn imported_names(s: &Stmt) -> Vec<String> {
             .iter()
             .map(|a| a.asname.as_ref().unwrap_or(&a.name).to_string())
             .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The names a statement binds by plain assignment (`x = ...`, `x: T = ...`, `x += ...`).
+fn assigned_names(stmt: &Stmt) -> Vec<&str> {
+    fn name(t: &Expr) -> Option<&str> {
+        match t {
+            Expr::Name(n) => Some(n.id.as_str()),
+            _ => None,
+        }
+    }
+    match stmt {
+        Stmt::Assign(a) => a.targets.iter().filter_map(name).collect(),
+        Stmt::AnnAssign(a) => name(&a.target).into_iter().collect(),
+        Stmt::AugAssign(a) => name(&a.target).into_iter().collect(),
         _ => Vec::new(),
     }
 }
