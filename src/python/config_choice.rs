@@ -24,9 +24,11 @@ pub struct Choice {
     /// The operator names the class at run time (an environment variable): any class of the
     /// default's module may be chosen, and only the default is known to run in production.
     pub open: bool,
-    /// The arms a dict files under a test key (`"testing": TestingConfig`): the class the test
-    /// suite asks for by name.
+    /// The arms a dict files under a test key (`"testing": TestingConfig`) and no other: the
+    /// class the test suite asks for by name.
     pub test_arms: Vec<String>,
+    /// Every class a dict names, kept when `arms` is cleared (no default): any may be loaded.
+    pub listed: Vec<String>,
 }
 
 /// What judging a choice needs to know about one top-level class.
@@ -319,15 +321,26 @@ fn expression_choice(sem: &Semantic, value: &Expr) -> Option<Choice> {
                 match key.as_deref().map(str::to_ascii_lowercase).as_deref() {
                     Some("default") => choice.default = Some(arm.clone()),
                     Some("production" | "prod") => production = Some(arm.clone()),
-                    Some("test" | "testing" | "tests" | "unittest") => {
-                        choice.test_arms.push(arm.clone());
-                    }
+                    Some(k) if is_test_key(k) => choice.test_arms.push(arm.clone()),
                     _ => {}
                 }
                 choice.arms.push(arm);
             }
             // Without a default entry, the production entry is what a deployment asks for.
             choice.default = choice.default.or(production);
+            // A class filed under a test key and another one serves more than the tests.
+            let under_other_keys = d.items.iter().filter(|item| {
+                !item
+                    .key
+                    .as_ref()
+                    .and_then(super::flask::string_literal)
+                    .is_some_and(|k| is_test_key(&k))
+            });
+            let elsewhere: Vec<String> = under_other_keys
+                .filter_map(|item| class_name(sem, &item.value))
+                .collect();
+            choice.test_arms.retain(|t| !elsewhere.contains(t));
+            choice.listed.clone_from(&choice.arms);
             // Without either, which arm runs is decided elsewhere; the test entry still tells.
             if choice.arms.len() < 2 {
                 return None;
@@ -384,6 +397,14 @@ fn branch_choice(sem: &Semantic, i: &ast::StmtIf) -> Option<Choice> {
         arms,
         ..Choice::default()
     })
+}
+
+/// A dict key that files a config class for the test suite.
+fn is_test_key(key: &str) -> bool {
+    matches!(
+        key.to_ascii_lowercase().as_str(),
+        "test" | "testing" | "tests" | "unittest"
+    )
 }
 
 /// Whether a test reads the environment: `os.environ.get("K")`, `"K" in os.environ`,
@@ -450,7 +471,10 @@ pub fn development_alternatives(
                 continue;
             }
             let production = |other: &str| {
-                other != arm && !classes.debug_on(other) && !classes.inherits(other, arm, 0)
+                other != arm
+                    && !classes.debug_on(other)
+                    && !names_development(other)
+                    && !classes.inherits(other, arm, 0)
             };
             let production_elsewhere = if choice.open {
                 default.is_some_and(production)
@@ -537,7 +561,11 @@ pub fn debug_confined(
     let classes = Classes::new(classes);
     let mut chosen: HashSet<&str> = loaded
         .iter()
-        .chain(choices.iter().flat_map(|c| c.arms.iter().chain(&c.default)))
+        .chain(
+            choices
+                .iter()
+                .flat_map(|c| c.arms.iter().chain(&c.listed).chain(&c.default)),
+        )
         .filter_map(|l| classes.defined(l))
         .collect();
     // The operator may name any class of the module an open choice falls back into.

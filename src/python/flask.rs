@@ -97,13 +97,12 @@ pub struct ExtraAutoescape {
 }
 
 impl ExtraAutoescape {
-    /// Whether the template `name` is escaped under this setting.
+    /// Whether the template `name` is escaped under this setting. Extensions match as Jinja's
+    /// `select_autoescape` does, as suffixes after a dot (`txt.j2` matches `notes.txt.j2`).
     pub fn escapes(&self, name: &str) -> bool {
-        let ext = name
-            .rsplit_once('.')
-            .map_or("", |(_, e)| e)
-            .to_ascii_lowercase();
-        (self.everything && !self.except.contains(&ext)) || self.extensions.contains(&ext)
+        let name = name.to_ascii_lowercase();
+        let ends = |ext: &String| name.ends_with(&format!(".{ext}"));
+        (self.everything && !self.except.iter().any(ends)) || self.extensions.iter().any(ends)
     }
 
     fn merge(&mut self, other: Self) {

@@ -46,7 +46,7 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
     if what == "jinja2.Template" && renders_only_arguments(cx, call) {
         return;
     }
-    if makes_latex(call) || loads_only_non_html(cx, call) || named_non_html(cx, call) {
+    if makes_latex(call) || loads_only_non_html(cx, call) || named_non_html(cx, call, what) {
         return;
     }
     match keyword(call, "autoescape") {
@@ -151,47 +151,59 @@ fn loads_only_non_html(cx: &Checker, call: &ExprCall) -> bool {
 }
 
 /// Whether what the templates come from is named for text that is not HTML: an
-/// `Environment(loader=FileSystemLoader("js-templates"))` folder, or a `Template(SQL_QUERY)`
-/// source constant. Such a name states what the output is for (a script, a query, a prompt),
-/// where HTML escaping would corrupt it. The loader may be built into a local first.
-fn named_non_html(cx: &Checker, call: &ExprCall) -> bool {
-    let source = call
-        .arguments
-        .args
-        .first()
-        .or_else(|| keyword(call, "loader"))
-        .or_else(|| keyword(call, "source"));
-    let Some(source) = source else { return false };
-    let loader_names = |loader: &Expr| -> bool {
-        let Expr::Call(c) = loader else { return false };
-        let mut folders = c
+/// `Environment(loader=FileSystemLoader("js-templates"))` folder (the loader may be built into
+/// a local first), or a `Template(SQL_QUERY)` source constant. Such a name states what the
+/// output is for (a script, a query, a prompt), where HTML escaping would corrupt it.
+fn named_non_html(cx: &Checker, call: &ExprCall, what: &str) -> bool {
+    if what == "jinja2.Template" {
+        return match call
             .arguments
             .args
-            .iter()
-            .chain(c.arguments.keywords.iter().map(|k| &k.value));
-        folders.any(|a| match a {
-            Expr::StringLiteral(s) => names_non_html_kind(s.value.to_str()),
-            Expr::Call(join) => join.arguments.args.iter().any(
-                |p| matches!(p, Expr::StringLiteral(s) if names_non_html_kind(s.value.to_str())),
-            ),
+            .first()
+            .or_else(|| keyword(call, "source"))
+        {
+            Some(Expr::Name(n)) => is_constant_name(n.id.as_str()) && names_non_html_kind(&n.id),
+            Some(Expr::Attribute(a)) => {
+                is_constant_name(a.attr.as_str()) && names_non_html_kind(&a.attr)
+            }
             _ => false,
-        })
-    };
-    match source {
-        Expr::Call(_) => loader_names(source),
-        Expr::Name(n) => {
-            let constant_named = n.id.bytes().any(|b| b.is_ascii_uppercase())
-                && !n.id.bytes().any(|b| b.is_ascii_lowercase());
-            (constant_named && names_non_html_kind(n.id.as_str()))
-                || super::local_flow::assigned_values(cx, n.id.as_str(), call.start()).is_some_and(
-                    |values| !values.is_empty() && values.into_iter().all(loader_names),
-                )
-        }
-        Expr::Attribute(a) => {
-            a.attr.bytes().all(|b| !b.is_ascii_lowercase()) && names_non_html_kind(a.attr.as_str())
-        }
+        };
+    }
+    match keyword(call, "loader") {
+        Some(loader @ Expr::Call(_)) => loader_named_non_html(loader),
+        Some(Expr::Name(n)) => super::local_flow::assigned_values(cx, n.id.as_str(), call.start())
+            .is_some_and(|values| {
+                !values.is_empty() && values.into_iter().all(loader_named_non_html)
+            }),
         _ => false,
     }
+}
+
+/// `FileSystemLoader("js-templates")`, `PackageLoader("pkg", "sql")`,
+/// `FileSystemLoader(os.path.join(base, "prompts"))`: a loader whose folder is named for
+/// non-HTML text. A package name is no folder, and a name mentioning HTML is a page's.
+fn loader_named_non_html(loader: &Expr) -> bool {
+    let Expr::Call(c) = loader else { return false };
+    let Some(kind) = super::helpers::last_name(&c.func) else {
+        return false;
+    };
+    if !kind.ends_with("Loader") {
+        return false;
+    }
+    let skip = usize::from(kind == "PackageLoader");
+    let folder_named =
+        |text: &str| !text.to_ascii_lowercase().contains("html") && names_non_html_kind(text);
+    let literal = |e: &Expr| matches!(e, Expr::StringLiteral(s) if folder_named(s.value.to_str()));
+    c.arguments.args.iter().skip(skip).any(|a| match a {
+        Expr::Call(join) => join.arguments.args.last().is_some_and(literal),
+        other => literal(other),
+    }) || keyword(c, "searchpath").is_some_and(literal)
+        || keyword(c, "package_path").is_some_and(literal)
+}
+
+/// `SQL_QUERY`: a name spelled like a module constant.
+fn is_constant_name(name: &str) -> bool {
+    name.bytes().any(|b| b.is_ascii_uppercase()) && !name.bytes().any(|b| b.is_ascii_lowercase())
 }
 
 /// Whether a folder or constant name says its text is a script, a query, a prompt or data.

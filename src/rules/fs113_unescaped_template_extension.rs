@@ -121,7 +121,7 @@ fn note_setting(into: &mut ExtraAutoescape, value: &Expr) {
     }
 }
 
-/// The renders found by [`check_call`], unless the app escapes every template.
+/// The renders found by [`check_call`] of templates the app's own setting does not escape.
 pub fn check_app(facts: &AppFacts, out: &mut Vec<AppFinding>) {
     for (location, name, message) in &facts.unescaped_renders {
         if facts.autoescape.escapes(name) {

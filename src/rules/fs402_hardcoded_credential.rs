@@ -286,24 +286,19 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall) {
     }
 }
 
-/// `CLIENT_SECRET = "..."` in a module that runs an OAuth flow made for public clients: PKCE
-/// (`code_verifier`, RFC 7636) or the device grant (`device_code`, RFC 8628). Those clients are
-/// programs users install, whose secret ships in every copy (RFC 8252): it cannot authenticate
-/// the program, and the user's own authorisation is what grants access.
+/// `CLIENT_SECRET = "..."` in a module that runs an OAuth flow made for public clients: the
+/// device grant (`device_code`, RFC 8628), or PKCE (RFC 7636) in a module that is no web code
+/// (a web server is a confidential client, which uses PKCE too). Public clients are programs
+/// users install, whose secret ships in every copy (RFC 8252): it cannot authenticate the
+/// program, and the user's own authorisation is what grants access.
 fn public_client_secret(cx: &Checker, name: &str) -> bool {
     let w = words(name);
+    let text = &cx.file.text;
     w.iter().any(|x| x == "client")
         && w.iter().any(|x| x == "secret")
-        && contains_any_ignore_case(
-            &cx.file.text,
-            &[
-                b"pkce",
-                b"code_verifier",
-                b"code_challenge",
-                b"device_code",
-                b"oauth/device",
-            ],
-        )
+        && (contains_any_ignore_case(text, &[b"device_code", b"oauth/device"])
+            || (contains_any_ignore_case(text, &[b"pkce", b"code_verifier"])
+                && !contains_any_ignore_case(text, &[b"flask", b"authlib", b"route"])))
 }
 
 /// Whether key `name` is used in this module, and every use sends it beside the user's own

@@ -67,7 +67,6 @@ fn is_public_token_kind(word: &str) -> bool {
             | "syntax"
             | "lexer"
             | "parser"
-            | "parsed"
             | "sql"
             | "page"
             | "pagination"

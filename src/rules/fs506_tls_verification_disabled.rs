@@ -324,6 +324,14 @@ fn verify_on_by_default(e: &Expr) -> bool {
         .args
         .get(1)
         .or_else(|| c.arguments.find_keyword("default").map(|k| &k.value));
-    key.is_some_and(|k| words(&k).iter().any(|w| w == "verify"))
-        && default.is_some_and(is_truthy_literal)
+    key.is_some_and(|k| {
+        let w = words(&k);
+        w.iter().any(|x| x == "verify")
+            && !w.iter().any(|x| {
+                matches!(
+                    x.as_str(),
+                    "skip" | "no" | "not" | "insecure" | "disable" | "disabled" | "ignore"
+                )
+            })
+    }) && default.is_some_and(is_truthy_literal)
 }

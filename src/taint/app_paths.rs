@@ -77,7 +77,8 @@ pub fn confine(built: Val, pieces: &[Piece]) -> Val {
             _ => app_path = false,
         }
     }
-    let built = if starts_app_path && pinned {
+    // Data before the pin could still move the URL: then it is no application path.
+    let built = if starts_app_path && pinned && open.is_empty() {
         Val {
             alias: Some(Arc::from(PINNED)),
             ..built

@@ -23,6 +23,9 @@ pub struct Traits {
     pub path_verdict: bool,
     /// Fails by raising (or aborting): a call as a statement proves the check passed.
     pub raises: bool,
+    /// Fails only by raising: no `return False`/`return None` answer a caller could ignore, so
+    /// even a call whose result is assigned proves the check passed.
+    pub raises_only: bool,
     /// Checks a URL argument's host or scheme and answers with a boolean.
     pub url_guard: bool,
     /// Raises an exception with a message it writes itself (`raise Exception(_("Invalid role"))`).
@@ -72,6 +75,7 @@ pub fn traits(def: &ast::StmtFunctionDef) -> Traits {
         checked_path: path_guard && (v.raises || v.returns_none),
         flags: context::mode_flags(def),
         raises: v.raises,
+        raises_only: v.raises && !v.returns_false && !v.returns_none,
         url_guard: v.called(&["urlparse", "urlsplit", "url_parse"])
             && v.host_read
             && (v.returns_false || v.returns_compare),

@@ -54,7 +54,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 self.remember_verdict(a);
                 // `checked = check_inside(p, base)`: the check raised unless `p` is confined.
                 if let Expr::Call(c) = &*a.value {
-                    self.after_guard_call(c);
+                    self.after_guard_call(c, true);
                 }
                 bind_statement(&mut self.sem, s);
             }
@@ -114,7 +114,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             Stmt::Expr(e) => {
                 self.eval(&e.value);
                 if let Expr::Call(c) = &*e.value {
-                    self.after_guard_call(c);
+                    self.after_guard_call(c, false);
                 }
             }
             Stmt::Break(_) | Stmt::Continue(_) => {
@@ -432,13 +432,15 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             .map(|f| f.traits())
     }
 
-    /// `check_access(base, path)` as a statement (or an assignment's value), where the function
-    /// raises unless the path resolves inside the base: after it, the paths passed are confined.
-    pub(super) fn after_guard_call(&mut self, c: &ast::ExprCall) {
+    /// `check_access(base, path)` as a statement, where the function raises unless the path
+    /// resolves inside the base: after it, the paths passed are confined. As an assignment's
+    /// value (`assigned`) the answer could be a `False` nobody tests, so only a check that
+    /// fails by raising alone proves it.
+    pub(super) fn after_guard_call(&mut self, c: &ast::ExprCall, assigned: bool) {
         let Some(t) = self.call_traits(c) else {
             return;
         };
-        if !(t.path_guard && t.raises) {
+        if !(t.path_guard && t.raises) || (assigned && !t.raises_only) {
             return;
         }
         let args = c
