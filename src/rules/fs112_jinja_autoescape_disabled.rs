@@ -162,9 +162,10 @@ fn named_non_html(cx: &Checker, call: &ExprCall, what: &str) -> bool {
             .first()
             .or_else(|| keyword(call, "source"))
         {
-            Some(Expr::Name(n)) => is_constant_name(n.id.as_str()) && names_non_html_kind(&n.id),
-            Some(Expr::Attribute(a)) => {
-                is_constant_name(a.attr.as_str()) && names_non_html_kind(&a.attr)
+            Some(source @ (Expr::Name(_) | Expr::Attribute(_))) => {
+                super::helpers::last_name(source).is_some_and(|n| {
+                    super::helpers::is_constant_style(&n) && names_non_html_kind(&n)
+                })
             }
             _ => false,
         };
@@ -199,11 +200,6 @@ fn loader_named_non_html(loader: &Expr) -> bool {
         other => literal(other),
     }) || keyword(c, "searchpath").is_some_and(literal)
         || keyword(c, "package_path").is_some_and(literal)
-}
-
-/// `SQL_QUERY`: a name spelled like a module constant.
-fn is_constant_name(name: &str) -> bool {
-    name.bytes().any(|b| b.is_ascii_uppercase()) && !name.bytes().any(|b| b.is_ascii_lowercase())
 }
 
 /// Whether a folder or constant name says its text is a script, a query, a prompt or data.

@@ -383,9 +383,7 @@ fn is_constant_like(e: &Expr) -> bool {
         Expr::Tuple(t) => return t.elts.is_empty(),
         _ => return is_constant(e),
     };
-    name.len() > 1
-        && name.bytes().any(|b| b.is_ascii_uppercase())
-        && !name.bytes().any(|b| b.is_ascii_lowercase())
+    super::helpers::is_constant_style(name)
 }
 
 /// `Model.column` (an attribute of a capitalised class name): in SQLAlchemy or Peewee code,

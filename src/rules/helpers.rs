@@ -217,6 +217,14 @@ pub fn autoescape_setting(stmt: &Stmt) -> Option<AutoescapeSetting<'_>> {
     })
 }
 
+/// A name spelled like a module constant (`DEFAULT_KEY`, `SQL_QUERY`): upper case, more than one
+/// character.
+pub fn is_constant_style(name: &str) -> bool {
+    name.len() > 1
+        && name.bytes().any(|b| b.is_ascii_uppercase())
+        && !name.bytes().any(|b| b.is_ascii_lowercase())
+}
+
 /// A literal (string, number, bool, None) that cannot carry a secret comparison.
 pub fn is_constant(expr: &Expr) -> bool {
     matches!(
