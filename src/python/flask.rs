@@ -180,9 +180,10 @@ pub struct AppFacts {
     pub credential_readers: Vec<(String, Credentials)>,
     /// FS105 findings on one view's forms or exemption, judged once the view's guards are known.
     pub csrf_off_in_views: Vec<CsrfOffInView>,
-    /// CSRF-exempt views (their name in the `def`) whose request data is only a JSON body read
-    /// without `force=True`: a cross-site form cannot send one without a CORS preflight.
-    pub json_body_views: Vec<Location>,
+    /// CSRF-exempt views (their name in the `def`) a cross-site form cannot drive: their request
+    /// data is only a JSON body read without `force=True` (which needs a CORS preflight
+    /// cross-site), or they refuse any request without a secret the forger does not know.
+    pub unforgeable_views: Vec<Location>,
     /// Where FS101 reported `DEBUG = True` config writes, withdrawn once it is known how the
     /// project serves its apps.
     pub debug_config_writes: Vec<Location>,
@@ -260,7 +261,7 @@ impl AppFacts {
         self.http_auth_challenge |= other.http_auth_challenge;
         self.credential_readers.extend(other.credential_readers);
         self.csrf_off_in_views.extend(other.csrf_off_in_views);
-        self.json_body_views.extend(other.json_body_views);
+        self.unforgeable_views.extend(other.unforgeable_views);
         self.debug_config_writes.extend(other.debug_config_writes);
         self.gated_debuggers.extend(other.gated_debuggers);
         self.may_start_debugger |= other.may_start_debugger;

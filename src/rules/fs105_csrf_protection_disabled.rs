@@ -1,10 +1,10 @@
 //! FS105 csrf-protection-disabled.
 
 use ruff_python_ast::visitor::{self, Visitor};
-use ruff_python_ast::{self as ast, Expr, ExprCall, Stmt};
+use ruff_python_ast::{self as ast, CmpOp, Expr, ExprCall, Stmt, UnaryOp};
 use ruff_text_size::Ranged;
 
-use super::helpers::{is_falsy_literal, keyword};
+use super::helpers::{is_constant, is_falsy_literal, keyword, last_name};
 use super::{AppFinding, Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 use crate::python::access::{library_decorator, Library, Verdict};
@@ -57,9 +57,9 @@ pub fn check_routes(cx: &mut Checker, f: &ast::StmtFunctionDef, routes: &[Route]
             .is_some_and(|q| q.ends_with(".exempt"))
     });
     if let Some(d) = exempt {
-        if json_body_only(cx, f) {
+        if json_body_only(cx, f) || secret_gated(cx, f) {
             let view = cx.location(f.name.range());
-            cx.facts.json_body_views.push(view);
+            cx.facts.unforgeable_views.push(view);
         }
         let message = format!(
             "`{}` accepts state-changing requests with CSRF protection exempted",
@@ -88,6 +88,61 @@ fn json_body_only(cx: &Checker, f: &ast::StmtFunctionDef) -> bool {
     };
     reads.visit_body(&f.body);
     reads.json && !reads.other
+}
+
+/// Whether the view, at the top level of its body, refuses every request that lacks a secret:
+/// `if webhook_hash != expected_hash: abort(404)`, `if not hmac.compare_digest(sig, mac):
+/// abort(403)`. A forged cross-site request cannot carry a secret its author does not know, so
+/// such a view (a webhook) has nothing a CSRF token would add. A secret read from a cookie is
+/// no proof: the browser attaches it to the forged request too.
+fn secret_gated(cx: &Checker, f: &ast::StmtFunctionDef) -> bool {
+    let params: Vec<&str> = f.parameters.iter().map(|p| p.name().as_str()).collect();
+    let from_request = |e: &Expr| {
+        let (mut found, mut cookie) = (false, false);
+        cx.any_subexpr(e, &mut |cx, sub| {
+            let q = cx.sem.resolve(sub);
+            cookie |= q
+                .as_deref()
+                .is_some_and(|q| q.starts_with("flask.request.cookies"));
+            found |= matches!(sub, Expr::Name(n) if params.contains(&n.id.as_str()))
+                || q.is_some_and(|q| q.starts_with("flask.request."));
+        });
+        found && !cookie
+    };
+    let secret_named = |e: &Expr| last_name(e).is_some_and(|n| names_secret(&n));
+    let gates = |test: &Expr| match test {
+        Expr::Compare(c) if c.ops.len() == 1 && c.ops[0] == CmpOp::NotEq => {
+            let (a, b) = (&*c.left, &c.comparators[0]);
+            !is_constant(a)
+                && !is_constant(b)
+                && (from_request(a) || from_request(b))
+                && (secret_named(a) || secret_named(b))
+        }
+        Expr::UnaryOp(u) if u.op == UnaryOp::Not => matches!(&*u.operand, Expr::Call(c)
+            if matches!(cx.sem.resolve(&c.func).as_deref(),
+                Some("hmac.compare_digest" | "secrets.compare_digest"))
+                && c.arguments.args.iter().any(from_request)),
+        _ => false,
+    };
+    let refuses = |body: &[Stmt]| match body.last() {
+        Some(Stmt::Raise(_) | Stmt::Return(_)) => true,
+        Some(Stmt::Expr(e)) => matches!(&*e.value, Expr::Call(c)
+            if last_name(&c.func).is_some_and(|n| n == "abort")),
+        _ => false,
+    };
+    f.body
+        .iter()
+        .any(|s| matches!(s, Stmt::If(i) if gates(&i.test) && refuses(&i.body)))
+}
+
+/// `webhook_hash`, `signature`, `api_token`: a name whose last word names a secret value.
+fn names_secret(name: &str) -> bool {
+    crate::python::words::words(name).last().is_some_and(|w| {
+        matches!(
+            w.as_str(),
+            "hash" | "token" | "secret" | "signature" | "sig" | "digest" | "hmac" | "key"
+        )
+    })
 }
 
 /// What [`json_body_only`] finds in a view's body.
@@ -217,7 +272,7 @@ pub fn check_class(cx: &mut Checker, class: &ast::StmtClassDef) {
 /// for code no route reaches, every one is reported.
 pub fn check_app(facts: &AppFacts, routes: Option<&[RouteEntry]>, out: &mut Vec<AppFinding>) {
     for off in &facts.csrf_off_in_views {
-        let json_body = facts.json_body_views.contains(&off.view);
+        let unforgeable = facts.unforgeable_views.contains(&off.view);
         let entries: Vec<&RouteEntry> = routes
             .unwrap_or_default()
             .iter()
@@ -226,7 +281,7 @@ pub fn check_app(facts: &AppFacts, routes: Option<&[RouteEntry]>, out: &mut Vec<
         if !entries.is_empty()
             && !entries
                 .iter()
-                .any(|e| credential_rides_along(facts, off, e, json_body))
+                .any(|e| credential_rides_along(facts, off, e, unforgeable))
         {
             continue;
         }
@@ -244,13 +299,13 @@ pub fn check_app(facts: &AppFacts, routes: Option<&[RouteEntry]>, out: &mut Vec<
 /// challenged HTTP authentication) may reach the handler: read by the view itself or by one of
 /// its guards, or a guard not followed. Only a view that shows where its caller's identity comes
 /// from (a guard or the body reading a header) is cleared: an unguarded view may learn who is
-/// asking through helpers not followed here. A view taking only a JSON body (`json_body`) is
-/// cleared unguarded too: a cross-site form cannot hand it any data.
+/// asking through helpers not followed here. A view a cross-site form cannot drive
+/// (`unforgeable`: it takes only a JSON body or demands a secret) is cleared unguarded too.
 fn credential_rides_along(
     facts: &AppFacts,
     off: &CsrfOffInView,
     entry: &RouteEntry,
-    json_body: bool,
+    unforgeable: bool,
 ) -> bool {
     let challenged = facts.http_auth_challenge;
     let mut reads = off.reads;
@@ -262,7 +317,7 @@ fn credential_rides_along(
             None => {}
         }
     }
-    reads.rides_along(challenged) || !(json_body || reads.header || reads.basic)
+    reads.rides_along(challenged) || !(unforgeable || reads.header || reads.basic)
 }
 
 /// Whether the decorator or hook `name`, which reads no credential itself, may still learn who

@@ -3,6 +3,8 @@
 //! slash follows the endpoint's path. (`url_for("index") + name` is not: with `url_for` giving
 //! `/`, a `name` of `/evil.example` makes the protocol-relative `//evil.example`.) Likewise data
 //! after a literal `?` or `#` only fills the query or fragment of whatever URL precedes it.
+//! The base URL of another service that the operator configures works the same way:
+//! `f"{app.config['API_URL']}/results/{id}"` goes to the configured host whatever `id` holds.
 
 use std::sync::Arc;
 
@@ -13,8 +15,27 @@ use super::value::{placed, SinkKind, Taint, Val, AFTER_ROOT, AFTER_SEGMENT};
 
 /// What `url_for(...)` returns.
 const URL_FOR: &str = "flask.url_for";
-/// A `url_for(...)` path extended by a fixed segment: later parts cannot change the host.
+/// A `url_for(...)` path extended by a fixed segment, or a configured base URL extended by a
+/// path: later parts cannot change the host.
 const PINNED: &str = "flask.url_for#pinned";
+/// A setting read from the application's configuration or environment (see [`setting`]).
+const SETTING: &str = "flask.config#setting";
+
+/// `v`, the value of a configuration or environment read, marked as the operator's setting when
+/// nothing of the request is in it: a base URL there fixes the scheme and host of what a path
+/// after it builds. (Whatever name the read's call stood for says nothing of its value.)
+pub fn setting(mut v: Val) -> Val {
+    if !v.is_tainted() {
+        v.alias = Some(Arc::from(SETTING));
+    }
+    v
+}
+
+/// Text that starts a path after a base URL: `"/results/"`. (An empty setting would make
+/// `//evil.example` of a bare `"/"`, but a base URL that is set is not empty.)
+fn starts_path(text: &str) -> bool {
+    text.starts_with('/')
+}
 
 /// `l + r` when `l` is an application path: a pinned path after a fixed segment, or the data of
 /// `r` cleared for redirects and outgoing requests after a pinned one. `None` otherwise.
@@ -24,6 +45,7 @@ pub fn concat(l: &Val, r: &Val, op: Operator) -> Option<Val> {
     }
     match l.alias.as_deref() {
         Some(URL_FOR) if r.text.as_deref().is_some_and(fixed_segment) => Some(pinned()),
+        Some(SETTING) if r.text.as_deref().is_some_and(starts_path) => Some(pinned()),
         Some(PINNED) if !r.is_tainted() => Some(pinned()),
         Some(PINNED) => {
             let mut v = Val::default();
@@ -42,24 +64,30 @@ pub fn concat(l: &Val, r: &Val, op: Operator) -> Option<Val> {
 pub fn confine(built: Val, pieces: &[Piece]) -> Val {
     // Text that starts with this application's path and goes on past a fixed segment is one
     // too, for the next step that extends it (`url = f"{url}&{more}"`).
+    let first = pieces.iter().position(|p| !matches!(p, Piece::Text("")));
     let starts_app_path = matches!(
-        pieces.iter().find(|p| !matches!(p, Piece::Text(""))),
-        Some(Piece::Value(v)) if matches!(v.alias.as_deref(), Some(URL_FOR | PINNED))
+        first.map(|i| &pieces[i]),
+        Some(Piece::Value(v)) if matches!(v.alias.as_deref(), Some(URL_FOR | PINNED | SETTING))
     );
     let mut pinned = false;
     // The previous piece was a `url_for(...)` path: a fixed segment now pins it.
     let mut app_path = false;
+    // The previous piece was the configured base URL the text starts with: a path now pins it.
+    let mut base_url = false;
     let mut confined: Vec<Arc<Taint>> = Vec::new();
     let mut open: Vec<Arc<Taint>> = Vec::new();
-    for p in pieces {
+    for (i, p) in pieces.iter().enumerate() {
         let text = match p {
             Piece::Text(t) => Some(*t),
             Piece::Value(v) if v.constant && !v.is_tainted() => v.text.as_deref(),
             Piece::Value(_) => None,
         };
         if let Some(t) = text {
-            pinned |= t.contains(['?', '#']) || (app_path && fixed_segment(t));
+            pinned |= t.contains(['?', '#'])
+                || (app_path && fixed_segment(t))
+                || (base_url && starts_path(t));
             app_path = false;
+            base_url = false;
             continue;
         }
         let Piece::Value(v) = p else {
@@ -71,6 +99,7 @@ pub fn confine(built: Val, pieces: &[Piece]) -> Val {
             let dangerous = v.all_taints().into_iter();
             open.extend(dangerous.filter(|t| t.reaches(SinkKind::Redirect)));
         }
+        base_url = first == Some(i) && matches!(v.alias.as_deref(), Some(SETTING));
         match v.alias.as_deref() {
             Some(PINNED) => pinned = true,
             Some(URL_FOR) => app_path = true,

@@ -180,19 +180,36 @@ pub fn mark_confined(
     })
 }
 
-/// The pieces of `text.format(*parts)` in order, when every field is a plain `{}` (no escaped
-/// braces, numbers, names or format specs) and there is one part per field.
+/// The pieces of `text.format(*parts)` in order, when every field is a plain `{}` or a
+/// numbered `{0}` (no escaped braces, names or format specs), automatic numbering is not mixed
+/// with manual (Python refuses that), and every part is used.
 pub fn format_pieces<'a>(text: &'a str, parts: &'a [Val]) -> Option<Vec<Piece<'a>>> {
-    let chunks: Vec<&str> = text.split("{}").collect();
-    if chunks.len() != parts.len() + 1 || chunks.iter().any(|c| c.contains(['{', '}'])) {
+    let mut pieces = Vec::new();
+    let mut used = vec![false; parts.len()];
+    let (mut automatic, mut numbered) = (0usize, false);
+    let mut rest = text;
+    while let Some(open) = rest.find(['{', '}']) {
+        let close = rest[open..].find('}').map(|i| open + i)?;
+        let field = &rest[open + 1..close];
+        if rest.as_bytes()[open] == b'}' || field.contains('{') {
+            return None;
+        }
+        let index = if field.is_empty() {
+            automatic += 1;
+            automatic - 1
+        } else {
+            numbered = true;
+            field.parse::<usize>().ok()?
+        };
+        *used.get_mut(index)? = true;
+        pieces.push(Piece::Text(&rest[..open]));
+        pieces.push(Piece::Value(&parts[index]));
+        rest = &rest[close + 1..];
+    }
+    if (numbered && automatic > 0) || used.contains(&false) {
         return None;
     }
-    let mut pieces = Vec::with_capacity(chunks.len() + parts.len());
-    for (chunk, part) in chunks.iter().zip(parts) {
-        pieces.push(Piece::Text(chunk));
-        pieces.push(Piece::Value(part));
-    }
-    pieces.extend(chunks.last().map(|c| Piece::Text(c)));
+    pieces.push(Piece::Text(rest));
     Some(pieces)
 }
 
@@ -286,7 +303,13 @@ mod tests {
         let named = [Val::clean(), ext.clone()];
         let pieces = format_pieces("{}.{}", &named).unwrap();
         assert!(path_safe(&confine(built(), &pieces)));
-        assert!(format_pieces("{0}.{1}", &named).is_none());
+        let pieces = format_pieces("{0}.{1}", &named).unwrap();
+        assert!(path_safe(&confine(built(), &pieces)));
+        assert!(format_pieces("{1}.{0}", &named).is_some());
+        assert!(format_pieces("{0}.{}", &named).is_none());
+        assert!(format_pieces("{0}.{0}", &named).is_none());
+        assert!(format_pieces("{name}.{}", &named).is_none());
+        assert!(format_pieces("{{}}.{}", &named).is_none());
         assert!(format_pieces("{}", &named).is_none());
         let mut joined = ext.clone();
         joined.absorb(&name);

@@ -2,6 +2,7 @@
 //! `if not is_safe_url(x): abort(400)`, `if ".." in name: abort(400)` each make `x` harmless for
 //! some sink kinds on the branch where the check passed.
 
+use ruff_python_ast::comparable::ComparableExpr;
 use ruff_python_ast::{self as ast, CmpOp, Expr, UnaryOp};
 
 use super::engine::Analyzer;
@@ -221,6 +222,7 @@ fn collect(cx: &Analyzer, test: &Expr, branch: bool, out: &mut Vec<(String, u32)
                 op @ (CmpOp::Eq | CmpOp::NotEq | CmpOp::Is) => {
                     let holds = (op != CmpOp::NotEq) == branch;
                     if holds {
+                        common_path_checks(cx, &c.left, right, out);
                         if right.is_literal_expr() && !right.is_none_literal_expr() {
                             if let Some(k) = compared_key(&c.left) {
                                 out.push((k, ALL));
@@ -252,6 +254,29 @@ fn collect(cx: &Analyzer, test: &Expr, branch: bool, out: &mut Vec<(String, u32)
             }
         }
         _ => {}
+    }
+}
+
+/// `os.path.commonpath([root, resolved]) == root` true: every other listed path lies inside
+/// `root` (`commonprefix` too, the weaker check real code also uses for this).
+fn common_path_checks(cx: &Analyzer, left: &Expr, right: &Expr, out: &mut Vec<(String, u32)>) {
+    for (call, root) in [(left, right), (right, left)] {
+        let Expr::Call(c) = call else { continue };
+        if !matches!(
+            cx.qualify(&c.func).as_deref(),
+            Some("os.path.commonpath" | "os.path.commonprefix")
+        ) {
+            continue;
+        }
+        let [Expr::List(ast::ExprList { elts, .. }) | Expr::Tuple(ast::ExprTuple { elts, .. })] =
+            &*c.arguments.args
+        else {
+            continue;
+        };
+        let root = ComparableExpr::from(root);
+        for e in elts.iter().filter(|e| ComparableExpr::from(*e) != root) {
+            out.extend(path_keys(e).into_iter().map(|k| (k, SinkKind::Path.bit())));
+        }
     }
 }
 
