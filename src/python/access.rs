@@ -330,6 +330,9 @@ pub fn library_decorator(name: Option<&str>, args: &[String], optional: bool) ->
         ),
         "flask_jwt" => last == "jwt_required",
         "flask_httpauth" => last == "login_required",
+        // `require_oauth = ResourceProtector()` used as `@require_oauth()` (the instance
+        // resolves to its class): it refuses requests without a valid bearer token.
+        "authlib" if name == "authlib.integrations.flask_oauth2.ResourceProtector" => true,
         _ if OPEN_PACKAGES.contains(&package) => return Library::Open,
         _ => return Library::Unknown,
     };

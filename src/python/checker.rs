@@ -809,8 +809,11 @@ impl<'a> Checker<'a> {
 
     fn note_request_read(&mut self, expr: &Expr) {
         // Most attribute chains (`self.x.y`) have nothing to do with Flask: rule them out by
-        // their root name before building the qualified name.
-        if !self.sem.may_name_flask() || !self.sem.root_may_be(expr, "flask") {
+        // their root name before building the qualified name. (authlib's Flask integration
+        // holds the bearer token a view was admitted with.)
+        if !self.sem.may_name_flask()
+            || !(self.sem.root_may_be(expr, "flask") || self.sem.root_may_be(expr, "authlib"))
+        {
             return;
         }
         let Some(q) = self.sem.resolve(expr) else {

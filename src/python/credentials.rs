@@ -66,7 +66,18 @@ pub fn source_of(qualified: &str) -> Option<Source> {
     if head("flask.request.authorization") {
         return Some(Source::Basic);
     }
-    head("flask.request.headers").then_some(Source::Header)
+    // authlib's `current_token`: the bearer token a resource protector accepted, which came
+    // in the `Authorization` header.
+    (head("flask.request.headers") || head("authlib.integrations.flask_oauth2.current_token"))
+        .then_some(Source::Header)
+}
+
+/// Whether a library guard used as a decorator (an instance resolves to its class) refuses every
+/// request without a credential in a header: authlib's `ResourceProtector` demands a valid
+/// bearer token in `Authorization`, which the client's code sets and a browser never attaches
+/// by itself, whatever cookies ride along.
+pub fn demands_header_credential(qualified: &str) -> bool {
+    qualified == "authlib.integrations.flask_oauth2.ResourceProtector"
 }
 
 /// Reads of one header or cookie by name (`request.headers.get("Origin")`), whose first

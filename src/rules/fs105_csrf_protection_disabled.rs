@@ -57,7 +57,7 @@ pub fn check_routes(cx: &mut Checker, f: &ast::StmtFunctionDef, routes: &[Route]
             .is_some_and(|q| q.ends_with(".exempt"))
     });
     if let Some(d) = exempt {
-        if json_body_only(cx, f) || secret_gated(cx, f) {
+        if json_body_only(cx, f) || secret_gated(cx, f) || answers_oauth_clients(f) {
             let view = cx.location(f.name.range());
             cx.facts.unforgeable_views.push(view);
         }
@@ -133,6 +133,41 @@ fn secret_gated(cx: &Checker, f: &ast::StmtFunctionDef) -> bool {
     f.body
         .iter()
         .any(|s| matches!(s, Stmt::If(i) if gates(&i.test) && refuses(&i.body)))
+}
+
+/// Whether the view answers with an OAuth authorization server's client endpoint (authlib's
+/// and oauthlib's servers name them alike): `authorization.create_token_response()`,
+/// `create_endpoint_response("revocation")` (token, introspection, revocation, client
+/// registration, userinfo). Those authenticate the client by
+/// its own credentials or tokens in the request, never by the user's cookie, and their answer is
+/// unreadable cross-site; RFC 6749 has clients call them with no CSRF token. (The
+/// authorization endpoint, which acts on the user's session, is not one of them.)
+fn answers_oauth_clients(f: &ast::StmtFunctionDef) -> bool {
+    struct Calls {
+        found: bool,
+    }
+    impl<'x> Visitor<'x> for Calls {
+        fn visit_expr(&mut self, e: &'x Expr) {
+            if let Expr::Call(c) = e {
+                if let Expr::Attribute(a) = &*c.func {
+                    self.found |= matches!(
+                        a.attr.as_str(),
+                        "create_token_response"
+                            | "create_endpoint_response"
+                            | "create_revocation_response"
+                            | "create_introspect_response"
+                            | "create_userinfo_response"
+                    );
+                }
+            }
+            if !self.found {
+                visitor::walk_expr(self, e);
+            }
+        }
+    }
+    let mut calls = Calls { found: false };
+    calls.visit_body(&f.body);
+    calls.found
 }
 
 /// `webhook_hash`, `signature`, `api_token`: a name whose last word names a secret value.
@@ -299,14 +334,21 @@ pub fn check_app(facts: &AppFacts, routes: Option<&[RouteEntry]>, out: &mut Vec<
 /// challenged HTTP authentication) may reach the handler: read by the view itself or by one of
 /// its guards, or a guard not followed. Only a view that shows where its caller's identity comes
 /// from (a guard or the body reading a header) is cleared: an unguarded view may learn who is
-/// asking through helpers not followed here. A view a cross-site form cannot drive
-/// (`unforgeable`: it takes only a JSON body or demands a secret) is cleared unguarded too.
+/// asking through helpers not followed here. A guard that demands a header credential (a
+/// bearer-token protector) clears the view whatever else reads cookies, as does being a view a
+/// cross-site form cannot drive (`unforgeable`: it takes only a JSON body, demands a secret or
+/// serves OAuth clients): the forged request lacks the header, the secret or the JSON body.
 fn credential_rides_along(
     facts: &AppFacts,
     off: &CsrfOffInView,
     entry: &RouteEntry,
     unforgeable: bool,
 ) -> bool {
+    let demands_header =
+        |name: &String| crate::python::credentials::demands_header_credential(name);
+    if unforgeable || entry.guards.iter().flatten().any(demands_header) {
+        return false;
+    }
     let challenged = facts.http_auth_challenge;
     let mut reads = off.reads;
     for guard in &entry.guards {
@@ -317,7 +359,7 @@ fn credential_rides_along(
             None => {}
         }
     }
-    reads.rides_along(challenged) || !(unforgeable || reads.header || reads.basic)
+    reads.rides_along(challenged) || !(reads.header || reads.basic)
 }
 
 /// Whether the decorator or hook `name`, which reads no credential itself, may still learn who
