@@ -24,6 +24,11 @@ pub struct ImportFacts {
     pub entry_point: bool,
     /// The file imports a test framework (`pytest`, `unittest`, `flask_testing`...).
     pub imports_test_framework: bool,
+    /// Blueprints (dotted `module.name`) the file registers only on a branch that runs under
+    /// tests: `if app.testing: app.register_blueprint(dev_api_bp)`.
+    pub test_blueprints: Vec<String>,
+    /// Blueprints the file registers anywhere else.
+    pub blueprints: Vec<String>,
 }
 
 /// The [`ImportFacts`] of `file`.
@@ -34,6 +39,16 @@ pub fn collect(file: &SourceFile) -> ImportFacts {
     facts.imports.sort_unstable();
     facts.imports.dedup();
     facts.imports_test_framework = facts.imports.iter().any(|m| is_test_framework(m));
+    if file.text.contains("register_blueprint") {
+        let imported = imported_names(file.body(), &file.module, package);
+        let mut registrations = Registrations {
+            imported: &imported,
+            under_test: false,
+            depth: 0,
+            facts: &mut facts,
+        };
+        registrations.visit_body(file.body());
+    }
     facts.entry_point = file.body().iter().any(|stmt| match stmt {
         Stmt::If(i) => is_main_guard(&i.test),
         Stmt::Assign(a) => builds_app(&a.value),
@@ -41,6 +56,123 @@ pub fn collect(file: &SourceFile) -> ImportFacts {
         _ => false,
     });
     facts
+}
+
+/// The dotted names the file's `from` imports bind (`from pkg.dev import bp as dev_bp` binds
+/// `dev_bp` to `pkg.dev.bp`), at any depth.
+fn imported_names(body: &[Stmt], module: &str, package: bool) -> HashMap<String, String> {
+    struct Names<'m> {
+        module: &'m str,
+        package: bool,
+        depth: usize,
+        out: HashMap<String, String>,
+    }
+    impl<'a> StatementVisitor<'a> for Names<'_> {
+        fn visit_stmt(&mut self, stmt: &'a Stmt) {
+            if self.depth > super::MAX_DEPTH {
+                return;
+            }
+            if let Stmt::ImportFrom(i) = stmt {
+                let from = i.module.as_ref().map(|m| m.as_str());
+                if let Some(base) = absolute_module(self.module, self.package, from, i.level) {
+                    for alias in &i.names {
+                        let bound = alias.asname.as_ref().unwrap_or(&alias.name);
+                        self.out
+                            .insert(bound.to_string(), format!("{base}.{}", alias.name));
+                    }
+                }
+                return;
+            }
+            self.depth += 1;
+            walk_stmt(self, stmt);
+            self.depth -= 1;
+        }
+    }
+    let mut names = Names {
+        module,
+        package,
+        depth: 0,
+        out: HashMap::default(),
+    };
+    names.visit_body(body);
+    names.out
+}
+
+/// Collects the blueprints a file registers, telling registrations on a test-only branch apart.
+struct Registrations<'i, 'f> {
+    imported: &'i HashMap<String, String>,
+    under_test: bool,
+    depth: usize,
+    facts: &'f mut ImportFacts,
+}
+
+impl<'a> StatementVisitor<'a> for Registrations<'_, '_> {
+    fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        if self.depth > super::MAX_DEPTH {
+            return;
+        }
+        match stmt {
+            Stmt::Expr(e) => {
+                let Expr::Call(c) = &*e.value else { return };
+                let registers = matches!(&*c.func,
+                    Expr::Attribute(a) if a.attr.as_str() == "register_blueprint");
+                let target = match c.arguments.args.first() {
+                    Some(Expr::Name(n)) if registers => self.imported.get(n.id.as_str()),
+                    _ => None,
+                };
+                if let Some(t) = target {
+                    let list = if self.under_test {
+                        &mut self.facts.test_blueprints
+                    } else {
+                        &mut self.facts.blueprints
+                    };
+                    list.push(t.clone());
+                }
+            }
+            // Only the branch the test selects runs under tests; `else` runs elsewhere.
+            Stmt::If(i) if !self.under_test && tests_for_tests(&i.test) => {
+                self.depth += 1;
+                self.under_test = true;
+                self.visit_body(&i.body);
+                self.under_test = false;
+                for clause in &i.elif_else_clauses {
+                    self.visit_body(&clause.body);
+                }
+                self.depth -= 1;
+            }
+            _ => {
+                self.depth += 1;
+                walk_stmt(self, stmt);
+                self.depth -= 1;
+            }
+        }
+    }
+}
+
+/// `app.testing`, `config["TESTING"]`, `settings.is_test_db`, `TEST_MODE`: a condition that
+/// holds only when the app runs under tests (a name, attribute or key with a word `test`,
+/// `tests` or `testing`), possibly with others (`a and b`).
+fn tests_for_tests(test: &Expr) -> bool {
+    let is_test_word = |name: &str| {
+        super::words::words(name)
+            .iter()
+            .any(|w| matches!(w.as_str(), "test" | "tests" | "testing"))
+    };
+    match test {
+        Expr::Name(n) => is_test_word(n.id.as_str()),
+        Expr::Attribute(a) => is_test_word(a.attr.as_str()),
+        Expr::Subscript(s) => {
+            matches!(&*s.slice, Expr::StringLiteral(k) if is_test_word(k.value.to_str()))
+        }
+        Expr::Call(c) => {
+            matches!(&*c.func, Expr::Attribute(a) if a.attr.as_str() == "get")
+                && matches!(c.arguments.args.first(), Some(Expr::StringLiteral(k)) if is_test_word(k.value.to_str()))
+        }
+        Expr::BoolOp(b) if b.op == ruff_python_ast::BoolOp::And => {
+            b.values.iter().any(tests_for_tests)
+        }
+        _ => false,
+    }
 }
 
 /// Libraries only tests import.
@@ -235,6 +367,34 @@ pub struct Module<'a> {
 /// names a module exactly or by its dotted tail (a tree scanned from above its import root
 /// qualifies `pkg.testlib` as `src.pkg.testlib`).
 pub fn test_support(modules: &[Module]) -> HashSet<String> {
+    let mut found = test_blueprint_modules(modules);
+    found.extend(test_imported_modules(modules));
+    found
+}
+
+/// The paths of the modules defining a blueprint that is registered only on branches that run
+/// under tests (a development API for the test suite): their views exist only in test runs.
+fn test_blueprint_modules(modules: &[Module]) -> HashSet<String> {
+    let registered: HashSet<&str> = modules
+        .iter()
+        .flat_map(|m| m.facts.blueprints.iter().map(String::as_str))
+        .collect();
+    let module_of = |target: &str| target.rsplit_once('.').map_or("", |(m, _)| m).to_string();
+    let gated: HashSet<String> = modules
+        .iter()
+        .flat_map(|m| m.facts.test_blueprints.iter())
+        .filter(|t| !registered.contains(t.as_str()))
+        .map(|t| module_of(t))
+        .collect();
+    modules
+        .iter()
+        .filter(|m| !m.facts.entry_point && gated.contains(m.module))
+        .map(|m| m.path.to_string())
+        .collect()
+}
+
+/// Test support found by its imports: see [`test_support`].
+fn test_imported_modules(modules: &[Module]) -> HashSet<String> {
     let mut test: Vec<bool> = modules.iter().map(|m| is_test_path(m.path)).collect();
     let candidates: Vec<usize> = (0..modules.len())
         .filter(|&i| {
@@ -324,6 +484,30 @@ mod tests {
         assert!(!named_for_tests("pkg/testimonials.py"));
         assert!(!named_for_tests("pkg/latest.py"));
         assert!(!named_for_tests("pkg/attest.py"));
+    }
+
+    #[test]
+    fn blueprints_registered_only_under_tests() {
+        let factory =
+            "from flask import Flask\nfrom .dev import bp as dev_bp\nfrom .views import bp\n\
+            def create_app():\n    app = Flask(__name__)\n    app.register_blueprint(bp)\n\
+            \x20   if app.testing:\n        app.register_blueprint(dev_bp)\n    else:\n\
+            \x20       app.register_blueprint(bp)\n    return app\n";
+        let files = || {
+            vec![
+                parse("shop/__init__.py", factory),
+                parse("shop/dev.py", "bp = Blueprint('dev', __name__)\n"),
+                parse("shop/views.py", "bp = Blueprint('views', __name__)\n"),
+            ]
+        };
+        assert_eq!(derive(&files()), ["shop/dev.py"]);
+        // Registered elsewhere as well: the views are the app's.
+        let mut more = files();
+        more.push(parse(
+            "shop/wsgi.py",
+            "from shop.dev import bp\ndef extend(app):\n    app.register_blueprint(bp)\n",
+        ));
+        assert!(derive(&more).is_empty());
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use ruff_python_ast::{Expr, ExprCall};
 use ruff_text_size::Ranged;
 
-use super::helpers::{argument, is_password_name, last_name, literal_text, words};
+use super::helpers::{argument, is_password_name, last_name, literal_text, lookup_owner, words};
 use super::local_flow::{assigned_values, only_a_memo_key, only_sliced};
 use super::outbound::{only_sent_out, site_of};
 use super::{Precision, Rule, RuleKind, Suite};
@@ -54,7 +54,7 @@ pub fn hashes_password(cx: &Checker, call: &ExprCall, callee: &str) -> bool {
 fn mentions_password(cx: &Checker, e: &Expr) -> bool {
     let mut found = false;
     cx.any_subexpr(e, &mut |cx, sub| {
-        found |= names_password(sub) && !composed_message(cx, sub);
+        found |= names_password(sub) && !composed_message(cx, sub) && !configured(cx, sub, 0);
     });
     found
 }
@@ -81,6 +81,44 @@ fn composed_message(cx: &Checker, e: &Expr) -> bool {
         cx.any_subexpr(v, &mut |_, part| password_part |= names_password(part));
         composed && !password_part
     })
+}
+
+/// `config["password"]`, `os.environ["API_PASS"]`, `self.config["pass"].as_str()`, or a local
+/// assigned only those (also built into a longer string with them): a password the app keeps
+/// in its configuration to log in to another service. Its plaintext sits in the settings
+/// anyway, so a digest of it (the login token that service demands) stores nothing to crack.
+fn configured(cx: &Checker, e: &Expr, depth: usize) -> bool {
+    if depth > 4 {
+        return false;
+    }
+    if let Some(owner) = lookup_owner(e) {
+        return last_name(owner).is_some_and(|n| {
+            matches!(
+                n.as_ref(),
+                "config" | "settings" | "conf" | "cfg" | "environ"
+            )
+        });
+    }
+    match e {
+        // `.as_str()`, `.get()`, `.strip()` of a configured value.
+        Expr::Call(c) if c.arguments.is_empty() => {
+            matches!(&*c.func, Expr::Attribute(a) if configured(cx, &a.value, depth + 1))
+        }
+        Expr::Name(n) => assigned_values(cx, n.id.as_str(), n.start()).is_some_and(|values| {
+            !values.is_empty()
+                && values.iter().all(|v| {
+                    let mut parts_configured = true;
+                    cx.any_subexpr(v, &mut |cx, part| {
+                        if names_password(part) && !configured(cx, part, depth + 1) {
+                            parts_configured = false;
+                        }
+                    });
+                    configured(cx, v, depth + 1)
+                        || (matches!(v, Expr::BinOp(_) | Expr::FString(_)) && parts_configured)
+                })
+        }),
+        _ => false,
+    }
 }
 
 /// `password_hash`, `passwordDigest`: an already hashed password (mixing it into a signing key
