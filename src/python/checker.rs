@@ -289,6 +289,11 @@ impl<'a> Checker<'a> {
         self.functions.last().map(|f| f.name)
     }
 
+    /// The name of the innermost enclosing class, if any.
+    pub fn class_name(&self) -> Option<&str> {
+        self.classes.last().map(|(name, _)| *name)
+    }
+
     /// The innermost enclosing function definition, if any.
     pub fn enclosing_function(&self) -> Option<&'a ast::StmtFunctionDef> {
         self.functions.last().and_then(|f| f.def)

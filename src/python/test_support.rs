@@ -386,9 +386,18 @@ fn test_blueprint_modules(modules: &[Module]) -> HashSet<String> {
         .filter(|t| !registered.contains(t.as_str()))
         .map(|t| module_of(t))
         .collect();
+    // An import names a module exactly or by its dotted tail, as in [`test_imported_modules`].
+    let named = |module: &str| {
+        gated.iter().any(|g| {
+            module == g
+                || module
+                    .strip_suffix(g.as_str())
+                    .is_some_and(|head| head.ends_with('.'))
+        })
+    };
     modules
         .iter()
-        .filter(|m| !m.facts.entry_point && gated.contains(m.module))
+        .filter(|m| !m.facts.entry_point && named(m.module))
         .map(|m| m.path.to_string())
         .collect()
 }

@@ -71,6 +71,11 @@ fn is_credential_name(name: &str) -> bool {
             | "ttl"
             | "env"
             | "var"
+            // `PASSWORD_SCHEMES = "pbkdf2_sha512"`: how passwords are stored, not one.
+            | "scheme"
+            | "schemes"
+            | "algorithm"
+            | "algorithms"
     ) {
         return false;
     }

@@ -116,6 +116,7 @@ pub fn check_compare(cx: &mut Checker, cmp: &ExprCompare) {
     }
     if let Some(name) = names.iter().flatten().find(|n| is_secret_name(n)) {
         if (names_only_a_check_value(name) && !keyed_code(cx))
+            || public_by_context(cx)
             || own_nonce_compared(cx, left, right)
             || !(is_input(cx, left) || is_input(cx, right))
             || [left, right]
@@ -145,6 +146,29 @@ fn names_only_a_check_value(name: &str) -> bool {
                 "hmac" | "mac" | "secret" | "token" | "key" | "auth"
             )
         })
+}
+
+/// Inside a class named for reading text (`KhmerParser`, `SqlLexer`, `WordTokenizer`) or a
+/// function that tokenizes, a `token` is a piece of the text being read; inside a function about
+/// DNS records (`_has_dns_propagated`, `create_txt_record`), it is a domain-validation
+/// challenge, published in DNS for anyone to read. Neither is a secret.
+fn public_by_context(cx: &Checker) -> bool {
+    let public = |name: &str| {
+        words(name).iter().any(|w| {
+            matches!(
+                w.as_str(),
+                "parser"
+                    | "lexer"
+                    | "tokenizer"
+                    | "tokeniser"
+                    | "tokenize"
+                    | "tokenise"
+                    | "dns"
+                    | "txt"
+            )
+        })
+    };
+    cx.class_name().is_some_and(public) || cx.function_name().is_some_and(public)
 }
 
 /// Whether the enclosing function (or the module, outside one) works with a key: it mentions an
@@ -467,18 +491,26 @@ fn body_stores(body: &[Stmt], is_side: &dyn Fn(&Expr) -> bool, depth: usize) -> 
     })
 }
 
-/// `token != session.csrf_token`, or any comparison in a `validate_csrf_token` method: an
-/// anti-CSRF token is the requester's own session value. Whoever can time the comparison only
-/// probes the token of their own session; a forged request comes from the victim's browser,
-/// whose timing the attacker never sees.
+/// `token != session.csrf_token`, `token == users.session_token()`, or any comparison in a
+/// `validate_csrf_token` method: an anti-CSRF token is the requester's own session value.
+/// Whoever can time the comparison only probes the token of their own session; a forged request
+/// comes from the victim's browser, whose timing the attacker never sees.
 fn checks_csrf_token(cx: &Checker, left: &Expr, right: &Expr) -> bool {
     const CSRF: &[&[u8]] = &[b"csrf", b"xsrf"];
-    [left, right]
-        .iter()
-        .any(|e| contains_any_ignore_case(cx.file.slice(e.range()), CSRF))
-        || cx
-            .enclosing_function()
-            .is_some_and(|f| f.name.as_str() == "validate_csrf_token")
+    // `user_manager.session_token()`: the token of the requester's own session.
+    let session_token = |e: &Expr| {
+        last_name(e).is_some_and(|n| {
+            let w = words(&n);
+            w.iter().any(|x| x == "session") && w.last().is_some_and(|x| x == "token")
+        })
+    };
+    [left, right].iter().any(|e| {
+        contains_any_ignore_case(cx.file.slice(e.range()), CSRF)
+            || session_token(e)
+            || matches!(e, Expr::Call(c) if session_token(&c.func))
+    }) || cx
+        .enclosing_function()
+        .is_some_and(|f| f.name.as_str() == "validate_csrf_token")
 }
 
 /// `previous_otp`, `used_otp`: a one-time password that was already accepted once can never

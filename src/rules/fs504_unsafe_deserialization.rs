@@ -1,6 +1,6 @@
 //! FS504 unsafe-deserialization (the `yaml.load` pattern half; the taint half lives in taint/).
 
-use ruff_python_ast::{Expr, ExprCall};
+use ruff_python_ast::{self as ast, Expr, ExprCall};
 use ruff_text_size::Ranged;
 
 use super::helpers::argument;
@@ -31,6 +31,17 @@ pub fn is_safe_loader(name: &str) -> bool {
     name.contains('.') && SAFE_LOADERS.contains(&name.rsplit('.').next().unwrap_or(""))
 }
 
+/// Whether a class base is a safe library loader: by its resolved name (or the library loader a
+/// project loader derives from), or, when alternative imports bind it (`try: from yaml import
+/// CSafeLoader as SafeLoader` / `except ImportError: from yaml import SafeLoader`) and it
+/// resolves to nothing, by its spelling.
+pub fn is_safe_loader_base(resolved: Option<&str>, base: &Expr) -> bool {
+    match resolved {
+        Some(q) => is_safe_loader(q),
+        None => matches!(base, Expr::Name(n) if SAFE_LOADERS.contains(&n.id.as_str())),
+    }
+}
+
 /// `yaml.load(...)` without a safe loader, `yaml.unsafe_load(...)`: medium whatever the source.
 pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
     let safe = match callee {
@@ -46,7 +57,7 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
                 _ => None,
             };
             let name = cx.project.yaml_loader_of(&name).or(own).unwrap_or(&name);
-            is_safe_loader(name)
+            is_safe_loader(name) || local_safe_loader(cx, l)
         }),
         "yaml.unsafe_load" | "yaml.unsafe_load_all" | "yaml.full_load" | "yaml.full_load_all" => {
             false
@@ -61,6 +72,22 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
         let fix = safe_load_fix(call, func);
         cx.report_fixable(&RULE, call.range(), message, Severity::Medium, fix);
     }
+}
+
+/// `class OrderedLoader(SafeLoader): ...` defined in the enclosing function and passed as the
+/// loader: a subclass builds what its safe base builds (the constructors it adds are the
+/// project's own, for plain data such as ordered mappings).
+fn local_safe_loader(cx: &Checker, loader: &Expr) -> bool {
+    let (Expr::Name(n), Some(f)) = (loader, cx.enclosing_function()) else {
+        return false;
+    };
+    f.body.iter().any(|stmt| {
+        matches!(stmt, ast::Stmt::ClassDef(c) if c.name.as_str() == n.id.as_str()
+        && c.bases().iter().any(|b| {
+            let q = cx.sem.resolve(b);
+            is_safe_loader_base(q.as_deref().map(|q| cx.project.yaml_loader_of(q).unwrap_or(q)), b)
+        }))
+    })
 }
 
 /// `yaml.load(text)` → `yaml.safe_load(text)` (and the `_all` forms), when the document is the

@@ -257,15 +257,44 @@ fn collect(cx: &Analyzer, test: &Expr, branch: bool, out: &mut Vec<(String, u32)
     }
 }
 
+/// The path keys of `e` when it normalises a path without changing the file it names
+/// (`os.path.normpath(p)`, `os.path.realpath(base + name)`, `Path(p).resolve()`): a containment
+/// check of the result confines the parts.
+fn normalised_keys(cx: &Analyzer, e: &Expr) -> Vec<(String, u32)> {
+    let Expr::Call(c) = e else { return Vec::new() };
+    let parts = match &*c.func {
+        Expr::Attribute(a) if a.attr.as_str() == "resolve" && c.arguments.is_empty() => {
+            path_keys(&a.value)
+        }
+        _ if matches!(
+            cx.qualify(&c.func).as_deref(),
+            Some("os.path.normpath" | "os.path.realpath" | "os.path.abspath")
+        ) =>
+        {
+            c.arguments.args.first().map(path_keys).unwrap_or_default()
+        }
+        _ => Vec::new(),
+    };
+    parts
+        .into_iter()
+        .map(|k| (k, SinkKind::Path.bit()))
+        .collect()
+}
+
 /// `os.path.commonpath([root, resolved]) == root` true: every other listed path lies inside
 /// `root` (`commonprefix` too, the weaker check real code also uses for this).
 fn common_path_checks(cx: &Analyzer, left: &Expr, right: &Expr, out: &mut Vec<(String, u32)>) {
     for (call, root) in [(left, right), (right, left)] {
         let Expr::Call(c) = call else { continue };
-        if !matches!(
-            cx.qualify(&c.func).as_deref(),
-            Some("os.path.commonpath" | "os.path.commonprefix")
-        ) {
+        // Named first: resolving every call compared in a condition would cost more.
+        let named = crate::rules::helpers::last_name(&c.func)
+            .is_some_and(|n| matches!(n.as_ref(), "commonpath" | "commonprefix"));
+        if !named
+            || !matches!(
+                cx.qualify(&c.func).as_deref(),
+                Some("os.path.commonpath" | "os.path.commonprefix")
+            )
+        {
             continue;
         }
         let [Expr::List(ast::ExprList { elts, .. }) | Expr::Tuple(ast::ExprTuple { elts, .. })] =
@@ -438,9 +467,25 @@ fn validator(cx: &Analyzer, call: &ast::ExprCall, out: &mut Vec<(String, u32)>) 
                         Some(_) => {}
                         None => out.push((k, SinkKind::Path.bit())),
                     }
+                } else {
+                    // `os.path.normpath(p).startswith(base)`: the normalised path is inside.
+                    let folder = match first {
+                        Some(Expr::StringLiteral(s)) => {
+                            let p = s.value.to_str();
+                            p.len() > 1 && !p.contains("://")
+                        }
+                        Some(_) => true,
+                        None => false,
+                    };
+                    if folder {
+                        out.extend(normalised_keys(cx, &a.value));
+                    }
                 }
             }
             "is_relative_to" => {
+                if recv.is_none() {
+                    out.extend(normalised_keys(cx, &a.value));
+                }
                 if let Some(k) = recv {
                     out.push((k, SinkKind::Path.bit()));
                 }

@@ -16,8 +16,8 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         self.responses.statement(s);
         match s {
             Stmt::FunctionDef(f) => self.nested_function(f),
-            Stmt::ClassDef(_)
-            | Stmt::Pass(_)
+            Stmt::ClassDef(c) => self.local_loader_class(c),
+            Stmt::Pass(_)
             | Stmt::Global(_)
             | Stmt::Nonlocal(_)
             | Stmt::TypeAlias(_)
@@ -688,6 +688,23 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 _ => None,
             },
             other => constfold::literal(other),
+        }
+    }
+
+    /// `class OrderedLoader(SafeLoader): ...` in a function body: the class stands for the safe
+    /// YAML loader it derives from (what it adds are the project's own constructors), so
+    /// `yaml.load(stream, OrderedLoader)` is judged like `Loader=SafeLoader`.
+    fn local_loader_class(&mut self, c: &ast::StmtClassDef) {
+        let safe = c.bases().iter().find_map(|b| {
+            let q = self.qualify(b);
+            let q = q
+                .as_deref()
+                .map(|q| self.fc.project().yaml_loader_of(q).unwrap_or(q));
+            crate::rules::fs504_unsafe_deserialization::is_safe_loader_base(q, b)
+                .then(|| q.map_or_else(|| "yaml.SafeLoader".to_string(), str::to_string))
+        });
+        if let Some(base) = safe {
+            self.state.env.insert(c.name.to_string(), Val::alias(&base));
         }
     }
 
