@@ -239,7 +239,7 @@ app.run(debug=True)
 "#;
 
 const OTHER_TEMPLATE: &str = r#"<!doctype html>
-<script src="https://cdn.example.com/lib.js"></script>
+<script src="https://cdn.jsdelivr.net/npm/lib@1/lib.js"></script>
 {% autoescape false %}<p>{{ v }}</p>{% endautoescape %}
 "#;
 

@@ -107,10 +107,24 @@ fn other_origin_host(url: &str) -> Option<String> {
         || host.contains("{{")
         || host.contains("{%")
         || matches!(bare, "localhost" | "127.0.0.1" | "[")
+        || is_reserved_example(bare)
     {
         return None;
     }
     Some(host.to_string())
+}
+
+/// A domain reserved for documentation and tests (RFC 2606, RFC 6761): `example.com`,
+/// `analytics.example.org`, `cdn.test`. Nothing is served there; a page naming one holds a
+/// placeholder the operator replaces, not a third-party script.
+fn is_reserved_example(host: &str) -> bool {
+    let host = host.trim_end_matches('.');
+    ["example.com", "example.org", "example.net"]
+        .iter()
+        .any(|d| host == *d || host.strip_suffix(d).is_some_and(|h| h.ends_with('.')))
+        || [".example", ".test", ".invalid", ".localhost"]
+            .iter()
+            .any(|tld| host.ends_with(tld))
 }
 
 #[cfg(test)]
@@ -134,6 +148,15 @@ mod tests {
         );
         assert_eq!(other_origin_host("https://{{ cdn }}/a.js"), None);
         assert_eq!(other_origin_host("http://localhost:5000/a.js"), None);
+        assert_eq!(
+            other_origin_host("https://analytics.example.com/a.js"),
+            None
+        );
+        assert_eq!(other_origin_host("https://cdn.test/a.js"), None);
+        assert_eq!(
+            other_origin_host("https://notexample.com/a.js").as_deref(),
+            Some("notexample.com")
+        );
     }
 
     #[test]

@@ -86,6 +86,29 @@ fn looks_like_route(d: &ast::Decorator) -> bool {
         if matches!(a.attr.as_str(), "route" | "get" | "post" | "put" | "patch" | "delete")))
 }
 
+/// Marks the views under a project decorator that answers with JSON whatever they return (see
+/// [`json_decorators`](super::json_decorators)): their return value is data, not the body.
+fn mark_json_decorated(funcs: &mut HashMap<String, FuncInfo>) {
+    let used: HashSet<&String> = funcs.values().flat_map(|f| f.decorators.iter()).collect();
+    let json: HashSet<String> = used
+        .into_iter()
+        .filter(|d| {
+            funcs
+                .get(*d)
+                .is_some_and(|f| super::json_decorators::answers_json(f.def))
+        })
+        .cloned()
+        .collect();
+    if json.is_empty() {
+        return;
+    }
+    for f in funcs.values_mut() {
+        if f.decorators.iter().any(|d| json.contains(d)) {
+            f.json_view = true;
+        }
+    }
+}
+
 /// A function or method defined at the top level of a module or class.
 pub struct FuncInfo<'a> {
     pub qualified: String,
@@ -104,6 +127,9 @@ pub struct FuncInfo<'a> {
     may_produce: OnceLock<bool>,
     /// A REST resource's handler: what it returns is serialised as JSON, never HTML.
     pub json_view: bool,
+    /// For views: the qualified names of their decorators other than routes, to find those that
+    /// answer with JSON (see [`json_decorators`](super::json_decorators)).
+    decorators: Vec<String>,
     /// What the body does to its arguments, read on first use.
     traits: OnceLock<Traits>,
     /// Whether the return annotation names only non-text types, read on first use.
@@ -281,6 +307,7 @@ impl<'a> Global<'a> {
                 f.json_view |= json;
             }
         }
+        mark_json_decorated(&mut funcs);
         let mut by_last: HashMap<String, Vec<String>> = HashMap::default();
         for name in funcs.keys().chain(defined.keys()) {
             let last = name.rsplit('.').next().unwrap_or(name);
@@ -606,6 +633,18 @@ fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> 
                 } else {
                     None
                 };
+                let decorators = match view {
+                    Some(_) => f
+                        .decorator_list
+                        .iter()
+                        .filter(|d| !looks_like_route(d))
+                        .filter_map(|d| match &d.expression {
+                            Expr::Call(c) => sem_of().resolve(&c.func),
+                            other => sem_of().resolve(other),
+                        })
+                        .collect(),
+                    None => Vec::new(),
+                };
                 funcs.push(FuncInfo {
                     qualified: qualify(&file.module, &f.name),
                     file: idx,
@@ -615,6 +654,7 @@ fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> 
                     names_typed_objects,
                     may_produce: OnceLock::new(),
                     json_view: false,
+                    decorators,
                     view,
                     traits: OnceLock::new(),
                     returns: OnceLock::new(),
@@ -641,6 +681,7 @@ fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> 
                             names_typed_objects,
                             may_produce: OnceLock::new(),
                             json_view: routed.is_some(),
+                            decorators: Vec::new(),
                             view: routed
                                 .as_ref()
                                 .filter(|_| flask::is_view_handler(&f.name))

@@ -25,6 +25,7 @@ pub mod guards;
 pub mod index;
 pub mod infer;
 pub mod items;
+pub mod json_decorators;
 pub mod modelled;
 pub mod models;
 pub mod pathsafe;
