@@ -223,6 +223,15 @@ fn collect(cx: &Analyzer, test: &Expr, branch: bool, out: &mut Vec<(String, u32)
                     let holds = (op != CmpOp::NotEq) == branch;
                     if holds {
                         common_path_checks(cx, &c.left, right, out);
+                        // `os.path.basename(name) == name`: one component, no separator.
+                        if super::infer::names_one_component(c) {
+                            let plain = if matches!(&*c.left, Expr::Call(_)) {
+                                right
+                            } else {
+                                &*c.left
+                            };
+                            out.extend(key(plain).map(|k| (k, SinkKind::Path.bit())));
+                        }
                         if right.is_literal_expr() && !right.is_none_literal_expr() {
                             if let Some(k) = compared_key(&c.left) {
                                 out.push((k, ALL));

@@ -59,7 +59,10 @@ pub fn traits(def: &ast::StmtFunctionDef) -> Traits {
             "commonprefix",
         ]);
     let fails = v.raises || v.returns_false || v.returns_none;
-    let path_guard = resolves && contains && fails;
+    // A check that a name is a single component (`basename(p) == p`) keeps it in the folder it
+    // is joined to, as a containment check does.
+    let confines = (resolves && contains) || v.basename_compared;
+    let path_guard = confines && fails;
     // `sep`/`altsep` imported from `os` mean the separators, unless the function binds the name.
     let bound = |name: &str| {
         def.parameters.iter().any(|p| p.name().as_str() == name)
@@ -71,7 +74,7 @@ pub fn traits(def: &ast::StmtFunctionDef) -> Traits {
     Traits {
         path_sanitiser: (slash && backslash) || v.called(&["secure_filename"]),
         path_guard,
-        path_verdict: resolves && contains && (v.returns_compare || v.returns_verdict),
+        path_verdict: confines && (v.returns_compare || v.returns_verdict),
         checked_path: path_guard && (v.raises || v.returns_none),
         flags: context::mode_flags(def),
         raises: v.raises,
@@ -223,6 +226,8 @@ struct Facts {
     returns_none: bool,
     /// `os.path.dirname(p) == base` (or `!=`): `p` is directly inside `base`.
     dirname_compared: bool,
+    /// `os.path.basename(p) != p`: `p` is one path component, with no separator.
+    basename_compared: bool,
     /// Returns a comparison or membership test.
     returns_compare: bool,
     /// Returns a boolean answer from a call: `any(...)`, `all(...)`, `p.is_relative_to(base)`,
@@ -339,7 +344,34 @@ impl Facts {
                 Expr::Attribute(a) if a.attr.as_str() == "dirname"))
         };
         self.dirname_compared |= sides().any(is_dirname);
+        self.basename_compared |= names_one_component(c);
     }
+}
+
+/// `os.path.basename(p) == p` (either way round, `==` or `!=`): a test that `p` is one path
+/// component, with no separator in it.
+pub fn names_one_component(c: &ast::ExprCompare) -> bool {
+    let [right] = &*c.comparators else {
+        return false;
+    };
+    fn basename_of(e: &Expr) -> Option<&Expr> {
+        match e {
+            Expr::Call(call)
+                if matches!(&*call.func,
+                Expr::Attribute(a) if a.attr.as_str() == "basename") =>
+            {
+                call.arguments.args.first()
+            }
+            _ => None,
+        }
+    }
+    let same = |a: &Expr, b: &Expr| {
+        ruff_python_ast::comparable::ComparableExpr::from(a)
+            == ruff_python_ast::comparable::ComparableExpr::from(b)
+    };
+    matches!(c.ops[0], ast::CmpOp::Eq | ast::CmpOp::NotEq)
+        && (basename_of(&c.left).is_some_and(|x| same(x, right))
+            || basename_of(right).is_some_and(|x| same(x, &c.left)))
 }
 
 impl<'a> Visitor<'a> for Facts {
