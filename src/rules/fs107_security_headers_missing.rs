@@ -44,13 +44,11 @@ pub fn check(facts: &AppFacts, out: &mut Vec<AppFinding>) {
     }
 }
 
-/// Whether a framing page or injected script could do anything in the app: it keeps users
-/// signed in, or some view changes state (a click in a framed page can run it). A read-only
-/// app with no sign-in (a public dashboard, an embeddable widget) has neither.
+/// Whether a framing page or injected script could do anything in the app: it knows who is
+/// asking (a cookie session or login, or a token or key the client sends), so a click in a
+/// framed page or a script acts as that user or takes their key. An app with no credential of
+/// any kind (a public dashboard, an embeddable widget, a single-user local tool) lets anyone do
+/// directly whatever a framed page could make a visitor do.
 fn anything_to_protect(facts: &AppFacts) -> bool {
-    facts.ambient_credentials
-        || facts
-            .routes
-            .iter()
-            .any(|r| r.class_view || r.is_state_changing())
+    facts.ambient_credentials || !facts.credential_readers.is_empty()
 }

@@ -414,8 +414,21 @@ fn module_assigns(cx: &Checker, name: &str) -> bool {
     })
 }
 
-/// `def login(password="...")`.
+/// `def login(password="...")`. Not in a client for a server the caller names
+/// (`def __init__(self, uri, token="root:Milvus")`): there the default is that server's factory
+/// login, used only until the caller passes the one of the server it connects to.
 pub fn check_function(cx: &mut Checker, f: &StmtFunctionDef) {
+    let names_server = f.parameters.iter_non_variadic_params().any(|p| {
+        words(p.name().as_str()).iter().any(|w| {
+            matches!(
+                w.as_str(),
+                "uri" | "url" | "host" | "hostname" | "endpoint" | "server" | "address" | "dsn"
+            )
+        })
+    });
+    if names_server {
+        return;
+    }
     for p in f.parameters.iter_non_variadic_params() {
         let Some(default) = &p.default else { continue };
         if !is_text_literal(default) {
