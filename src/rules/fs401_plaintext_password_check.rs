@@ -54,6 +54,9 @@ pub fn check_compare(cx: &mut Checker, cmp: &ExprCompare) {
     if is_operator_setting(&cx.sem, stored) || holds_operator_setting(cx, stored, cmp.start()) {
         return;
     }
+    if holds_named_input(cx, stored, cmp.start()) {
+        return;
+    }
     // A bare parameter (`def add_auth(bp, username, password)`, read by the closure it
     // returns) holds the one password its caller configured; a stored user password is read
     // from a record: `user.password`, `row["password"]`.
@@ -85,6 +88,21 @@ fn holds_operator_setting(cx: &Checker, e: &Expr, before: TextSize) -> bool {
     };
     assigned_values(cx, n.id.as_str(), before)
         .is_some_and(|values| !values.is_empty() && values.into_iter().all(setting))
+}
+
+/// A local assigned only from a free function called with the field's name
+/// (`password = _get_request_param("password")`): a parameter of the request read by the
+/// project's helper, as the other side is. A stored password comes from a record (`user.password`,
+/// `row["password"]`, `store.get_password(name)`), not from a function named after an input.
+fn holds_named_input(cx: &Checker, e: &Expr, before: TextSize) -> bool {
+    let Expr::Name(n) = e else { return false };
+    let reads_input = |v: &Expr| {
+        matches!(v, Expr::Call(c) if matches!(&*c.func, Expr::Name(_))
+            && matches!(c.arguments.args.first(),
+                Some(Expr::StringLiteral(k)) if is_password_name(k.value.to_str())))
+    };
+    assigned_values(cx, n.id.as_str(), before)
+        .is_some_and(|values| !values.is_empty() && values.into_iter().all(reads_input))
 }
 
 /// `users[username]`, `USERS.get(name)`: a lookup in a credential store.

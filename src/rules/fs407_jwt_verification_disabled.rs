@@ -48,6 +48,9 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
     {
         return;
     }
+    if only_time_claims_read(cx, call) {
+        return;
+    }
     let verified_form = names_key_and_algorithms(call);
     if let Some(kw) = call
         .arguments
@@ -109,6 +112,57 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
             );
         }
     }
+}
+
+/// `payload = jwt.decode(token, options={"verify_signature": False})` where the function then
+/// reads only `payload["exp"]` (or `iat`, `nbf`): the claims say when a token lapses, for
+/// display or cleanup, and decide nothing about who is asking.
+fn only_time_claims_read(cx: &Checker, call: &ExprCall) -> bool {
+    use ruff_python_ast::visitor::{walk_expr, Visitor};
+    let (Some((name, value)), Some(f)) = (cx.assignment_to_name(), cx.enclosing_function()) else {
+        return false;
+    };
+    if value.range() != call.range() {
+        return false;
+    }
+    let time_claim =
+        |e: &Expr| literal_text(e).is_some_and(|k| matches!(k.as_str(), "exp" | "iat" | "nbf"));
+    struct Reads<'n, 'k> {
+        name: &'n str,
+        time_claim: &'k dyn Fn(&Expr) -> bool,
+        reads: usize,
+        other: bool,
+    }
+    impl<'x> Visitor<'x> for Reads<'_, '_> {
+        fn visit_expr(&mut self, e: &'x Expr) {
+            let is_payload = |v: &Expr| matches!(v, Expr::Name(n) if n.id.as_str() == self.name);
+            match e {
+                Expr::Subscript(s) if is_payload(&s.value) && (self.time_claim)(&s.slice) => {
+                    self.reads += 1
+                }
+                Expr::Call(c)
+                    if matches!(&*c.func, Expr::Attribute(a) if a.attr.as_str() == "get"
+                        && is_payload(&a.value))
+                        && c.arguments
+                            .args
+                            .first()
+                            .is_some_and(|k| (self.time_claim)(k)) =>
+                {
+                    self.reads += 1
+                }
+                Expr::Name(n) if n.id.as_str() == self.name && n.ctx.is_load() => self.other = true,
+                _ => walk_expr(self, e),
+            }
+        }
+    }
+    let mut reads = Reads {
+        name,
+        time_claim: &time_claim,
+        reads: 0,
+        other: false,
+    };
+    reads.visit_body(&f.body);
+    reads.reads > 0 && !reads.other
 }
 
 /// Whether the call already names the key and an explicit algorithm list without `none`, so
