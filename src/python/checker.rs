@@ -382,28 +382,7 @@ impl<'a> Checker<'a> {
 
     /// Calls `f` on `expr` and every expression inside it (bounded depth).
     pub fn any_subexpr(&self, expr: &Expr, f: &mut dyn FnMut(&Self, &Expr)) {
-        struct Walk<'c, 'a, 'f> {
-            cx: &'c Checker<'a>,
-            f: &'f mut dyn FnMut(&Checker<'a>, &Expr),
-            depth: usize,
-        }
-        impl<'x> Visitor<'x> for Walk<'_, '_, '_> {
-            fn visit_expr(&mut self, e: &'x Expr) {
-                if self.depth > super::MAX_DEPTH {
-                    return;
-                }
-                (self.f)(self.cx, e);
-                self.depth += 1;
-                visitor::walk_expr(self, e);
-                self.depth -= 1;
-            }
-        }
-        Walk {
-            cx: self,
-            f,
-            depth: 0,
-        }
-        .visit_expr(expr);
+        super::each_subexpr(expr, &mut |e| f(self, e));
     }
 
     /// Whether `expr` is the Flask app object, or plausibly one where names cannot be followed

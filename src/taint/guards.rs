@@ -267,24 +267,28 @@ fn collect(cx: &Analyzer, test: &Expr, branch: bool, out: &mut Vec<(String, u32)
 }
 
 /// The path keys of `e` when it normalises a path without changing the file it names
-/// (`os.path.normpath(p)`, `os.path.realpath(base + name)`, `Path(p).resolve()`): a containment
-/// check of the result confines the parts.
-fn normalised_keys(cx: &Analyzer, e: &Expr) -> Vec<(String, u32)> {
+/// (`os.path.normpath(p)`, `os.path.realpath(base + name)`, `Path(p).resolve()`; `q` is the
+/// callee's qualified name): a containment check of the result confines the parts.
+pub fn resolved_parts(e: &Expr, q: Option<&str>) -> Vec<String> {
     let Expr::Call(c) = e else { return Vec::new() };
-    let parts = match &*c.func {
-        Expr::Attribute(a) if a.attr.as_str() == "resolve" && c.arguments.is_empty() => {
-            path_keys(&a.value)
-        }
+    match &*c.func {
+        // `(base / name).resolve()`: the parts are the receiver's.
+        Expr::Attribute(a) if a.attr.as_str() == "resolve" => path_keys(&a.value),
         _ if matches!(
-            cx.qualify(&c.func).as_deref(),
-            Some("os.path.normpath" | "os.path.realpath" | "os.path.abspath")
+            q,
+            Some("os.path.realpath" | "os.path.abspath" | "os.path.normpath")
         ) =>
         {
             c.arguments.args.first().map(path_keys).unwrap_or_default()
         }
         _ => Vec::new(),
-    };
-    parts
+    }
+}
+
+/// [`resolved_parts`] of `e`, each confined for paths.
+fn normalised_keys(cx: &Analyzer, e: &Expr) -> Vec<(String, u32)> {
+    let Expr::Call(c) = e else { return Vec::new() };
+    resolved_parts(e, cx.qualify(&c.func).as_deref())
         .into_iter()
         .map(|k| (k, SinkKind::Path.bit()))
         .collect()

@@ -12,13 +12,11 @@
 //! request data in it is no reflected HTML. A wrapper that returns the view's result itself, or
 //! builds text from it (`"<p>" + f() + "</p>"`), keeps the view's return a response.
 
-use ruff_python_ast::statement_visitor::{walk_stmt, StatementVisitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
 
+use crate::python::each_subexpr;
 use crate::rules::helpers::last_name;
-
-/// How deep statements and expressions are followed.
-const MAX_DEPTH: usize = 64;
+use crate::rules::local_flow::each_statement;
 
 /// Whether the decorator `def` (`def as_json(f)`, or a factory `def resource(name)` returning
 /// one) builds a wrapper that calls the decorated function and hands what it returns only to
@@ -38,44 +36,35 @@ pub fn answers_json(def: &ast::StmtFunctionDef) -> bool {
 
 /// The functions defined directly in `body` (in its blocks too, not in nested functions).
 fn nested_defs(body: &[Stmt]) -> Vec<&ast::StmtFunctionDef> {
-    struct Defs<'a> {
-        out: Vec<&'a ast::StmtFunctionDef>,
-        depth: usize,
-    }
-    impl<'a> StatementVisitor<'a> for Defs<'a> {
-        fn visit_stmt(&mut self, stmt: &'a Stmt) {
-            if self.depth > MAX_DEPTH {
-                return;
-            }
-            match stmt {
-                Stmt::FunctionDef(f) => self.out.push(f),
-                Stmt::ClassDef(_) => {}
-                _ => {
-                    self.depth += 1;
-                    walk_stmt(self, stmt);
-                    self.depth -= 1;
-                }
-            }
+    let mut defs = Vec::new();
+    each_statement(body, &mut |stmt| {
+        if let Stmt::FunctionDef(f) = stmt {
+            defs.push(f);
         }
-    }
-    let mut defs = Defs {
-        out: Vec::new(),
-        depth: 0,
-    };
-    defs.visit_body(body);
-    defs.out
+    });
+    defs
 }
 
 /// Whether `wrapper` calls `view` and every `return` that mentions the call's result (the call
 /// itself, or a name assigned it) passes it to a JSON encoder.
 fn serialises_result(wrapper: &ast::StmtFunctionDef, view: &str) -> bool {
     let calls_view = |e: &Expr| matches!(e, Expr::Call(c) if matches!(&*c.func, Expr::Name(n) if n.id.as_str() == view));
+    // Names assigned the view's result (`entities = f(*args)`) and the values returned.
     let mut results: Vec<&str> = Vec::new();
     let mut returns: Vec<Option<&Expr>> = Vec::new();
-    collect(&wrapper.body, &calls_view, &mut results, &mut returns, 0);
+    each_statement(&wrapper.body, &mut |stmt| match stmt {
+        Stmt::Assign(a) if calls_view(&a.value) => {
+            results.extend(a.targets.iter().filter_map(|t| match t {
+                Expr::Name(n) => Some(n.id.as_str()),
+                _ => None,
+            }));
+        }
+        Stmt::Return(r) => returns.push(r.value.as_deref()),
+        _ => {}
+    });
     let mentions = |e: &Expr| {
         let mut found = false;
-        any_subexpr(e, &mut |sub| {
+        each_subexpr(e, &mut |sub| {
             found |=
                 calls_view(sub) || matches!(sub, Expr::Name(n) if results.contains(&n.id.as_str()));
         });
@@ -89,54 +78,6 @@ fn serialises_result(wrapper: &ast::StmtFunctionDef, view: &str) -> bool {
         }
     }
     called
-}
-
-/// Names assigned the view's result (`entities = f(*args)`) and the values returned, in `body`
-/// and its blocks (not in nested functions).
-fn collect<'a>(
-    body: &'a [Stmt],
-    calls_view: &dyn Fn(&Expr) -> bool,
-    results: &mut Vec<&'a str>,
-    returns: &mut Vec<Option<&'a Expr>>,
-    depth: usize,
-) {
-    if depth > MAX_DEPTH {
-        return;
-    }
-    for stmt in body {
-        match stmt {
-            Stmt::Assign(a) if calls_view(&a.value) => {
-                for t in &a.targets {
-                    if let Expr::Name(n) = t {
-                        results.push(n.id.as_str());
-                    }
-                }
-            }
-            Stmt::Return(r) => returns.push(r.value.as_deref()),
-            Stmt::If(i) => {
-                collect(&i.body, calls_view, results, returns, depth + 1);
-                for c in &i.elif_else_clauses {
-                    collect(&c.body, calls_view, results, returns, depth + 1);
-                }
-            }
-            Stmt::For(f) => {
-                collect(&f.body, calls_view, results, returns, depth + 1);
-                collect(&f.orelse, calls_view, results, returns, depth + 1);
-            }
-            Stmt::While(w) => collect(&w.body, calls_view, results, returns, depth + 1),
-            Stmt::With(w) => collect(&w.body, calls_view, results, returns, depth + 1),
-            Stmt::Try(t) => {
-                for b in [&t.body, &t.orelse, &t.finalbody] {
-                    collect(b, calls_view, results, returns, depth + 1);
-                }
-                for h in &t.handlers {
-                    let ast::ExceptHandler::ExceptHandler(h) = h;
-                    collect(&h.body, calls_view, results, returns, depth + 1);
-                }
-            }
-            _ => {}
-        }
-    }
 }
 
 /// `jsonify(x)`, `json.dumps(x)`, `make_response(jsonify(x), 200)`, `Response(gen(x),
@@ -166,27 +107,6 @@ fn is_json(e: &Expr, depth: usize) -> bool {
         Expr::Tuple(t) => t.elts.first().is_some_and(|a| is_json(a, depth + 1)),
         _ => false,
     }
-}
-
-/// Calls `f` on `e` and each expression inside it.
-fn any_subexpr(e: &Expr, f: &mut dyn FnMut(&Expr)) {
-    use ruff_python_ast::visitor::{walk_expr, Visitor};
-    struct Walk<'f> {
-        f: &'f mut dyn FnMut(&Expr),
-        depth: usize,
-    }
-    impl<'a> Visitor<'a> for Walk<'_> {
-        fn visit_expr(&mut self, e: &'a Expr) {
-            if self.depth > MAX_DEPTH {
-                return;
-            }
-            (self.f)(e);
-            self.depth += 1;
-            walk_expr(self, e);
-            self.depth -= 1;
-        }
-    }
-    Walk { f, depth: 0 }.visit_expr(e);
 }
 
 #[cfg(test)]

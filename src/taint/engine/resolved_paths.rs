@@ -4,18 +4,6 @@
 
 use super::*;
 
-/// Calls that normalise a path (`..` steps removed) without changing the file it names.
-fn resolves(e: &Expr, q: Option<&str>) -> bool {
-    let Expr::Call(c) = e else {
-        return false;
-    };
-    matches!(&*c.func, Expr::Attribute(a) if a.attr.as_str() == "resolve")
-        || matches!(
-            q,
-            Some("os.path.realpath" | "os.path.abspath" | "os.path.normpath")
-        )
-}
-
 impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
     /// After `target = value`: forgets what the target was resolved from (and what was resolved
     /// from it), then remembers `value`'s path parts when it resolves a path.
@@ -30,20 +18,9 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             Expr::Call(c) => self.qualify(&c.func),
             _ => None,
         };
-        if resolves(value, q.as_deref()) {
-            // `(base / name).resolve()`: the parts are the receiver's.
-            let parts = match value {
-                Expr::Call(c) => match &*c.func {
-                    Expr::Attribute(a) if a.attr.as_str() == "resolve" => {
-                        guards::path_keys(&a.value)
-                    }
-                    _ => guards::path_keys(value),
-                },
-                _ => guards::path_keys(value),
-            };
-            if !parts.is_empty() {
-                self.resolved_from.push((name.to_string(), parts));
-            }
+        let parts = guards::resolved_parts(value, q.as_deref());
+        if !parts.is_empty() {
+            self.resolved_from.push((name.to_string(), parts));
         }
     }
 
