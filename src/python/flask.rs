@@ -184,6 +184,16 @@ pub struct AppFacts {
     /// data is only a JSON body read without `force=True` (which needs a CORS preflight
     /// cross-site), or they refuse any request without a secret the forger does not know.
     pub unforgeable_views: Vec<Location>,
+    /// Where FS105 reported `WTF_CSRF_CHECK_DEFAULT = False`, withdrawn when the project calls
+    /// `csrf.protect()`: the documented way to protect chosen views only.
+    pub csrf_check_default_off: Vec<Location>,
+    /// Some view calls `<CSRFProtect>.protect()` itself.
+    pub csrf_protect_called: bool,
+    /// Where FS102 reported a literal key: (location, config key, literal), withdrawn when the
+    /// project refuses to start with that literal.
+    pub literal_secret_keys: Vec<(Location, String, String)>,
+    /// (config key, literal) pairs some `if key == literal: raise` refuses.
+    pub refused_secret_literals: Vec<(String, String)>,
     /// Where FS101 reported `DEBUG = True` config writes, withdrawn once it is known how the
     /// project serves its apps.
     pub debug_config_writes: Vec<Location>,
@@ -262,6 +272,12 @@ impl AppFacts {
         self.credential_readers.extend(other.credential_readers);
         self.csrf_off_in_views.extend(other.csrf_off_in_views);
         self.unforgeable_views.extend(other.unforgeable_views);
+        self.csrf_check_default_off
+            .extend(other.csrf_check_default_off);
+        self.csrf_protect_called |= other.csrf_protect_called;
+        self.literal_secret_keys.extend(other.literal_secret_keys);
+        self.refused_secret_literals
+            .extend(other.refused_secret_literals);
         self.debug_config_writes.extend(other.debug_config_writes);
         self.gated_debuggers.extend(other.gated_debuggers);
         self.may_start_debugger |= other.may_start_debugger;

@@ -10,6 +10,7 @@ use crate::templates::check::TemplateCheck;
 
 /// Every statement, before its children.
 pub fn stmt(cx: &mut Checker, stmt: &Stmt) {
+    fs102_hardcoded_secret_key::check_stmt(cx, stmt);
     fs110_cors_credentials_with_any_origin::check_stmt(cx, stmt);
     fs112_jinja_autoescape_disabled::check_stmt(cx, stmt);
     fs113_unescaped_template_extension::check_stmt(cx, stmt);

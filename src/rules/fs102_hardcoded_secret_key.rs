@@ -4,8 +4,10 @@ use ruff_python_ast::{CmpOp, Expr, Stmt};
 
 use super::helpers::{env_fallback, literal_text};
 use super::{Precision, Rule, RuleKind, Suite};
+use crate::finding::Location;
 use crate::finding::Severity;
 use crate::python::checker::{Checker, ConfigWrite};
+use crate::python::flask::AppFacts;
 
 pub const RULE: Rule = Rule {
     id: "FS102",
@@ -39,29 +41,33 @@ pub fn check_config(cx: &mut Checker, write: &ConfigWrite) {
         return;
     }
     if let Some(text) = literal_text(write.value) {
-        if !text.trim().is_empty() && !refused_at_startup(cx, cx.file.body(), write.key, &text, 0) {
-            cx.report_msg(
-                &RULE,
-                write.range,
-                format!(
-                    "`{}` is a hard-coded literal: anyone with the source can forge signed data",
-                    write.key
-                ),
+        if !text.trim().is_empty() {
+            let message = format!(
+                "`{}` is a hard-coded literal: anyone with the source can forge signed data",
+                write.key
             );
+            report(cx, write, text, message);
         }
         return;
     }
     if let Some(fallback) = env_fallback(&cx.sem, write.value) {
-        let refused = literal_text(fallback)
-            .is_some_and(|text| refused_at_startup(cx, cx.file.body(), write.key, &text, 0));
-        if is_literal_secret(fallback) && !refused {
-            cx.report_msg(
-                &RULE,
-                write.range,
-                format!("`{}` falls back to a hard-coded literal when the environment variable is missing", write.key),
+        if let Some(text) = literal_text(fallback).filter(|t| !t.trim().is_empty()) {
+            let message = format!(
+                "`{}` falls back to a hard-coded literal when the environment variable is missing",
+                write.key
             );
+            report(cx, write, text, message);
         }
     }
+}
+
+/// Reports the write, remembering its literal for [`withdraw_refused_placeholders`].
+fn report(cx: &mut Checker, write: &ConfigWrite, literal: String, message: String) {
+    let location = cx.location(write.range);
+    cx.facts
+        .literal_secret_keys
+        .push((location, write.key.to_string(), literal));
+    cx.report_msg(&RULE, write.range, message);
 }
 
 /// Whether `value` is a literal or a literal fallback (shared with the env-file check).
@@ -69,49 +75,79 @@ pub fn is_literal_secret(value: &Expr) -> bool {
     literal_text(value).is_some_and(|t| !t.trim().is_empty())
 }
 
-/// How deep statements are followed looking for a refusal.
-const MAX_REFUSAL_DEPTH: usize = 4;
+/// How deep a condition is followed looking for the comparison.
+const MAX_CONDITION_DEPTH: usize = 4;
 
-/// `if SECRET_KEY == "dev-key" ...: raise RuntimeError(...)` in the same module (or a function of
-/// it, such as the app factory): the application refuses to start with the fallback, so the
-/// literal only names the placeholder to refuse; it never signs anything a deployment serves.
-/// Only a refusal counts: a branch that merely logs a warning keeps the finding.
-fn refused_at_startup(cx: &Checker, body: &[Stmt], key: &str, literal: &str, depth: usize) -> bool {
-    if depth > MAX_REFUSAL_DEPTH {
-        return false;
+/// `if SECRET_KEY == "dev-key" ...: raise RuntimeError(...)`, anywhere in the project (the
+/// config module, the app factory): the application refuses to start with that literal, so a
+/// key set to it only names the placeholder to refuse; it never signs anything a deployment
+/// serves. Only a refusal counts: a branch that merely logs a warning keeps the finding.
+pub fn check_stmt(cx: &mut Checker, stmt: &Stmt) {
+    let Stmt::If(i) = stmt else { return };
+    let mut pairs = Vec::new();
+    compared_literals(&i.test, &mut pairs, 0);
+    if !pairs.is_empty() && i.body.iter().any(|s| stops(cx, s)) {
+        cx.facts.refused_secret_literals.extend(pairs);
     }
-    body.iter().any(|stmt| match stmt {
-        Stmt::If(i) => {
-            (compares_with(&i.test, key, literal, 0) && i.body.iter().any(|s| stops(cx, s)))
-                || refused_at_startup(cx, &i.body, key, literal, depth + 1)
-        }
-        Stmt::FunctionDef(f) => refused_at_startup(cx, &f.body, key, literal, depth + 1),
-        _ => false,
-    })
 }
 
-/// Whether `test` holds when the key equals `literal` (`key == literal`, alone, as a part of an
-/// `and`, or as any part of an `or`: `len(key) < 16 or key == "CHANGE ME"`).
-fn compares_with(test: &Expr, key: &str, literal: &str, depth: usize) -> bool {
+/// Withdraws the literal keys some `if key == literal: raise` refuses (see [`check_stmt`]).
+pub fn withdraw_refused_placeholders(
+    findings: &mut Vec<crate::finding::Finding>,
+    facts: &AppFacts,
+) {
+    let refused: Vec<&Location> = facts
+        .literal_secret_keys
+        .iter()
+        .filter(|(_, key, literal)| {
+            facts
+                .refused_secret_literals
+                .iter()
+                .any(|(k, l)| k == key && l == literal)
+        })
+        .map(|(location, _, _)| location)
+        .collect();
+    if refused.is_empty() {
+        return;
+    }
+    findings.retain(|f| {
+        f.rule.id != RULE.id
+            || !refused
+                .iter()
+                .any(|l| l.path == f.location.path && l.start == f.location.start)
+    });
+}
+
+/// The (key, literal) pairs `test` holds for when the key equals the literal (`key == literal`,
+/// alone, as a part of an `and`, or as any part of an `or`: `len(key) < 16 or key == "CHANGE ME"`).
+fn compared_literals(test: &Expr, out: &mut Vec<(String, String)>, depth: usize) {
     match test {
-        Expr::BoolOp(b) if depth < MAX_REFUSAL_DEPTH => b
-            .values
-            .iter()
-            .any(|v| compares_with(v, key, literal, depth + 1)),
+        Expr::BoolOp(b) if depth < MAX_CONDITION_DEPTH => {
+            for v in &b.values {
+                compared_literals(v, out, depth + 1);
+            }
+        }
         Expr::Compare(c) if c.ops.len() == 1 && c.ops[0] == CmpOp::Eq => {
             let (left, right) = (&*c.left, &c.comparators[0]);
-            (names_key(left, key) && literal_text(right).as_deref() == Some(literal))
-                || (names_key(right, key) && literal_text(left).as_deref() == Some(literal))
+            for (key_side, literal_side) in [(left, right), (right, left)] {
+                let Some(literal) = literal_text(literal_side) else {
+                    continue;
+                };
+                if let Some(key) = SECRET_KEYS.iter().find(|k| names_key(key_side, k)) {
+                    out.push((key.to_string(), literal));
+                }
+            }
         }
-        _ => false,
+        _ => {}
     }
 }
 
-/// `SECRET_KEY`, `config.SECRET_KEY`, `app.config["SECRET_KEY"]`, `app.config.get("SECRET_KEY")`.
+/// `SECRET_KEY`, `config.SECRET_KEY`, `app.secret_key`, `app.config["SECRET_KEY"]`,
+/// `app.config.get("SECRET_KEY")`.
 fn names_key(e: &Expr, key: &str) -> bool {
     match e {
         Expr::Name(n) => n.id.as_str() == key,
-        Expr::Attribute(a) => a.attr.as_str() == key,
+        Expr::Attribute(a) => a.attr.as_str().eq_ignore_ascii_case(key),
         Expr::Subscript(s) => literal_text(&s.slice).as_deref() == Some(key),
         Expr::Call(c) => {
             matches!(&*c.func, Expr::Attribute(a) if a.attr.as_str() == "get")

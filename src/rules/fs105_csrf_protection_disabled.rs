@@ -35,6 +35,10 @@ pub fn check_config(cx: &mut Checker, write: &ConfigWrite) {
     ) && is_falsy_literal(write.value)
     {
         cx.facts.csrf_switched_off = true;
+        if write.key == "WTF_CSRF_CHECK_DEFAULT" {
+            let location = cx.location(write.range);
+            cx.facts.csrf_check_default_off.push(location);
+        }
         cx.report_msg(
             &RULE,
             write.range,
@@ -242,8 +246,19 @@ impl<'x> Visitor<'x> for JsonReads<'_, '_> {
     }
 }
 
-/// `FlaskForm(meta={"csrf": False})` and `csrf.exempt(blueprint)`.
+/// `FlaskForm(meta={"csrf": False})` and `csrf.exempt(blueprint)`; notes `csrf.protect()`.
 pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
+    if let Expr::Attribute(attr) = &*call.func {
+        // The receiver is often a parameter (`def view(csrf): csrf.protect()`), so its name counts.
+        let named_csrf =
+            last_name(&attr.value).is_some_and(|n| n.to_ascii_lowercase().contains("csrf"));
+        if attr.attr.as_str() == "protect"
+            && call.arguments.is_empty()
+            && (named_csrf || crate::python::flask::is_csrf_extension(callee))
+        {
+            cx.facts.csrf_protect_called = true;
+        }
+    }
     if let Some(Expr::Dict(meta)) = keyword(call, "meta") {
         for item in &meta.items {
             let is_csrf = item
@@ -299,6 +314,25 @@ pub fn check_class(cx: &mut Checker, class: &ast::StmtClassDef) {
             }
         }
     }
+}
+
+/// Withdraws `WTF_CSRF_CHECK_DEFAULT = False` when some view calls `csrf.protect()`: Flask-WTF
+/// documents the pair as the way to check tokens on chosen views only (the others being APIs
+/// for clients that hold no token). The views left out are FS106/FS305's business.
+pub fn withdraw_selective_protection(
+    findings: &mut Vec<crate::finding::Finding>,
+    facts: &AppFacts,
+) {
+    if !facts.csrf_protect_called {
+        return;
+    }
+    findings.retain(|f| {
+        f.rule.id != RULE.id
+            || !facts
+                .csrf_check_default_off
+                .iter()
+                .any(|l| l.path == f.location.path && l.start == f.location.start)
+    });
 }
 
 /// The forms and exemptions of views held back by the walk: reported unless the view is

@@ -665,6 +665,8 @@ fn analyse(
     clock.lap("env files");
     // Every finding that may turn debug on is in: settle the debuggers gated on that switch.
     rules::fs101_debug_mode_enabled::withdraw_gated_debuggers(&mut findings, &facts);
+    rules::fs105_csrf_protection_disabled::withdraw_selective_protection(&mut findings, &facts);
+    rules::fs102_hardcoded_secret_key::withdraw_refused_placeholders(&mut findings, &facts);
     Analysed {
         findings,
         notifications,

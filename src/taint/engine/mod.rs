@@ -576,15 +576,69 @@ impl Analyzer<'_, '_, '_> {
 /// Whether a Content-Type assigned to a response is not HTML: a literal non-HTML type, or a type
 /// the code looked up (`resp.headers["Content-Type"] = content_type`, a stored asset's type). Like
 /// `Response(body, mimetype=kind)`, a type chosen from data is not judged: the code is serving a
-/// typed asset, not writing a page. Text assembled in place (`f"text/{sub}"`) is not a lookup.
+/// typed asset, not writing a page. Text assembled in place (`f"text/{sub}"`) is not a lookup,
+/// but it is judged when its fixed text already rules out every type browsers render
+/// (`f"application/x-git-{service}-result"`).
 fn non_html_type(value: &Expr) -> bool {
-    match string_literal(value) {
-        Some(text) => sinks::non_html_mimetype(&text),
-        None => matches!(
+    match (string_literal(value), value) {
+        (Some(text), _) => sinks::non_html_mimetype(&text),
+        (None, Expr::FString(f)) => fixed_text_rules_out_html(f),
+        (None, _) => matches!(
             value,
             Expr::Name(_) | Expr::Attribute(_) | Expr::Subscript(_)
         ),
     }
+}
+
+/// Whether an f-string's fixed text settles that the type is none browsers render as a page:
+/// the text before the first placeholder names the top-level type and begins the subtype, and no
+/// rendered type begins that way; the text after the last one ends it, and no fixed piece says
+/// HTML, XML or SVG.
+fn fixed_text_rules_out_html(f: &ast::ExprFString) -> bool {
+    const RENDERED: &[&str] = &[
+        "text/html",
+        "text/xml",
+        "text/xsl",
+        "application/xhtml+xml",
+        "application/xml",
+        "application/rss+xml",
+        "application/atom+xml",
+        "application/vnd.wap.xhtml+xml",
+        "image/svg+xml",
+        "multipart/x-mixed-replace",
+    ];
+    // Pieces of fixed text, a placeholder between each two.
+    let mut pieces = vec![String::new()];
+    for part in f.value.iter() {
+        match part {
+            ast::FStringPart::Literal(l) => pieces.last_mut().unwrap().push_str(&l.value),
+            ast::FStringPart::FString(fs) => {
+                for el in fs.elements.iter() {
+                    match el {
+                        ast::InterpolatedStringElement::Literal(l) => {
+                            pieces.last_mut().unwrap().push_str(&l.value)
+                        }
+                        ast::InterpolatedStringElement::Interpolation(_) => {
+                            pieces.push(String::new())
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let first = pieces[0].to_ascii_lowercase();
+    let last = pieces[pieces.len() - 1].to_ascii_lowercase();
+    let begins_subtype = first
+        .split_once('/')
+        .is_some_and(|(kind, sub)| !kind.is_empty() && !sub.is_empty());
+    pieces.len() > 1
+        && begins_subtype
+        && !RENDERED.iter().any(|t| t.starts_with(first.as_str()))
+        && !last.is_empty()
+        && !last.ends_with('+')
+        && pieces
+            .iter()
+            .all(|p| sinks::non_html_mimetype(p) || p.is_empty())
 }
 
 /// The parameters callers can pass, in order.
