@@ -144,7 +144,7 @@ fn compared_literals(test: &Expr, out: &mut Vec<(String, String)>, depth: usize)
 
 /// `SECRET_KEY`, `config.SECRET_KEY`, `app.secret_key`, `app.config["SECRET_KEY"]`,
 /// `app.config.get("SECRET_KEY")`.
-fn names_key(e: &Expr, key: &str) -> bool {
+pub fn names_key(e: &Expr, key: &str) -> bool {
     match e {
         Expr::Name(n) => n.id.as_str() == key,
         Expr::Attribute(a) => a.attr.as_str().eq_ignore_ascii_case(key),

@@ -1,9 +1,9 @@
 //! FS103 ephemeral-secret-key.
 
-use ruff_python_ast::Expr;
+use ruff_python_ast::{CmpOp, Expr, UnaryOp};
 
-use super::fs102_hardcoded_secret_key::SECRET_KEYS;
-use super::helpers::is_operator_fallback;
+use super::fs102_hardcoded_secret_key::{names_key, SECRET_KEYS};
+use super::helpers::{is_operator_fallback, literal_text};
 use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 use crate::python::checker::{Checker, ConfigWrite};
@@ -35,12 +35,14 @@ const RANDOM_SOURCES: &[&str] = &[
 /// A secret key computed from a random source at start-up. A random value that is only the
 /// fallback of an operator setting (`os.getenv("K") or os.urandom(24)`, `app.config.get("K",
 /// ...)`) is not: a deployment sets the key, and the fallback keeps an unset one unguessable.
-/// Nor is the key of the development (or test) arm of a run-time choice between config
+/// The same holds for a write made only when the key is unset (`if app.config["SECRET_KEY"] is
+/// None:`). Nor is the key of the development (or test) arm of a run-time choice between config
 /// classes: a deployment runs the other arm and its key.
 pub fn check_config(cx: &mut Checker, write: &ConfigWrite) {
     if !SECRET_KEYS.contains(&write.key)
         || write.development_alternative
         || is_operator_fallback(&cx.sem, write.value)
+        || cx.if_tests().last().is_some_and(|t| tests_unset(t, write.key))
     {
         return;
     }
@@ -53,6 +55,22 @@ pub fn check_config(cx: &mut Checker, write: &ConfigWrite) {
                 write.key
             ),
         );
+    }
+}
+
+/// `key is None`, `not key`, `"KEY" not in app.config`: the branch runs only when no key is set.
+fn tests_unset(test: &Expr, key: &str) -> bool {
+    match test {
+        Expr::UnaryOp(u) if u.op == UnaryOp::Not => names_key(&u.operand, key),
+        Expr::Compare(c) if c.ops.len() == 1 => {
+            let (left, right) = (&*c.left, &c.comparators[0]);
+            match c.ops[0] {
+                CmpOp::Is => names_key(left, key) && right.is_none_literal_expr(),
+                CmpOp::NotIn => literal_text(left).as_deref() == Some(key),
+                _ => false,
+            }
+        }
+        _ => false,
     }
 }
 
