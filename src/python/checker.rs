@@ -541,6 +541,7 @@ impl<'a> Checker<'a> {
                     scope: extras.scope,
                     class_view: false,
                     wrappers: Vec::new(),
+                    lineage: Vec::new(),
                 });
             }
             hooks.extend(self.hook_scope(&d.expression));

@@ -34,6 +34,9 @@ pub struct Route {
     pub class_view: bool,
     /// Decorators applied in the registration: `view_func=login_required(view)`.
     pub wrappers: Vec<DecoratorUse>,
+    /// For a class-based view: the class and its project bases (see
+    /// [`crate::python::project::ProjectIndex::class_lineage`]).
+    pub lineage: Vec<String>,
 }
 
 impl Route {
@@ -325,9 +328,20 @@ impl AppFacts {
             .map(|(_, v)| v)
     }
 
-    /// The facts of the view `function` (qualified `module.function`) or, for a class-based
-    /// view (`module.Class`), of each of its handler methods (`module.Class.post`).
-    pub fn views_of<'s>(&'s self, function: &'s str) -> impl Iterator<Item = &'s ViewFacts> + 's {
+    /// The facts of the view of `route` (qualified `module.function`) or, for a class-based
+    /// view (`module.Class`), of each of its handler methods (`module.Class.post`) and of every
+    /// method of its classes.
+    pub fn views_of<'s>(&'s self, route: &'s Route) -> impl Iterator<Item = &'s ViewFacts> + 's {
+        let function = route.function.as_str();
+        // Any method of a class-based view's classes may answer: handlers hand requests to
+        // methods of the subclass (`post` calling `self.POST_AUTH()`).
+        let method_of_lineage = move |name: &str| {
+            route.lineage.iter().any(|class| {
+                name.strip_prefix(class.as_str())
+                    .and_then(|rest| rest.strip_prefix('.'))
+                    .is_some_and(|method| !method.contains('.'))
+            })
+        };
         self.views
             .iter()
             .filter(move |(name, _)| {
@@ -335,6 +349,7 @@ impl AppFacts {
                     || name
                         .strip_prefix(function)
                         .is_some_and(|rest| rest.strip_prefix('.').is_some_and(is_view_handler))
+                    || method_of_lineage(name)
             })
             .map(|(_, v)| v)
     }

@@ -439,24 +439,34 @@ impl ProjectIndex {
     /// bases declare (a `methods` list, handler methods), as Flask's `View`/`MethodView` collect
     /// them; `None` when none of them declares any.
     pub fn view_methods(&self, class: &str) -> Option<Vec<String>> {
-        let mut out: Vec<String> = Vec::new();
+        let mut out: Vec<String> = self
+            .class_lineage(class)
+            .iter()
+            .filter_map(|c| self.view_methods.get(c.as_str()))
+            .flatten()
+            .cloned()
+            .collect();
+        out.sort();
+        out.dedup();
+        (!out.is_empty()).then_some(out)
+    }
+
+    /// `class` and the project classes it derives from, at any depth (bounded): the classes
+    /// whose methods may handle a request to a class-based view, as a base's `post` hands it to
+    /// a method the subclass defines (`self.POST(...)`).
+    pub fn class_lineage(&self, class: &str) -> Vec<String> {
+        let mut seen: Vec<String> = Vec::new();
         let mut todo = vec![(class, 0)];
-        let mut seen: Vec<&str> = Vec::new();
         while let Some((c, depth)) = todo.pop() {
-            if depth > 8 || seen.contains(&c) {
+            if depth > 8 || seen.iter().any(|s| s == c) {
                 continue;
             }
-            seen.push(c);
-            if let Some(m) = self.view_methods.get(c) {
-                out.extend(m.iter().cloned());
-            }
+            seen.push(c.to_string());
             for b in self.class_bases.get(c).into_iter().flatten() {
                 todo.push((b, depth + 1));
             }
         }
-        out.sort();
-        out.dedup();
-        (!out.is_empty()).then_some(out)
+        seen
     }
 
     /// The library class (`flask.Flask`, `flask_wtf.CSRFProtect`...) a project class subclasses, at

@@ -42,7 +42,10 @@ pub fn check_config(cx: &mut Checker, write: &ConfigWrite) {
     if !SECRET_KEYS.contains(&write.key)
         || write.development_alternative
         || is_operator_fallback(&cx.sem, write.value)
-        || cx.if_tests().last().is_some_and(|t| tests_unset(t, write.key))
+        || cx
+            .if_tests()
+            .last()
+            .is_some_and(|t| tests_unset(t, write.key))
     {
         return;
     }

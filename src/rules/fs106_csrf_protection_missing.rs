@@ -58,7 +58,7 @@ pub fn form_views(facts: &AppFacts) -> Vec<&Route> {
     let mut views: Vec<&Route> = Vec::new();
     for route in &facts.routes {
         let reads_form = facts
-            .views_of(&route.function)
+            .views_of(route)
             .any(|v| v.reads_form && !v.validates_form);
         if route.is_state_changing()
             && reads_form

@@ -29,7 +29,7 @@ pub fn check(facts: &AppFacts, out: &mut Vec<AppFinding>) {
     let serves_html = facts
         .routes
         .iter()
-        .any(|r| facts.views_of(&r.function).any(|v| v.renders_html));
+        .any(|r| facts.views_of(r).any(|v| v.renders_html));
     if !serves_html || !anything_to_protect(facts) {
         return;
     }

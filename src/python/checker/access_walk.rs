@@ -314,6 +314,7 @@ impl<'a> Checker<'a> {
                     .filter(|_| !given)
                     .unwrap_or_else(|| route.methods.clone());
                 Route {
+                    lineage: self.project.class_lineage(&function),
                     function,
                     methods,
                     class_view: true,
@@ -364,6 +365,11 @@ impl<'a> Checker<'a> {
             Some(other) => self.sem.resolve(other).unwrap_or_default(),
             None => String::new(),
         };
+        let lineage = if class_view {
+            self.project.class_lineage(&function)
+        } else {
+            Vec::new()
+        };
         Route {
             location: self.location(call.range()),
             function,
@@ -374,6 +380,7 @@ impl<'a> Checker<'a> {
             endpoint,
             subdomain: keyword_literal(&call.arguments, "subdomain"),
             scope: self.scope_of(owner),
+            lineage,
             class_view,
             wrappers,
         }
@@ -420,6 +427,7 @@ impl<'a> Checker<'a> {
                 scope: Scope::App(None),
                 class_view: true,
                 wrappers: Vec::new(),
+                lineage: self.project.class_lineage(&function),
             };
             self.facts.access.resources.push((route, api.clone()));
         }
