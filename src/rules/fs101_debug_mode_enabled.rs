@@ -194,7 +194,8 @@ pub fn config_debug_is_inert(facts: &AppFacts) -> bool {
 /// setting (`config["debug"]`, `app.debug`, an environment read falling back on off): the app
 /// honouring its debug switch, as `app.run(debug=...)` does. Whether that switch is on in what
 /// the project ships is judged once every file is read (see [`withdraw_gated_debuggers`]).
-fn installed_in_debug_mode(cx: &Checker) -> bool {
+/// Other rules ask it of development-only settings (FS110).
+pub fn installed_in_debug_mode(cx: &Checker) -> bool {
     cx.if_tests()
         .iter()
         .any(|test| debug_gate::implies_debug(test, true, &mut |flag| is_setting_read(cx, flag)))

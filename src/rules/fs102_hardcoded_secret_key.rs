@@ -29,9 +29,13 @@ pub const SECRET_KEYS: &[&str] = &[
     "SECRET_KEY",
     "JWT_SECRET_KEY",
     "WTF_CSRF_SECRET_KEY",
-    "SECURITY_PASSWORD_SALT",
     "REMEMBER_COOKIE_SECRET",
 ];
+
+/// Flask-Security's pepper: the HMAC key passwords are hashed with before the (salted) hash.
+/// Knowing it signs nothing, so it is no FS102 key; a new one at every start makes every stored
+/// password fail to verify, so it is FS103's.
+pub const PASSWORD_PEPPER: &str = "SECURITY_PASSWORD_SALT";
 
 /// A literal secret key, or a literal fallback of an environment read. Not in the development
 /// arm of a run-time choice between config classes: the production arm sets its own key (a

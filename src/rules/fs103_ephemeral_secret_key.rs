@@ -2,7 +2,7 @@
 
 use ruff_python_ast::{CmpOp, Expr, UnaryOp};
 
-use super::fs102_hardcoded_secret_key::{names_key, SECRET_KEYS};
+use super::fs102_hardcoded_secret_key::{names_key, PASSWORD_PEPPER, SECRET_KEYS};
 use super::helpers::{is_operator_fallback, literal_text};
 use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
@@ -39,7 +39,7 @@ const RANDOM_SOURCES: &[&str] = &[
 /// None:`). Nor is the key of the development (or test) arm of a run-time choice between config
 /// classes: a deployment runs the other arm and its key.
 pub fn check_config(cx: &mut Checker, write: &ConfigWrite) {
-    if !SECRET_KEYS.contains(&write.key)
+    if !(SECRET_KEYS.contains(&write.key) || write.key == PASSWORD_PEPPER)
         || write.development_alternative
         || is_operator_fallback(&cx.sem, write.value)
         || cx

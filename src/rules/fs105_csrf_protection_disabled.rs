@@ -4,7 +4,7 @@ use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, CmpOp, Expr, ExprCall, Stmt, UnaryOp};
 use ruff_text_size::Ranged;
 
-use super::helpers::{is_constant, is_falsy_literal, keyword, last_name};
+use super::helpers::{in_cli_command, is_constant, is_falsy_literal, keyword, last_name};
 use super::{AppFinding, Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 use crate::python::access::{library_decorator, Library, Verdict};
@@ -259,7 +259,8 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
             cx.facts.csrf_protect_called = true;
         }
     }
-    if let Some(Expr::Dict(meta)) = keyword(call, "meta") {
+    // A command fills its form from its own arguments: there is no request to forge.
+    if let (Some(Expr::Dict(meta)), false) = (keyword(call, "meta"), in_cli_command(cx)) {
         for item in &meta.items {
             let is_csrf = item
                 .key

@@ -32,6 +32,11 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
     ) {
         return;
     }
+    // `if app.debug: CORS(app, supports_credentials=True)`: a development convenience that the
+    // debug switch turns on, and FS101 reports that switch where the project turns it on.
+    if super::fs101_debug_mode_enabled::installed_in_debug_mode(cx) {
+        return;
+    }
     let call_origins = keyword(call, "origins");
     // `resources={r"/api/*": {"origins": "*", "supports_credentials": True}}`: a resource's own
     // options override the call's.

@@ -5,7 +5,7 @@ use ruff_python_ast::{Expr, ExprCall, Stmt};
 use ruff_text_size::Ranged;
 
 use super::helpers::{
-    autoescape_setting, is_falsy_literal, keyword, last_name, literal_text, AutoescapeSetting,
+    autoescape_setting, in_cli_command, is_falsy_literal, keyword, literal_text, AutoescapeSetting,
 };
 use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
@@ -424,21 +424,6 @@ const WEB: &[&str] = &[
     "sanic",
     "connexion",
 ];
-
-/// Whether the enclosing function is a command of a command-line group (`@click.command()`,
-/// `@cli.command("create-app")`, `@app.cli.command()`), even in a module that also serves the
-/// web: what it renders goes to files and the terminal.
-fn in_cli_command(cx: &Checker) -> bool {
-    cx.enclosing_function().is_some_and(|f| {
-        f.decorator_list.iter().any(|d| {
-            let e = match &d.expression {
-                Expr::Call(c) => &*c.func,
-                other => other,
-            };
-            last_name(e).is_some_and(|n| n == "command")
-        })
-    })
-}
 
 /// Whether the module is a command-line program: it imports a command-line parser and no web
 /// framework (top level, or in a top-level `try`/`if`).

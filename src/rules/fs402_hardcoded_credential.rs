@@ -76,6 +76,8 @@ fn is_credential_name(name: &str) -> bool {
             | "schemes"
             | "algorithm"
             | "algorithms"
+            // `PASSWORD_NORMALIZE_FORM = "NFKD"`: the Unicode form passwords are put in.
+            | "form"
     ) {
         return false;
     }

@@ -4,7 +4,8 @@ use ruff_python_ast::{self as ast, CmpOp, Expr, ExprCompare, Stmt};
 use ruff_text_size::Ranged;
 
 use super::helpers::{
-    contains_any_ignore_case, is_constant, is_password_name, last_name, lookup_owner, words,
+    contains_any_ignore_case, is_constant, is_module_literal, is_password_name, last_name,
+    lookup_owner, words,
 };
 use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
@@ -116,6 +117,7 @@ pub fn check_compare(cx: &mut Checker, cmp: &ExprCompare) {
     }
     if let Some(name) = names.iter().flatten().find(|n| is_secret_name(n)) {
         if (names_only_a_check_value(name) && !keyed_code(cx))
+            || (words(name).last().is_some_and(|w| w == "mac") && network_code(cx))
             || public_by_context(cx)
             || own_nonce_compared(cx, left, right)
             || !(is_input(cx, left) || is_input(cx, right))
@@ -169,6 +171,28 @@ fn public_by_context(cx: &Checker) -> bool {
         })
     };
     cx.class_name().is_some_and(public) || cx.function_name().is_some_and(public)
+}
+
+/// Whether the enclosing function works with network interfaces (`iface`, `interface`,
+/// `is_valid_mac`, `dhcp`, `pxe`): there a `mac` is a network card's hardware address, which
+/// anyone on the link sees, not a message authentication code.
+fn network_code(cx: &Checker) -> bool {
+    cx.enclosing_function().is_some_and(|f| {
+        let text = &cx.file.text[f.range()];
+        contains_any_ignore_case(
+            text,
+            &[
+                b"iface",
+                b"interface",
+                b"valid_mac",
+                b"mac_address",
+                b"macaddr",
+                b"dhcp",
+                b"pxe",
+                b"ethernet",
+            ],
+        )
+    })
 }
 
 /// Whether the enclosing function (or the module, outside one) works with a key: it mentions an
@@ -421,28 +445,6 @@ fn is_orm_column(e: &Expr) -> bool {
     };
     owner.starts_with(|c: char| c.is_ascii_uppercase())
         && owner.bytes().any(|b| b.is_ascii_lowercase())
-}
-
-/// A module-level name whose every assignment is a string literal (`CALLBACK_TOKEN = "x"`): the
-/// value is in the source for anyone to read, so timing reveals nothing new.
-fn is_module_literal(cx: &Checker, e: &Expr) -> bool {
-    let Expr::Name(name) = e else { return false };
-    let mut assigned = false;
-    for stmt in cx.file.body() {
-        let Stmt::Assign(a) = stmt else { continue };
-        if !a
-            .targets
-            .iter()
-            .any(|t| matches!(t, Expr::Name(n) if n.id == name.id))
-        {
-            continue;
-        }
-        if !matches!(&*a.value, Expr::StringLiteral(_) | Expr::BytesLiteral(_)) {
-            return false;
-        }
-        assigned = true;
-    }
-    assigned
 }
 
 /// `if new != stored: stored = new`: the comparison detects a changed setting and the branch

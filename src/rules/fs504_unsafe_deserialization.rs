@@ -3,7 +3,7 @@
 use ruff_python_ast::{self as ast, Expr, ExprCall};
 use ruff_text_size::Ranged;
 
-use super::helpers::argument;
+use super::helpers::{argument, is_module_literal};
 use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 use crate::python::checker::Checker;
@@ -42,8 +42,17 @@ pub fn is_safe_loader_base(resolved: Option<&str>, base: &Expr) -> bool {
     }
 }
 
-/// `yaml.load(...)` without a safe loader, `yaml.unsafe_load(...)`: medium whatever the source.
+/// `yaml.load(...)` without a safe loader, `yaml.unsafe_load(...)`: medium whatever the source,
+/// unless the document is text written in the module itself (a literal or a module constant).
 pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
+    if !callee.starts_with("yaml.") {
+        return;
+    }
+    if argument(call, 0, "stream").is_some_and(|doc| {
+        matches!(doc, Expr::StringLiteral(_) | Expr::BytesLiteral(_)) || is_module_literal(cx, doc)
+    }) {
+        return;
+    }
     let safe = match callee {
         "yaml.load" | "yaml.load_all" => argument(call, 1, "Loader").is_some_and(|l| {
             let name = cx.sem.resolve(l).unwrap_or_default();

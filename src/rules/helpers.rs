@@ -4,6 +4,7 @@ use std::borrow::Cow;
 
 use ruff_python_ast::{Expr, ExprCall, Number, Stmt, UnaryOp};
 
+use crate::python::checker::Checker;
 use crate::python::semantic::Semantic;
 
 /// `True`, a non-zero number, or a string like `"1"`/`"true"`/`"yes"`.
@@ -250,4 +251,50 @@ mod tests {
         assert!(!is_password_name("passenger"));
         assert!(!is_password_name("bypass"));
     }
+}
+
+/// Whether the enclosing function is a command of a command-line group (`@click.command()`,
+/// `@cli.command("create-app")`, `@app.cli.command()`), even in a module that also serves the
+/// web: it answers no request, so what it renders goes to files and the terminal, and the forms
+/// it fills come from its own arguments.
+pub fn in_cli_command(cx: &Checker) -> bool {
+    cx.enclosing_function().is_some_and(|f| {
+        f.decorator_list.iter().any(|d| {
+            let e = match &d.expression {
+                Expr::Call(c) => &*c.func,
+                other => other,
+            };
+            last_name(e).is_some_and(|n| n == "command")
+        })
+    })
+}
+
+/// A module-level name whose every assignment is a string literal (`CALLBACK_TOKEN = "x"`,
+/// `DEFAULTS = """..."""`), not a parameter of the enclosing function: text written in the
+/// source, which no client chooses.
+pub fn is_module_literal(cx: &Checker, e: &Expr) -> bool {
+    let Expr::Name(name) = e else { return false };
+    if cx.enclosing_function().is_some_and(|f| {
+        f.parameters
+            .iter()
+            .any(|p| p.name().as_str() == name.id.as_str())
+    }) {
+        return false;
+    }
+    let mut assigned = false;
+    for stmt in cx.file.body() {
+        let Stmt::Assign(a) = stmt else { continue };
+        if !a
+            .targets
+            .iter()
+            .any(|t| matches!(t, Expr::Name(n) if n.id == name.id))
+        {
+            continue;
+        }
+        if !matches!(&*a.value, Expr::StringLiteral(_) | Expr::BytesLiteral(_)) {
+            return false;
+        }
+        assigned = true;
+    }
+    assigned
 }

@@ -89,9 +89,12 @@ fn string_is_debug(e: &Expr) -> bool {
 /// for the same details.
 fn debug_name(n: &str) -> bool {
     let constant = n.bytes().all(|b| b.is_ascii_uppercase() || b == b'_');
+    let lower = n.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
     n.eq_ignore_ascii_case("debug")
         || (constant
             && (n.ends_with("_DEBUG") || n.contains("STACKTRACE") || n.contains("TRACEBACK")))
+        // `server_config.app__debug`, `settings.flask_debug`.
+        || (lower && n.ends_with("_debug"))
 }
 
 /// Whether the tested value may be set by whoever sends the request (request or session data,
