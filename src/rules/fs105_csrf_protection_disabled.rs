@@ -259,8 +259,13 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
             cx.facts.csrf_protect_called = true;
         }
     }
-    // A command fills its form from its own arguments: there is no request to forge.
-    if let (Some(Expr::Dict(meta)), false) = (keyword(call, "meta"), in_cli_command(cx)) {
+    // A command fills its form from its own arguments: there is no request to forge. A form
+    // built `from_json` takes a JSON body, which a cross-site form cannot send without a CORS
+    // preflight (Flask reads `request.json` only under a JSON content type).
+    let from_json = matches!(&*call.func, Expr::Attribute(a) if a.attr.as_str() == "from_json");
+    if let (Some(Expr::Dict(meta)), false) =
+        (keyword(call, "meta"), in_cli_command(cx) || from_json)
+    {
         for item in &meta.items {
             let is_csrf = item
                 .key

@@ -129,6 +129,22 @@ fn names_derived_value(name: &str) -> bool {
         .any(|w| matches!(w.as_str(), "hash" | "hashed" | "digest" | "salt"))
 }
 
+/// Inside a function that takes both a salt and a round count (`crypt(password, salt,
+/// rounds=5000)`, `pbkdf(pw, salt, iterations)`): an implementation of a salted, iterated scheme
+/// such as sha512-crypt, whose single digest calls are its steps, not a fast hash of a password.
+fn in_salted_iterated_scheme(cx: &Checker) -> bool {
+    cx.enclosing_function().is_some_and(|f| {
+        let names: Vec<Vec<String>> = f
+            .parameters
+            .iter()
+            .map(|p| words(p.name().as_str()))
+            .collect();
+        let has = |pred: &dyn Fn(&str) -> bool| names.iter().any(|w| w.iter().any(|x| pred(x)));
+        has(&|x| x == "salt")
+            && has(&|x| matches!(x, "rounds" | "round" | "iterations" | "iteration" | "iters"))
+    })
+}
+
 /// Inside a function named as legacy (`create_legacy_password_hash`, `check_legacy`): code kept
 /// to verify hashes stored by an older release, which the app upgrades on the next login; the
 /// weak scheme is known and deliberate there.
@@ -193,6 +209,7 @@ fn only_sent(cx: &Checker, call: &ExprCall) -> bool {
 pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
     if hashes_password(cx, call, callee)
         && !in_legacy_function(cx)
+        && !in_salted_iterated_scheme(cx)
         && !memo_key(cx, call)
         && !only_split(cx, call)
         && !rehashed(cx, call)

@@ -226,7 +226,14 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 self.qualify(m)
                     .is_some_and(|q| self.w.g.project_class(&q).is_some())
             });
-            if let Some(d) = call.arg(1, "default").filter(|_| !by_model) {
+            // `registry.get(kind, name, rev=r)`: more than a key and a default, so no
+            // `dict.get`; its second argument is another key.
+            let mapping_get = c.arguments.args.len() <= 2
+                && c.arguments
+                    .keywords
+                    .iter()
+                    .all(|k| k.arg.as_deref() == Some("default"));
+            if let Some(d) = call.arg(1, "default").filter(|_| !by_model && mapping_get) {
                 v = v.join(d);
             }
             return v;

@@ -184,7 +184,22 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                         Some(None) => false,
                         None => !self.non_html.contains(&range),
                     };
-                    if let Some(body) = call.arg(0, "response").cloned() {
+                    // `make_response((body, status, headers))`: only the tuple's first item is
+                    // the body; the others are its status and headers.
+                    let first = call.arg(0, "response").cloned().map(|v| {
+                        match (&v.shape, c.arguments.args.first()) {
+                            (Shape::Seq(items), Some(Expr::Tuple(t)))
+                                if q == "flask.make_response"
+                                    && c.arguments.args.len() == 1
+                                    && (2..=3).contains(&t.elts.len())
+                                    && items.len() == t.elts.len() =>
+                            {
+                                items[0].clone()
+                            }
+                            _ => v,
+                        }
+                    });
+                    if let Some(body) = first {
                         if html && !matches!(body.shape, Shape::Map(_)) && !body.non_text {
                             self.sink(SinkKind::Xss, &body, range, &name, None);
                         }
