@@ -239,20 +239,6 @@ pub fn is_constant(expr: &Expr) -> bool {
     )
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn splits_identifiers() {
-        assert_eq!(words("apiKey_value"), vec!["api", "key", "value"]);
-        assert_eq!(words("SECRET_KEY"), vec!["secret", "key"]);
-        assert!(is_password_name("user_password"));
-        assert!(!is_password_name("passenger"));
-        assert!(!is_password_name("bypass"));
-    }
-}
-
 /// Whether the enclosing function is a command of a command-line group (`@click.command()`,
 /// `@cli.command("create-app")`, `@app.cli.command()`), even in a module that also serves the
 /// web: it answers no request, so what it renders goes to files and the terminal, and the forms
@@ -297,4 +283,18 @@ pub fn is_module_literal(cx: &Checker, e: &Expr) -> bool {
         assigned = true;
     }
     assigned
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_identifiers() {
+        assert_eq!(words("apiKey_value"), vec!["api", "key", "value"]);
+        assert_eq!(words("SECRET_KEY"), vec!["secret", "key"]);
+        assert!(is_password_name("user_password"));
+        assert!(!is_password_name("passenger"));
+        assert!(!is_password_name("bypass"));
+    }
 }
