@@ -238,7 +238,7 @@ pub fn longest_chain(module: &ModModule) -> usize {
 }
 
 /// Whether a path is test code: under `tests/` or `test/`, or named `test_*.py`, `*_test.py`,
-/// `conftest.py`.
+/// `conftest.py`, or a module of test helpers (`testutils.py`, `testing.py`).
 pub fn is_test_path(path: &str) -> bool {
     let mut parts = path.split('/');
     let name = parts.next_back().unwrap_or(path);
@@ -248,7 +248,10 @@ pub fn is_test_path(path: &str) -> bool {
         .any(|p| *p == "tests" || *p == "test" || *p == "testing")
         || name.starts_with("test_")
         || name.ends_with("_test.py")
-        || name == "conftest.py"
+        || matches!(
+            name,
+            "conftest.py" | "testutils.py" | "testing.py" | "testhelpers.py"
+        )
         || is_behave_file(&folders, name)
 }
 
@@ -348,6 +351,8 @@ mod tests {
         assert!(is_test_path("app/conftest.py"));
         assert!(is_test_path("pkg/views_test.py"));
         assert!(!is_test_path("app/contest.py"));
+        assert!(is_test_path("invenio_accounts/testutils.py"));
+        assert!(!is_test_path("app/testimonials.py"));
         assert!(!is_test_path("latest/app.py"));
         assert!(is_test_path("features/environment.py"));
         assert!(is_test_path("web/features/steps/calendar_steps.py"));

@@ -112,20 +112,21 @@ fn is_storage_lookup(e: &Expr) -> bool {
         .is_some_and(|n| is_credential_store(&n))
 }
 
+/// `ADMIN_USERS`, `default_user`, but not `ACCOUNTS_REST_AUTH_VIEWS`: the last word says what
+/// the dict holds (there, views for account actions such as `reset_password`).
+fn holds_credentials_last(name: &str) -> bool {
+    words(name).last().is_some_and(|w| is_store_word(w))
+}
+
 fn is_credential_store(name: &str) -> bool {
-    words(name).iter().any(|w| {
-        matches!(
-            w.as_str(),
-            "users"
-                | "user"
-                | "admins"
-                | "credentials"
-                | "creds"
-                | "passwords"
-                | "accounts"
-                | "logins"
-        )
-    })
+    words(name).iter().any(|w| is_store_word(w))
+}
+
+fn is_store_word(w: &str) -> bool {
+    matches!(
+        w,
+        "users" | "user" | "admins" | "credentials" | "creds" | "passwords" | "accounts" | "logins"
+    )
 }
 
 /// `USERS = {"admin": "hunter2"}`: literal credentials in code.
@@ -139,7 +140,7 @@ pub fn check_stmt(cx: &mut Checker, stmt: &Stmt) {
         .targets
         .iter()
         .filter_map(last_name)
-        .find(|n| is_credential_store(n) || is_password_name(n))
+        .find(|n| holds_credentials_last(n) || is_password_name(n))
     else {
         return;
     };

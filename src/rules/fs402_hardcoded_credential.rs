@@ -78,6 +78,7 @@ fn is_credential_name(name: &str) -> bool {
             | "algorithms"
             // `PASSWORD_NORMALIZE_FORM = "NFKD"`: the Unicode form passwords are put in.
             | "form"
+            | "template"
     ) {
         return false;
     }
