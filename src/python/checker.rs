@@ -775,7 +775,26 @@ impl<'a> Checker<'a> {
             Stmt::ImportFrom(i) => i.module.as_ref().is_some_and(|m| names_one(m.as_str())),
             _ => false,
         };
-        self.facts.ambient_credentials |= hit;
+        // An `HTTPBasicAuth()` no view is put behind (no `login_required`, no password
+        // callback) asks nobody for anything.
+        let unused_httpauth = || {
+            let module = match stmt {
+                Stmt::Import(i) => i.names.first().map(|a| a.name.as_str()),
+                Stmt::ImportFrom(i) => i.module.as_ref().map(|m| m.as_str()),
+                _ => None,
+            };
+            module.is_some_and(|m| m.starts_with("flask_httpauth"))
+                && !super::words::mentions_any(
+                    &self.file.text,
+                    &[
+                        "login_required",
+                        "verify_password",
+                        "get_password",
+                        "verify_token",
+                    ],
+                )
+        };
+        self.facts.ambient_credentials |= hit && !unused_httpauth();
     }
 
     /// Whether `expr` is `request.headers` or `request.cookies`. Judged by the attribute name
@@ -804,7 +823,9 @@ impl<'a> Checker<'a> {
         let Some(q) = self.sem.resolve(expr) else {
             return;
         };
-        self.note_credential_read(&q);
+        if !self.holds_read_value(expr) {
+            self.note_credential_read(&q);
+        }
         let Some(attr) = q.strip_prefix("flask.request.") else {
             return;
         };
@@ -821,6 +842,21 @@ impl<'a> Checker<'a> {
             let loc = self.location(expr.range());
             self.facts.body_reads.push(loc);
         }
+    }
+
+    /// `if_match.split(",")` where `if_match = request.headers.get("If-Match")`: the chain starts
+    /// at a local holding a value already read from a request container (its read was judged
+    /// where it was made, with its key), not at the container itself (`h = request.headers`).
+    fn holds_read_value(&self, expr: &Expr) -> bool {
+        let mut root = expr;
+        while let Expr::Attribute(a) = root {
+            root = &a.value;
+        }
+        matches!(root, Expr::Name(_))
+            && self.sem.resolve(root).is_some_and(|q| {
+                q.strip_prefix("flask.request.")
+                    .is_some_and(|rest| rest.contains('.'))
+            })
     }
 
     fn track_request_names(&mut self, targets: &[Expr], value: &Expr) {
