@@ -534,17 +534,17 @@ mod tests {
             // Imported by test support only: test support too.
             parse("shop/helpers_testing.py", "X = 1\n"),
             parse(
-                "shop/testing.py",
+                "shop/testsupport.py",
                 "def f():\n    from . import helpers_testing\n",
             ),
-            parse("shop/tests/test_more.py", "import shop.testing as t\n"),
+            parse("shop/tests/test_more.py", "import shop.testsupport as t\n"),
         ];
         assert_eq!(
             derive(&files),
             [
                 "shop/helpers_testing.py",
-                "shop/testing.py",
-                "shop/testlib.py"
+                "shop/testlib.py",
+                "shop/testsupport.py"
             ]
         );
     }
