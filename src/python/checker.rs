@@ -823,9 +823,7 @@ impl<'a> Checker<'a> {
         let Some(q) = self.sem.resolve(expr) else {
             return;
         };
-        if !self.holds_read_value(expr) {
-            self.note_credential_read(&q);
-        }
+        self.note_credential_read(&q, expr);
         let Some(attr) = q.strip_prefix("flask.request.") else {
             return;
         };
@@ -842,21 +840,6 @@ impl<'a> Checker<'a> {
             let loc = self.location(expr.range());
             self.facts.body_reads.push(loc);
         }
-    }
-
-    /// `if_match.split(",")` where `if_match = request.headers.get("If-Match")`: the chain starts
-    /// at a local holding a value already read from a request container (its read was judged
-    /// where it was made, with its key), not at the container itself (`h = request.headers`).
-    fn holds_read_value(&self, expr: &Expr) -> bool {
-        let mut root = expr;
-        while let Expr::Attribute(a) = root {
-            root = &a.value;
-        }
-        matches!(root, Expr::Name(_))
-            && self.sem.resolve(root).is_some_and(|q| {
-                q.strip_prefix("flask.request.")
-                    .is_some_and(|rest| rest.contains('.'))
-            })
     }
 
     fn track_request_names(&mut self, targets: &[Expr], value: &Expr) {

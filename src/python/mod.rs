@@ -23,6 +23,29 @@ pub use source::SourceFile;
 /// analysed, so hostile input cannot exhaust the stack.
 pub const MAX_DEPTH: usize = 200;
 
+/// The fixed text of an f-string, split at its placeholders: `f"a{x}b{y}"` → `["a", "b", ""]`
+/// (one more piece than placeholders).
+pub fn fstring_pieces(f: &ruff_python_ast::ExprFString) -> Vec<String> {
+    use ruff_python_ast::{FStringPart, InterpolatedStringElement};
+    let mut pieces = vec![String::new()];
+    for part in f.value.iter() {
+        match part {
+            FStringPart::Literal(l) => pieces.last_mut().unwrap().push_str(&l.value),
+            FStringPart::FString(fs) => {
+                for el in fs.elements.iter() {
+                    match el {
+                        InterpolatedStringElement::Literal(l) => {
+                            pieces.last_mut().unwrap().push_str(&l.value)
+                        }
+                        InterpolatedStringElement::Interpolation(_) => pieces.push(String::new()),
+                    }
+                }
+            }
+        }
+    }
+    pieces
+}
+
 /// Calls `f` on `expr` and every expression inside it, to [`MAX_DEPTH`] levels.
 pub fn each_subexpr(expr: &ruff_python_ast::Expr, f: &mut dyn FnMut(&ruff_python_ast::Expr)) {
     use ruff_python_ast::visitor::{walk_expr, Visitor};

@@ -35,12 +35,22 @@ pub struct ImportFacts {
 pub fn collect(file: &SourceFile) -> ImportFacts {
     let mut facts = ImportFacts::default();
     let package = file.path.ends_with("__init__.py");
-    collect_imports(file.body(), &file.module, package, &mut facts.imports);
+    // What `from` imports bind is only needed to follow registered blueprints.
+    let mut imported = file
+        .text
+        .contains("register_blueprint")
+        .then(HashMap::default);
+    collect_imports(
+        file.body(),
+        &file.module,
+        package,
+        &mut facts.imports,
+        imported.as_mut(),
+    );
     facts.imports.sort_unstable();
     facts.imports.dedup();
     facts.imports_test_framework = facts.imports.iter().any(|m| is_test_framework(m));
-    if file.text.contains("register_blueprint") {
-        let imported = imported_names(file.body(), &file.module, package);
+    if let Some(imported) = imported {
         let mut registrations = Registrations {
             imported: &imported,
             under_test: false,
@@ -56,46 +66,6 @@ pub fn collect(file: &SourceFile) -> ImportFacts {
         _ => false,
     });
     facts
-}
-
-/// The dotted names the file's `from` imports bind (`from pkg.dev import bp as dev_bp` binds
-/// `dev_bp` to `pkg.dev.bp`), at any depth.
-fn imported_names(body: &[Stmt], module: &str, package: bool) -> HashMap<String, String> {
-    struct Names<'m> {
-        module: &'m str,
-        package: bool,
-        depth: usize,
-        out: HashMap<String, String>,
-    }
-    impl<'a> StatementVisitor<'a> for Names<'_> {
-        fn visit_stmt(&mut self, stmt: &'a Stmt) {
-            if self.depth > super::MAX_DEPTH {
-                return;
-            }
-            if let Stmt::ImportFrom(i) = stmt {
-                let from = i.module.as_ref().map(|m| m.as_str());
-                if let Some(base) = absolute_module(self.module, self.package, from, i.level) {
-                    for alias in &i.names {
-                        let bound = alias.asname.as_ref().unwrap_or(&alias.name);
-                        self.out
-                            .insert(bound.to_string(), format!("{base}.{}", alias.name));
-                    }
-                }
-                return;
-            }
-            self.depth += 1;
-            walk_stmt(self, stmt);
-            self.depth -= 1;
-        }
-    }
-    let mut names = Names {
-        module,
-        package,
-        depth: 0,
-        out: HashMap::default(),
-    };
-    names.visit_body(body);
-    names.out
 }
 
 /// Collects the blueprints a file registers, telling registrations on a test-only branch apart.
@@ -225,13 +195,21 @@ fn builds_app(value: &Expr) -> bool {
 }
 
 /// Every import statement of `body`, in functions, classes and branches too: a lazy import in a
-/// command is as much an import as one at the top.
-fn collect_imports(body: &[Stmt], module: &str, package: bool, out: &mut Vec<String>) {
+/// command is as much an import as one at the top. `bound`, when given, receives the dotted
+/// name each `from` import binds (`from pkg.dev import bp as dev_bp`: `dev_bp` → `pkg.dev.bp`).
+fn collect_imports(
+    body: &[Stmt],
+    module: &str,
+    package: bool,
+    out: &mut Vec<String>,
+    bound: Option<&mut HashMap<String, String>>,
+) {
     struct Imports<'m, 'o> {
         module: &'m str,
         package: bool,
         depth: usize,
         out: &'o mut Vec<String>,
+        bound: Option<&'o mut HashMap<String, String>>,
     }
     impl<'a> StatementVisitor<'a> for Imports<'_, '_> {
         fn visit_stmt(&mut self, stmt: &'a Stmt) {
@@ -260,11 +238,16 @@ fn collect_imports(body: &[Stmt], module: &str, package: bool, out: &mut Vec<Str
                     for alias in &i.names {
                         let name = alias.name.as_str();
                         if name != "*" {
-                            self.out.push(if base.is_empty() {
+                            let dotted = if base.is_empty() {
                                 name.to_string()
                             } else {
                                 format!("{base}.{name}")
-                            });
+                            };
+                            if let Some(bound) = self.bound.as_deref_mut() {
+                                let local = alias.asname.as_ref().unwrap_or(&alias.name);
+                                bound.insert(local.to_string(), dotted.clone());
+                            }
+                            self.out.push(dotted);
                         }
                     }
                 }
@@ -281,6 +264,7 @@ fn collect_imports(body: &[Stmt], module: &str, package: bool, out: &mut Vec<Str
         package,
         depth: 0,
         out,
+        bound,
     }
     .visit_body(body);
 }
@@ -386,20 +370,22 @@ fn test_blueprint_modules(modules: &[Module]) -> HashSet<String> {
         .filter(|t| !registered.contains(t.as_str()))
         .map(|t| module_of(t))
         .collect();
-    // An import names a module exactly or by its dotted tail, as in [`test_imported_modules`].
-    let named = |module: &str| {
-        gated.iter().any(|g| {
-            module == g
-                || module
-                    .strip_suffix(g.as_str())
-                    .is_some_and(|head| head.ends_with('.'))
-        })
-    };
+    let named = |module: &str| gated.iter().any(|g| names_module(g, module));
     modules
         .iter()
         .filter(|m| !m.facts.entry_point && named(m.module))
         .map(|m| m.path.to_string())
         .collect()
+}
+
+/// Whether the dotted `name` an import (or registration) uses is `module`, exactly or by its
+/// dotted tail (a tree scanned from above its import root qualifies `pkg.testlib` as
+/// `src.pkg.testlib`).
+fn names_module(name: &str, module: &str) -> bool {
+    module == name
+        || module
+            .strip_suffix(name)
+            .is_some_and(|head| head.ends_with('.'))
 }
 
 /// Test support found by its imports: see [`test_support`].
@@ -429,12 +415,10 @@ fn test_imported_modules(modules: &[Module]) -> HashSet<String> {
             };
             for &k in found {
                 let c = candidates[k];
-                let module = modules[c].module;
-                let names_it = module == name
-                    || module
-                        .strip_suffix(name.as_str())
-                        .is_some_and(|head| head.ends_with('.'));
-                if c != j && names_it && importers[k].last() != Some(&j) {
+                if c != j
+                    && names_module(name, modules[c].module)
+                    && importers[k].last() != Some(&j)
+                {
                     importers[k].push(j);
                 }
             }

@@ -1,6 +1,6 @@
 //! FS101 debug-mode-enabled.
 
-use super::{Precision, Rule, RuleKind, Suite};
+use super::{same_start, withdraw_at, Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 
 pub const RULE: Rule = Rule {
@@ -292,16 +292,11 @@ pub fn withdraw_gated_debuggers(findings: &mut Vec<crate::finding::Finding>, fac
     if facts.gated_debuggers.is_empty() {
         return;
     }
-    let gated = |l: &Location| {
-        facts
-            .gated_debuggers
-            .iter()
-            .any(|g| g.path == l.path && g.start == l.start)
-    };
+    let gated = |l: &Location| facts.gated_debuggers.iter().any(|g| same_start(l, g));
     let debug_on_elsewhere = findings
         .iter()
         .any(|f| f.rule.id == RULE.id && !gated(&f.location));
     if !debug_on_elsewhere {
-        findings.retain(|f| f.rule.id != RULE.id || !gated(&f.location));
+        withdraw_at(findings, &RULE, &facts.gated_debuggers);
     }
 }

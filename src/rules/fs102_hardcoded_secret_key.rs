@@ -111,15 +111,7 @@ pub fn withdraw_refused_placeholders(
         })
         .map(|(location, _, _)| location)
         .collect();
-    if refused.is_empty() {
-        return;
-    }
-    findings.retain(|f| {
-        f.rule.id != RULE.id
-            || !refused
-                .iter()
-                .any(|l| l.path == f.location.path && l.start == f.location.start)
-    });
+    super::withdraw_at(findings, &RULE, &refused);
 }
 
 /// The (key, literal) pairs `test` holds for when the key equals the literal (`key == literal`,

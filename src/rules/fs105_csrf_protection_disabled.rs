@@ -249,36 +249,22 @@ impl<'x> Visitor<'x> for JsonReads<'_, '_> {
 /// `FlaskForm(meta={"csrf": False})` and `csrf.exempt(blueprint)`; notes `csrf.protect()`.
 pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
     if let Expr::Attribute(attr) = &*call.func {
-        // The receiver is often a parameter (`def view(csrf): csrf.protect()`), so its name counts.
-        let named_csrf =
-            last_name(&attr.value).is_some_and(|n| n.to_ascii_lowercase().contains("csrf"));
-        if attr.attr.as_str() == "protect"
-            && call.arguments.is_empty()
-            && (named_csrf || crate::python::flask::is_csrf_extension(callee))
-        {
-            cx.facts.csrf_protect_called = true;
+        if attr.attr.as_str() == "protect" && call.arguments.is_empty() {
+            // The receiver is often a parameter (`def view(csrf): csrf.protect()`), so its name
+            // counts.
+            let named_csrf =
+                last_name(&attr.value).is_some_and(|n| n.to_ascii_lowercase().contains("csrf"));
+            cx.facts.csrf_protect_called |=
+                named_csrf || crate::python::flask::is_csrf_extension(callee);
         }
     }
-    // A command fills its form from its own arguments: there is no request to forge. A form
-    // built `from_json` takes a JSON body, which a cross-site form cannot send without a CORS
-    // preflight (Flask reads `request.json` only under a JSON content type).
-    let from_json = matches!(&*call.func, Expr::Attribute(a) if a.attr.as_str() == "from_json");
-    if let (Some(Expr::Dict(meta)), false) =
-        (keyword(call, "meta"), in_cli_command(cx) || from_json)
-    {
-        for item in &meta.items {
-            let is_csrf = item
-                .key
-                .as_ref()
-                .and_then(crate::python::flask::string_literal)
-                .is_some_and(|k| k == "csrf");
-            if is_csrf && is_falsy_literal(&item.value) {
-                let message = "The form is created with `meta={\"csrf\": False}`: its CSRF token is not checked".to_string();
-                let range = item.value.range();
-                if !cx.defer_to_view(range, message.clone(), false) {
-                    cx.report_msg(&RULE, range, message);
-                }
-            }
+    if let Some(Expr::Dict(meta)) = keyword(call, "meta") {
+        // A command fills its form from its own arguments: there is no request to forge. A form
+        // built `from_json` takes a JSON body, which a cross-site form cannot send without a
+        // CORS preflight (Flask reads `request.json` only under a JSON content type).
+        let from_json = matches!(&*call.func, Expr::Attribute(a) if a.attr.as_str() == "from_json");
+        if !from_json && !in_cli_command(cx) {
+            csrf_meta_off(cx, meta);
         }
     }
     if callee.ends_with(".exempt") && crate::python::flask::is_csrf_extension(callee) {
@@ -289,6 +275,26 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
                     call.range(),
                     "A whole blueprint is exempted from CSRF protection".into(),
                 );
+            }
+        }
+    }
+}
+
+/// `meta={"csrf": False}` given to a form a view may fill from a browser's post.
+fn csrf_meta_off(cx: &mut Checker, meta: &ast::ExprDict) {
+    for item in &meta.items {
+        let is_csrf = item
+            .key
+            .as_ref()
+            .and_then(crate::python::flask::string_literal)
+            .is_some_and(|k| k == "csrf");
+        if is_csrf && is_falsy_literal(&item.value) {
+            let message =
+                "The form is created with `meta={\"csrf\": False}`: its CSRF token is not checked"
+                    .to_string();
+            let range = item.value.range();
+            if !cx.defer_to_view(range, message.clone(), false) {
+                cx.report_msg(&RULE, range, message);
             }
         }
     }
@@ -329,16 +335,9 @@ pub fn withdraw_selective_protection(
     findings: &mut Vec<crate::finding::Finding>,
     facts: &AppFacts,
 ) {
-    if !facts.csrf_protect_called {
-        return;
+    if facts.csrf_protect_called {
+        super::withdraw_at(findings, &RULE, &facts.csrf_check_default_off);
     }
-    findings.retain(|f| {
-        f.rule.id != RULE.id
-            || !facts
-                .csrf_check_default_off
-                .iter()
-                .any(|l| l.path == f.location.path && l.start == f.location.start)
-    });
 }
 
 /// The forms and exemptions of views held back by the walk: reported unless the view is

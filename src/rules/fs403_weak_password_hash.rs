@@ -134,14 +134,18 @@ fn names_derived_value(name: &str) -> bool {
 /// such as sha512-crypt, whose single digest calls are its steps, not a fast hash of a password.
 fn in_salted_iterated_scheme(cx: &Checker) -> bool {
     cx.enclosing_function().is_some_and(|f| {
-        let names: Vec<Vec<String>> = f
+        let names: Vec<String> = f
             .parameters
             .iter()
-            .map(|p| words(p.name().as_str()))
+            .flat_map(|p| words(p.name().as_str()))
             .collect();
-        let has = |pred: &dyn Fn(&str) -> bool| names.iter().any(|w| w.iter().any(|x| pred(x)));
-        has(&|x| x == "salt")
-            && has(&|x| matches!(x, "rounds" | "round" | "iterations" | "iteration" | "iters"))
+        names.iter().any(|w| w == "salt")
+            && names.iter().any(|w| {
+                matches!(
+                    w.as_str(),
+                    "rounds" | "round" | "iterations" | "iteration" | "iters"
+                )
+            })
     })
 }
 

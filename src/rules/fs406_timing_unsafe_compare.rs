@@ -173,37 +173,38 @@ fn public_by_context(cx: &Checker) -> bool {
     cx.class_name().is_some_and(public) || cx.function_name().is_some_and(public)
 }
 
-/// Whether the enclosing function works with network interfaces (`iface`, `interface`,
-/// `is_valid_mac`, `dhcp`, `pxe`): there a `mac` is a network card's hardware address, which
-/// anyone on the link sees, not a message authentication code.
+/// Whether the enclosing function (or the module, outside one) works with network interfaces
+/// (`iface`, `interface`, `is_valid_mac`, `dhcp`, `pxe`): there a `mac` is a network card's
+/// hardware address, which anyone on the link sees, not a message authentication code.
 fn network_code(cx: &Checker) -> bool {
-    cx.enclosing_function().is_some_and(|f| {
-        let text = &cx.file.text[f.range()];
-        contains_any_ignore_case(
-            text,
-            &[
-                b"iface",
-                b"interface",
-                b"valid_mac",
-                b"mac_address",
-                b"macaddr",
-                b"dhcp",
-                b"pxe",
-                b"ethernet",
-            ],
-        )
-    })
+    contains_any_ignore_case(
+        enclosing_text(cx),
+        &[
+            b"iface",
+            b"interface",
+            b"valid_mac",
+            b"mac_address",
+            b"macaddr",
+            b"dhcp",
+            b"pxe",
+            b"ethernet",
+        ],
+    )
+}
+
+/// The source of the enclosing function, or of the module outside one.
+fn enclosing_text<'c>(cx: &'c Checker) -> &'c str {
+    match cx.enclosing_function() {
+        Some(f) => &cx.file.text[f.range()],
+        None => cx.file.text.as_str(),
+    }
 }
 
 /// Whether the enclosing function (or the module, outside one) works with a key: it mentions an
 /// HMAC, a secret, an API or private key, or signing.
 fn keyed_code(cx: &Checker) -> bool {
-    let text = match cx.enclosing_function() {
-        Some(f) => &cx.file.text[f.range()],
-        None => cx.file.text.as_str(),
-    };
     contains_any_ignore_case(
-        text,
+        enclosing_text(cx),
         &[
             b"hmac",
             b"secret",

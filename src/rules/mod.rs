@@ -264,6 +264,27 @@ pub fn selector_enables(selector: &str, rule: &Rule) -> bool {
         || (rule.suite != Suite::Audit && selector_matches(selector, rule))
 }
 
+/// Whether `location` starts where `at` does: the same finding, judged again later.
+pub fn same_start(location: &Location, at: &Location) -> bool {
+    location.path == at.path && location.start == at.start
+}
+
+/// Withdraws the findings of `rule` reported at any of `at`: findings the walk made before
+/// facts from every file (how the project serves its apps, what it refuses at start-up) could
+/// settle them.
+pub fn withdraw_at<L: std::borrow::Borrow<Location>>(
+    findings: &mut Vec<crate::finding::Finding>,
+    rule: &Rule,
+    at: &[L],
+) {
+    if at.is_empty() {
+        return;
+    }
+    findings.retain(|f| {
+        f.rule.id != rule.id || !at.iter().any(|l| same_start(&f.location, l.borrow()))
+    });
+}
+
 /// A finding of an app-level rule, located where the app or route is defined.
 #[derive(Debug, Clone)]
 pub struct AppFinding {

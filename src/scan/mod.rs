@@ -520,13 +520,11 @@ fn analyse(
         );
     }
     if rules::fs101_debug_mode_enabled::config_debug_is_inert(&facts) {
-        findings.retain(|f| {
-            f.rule.id != rules::fs101_debug_mode_enabled::RULE.id
-                || !facts
-                    .debug_config_writes
-                    .iter()
-                    .any(|l| l.path == f.location.path && l.start == f.location.start)
-        });
+        rules::withdraw_at(
+            &mut findings,
+            &rules::fs101_debug_mode_enabled::RULE,
+            &facts.debug_config_writes,
+        );
     }
     let refs: Vec<&SourceFile> = sources.iter().collect();
     clock.lap("pattern rules");

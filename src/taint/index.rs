@@ -555,20 +555,7 @@ fn literal_parts(e: &Expr, out: &mut String, depth: usize) {
             literal_parts(&b.left, out, depth + 1);
             literal_parts(&b.right, out, depth + 1);
         }
-        Expr::FString(f) => {
-            for part in f.value.iter() {
-                match part {
-                    ast::FStringPart::Literal(l) => out.push_str(&l.value),
-                    ast::FStringPart::FString(f) => {
-                        for el in f.elements.iter() {
-                            if let ast::InterpolatedStringElement::Literal(l) = el {
-                                out.push_str(&l.value);
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        Expr::FString(f) => out.push_str(&crate::python::fstring_pieces(f).concat()),
         _ => {}
     }
 }

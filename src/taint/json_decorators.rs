@@ -72,9 +72,11 @@ fn serialises_result(wrapper: &ast::StmtFunctionDef, view: &str) -> bool {
     };
     let mut called = !results.is_empty();
     for value in returns.iter().flatten() {
-        called |= mentions(value);
-        if mentions(value) && !is_json(value, 0) {
-            return false;
+        if mentions(value) {
+            if !is_json(value, 0) {
+                return false;
+            }
+            called = true;
         }
     }
     called

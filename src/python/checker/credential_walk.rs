@@ -56,11 +56,14 @@ impl Checker<'_> {
 
     /// Records a read of a credential source (`q` resolved): for the enclosing function, and
     /// app-wide for FS106.
-    pub(super) fn note_credential_read(&mut self, q: &str) {
+    pub(super) fn note_credential_read(&mut self, q: &str, expr: &ast::Expr) {
         let key = self.read_key.take();
         let Some(source) = credentials::source_of(q) else {
             return;
         };
+        if self.holds_read_value(expr) {
+            return;
+        }
         // A language cookie or a CORS header says nothing about who is asking.
         if key.is_some_and(|k| !credentials::names_credential(&k)) {
             return;
@@ -75,6 +78,21 @@ impl Checker<'_> {
             Source::Basic => true,
             Source::Header => self.file_accepts_basic_auth(),
         };
+    }
+
+    /// `if_match.split(",")` where `if_match = request.headers.get("If-Match")`: the chain starts
+    /// at a local holding a value already read from a request container (its read was judged
+    /// where it was made, with its key), not at the container itself (`h = request.headers`).
+    fn holds_read_value(&self, expr: &ast::Expr) -> bool {
+        let mut root = expr;
+        while let ast::Expr::Attribute(a) = root {
+            root = &a.value;
+        }
+        matches!(root, ast::Expr::Name(_))
+            && self.sem.resolve(root).is_some_and(|q| {
+                q.strip_prefix("flask.request.")
+                    .is_some_and(|rest| rest.contains('.'))
+            })
     }
 
     /// Whether the file parses HTTP Basic credentials from the `Authorization` header itself:

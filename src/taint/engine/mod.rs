@@ -607,25 +607,7 @@ fn fixed_text_rules_out_html(f: &ast::ExprFString) -> bool {
         "image/svg+xml",
         "multipart/x-mixed-replace",
     ];
-    // Pieces of fixed text, a placeholder between each two.
-    let mut pieces = vec![String::new()];
-    for part in f.value.iter() {
-        match part {
-            ast::FStringPart::Literal(l) => pieces.last_mut().unwrap().push_str(&l.value),
-            ast::FStringPart::FString(fs) => {
-                for el in fs.elements.iter() {
-                    match el {
-                        ast::InterpolatedStringElement::Literal(l) => {
-                            pieces.last_mut().unwrap().push_str(&l.value)
-                        }
-                        ast::InterpolatedStringElement::Interpolation(_) => {
-                            pieces.push(String::new())
-                        }
-                    }
-                }
-            }
-        }
-    }
+    let pieces = crate::python::fstring_pieces(f);
     let first = pieces[0].to_ascii_lowercase();
     let last = pieces[pieces.len() - 1].to_ascii_lowercase();
     let begins_subtype = first
