@@ -7,6 +7,7 @@ use super::helpers::{argument, is_module_literal};
 use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 use crate::python::checker::Checker;
+use crate::python::project::ProjectIndex;
 
 pub const RULE: Rule = Rule {
     id: "FS504",
@@ -42,6 +43,22 @@ pub fn is_safe_loader_base(resolved: Option<&str>, base: &Expr) -> bool {
     }
 }
 
+/// Whether a `Loader=` argument is an attribute of a class or an object (`cls.yaml_loader`,
+/// `self.loader`) rather than a class reached through its module (`yaml.Loader`): a setting that
+/// subclasses or callers fill, often with a safe loader made at run time. `receiver` is what
+/// the attribute's owner resolves to.
+pub fn is_loader_setting(
+    loader: &Expr,
+    receiver: impl Fn(&Expr) -> Option<String>,
+    project: &ProjectIndex,
+) -> bool {
+    let Expr::Attribute(a) = loader else {
+        return false;
+    };
+    receiver(&a.value)
+        .is_none_or(|q| !(q == "yaml" || q.starts_with("yaml.") || project.has_module(&q)))
+}
+
 /// `yaml.load(...)` without a safe loader, `yaml.unsafe_load(...)`: medium whatever the source,
 /// unless the document is text written in the module itself (a literal or a module constant).
 pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
@@ -54,20 +71,29 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
         return;
     }
     let safe = match callee {
-        "yaml.load" | "yaml.load_all" => argument(call, 1, "Loader").is_some_and(|l| {
-            let name = cx.sem.resolve(l).unwrap_or_default();
-            // A project loader builds what the library loader it derives from builds. One
-            // defined further down its module is not bound yet when a function body is walked.
-            let own = match l {
-                Expr::Name(n) => cx.project.yaml_loader_of(&crate::python::semantic::qualify(
-                    &cx.file.module,
-                    n.id.as_str(),
-                )),
-                _ => None,
-            };
-            let name = cx.project.yaml_loader_of(&name).or(own).unwrap_or(&name);
-            is_safe_loader(name) || local_safe_loader(cx, l)
-        }),
+        "yaml.load" | "yaml.load_all" => match argument(call, 1, "Loader") {
+            None => false,
+            Some(l) if is_loader_setting(l, |r| cx.sem.resolve(r), cx.project) => true,
+            Some(l) => local_loader(cx, l).unwrap_or_else(|| {
+                // A project loader builds what the library loader it derives from builds. One
+                // defined further down its module is not bound yet when a function body is walked.
+                let own = match l {
+                    Expr::Name(n) => cx.project.yaml_loader_of(&crate::python::semantic::qualify(
+                        &cx.file.module,
+                        n.id.as_str(),
+                    )),
+                    _ => None,
+                };
+                match (cx.sem.resolve(l), own) {
+                    (Some(name), _) => {
+                        is_safe_loader(cx.project.yaml_loader_of(&name).or(own).unwrap_or(&name))
+                    }
+                    (None, Some(library)) => is_safe_loader(library),
+                    // A parameter: which loader runs is decided elsewhere; not judged.
+                    (None, None) => true,
+                }
+            }),
+        },
         "yaml.unsafe_load" | "yaml.unsafe_load_all" | "yaml.full_load" | "yaml.full_load_all" => {
             false
         }
@@ -84,18 +110,25 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
 }
 
 /// `class OrderedLoader(SafeLoader): ...` defined in the enclosing function and passed as the
-/// loader: a subclass builds what its safe base builds (the constructors it adds are the
-/// project's own, for plain data such as ordered mappings).
-fn local_safe_loader(cx: &Checker, loader: &Expr) -> bool {
+/// loader: whether it is safe (a subclass builds what its safe base builds; the constructors it
+/// adds are the project's own, for plain data such as ordered mappings), or `None` when the
+/// loader is no class of the enclosing function.
+fn local_loader(cx: &Checker, loader: &Expr) -> Option<bool> {
     let (Expr::Name(n), Some(f)) = (loader, cx.enclosing_function()) else {
-        return false;
+        return None;
     };
-    f.body.iter().any(|stmt| {
-        matches!(stmt, ast::Stmt::ClassDef(c) if c.name.as_str() == n.id.as_str()
-        && c.bases().iter().any(|b| {
-            let q = cx.sem.resolve(b);
-            is_safe_loader_base(q.as_deref().map(|q| cx.project.yaml_loader_of(q).unwrap_or(q)), b)
-        }))
+    f.body.iter().find_map(|stmt| match stmt {
+        ast::Stmt::ClassDef(c) if c.name.as_str() == n.id.as_str() => {
+            Some(c.bases().iter().any(|b| {
+                let q = cx.sem.resolve(b);
+                is_safe_loader_base(
+                    q.as_deref()
+                        .map(|q| cx.project.yaml_loader_of(q).unwrap_or(q)),
+                    b,
+                )
+            }))
+        }
+        _ => None,
     })
 }
 

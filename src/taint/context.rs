@@ -1,7 +1,9 @@
 //! Mode flags: a parameter with a boolean default that the body branches on
 //! (`def export(path, from_cli=False): if from_cli: ... else: path = checked(path)`). A call that
 //! leaves the flag at its default, or passes a literal, only ever runs one branch, so the callee
-//! is summarised for that value: the other branch's flows belong to other callers.
+//! is summarised for that value: the other branch's flows belong to other callers. A `**kwargs`
+//! the body branches on (`if kwargs:`, `if len(kwargs):`) is such a flag too: a call passing no
+//! keyword beyond the named parameters leaves it empty.
 
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt, UnaryOp};
@@ -14,6 +16,8 @@ const MAX_FLAGS: usize = 16;
 pub struct ModeFlags {
     pub mask: u16,
     pub defaults: u16,
+    /// The body branches on whether its `**kwargs` holds anything.
+    pub extra_keywords: bool,
 }
 
 /// Flag values known at one call: `mask` says which flags are known, `values` their truth.
@@ -21,6 +25,9 @@ pub struct ModeFlags {
 pub struct Known {
     pub mask: u16,
     pub values: u16,
+    /// Whether the call's `**kwargs` holds anything, if the callee branches on it and the call
+    /// tells (no `**mapping` passed).
+    pub extra_keywords: Option<bool>,
 }
 
 impl Known {
@@ -31,10 +38,19 @@ impl Known {
 
     /// The name a summary for these values is kept under.
     pub fn memo_key(self, qualified: &str) -> String {
+        let extra = match self.extra_keywords {
+            None => "",
+            Some(false) => "#k0",
+            Some(true) => "#k1",
+        };
         if self.mask == 0 {
-            qualified.to_string()
+            format!("{qualified}{extra}")
         } else {
-            format!("{qualified}#{:x}:{:x}", self.mask, self.values & self.mask)
+            format!(
+                "{qualified}#{:x}:{:x}{extra}",
+                self.mask,
+                self.values & self.mask
+            )
         }
     }
 }
@@ -47,7 +63,13 @@ pub fn mode_flags(def: &ast::StmtFunctionDef) -> ModeFlags {
     for s in &def.body {
         tested.visit_stmt(s);
     }
-    let mut out = ModeFlags::default();
+    let mut out = ModeFlags {
+        extra_keywords: p
+            .kwarg
+            .as_ref()
+            .is_some_and(|k| tested.names.iter().any(|n| n == k.name.as_str())),
+        ..ModeFlags::default()
+    };
     for (i, param) in all.enumerate().take(MAX_FLAGS) {
         let Some(Expr::BooleanLiteral(b)) = param.default.as_deref() else {
             continue;
@@ -68,9 +90,17 @@ pub fn mode_flags(def: &ast::StmtFunctionDef) -> ModeFlags {
 
 /// What a call fixes of `flags`: a flag left out takes its default, a literal passed its truth.
 /// `passed[i]` is the truth of the argument given for parameter `i` (`None`: not literal), or
-/// nothing when the parameter was not passed.
-pub fn at_call(flags: ModeFlags, passed: &[Option<Option<bool>>]) -> Known {
-    let mut out = Known::default();
+/// nothing when the parameter was not passed; `extra_keywords` whether keywords beyond the named
+/// parameters were passed (`None`: a `**mapping` was, which may hold any).
+pub fn at_call(
+    flags: ModeFlags,
+    passed: &[Option<Option<bool>>],
+    extra_keywords: Option<bool>,
+) -> Known {
+    let mut out = Known {
+        extra_keywords: extra_keywords.filter(|_| flags.extra_keywords),
+        ..Known::default()
+    };
     for (i, arg) in passed.iter().enumerate().take(MAX_FLAGS) {
         if flags.mask & (1 << i) == 0 {
             continue;
@@ -100,6 +130,14 @@ impl IfTests {
         match test {
             Expr::Name(n) => self.names.push(n.id.to_string()),
             Expr::UnaryOp(u) if u.op == UnaryOp::Not => self.note(&u.operand),
+            // `if len(kwargs):` tests its emptiness like `if kwargs:`.
+            Expr::Call(c)
+                if c.arguments.args.len() == 1
+                    && c.arguments.keywords.is_empty()
+                    && matches!(&*c.func, Expr::Name(f) if f.id.as_str() == "len") =>
+            {
+                self.note(&c.arguments.args[0]);
+            }
             _ => {}
         }
     }
@@ -149,15 +187,34 @@ mod tests {
             f,
             ModeFlags {
                 mask: 0b100,
-                defaults: 0
+                defaults: 0,
+                extra_keywords: false,
             }
         );
-        let k = at_call(f, &[Some(None), None, None, None]);
+        let k = at_call(f, &[Some(None), None, None, None], Some(false));
         assert_eq!(k.get(2), Some(false));
         assert_eq!(k.memo_key("m.f"), "m.f#4:0");
-        let k = at_call(f, &[Some(None), None, Some(None), None]);
+        let k = at_call(f, &[Some(None), None, Some(None), None], None);
         assert_eq!((k.get(2), k.memo_key("m.f")), (None, "m.f".to_string()));
-        let k = at_call(f, &[Some(None), None, Some(Some(true)), None]);
+        let k = at_call(f, &[Some(None), None, Some(Some(true)), None], None);
         assert_eq!(k.get(2), Some(true));
+    }
+
+    #[test]
+    fn tested_keyword_mapping_is_a_flag() {
+        let f = flags_of(
+            "def f(data, **kwargs):\n    if len(kwargs):\n        data = kwargs\n    return data\n",
+        );
+        assert!(f.extra_keywords);
+        let k = at_call(f, &[Some(None)], Some(false));
+        assert_eq!(k.extra_keywords, Some(false));
+        assert_eq!(k.memo_key("m.f"), "m.f#k0");
+        assert_eq!(at_call(f, &[Some(None)], None).memo_key("m.f"), "m.f");
+        let untested = flags_of("def f(data, **kwargs):\n    return data\n");
+        assert!(!untested.extra_keywords);
+        assert_eq!(
+            at_call(untested, &[Some(None)], Some(true)).extra_keywords,
+            None
+        );
     }
 }

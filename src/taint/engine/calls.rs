@@ -738,7 +738,12 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             .iter()
             .map(|a| a.as_ref().map(|(v, _)| v.truth.filter(|_| v.constant)))
             .collect();
-        let known = context::at_call(info.traits().flags, &passed);
+        // Keywords no named parameter takes land in `**kwargs`; a `**mapping` may hold any.
+        let extra_keywords = call.kwargs.iter().try_fold(false, |extra, (name, _, _)| {
+            let name = name.as_ref()?;
+            Some(extra || !names.iter().any(|n| n == name))
+        });
+        let known = context::at_call(info.traits().flags, &passed, extra_keywords);
         let typed = return_types::returns_non_text(g, info);
         let Some(result) = self.w.result_in(&qualified, known) else {
             self.truncated = true;

@@ -503,6 +503,14 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             self.sem.bind_unknown(p.name.as_str());
             self.state.env.insert(p.name.to_string(), Val::clean());
         }
+        if let (Some(k), Some(any)) = (&def.parameters.kwarg, self.known.extra_keywords) {
+            let v = Val {
+                truth: Some(any),
+                constant: true,
+                ..Val::default()
+            };
+            self.state.env.insert(k.name.to_string(), v);
+        }
         self.block(&def.body);
     }
 

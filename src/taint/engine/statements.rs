@@ -636,6 +636,17 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 None => self.fc.consts.get(n.id.as_str()).copied(),
             },
             Expr::UnaryOp(u) if u.op == UnaryOp::Not => self.truth(&u.operand).map(|b| !b),
+            // A container's length is as true as the container (`if len(kwargs):`).
+            Expr::Call(c)
+                if c.arguments.args.len() == 1
+                    && c.arguments.keywords.is_empty()
+                    && matches!(
+                        self.qualify(&c.func).as_deref(),
+                        Some("builtins.len" | "builtins.bool")
+                    ) =>
+            {
+                self.truth(&c.arguments.args[0])
+            }
             Expr::BoolOp(b) => {
                 let vals: Vec<Option<bool>> = b.values.iter().map(|v| self.truth(v)).collect();
                 match b.op {
@@ -691,19 +702,27 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         }
     }
 
-    /// `class OrderedLoader(SafeLoader): ...` in a function body: the class stands for the safe
+    /// `class OrderedLoader(SafeLoader): ...` in a function body: the class stands for the
     /// YAML loader it derives from (what it adds are the project's own constructors), so
-    /// `yaml.load(stream, OrderedLoader)` is judged like `Loader=SafeLoader`.
+    /// `yaml.load(stream, OrderedLoader)` is judged like `Loader=SafeLoader`, and one deriving
+    /// from `yaml.UnsafeLoader` like that loader.
     fn local_loader_class(&mut self, c: &ast::StmtClassDef) {
-        let safe = c.bases().iter().find_map(|b| {
+        let mut unsafe_base = None;
+        for b in c.bases() {
             let q = self.qualify(b);
             let q = q
                 .as_deref()
                 .map(|q| self.fc.project().yaml_loader_of(q).unwrap_or(q));
-            crate::rules::fs504_unsafe_deserialization::is_safe_loader_base(q, b)
-                .then(|| q.map_or_else(|| "yaml.SafeLoader".to_string(), str::to_string))
-        });
-        if let Some(base) = safe {
+            if crate::rules::fs504_unsafe_deserialization::is_safe_loader_base(q, b) {
+                let safe = q.map_or_else(|| "yaml.SafeLoader".to_string(), str::to_string);
+                self.state.env.insert(c.name.to_string(), Val::alias(&safe));
+                return;
+            }
+            if unsafe_base.is_none() {
+                unsafe_base = q.filter(|q| q.starts_with("yaml.")).map(str::to_string);
+            }
+        }
+        if let Some(base) = unsafe_base {
             self.state.env.insert(c.name.to_string(), Val::alias(&base));
         }
     }
