@@ -727,23 +727,27 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         // A form's own method may read its fields' data.
         let data_in = actual.iter().flatten().any(|(v, _)| v.is_tainted())
             || (bound && call.recv.is_some_and(|r| self.is_form(r)));
-        if !data_in && !info.may_produce(g) {
-            let mut v = Val::clean();
-            if constructor {
-                v.alias = Some(Arc::from(q));
-            }
-            return Some(v);
-        }
-        let passed: Vec<Option<Option<bool>>> = actual
+        let passed: Vec<Option<Option<context::Fixed>>> = actual
             .iter()
-            .map(|a| a.as_ref().map(|(v, _)| v.truth.filter(|_| v.constant)))
+            .map(|a| a.as_ref().map(|(v, _)| context::Fixed::of_value(v)))
             .collect();
         // Keywords no named parameter takes land in `**kwargs`; a `**mapping` may hold any.
         let extra_keywords = call.kwargs.iter().try_fold(false, |extra, (name, _, _)| {
             let name = name.as_ref()?;
             Some(extra || !names.iter().any(|n| n == name))
         });
-        let known = context::at_call(info.traits().flags, &passed, extra_keywords);
+        let flags = info.traits().flags;
+        let known = context::at_call(info.def, flags, &passed, extra_keywords);
+        // A predicate given literals is still analysed when this function is itself summarised
+        // for literals its caller fixed: its answer may decide the branch those literals choose.
+        let decides = flags.predicate && !known.is_empty() && !self.known.is_empty();
+        if !data_in && !info.may_produce(g) && !decides {
+            let mut v = Val::clean();
+            if constructor {
+                v.alias = Some(Arc::from(q));
+            }
+            return Some(v);
+        }
         let typed = return_types::returns_non_text(g, info);
         let Some(result) = self.w.result_in(&qualified, known) else {
             self.truncated = true;

@@ -440,9 +440,11 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                     ),
                 })
             };
-            if let Some(b) = self.known.get(i) {
+            if let Some(f) = self.known.get(i) {
                 v = Val {
-                    truth: Some(b),
+                    truth: Some(f.truth),
+                    text: f.text.clone(),
+                    number: f.number,
                     constant: true,
                     ..Val::default()
                 };

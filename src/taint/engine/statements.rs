@@ -239,9 +239,14 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             self.state = incoming.clone();
             match test {
                 Some(t) => {
-                    self.eval(t);
+                    let tested = self.eval(t);
                     let after_test = self.state.clone();
-                    let truth = self.truth(t);
+                    // A predicate's answer for the literals it was given (`if is_local(""):`).
+                    let truth = self.truth(t).or_else(|| {
+                        tested
+                            .truth
+                            .filter(|_| tested.constant && !tested.is_tainted())
+                    });
                     if truth != Some(false) {
                         self.narrow(t, true);
                         let debug = debug_after || self.debug_test(t, true);
@@ -657,6 +662,21 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                     _ => None,
                 }
             }
+            Expr::Compare(c) if membership(c).is_some() => {
+                let (negated, items) = membership(c)?;
+                let left = self.lit(&c.left)?;
+                let items: Vec<Option<Lit>> = items.iter().map(|x| self.lit(x)).collect();
+                // Found among the literals whatever the other items are; absent only when every
+                // item is a literal.
+                let found = if items.iter().any(|i| i.as_ref() == Some(&left)) {
+                    true
+                } else if items.iter().all(Option::is_some) {
+                    false
+                } else {
+                    return None;
+                };
+                Some(found != negated)
+            }
             Expr::Compare(c) => {
                 let operands: Vec<Option<Lit>> = std::iter::once(&*c.left)
                     .chain(c.comparators.iter())
@@ -853,4 +873,24 @@ fn assigned_names(stmt: &Stmt) -> Vec<&str> {
         Stmt::AugAssign(a) => name(&a.target).into_iter().collect(),
         _ => Vec::new(),
     }
+}
+
+/// `x in [a, b]` / `x not in (a, b)`: whether it is negated, and the items of the literal
+/// list, tuple or set.
+fn membership(c: &ast::ExprCompare) -> Option<(bool, &[Expr])> {
+    let ([op], [items]) = (&*c.ops, &*c.comparators) else {
+        return None;
+    };
+    let negated = match op {
+        ast::CmpOp::In => false,
+        ast::CmpOp::NotIn => true,
+        _ => return None,
+    };
+    let items = match items {
+        Expr::List(l) => &l.elts[..],
+        Expr::Tuple(t) => &t.elts[..],
+        Expr::Set(s) => &s.elts[..],
+        _ => return None,
+    };
+    Some((negated, items))
 }
