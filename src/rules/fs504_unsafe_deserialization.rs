@@ -28,7 +28,7 @@ const SAFE_LOADERS: &[&str] = &["SafeLoader", "CSafeLoader", "BaseLoader", "CBas
 
 /// Whether the library loader `name` builds only plain data. `yaml.SafeLoader`,
 /// `yaml.loader.SafeLoader`: the last segment names the loader.
-pub fn is_safe_loader(name: &str) -> bool {
+fn is_safe_loader(name: &str) -> bool {
     name.contains('.') && SAFE_LOADERS.contains(&name.rsplit('.').next().unwrap_or(""))
 }
 
@@ -43,20 +43,39 @@ pub fn is_safe_loader_base(resolved: Option<&str>, base: &Expr) -> bool {
     }
 }
 
-/// Whether a `Loader=` argument is an attribute of a class or an object (`cls.yaml_loader`,
-/// `self.loader`) rather than a class reached through its module (`yaml.Loader`): a setting that
-/// subclasses or callers fill, often with a safe loader made at run time. `receiver` is what
-/// the attribute's owner resolves to.
-pub fn is_loader_setting(
+/// Whether a `Loader=` argument builds only plain data, or `None` when the loader is decided
+/// elsewhere: an attribute of a class or an object (`cls.yaml_loader`, `self.loader`, a setting
+/// subclasses or callers fill, often with a safe loader made at run time) or a name nothing
+/// binds here (a parameter). `name_of` resolves a name or an attribute owner; a project loader
+/// builds what the library loader it derives from builds; of a conditional loader, either
+/// branch may run.
+pub fn judge_loader(
     loader: &Expr,
-    receiver: impl Fn(&Expr) -> Option<String>,
+    name_of: &dyn Fn(&Expr) -> Option<String>,
     project: &ProjectIndex,
-) -> bool {
-    let Expr::Attribute(a) = loader else {
-        return false;
-    };
-    receiver(&a.value)
-        .is_none_or(|q| !(q == "yaml" || q.starts_with("yaml.") || project.has_module(&q)))
+) -> Option<bool> {
+    match loader {
+        Expr::If(i) => match (
+            judge_loader(&i.body, name_of, project),
+            judge_loader(&i.orelse, name_of, project),
+        ) {
+            (Some(false), _) | (_, Some(false)) => Some(false),
+            (Some(true), Some(true)) => Some(true),
+            _ => None,
+        },
+        Expr::Attribute(a)
+            if name_of(&a.value).is_none_or(|q| {
+                !(q == "yaml" || q.starts_with("yaml.") || project.has_module(&q))
+            }) =>
+        {
+            None
+        }
+        _ => match name_of(loader) {
+            Some(n) => Some(is_safe_loader(project.yaml_loader_of(&n).unwrap_or(&n))),
+            None if matches!(loader, Expr::Name(_)) => None,
+            None => Some(false),
+        },
+    }
 }
 
 /// `yaml.load(...)` without a safe loader, `yaml.unsafe_load(...)`: medium whatever the source,
@@ -73,26 +92,25 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
     let safe = match callee {
         "yaml.load" | "yaml.load_all" => match argument(call, 1, "Loader") {
             None => false,
-            Some(l) if is_loader_setting(l, |r| cx.sem.resolve(r), cx.project) => true,
-            Some(l) => local_loader(cx, l).unwrap_or_else(|| {
-                // A project loader builds what the library loader it derives from builds. One
-                // defined further down its module is not bound yet when a function body is walked.
-                let own = match l {
-                    Expr::Name(n) => cx.project.yaml_loader_of(&crate::python::semantic::qualify(
-                        &cx.file.module,
-                        n.id.as_str(),
-                    )),
-                    _ => None,
-                };
-                match (cx.sem.resolve(l), own) {
-                    (Some(name), _) => {
-                        is_safe_loader(cx.project.yaml_loader_of(&name).or(own).unwrap_or(&name))
-                    }
-                    (None, Some(library)) => is_safe_loader(library),
-                    // A parameter: which loader runs is decided elsewhere; not judged.
-                    (None, None) => true,
-                }
-            }),
+            Some(l) => local_loader(cx, l)
+                .or_else(|| {
+                    // A project loader defined further down its module is not bound yet when a
+                    // function body is walked.
+                    let name_of = |e: &Expr| {
+                        cx.sem.resolve(e).or_else(|| match e {
+                            Expr::Name(n) => {
+                                let q = crate::python::semantic::qualify(
+                                    &cx.file.module,
+                                    n.id.as_str(),
+                                );
+                                cx.project.yaml_loader_of(&q).is_some().then_some(q)
+                            }
+                            _ => None,
+                        })
+                    };
+                    judge_loader(l, &name_of, cx.project)
+                })
+                .unwrap_or(true),
         },
         "yaml.unsafe_load" | "yaml.unsafe_load_all" | "yaml.full_load" | "yaml.full_load_all" => {
             false

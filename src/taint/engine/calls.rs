@@ -697,9 +697,15 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         let bound = info.offset == 1 && call.method.is_some() && call.recv.is_some() && !on_class;
         let mut actual: Vec<Option<(Val, TextRange)>> = vec![None; names.len()];
         let mut pos = 0;
+        // Called on its class, a class method still receives the class implicitly.
+        let classmethod =
+            on_class
+                && info.def.decorator_list.iter().any(
+                    |d| matches!(&d.expression, Expr::Name(n) if n.id.as_str() == "classmethod"),
+                );
         if info.offset == 1 {
             // The member is `self`: a class-level value the analysis holds nothing for.
-            if constructor || member_call {
+            if constructor || member_call || classmethod {
                 pos = 1;
             } else if bound {
                 if let (Some(r), Some(slot)) = (call.recv, actual.get_mut(0)) {
@@ -708,8 +714,11 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 pos = 1;
             }
         }
+        // Positional arguments fill the positional parameters; the rest go to `*args`, never to
+        // keyword-only parameters.
+        let positional = info.def.parameters.posonlyargs.len() + info.def.parameters.args.len();
         for (v, r) in call.args {
-            if let Some(slot) = actual.get_mut(pos) {
+            if let Some(slot) = actual.get_mut(pos).filter(|_| pos < positional) {
                 *slot = Some((self.form_argument(v, *r), *r));
             }
             pos += 1;
@@ -737,7 +746,14 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             Some(extra || !names.iter().any(|n| n == name))
         });
         let flags = info.traits().flags;
-        let known = context::at_call(info.def, flags, &passed, extra_keywords);
+        // A `*sequence` or `**mapping` may fill any parameter: nothing is fixed.
+        let spread = call.c.arguments.args.iter().any(Expr::is_starred_expr)
+            || call.kwargs.iter().any(|(name, _, _)| name.is_none());
+        let known = if spread {
+            context::Known::default()
+        } else {
+            context::at_call(info.def, flags, &passed, extra_keywords)
+        };
         // A predicate given literals is still analysed when this function is itself summarised
         // for literals its caller fixed: its answer may decide the branch those literals choose.
         let decides = flags.predicate && !known.is_empty() && !self.known.is_empty();
@@ -749,6 +765,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             return Some(v);
         }
         let typed = return_types::returns_non_text(g, info);
+        let fixes = !known.is_empty();
         let Some(result) = self.w.result_in(&qualified, known) else {
             self.truncated = true;
             let v = call.union(true);
@@ -759,6 +776,14 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             });
         };
         self.truncated |= result.truncated;
+        // A plain function's single `return` gives its answer on every path (a method could be
+        // overridden); a loop pass may have fixed other literals, so the answer is renewed.
+        self.predicate_answers.retain(|(r, _)| *r != call.c.range());
+        if flags.predicate && info.offset == 0 && fixes {
+            if let Some(answer) = result.ret.truth.filter(|_| result.ret.constant) {
+                self.predicate_answers.push((call.c.range(), answer));
+            }
+        }
         if let Some(success) = &result.success {
             let tainted = |p: u16| {
                 actual

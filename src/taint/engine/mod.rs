@@ -312,6 +312,9 @@ pub struct Analyzer<'w, 'g, 'a> {
     in_return: bool,
     /// Mode flags the call being summarised fixes.
     known: Known,
+    /// Calls of project predicates (plain functions, one `return` of a test) whose answer for
+    /// the literals they were given is known, by where the call is written.
+    predicate_answers: Vec<(TextRange, bool)>,
     /// Nested functions defined so far that return a dict (calls to them are not summarised).
     local_dicts: Vec<String>,
     /// Nested functions defined so far whose return holds nothing of their parameters.
@@ -366,6 +369,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             responses: Responses::default(),
             in_return: false,
             known: Known::default(),
+            predicate_answers: Vec::new(),
             local_dicts: Vec::new(),
             local_returns: Vec::new(),
             local_functions: Vec::new(),

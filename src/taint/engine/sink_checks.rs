@@ -2,7 +2,7 @@
 //! for each.
 
 use super::*;
-use crate::rules::fs504_unsafe_deserialization::{is_loader_setting, is_safe_loader};
+use crate::rules::fs504_unsafe_deserialization::judge_loader;
 
 impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
     /// Records every taint of `v` that is still dangerous for `kind` at `range`.
@@ -142,17 +142,9 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                     .args
                     .get(1)
                     .or_else(|| c.arguments.find_keyword("Loader").map(|k| &k.value));
-                // A project loader builds what the library loader it derives from builds. One
-                // that is a setting (`Loader=cls.yaml_loader`) or names nothing known (a
-                // parameter) is decided elsewhere, often a safe subclass made at run time: not
-                // judged.
+                // One decided elsewhere (`Loader=cls.yaml_loader`, a parameter) is not judged.
                 let safe = loader.is_some_and(|l| {
-                    let project = self.fc.project();
-                    is_loader_setting(l, |r| self.qualify(r), project)
-                        || self.qualify(l).is_none_or(|n| {
-                            let library = self.fc.project().yaml_loader_of(&n).unwrap_or(&n);
-                            is_safe_loader(library)
-                        })
+                    judge_loader(l, &|e| self.qualify(e), self.fc.project()).unwrap_or(true)
                 });
                 if !safe {
                     if let Some(v) = call.arg(0, "stream").cloned() {

@@ -239,14 +239,9 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             self.state = incoming.clone();
             match test {
                 Some(t) => {
-                    let tested = self.eval(t);
+                    self.eval(t);
                     let after_test = self.state.clone();
-                    // A predicate's answer for the literals it was given (`if is_local(""):`).
-                    let truth = self.truth(t).or_else(|| {
-                        tested
-                            .truth
-                            .filter(|_| tested.constant && !tested.is_tainted())
-                    });
+                    let truth = self.truth(t);
                     if truth != Some(false) {
                         self.narrow(t, true);
                         let debug = debug_after || self.debug_test(t, true);
@@ -652,6 +647,12 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             {
                 self.truth(&c.arguments.args[0])
             }
+            // A predicate's answer for the literals it was given (`if is_local(""):`).
+            Expr::Call(c) => self
+                .predicate_answers
+                .iter()
+                .find(|(r, _)| *r == c.range())
+                .map(|(_, answer)| *answer),
             Expr::BoolOp(b) => {
                 let vals: Vec<Option<bool>> = b.values.iter().map(|v| self.truth(v)).collect();
                 match b.op {
