@@ -85,8 +85,18 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
 
     /// The value read from a request source at `range`.
     pub(super) fn source_val(&self, range: TextRange, kind: SourceKind) -> Val {
+        self.read_source(range, kind, self.body_self_only.body_reads)
+    }
+
+    /// The request data a form holds (its fields, the form handed on), read at `range`.
+    pub(super) fn form_source_val(&self, range: TextRange, kind: SourceKind) -> Val {
+        self.read_source(range, kind, self.body_self_only.form_fields)
+    }
+
+    /// A request source's value; `own_pages`: its body data only the user's own pages can send.
+    fn read_source(&self, range: TextRange, kind: SourceKind, own_pages: bool) -> Val {
         let label = short(self.fc.file.slice(range));
-        let own = if kind.body && self.body_self_only {
+        let own = if kind.body && own_pages {
             SinkKind::Xss.bit()
         } else {
             0

@@ -326,7 +326,7 @@ pub struct Analyzer<'w, 'g, 'a> {
     /// (their result carries what they are given, a modelled step).
     local_functions: Vec<String>,
     /// A view whose request body only the user's own pages can send (see [`self_xss`]).
-    body_self_only: bool,
+    body_self_only: self_xss::OwnPages,
     /// A REST resource's handler: its return value is JSON, not a page.
     json_view: bool,
     /// Local names holding a resolved path, with the names it was built from.
@@ -374,7 +374,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             local_returns: Vec::new(),
             local_functions: Vec::new(),
             validates_forms: false,
-            body_self_only: false,
+            body_self_only: self_xss::OwnPages::default(),
             typed_params: Vec::new(),
             json_view: false,
             resolved_from: Vec::new(),
@@ -405,8 +405,11 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             .filter(|(_, dangerous)| !dangerous)
             .map(|(n, _)| n.clone())
             .collect();
-        self.body_self_only =
-            self.is_view && self_xss::body_from_own_pages(&self.sem, def, self.w.g.csrf_everywhere);
+        self.body_self_only = if self.is_view {
+            self_xss::body_from_own_pages(&self.sem, def, self.w.g.csrf_everywhere)
+        } else {
+            self_xss::OwnPages::default()
+        };
         self.name = def.name.to_string();
         let text = self.fc.file.slice(def.range());
         self.validates_forms = text.contains(".validate(") || text.contains(".validate_on_submit(");

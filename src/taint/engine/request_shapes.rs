@@ -94,7 +94,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             return Some(Val::constant());
         }
         let kind = sources::classify("flask.request.form")?;
-        Some(self.source_val(a.range(), kind))
+        Some(self.form_source_val(a.range(), kind))
     }
 
     /// `MyForm(formdata=request.form, data=stored)`, or `form_class(formdata=...)` with a class
@@ -202,7 +202,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
     pub(super) fn form_argument(&self, v: &Val, range: TextRange) -> Val {
         let mut out = v.clone();
         if let Some(kind) = sources::classify("flask.request.form").filter(|_| self.is_form(v)) {
-            out.absorb(&self.source_val(range, kind));
+            out.absorb(&self.form_source_val(range, kind));
         }
         out
     }
