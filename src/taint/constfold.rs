@@ -151,9 +151,40 @@ pub fn truth(l: &Lit) -> bool {
     }
 }
 
+/// Whether `value` is among `items` (`x in [a, b]`), each a literal or unknown (`None`): found
+/// when it equals a literal item whatever the others are, absent only when every item is a
+/// literal.
+pub fn contains(value: &Lit, items: &[Option<Lit>]) -> Option<bool> {
+    let equal = |i: &Option<Lit>| i.as_ref().map(|i| compare(CmpOp::Eq, value, i));
+    if items.iter().any(|i| equal(i) == Some(Some(true))) {
+        Some(true)
+    } else if items.iter().all(|i| equal(i) == Some(Some(false))) {
+        Some(false)
+    } else {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn membership_in_partly_known_lists() {
+        let empty = Lit::Str("".into());
+        let items = [
+            Some(Lit::Str("".into())),
+            Some(Lit::Str("Self".into())),
+            None,
+        ];
+        assert_eq!(contains(&empty, &items), Some(true));
+        assert_eq!(contains(&Lit::Str("x".into()), &items), None);
+        assert_eq!(contains(&Lit::Num(1.0), &[Some(Lit::Num(1.0))]), Some(true));
+        assert_eq!(
+            contains(&Lit::Num(1.0), &[Some(Lit::Str("1".into()))]),
+            Some(false)
+        );
+    }
 
     #[test]
     fn arithmetic_and_comparisons() {

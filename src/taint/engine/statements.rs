@@ -663,22 +663,12 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                     _ => None,
                 }
             }
-            Expr::Compare(c) if membership(c).is_some() => {
-                let (negated, items) = membership(c)?;
-                let left = self.lit(&c.left)?;
-                let items: Vec<Option<Lit>> = items.iter().map(|x| self.lit(x)).collect();
-                // Found among the literals whatever the other items are; absent only when every
-                // item is a literal.
-                let found = if items.iter().any(|i| i.as_ref() == Some(&left)) {
-                    true
-                } else if items.iter().all(Option::is_some) {
-                    false
-                } else {
-                    return None;
-                };
-                Some(found != negated)
-            }
             Expr::Compare(c) => {
+                if let Some((negated, items)) = membership(c) {
+                    let left = self.lit(&c.left)?;
+                    let items: Vec<Option<Lit>> = items.iter().map(|x| self.lit(x)).collect();
+                    return constfold::contains(&left, &items).map(|found| found != negated);
+                }
                 let operands: Vec<Option<Lit>> = std::iter::once(&*c.left)
                     .chain(c.comparators.iter())
                     .map(|x| self.lit(x))
