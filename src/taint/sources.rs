@@ -217,8 +217,9 @@ pub fn safe_converter(converter: &str) -> bool {
     matches!(converter, "int" | "float" | "uuid")
 }
 
-/// The `(name, dangerous)` parameters of a URL rule: `/u/<int:id>/<name>` → id safe, name not.
-pub fn rule_params(rule: &str) -> Vec<(String, bool)> {
+/// The `(converter, name)` pairs of a URL rule: `/u/<int:id>/<name>` → `("int", "id")`,
+/// `("string", "name")` (Werkzeug's default converter).
+fn rule_converters(rule: &str) -> Vec<(&str, &str)> {
     rule.split('<')
         .skip(1)
         .filter_map(|part| part.split('>').next())
@@ -227,9 +228,29 @@ pub fn rule_params(rule: &str) -> Vec<(String, bool)> {
                 Some((c, n)) => (c.split('(').next().unwrap_or(c).trim(), n.trim()),
                 None => ("string", inner.trim()),
             };
-            (!name.is_empty()).then(|| (name.to_string(), !safe_converter(conv)))
+            (!name.is_empty()).then_some((conv, name))
         })
         .collect()
+}
+
+/// The `(name, dangerous)` parameters of a URL rule: `/u/<int:id>/<name>` → id safe, name not.
+pub fn rule_params(rule: &str) -> Vec<(String, bool)> {
+    rule_converters(rule)
+        .into_iter()
+        .map(|(conv, name)| (name.to_string(), !safe_converter(conv)))
+        .collect()
+}
+
+/// Whether URL parameter `name` is one path segment in every rule that names it: Werkzeug's
+/// `string` converter (the default) matches no `/`, so the value is one path component, as if
+/// `.replace("/", "")` had run; a `path` converter (or any other) in one rule takes that away.
+pub fn one_segment(rules: &[String], name: &str) -> bool {
+    let mut convs = rules
+        .iter()
+        .flat_map(|r| rule_converters(r))
+        .filter(|(_, n)| *n == name)
+        .peekable();
+    convs.peek().is_some() && convs.all(|(c, _)| c == "string")
 }
 
 #[cfg(test)]
@@ -264,5 +285,18 @@ mod tests {
                 ("p".into(), true)
             ]
         );
+    }
+
+    #[test]
+    fn one_segment_only_under_the_string_converter() {
+        let rules = [
+            "/f/<name>".to_string(),
+            "/g/<string(length=8):name>/<path:p>".into(),
+        ];
+        assert!(one_segment(&rules, "name"));
+        assert!(!one_segment(&rules, "p"));
+        assert!(!one_segment(&rules, "missing"));
+        let mixed = ["/f/<name>".to_string(), "/f/<path:name>".into()];
+        assert!(!one_segment(&mixed, "name"));
     }
 }

@@ -416,16 +416,19 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         if self.name == "__init__" && offset == 1 && class.is_some() {
             self.init_self = params(def).first().map(|p| p.name.to_string());
         }
-        let url_names: Vec<(String, bool)> = if view.is_some() {
+        let url_rules: Vec<String> = if view.is_some() {
             def.decorator_list
                 .iter()
                 .filter_map(|d| crate::python::flask::route_decorator(&self.sem, &d.expression))
                 .filter_map(|(_, rule)| rule)
-                .flat_map(|rule| super::sources::rule_params(&rule))
                 .collect()
         } else {
             Vec::new()
         };
+        let url_names: Vec<(String, bool)> = url_rules
+            .iter()
+            .flat_map(|rule| super::sources::rule_params(rule))
+            .collect();
         for (i, p) in params(def).into_iter().enumerate() {
             let name = p.name.as_str();
             let mut v = if !self.summary {
@@ -471,13 +474,17 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 } else {
                     format!("request parameter `{name}`")
                 };
+                let mut cleared = Origin::Request.harmless_for();
+                if super::sources::one_segment(&url_rules, name) {
+                    cleared |= super::value::ONE_COMPONENT;
+                }
                 add_all(
                     &mut v.taints,
                     &[Arc::new(Taint {
                         origin: Origin::Request,
                         field: None,
                         key: (self.file(), p.range().start().to_u32()),
-                        cleared: Origin::Request.harmless_for(),
+                        cleared,
                         flow: push_step(
                             &None,
                             self.file(),
