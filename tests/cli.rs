@@ -795,6 +795,52 @@ def job():
     );
 }
 
+/// FS502's listing sinks (`os.listdir`, `os.scandir`) reveal names, not content: on real
+/// applications they are folder choosers for privileged users, so their flows are audit
+/// findings, also through a helper; opening or deleting the same path stays default.
+#[test]
+fn folder_listings_are_audit_path_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("app.py"),
+        r#"import os
+
+from flask import Flask, request
+
+app = Flask(__name__)
+
+
+def entries(folder):
+    return sorted(e.name for e in os.scandir(folder))
+
+
+@app.route("/browse")
+def browse():
+    return {"names": os.listdir(request.args["dir"])}
+
+
+@app.route("/browse-helper")
+def browse_helper():
+    return {"names": entries(request.args["dir"])}
+
+
+@app.route("/read")
+def read():
+    with open(request.args["path"]) as fh:
+        return fh.read()
+"#,
+    )
+    .unwrap();
+    let lines = |args: &[&str]| -> Vec<u64> {
+        finding_lines(dir.path(), args, &["FS502"])
+            .into_iter()
+            .map(|(_, line)| line)
+            .collect()
+    };
+    assert_eq!(lines(&[]), [24], "the default suite");
+    assert_eq!(lines(&["--select", "FS502"]), [9, 14, 24], "named");
+}
+
 /// D14: another tool's malformed `automationDetails` must not make the merged log invalid.
 #[test]
 fn merge_repairs_invalid_automation_details() {

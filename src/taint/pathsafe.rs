@@ -185,6 +185,11 @@ pub fn followed(v: &Val) -> Val {
     })
 }
 
+/// Sinks that list a folder: they reveal the names in it, never a file's content, and on real
+/// applications they are mostly folder choosers for privileged users; their flows are audit
+/// findings (`--select FS502`).
+pub const LISTING_SINKS: &[&str] = &["os.listdir", "os.scandir"];
+
 /// Sinks that fail on a folder: they read, write or delete one file (`open`, `os.remove`,
 /// `send_file`). A path ending in one component ([`ends_path`]) names an entry of its folder,
 /// or the folder or its parent (`.`, `..`), which these refuse: leaving the folder needs a

@@ -94,6 +94,11 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                     if let Some(v) = call.arg(pos, kw) {
                         let v = if pathsafe::FILE_ONLY_SINKS.contains(&q) {
                             pathsafe::safe_as_last(v)
+                        } else if pathsafe::LISTING_SINKS.contains(&q) {
+                            v.map_taints(&|t| Taint {
+                                audit: true,
+                                ..t.clone()
+                            })
                         } else {
                             v.clone()
                         };
