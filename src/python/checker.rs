@@ -294,6 +294,12 @@ impl<'a> Checker<'a> {
         self.classes.last().map(|(name, _)| *name)
     }
 
+    /// Whether the walk is right in the body of a config class that is the development arm of
+    /// a run-time choice (see [`crate::python::config_choice`]).
+    pub fn in_development_config(&self) -> bool {
+        self.development_class && self.config_class.last() == Some(&true)
+    }
+
     /// The innermost enclosing function definition, if any.
     pub fn enclosing_function(&self) -> Option<&'a ast::StmtFunctionDef> {
         self.functions.last().and_then(|f| f.def)

@@ -29,6 +29,10 @@ pub struct Choice {
     pub test_arms: Vec<String>,
     /// Every class a dict names, kept when `arms` is cleared (no default): any may be loaded.
     pub listed: Vec<String>,
+    /// For an open choice with no known fallback, the module the operator names a class of
+    /// (`from_object("pkg.config.%sConfig" % env)`): its one class named for production that
+    /// leaves debug off is what a deployment runs.
+    pub module: Option<String>,
 }
 
 /// What judging a choice needs to know about one top-level class.
@@ -56,6 +60,14 @@ pub fn own_setting(body: &[Stmt], key: &str) -> Option<bool> {
                 .any(|t| matches!(t, Expr::Name(n) if n.id.as_str() == key)) =>
         {
             Some(is_truthy_literal(&a.value))
+        }
+        // `DEBUG: bool = True`, as typed config classes spell it.
+        Stmt::AnnAssign(ast::StmtAnnAssign {
+            target,
+            value: Some(value),
+            ..
+        }) if matches!(&**target, Expr::Name(n) if n.id.as_str() == key) => {
+            Some(is_truthy_literal(value))
         }
         _ => None,
     })
@@ -113,6 +125,13 @@ impl<'a> Walker<'_, '_, 'a> {
                 if let Some(class) = loaded_value(stmt).and_then(|v| self.direct_class(v)) {
                     self.out.loaded.push(class);
                 }
+            }
+            if let Some(module) = loaded_value(stmt).and_then(formatted_module) {
+                self.out.choices.push(Choice {
+                    open: true,
+                    module: Some(module),
+                    ..Choice::default()
+                });
             }
             match stmt {
                 Stmt::If(i) => {
@@ -246,6 +265,73 @@ impl<'a> Walker<'_, '_, 'a> {
             _ => None,
         }
     }
+}
+
+/// The module of an import string formatted in its class name only:
+/// `"pkg.config.%sConfig" % env`, `"pkg.config.{}Config".format(env)`, `f"pkg.config.{env}Config"`
+/// → `pkg.config`. (A fallback the value may spell is [`Walker::formatted_default`]'s business.)
+pub fn formatted_module(value: &Expr) -> Option<String> {
+    let (before, after) = match value {
+        Expr::BinOp(b) if b.op == ast::Operator::Mod => {
+            let Expr::StringLiteral(s) = &*b.left else {
+                return None;
+            };
+            let text = s.value.to_str();
+            let at = text.find('%')?;
+            (text[..at].to_string(), text[at..].to_string())
+        }
+        Expr::Call(c) => {
+            let Expr::Attribute(a) = &*c.func else {
+                return None;
+            };
+            let Expr::StringLiteral(s) = &*a.value else {
+                return None;
+            };
+            if a.attr.as_str() != "format" {
+                return None;
+            }
+            let text = s.value.to_str();
+            let at = text.find('{')?;
+            (text[..at].to_string(), text[at..].to_string())
+        }
+        Expr::FString(f) => {
+            let mut before = String::new();
+            let mut after = String::new();
+            let mut seen = false;
+            for part in f.value.iter() {
+                let ast::FStringPart::FString(fs) = part else {
+                    let ast::FStringPart::Literal(l) = part else {
+                        continue;
+                    };
+                    if seen { &mut after } else { &mut before }.push_str(&l.value);
+                    continue;
+                };
+                for el in fs.elements.iter() {
+                    match el {
+                        ast::InterpolatedStringElement::Literal(l) => {
+                            if seen { &mut after } else { &mut before }.push_str(&l.value);
+                        }
+                        ast::InterpolatedStringElement::Interpolation(_) => {
+                            seen = true;
+                            after.push('{');
+                        }
+                    }
+                }
+            }
+            if !seen {
+                return None;
+            }
+            (before, after)
+        }
+        _ => return None,
+    };
+    let before = before.replace(':', ".");
+    // Only the class name is formatted: the module is spelled out whole.
+    if after.contains(['.', ':']) {
+        return None;
+    }
+    let module = before.strip_suffix('.')?;
+    (!module.is_empty() && !module.contains(['%', '{', ' '])).then(|| module.to_string())
 }
 
 /// Whether `e` is spelled like an environment read with a fallback (`os.getenv(..)`,
@@ -451,7 +537,7 @@ pub fn development_alternatives(
     let classes = Classes::new(classes);
     let loaded: HashSet<&str> = loaded.iter().filter_map(|l| classes.defined(l)).collect();
     for choice in choices {
-        let default = choice.default.as_deref().and_then(|d| classes.defined(d));
+        let default = classes.fallback(choice);
         let mut arms: Vec<&str> = match (choice.open, default) {
             (true, Some(default)) => classes.module_classes(default),
             (true, None) => continue,
@@ -489,6 +575,14 @@ pub fn development_alternatives(
     found
 }
 
+/// Whether a class's name says it is for production (`ProductionConfig`, `ProdSettings`).
+fn names_production(class: &str) -> bool {
+    let last = class.rsplit('.').next().unwrap_or(class);
+    super::words::words(last)
+        .iter()
+        .any(|w| matches!(w.as_str(), "production" | "prod" | "live"))
+}
+
 /// Whether a class's name says it is for development or tests (`DevelopmentConfig`,
 /// `LocalSettings`, `TestConfig`), and not for production.
 fn names_development(class: &str) -> bool {
@@ -497,7 +591,16 @@ fn names_development(class: &str) -> bool {
     words.iter().any(|w| {
         matches!(
             w.as_str(),
-            "development" | "dev" | "devel" | "local" | "test" | "testing" | "tests"
+            "development"
+                | "dev"
+                | "devel"
+                | "local"
+                | "test"
+                | "testing"
+                | "tests"
+                // The settings a documentation build imports the app with.
+                | "documentation"
+                | "docs"
         )
     }) && !words
         .iter()
@@ -570,7 +673,7 @@ pub fn debug_confined(
         .collect();
     // The operator may name any class of the module an open choice falls back into.
     for choice in choices.iter().filter(|c| c.open) {
-        if let Some(default) = choice.default.as_deref().and_then(|d| classes.defined(d)) {
+        if let Some(default) = classes.fallback(choice) {
             chosen.extend(classes.module_classes(default));
         }
     }
@@ -626,6 +729,24 @@ impl<'c> Classes<'c> {
         })
     }
 
+    /// The class a choice runs when nothing is chosen: its default, or for an open choice
+    /// into a module ([`Choice::module`]) the one class of that module named for production
+    /// that leaves debug off.
+    fn fallback(&self, choice: &Choice) -> Option<&'c str> {
+        if let Some(default) = choice.default.as_deref() {
+            return self.defined(default);
+        }
+        let module = choice.module.as_deref().filter(|_| choice.open)?;
+        let mut production = self.facts.keys().map(String::as_str).filter(|name| {
+            name.rsplit_once('.').is_some_and(|(m, _)| {
+                m == module || m.strip_suffix(module).is_some_and(|h| h.ends_with('.'))
+            }) && names_production(name)
+                && !self.debug_on(name)
+        });
+        let found = production.next()?;
+        production.next().is_none().then_some(found)
+    }
+
     /// The classes defined in the same module as `class`, itself included.
     fn module_classes(&self, class: &'c str) -> Vec<&'c str> {
         let Some((module, _)) = class.rsplit_once('.') else {
@@ -672,5 +793,35 @@ impl<'c> Classes<'c> {
                     .filter_map(|b| self.defined(b))
                     .any(|b| b == ancestor || self.inherits(b, ancestor, depth + 1))
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::formatted_module;
+    use ruff_python_parser::parse_expression;
+
+    fn module(source: &str) -> Option<String> {
+        formatted_module(parse_expression(source).unwrap().expr())
+    }
+
+    #[test]
+    fn formatted_import_strings_name_their_module() {
+        assert_eq!(
+            module(r#""pkg.config.%sConfig" % env"#).as_deref(),
+            Some("pkg.config")
+        );
+        assert_eq!(
+            module(r#""pkg.config.{}Config".format(env)"#).as_deref(),
+            Some("pkg.config")
+        );
+        assert_eq!(
+            module(r#"f"pkg.config:{env}Config""#).as_deref(),
+            Some("pkg.config")
+        );
+        // The module itself formatted, or no module at all.
+        assert_eq!(module(r#""pkg.%s.Config" % env"#), None);
+        assert_eq!(module(r#""%sConfig" % env"#), None);
+        assert_eq!(module(r#""pkg.config.Config""#), None);
     }
 }

@@ -961,6 +961,11 @@ impl<'x> ast::visitor::Visitor<'x> for ConfigObjectVisitor<'_, '_> {
                         {
                             self.found.names.insert(name);
                         }
+                        // `"pkg.settings.%sConfig" % env`: some class of that module, so its
+                        // classes are configuration (see `module_holds_config`).
+                        if let Some(module) = super::config_choice::formatted_module(arg) {
+                            self.found.names.insert(format!("{module}.*"));
+                        }
                         if !self.test_file {
                             self.found.from_object.insert(loaded);
                         }

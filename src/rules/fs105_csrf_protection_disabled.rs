@@ -27,8 +27,12 @@ pub const RULE: Rule = Rule {
     good: "csrf = CSRFProtect(app)",
 };
 
-/// `WTF_CSRF_ENABLED = False`, `WTF_CSRF_CHECK_DEFAULT = False`.
+/// `WTF_CSRF_ENABLED = False`, `WTF_CSRF_CHECK_DEFAULT = False`. Not in the development arm
+/// of a run-time choice between config classes: a deployment runs the other arm.
 pub fn check_config(cx: &mut Checker, write: &ConfigWrite) {
+    if write.development_alternative {
+        return;
+    }
     if matches!(
         write.key,
         "WTF_CSRF_ENABLED" | "WTF_CSRF_CHECK_DEFAULT" | "CSRF_ENABLED"

@@ -79,6 +79,10 @@ fn is_credential_name(name: &str) -> bool {
             // `PASSWORD_NORMALIZE_FORM = "NFKD"`: the Unicode form passwords are put in.
             | "form"
             | "template"
+            // `SECURITY_PASSWORD_CHECK_BREACHED = "best-effort"`,
+            // `SECURITY_PASSWORD_COMPLEXITY_CHECKER = "zxcvbn"`: how passwords are vetted.
+            | "breached"
+            | "checker"
     ) {
         return false;
     }
@@ -239,8 +243,12 @@ fn report(cx: &mut Checker, name: &str, range: TextRange) {
     );
 }
 
-/// `API_TOKEN = "..."`, `self.password = "..."`.
+/// `API_TOKEN = "..."`, `self.password = "..."`. Not in the development arm of a run-time
+/// choice between config classes (a local mail server's login, a test salt).
 pub fn check_stmt(cx: &mut Checker, stmt: &Stmt) {
+    if cx.in_development_config() {
+        return;
+    }
     let (targets, value): (&[Expr], &Expr) = match stmt {
         Stmt::Assign(a) => (&a.targets, &a.value),
         Stmt::AnnAssign(a) => match &a.value {
