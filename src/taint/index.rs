@@ -541,7 +541,10 @@ fn rule_params_of(call: &ast::ExprCall, literal: Option<&str>) -> Option<Vec<(St
     literal_parts(rule, &mut text, 0);
     // Every `<...>` whole in the literal text (`f"{url}<{pk}>"` leaves `<>`: unknown).
     let params = sources::rule_params(&text);
-    (!params.is_empty() && text.matches('<').count() == params.len()).then_some(params)
+    // A placeholder of `.format`/`%` standing for a parameter's name (`"/<{}>".format(key)`)
+    // leaves it unknown; one in a converter's arguments (`<int(max={0}):ver>`) does not.
+    let spelled = params.iter().all(|(name, _)| !name.contains(['{', '%']));
+    (spelled && !params.is_empty() && text.matches('<').count() == params.len()).then_some(params)
 }
 
 /// The literal text of a concatenation or f-string, dynamic parts left out.
@@ -556,6 +559,19 @@ fn literal_parts(e: &Expr, out: &mut String, depth: usize) {
             literal_parts(&b.right, out, depth + 1);
         }
         Expr::FString(f) => out.push_str(&crate::python::fstring_pieces(f).concat()),
+        // `"/<int(min=1, max={0}):ver>".format(MAX)`, `"/<%s:id>" % kind`: the template.
+        Expr::Call(c) if matches!(&*c.func, Expr::Attribute(a) if a.attr.as_str() == "format") => {
+            if let Expr::Attribute(a) = &*c.func {
+                if let Expr::StringLiteral(s) = &*a.value {
+                    out.push_str(s.value.to_str());
+                }
+            }
+        }
+        Expr::BinOp(b) if b.op == ast::Operator::Mod => {
+            if let Expr::StringLiteral(s) = &*b.left {
+                out.push_str(s.value.to_str());
+            }
+        }
         _ => {}
     }
 }
