@@ -447,7 +447,7 @@ fn test_code_is_reported_only_with_include_tests() {
             .collect()
     };
     let app = rules_in("app.py");
-    for rule in ["FS101", "FS402", "FS504"] {
+    for rule in ["FS101", "FS402"] {
         assert!(
             app.iter().any(|r| r == rule),
             "{rule} missing in app.py: {app:?}"
@@ -839,6 +839,42 @@ def read():
     };
     assert_eq!(lines(&[]), [24], "the default suite");
     assert_eq!(lines(&["--select", "FS502"]), [9, 14, 24], "named");
+}
+
+/// FS504 is linked: deserialising request data is a default finding; a full YAML loader on a
+/// file the operator or the package supplies (logging config, locale files) is audit.
+#[test]
+fn yaml_of_local_files_is_an_audit_deserialisation_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("app.py"),
+        r#"import os
+
+import yaml
+from flask import Flask, request
+
+app = Flask(__name__)
+
+
+def logging_config():
+    with open(os.environ.get("LOG_CONFIG_FILE", "logging.yml")) as fh:
+        return yaml.load(fh, Loader=yaml.FullLoader)
+
+
+@app.post("/import")
+def import_settings():
+    return yaml.load(request.get_data(), Loader=yaml.Loader)
+"#,
+    )
+    .unwrap();
+    let lines = |args: &[&str]| -> Vec<u64> {
+        finding_lines(dir.path(), args, &["FS504"])
+            .into_iter()
+            .map(|(_, line)| line)
+            .collect()
+    };
+    assert_eq!(lines(&[]), [16], "the default suite");
+    assert_eq!(lines(&["--select", "FS504"]), [11, 16], "named");
 }
 
 /// D14: another tool's malformed `automationDetails` must not make the merged log invalid.

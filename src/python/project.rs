@@ -412,6 +412,13 @@ impl ProjectIndex {
         self.config_objects.names.iter().any(|c| {
             c.strip_prefix(module)
                 .is_some_and(|rest| rest.starts_with('.'))
+                // Spelled from the import root, below the scan root: `grid.settings.X` names
+                // a class of `app.grid.settings`.
+                || c.rsplit_once('.').is_some_and(|(spelled, _)| {
+                    module
+                        .strip_suffix(spelled)
+                        .is_some_and(|head| head.ends_with('.'))
+                })
         })
     }
 

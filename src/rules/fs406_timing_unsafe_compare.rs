@@ -75,6 +75,10 @@ fn is_public_token_kind(word: &str) -> bool {
             | "cursor"
             | "next"
             | "prev"
+            // A feed's change marker (`last_poll_token`, `sync_token`): it tells a poller
+            // whether there is anything new, and the server hands it out.
+            | "poll"
+            | "sync"
     )
 }
 

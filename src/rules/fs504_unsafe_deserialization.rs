@@ -16,7 +16,7 @@ pub const RULE: Rule = Rule {
     cwe: &[502],
     kind: RuleKind::Taint,
     precision: Precision::High,
-    suite: Suite::Default,
+    suite: Suite::Linked,
     message: "Untrusted data is deserialised with a loader that can run code",
     fix: "Use `yaml.safe_load` (or `Loader=yaml.SafeLoader`) and JSON for data from clients; never unpickle request data.",
     help: "pickle, marshal, shelve, dill, jsonpickle and YAML's full loaders rebuild arbitrary Python objects, which lets the author of the data run code in your process.",
