@@ -213,6 +213,17 @@ impl IfTests {
             Expr::Name(n) => self.names.push(n.id.to_string()),
             Expr::UnaryOp(u) if u.op == ast::UnaryOp::Not => self.note(&u.operand),
             Expr::BoolOp(b) => b.values.iter().for_each(|v| self.note(v)),
+            // `if headers is None:`, `if mode == "json":`: a name compared with a literal.
+            Expr::Compare(c) if c.ops.len() == 1 => {
+                let (left, right) = (&*c.left, &c.comparators[0]);
+                for (name, other) in [(left, right), (right, left)] {
+                    if let Expr::Name(n) = name {
+                        if constfold::literal(other).is_some() {
+                            self.names.push(n.id.to_string());
+                        }
+                    }
+                }
+            }
             // `if kwargs:` spelled `if len(kwargs):`, or a predicate on the name.
             Expr::Call(c) => {
                 for a in &c.arguments.args {

@@ -584,6 +584,27 @@ impl Val {
 
     /// Whether a view returning this value answers JSON rather than HTML: a dict, a non-text
     /// value, or a tuple (or list) whose first item, the body, is one.
+    /// Whether a view's `(body, status, headers)` or `(body, headers)` return names, in its
+    /// headers dict, a literal Content-Type browsers do not render as a page:
+    /// `return body, 404, {"Content-Type": "application/json"}`.
+    pub fn headers_say_non_html(&self) -> bool {
+        let Shape::Seq(items) = &self.shape else {
+            return false;
+        };
+        (2..=3).contains(&items.len())
+            && items[1..].iter().any(|headers| match &headers.shape {
+                Shape::Map(entries) => entries.iter().any(|(key, value)| {
+                    key.eq_ignore_ascii_case("content-type")
+                        && !value.is_tainted()
+                        && value
+                            .text
+                            .as_deref()
+                            .is_some_and(super::sinks::non_html_mimetype)
+                }),
+                _ => false,
+            })
+    }
+
     pub fn is_json_body(&self) -> bool {
         let body = match &self.shape {
             Shape::Seq(items) if !items.is_empty() => &items[0],

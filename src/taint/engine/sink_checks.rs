@@ -69,7 +69,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             _ => v.clone(),
         };
         let name = format!("the response of `{}()`", self.name);
-        if !self.json_view && !v.is_json_body() {
+        if !self.json_view && !v.is_json_body() && !v.headers_say_non_html() {
             self.sink(SinkKind::Xss, &body, range, &name, None);
         }
         self.sink(SinkKind::StackTrace, &body, range, &name, None);
