@@ -877,6 +877,41 @@ def import_settings():
     assert_eq!(lines(&["--select", "FS504"]), [11, 16], "named");
 }
 
+/// FS112: an `Environment` without autoescape (how pages are served) is a default finding; a
+/// `Template` compiled from one string (configuration, documents, prompts) is audit.
+#[test]
+fn string_templates_are_audit_autoescape_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("app.py"),
+        r#"import jinja2
+from flask import Flask
+
+app = Flask(__name__)
+pages = jinja2.Environment(loader=jinja2.FileSystemLoader("templates"))
+COMPS = "<comps>{{ group }}</comps>"
+
+
+@app.route("/")
+def index():
+    return pages.get_template("index.html").render()
+
+
+def comps_xml(group):
+    return jinja2.Template(COMPS).render(group=group)
+"#,
+    )
+    .unwrap();
+    let lines = |args: &[&str]| -> Vec<u64> {
+        finding_lines(dir.path(), args, &["FS112"])
+            .into_iter()
+            .map(|(_, line)| line)
+            .collect()
+    };
+    assert_eq!(lines(&[]), [5], "the default suite");
+    assert_eq!(lines(&["--select", "FS112"]), [5, 15], "named");
+}
+
 /// D14: another tool's malformed `automationDetails` must not make the merged log invalid.
 #[test]
 fn merge_repairs_invalid_automation_details() {

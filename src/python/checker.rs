@@ -38,6 +38,8 @@ pub struct RawFinding {
     pub statement_start: TextSize,
     /// The rule's mechanical fix, when it is sure of one.
     pub fix: Option<RawFix>,
+    /// The audit part of its rule: reported only when the rule is named (`--select FS112`).
+    pub audit: bool,
 }
 
 /// A fix as a rule states it: what it does, and text replacements by source range.
@@ -222,7 +224,16 @@ impl<'a> Checker<'a> {
             range,
             statement_start: self.statement_start,
             fix: None,
+            audit: false,
         });
+    }
+
+    /// Reports the audit part of `rule` at `range`: shown only when the rule is named.
+    pub fn report_audit_msg(&mut self, rule: &'static Rule, range: TextRange, message: String) {
+        self.report_with(rule, range, message, rule.severity);
+        if let Some(last) = self.findings.last_mut() {
+            last.audit = true;
+        }
     }
 
     /// Reports `rule` with a specific message and severity, and its mechanical fix when it has one.

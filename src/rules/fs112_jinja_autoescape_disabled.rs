@@ -49,27 +49,33 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
     if makes_latex(call) || loads_only_non_html(cx, call) || named_non_html(cx, call, what) {
         return;
     }
-    match keyword(call, "autoescape") {
+    // A template compiled from one string (`Template(COMPS_XML)`, `Template(fd.read())`) is
+    // how code writes configuration, documents, prompts and mail: on real applications such
+    // templates were never pages, so they are the rule's audit part. An `Environment` with a
+    // loader is how pages are served.
+    let audit = what == "jinja2.Template";
+    let (range, message) = match keyword(call, "autoescape") {
         None => {
             if call.arguments.keywords.iter().any(|k| k.arg.is_none()) {
                 return; // `**options` may set it.
             }
-            cx.report_msg(
-                &RULE,
+            (
                 call.range(),
                 format!(
                     "`{what}` is created without `autoescape`: Jinja2 does not escape by default"
                 ),
-            );
+            )
         }
-        Some(v) if is_falsy_literal(v) => {
-            cx.report_msg(
-                &RULE,
-                v.range(),
-                format!("`{what}` is created with `autoescape=False`"),
-            );
-        }
-        Some(_) => {}
+        Some(v) if is_falsy_literal(v) => (
+            v.range(),
+            format!("`{what}` is created with `autoescape=False`"),
+        ),
+        Some(_) => return,
+    };
+    if audit {
+        cx.report_audit_msg(&RULE, range, message);
+    } else {
+        cx.report_msg(&RULE, range, message);
     }
 }
 

@@ -776,7 +776,7 @@ fn check_python(
                             .line_number(r.statement_start.max(TextSize::default())),
                         flow: Vec::new(),
                         related: Vec::new(),
-                        audit: false,
+                        audit: r.audit,
                         fix: r
                             .fix
                             .map(|fix| (fix.description, edits_at(file, fix.edits))),
