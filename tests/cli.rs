@@ -795,14 +795,28 @@ def job():
     );
 }
 
+/// Scans one written Python file and checks the lines `rule` reports in the default suite and
+/// when the rule is named (its audit part included).
+fn check_audit_split(file: &str, source: &str, rule: &str, default: &[u64], named: &[u64]) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(file), source).unwrap();
+    let lines = |args: &[&str]| -> Vec<u64> {
+        finding_lines(dir.path(), args, &[rule])
+            .into_iter()
+            .map(|(_, line)| line)
+            .collect()
+    };
+    assert_eq!(lines(&[]), default, "the default suite");
+    assert_eq!(lines(&["--select", rule]), named, "named");
+}
+
 /// FS502's listing sinks (`os.listdir`, `os.scandir`) reveal names, not content: on real
 /// applications they are folder choosers for privileged users, so their flows are audit
 /// findings, also through a helper; opening or deleting the same path stays default.
 #[test]
 fn folder_listings_are_audit_path_findings() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("app.py"),
+    check_audit_split(
+        "app.py",
         r#"import os
 
 from flask import Flask, request
@@ -829,25 +843,18 @@ def read():
     with open(request.args["path"]) as fh:
         return fh.read()
 "#,
-    )
-    .unwrap();
-    let lines = |args: &[&str]| -> Vec<u64> {
-        finding_lines(dir.path(), args, &["FS502"])
-            .into_iter()
-            .map(|(_, line)| line)
-            .collect()
-    };
-    assert_eq!(lines(&[]), [24], "the default suite");
-    assert_eq!(lines(&["--select", "FS502"]), [9, 14, 24], "named");
+        "FS502",
+        &[24],
+        &[9, 14, 24],
+    );
 }
 
 /// FS504 is linked: deserialising request data is a default finding; a full YAML loader on a
 /// file the operator or the package supplies (logging config, locale files) is audit.
 #[test]
 fn yaml_of_local_files_is_an_audit_deserialisation_finding() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("app.py"),
+    check_audit_split(
+        "app.py",
         r#"import os
 
 import yaml
@@ -865,25 +872,18 @@ def logging_config():
 def import_settings():
     return yaml.load(request.get_data(), Loader=yaml.Loader)
 "#,
-    )
-    .unwrap();
-    let lines = |args: &[&str]| -> Vec<u64> {
-        finding_lines(dir.path(), args, &["FS504"])
-            .into_iter()
-            .map(|(_, line)| line)
-            .collect()
-    };
-    assert_eq!(lines(&[]), [16], "the default suite");
-    assert_eq!(lines(&["--select", "FS504"]), [11, 16], "named");
+        "FS504",
+        &[16],
+        &[11, 16],
+    );
 }
 
 /// FS112: an `Environment` without autoescape (how pages are served) is a default finding; a
 /// `Template` compiled from one string (configuration, documents, prompts) is audit.
 #[test]
 fn string_templates_are_audit_autoescape_findings() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("app.py"),
+    check_audit_split(
+        "app.py",
         r#"import jinja2
 from flask import Flask
 
@@ -900,25 +900,18 @@ def index():
 def comps_xml(group):
     return jinja2.Template(COMPS).render(group=group)
 "#,
-    )
-    .unwrap();
-    let lines = |args: &[&str]| -> Vec<u64> {
-        finding_lines(dir.path(), args, &["FS112"])
-            .into_iter()
-            .map(|(_, line)| line)
-            .collect()
-    };
-    assert_eq!(lines(&[]), [5], "the default suite");
-    assert_eq!(lines(&["--select", "FS112"]), [5, 15], "named");
+        "FS112",
+        &[5],
+        &[5, 15],
+    );
 }
 
 /// FS506: an HTTP client's `verify=False` and a `cert_reqs=ssl.CERT_NONE` argument are default
 /// findings; an `SSLContext` weakened by hand (a peer without a public identity) is audit.
 #[test]
 fn hand_made_tls_contexts_are_audit_findings() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("client.py"),
+    check_audit_split(
+        "client.py",
         r#"import socket
 import ssl
 
@@ -939,16 +932,10 @@ def peer(host, port):
 def irc(sock):
     return ssl.wrap_socket(sock, cert_reqs=ssl.CERT_NONE)
 "#,
-    )
-    .unwrap();
-    let lines = |args: &[&str]| -> Vec<u64> {
-        finding_lines(dir.path(), args, &["FS506"])
-            .into_iter()
-            .map(|(_, line)| line)
-            .collect()
-    };
-    assert_eq!(lines(&[]), [8, 19], "the default suite");
-    assert_eq!(lines(&["--select", "FS506"]), [8, 14, 19], "named");
+        "FS506",
+        &[8, 19],
+        &[8, 14, 19],
+    );
 }
 
 /// D14: another tool's malformed `automationDetails` must not make the merged log invalid.
