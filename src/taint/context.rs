@@ -2,7 +2,8 @@
 //! (`def export(path, from_cli=False): if from_cli: ... else: path = checked(path)`). A call that
 //! leaves the flag at its default, or passes a boolean literal, only ever runs one branch, so the
 //! callee is summarised for that value: the other branch's flows belong to other callers.
-//! - A flag with another literal default (`wiki_name=""`) is fixed when the call leaves it out.
+//! - A flag with another literal default (`wiki_name=""`) is fixed when the call leaves it out;
+//!   one compared with a literal (`if kind == "json":`) also when a text or number is passed.
 //! - A predicate, a function that is one `return` of a test (`return name in ["", "Self"]`), is
 //!   summarised for any literal passed, so the caller's branch on its answer is decided too.
 //! - A `**kwargs` the body branches on (`if kwargs:`, `if len(kwargs):`) is empty for a call
@@ -25,6 +26,9 @@ pub struct ModeFlags {
     pub mask: u16,
     /// Of those, the ones with a boolean default: a boolean literal passed fixes them too.
     pub booleans: u16,
+    /// Of those, the ones compared with a literal (`if kind == "json":`): a literal passed fixes
+    /// them too, deciding the comparison.
+    pub compared: u16,
     /// The function is one `return` of a test on its parameters: any literal passed fixes them.
     pub predicate: bool,
     /// The body branches on whether its `**kwargs` holds anything.
@@ -139,6 +143,13 @@ pub fn mode_flags(def: &ast::StmtFunctionDef) -> ModeFlags {
         if matches!(default, Some(Expr::BooleanLiteral(_))) {
             out.booleans |= 1 << i;
         }
+        if tested
+            .compared
+            .iter()
+            .any(|n| n == param.parameter.name.as_str())
+        {
+            out.compared |= 1 << i;
+        }
     }
     if out.mask == 0 {
         out.predicate = false;
@@ -190,6 +201,13 @@ pub fn at_call(
         let value = match arg {
             None => param.default.as_deref().and_then(Fixed::of_literal),
             Some(Some(f)) if flags.predicate || flags.booleans & (1 << i) != 0 => Some(f.clone()),
+            // A text or a number decides the comparison; a container literal is no scalar to
+            // compare, and fixing it would drop what it holds.
+            Some(Some(f))
+                if flags.compared & (1 << i) != 0 && (f.text.is_some() || f.number.is_some()) =>
+            {
+                Some(f.clone())
+            }
             Some(_) => None,
         };
         if let Some(v) = value {
@@ -204,6 +222,8 @@ pub fn at_call(
 #[derive(Default)]
 struct IfTests {
     names: Vec<String>,
+    /// The names among them compared with a literal.
+    compared: Vec<String>,
     depth: usize,
 }
 
@@ -220,6 +240,7 @@ impl IfTests {
                     if let Expr::Name(n) = name {
                         if constfold::literal(other).is_some() {
                             self.names.push(n.id.to_string());
+                            self.compared.push(n.id.to_string());
                         }
                     }
                 }
