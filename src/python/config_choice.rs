@@ -271,59 +271,22 @@ impl<'a> Walker<'_, '_, 'a> {
 /// `"pkg.config.%sConfig" % env`, `"pkg.config.{}Config".format(env)`, `f"pkg.config.{env}Config"`
 /// → `pkg.config`. (A fallback the value may spell is [`Walker::formatted_default`]'s business.)
 pub fn formatted_module(value: &Expr) -> Option<String> {
+    // The fixed text before the first placeholder, and whether any comes after it.
     let (before, after) = match value {
-        Expr::BinOp(b) if b.op == ast::Operator::Mod => {
-            let Expr::StringLiteral(s) = &*b.left else {
-                return None;
-            };
-            let text = s.value.to_str();
-            let at = text.find('%')?;
-            (text[..at].to_string(), text[at..].to_string())
-        }
-        Expr::Call(c) => {
-            let Expr::Attribute(a) = &*c.func else {
-                return None;
-            };
-            let Expr::StringLiteral(s) = &*a.value else {
-                return None;
-            };
-            if a.attr.as_str() != "format" {
-                return None;
-            }
-            let text = s.value.to_str();
-            let at = text.find('{')?;
-            (text[..at].to_string(), text[at..].to_string())
-        }
         Expr::FString(f) => {
-            let mut before = String::new();
-            let mut after = String::new();
-            let mut seen = false;
-            for part in f.value.iter() {
-                let ast::FStringPart::FString(fs) = part else {
-                    let ast::FStringPart::Literal(l) = part else {
-                        continue;
-                    };
-                    if seen { &mut after } else { &mut before }.push_str(&l.value);
-                    continue;
-                };
-                for el in fs.elements.iter() {
-                    match el {
-                        ast::InterpolatedStringElement::Literal(l) => {
-                            if seen { &mut after } else { &mut before }.push_str(&l.value);
-                        }
-                        ast::InterpolatedStringElement::Interpolation(_) => {
-                            seen = true;
-                            after.push('{');
-                        }
-                    }
-                }
+            let pieces = super::fstring_pieces(f);
+            if pieces.len() < 2 {
+                return None; // No placeholder: a plain import string.
             }
-            if !seen {
-                return None;
-            }
-            (before, after)
+            // Each placeholder stands where a `{` would in a `.format` template.
+            let after = pieces[1..].join("{");
+            (pieces[0].clone(), after)
         }
-        _ => return None,
+        _ => {
+            let text = super::format_template(value)?;
+            let at = text.find(['%', '{'])?;
+            (text[..at].to_string(), text[at..].to_string())
+        }
     };
     let before = before.replace(':', ".");
     // Only the class name is formatted: the module is spelled out whole.
@@ -580,7 +543,7 @@ fn names_production(class: &str) -> bool {
     let last = class.rsplit('.').next().unwrap_or(class);
     super::words::words(last)
         .iter()
-        .any(|w| matches!(w.as_str(), "production" | "prod" | "live"))
+        .any(|w| is_production_word(w))
 }
 
 /// Whether a class's name says it is for development or tests (`DevelopmentConfig`,
@@ -602,9 +565,12 @@ fn names_development(class: &str) -> bool {
                 | "documentation"
                 | "docs"
         )
-    }) && !words
-        .iter()
-        .any(|w| matches!(w.as_str(), "production" | "prod" | "live"))
+    }) && !words.iter().any(|w| is_production_word(w))
+}
+
+/// `production`, `prod`, `live`: a word naming the deployed configuration.
+fn is_production_word(w: &str) -> bool {
+    matches!(w, "production" | "prod" | "live")
 }
 
 /// The config classes that are test configurations: they set `TESTING = True` (or inherit it),

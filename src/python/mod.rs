@@ -46,6 +46,23 @@ pub fn fstring_pieces(f: &ruff_python_ast::ExprFString) -> Vec<String> {
     pieces
 }
 
+/// The template text of `"...".format(...)` or `"..." % args`: `"/<int(max={0}):ver>"`.
+pub fn format_template(e: &ruff_python_ast::Expr) -> Option<&str> {
+    use ruff_python_ast::{Expr, Operator};
+    let template = match e {
+        Expr::Call(c) => match &*c.func {
+            Expr::Attribute(a) if a.attr.as_str() == "format" => &*a.value,
+            _ => return None,
+        },
+        Expr::BinOp(b) if b.op == Operator::Mod => &*b.left,
+        _ => return None,
+    };
+    match template {
+        Expr::StringLiteral(s) => Some(s.value.to_str()),
+        _ => None,
+    }
+}
+
 /// Calls `f` on `expr` and every expression inside it, to [`MAX_DEPTH`] levels.
 pub fn each_subexpr(expr: &ruff_python_ast::Expr, f: &mut dyn FnMut(&ruff_python_ast::Expr)) {
     use ruff_python_ast::visitor::{walk_expr, Visitor};

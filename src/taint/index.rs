@@ -560,19 +560,11 @@ fn literal_parts(e: &Expr, out: &mut String, depth: usize) {
         }
         Expr::FString(f) => out.push_str(&crate::python::fstring_pieces(f).concat()),
         // `"/<int(min=1, max={0}):ver>".format(MAX)`, `"/<%s:id>" % kind`: the template.
-        Expr::Call(c) if matches!(&*c.func, Expr::Attribute(a) if a.attr.as_str() == "format") => {
-            if let Expr::Attribute(a) = &*c.func {
-                if let Expr::StringLiteral(s) = &*a.value {
-                    out.push_str(s.value.to_str());
-                }
+        _ => {
+            if let Some(template) = crate::python::format_template(e) {
+                out.push_str(template);
             }
         }
-        Expr::BinOp(b) if b.op == ast::Operator::Mod => {
-            if let Expr::StringLiteral(s) = &*b.left {
-                out.push_str(s.value.to_str());
-            }
-        }
-        _ => {}
     }
 }
 
