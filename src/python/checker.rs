@@ -107,7 +107,7 @@ pub struct Checker<'a> {
     config_class: Vec<bool>,
     /// The classes being walked, each with how many functions enclose it: a function defined
     /// right in a class body is its method, recorded as `module.Class.method`.
-    classes: Vec<(&'a str, usize)>,
+    classes: Vec<(&'a ast::StmtClassDef, usize)>,
     /// Whether the innermost class being walked is a development alternative config class.
     development_class: bool,
     /// The class being walked passes its debug switch only to development and test classes.
@@ -295,6 +295,11 @@ impl<'a> Checker<'a> {
         self.returned
     }
 
+    /// The names of the enclosing functions, innermost first.
+    pub fn enclosing_function_names(&self) -> impl Iterator<Item = &str> + '_ {
+        self.functions.iter().rev().map(|f| f.name)
+    }
+
     /// The name of the innermost enclosing function, if any.
     pub fn function_name(&self) -> Option<&str> {
         self.functions.last().map(|f| f.name)
@@ -302,7 +307,12 @@ impl<'a> Checker<'a> {
 
     /// The name of the innermost enclosing class, if any.
     pub fn class_name(&self) -> Option<&str> {
-        self.classes.last().map(|(name, _)| *name)
+        self.enclosing_class().map(|c| c.name.as_str())
+    }
+
+    /// The innermost enclosing class definition, if any.
+    pub fn enclosing_class(&self) -> Option<&'a ast::StmtClassDef> {
+        self.classes.last().map(|(class, _)| *class)
     }
 
     /// Whether the walk is right in the body of a config class that is the development arm of
@@ -617,7 +627,7 @@ impl<'a> Checker<'a> {
         if ctx.view != ViewFacts::default() {
             let name = match self.classes.last() {
                 Some((class, depth)) if *depth == self.functions.len() => {
-                    format!("{}.{class}.{}", self.file.module, f.name)
+                    format!("{}.{}.{}", self.file.module, class.name, f.name)
                 }
                 _ => qualify(&self.file.module, &f.name),
             };
@@ -669,7 +679,7 @@ impl<'a> Checker<'a> {
         );
         // Class-body names live in their own scope and must not shadow module names.
         self.sem.push_scope();
-        self.classes.push((c.name.as_str(), self.functions.len()));
+        self.classes.push((c, self.functions.len()));
         for stmt in &c.body {
             self.visit_stmt(stmt);
         }

@@ -174,6 +174,10 @@ pub struct AppFacts {
     pub unescaped_renders: Vec<(Location, String, String)>,
     /// `supports_credentials=True` in calls that name no origins.
     pub cors_credentials_default_origins: Vec<Location>,
+    /// `Access-Control-Allow-Origin` set from the request's Origin (with credentials allowed)
+    /// where the enclosing class or function reads no browser-attached credential: FS110
+    /// judges these by the whole app.
+    pub cors_echoes_judged_by_app: Vec<Location>,
     /// Decorators, hooks, class views and blueprints, for the route inventory.
     pub access: AccessFacts,
     /// Some file sends an HTTP authentication challenge (`WWW-Authenticate`).
@@ -270,6 +274,8 @@ impl AppFacts {
         self.unescaped_renders.extend(other.unescaped_renders);
         self.cors_credentials_default_origins
             .extend(other.cors_credentials_default_origins);
+        self.cors_echoes_judged_by_app
+            .extend(other.cors_echoes_judged_by_app);
         self.access.merge(other.access);
         self.http_auth_challenge |= other.http_auth_challenge;
         self.credential_readers.extend(other.credential_readers);

@@ -7,6 +7,7 @@ pub mod credentials;
 pub mod flask;
 pub mod fresh;
 pub mod inventory;
+pub mod locals;
 pub mod project;
 pub mod render;
 pub mod semantic;

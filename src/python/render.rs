@@ -30,12 +30,51 @@ pub fn is_render_template(callee: &str) -> bool {
     callee == "flask.render_template" || callee == "flask.templating.render_template"
 }
 
+/// The templates a `render_template` call may render: its literal name, or every literal a
+/// local name was given (`template = "page.html" if full else "bare.html"`).
+fn template_names(cx: &Checker, call: &ExprCall) -> Vec<String> {
+    if let Some(name) = template_name(call) {
+        return vec![name];
+    }
+    let Some(Expr::Name(local)) = call.arguments.args.first() else {
+        return Vec::new();
+    };
+    let Some(values) = super::locals::assigned_values(cx, local.id.as_str(), call.start()) else {
+        return Vec::new();
+    };
+    let mut names = Vec::new();
+    for value in values {
+        if !literal_choices(value, &mut names, 0) {
+            return Vec::new();
+        }
+    }
+    names
+}
+
+/// Collects the text literals `value` chooses between (`"a" if c else "b"`); false when it may
+/// be anything else.
+fn literal_choices(value: &Expr, out: &mut Vec<String>, depth: usize) -> bool {
+    match value {
+        Expr::If(e) if depth < 8 => {
+            literal_choices(&e.body, out, depth + 1) && literal_choices(&e.orelse, out, depth + 1)
+        }
+        _ => match super::flask::string_literal(value) {
+            Some(name) => {
+                out.push(name);
+                true
+            }
+            None => false,
+        },
+    }
+}
+
 /// Records a `render_template("name", var=value, ...)` call in the Flask model.
 pub fn record(cx: &mut Checker, call: &ExprCall) {
-    let Some(template) = template_name(call) else {
+    let templates = template_names(cx, call);
+    if templates.is_empty() {
         return;
-    };
-    let context = call
+    }
+    let context: Vec<ContextVar> = call
         .arguments
         .keywords
         .iter()
@@ -48,7 +87,7 @@ pub fn record(cx: &mut Checker, call: &ExprCall) {
             let request_flow = request_flow(cx, call, &kw.value).map(|mut flow| {
                 flow.push(FlowStep {
                     location: location.clone(),
-                    message: format!("passed to `{template}` as `{name}`"),
+                    message: format!("passed to `{}` as `{name}`", templates.join("` or `")),
                 });
                 flow
             });
@@ -65,12 +104,14 @@ pub fn record(cx: &mut Checker, call: &ExprCall) {
         .function_name()
         .map(|f| format!("{}.{f}", cx.file.module));
     let location = cx.location(call.range());
-    cx.facts.renders.push(RenderCall {
-        template,
-        location,
-        view,
-        context,
-    });
+    for template in templates {
+        cx.facts.renders.push(RenderCall {
+            template,
+            location: location.clone(),
+            view: view.clone(),
+            context: context.clone(),
+        });
+    }
 }
 
 /// How request data reaches `value`, an argument of `call`: the steps from the request source to
@@ -123,10 +164,53 @@ fn is_sanitized(cx: &Checker, value: &Expr) -> bool {
     }
 }
 
-/// `bleach.clean(...)`, `nh3.clean(...)`.
+/// `bleach.clean(...)`, `nh3.clean(...)`, or an escaping producer (see [`escapes_html`]); a
+/// `.strip()` of one keeps what it made.
 pub fn is_sanitizer_call(cx: &Checker, value: &Expr) -> bool {
     let Expr::Call(c) = value else { return false };
-    cx.sem.is_any(&c.func, SANITIZERS)
+    if let Expr::Attribute(a) = &*c.func {
+        if matches!(a.attr.as_str(), "strip" | "lstrip" | "rstrip") && c.arguments.is_empty() {
+            return is_sanitizer_call(cx, &a.value);
+        }
+    }
+    cx.sem.is_any(&c.func, SANITIZERS) || escapes_html(cx, c)
+}
+
+/// Functions whose output is text with every `<`, `>`, `&` and quote escaped.
+const ESCAPERS: &[&str] = &[
+    "markupsafe.escape",
+    "flask.escape",
+    "jinja2.escape",
+    "html.escape",
+];
+
+/// HTML formatters of Pygments: every token of the highlighted code is escaped.
+const HTML_FORMATTERS: &[&str] = &[
+    "pygments.formatters.HtmlFormatter",
+    "pygments.formatters.html.HtmlFormatter",
+];
+
+/// `escape(x)`, `html.escape(x)`, or `pygments.highlight(code, lexer, HtmlFormatter(...))`
+/// (another formatter may emit the code as it is).
+fn escapes_html(cx: &Checker, c: &ExprCall) -> bool {
+    if cx.sem.is_any(&c.func, ESCAPERS) {
+        return true;
+    }
+    if !cx.sem.is(&c.func, "pygments.highlight") {
+        return false;
+    }
+    let formatter = c
+        .arguments
+        .args
+        .get(2)
+        .or_else(|| c.arguments.find_keyword("formatter").map(|k| &k.value));
+    let is_html = |e: &Expr| matches!(e, Expr::Call(f) if cx.sem.is_any(&f.func, HTML_FORMATTERS));
+    match formatter {
+        Some(Expr::Name(n)) => super::locals::assigned_values(cx, n.id.as_str(), c.start())
+            .is_some_and(|values| values.into_iter().all(is_html)),
+        Some(e) => is_html(e),
+        None => false,
+    }
 }
 
 /// Records the template folder of `Flask(...)` (default `templates`) or `Blueprint(...)` (only

@@ -24,6 +24,10 @@ pub struct ImportFacts {
     pub entry_point: bool,
     /// The file imports a test framework (`pytest`, `unittest`, `flask_testing`...).
     pub imports_test_framework: bool,
+    /// The file defines pytest fixtures at its top level (`@pytest.fixture`): a pytest plugin
+    /// or fixture module, which pytest loads by entry point or `pytest_plugins` rather than by
+    /// an import.
+    pub defines_fixtures: bool,
     /// Blueprints (dotted `module.name`) the file registers only on a branch that runs under
     /// tests: `if app.testing: app.register_blueprint(dev_api_bp)`.
     pub test_blueprints: Vec<String>,
@@ -59,6 +63,14 @@ pub fn collect(file: &SourceFile) -> ImportFacts {
         };
         registrations.visit_body(file.body());
     }
+    facts.defines_fixtures = facts.imports.iter().any(|m| m == "pytest")
+        && file.body().iter().any(|stmt| match stmt {
+            Stmt::FunctionDef(f) => f
+                .decorator_list
+                .iter()
+                .any(|d| is_fixture_decorator(&d.expression)),
+            _ => false,
+        });
     facts.entry_point = file.body().iter().any(|stmt| match stmt {
         Stmt::If(i) => is_main_guard(&i.test),
         Stmt::Assign(a) => builds_app(&a.value),
@@ -143,6 +155,17 @@ fn tests_for_tests(test: &Expr) -> bool {
         }
         _ => false,
     }
+}
+
+/// `@pytest.fixture`, `@pytest.fixture(scope="session")`.
+fn is_fixture_decorator(decorator: &Expr) -> bool {
+    let callee = match decorator {
+        Expr::Call(c) => &*c.func,
+        other => other,
+    };
+    matches!(callee, Expr::Attribute(a)
+        if a.attr.as_str() == "fixture"
+            && matches!(&*a.value, Expr::Name(n) if n.id.as_str() == "pytest"))
 }
 
 /// Libraries only tests import.
@@ -345,14 +368,22 @@ pub struct Module<'a> {
     pub facts: &'a ImportFacts,
 }
 
-/// The paths of the files outside test folders that are test support: named for tests or
-/// importing a test framework, imported by at least one file and only by test code (test
-/// folders and files, or test support found so, at any depth), and no entry point. An import
+/// The paths of the files outside test folders that are test support: pytest fixture modules,
+/// and files named for tests or importing a test framework, imported by at least one file and
+/// only by test code (test folders and files, or test support found so, at any depth); none of
+/// them an entry point. An import
 /// names a module exactly or by its dotted tail (a tree scanned from above its import root
 /// qualifies `pkg.testlib` as `src.pkg.testlib`).
 pub fn test_support(modules: &[Module]) -> HashSet<String> {
     let mut found = test_blueprint_modules(modules);
     found.extend(test_imported_modules(modules));
+    // A fixture module serves pytest whoever imports it: nothing but a test run calls a fixture.
+    found.extend(
+        modules
+            .iter()
+            .filter(|m| m.facts.defines_fixtures && !m.facts.entry_point)
+            .map(|m| m.path.to_string()),
+    );
     found
 }
 

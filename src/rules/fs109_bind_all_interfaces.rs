@@ -7,6 +7,15 @@ use super::helpers::{argument, literal_text};
 use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 use crate::python::checker::Checker;
+use crate::python::words::words;
+
+/// Whether the code runs only when the app's debug mode is on.
+fn on_debug_path(cx: &Checker) -> bool {
+    super::fs101_debug_mode_enabled::installed_in_debug_mode(cx)
+        || cx
+            .enclosing_function_names()
+            .any(|f| words(f).iter().any(|w| w == "debug"))
+}
 
 pub const RULE: Rule = Rule {
     id: "FS109",
@@ -23,7 +32,10 @@ pub const RULE: Rule = Rule {
     good: "app.run(host=\"127.0.0.1\")",
 };
 
-/// `app.run(host="0.0.0.0")`, `run_simple("::", ...)`.
+/// `app.run(host="0.0.0.0")`, `run_simple("::", ...)`, unless only the app's own debug mode
+/// starts it: under `if args.debug:` on a setting that is off by default, or in a function
+/// named for debugging (`make_debug_server`). That path is the developer's, who asked for it;
+/// the served app runs under a WSGI server.
 pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
     let host = match &*call.func {
         Expr::Attribute(a) if a.attr.as_str() == "run" && cx.is_app(&a.value) => {
@@ -35,6 +47,9 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
         _ => None,
     };
     if let Some(host) = host {
+        if on_debug_path(cx) {
+            return;
+        }
         if let Some(h) = literal_text(host).filter(|h| matches!(h.as_str(), "0.0.0.0" | "::" | ""))
         {
             cx.report_msg(

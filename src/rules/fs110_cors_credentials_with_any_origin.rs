@@ -1,5 +1,6 @@
 //! FS110 cors-credentials-with-any-origin.
 
+use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{Expr, ExprCall, Stmt};
 use ruff_text_size::Ranged;
 
@@ -7,6 +8,7 @@ use super::helpers::{dict_value, is_truthy_literal, keyword, literal_text};
 use super::{AppFinding, Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 use crate::python::checker::{Checker, ConfigWrite};
+use crate::python::credentials;
 use crate::python::flask::AppFacts;
 
 pub const RULE: Rule = Rule {
@@ -86,8 +88,21 @@ pub fn check_config(cx: &mut Checker, write: &ConfigWrite) {
     }
 }
 
-/// Credentialed CORS calls that name no origins, in an app that configures none either.
+/// Credentialed CORS calls that name no origins, in an app that configures none either; Origin
+/// echoes outside a view that reads a browser-attached credential, in an app that reads one
+/// somewhere (a session, a cookie, Basic credentials after a challenge).
 pub fn check_app(facts: &AppFacts, out: &mut Vec<AppFinding>) {
+    if facts.ambient_credentials || facts.http_auth_challenge {
+        for location in &facts.cors_echoes_judged_by_app {
+            out.push(AppFinding {
+                flow: Vec::new(),
+                related: Vec::new(),
+                rule: &RULE,
+                location: location.clone(),
+                message: ECHO_MESSAGE.into(),
+            });
+        }
+    }
     if facts.cors_origins_configured {
         return;
     }
@@ -138,9 +153,69 @@ pub fn check_stmt(cx: &mut Checker, stmt: &Stmt) {
     let checked = cx.if_tests().iter().any(|t| {
         matches!(t, Expr::Compare(c) if c.ops.iter().any(|op| matches!(op, ruff_python_ast::CmpOp::In)))
     });
-    if !checked {
-        cx.report_msg(&RULE, stmt.range(), "`Access-Control-Allow-Origin` echoes the request's Origin header: every site is trusted".into());
+    if checked {
+        return;
     }
+    if scope_reads_browser_credential(cx) {
+        cx.report_msg(&RULE, stmt.range(), ECHO_MESSAGE.into());
+    } else {
+        let at = cx.location(stmt.range());
+        cx.facts.cors_echoes_judged_by_app.push(at);
+    }
+}
+
+const ECHO_MESSAGE: &str =
+    "`Access-Control-Allow-Origin` echoes the request's Origin header: every site is trusted";
+
+/// Whether the class (or else the function) that echoes the Origin reads a credential the
+/// browser attaches by itself: the session, a cookie, a login extension's user, a TLS client
+/// certificate (`request.environ["SSL_CLIENT_S_DN"]`). Credentialed CORS lets another site
+/// read what such a request returns; a view that authenticates only by a header the client's
+/// code sets (`X-Auth-Token`) forces a preflight the browser cannot pass without the token,
+/// so echoing the Origin there is judged by what the rest of the app reads (see [`check_app`]).
+fn scope_reads_browser_credential(cx: &Checker) -> bool {
+    struct Reads<'c, 'a> {
+        cx: &'c Checker<'a>,
+        found: bool,
+    }
+    impl<'x> Visitor<'x> for Reads<'_, '_> {
+        fn visit_expr(&mut self, e: &'x Expr) {
+            if self.found {
+                return;
+            }
+            self.found = match e {
+                Expr::Call(c) if self.cx.sem.is(&c.func, "flask.request.environ.get") => c
+                    .arguments
+                    .args
+                    .first()
+                    .is_some_and(names_client_certificate),
+                Expr::Subscript(s) if self.cx.sem.is(&s.value, "flask.request.environ") => {
+                    names_client_certificate(&s.slice)
+                }
+                Expr::Attribute(_) | Expr::Name(_) => {
+                    self.cx
+                        .sem
+                        .resolve(e)
+                        .and_then(|q| credentials::source_of(&q))
+                        == Some(credentials::Source::Ambient)
+                }
+                _ => false,
+            };
+            visitor::walk_expr(self, e);
+        }
+    }
+    let mut reads = Reads { cx, found: false };
+    match (cx.enclosing_class(), cx.enclosing_function()) {
+        (Some(class), _) => reads.visit_body(&class.body),
+        (None, Some(f)) => reads.visit_body(&f.body),
+        (None, None) => {}
+    }
+    reads.found
+}
+
+/// `"SSL_CLIENT_S_DN"`, `"SSL_CLIENT_CERT"`: the TLS client certificate the web server verified.
+fn names_client_certificate(key: &Expr) -> bool {
+    literal_text(key).is_some_and(|k| k.starts_with("SSL_CLIENT_"))
 }
 
 fn allows_credentials(text: &str) -> bool {

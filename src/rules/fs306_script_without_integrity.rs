@@ -57,11 +57,12 @@ pub fn check(cx: &mut TemplateCheck) {
 
 /// Versionless loaders of third-party services (maps, captchas, payments, analytics) that
 /// their providers change in place and publish no hash for: an `integrity` attribute would
-/// break the page on the next release, so the remedy is CSP, not SRI. Web-font stylesheets are
-/// generated per browser (each gets the font formats it supports), so no one hash fits.
+/// break the page on the next release, so the remedy is CSP, not SRI (ads, share buttons and
+/// monitoring beacons included: their one URL serves whatever the vendor ships today). Web-font
+/// and icon-font stylesheets are generated per browser (each gets the font formats it supports), so no one hash fits.
 const SERVICE_LOADERS: &[&str] = &[
     "maps.googleapis.com/maps/api/js",
-    "fonts.googleapis.com/css",
+    "fonts.googleapis.com/",
     "use.typekit.net/",
     "www.google.com/recaptcha/",
     "www.recaptcha.net/recaptcha/",
@@ -74,6 +75,10 @@ const SERVICE_LOADERS: &[&str] = &[
     "apis.google.com/js/",
     "accounts.google.com/gsi/client",
     "connect.facebook.net/",
+    "platform.twitter.com/widgets.js",
+    "pagead2.googlesyndication.com/pagead/js/",
+    "s7.addthis.com/js/",
+    "www.statuscake.com/app/rum/",
 ];
 
 /// Whether `url` is one of the [`SERVICE_LOADERS`].

@@ -512,6 +512,14 @@ impl Val {
             && b.alias.is_some()
     }
 
+    /// Two SQL statements (`insert(T).values(...)` on one branch, `update(T).where(...)` on the
+    /// other) or two file objects: either way the merge holds data without being SQL text or
+    /// a path.
+    fn both_holders(a: &Val, b: &Val) -> bool {
+        use super::sinks::{is_file_object, is_sql_statement};
+        (is_sql_statement(a) && is_sql_statement(b)) || (is_file_object(a) && is_file_object(b))
+    }
+
     /// What either value may be (control-flow merge).
     pub fn join(&self, other: &Val) -> Val {
         let shape = match (&self.shape, &other.shape) {
@@ -559,7 +567,10 @@ impl Val {
         Val {
             taints,
             shape,
-            alias: if self.alias == other.alias || Self::both_records(self, other) {
+            alias: if self.alias == other.alias
+                || Self::both_records(self, other)
+                || Self::both_holders(self, other)
+            {
                 self.alias.clone()
             } else {
                 super::app_paths::joined_alias(self.alias.as_deref(), other.alias.as_deref())

@@ -127,12 +127,23 @@ pub struct Form {
     pub calls: Vec<String>,
 }
 
+/// One `{% autoescape false %}` block.
+#[derive(Debug, Clone)]
+pub struct AutoescapeOff {
+    /// The opening tag.
+    pub span: Range<usize>,
+    /// What each output in the block reads, or `None` when the block also prints what no
+    /// context variable names: a child's block, an included template, `caller()`, flashed
+    /// messages.
+    pub printed: Option<Vec<Value>>,
+}
+
 /// Everything the template rules need to know about one template.
 #[derive(Debug, Default)]
 pub struct Template {
     pub outputs: Vec<Output>,
-    /// Spans of `{% autoescape false %}` tags.
-    pub autoescape_off: Vec<Range<usize>>,
+    /// `{% autoescape false %}` blocks that print data from outside the template.
+    pub autoescape_off: Vec<AutoescapeOff>,
     pub forms: Vec<Form>,
     /// `<script>` and `<link>` start tags.
     pub resources: Vec<Tag>,
@@ -156,15 +167,19 @@ fn is_subject_block(name: &str) -> bool {
 /// variable, a loop or macro variable), or calls something that prints other template content
 /// (`super()`, `caller()`) or request-borne messages (`get_flashed_messages()`).
 fn prints_outside_data(e: &Expression) -> bool {
-    !e.vars.is_empty()
-        || e.filters.iter().any(|f| !f.vars.is_empty())
-        || e.calls.iter().any(|c| {
-            let last = c.rsplit('.').next().unwrap_or(c);
-            matches!(
-                last,
-                "super" | "caller" | "get_flashed_messages" | "varargs" | "kwargs"
-            )
-        })
+    !e.vars.is_empty() || e.filters.iter().any(|f| !f.vars.is_empty()) || prints_other_content(e)
+}
+
+/// Whether an output calls something that prints other template content or request-borne
+/// messages, which no context variable of this template names.
+fn prints_other_content(e: &Expression) -> bool {
+    e.calls.iter().any(|c| {
+        let last = c.rsplit('.').next().unwrap_or(c);
+        matches!(
+            last,
+            "super" | "caller" | "get_flashed_messages" | "varargs" | "kwargs"
+        )
+    })
 }
 
 /// Builds the model of `text`.
@@ -230,7 +245,8 @@ impl Builder<'_> {
         let marked_safe = self.marked_safe(&e);
         let rendered = self.value(&e, e.filters.len());
         if prints_outside_data(&e) {
-            self.note_unescaped_print();
+            let printed = (!prints_other_content(&e)).then(|| rendered.clone());
+            self.note_unescaped_print(printed);
         }
         let filters = e.filters.iter().map(|f| f.name.clone()).collect();
         self.t.outputs.push(Output {
@@ -328,7 +344,7 @@ impl Builder<'_> {
             "include" => {
                 // What the included template prints is printed here, unescaped in a block
                 // that turned escaping off.
-                self.note_unescaped_print();
+                self.note_unescaped_print(None);
                 let with_context = !rest.ends_with("without context");
                 let names =
                     strip_suffixes(rest, &["without context", "with context", "ignore missing"]);
@@ -410,7 +426,10 @@ impl Builder<'_> {
                 if rest.eq_ignore_ascii_case("false") && !subject {
                     self.autoescapes
                         .push(Some((self.t.autoescape_off.len(), false)));
-                    self.t.autoescape_off.push(span.clone());
+                    self.t.autoescape_off.push(AutoescapeOff {
+                        span: span.clone(),
+                        printed: Some(Vec::new()),
+                    });
                 } else {
                     self.autoescapes.push(None);
                 }
@@ -418,7 +437,7 @@ impl Builder<'_> {
             }
             "block" => {
                 // A child template may fill the block with anything.
-                self.note_unescaped_print();
+                self.note_unescaped_print(None);
                 let name = rest.split_whitespace().next().unwrap_or("").to_string();
                 self.block_names.push(name);
                 self.open("block", span.start, true);
@@ -534,10 +553,15 @@ impl Builder<'_> {
     }
 
     /// Something printed here may carry outside data: every open `{% autoescape false %}` block
-    /// prints it unescaped.
-    fn note_unescaped_print(&mut self) {
-        for (_, prints) in self.autoescapes.iter_mut().flatten() {
+    /// prints it unescaped. `printed`: what it reads, `None` when no context variable names it.
+    fn note_unescaped_print(&mut self, printed: Option<Value>) {
+        for (index, prints) in self.autoescapes.iter_mut().flatten() {
             *prints = true;
+            let block = &mut self.t.autoescape_off[*index].printed;
+            match (&printed, block.as_mut()) {
+                (Some(value), Some(values)) => values.push(value.clone()),
+                _ => *block = None,
+            }
         }
     }
 
