@@ -65,7 +65,11 @@ pub fn check_routes(cx: &mut Checker, f: &ast::StmtFunctionDef, routes: &[Route]
             .is_some_and(|q| q.ends_with(".exempt"))
     });
     if let Some(d) = exempt {
-        if json_body_only(cx, f) || secret_gated(cx, f) || answers_oauth_clients(f) {
+        if json_body_only(cx, f)
+            || secret_gated(cx, f)
+            || answers_oauth_clients(cx, f)
+            || verifies_webauthn(cx, f)
+        {
             let view = cx.location(f.name.range());
             cx.facts.unforgeable_views.push(view);
         }
@@ -150,22 +154,55 @@ fn secret_gated(cx: &Checker, f: &ast::StmtFunctionDef) -> bool {
 /// its own credentials or tokens in the request, never by the user's cookie, and their answer is
 /// unreadable cross-site; RFC 6749 has clients call them with no CSRF token. (The
 /// authorization endpoint, which acts on the user's session, is not one of them.)
-fn answers_oauth_clients(f: &ast::StmtFunctionDef) -> bool {
-    struct Calls {
+fn answers_oauth_clients(cx: &Checker, f: &ast::StmtFunctionDef) -> bool {
+    calls_named(cx, f, &|name| {
+        matches!(
+            name,
+            "create_token_response"
+                | "create_endpoint_response"
+                | "create_revocation_response"
+                | "create_introspect_response"
+                | "create_userinfo_response"
+        )
+    })
+}
+
+/// Whether the view verifies a WebAuthn assertion or registration (py_webauthn's
+/// `verify_authentication_response` / `verify_registration_response`, python-fido2's
+/// `authenticate_complete` / `register_complete`). The browser signs the page's origin into
+/// what the authenticator returns and the check refuses any other origin, so a cross-site page
+/// cannot produce what such a view accepts.
+fn verifies_webauthn(cx: &Checker, f: &ast::StmtFunctionDef) -> bool {
+    calls_named(cx, f, &|name| {
+        matches!(
+            name,
+            "verify_authentication_response"
+                | "verify_registration_response"
+                | "authenticate_complete"
+                | "register_complete"
+        )
+    })
+}
+
+/// Whether `f`, or a function of the same module it calls by name (`return verify_response()`),
+/// calls a function or method whose name `wanted` accepts. Names, not resolution: the helpers
+/// often import the library inside their own body.
+fn calls_named(cx: &Checker, f: &ast::StmtFunctionDef, wanted: &dyn Fn(&str) -> bool) -> bool {
+    struct Calls<'w, 'a> {
+        wanted: &'w dyn Fn(&str) -> bool,
+        helpers: Vec<&'a str>,
         found: bool,
     }
-    impl<'x> Visitor<'x> for Calls {
-        fn visit_expr(&mut self, e: &'x Expr) {
+    impl<'a> Visitor<'a> for Calls<'_, 'a> {
+        fn visit_expr(&mut self, e: &'a Expr) {
             if let Expr::Call(c) = e {
-                if let Expr::Attribute(a) = &*c.func {
-                    self.found |= matches!(
-                        a.attr.as_str(),
-                        "create_token_response"
-                            | "create_endpoint_response"
-                            | "create_revocation_response"
-                            | "create_introspect_response"
-                            | "create_userinfo_response"
-                    );
+                match &*c.func {
+                    Expr::Attribute(a) => self.found |= (self.wanted)(a.attr.as_str()),
+                    Expr::Name(n) => {
+                        self.found |= (self.wanted)(n.id.as_str());
+                        self.helpers.push(n.id.as_str());
+                    }
+                    _ => {}
                 }
             }
             if !self.found {
@@ -173,8 +210,23 @@ fn answers_oauth_clients(f: &ast::StmtFunctionDef) -> bool {
             }
         }
     }
-    let mut calls = Calls { found: false };
+    let mut calls = Calls {
+        wanted,
+        helpers: Vec::new(),
+        found: false,
+    };
     calls.visit_body(&f.body);
+    let helpers = std::mem::take(&mut calls.helpers);
+    for stmt in cx.file.body() {
+        if calls.found {
+            break;
+        }
+        if let Stmt::FunctionDef(h) = stmt {
+            if h.name.as_str() != f.name.as_str() && helpers.contains(&h.name.as_str()) {
+                calls.visit_body(&h.body);
+            }
+        }
+    }
     calls.found
 }
 

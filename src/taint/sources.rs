@@ -106,6 +106,39 @@ pub fn browser_set_header(key: &str) -> bool {
 /// it name a third-party site, so it does not choose where a redirect goes.
 const NOT_REDIRECT_CHOSEN: &[&str] = &["referrer"];
 
+/// WSGI environ keys the client's request fills (besides `HTTP_*` headers, `SSL_*` TLS
+/// details and the server's `wsgi.*`/`werkzeug.*` objects): the request line and body
+/// metadata, the peer, and what an authenticating front server took from the client.
+const CLIENT_ENVIRON_KEYS: &[&str] = &[
+    "QUERY_STRING",
+    "PATH_INFO",
+    "REQUEST_URI",
+    "RAW_URI",
+    "REQUEST_METHOD",
+    "CONTENT_TYPE",
+    "CONTENT_LENGTH",
+    "SERVER_NAME",
+    "SERVER_PROTOCOL",
+    "REMOTE_ADDR",
+    "REMOTE_HOST",
+    "REMOTE_PORT",
+    "REMOTE_USER",
+    "AUTH_TYPE",
+];
+
+/// Whether a WSGI environ key read by name holds nothing the client wrote: a key the server or
+/// the app's own middleware and hooks set (`environ["issuer"]` filled by an authentication hook
+/// from the validated token).
+pub fn server_set_environ_key(key: &str) -> bool {
+    !(key.starts_with("HTTP_")
+        || key.starts_with("SSL_")
+        || key.starts_with("wsgi.")
+        || key.starts_with("werkzeug.")
+        || CLIENT_ENVIRON_KEYS
+            .iter()
+            .any(|k| k.eq_ignore_ascii_case(key)))
+}
+
 /// Whether a header or WSGI environ key is the Referer (see [`NOT_REDIRECT_CHOSEN`]).
 pub fn is_referer_key(key: &str) -> bool {
     key.eq_ignore_ascii_case("referer") || key.eq_ignore_ascii_case("http_referer")
@@ -126,6 +159,9 @@ pub struct SourceKind {
     /// `request.headers`/`request.environ`: read by name, a header may be browser-set (see
     /// [`browser_set_header`]).
     pub header: bool,
+    /// `request.environ`: read by name, a key may be one the server or the app's own hooks set
+    /// (see [`server_set_environ_key`]).
+    pub environ: bool,
 }
 
 /// Classifies a qualified name: `flask.request.args.get` → request data.
@@ -150,6 +186,7 @@ pub fn classify(qualified: &str) -> Option<SourceKind> {
                 body: REQUEST_BODY.contains(&attr),
                 route: attr == "view_args",
                 header: matches!(attr, "headers" | "environ"),
+                environ: attr == "environ",
             });
         }
         if REQUEST_URL.contains(&attr) {
@@ -160,6 +197,7 @@ pub fn classify(qualified: &str) -> Option<SourceKind> {
                 body: false,
                 route: false,
                 header: false,
+                environ: false,
             });
         }
         return None;
@@ -173,6 +211,7 @@ pub fn classify(qualified: &str) -> Option<SourceKind> {
             body: false,
             route: false,
             header: false,
+            environ: false,
         });
     }
     if matches!(
@@ -190,6 +229,7 @@ pub fn classify(qualified: &str) -> Option<SourceKind> {
             body: false,
             route: false,
             header: false,
+            environ: false,
         });
     }
     None

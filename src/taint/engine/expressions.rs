@@ -125,6 +125,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         let v = self.source_val(range, kind);
         match key.and_then(string_literal) {
             Some(k) if sources::is_referer_key(&k) => v.sanitize(SinkKind::Redirect.bit()),
+            Some(k) if kind.environ && sources::server_set_environ_key(&k) => Val::clean(),
             Some(k) if kind.header && sources::browser_set_header(&k) => {
                 v.sanitize(SinkKind::Xss.bit())
             }
