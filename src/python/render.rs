@@ -8,11 +8,17 @@ use super::checker::Checker;
 use super::flask::{ContextVar, RenderCall};
 use crate::finding::FlowStep;
 
-/// Calls whose result is HTML cleaned of scripts and event handlers.
+/// HTML sanitizers, and producers whose output has every `<`, `>`, `&` and quote escaped
+/// (`pygments.highlight` only with an HTML formatter, see [`highlights_as_html`]).
 const SANITIZERS: &[&str] = &[
     "bleach.clean",
     "bleach.sanitizer.Cleaner.clean",
     "nh3.clean",
+    "markupsafe.escape",
+    "flask.escape",
+    "jinja2.escape",
+    "html.escape",
+    "pygments.highlight",
 ];
 
 /// The literal template name of a `render_template` call.
@@ -164,7 +170,7 @@ fn is_sanitized(cx: &Checker, value: &Expr) -> bool {
     }
 }
 
-/// `bleach.clean(...)`, `nh3.clean(...)`, or an escaping producer (see [`escapes_html`]); a
+/// `bleach.clean(...)`, `nh3.clean(...)`, or an escaping producer (see [`ESCAPERS`]); a
 /// `.strip()` of one keeps what it made.
 pub fn is_sanitizer_call(cx: &Checker, value: &Expr) -> bool {
     let Expr::Call(c) = value else { return false };
@@ -173,32 +179,16 @@ pub fn is_sanitizer_call(cx: &Checker, value: &Expr) -> bool {
             return is_sanitizer_call(cx, &a.value);
         }
     }
-    cx.sem.is_any(&c.func, SANITIZERS) || escapes_html(cx, c)
-}
-
-/// Functions whose output is text with every `<`, `>`, `&` and quote escaped.
-const ESCAPERS: &[&str] = &[
-    "markupsafe.escape",
-    "flask.escape",
-    "jinja2.escape",
-    "html.escape",
-];
-
-/// HTML formatters of Pygments: every token of the highlighted code is escaped.
-const HTML_FORMATTERS: &[&str] = &[
-    "pygments.formatters.HtmlFormatter",
-    "pygments.formatters.html.HtmlFormatter",
-];
-
-/// `escape(x)`, `html.escape(x)`, or `pygments.highlight(code, lexer, HtmlFormatter(...))`
-/// (another formatter may emit the code as it is).
-fn escapes_html(cx: &Checker, c: &ExprCall) -> bool {
-    if cx.sem.is_any(&c.func, ESCAPERS) {
-        return true;
-    }
-    if !cx.sem.is(&c.func, "pygments.highlight") {
+    // One resolution for every candidate: this runs on each assigned call.
+    if !cx.sem.is_any(&c.func, SANITIZERS) {
         return false;
     }
+    !cx.sem.is(&c.func, "pygments.highlight") || highlights_as_html(cx, c)
+}
+
+/// Whether `pygments.highlight(code, lexer, formatter)` is given an HTML formatter, which
+/// escapes every token of the code (another formatter may emit the code as it is).
+fn highlights_as_html(cx: &Checker, c: &ExprCall) -> bool {
     let formatter = c
         .arguments
         .args
@@ -212,6 +202,12 @@ fn escapes_html(cx: &Checker, c: &ExprCall) -> bool {
         None => false,
     }
 }
+
+/// HTML formatters of Pygments.
+const HTML_FORMATTERS: &[&str] = &[
+    "pygments.formatters.HtmlFormatter",
+    "pygments.formatters.html.HtmlFormatter",
+];
 
 /// Records the template folder of `Flask(...)` (default `templates`) or `Blueprint(...)` (only
 /// with `template_folder=`), relative to the scan root: Flask looks it up next to the module.

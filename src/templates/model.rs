@@ -245,7 +245,9 @@ impl Builder<'_> {
         let marked_safe = self.marked_safe(&e);
         let rendered = self.value(&e, e.filters.len());
         if prints_outside_data(&e) {
-            let printed = (!prints_other_content(&e)).then(|| rendered.clone());
+            // Only an open `{% autoescape false %}` block keeps what was printed.
+            let open = self.autoescapes.iter().any(Option::is_some);
+            let printed = (open && !prints_other_content(&e)).then(|| rendered.clone());
             self.note_unescaped_print(printed);
         }
         let filters = e.filters.iter().map(|f| f.name.clone()).collect();
