@@ -80,6 +80,12 @@ pub fn demands_header_credential(qualified: &str) -> bool {
     qualified == "authlib.integrations.flask_oauth2.ResourceProtector"
 }
 
+/// Whether a WSGI environ key holds the TLS client certificate the web server verified
+/// (`SSL_CLIENT_S_DN`, `SSL_CLIENT_CERT`): the browser presents it by itself, like a cookie.
+pub fn is_client_certificate_key(key: &str) -> bool {
+    key.starts_with("SSL_CLIENT_")
+}
+
 /// Reads of one header or cookie by name (`request.headers.get("Origin")`), whose first
 /// argument says which.
 pub fn is_keyed_read(qualified: &str) -> bool {

@@ -63,7 +63,10 @@ pub fn collect(file: &SourceFile) -> ImportFacts {
         };
         registrations.visit_body(file.body());
     }
-    facts.defines_fixtures = facts.imports.iter().any(|m| m == "pytest")
+    facts.defines_fixtures = facts
+        .imports
+        .binary_search_by(|m| m.as_str().cmp("pytest"))
+        .is_ok()
         && file.body().iter().any(|stmt| match stmt {
             Stmt::FunctionDef(f) => f
                 .decorator_list

@@ -92,28 +92,23 @@ pub fn check_config(cx: &mut Checker, write: &ConfigWrite) {
 /// echoes outside a view that reads a browser-attached credential, in an app that reads one
 /// somewhere (a session, a cookie, Basic credentials after a challenge).
 pub fn check_app(facts: &AppFacts, out: &mut Vec<AppFinding>) {
+    let finding = |location: &crate::finding::Location, message: String| AppFinding {
+        flow: Vec::new(),
+        related: Vec::new(),
+        rule: &RULE,
+        location: location.clone(),
+        message,
+    };
     if facts.ambient_credentials || facts.http_auth_challenge {
         for location in &facts.cors_echoes_judged_by_app {
-            out.push(AppFinding {
-                flow: Vec::new(),
-                related: Vec::new(),
-                rule: &RULE,
-                location: location.clone(),
-                message: ECHO_MESSAGE.into(),
-            });
+            out.push(finding(location, ECHO_MESSAGE.into()));
         }
     }
-    if facts.cors_origins_configured {
-        return;
-    }
-    for location in &facts.cors_credentials_default_origins {
-        out.push(AppFinding {
-            flow: Vec::new(),
-            related: Vec::new(),
-            rule: &RULE,
-            location: location.clone(),
-            message: format!("{MESSAGE} (no `origins=` here and no `CORS_ORIGINS` setting)"),
-        });
+    if !facts.cors_origins_configured {
+        for location in &facts.cors_credentials_default_origins {
+            let message = format!("{MESSAGE} (no `origins=` here and no `CORS_ORIGINS` setting)");
+            out.push(finding(location, message));
+        }
     }
 }
 
@@ -213,9 +208,9 @@ fn scope_reads_browser_credential(cx: &Checker) -> bool {
     reads.found
 }
 
-/// `"SSL_CLIENT_S_DN"`, `"SSL_CLIENT_CERT"`: the TLS client certificate the web server verified.
+/// A literal environ key naming the TLS client certificate.
 fn names_client_certificate(key: &Expr) -> bool {
-    literal_text(key).is_some_and(|k| k.starts_with("SSL_CLIENT_"))
+    literal_text(key).is_some_and(|k| credentials::is_client_certificate_key(&k))
 }
 
 fn allows_credentials(text: &str) -> bool {

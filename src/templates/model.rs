@@ -223,11 +223,9 @@ struct Builder<'t> {
     macros: Vec<String>,
     /// Names of the `{% block %}`s open here, innermost last.
     block_names: Vec<String>,
-    /// Open `{% autoescape %}` tags, innermost last: for a reported `false` one, its index in
-    /// `autoescape_off` and whether anything in it prints outside data.
-    autoescapes: Vec<Option<(usize, bool)>>,
-    /// `autoescape_off` entries whose block printed only literal text and calls on literals.
-    inert_autoescapes: Vec<usize>,
+    /// Open `{% autoescape %}` tags, innermost last: for a `false` one, its index in
+    /// `autoescape_off`.
+    autoescapes: Vec<Option<usize>>,
     form: Option<Form>,
 }
 
@@ -426,8 +424,7 @@ impl Builder<'_> {
                 // is parsed as HTML.
                 let subject = self.block_names.iter().any(|n| is_subject_block(n));
                 if rest.eq_ignore_ascii_case("false") && !subject {
-                    self.autoescapes
-                        .push(Some((self.t.autoescape_off.len(), false)));
+                    self.autoescapes.push(Some(self.t.autoescape_off.len()));
                     self.t.autoescape_off.push(AutoescapeOff {
                         span: span.clone(),
                         printed: Some(Vec::new()),
@@ -548,18 +545,15 @@ impl Builder<'_> {
             self.block_names.pop();
         }
         if tag == "autoescape" {
-            if let Some(Some((index, false))) = self.autoescapes.pop() {
-                self.inert_autoescapes.push(index);
-            }
+            self.autoescapes.pop();
         }
     }
 
     /// Something printed here may carry outside data: every open `{% autoescape false %}` block
     /// prints it unescaped. `printed`: what it reads, `None` when no context variable names it.
     fn note_unescaped_print(&mut self, printed: Option<Value>) {
-        for (index, prints) in self.autoescapes.iter_mut().flatten() {
-            *prints = true;
-            let block = &mut self.t.autoescape_off[*index].printed;
+        for &index in self.autoescapes.iter().flatten() {
+            let block = &mut self.t.autoescape_off[index].printed;
             match (&printed, block.as_mut()) {
                 (Some(value), Some(values)) => values.push(value.clone()),
                 _ => *block = None,
@@ -638,12 +632,9 @@ impl Builder<'_> {
         // An autoescape-off block that printed only literal text, translations and URLs the
         // app builds (`{{ _('Go to %(p)s', p=url_for('index')) }}`) turns escaping off for
         // nothing from outside.
-        let inert = std::mem::take(&mut self.inert_autoescapes);
-        let mut index = 0;
-        self.t.autoescape_off.retain(|_| {
-            index += 1;
-            !inert.contains(&(index - 1))
-        });
+        self.t
+            .autoescape_off
+            .retain(|block| block.printed.as_ref().is_none_or(|p| !p.is_empty()));
         let unclosed: HashSet<(String, usize)> = self
             .blocks
             .iter()
