@@ -711,6 +711,7 @@ impl<'a> Checker<'a> {
             _ => {}
         }
         render::note_template_folder(self, call, callee);
+        render::note_computed_template_name(self, call, callee);
         self.facts.server_body_limit |= call.arguments.keywords.iter().any(|k| {
             k.arg
                 .as_ref()
@@ -1082,7 +1083,11 @@ impl<'a> Visitor<'a> for Checker<'a> {
                 }
                 dispatch::compare(self, cmp)
             }
-            Expr::StringLiteral(_) => self.header_literal(expr),
+            Expr::StringLiteral(s) => {
+                self.header_literal(expr);
+                render::note_template_literal(self, s.value.to_str());
+            }
+            Expr::FString(f) => render::note_template_fstring(self, f),
             Expr::Subscript(s) => {
                 if self.names_headers_or_cookies(&s.value) {
                     self.read_key = super::flask::string_literal(&s.slice);

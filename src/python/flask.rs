@@ -1,6 +1,8 @@
 //! The Flask model: what an application defines across its files — apps, routes, extensions,
 //! hooks and configuration — gathered during the rule walk and judged by the app-level rules.
 
+use std::collections::HashSet;
+
 use ruff_python_ast::{self as ast, Expr};
 
 use crate::finding::{FlowStep, Location};
@@ -161,6 +163,8 @@ pub struct AppFacts {
     pub renders: Vec<RenderCall>,
     /// Template folders of apps and blueprints, relative to the scan root.
     pub template_folders: Vec<String>,
+    /// The template file names the code mentions, to tell templates nothing serves.
+    pub template_names: TemplateNames,
     /// `CORS_ORIGINS` is configured (not as a wildcard): flask-cors takes origins from it when a
     /// `CORS(...)` or `@cross_origin(...)` call names none.
     pub cors_origins_configured: bool,
@@ -216,6 +220,33 @@ pub struct AppFacts {
     pub other_wsgi_server: bool,
 }
 
+/// Template file names in the Python code: a template none of them can mean is never served.
+#[derive(Debug, Clone, Default)]
+pub struct TemplateNames {
+    /// File names (last path segment, lowercase) of literal template names.
+    pub files: HashSet<String>,
+    /// Endings of names completed at run time (`"%s_row.html"` → `_row.html`), lowercase.
+    pub suffixes: HashSet<String>,
+    /// Some call loads a template by a name the code computes: any template may be served.
+    pub computed: bool,
+}
+
+impl TemplateNames {
+    fn merge(&mut self, other: TemplateNames) {
+        self.files.extend(other.files);
+        self.suffixes.extend(other.suffixes);
+        self.computed |= other.computed;
+    }
+
+    /// Whether some code may name the template file `file_name`.
+    pub fn may_name(&self, file_name: &str) -> bool {
+        let lower = file_name.to_ascii_lowercase();
+        self.computed
+            || self.files.contains(&lower)
+            || self.suffixes.iter().any(|s| lower.ends_with(s.as_str()))
+    }
+}
+
 /// A Talisman option that is a weakening only in some setups (FS108).
 #[derive(Debug, Clone)]
 pub struct TalismanOption {
@@ -248,6 +279,14 @@ pub struct CsrfOffInView {
 }
 
 impl AppFacts {
+    /// The facts of a file that could not be analysed: nothing known, and so any template
+    /// may be named in it.
+    pub fn unread() -> Self {
+        let mut facts = Self::default();
+        facts.template_names.computed = true;
+        facts
+    }
+
     /// Folds another file's facts into these.
     pub fn merge(&mut self, other: AppFacts) {
         self.apps.extend(other.apps);
@@ -268,6 +307,7 @@ impl AppFacts {
         self.body_reads.extend(other.body_reads);
         self.renders.extend(other.renders);
         self.template_folders.extend(other.template_folders);
+        self.template_names.merge(other.template_names);
         self.cors_origins_configured |= other.cors_origins_configured;
         self.ambient_credentials |= other.ambient_credentials;
         self.autoescape.merge(other.autoescape);

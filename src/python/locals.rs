@@ -84,6 +84,32 @@ pub fn assigned_values<'a>(
     (!opaque && !values.is_empty()).then_some(values)
 }
 
+/// The values module-level statements assign to `name` (`TEMPLATE = "page.html"`), when the
+/// enclosing function (if any) neither takes nor assigns a local of that name; `None` when no
+/// top-level `name = value` exists.
+pub fn module_values<'a>(cx: &Checker<'a>, name: &str) -> Option<Vec<&'a Expr>> {
+    if let Some(def) = cx.enclosing_function() {
+        let mut local = def.parameters.iter().any(|p| p.name().as_str() == name);
+        each_statement(&def.body, &mut |stmt| {
+            local |= matches!(stmt, Stmt::Assign(a) if a.targets.iter().any(|t| binds_inside(t, name)))
+                || matches!(stmt, Stmt::AnnAssign(a) if is_name(&a.target, name));
+        });
+        if local {
+            return None;
+        }
+    }
+    let values: Vec<&Expr> = cx
+        .file
+        .body()
+        .iter()
+        .filter_map(|stmt| match stmt {
+            Stmt::Assign(a) if a.targets.iter().any(|t| is_name(t, name)) => Some(&*a.value),
+            _ => None,
+        })
+        .collect();
+    (!values.is_empty()).then_some(values)
+}
+
 /// Whether `e` is the name `name`.
 pub fn is_name(e: &Expr, name: &str) -> bool {
     matches!(e, Expr::Name(n) if n.id.as_str() == name)

@@ -1,7 +1,7 @@
 //! `render_template(...)` calls: which template a view renders and what each context variable
 //! carries, so template findings can be linked back to the request data that reaches them.
 
-use ruff_python_ast::{Expr, ExprCall};
+use ruff_python_ast::{self as ast, Expr, ExprCall};
 use ruff_text_size::{Ranged, TextRange};
 
 use super::checker::Checker;
@@ -37,7 +37,8 @@ pub fn is_render_template(callee: &str) -> bool {
 }
 
 /// The templates a `render_template` call may render: its literal name, or every literal a
-/// local name was given (`template = "page.html" if full else "bare.html"`).
+/// local (or else module-level) name was given (`template = "page.html" if full else
+/// "bare.html"`, `WELCOME_MAIL = "emails/welcome.txt"`).
 fn template_names(cx: &Checker, call: &ExprCall) -> Vec<String> {
     if let Some(name) = template_name(call) {
         return vec![name];
@@ -45,7 +46,10 @@ fn template_names(cx: &Checker, call: &ExprCall) -> Vec<String> {
     let Some(Expr::Name(local)) = call.arguments.args.first() else {
         return Vec::new();
     };
-    let Some(values) = super::locals::assigned_values(cx, local.id.as_str(), call.start()) else {
+    let name = local.id.as_str();
+    let Some(values) = super::locals::assigned_values(cx, name, call.start())
+        .or_else(|| super::locals::module_values(cx, name))
+    else {
         return Vec::new();
     };
     let mut names = Vec::new();
@@ -209,6 +213,143 @@ const HTML_FORMATTERS: &[&str] = &[
     "pygments.formatters.html.HtmlFormatter",
 ];
 
+/// Extensions of template files (as [`crate::workspace::classify`] finds them).
+const TEMPLATE_EXTENSIONS: &[&str] = &[
+    ".html", ".htm", ".jinja", ".jinja2", ".j2", ".xml", ".svg", ".txt",
+];
+
+/// Notes a string literal that may name a template, so a template no code names can be told
+/// apart: `"admin/list.html"` names `list.html`; a name completed at run time
+/// (`"%s_row.html" % kind`, `prefix + "_row.html"`, `name + ".html"`) makes every template
+/// ending in `_row.html` (or `.html`) reachable.
+pub fn note_template_literal(cx: &mut Checker, text: &str) {
+    let Some(file_name) = template_file_name(text) else {
+        return;
+    };
+    let (completed_at_run_time, tail) = after_placeholder(file_name);
+    let names = &mut cx.facts.template_names;
+    if completed_at_run_time || tail.starts_with(|c: char| !c.is_ascii_alphanumeric()) {
+        names.suffixes.insert(tail.to_ascii_lowercase());
+    } else {
+        names.files.insert(tail.to_ascii_lowercase());
+    }
+}
+
+/// Notes an f-string ending in a template extension (`f"{kind}_row.html"`): what follows its
+/// last interpolation is a suffix of the templates it may name.
+pub fn note_template_fstring(cx: &mut Checker, f: &ast::ExprFString) {
+    let tail = match f.value.as_slice().last() {
+        Some(ast::FStringPart::Literal(s)) => &s.value,
+        Some(ast::FStringPart::FString(f)) => match f.elements.last() {
+            Some(ast::InterpolatedStringElement::Literal(l)) => &l.value,
+            _ => return,
+        },
+        None => return,
+    };
+    if let Some(file_name) = template_file_name(tail) {
+        let suffix = after_placeholder(file_name).1.to_ascii_lowercase();
+        cx.facts.template_names.suffixes.insert(suffix);
+    }
+}
+
+/// Notes a call that loads a template by a name the code computes (`render_template(name)`,
+/// `env.get_template(path)`): then any template may be served.
+pub fn note_computed_template_name(cx: &mut Checker, call: &ExprCall, callee: &str) {
+    const LOADERS: &[&str] = &[
+        "render_template",
+        "stream_template",
+        "get_template",
+        "select_template",
+        "get_or_select_template",
+        "render",
+    ];
+    let method = callee
+        .rsplit('.')
+        .next()
+        .filter(|m| !m.is_empty())
+        .or_else(|| match &*call.func {
+            Expr::Attribute(a) => Some(a.attr.as_str()),
+            Expr::Name(n) => Some(n.id.as_str()),
+            _ => None,
+        });
+    if !method.is_some_and(|m| LOADERS.contains(&m)) {
+        return;
+    }
+    let Some(first) = call.arguments.args.first().or_else(|| {
+        call.arguments
+            .find_keyword("template_name_or_list")
+            .map(|k| &k.value)
+    }) else {
+        return;
+    };
+    let known = first.is_string_literal_expr()
+        || ends_in_template_literal(first, 0)
+        || (is_render_template(callee) && !template_names(cx, call).is_empty());
+    if !known {
+        cx.facts.template_names.computed = true;
+    }
+}
+
+/// A name built to end in a template literal (`"%s_row.html" % kind`, `kind + "_row.html"`,
+/// `"{}_row.html".format(kind)`, `f"{kind}_row.html"`): the literal, noted where it is
+/// visited, says which templates it can reach.
+fn ends_in_template_literal(e: &Expr, depth: usize) -> bool {
+    let literal = |e: &Expr| match e {
+        Expr::StringLiteral(s) => template_file_name(s.value.to_str()).is_some(),
+        _ => false,
+    };
+    match e {
+        Expr::FString(f) => match f.value.as_slice().last() {
+            Some(ast::FStringPart::Literal(s)) => template_file_name(&s.value).is_some(),
+            Some(ast::FStringPart::FString(f)) => matches!(
+                f.elements.last(),
+                Some(ast::InterpolatedStringElement::Literal(l)) if template_file_name(&l.value).is_some()
+            ),
+            None => false,
+        },
+        Expr::BinOp(b) if b.op == ast::Operator::Mod => literal(&b.left),
+        Expr::BinOp(b) if b.op == ast::Operator::Add => {
+            literal(&b.right) || (depth < 8 && ends_in_template_literal(&b.right, depth + 1))
+        }
+        Expr::Call(c) => matches!(
+            &*c.func,
+            Expr::Attribute(a) if a.attr.as_str() == "format" && literal(&a.value)
+        ),
+        _ => false,
+    }
+}
+
+/// The last path segment of `text` when it ends in a template extension.
+fn template_file_name(text: &str) -> Option<&str> {
+    let ends = TEMPLATE_EXTENSIONS.iter().any(|e| {
+        text.len() >= e.len()
+            && text.is_char_boundary(text.len() - e.len())
+            && text[text.len() - e.len()..].eq_ignore_ascii_case(e)
+    });
+    ends.then(|| text.rsplit(['/', '\\']).next().unwrap_or(text))
+}
+
+/// What follows the last `%` conversion or `{...}` field of a file name, and whether there was
+/// one: `"%s_row.html"` → `_row.html`, `"{kind}.html"` → `.html`.
+fn after_placeholder(file_name: &str) -> (bool, &str) {
+    let Some(at) = file_name.rfind(['%', '}']) else {
+        return (false, file_name);
+    };
+    let rest = &file_name[at + 1..];
+    if file_name[at..].starts_with('}') {
+        return (true, rest);
+    }
+    // `%s`, `%(kind)s`: skip a mapping key, then the conversion letter.
+    let rest = match rest.strip_prefix('(') {
+        Some(r) => r.split_once(')').map_or("", |(_, after)| after),
+        None => rest,
+    };
+    let start = rest
+        .find(|c: char| c.is_ascii_alphabetic())
+        .map_or(rest.len(), |i| i + 1);
+    (true, &rest[start..])
+}
+
 /// Records the template folder of `Flask(...)` (default `templates`) or `Blueprint(...)` (only
 /// with `template_folder=`), relative to the scan root: Flask looks it up next to the module.
 pub fn note_template_folder(cx: &mut Checker, call: &ExprCall, callee: &str) {
@@ -239,5 +380,20 @@ fn shorten(s: &str) -> String {
         format!("{}…", one_line.chars().take(59).collect::<String>())
     } else {
         one_line
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn template_file_names_and_run_time_endings() {
+        assert_eq!(template_file_name("admin/list.HTML"), Some("list.HTML"));
+        assert_eq!(template_file_name("requirements.in"), None);
+        assert_eq!(after_placeholder("list.html"), (false, "list.html"));
+        assert_eq!(after_placeholder("%s_row.html"), (true, "_row.html"));
+        assert_eq!(after_placeholder("%(kind)s.html"), (true, ".html"));
+        assert_eq!(after_placeholder("{0}_card.j2"), (true, "_card.j2"));
     }
 }

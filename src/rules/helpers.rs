@@ -5,6 +5,7 @@ use std::borrow::Cow;
 use ruff_python_ast::{Expr, ExprCall, Number, Stmt, UnaryOp};
 
 use crate::python::checker::Checker;
+use crate::python::locals::module_values;
 use crate::python::semantic::Semantic;
 
 /// `True`, a non-zero number, or a string like `"1"`/`"true"`/`"yes"`.
@@ -256,33 +257,15 @@ pub fn in_cli_command(cx: &Checker) -> bool {
 }
 
 /// A module-level name whose every assignment is a string literal (`CALLBACK_TOKEN = "x"`,
-/// `DEFAULTS = """..."""`), not a parameter of the enclosing function: text written in the
+/// `DEFAULTS = """..."""`), not a local of the enclosing function: text written in the
 /// source, which no client chooses.
 pub fn is_module_literal(cx: &Checker, e: &Expr) -> bool {
     let Expr::Name(name) = e else { return false };
-    if cx.enclosing_function().is_some_and(|f| {
-        f.parameters
+    module_values(cx, name.id.as_str()).is_some_and(|values| {
+        values
             .iter()
-            .any(|p| p.name().as_str() == name.id.as_str())
-    }) {
-        return false;
-    }
-    let mut assigned = false;
-    for stmt in cx.file.body() {
-        let Stmt::Assign(a) = stmt else { continue };
-        if !a
-            .targets
-            .iter()
-            .any(|t| matches!(t, Expr::Name(n) if n.id == name.id))
-        {
-            continue;
-        }
-        if !matches!(&*a.value, Expr::StringLiteral(_) | Expr::BytesLiteral(_)) {
-            return false;
-        }
-        assigned = true;
-    }
-    assigned
+            .all(|v| matches!(v, Expr::StringLiteral(_) | Expr::BytesLiteral(_)))
+    })
 }
 
 #[cfg(test)]

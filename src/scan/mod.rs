@@ -474,13 +474,17 @@ fn analyse(
     let mut notifications = Vec::new();
     let mut sources = Vec::new();
     let mut module_facts = Vec::new();
+    let mut python_unread = false;
     for p in parsed {
         match p {
             Ok((file, facts)) => {
                 sources.push(file);
                 module_facts.push(facts);
             }
-            Err(n) => notifications.push(n),
+            Err(n) => {
+                python_unread = true;
+                notifications.push(n);
+            }
         }
     }
     clock.lap("read + parse + module facts");
@@ -503,6 +507,8 @@ fn analyse(
         .collect();
 
     let mut facts = AppFacts::default();
+    // A file that could not be read may name templates: none can be called unserved.
+    facts.template_names.computed = python_unread;
     let mut findings = Vec::new();
     let mut texts: HashMap<&str, ScannedText> = HashMap::new();
     for (file, (f, fa, note, context)) in sources.iter().zip(checked) {
@@ -760,7 +766,9 @@ fn check_python(
         (checker.findings, checker.facts, checker.too_deep)
     }));
     match result {
-        Ok((mut raw, facts, too_deep)) => {
+        Ok((mut raw, mut facts, too_deep)) => {
+            // The template names in the parts not walked are unknown.
+            facts.template_names.computed |= too_deep;
             let mut notes = capped_notes(&file.path, cap_per_rule(&mut raw, |r| r.rule));
             let pending = raw
                 .into_iter()
@@ -798,7 +806,7 @@ fn check_python(
         }
         Err(_) => (
             Vec::new(),
-            AppFacts::default(),
+            AppFacts::unread(),
             vec![Notification {
                 level: NotificationLevel::Error,
                 path: Some(file.path.clone()),

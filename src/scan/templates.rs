@@ -1,6 +1,7 @@
 //! The template stage: model every template, link it to the views that render it, and run the
 //! template rules. Templates are only tokenized, never rendered.
 
+use std::collections::HashSet;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use rayon::prelude::*;
@@ -63,10 +64,13 @@ pub(super) fn check_templates(
         && !facts.csrf_protection
         && facts.ambient_credentials
         && rules::fs106_csrf_protection_missing::form_views(facts).is_empty();
+    let unserved = unserved_templates(&templates, facts, python_scanned && is_flask_app);
     let checked: Vec<(Vec<Finding>, Vec<Notification>)> = templates
         .par_iter()
         .zip(links.par_iter())
-        .map(|(t, l)| check_template(t, &templates, &resolver, l, unprotected_forms))
+        .zip(unserved.par_iter())
+        .filter(|(_, unserved)| !**unserved)
+        .map(|((t, l), _)| check_template(t, &templates, &resolver, l, unprotected_forms))
         .collect();
     let mut findings = Vec::new();
     for (f, note) in checked {
@@ -74,6 +78,40 @@ pub(super) fn check_templates(
         notifications.extend(note);
     }
     (findings, notifications)
+}
+
+/// Per template, whether nothing serves it: it sits in a template folder, and neither the Flask
+/// app's Python code nor another template names it, while every name they use is known (no
+/// `render_template(name)` of a computed name, no `{% include widget.template %}`). What such
+/// a template holds never reaches a browser: leftover boilerplate, a page a refactor orphaned.
+fn unserved_templates(templates: &[TemplateFile], facts: &AppFacts, flask_app: bool) -> Vec<bool> {
+    let names = &facts.template_names;
+    if !flask_app
+        || facts.renders.is_empty()
+        || names.computed
+        || templates.iter().any(|t| t.model.computed_reference)
+    {
+        return vec![false; templates.len()];
+    }
+    let file_name = |path: &str| path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    let referenced: HashSet<String> = templates
+        .iter()
+        .flat_map(|t| &t.model.references)
+        .flat_map(|r| &r.names)
+        .map(|n| file_name(n))
+        .collect();
+    templates
+        .iter()
+        .map(|t| {
+            let in_template_folder = t.path.split('/').any(|part| part == "templates")
+                || facts
+                    .template_folders
+                    .iter()
+                    .any(|f| t.path.starts_with(&format!("{f}/")));
+            let name = file_name(&t.path);
+            in_template_folder && !referenced.contains(&name) && !names.may_name(&name)
+        })
+        .collect()
 }
 
 fn check_template(

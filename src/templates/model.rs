@@ -148,6 +148,9 @@ pub struct Template {
     /// `<script>` and `<link>` start tags.
     pub resources: Vec<Tag>,
     pub references: Vec<Reference>,
+    /// Some `{% extends %}`, `{% include %}` or `{% import %}` names its template by a
+    /// variable or an expression (`{% include widget.template %}`): any template may be meant.
+    pub computed_reference: bool,
     /// Local name → template, for `{% import "x" as ns %}` and `{% from "x" import m %}`.
     pub imports: HashMap<String, String>,
     /// Macros defined here, and whether each renders a CSRF token.
@@ -569,6 +572,7 @@ impl Builder<'_> {
         with_context: bool,
     ) {
         let names = expr::template_names(names);
+        self.t.computed_reference |= names.is_empty();
         if !names.is_empty() {
             self.t.references.push(Reference {
                 kind,
