@@ -169,6 +169,8 @@ fn public_by_context(cx: &Checker) -> bool {
                     | "tokeniser"
                     | "tokenize"
                     | "tokenise"
+                    | "tokenized"
+                    | "tokenised"
                     | "dns"
                     | "txt"
             )
@@ -432,8 +434,11 @@ fn is_constant_like(e: &Expr) -> bool {
         Expr::Name(n) => n.id.as_str(),
         Expr::Attribute(a) => a.attr.as_str(),
         Expr::Dict(d) => return d.items.is_empty(),
-        Expr::List(l) => return l.elts.is_empty(),
-        Expr::Tuple(t) => return t.elts.is_empty(),
+        // Empty, or made of constants only: `(TokenType.CONTROL, "*")` is a kind of lexical
+        // token a parser looks for, written in the source.
+        Expr::List(ast::ExprList { elts, .. }) | Expr::Tuple(ast::ExprTuple { elts, .. }) => {
+            return elts.iter().all(is_constant_like)
+        }
         _ => return is_constant(e),
     };
     super::helpers::is_constant_style(name)

@@ -547,11 +547,21 @@ fn validator(cx: &Analyzer, call: &ast::ExprCall, out: &mut Vec<(String, u32)>) 
 }
 
 /// `urlparse(x).netloc` (or `.hostname`) anywhere in a condition: `x`'s host was checked.
+/// Likewise `parts.netloc` for a local `parts` holding a parsed URL
+/// (`parts = urlsplit(urljoin(request.host_url, target))`): what is rebuilt from it
+/// (`parts.geturl()`) has the host that was checked.
 fn host_checks(e: &Expr, out: &mut Vec<(String, u32)>, depth: usize) {
     if depth > 16 {
         return;
     }
     match e {
+        Expr::Attribute(a)
+            if matches!(a.attr.as_str(), "netloc" | "hostname") && a.value.is_name_expr() =>
+        {
+            if let Some(k) = key(&a.value) {
+                out.push((k, SinkKind::Redirect.bit() | SinkKind::Ssrf.bit()));
+            }
+        }
         Expr::Attribute(a) if matches!(a.attr.as_str(), "netloc" | "hostname" | "host") => {
             if let Expr::Call(c) = &*a.value {
                 let f = match &*c.func {
