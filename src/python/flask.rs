@@ -208,8 +208,9 @@ pub struct AppFacts {
     /// Where FS101 reported `DEBUG = True` config writes, withdrawn once it is known how the
     /// project serves its apps.
     pub debug_config_writes: Vec<Location>,
-    /// Where FS101 reported a `DebuggedApplication` installed only when the app's own debug
-    /// setting is on, withdrawn when nothing the project ships turns that setting on.
+    /// Where FS101 reported a `DebuggedApplication` (or `app.run(debug=True)`) installed only
+    /// when the app's own debug setting is on, withdrawn when nothing the project ships turns
+    /// that setting on.
     pub gated_debuggers: Vec<Location>,
     /// Something may start the Werkzeug debugger from the app's debug flag, or read the flag to
     /// expose internals: an app's `.run(...)`, `run_simple`, `DebuggedApplication`, a debug

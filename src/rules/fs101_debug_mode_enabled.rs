@@ -70,6 +70,12 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
     }
     for name in ["debug", "use_debugger"] {
         if let Some(value) = keyword(call, name).filter(|v| is_truthy_literal(v)) {
+            // `if args.debug: app.run(debug=True)`: the operator's own switch, judged like a
+            // gated `DebuggedApplication` once the project is known.
+            if installed_in_debug_mode(cx) {
+                let location = cx.location(value.range());
+                cx.facts.gated_debuggers.push(location);
+            }
             cx.report_fixable(
                 &RULE,
                 value.range(),
@@ -204,7 +210,7 @@ pub fn installed_in_debug_mode(cx: &Checker) -> bool {
 /// Whether `flag` reads a setting whose fallback is off: a lookup or attribute, a reader call
 /// without a truthy default, or a local (or module name) assigned only such reads. A literal, a
 /// parameter (its callers choose) or a name assigned anything else does not count.
-fn is_setting_read(cx: &Checker, flag: &Expr) -> bool {
+pub(super) fn is_setting_read(cx: &Checker, flag: &Expr) -> bool {
     let Expr::Name(n) = flag else {
         return reads_off_by_default(flag, 0);
     };

@@ -1,6 +1,9 @@
 //! FS104 insecure-session-cookie-config.
 
-use super::helpers::{is_falsy_literal, is_none_value};
+use ruff_python_ast::{self as ast, CmpOp, Expr};
+
+use super::fs101_debug_mode_enabled::is_setting_read;
+use super::helpers::{is_falsy_literal, is_none_value, is_truthy_literal};
 use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 use crate::python::checker::{Checker, ConfigWrite};
@@ -20,7 +23,8 @@ pub const RULE: Rule = Rule {
     good: "app.config.update(SESSION_COOKIE_SECURE=True, SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE=\"Lax\")",
 };
 
-/// `*_COOKIE_SECURE`/`HTTPONLY` set false, `*_COOKIE_SAMESITE` set to None.
+/// `*_COOKIE_SECURE`/`HTTPONLY` set false, `*_COOKIE_SAMESITE` set to None, unless only an
+/// operator's opt-in setting turns it so.
 pub fn check_config(cx: &mut Checker, write: &ConfigWrite) {
     let Some(flag) = write
         .key
@@ -39,5 +43,31 @@ pub fn check_config(cx: &mut Checker, write: &ConfigWrite) {
         }
         _ => return,
     };
+    // `if UNSECURED_UI: SESSION_COOKIE_SECURE = False` on a setting that is off unless the
+    // operator turns it on: an explicit opt-out for a plain-HTTP setup, not the app's default.
+    if cx.if_tests().iter().any(|test| opted_in(cx, test, 0)) {
+        return;
+    }
     cx.report_msg(&RULE, write.range, format!("`{}` {problem}", write.key));
+}
+
+/// Whether `test` holds only when the operator turned on a setting that is off by default
+/// (`UNSECURED_UI`, `os.environ.get("INSECURE", "") == "1"`); `not flag` holds by default.
+fn opted_in(cx: &Checker, test: &Expr, depth: usize) -> bool {
+    if depth > 8 {
+        return false;
+    }
+    match test {
+        Expr::UnaryOp(_) => false,
+        Expr::BoolOp(b) if b.op == ast::BoolOp::And => {
+            b.values.iter().any(|v| opted_in(cx, v, depth + 1))
+        }
+        Expr::BoolOp(b) => b.values.iter().all(|v| opted_in(cx, v, depth + 1)),
+        Expr::Compare(c) => {
+            matches!(c.ops.as_ref(), [CmpOp::Eq | CmpOp::Is])
+                && is_truthy_literal(&c.comparators[0])
+                && is_setting_read(cx, test)
+        }
+        _ => is_setting_read(cx, test),
+    }
 }

@@ -122,11 +122,16 @@ fn configured(cx: &Checker, e: &Expr, depth: usize) -> bool {
 }
 
 /// `password_hash`, `passwordDigest`: an already hashed password (mixing it into a signing key
-/// hashes no password).
+/// hashes no password). `get_random_password(512)`, `generated_password`: a fresh random
+/// string the code makes for a reset or confirmation key, which no one chose and no one can
+/// guess, so a fast digest of it protects as well as a slow one.
 fn names_derived_value(name: &str) -> bool {
-    words(name)
-        .iter()
-        .any(|w| matches!(w.as_str(), "hash" | "hashed" | "digest" | "salt"))
+    words(name).iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "hash" | "hashed" | "digest" | "salt" | "random" | "generate" | "generated" | "gen"
+        )
+    })
 }
 
 /// Inside a function that takes both a salt and a round count (`crypt(password, salt,

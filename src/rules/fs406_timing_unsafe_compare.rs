@@ -116,6 +116,8 @@ pub fn check_compare(cx: &mut Checker, cmp: &ExprCompare) {
         || (matches!(cmp.ops[0], CmpOp::NotEq) && stores_new_value(cx, left, right))
         || names.iter().flatten().any(|n| is_spent_one_time_value(n))
         || checks_csrf_token(cx, left, right)
+        || in_equality_method(cx)
+        || [left, right].iter().any(|e| verified_claims(cx, e))
     {
         return;
     }
@@ -234,14 +236,59 @@ fn is_number(cx: &Checker, e: &Expr) -> bool {
         return false;
     };
     let name = n.id.as_str();
+    let mut values = Vec::new();
+    assignments_to(&f.body, name, &mut values, 0);
+    let all_conversions =
+        !values.is_empty() && values.iter().all(|v| v.is_some_and(is_number_conversion));
     if let Some(p) = f.parameters.iter().find(|p| p.name().as_str() == name) {
         return p.annotation().is_some_and(
             |a| matches!(a, Expr::Name(t) if matches!(t.id.as_str(), "int" | "float")),
-        );
+        ) || (all_conversions && converted_first(&f.body, name, e.start()));
     }
+    all_conversions
+}
+
+/// `token = int(token)` as a statement of the function's own body (or of a `try` there, whose
+/// failure leaves the function) before `at`: every later use sees the number.
+fn converted_first(body: &[Stmt], name: &str, at: ruff_text_size::TextSize) -> bool {
+    let converts = |s: &Stmt| {
+        matches!(s, Stmt::Assign(a) if s.end() <= at
+            && a.targets.iter().any(|t| matches!(t, Expr::Name(n) if n.id.as_str() == name))
+            && is_number_conversion(&a.value))
+    };
+    body.iter().any(|s| match s {
+        Stmt::Try(t) => t.body.iter().any(converts) && t.handlers.iter().all(leaves),
+        other => converts(other),
+    })
+}
+
+/// Whether an `except` handler ends by leaving the function (`return`, `raise`, `abort(...)`).
+fn leaves(handler: &ast::ExceptHandler) -> bool {
+    let ast::ExceptHandler::ExceptHandler(h) = handler;
+    matches!(h.body.last(), Some(Stmt::Return(_) | Stmt::Raise(_)))
+        || matches!(h.body.last(), Some(Stmt::Expr(x)) if matches!(&*x.value, Expr::Call(c)
+            if matches!(&*c.func, Expr::Name(n) if n.id.as_str() == "abort")))
+}
+
+/// Inside `__eq__` or `__ne__`: structural equality of two objects (`self.secret ==
+/// other.secret` compares which Secret resource two specs name), not a check of a guess.
+fn in_equality_method(cx: &Checker) -> bool {
+    cx.class_name().is_some() && matches!(cx.function_name(), Some("__eq__" | "__ne__"))
+}
+
+/// A local assigned only the claims of a verified `jwt.decode(token, key, ...)`: whoever sent
+/// the token already holds a validly signed one, so comparing its claims with the stored
+/// record reveals nothing they could not read from it.
+fn verified_claims(cx: &Checker, e: &Expr) -> bool {
+    let (Expr::Name(n), Some(f)) = (e, cx.enclosing_function()) else {
+        return false;
+    };
     let mut values = Vec::new();
-    assignments_to(&f.body, name, &mut values, 0);
-    !values.is_empty() && values.iter().all(|v| v.is_some_and(is_number_conversion))
+    assignments_to(&f.body, n.id.as_str(), &mut values, 0);
+    !values.is_empty()
+        && values.iter().all(|v| {
+            matches!(v, Some(Expr::Call(c)) if super::fs407_jwt_verification_disabled::verified_decode(c))
+        })
 }
 
 /// `int(raw)`, `float(raw)`.

@@ -4,7 +4,7 @@ use ruff_python_ast::{Expr, ExprCall};
 use ruff_text_size::Ranged;
 
 use super::fix_edits;
-use super::helpers::{is_falsy_literal, keyword, literal_text};
+use super::helpers::{is_falsy_literal, keyword, last_name, literal_text};
 use super::local_flow::from_fetched_response;
 use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
@@ -48,7 +48,7 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
     {
         return;
     }
-    if only_time_claims_read(cx, call) {
+    if only_time_claims_read(cx, call) || verified_after(cx, call) {
         return;
     }
     let verified_form = names_key_and_algorithms(call);
@@ -95,16 +95,7 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
         }
     }
     if let Some(algs) = keyword(call, "algorithms") {
-        let mut none = false;
-        let elts: Vec<&Expr> = match algs {
-            Expr::List(l) => l.elts.iter().collect(),
-            Expr::Tuple(t) => t.elts.iter().collect(),
-            other => vec![other],
-        };
-        for e in elts {
-            none |= literal_text(e).is_some_and(|a| a.eq_ignore_ascii_case("none"));
-        }
-        if none {
+        if allows_none(algs) {
             cx.report_msg(
                 &RULE,
                 algs.range(),
@@ -163,6 +154,83 @@ fn only_time_claims_read(cx: &Checker, call: &ExprCall) -> bool {
     };
     reads.visit_body(&f.body);
     reads.reads > 0 && !reads.other
+}
+
+/// `claims = jwt.decode(token, options={"verify_signature": False})` followed, in the same
+/// function, by a decode of the same token that verifies it with a key: the first only reads
+/// which issuer or key to check against (OIDC discovery), and the claims the function trusts
+/// come from the verified decode.
+fn verified_after(cx: &Checker, call: &ExprCall) -> bool {
+    use ruff_python_ast::visitor::{walk_expr, Visitor};
+    let (Some(f), Some(token)) = (cx.enclosing_function(), call.arguments.args.first()) else {
+        return false;
+    };
+    let Some(token) = local_key(token) else {
+        return false;
+    };
+    struct Decodes<'t> {
+        token: &'t str,
+        after: ruff_text_size::TextSize,
+        found: bool,
+    }
+    impl<'x> Visitor<'x> for Decodes<'_> {
+        fn visit_expr(&mut self, e: &'x Expr) {
+            if let Expr::Call(c) = e {
+                self.found |= c.start() > self.after
+                    && c.arguments.args.first().and_then(local_key) == Some(self.token)
+                    && verified_decode(c);
+            }
+            walk_expr(self, e);
+        }
+    }
+    let mut decodes = Decodes {
+        token,
+        after: call.end(),
+        found: false,
+    };
+    decodes.visit_body(&f.body);
+    decodes.found
+}
+
+/// The name a token is passed by (`token`); other expressions are not followed.
+fn local_key(e: &Expr) -> Option<&str> {
+    match e {
+        Expr::Name(n) => Some(n.id.as_str()),
+        _ => None,
+    }
+}
+
+/// `algorithms=["none"]` (or a list with it): unsigned tokens pass.
+fn allows_none(algs: &Expr) -> bool {
+    let elts: Vec<&Expr> = match algs {
+        Expr::List(l) => l.elts.iter().collect(),
+        Expr::Tuple(t) => t.elts.iter().collect(),
+        other => vec![other],
+    };
+    elts.into_iter()
+        .any(|e| literal_text(e).is_some_and(|a| a.eq_ignore_ascii_case("none")))
+}
+
+/// `jwt.decode(token, key, algorithms=[...])` (any `*jwt.decode`): a decode that names a key
+/// and switches no verification off.
+pub(super) fn verified_decode(call: &ExprCall) -> bool {
+    let decodes_jwt = matches!(&*call.func, Expr::Attribute(a)
+        if a.attr.as_str() == "decode"
+            && last_name(&a.value).is_some_and(|n| n.ends_with("jwt")));
+    decodes_jwt && verifies(call)
+}
+
+/// Whether a decode call names a key and switches no verification off.
+fn verifies(call: &ExprCall) -> bool {
+    let key = call.arguments.args.get(1).is_some() || keyword(call, "key").is_some();
+    let verify_off = keyword(call, "verify").is_some_and(is_falsy_literal)
+        || matches!(keyword(call, "options"), Some(Expr::Dict(d)) if d.items.iter().any(|item| {
+            item.key.as_ref().and_then(literal_text).as_deref() == Some("verify_signature")
+                && is_falsy_literal(&item.value)
+        }))
+        || keyword(call, "options").is_some_and(|o| !o.is_dict_expr())
+        || keyword(call, "algorithms").is_some_and(allows_none);
+    key && !verify_off
 }
 
 /// Whether the call already names the key and an explicit algorithm list without `none`, so
