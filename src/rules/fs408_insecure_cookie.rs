@@ -9,6 +9,7 @@ use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 use crate::python::checker::Checker;
 use crate::python::credentials;
+use crate::python::locals::assigned_values;
 
 pub const RULE: Rule = Rule {
     id: "FS408",
@@ -52,6 +53,7 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall) {
         .or_else(|| keyword(call, "value"));
     // A literal value (`"done"`, `1`) is a marker the source shows anyone: no credential to steal.
     if !carries_credential(name, value)
+        || names_csrf_cookie(cx, name)
         || is_deletion(call, value)
         || value.is_some_and(super::helpers::is_constant)
     {
@@ -142,6 +144,20 @@ fn carries_credential(name: Option<&Expr>, value: Option<&Expr>) -> bool {
             && name
                 .and_then(last_name)
                 .is_some_and(|n| names_credential(&n)))
+}
+
+/// A double-submit CSRF cookie named through a setting (`cookie_name =
+/// settings.XSRF_COOKIE_NAME`) or set by a function named for it (`set_csrf_token`): the page's
+/// scripts must read it to echo it in a header, so it is `HttpOnly`-free by design.
+fn names_csrf_cookie(cx: &Checker, name: Option<&Expr>) -> bool {
+    let csrf = |text: &str| contains_word(text, &["csrf", "xsrf"]);
+    let named = |e: &Expr| last_name(e).is_some_and(|n| csrf(&n));
+    let through_local = match name {
+        Some(Expr::Name(n)) => assigned_values(cx, n.id.as_str(), n.start())
+            .is_some_and(|values| values.iter().all(|v| named(v))),
+        _ => false,
+    };
+    name.is_some_and(named) || through_local || cx.function_name().is_some_and(csrf)
 }
 
 fn contains_word(text: &str, wanted: &[&str]) -> bool {
