@@ -292,10 +292,10 @@ fn config_file_is_honoured() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("flaskscan.toml"),
-        "ignore = [\"FS102\"]\nexclude = [\"vendored\"]\n[severity]\nFS109 = \"critical\"\n",
+        "ignore = [\"FS101\", \"FS102\"]\nexclude = [\"vendored\"]\n[severity]\nFS109 = \"critical\"\n",
     )
     .unwrap();
-    std::fs::write(dir.path().join("app.py"), "from flask import Flask\napp = Flask(__name__)\napp.secret_key = 'x'\napp.run(host='0.0.0.0')\n").unwrap();
+    std::fs::write(dir.path().join("app.py"), "from flask import Flask\napp = Flask(__name__)\napp.secret_key = 'x'\napp.run(host='0.0.0.0', debug=True)\n").unwrap();
     std::fs::create_dir(dir.path().join("vendored")).unwrap();
     std::fs::write(
         dir.path().join("vendored/lib.py"),

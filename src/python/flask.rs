@@ -208,6 +208,9 @@ pub struct AppFacts {
     /// Where FS101 reported `DEBUG = True` config writes, withdrawn once it is known how the
     /// project serves its apps.
     pub debug_config_writes: Vec<Location>,
+    /// `app.run(host="0.0.0.0")` calls with no `debug` keyword: FS109 reports them when the
+    /// configuration turns debug on.
+    pub all_interfaces_by_config: Vec<Location>,
     /// Where FS101 reported a `DebuggedApplication` (or `app.run(debug=True)`) installed only
     /// when the app's own debug setting is on, withdrawn when nothing the project ships turns
     /// that setting on.
@@ -330,6 +333,8 @@ impl AppFacts {
             .extend(other.refused_secret_literals);
         self.debug_config_writes.extend(other.debug_config_writes);
         self.gated_debuggers.extend(other.gated_debuggers);
+        self.all_interfaces_by_config
+            .extend(other.all_interfaces_by_config);
         self.may_start_debugger |= other.may_start_debugger;
         self.other_wsgi_server |= other.other_wsgi_server;
     }

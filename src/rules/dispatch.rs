@@ -79,6 +79,7 @@ pub fn app(facts: &AppFacts, routes: Option<&[RouteEntry]>) -> Vec<AppFinding> {
     fs111_request_size_unbounded::check(facts, &mut out);
     fs105_csrf_protection_disabled::check_app(facts, routes, &mut out);
     fs108_talisman_weakened::check_app(facts, &mut out);
+    fs109_bind_all_interfaces::check_app(facts, &mut out);
     // The access rules judge the route inventory, built once for all when they run.
     if let Some(routes) = routes {
         fs411_unauthenticated_state_change::check(routes, &mut out);

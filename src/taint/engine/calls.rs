@@ -70,7 +70,9 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         // `current_app.send_static_file(name)`, `bp.send_static_file(name)`: Flask's file
         // response from the static folder (through `send_from_directory`), never reflected text.
         if method == Some("send_static_file")
-            && !q.as_deref().is_some_and(|q| self.w.g.is_project_function(q))
+            && !q
+                .as_deref()
+                .is_some_and(|q| self.w.g.is_project_function(q))
         {
             return Val::alias("flask.send_from_directory");
         }
