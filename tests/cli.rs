@@ -988,3 +988,43 @@ fn version_names_the_commit_and_the_embedded_advisory_snapshot() {
         "{text}"
     );
 }
+
+#[test]
+fn a_list_of_files_checks_every_template_it_names() {
+    // Scanned whole, the folder shows no code renders `leftover.html`; handed file by file (as
+    // a pre-commit hook does), the code that renders it may be among the files left out.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("shop/templates")).unwrap();
+    std::fs::write(
+        dir.path().join("shop/__init__.py"),
+        "from flask import Flask, render_template\napp = Flask(__name__)\n\n@app.route('/')\ndef index():\n    return render_template('index.html')\n",
+    )
+    .unwrap();
+    let script = "<script src=\"https://cdn.jsdelivr.net/npm/lib@1/lib.js\"></script>\n";
+    std::fs::write(dir.path().join("shop/templates/index.html"), script).unwrap();
+    std::fs::write(dir.path().join("shop/templates/leftover.html"), script).unwrap();
+    let flagged = |args: &[&str]| -> Vec<String> {
+        let out = flaskscan(args, dir.path());
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let mut paths: Vec<String> = doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "FS306")
+            .map(|f| {
+                let path = f["path"].as_str().unwrap();
+                path.rsplit('/').next().unwrap_or(path).to_string()
+            })
+            .collect();
+        paths.sort();
+        paths
+    };
+    let common = ["--no-deps", "--format", "json", "--fail-on", "none"];
+    let whole: Vec<&str> = ["scan", "."].into_iter().chain(common).collect();
+    assert_eq!(flagged(&whole), vec!["index.html"]);
+    let files: Vec<&str> = ["scan", "shop/__init__.py", "shop/templates/leftover.html"]
+        .into_iter()
+        .chain(common)
+        .collect();
+    assert_eq!(flagged(&files), vec!["leftover.html"]);
+}

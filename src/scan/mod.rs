@@ -630,7 +630,11 @@ fn analyse(
     clock.lap("app rules + free trees");
 
     if stages.templates {
-        let (template_findings, template_notes) = check_templates(files, &facts, python_scanned);
+        // Only a scan of one whole folder sees every name a template may be rendered by: a
+        // list of files (a pre-commit run) leaves out the code that renders the others.
+        let whole_tree = options.paths.len() == 1 && options.paths[0].is_dir();
+        let (template_findings, template_notes) =
+            check_templates(files, &facts, python_scanned, whole_tree);
         findings.extend(template_findings);
         notifications.extend(template_notes);
         clock.lap("templates");

@@ -23,6 +23,7 @@ pub(super) fn check_templates(
     files: &[SourcePath],
     facts: &AppFacts,
     python_scanned: bool,
+    whole_tree: bool,
 ) -> (Vec<Finding>, Vec<Notification>) {
     let read: Vec<Result<TemplateFile, Notification>> = files
         .par_iter()
@@ -64,7 +65,11 @@ pub(super) fn check_templates(
         && !facts.csrf_protection
         && facts.ambient_credentials
         && rules::fs106_csrf_protection_missing::form_views(facts).is_empty();
-    let unserved = unserved_templates(&templates, facts, python_scanned && is_flask_app);
+    let unserved = unserved_templates(
+        &templates,
+        facts,
+        whole_tree && python_scanned && is_flask_app,
+    );
     let checked: Vec<(Vec<Finding>, Vec<Notification>)> = templates
         .par_iter()
         .zip(links.par_iter())
@@ -81,12 +86,13 @@ pub(super) fn check_templates(
 }
 
 /// Per template, whether nothing serves it: it sits in a template folder, and neither the Flask
-/// app's Python code nor another template names it, while every name they use is known (no
+/// app's Python code (all of it: `complete` says the scan covered one whole folder with an
+/// app) nor another template names it, while every name they use is known (no
 /// `render_template(name)` of a computed name, no `{% include widget.template %}`). What such
 /// a template holds never reaches a browser: leftover boilerplate, a page a refactor orphaned.
-fn unserved_templates(templates: &[TemplateFile], facts: &AppFacts, flask_app: bool) -> Vec<bool> {
+fn unserved_templates(templates: &[TemplateFile], facts: &AppFacts, complete: bool) -> Vec<bool> {
     let names = &facts.template_names;
-    if !flask_app
+    if !complete
         || facts.renders.is_empty()
         || names.computed
         || templates.iter().any(|t| t.model.computed_reference)
