@@ -238,17 +238,21 @@ pub fn note_template_literal(cx: &mut Checker, text: &str) {
 /// Notes an f-string ending in a template extension (`f"{kind}_row.html"`): what follows its
 /// last interpolation is a suffix of the templates it may name.
 pub fn note_template_fstring(cx: &mut Checker, f: &ast::ExprFString) {
-    let tail = match f.value.as_slice().last() {
-        Some(ast::FStringPart::Literal(s)) => &s.value,
-        Some(ast::FStringPart::FString(f)) => match f.elements.last() {
-            Some(ast::InterpolatedStringElement::Literal(l)) => &l.value,
-            _ => return,
-        },
-        None => return,
-    };
-    if let Some(file_name) = template_file_name(tail) {
+    if let Some(file_name) = fstring_tail(f).and_then(template_file_name) {
         let suffix = after_placeholder(file_name).1.to_ascii_lowercase();
         cx.facts.template_names.suffixes.insert(suffix);
+    }
+}
+
+/// The literal text an f-string ends with, after its last interpolation (`".html"` of
+/// `f"{kind}.html"`); `None` when it ends with an interpolation.
+fn fstring_tail(f: &ast::ExprFString) -> Option<&str> {
+    match f.value.as_slice().last()? {
+        ast::FStringPart::Literal(s) => Some(&s.value),
+        ast::FStringPart::FString(f) => match f.elements.last()? {
+            ast::InterpolatedStringElement::Literal(l) => Some(&l.value),
+            _ => None,
+        },
     }
 }
 
@@ -299,14 +303,7 @@ fn ends_in_template_literal(e: &Expr, depth: usize) -> bool {
         _ => false,
     };
     match e {
-        Expr::FString(f) => match f.value.as_slice().last() {
-            Some(ast::FStringPart::Literal(s)) => template_file_name(&s.value).is_some(),
-            Some(ast::FStringPart::FString(f)) => matches!(
-                f.elements.last(),
-                Some(ast::InterpolatedStringElement::Literal(l)) if template_file_name(&l.value).is_some()
-            ),
-            None => false,
-        },
+        Expr::FString(f) => fstring_tail(f).and_then(template_file_name).is_some(),
         Expr::BinOp(b) if b.op == ast::Operator::Mod => literal(&b.left),
         Expr::BinOp(b) if b.op == ast::Operator::Add => {
             literal(&b.right) || (depth < 8 && ends_in_template_literal(&b.right, depth + 1))

@@ -265,9 +265,12 @@ fn converted_first(body: &[Stmt], name: &str, at: ruff_text_size::TextSize) -> b
 /// Whether an `except` handler ends by leaving the function (`return`, `raise`, `abort(...)`).
 fn leaves(handler: &ast::ExceptHandler) -> bool {
     let ast::ExceptHandler::ExceptHandler(h) = handler;
-    matches!(h.body.last(), Some(Stmt::Return(_) | Stmt::Raise(_)))
-        || matches!(h.body.last(), Some(Stmt::Expr(x)) if matches!(&*x.value, Expr::Call(c)
-            if matches!(&*c.func, Expr::Name(n) if n.id.as_str() == "abort")))
+    match h.body.last() {
+        Some(Stmt::Return(_) | Stmt::Raise(_)) => true,
+        Some(Stmt::Expr(x)) => matches!(&*x.value, Expr::Call(c)
+            if matches!(&*c.func, Expr::Name(n) if n.id.as_str() == "abort")),
+        _ => false,
+    }
 }
 
 /// Inside `__eq__` or `__ne__`: structural equality of two objects (`self.secret ==
