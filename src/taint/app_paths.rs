@@ -31,6 +31,24 @@ pub fn setting(mut v: Val) -> Val {
     v
 }
 
+/// The kind of application URL `v` is, when it is one and holds no request data: a call passing
+/// it is summarised with the parameter bound to that kind (see [`passed_url`]).
+pub fn url_kind(v: &Val) -> Option<Arc<str>> {
+    let kind = v.alias.as_ref()?;
+    let known = matches!(kind.as_ref(), URL_FOR | PINNED | SETTING);
+    (known && !v.is_tainted()).then(|| kind.clone())
+}
+
+/// The value of a parameter a call filled with an application URL of `kind`: clean, and
+/// extended like the URL itself. (A configured setting is not known text; a path is.)
+pub fn passed_url(kind: &Arc<str>) -> Val {
+    Val {
+        alias: Some(kind.clone()),
+        constant: kind.as_ref() != SETTING,
+        ..Val::default()
+    }
+}
+
 /// Text that starts a path after a base URL: `"/results/"`. (An empty setting would make
 /// `//evil.example` of a bare `"/"`, but a base URL that is set is not empty.)
 fn starts_path(text: &str) -> bool {

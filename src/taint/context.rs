@@ -79,6 +79,10 @@ pub struct Known {
     /// Whether the call's `**kwargs` holds anything, if the callee branches on it and the call
     /// tells (no `**mapping` passed).
     pub extra_keywords: Option<bool>,
+    /// Parameters given a URL of this application or of a configured service (see
+    /// [`app_paths`](super::app_paths)), by position, with that URL's kind: what the callee
+    /// appends to them cannot change the host.
+    pub app_urls: Vec<(usize, Arc<str>)>,
 }
 
 impl Known {
@@ -108,6 +112,9 @@ impl Known {
             None => {}
             Some(false) => key.push_str("#k0"),
             Some(true) => key.push_str("#k1"),
+        }
+        for (i, kind) in &self.app_urls {
+            key.push_str(&format!("#u{i}:{kind}"));
         }
         key
     }

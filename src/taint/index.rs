@@ -143,7 +143,8 @@ impl FuncInfo<'_> {
     }
 
     /// May produce tainted data without any flowing in: reads request data or exception details,
-    /// builds SQL text, or makes predictable values.
+    /// builds SQL text, or makes predictable values; or returns a URL of this application or of
+    /// a configured service, which pins the host of what a caller appends.
     pub fn may_produce(&self, g: &Global) -> bool {
         *self.may_produce.get_or_init(|| {
             g.files
@@ -171,6 +172,10 @@ const PRODUCER_WORDS: &[&str] = &[
     "DELETE",
 ];
 
+/// Words showing a function may return a URL whose host is fixed: a base URL read from the
+/// configuration or environment, or a `url_for(...)` path (see [`app_paths`](super::app_paths)).
+const APP_URL_WORDS: &[&str] = &["config", "environ", "getenv", "url_for"];
+
 /// Words showing a function may build an object sinks judge by its type: a factory returning a
 /// sandboxed Jinja environment must be followed for `env.from_string(...)` to know it.
 const TYPED_OBJECT_WORDS: &[&str] = &["sandbox"];
@@ -180,6 +185,7 @@ const TYPED_OBJECT_WORDS: &[&str] = &["sandbox"];
 fn may_produce(file: &SourceFile, def: &ast::StmtFunctionDef, names_typed_objects: bool) -> bool {
     let text = file.slice(def.range);
     PRODUCER_WORDS.iter().any(|w| text.contains(w))
+        || APP_URL_WORDS.iter().any(|w| text.contains(w))
         || super::predictable::mentions_source(text)
         || (names_typed_objects && TYPED_OBJECT_WORDS.iter().any(|w| text.contains(w)))
 }

@@ -758,11 +758,19 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         // A `*sequence` or `**mapping` may fill any parameter: nothing is fixed.
         let spread = call.c.arguments.args.iter().any(Expr::is_starred_expr)
             || call.kwargs.iter().any(|(name, _, _)| name.is_none());
-        let known = if spread {
+        let mut known = if spread {
             context::Known::default()
         } else {
             context::at_call(info.def, flags, &passed, extra_keywords)
         };
+        if !spread {
+            // `fetch(base_url, key)`: the callee's `f"{base}/{key}"` keeps the host of the base.
+            known.app_urls = actual
+                .iter()
+                .enumerate()
+                .filter_map(|(i, a)| Some((i, app_paths::url_kind(&a.as_ref()?.0)?)))
+                .collect();
+        }
         // A predicate given literals is still analysed when this function is itself summarised
         // for literals its caller fixed: its answer may decide the branch those literals choose.
         let decides = flags.predicate && !known.is_empty() && !self.known.is_empty();

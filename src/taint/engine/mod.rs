@@ -459,6 +459,9 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                     ..Val::default()
                 };
             }
+            if let Some((_, kind)) = self.known.app_urls.iter().find(|(p, _)| *p == i) {
+                v = super::app_paths::passed_url(kind);
+            }
             if i == 0 && offset == 1 {
                 if let Some(c) = class {
                     v.alias = Some(Arc::from(c));
