@@ -17,6 +17,7 @@ use crate::finding::{Location, Severity};
 use crate::rules::{dispatch, Rule};
 
 mod access_walk;
+mod body_limit;
 mod credential_walk;
 mod shapes;
 
@@ -82,6 +83,9 @@ struct FunctionContext<'a> {
     credentials: Credentials,
     /// FS105 findings about this function as a view, judged with its guards later.
     csrf_off: Vec<(TextRange, String)>,
+    /// How many body reads the app had when the function started: those after are its own or
+    /// its nested functions'.
+    body_reads_before: usize,
 }
 
 /// Per-file analysis state shared by every rule.
@@ -613,6 +617,7 @@ impl<'a> Checker<'a> {
             def: Some(f),
             route_view,
             csrf_off: std::mem::take(&mut self.exempt_pending),
+            body_reads_before: self.facts.body_reads.len(),
             ..FunctionContext::default()
         });
         let outer_if = std::mem::take(&mut self.if_tests);
@@ -624,6 +629,7 @@ impl<'a> Checker<'a> {
         self.if_tests = outer_if;
         let mut ctx = self.functions.pop().unwrap_or_default();
         self.function_credentials(f, &mut ctx, module_level);
+        self.note_body_limit(f, ctx.body_reads_before);
         if ctx.view != ViewFacts::default() {
             let name = match self.classes.last() {
                 Some((class, depth)) if *depth == self.functions.len() => {
@@ -634,6 +640,25 @@ impl<'a> Checker<'a> {
             self.facts.views.push((name, ctx.view));
         }
         self.sem.pop_scope();
+    }
+
+    /// Whether `f` checks the declared body length (see [`body_limit`]), and what its own body
+    /// reads, those from `before` on that no nested function claimed, call.
+    fn note_body_limit(&mut self, f: &ast::StmtFunctionDef, before: usize) {
+        let checked = body_limit::checks_declared_length(self.file.slice(f.range), f);
+        if checked {
+            self.facts.length_checkers.push(f.name.to_string());
+        }
+        let own = self.facts.body_reads[before..]
+            .iter_mut()
+            .filter(|r| !r.checked && r.calls.is_empty());
+        let mut calls: Option<Vec<String>> = None;
+        for read in own {
+            read.checked = checked;
+            read.calls = calls
+                .get_or_insert_with(|| body_limit::called_names(f))
+                .clone();
+        }
     }
 
     fn class_def(&mut self, c: &'a ast::StmtClassDef) {
@@ -704,7 +729,7 @@ impl<'a> Checker<'a> {
             "flask_talisman.Talisman" => self.facts.talisman = true,
             // CherryPy's server answers 413 past `server.max_request_body_size`, 100 MB unless
             // configured otherwise.
-            "cherrypy.tree.graft" => self.facts.server_body_limit = true,
+            "cherrypy.tree.graft" => self.facts.other_body_limit = true,
             "werkzeug.middleware.proxy_fix.ProxyFix" | "werkzeug.contrib.fixers.ProxyFix" => {
                 self.facts.behind_proxy = true
             }
@@ -712,7 +737,7 @@ impl<'a> Checker<'a> {
         }
         render::note_template_folder(self, call, callee);
         render::note_computed_template_name(self, call, callee);
-        self.facts.server_body_limit |= call.arguments.keywords.iter().any(|k| {
+        self.facts.other_body_limit |= call.arguments.keywords.iter().any(|k| {
             k.arg
                 .as_ref()
                 .is_some_and(|a| flask::names_body_limit(a.as_str()))
@@ -865,8 +890,12 @@ impl<'a> Checker<'a> {
             attr,
             "files" | "data" | "get_data" | "stream" | "get_json" | "json"
         ) {
-            let loc = self.location(expr.range());
-            self.facts.body_reads.push(loc);
+            let location = self.location(expr.range());
+            self.facts.body_reads.push(super::flask::BodyRead {
+                location,
+                checked: false,
+                calls: Vec::new(),
+            });
         }
     }
 
@@ -935,7 +964,7 @@ impl<'a> Checker<'a> {
     /// `{"max_body_size": limit}`: server options gathered in a dict before being passed on
     /// (`HTTPServer(app, **options)`).
     fn body_limit_option(&mut self, dict: &ast::ExprDict) {
-        self.facts.server_body_limit |= dict.items.iter().any(|item| {
+        self.facts.other_body_limit |= dict.items.iter().any(|item| {
             matches!(&item.key, Some(Expr::StringLiteral(k)) if flask::names_body_limit(k.value.to_str()))
                 && !item.value.is_none_literal_expr()
         });

@@ -63,6 +63,16 @@ pub struct ViewFacts {
     pub sets_security_headers: bool,
 }
 
+/// Where an upload or a raw request body is read, and how its function bounds it.
+#[derive(Debug, Clone)]
+pub struct BodyRead {
+    pub location: Location,
+    /// The enclosing function checks the declared length itself.
+    pub checked: bool,
+    /// The names of the functions the enclosing function calls (none at module level).
+    pub calls: Vec<String>,
+}
+
 /// A `render_template("name.html", var=value, ...)` call.
 #[derive(Debug, Clone)]
 pub struct RenderCall {
@@ -154,11 +164,15 @@ pub struct AppFacts {
     /// ([`crate::python::project::ProjectIndex::config_unseen`]): rules about a setting the app
     /// never makes stay quiet.
     pub config_unseen: bool,
-    /// The project bounds request bodies in the server that hosts the app
-    /// (`HTTPServer(app, max_body_size=...)`), which Flask's limit would only duplicate.
-    pub server_body_limit: bool,
+    /// The project bounds request bodies other than by Flask's setting: in the server that
+    /// hosts the app (`HTTPServer(app, max_body_size=...)`), or in a function that checks the
+    /// declared length and answers 413.
+    pub other_body_limit: bool,
     /// Where uploads or raw request bodies are read.
-    pub body_reads: Vec<Location>,
+    pub body_reads: Vec<BodyRead>,
+    /// Functions (by bare name) that check the declared body length and answer 413: the reads
+    /// of functions calling them are bounded.
+    pub length_checkers: Vec<String>,
     /// `render_template` calls with a literal template name.
     pub renders: Vec<RenderCall>,
     /// Template folders of apps and blueprints, relative to the scan root.
@@ -307,8 +321,9 @@ impl AppFacts {
         self.after_request_hooks.extend(other.after_request_hooks);
         self.max_content_length |= other.max_content_length;
         self.config_unseen |= other.config_unseen;
-        self.server_body_limit |= other.server_body_limit;
+        self.other_body_limit |= other.other_body_limit;
         self.body_reads.extend(other.body_reads);
+        self.length_checkers.extend(other.length_checkers);
         self.renders.extend(other.renders);
         self.template_folders.extend(other.template_folders);
         self.template_names.merge(other.template_names);

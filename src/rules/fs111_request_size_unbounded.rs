@@ -2,7 +2,7 @@
 
 use super::{AppFinding, Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
-use crate::python::flask::AppFacts;
+use crate::python::flask::{AppFacts, BodyRead};
 
 pub const RULE: Rule = Rule {
     id: "FS111",
@@ -27,24 +27,27 @@ fn knows_users(facts: &AppFacts) -> bool {
     facts.ambient_credentials || facts.http_auth_challenge || !facts.credential_readers.is_empty()
 }
 
-/// Uploads or raw bodies read somewhere, in an app that [`knows_users`], and neither `MAX_CONTENT_LENGTH` nor a body limit of
-/// the hosting server set anywhere, nor configuration loaded from code the scan cannot read
-/// (which may set it).
+/// Uploads or raw bodies read somewhere without a check of the declared length before, in an app
+/// that [`knows_users`], and neither `MAX_CONTENT_LENGTH` nor a body limit of the hosting server
+/// set anywhere, nor configuration loaded from code the scan cannot read (which may set it).
 pub fn check(facts: &AppFacts, out: &mut Vec<AppFinding>) {
     if facts.max_content_length
-        || facts.server_body_limit
+        || facts.other_body_limit
         || facts.config_unseen
         || facts.apps.is_empty()
         || !knows_users(facts)
     {
         return;
     }
-    if let Some(read) = facts.body_reads.first() {
+    // A read after a check of the declared length, in its function or one it calls, is bounded.
+    let bounded =
+        |r: &&BodyRead| r.checked || r.calls.iter().any(|c| facts.length_checkers.contains(c));
+    if let Some(read) = facts.body_reads.iter().find(|r| !bounded(r)) {
         out.push(AppFinding {
             flow: Vec::new(),
             related: Vec::new(),
             rule: &RULE,
-            location: read.clone(),
+            location: read.location.clone(),
             message: "Request bodies are read here but the app never sets `MAX_CONTENT_LENGTH`: uploads of any size are accepted".into(),
         });
     }

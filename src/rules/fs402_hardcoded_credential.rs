@@ -294,12 +294,33 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall) {
         if !is_text_literal(&kw.value) || !is_credential_name(arg.as_str()) {
             continue;
         }
-        if literal_text(&kw.value).is_some_and(|t| is_credential(arg.as_str(), &t))
-            && !in_migration_step(cx)
+        if literal_text(&kw.value).is_some_and(|t| {
+            is_credential(arg.as_str(), &t) && !factory_login(call, kw.value.range(), &t)
+        }) && !in_migration_step(cx)
         {
             report(cx, arg.as_str(), kw.value.range());
         }
     }
+}
+
+/// Whether the credential `text` at `at` is the factory login of the server `call` connects to:
+/// the call names the server (`host="localhost"`) and the credential is spelled like another
+/// literal it passes, the account, database or kind of service (`login="airflow",
+/// password="airflow"`, `conn_type="kylin", password="KYLIN"`). Such a default is public knowledge,
+/// like the `admin`/`admin` of a router's manual; a real password is not the name beside it.
+fn factory_login(call: &ExprCall, at: TextRange, text: &str) -> bool {
+    let kws = &call.arguments.keywords;
+    let names_server = kws.iter().any(|k| {
+        k.arg
+            .as_deref()
+            .is_some_and(|a| matches!(a, "host" | "hostname" | "server" | "address"))
+            && is_text_literal(&k.value)
+    });
+    names_server
+        && kws.iter().any(|k| {
+            k.value.range() != at
+                && literal_text(&k.value).is_some_and(|other| other.eq_ignore_ascii_case(text))
+        })
 }
 
 /// `CLIENT_SECRET = "..."` in a module that runs an OAuth flow made for public clients: the
