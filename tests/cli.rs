@@ -810,6 +810,62 @@ fn check_audit_split(file: &str, source: &str, rule: &str, default: &[u64], name
     assert_eq!(lines(&["--select", rule]), named, "named");
 }
 
+/// An operating-system exception class the application raises itself with a message it writes
+/// (`raise PermissionError(f"You may not preview {uri}")`) is its own signal: a handler relaying it
+/// is audit, unless the `try` body also opens files, whose errors name paths. The same class
+/// raised by an unrelated function says nothing of what a mail server's error holds.
+#[test]
+fn own_operating_system_errors_are_audit_findings() {
+    check_audit_split(
+        "app.py",
+        r#"import smtplib
+
+from flask import Flask, jsonify
+
+app = Flask(__name__)
+
+
+def preview_image(uri):
+    if not uri.startswith("dashboard://"):
+        raise PermissionError(f"You may not preview {uri}")
+    return b""
+
+
+@app.route("/preview/<uri>")
+def preview(uri):
+    try:
+        return preview_image(uri)
+    except PermissionError as e:
+        return jsonify(msg=str(e)), 403
+
+
+@app.route("/settings")
+def settings():
+    try:
+        with open("/etc/app/settings.json") as f:
+            return f.read()
+    except PermissionError as e:
+        return jsonify(msg=str(e)), 403
+
+
+def bundle():
+    raise OSError("Error bundling the application")
+
+
+@app.route("/mail")
+def mail():
+    try:
+        smtplib.SMTP("mail.internal").sendmail("a@example.com", ["b@example.com"], "hi")
+    except OSError as e:
+        return jsonify(msg=str(e)), 503
+    return "sent"
+"#,
+        "FS410",
+        &[28, 40],
+        &[19, 28, 40],
+    );
+}
+
 /// FS502's listing sinks (`os.listdir`, `os.scandir`) reveal names, not content: on real
 /// applications they are folder choosers for privileged users, so their flows are audit
 /// findings, also through a helper; opening or deleting the same path stays default.

@@ -260,19 +260,118 @@ pub fn reveals_internals(
         Expr::Tuple(t) => t.elts.iter().collect(),
         other => vec![other],
     };
-    types.iter().any(|e| internal_type(a, e))
+    types.iter().any(|e| internal_type(a, t, e))
         || (types
             .iter()
             .any(|e| builtin_name(e).is_some_and(|n| BROAD.contains(&n)))
             && touches_storage(Some(a), &t.body))
 }
 
-/// A database, driver or operating-system exception class.
-fn internal_type(a: &Analyzer, e: &Expr) -> bool {
+/// A database, driver or operating-system exception class. An operating-system class the
+/// project raises itself with a written message (`raise FileNotFoundError(f"No preview for
+/// {uri}")`), in a function the `try` body calls or one that function calls, is a signal of its
+/// own when the body touches no storage: its text is that message.
+fn internal_type(a: &Analyzer, t: &ast::StmtTry, e: &Expr) -> bool {
     if let Some(q) = a.qualify(e).filter(|q| !q.starts_with("builtins.")) {
         return INTERNAL_MODULES.iter().any(|m| q.starts_with(m));
     }
-    builtin_name(e).is_some_and(|n| OS_ERRORS.contains(&n))
+    let Some(class) = builtin_name(e).filter(|n| OS_ERRORS.contains(n)) else {
+        return false;
+    };
+    !(raised_by_callees(a, &t.body, class) && !touches_storage(Some(a), &t.body))
+}
+
+/// Whether a project function named like one `body` calls, or like one such a function calls,
+/// raises `class` with a written message. Calls are matched by name: the callee is often a
+/// method of an object a factory returns (`client.get_preview_image(uri)`).
+fn raised_by_callees(a: &Analyzer, body: &[Stmt], class: &str) -> bool {
+    let raisers: Vec<&str> = own_os_errors(a)
+        .iter()
+        .filter(|(c, _)| c == class)
+        .map(|(_, f)| f.as_str())
+        .collect();
+    if raisers.is_empty() {
+        return false;
+    }
+    let g = a.global();
+    let direct = called_names(body);
+    direct.iter().any(|n| {
+        raisers.contains(&n.as_str())
+            || g.named(n).any(|f| {
+                called_names(&f.def.body)
+                    .iter()
+                    .any(|m| raisers.contains(&m.as_str()))
+            })
+    })
+}
+
+/// The names of the functions `body` calls (`check(...)`, `self.client.check(...)`: `check`).
+fn called_names(body: &[Stmt]) -> Vec<String> {
+    #[derive(Default)]
+    struct Calls(Vec<String>);
+    impl<'s> Visitor<'s> for Calls {
+        fn visit_expr(&mut self, e: &'s Expr) {
+            if let Expr::Call(c) = e {
+                match &*c.func {
+                    Expr::Name(n) => self.0.push(n.id.to_string()),
+                    Expr::Attribute(at) => self.0.push(at.attr.to_string()),
+                    _ => {}
+                }
+            }
+            visitor::walk_expr(self, e);
+        }
+    }
+    let mut v = Calls::default();
+    for s in body {
+        v.visit_stmt(s);
+    }
+    v.0.sort_unstable();
+    v.0.dedup();
+    v.0
+}
+
+/// The operating-system exception classes the project's functions raise with written text, each
+/// with the name of the function raising it.
+fn own_os_errors<'g>(a: &Analyzer<'_, 'g, '_>) -> &'g [(String, String)] {
+    let g = a.global();
+    g.own_os_errors.get_or_init(|| {
+        let mut out = Vec::new();
+        for info in g.funcs.values() {
+            let mut found = OwnRaises::default();
+            for s in &info.def.body {
+                found.visit_stmt(s);
+            }
+            for class in found.names {
+                out.push((class, info.def.name.to_string()));
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    })
+}
+
+/// Collects `raise X("text")` of the builtin operating-system classes.
+#[derive(Default)]
+struct OwnRaises {
+    names: Vec<String>,
+}
+
+impl<'s> Visitor<'s> for OwnRaises {
+    fn visit_stmt(&mut self, stmt: &'s Stmt) {
+        if let Stmt::Raise(r) = stmt {
+            if let Some(exc @ Expr::Call(c)) = r.exc.as_deref() {
+                let own = builtin_name(&c.func).filter(|n| OS_ERRORS.contains(n));
+                if let Some(n) = own.filter(|_| text_exception(exc)) {
+                    self.names.push(n.to_string());
+                }
+            }
+        }
+        // Nested functions are in the index themselves.
+        if !matches!(stmt, Stmt::FunctionDef(_) | Stmt::ClassDef(_)) {
+            visitor::walk_stmt(self, stmt);
+        }
+    }
 }
 
 /// Whether `body` does database or filesystem work, itself or (with an analyzer) in a project

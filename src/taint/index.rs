@@ -245,6 +245,10 @@ pub struct Global<'a> {
     /// Short names of the project's `Enum` classes that define `__call__` (members called like
     /// functions), found on first use.
     pub callable_enums: OnceLock<Vec<String>>,
+    /// Operating-system exception classes the project raises itself with a message it writes
+    /// (`raise PermissionError(f"User {u} may not preview")`), with the name of the raising
+    /// function, found on first use.
+    pub own_os_errors: OnceLock<Vec<(String, String)>>,
     /// The application checks a CSRF token on every unsafe request.
     pub csrf_everywhere: bool,
     /// Project functions the configuration declares as sanitisers.
@@ -351,6 +355,7 @@ impl<'a> Global<'a> {
             memo: Mutex::new(HashMap::default()),
             models: OnceLock::new(),
             callable_enums: OnceLock::new(),
+            own_os_errors: OnceLock::new(),
             csrf_everywhere: false,
             sanitizers: Default::default(),
             module_files: OnceLock::new(),

@@ -422,6 +422,11 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
 
     /// The traits of the project function a call runs, if it is one (methods of `self`
     /// included, inherited ones too).
+    /// The index of the whole project.
+    pub(in crate::taint) fn global(&self) -> &'g Global<'a> {
+        self.w.g
+    }
+
     pub(in crate::taint) fn call_traits(&self, call: &ast::ExprCall) -> Option<infer::Traits> {
         let g = self.w.g;
         let q = self.qualify(&call.func)?;
