@@ -114,6 +114,8 @@ pub struct Checker<'a> {
     classes: Vec<(&'a ast::StmtClassDef, usize)>,
     /// Whether the innermost class being walked is a development alternative config class.
     development_class: bool,
+    /// Whether the innermost class being walked is a test configuration.
+    test_config_class: bool,
     /// The class being walked passes its debug switch only to development and test classes.
     debug_confined_class: bool,
     depth: usize,
@@ -165,6 +167,7 @@ impl<'a> Checker<'a> {
             config_class: Vec::new(),
             classes: Vec::new(),
             development_class: false,
+            test_config_class: false,
             debug_confined_class: false,
             depth: 0,
             lambdas: 0,
@@ -323,6 +326,12 @@ impl<'a> Checker<'a> {
     /// a run-time choice (see [`crate::python::config_choice`]).
     pub fn in_development_config(&self) -> bool {
         self.development_class && self.config_class.last() == Some(&true)
+    }
+
+    /// Whether the walk is in a test configuration class (see
+    /// [`crate::python::config_choice::test_configs`]): its settings serve the test client.
+    pub fn in_test_config(&self) -> bool {
+        self.test_config_class
     }
 
     /// The innermost enclosing function definition, if any.
@@ -692,8 +701,10 @@ impl<'a> Checker<'a> {
         self.class_view(c);
         self.owned_model(c);
         // A test configuration's settings serve the test client, not a deployment.
-        let is_config = is_config && !self.project.is_test_config(&qualified);
+        let test_config = self.project.is_test_config(&qualified);
+        let is_config = is_config && !test_config;
         self.config_class.push(is_config);
+        let outer_test_config = std::mem::replace(&mut self.test_config_class, test_config);
         let outer_development = std::mem::replace(
             &mut self.development_class,
             is_config && self.project.is_development_alternative(&qualified),
@@ -711,6 +722,7 @@ impl<'a> Checker<'a> {
         self.classes.pop();
         self.sem.pop_scope();
         self.development_class = outer_development;
+        self.test_config_class = outer_test_config;
         self.debug_confined_class = outer_confined;
         self.config_class.pop();
     }

@@ -22,7 +22,12 @@ pub const RULE: Rule = Rule {
 /// `<script src>` and stylesheet `<link href>` on another origin without `integrity`.
 pub fn check(cx: &mut TemplateCheck) {
     let file = cx.file;
-    for tag in &file.model.resources {
+    for resource in &file.model.resources {
+        // A debug build of a library, loaded only with a debug setting on, is not served.
+        if resource.debug_only {
+            continue;
+        }
+        let tag = &resource.tag;
         let attr = match tag.name.as_str() {
             "script" => "src",
             "link"

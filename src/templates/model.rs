@@ -138,6 +138,15 @@ pub struct AutoescapeOff {
     pub printed: Option<Vec<Value>>,
 }
 
+/// A `<script>` or `<link>` start tag, and whether only a debug switch renders it.
+#[derive(Debug)]
+pub struct Resource {
+    pub tag: Tag,
+    /// In the branch of an `{% if %}` that a debug setting turns on (`{% if config.VUE_DEBUG %}`),
+    /// a development aid the deployed pages do not load.
+    pub debug_only: bool,
+}
+
 /// Everything the template rules need to know about one template.
 #[derive(Debug, Default)]
 pub struct Template {
@@ -146,7 +155,7 @@ pub struct Template {
     pub autoescape_off: Vec<AutoescapeOff>,
     pub forms: Vec<Form>,
     /// `<script>` and `<link>` start tags.
-    pub resources: Vec<Tag>,
+    pub resources: Vec<Resource>,
     pub references: Vec<Reference>,
     /// Some `{% extends %}`, `{% include %}` or `{% import %}` names its template by a
     /// variable or an expression (`{% include widget.template %}`): any template may be meant.
@@ -229,7 +238,19 @@ struct Builder<'t> {
     /// Open `{% autoescape %}` tags, innermost last: for a `false` one, its index in
     /// `autoescape_off`.
     autoescapes: Vec<Option<usize>>,
+    /// Open `{% if %}` tags, innermost last: how each tests a debug switch, and whether the
+    /// branch being read is the one that switch turns on.
+    ifs: Vec<IfBranch>,
     form: Option<Form>,
+}
+
+/// An open `{% if %}`.
+#[derive(Debug, Default)]
+struct IfBranch {
+    /// `Some(true)` for `{% if config.DEBUG %}`, `Some(false)` for `{% if not config.DEBUG %}`.
+    debug_test: Option<bool>,
+    /// The branch being read renders only with debugging on.
+    debug_only: bool,
 }
 
 impl Builder<'_> {
@@ -444,6 +465,27 @@ impl Builder<'_> {
                 self.block_names.push(name);
                 self.open("block", span.start, true);
             }
+            "if" => {
+                let debug_test = debug_test(rest);
+                self.ifs.push(IfBranch {
+                    debug_test,
+                    debug_only: debug_test == Some(true),
+                });
+                self.open("if", span.start, false);
+            }
+            "else" | "elif" => {
+                // The `else` of `not DEBUG` needs the switch on; an `elif` is judged by its own
+                // test, and an `else` after it by none. (A `for` loop's `else` is the loop's.)
+                let in_if = self.blocks.last().is_some_and(|(open, _, _)| open == "if");
+                if let Some(b) = self.ifs.last_mut().filter(|_| in_if) {
+                    if tag == "elif" {
+                        b.debug_only = debug_test(rest) == Some(true);
+                        b.debug_test = None;
+                    } else {
+                        b.debug_only = b.debug_test == Some(false);
+                    }
+                }
+            }
             t if BLOCK_TAGS.contains(&t) => self.open(t, span.start, t == "filter"),
             t if t.starts_with("end") => self.close(&t[3..], span.start),
             _ => {}
@@ -550,6 +592,9 @@ impl Builder<'_> {
         if tag == "autoescape" {
             self.autoescapes.pop();
         }
+        if tag == "if" {
+            self.ifs.pop();
+        }
     }
 
     /// Something printed here may carry outside data: every open `{% autoescape false %}` block
@@ -624,7 +669,10 @@ impl Builder<'_> {
                 });
                 self.note_token(named_token);
             }
-            ("script" | "link", false) => self.t.resources.push(tag),
+            ("script" | "link", false) => {
+                let debug_only = self.ifs.iter().any(|b| b.debug_only);
+                self.t.resources.push(Resource { tag, debug_only });
+            }
             _ => {}
         }
     }
@@ -741,9 +789,48 @@ fn split_top(s: &str, sep: char) -> Vec<&str> {
     out
 }
 
+/// How an `{% if %}` test reads a debug switch: `Some(true)` when its branch needs a setting
+/// named for debugging on (`config.DEBUG`, `config.VUE_DEBUG and x`), `Some(false)` for the
+/// plain negation (`not config.DEBUG`, whose `else` needs it on), `None` for any other test.
+fn debug_test(test: &str) -> Option<bool> {
+    let test = test.trim();
+    if let Some(name) = test.strip_prefix("not ") {
+        return debug_name(name.trim()).then_some(false);
+    }
+    // Every part of a conjunction holds in its branch; a disjunction needs none of them.
+    if test.contains(" or ") {
+        return None;
+    }
+    test.split(" and ")
+        .any(|part| debug_name(part.trim()))
+        .then_some(true)
+}
+
+/// A setting named for debugging, read plainly: `config.DEBUG`, `config['VUE_DEBUG']`, `debug`.
+fn debug_name(name: &str) -> bool {
+    let plain = name.bytes().all(|b| {
+        b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'[' | b']' | b'\'' | b'"')
+    });
+    let last = name
+        .rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .find(|w| !w.is_empty());
+    plain && last.is_some_and(|l| l.split('_').any(|w| w.eq_ignore_ascii_case("debug")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_tests() {
+        assert_eq!(debug_test("config.VUE_DEBUG"), Some(true));
+        assert_eq!(debug_test("config['DEBUG'] and tools"), Some(true));
+        assert_eq!(debug_test("not config.DEBUG"), Some(false));
+        assert_eq!(debug_test("config.DEBUG or preview"), None);
+        assert_eq!(debug_test("config.DEBUGGER_URL == ''"), None);
+        assert_eq!(debug_test("debugger"), None);
+        assert_eq!(debug_test("config.ENABLE_CDN"), None);
+    }
 
     fn safe_values(text: &str) -> Vec<Value> {
         analyze(text)
