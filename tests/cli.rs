@@ -866,6 +866,68 @@ def mail():
     );
 }
 
+/// Two guessed steps: `EditView().get(kind, id)` is a library view's handler (a method of the
+/// object its class made), not a mapping lookup handing back its default; and request data after
+/// a literal `?` moves the URL only when an earlier piece carries it too, which here it does only
+/// through a library service's answer. Both are audit findings; the same data glued to the front
+/// of the URL stays default.
+#[test]
+fn library_methods_and_guessed_prefixes_are_audit_findings() {
+    check_audit_split(
+        "views.py",
+        r#"from flask import Blueprint, abort, redirect, request
+from ckan.views.dataset import EditView
+from invenio_records_resources.proxies import current_service
+
+bp = Blueprint("x", __name__)
+
+
+@bp.route("/dataset/edit/<id>")
+def edit(id):
+    return EditView().get("dataset", id)
+
+
+@bp.route("/access")
+def access():
+    token = request.args.get("access_request_token")
+    access_request = current_service.access.create_guest_access_request(token=token)
+    if access_request is None:
+        abort(404)
+    return redirect(f"{access_request.links['self_html']}?access_request_token={token}")
+
+
+@bp.route("/direct")
+def direct():
+    token = request.args.get("token")
+    return redirect(f"{token}?access_request_token={token}")
+"#,
+        "FS501",
+        &[25],
+        &[19, 25],
+    );
+    check_audit_split(
+        "views.py",
+        r#"from flask import Blueprint
+from ckan.views.dataset import EditView
+
+bp = Blueprint("x", __name__)
+
+
+@bp.route("/dataset/edit/<id>")
+def edit(id):
+    return EditView().get("dataset", id)
+
+
+@bp.route("/lookup/<id>")
+def lookup(id):
+    return {"a": "b"}.get("x", id)
+"#,
+        "FS301",
+        &[14],
+        &[9, 14],
+    );
+}
+
 /// FS502's listing sinks (`os.listdir`, `os.scandir`) reveal names, not content: on real
 /// applications they are folder choosers for privileged users, so their flows are audit
 /// findings, also through a helper; opening or deleting the same path stays default.

@@ -282,7 +282,7 @@ pub fn check_stmt(cx: &mut Checker, stmt: &Stmt) {
                     && identifies_client_beside_login(cx, &name))
                 || public_client_secret(cx, &name)
         };
-        if is_credential(&name, &text) && !exempt() {
+        if is_credential(&name, &text) && !exempt() && !factory_setting(cx, value.range(), &text) {
             report(cx, &name, value.range());
         }
     }
@@ -322,6 +322,33 @@ fn factory_login(call: &ExprCall, at: TextRange, text: &str) -> bool {
             k.value.range() != at
                 && literal_text(&k.value).is_some_and(|other| other.eq_ignore_ascii_case(text))
         })
+}
+
+/// `PASSWORD = "guest"` among settings that also name the server (`HOSTNAME = "localhost"`) and
+/// give another setting the same text (`USERID = "guest"`): the factory login of that server, as
+/// in [`factory_login`], written as module or class settings.
+fn factory_setting(cx: &Checker, at: TextRange, text: &str) -> bool {
+    let body = match (cx.enclosing_function(), cx.enclosing_class()) {
+        (None, Some(class)) => &class.body[..],
+        (None, None) => cx.file.body(),
+        _ => return false,
+    };
+    let settings = body.iter().filter_map(|s| match s {
+        Stmt::Assign(a) => match (a.targets.as_slice(), &*a.value) {
+            ([Expr::Name(n)], v) if is_text_literal(v) => Some((n.id.as_str(), v)),
+            _ => None,
+        },
+        _ => None,
+    });
+    let (mut names_server, mut same_text) = (false, false);
+    for (name, value) in settings {
+        names_server |= words(name)
+            .iter()
+            .any(|w| matches!(w.as_str(), "host" | "hostname" | "server"));
+        same_text |= value.range() != at
+            && literal_text(value).is_some_and(|other| other.eq_ignore_ascii_case(text));
+    }
+    names_server && same_text
 }
 
 /// `CLIENT_SECRET = "..."` in a module that runs an OAuth flow made for public clients: the

@@ -78,7 +78,8 @@ pub fn concat(l: &Val, r: &Val, op: Operator) -> Option<Val> {
 /// `built`, the string made of `pieces`: the data of pieces that follow a literal `?` or `#`, or a
 /// `url_for(...)` path and a fixed segment, cannot choose the scheme, host or path of the URL, so
 /// it is cleared for redirects and outgoing requests, unless the same data also comes through an
-/// earlier piece. (Data before that point keeps its own taint and is reported through it.)
+/// earlier piece (only through guessed steps there: then it is an audit finding). (Data before
+/// that point keeps its own taint and is reported through it.)
 pub fn confine(built: Val, pieces: &[Piece]) -> Val {
     // Text that starts with this application's path and goes on past a fixed segment is one
     // too, for the next step that extends it (`url = f"{url}&{more}"`).
@@ -139,9 +140,20 @@ pub fn confine(built: Val, pieces: &[Piece]) -> Val {
     let same = |a: &Taint, b: &Taint| a.key == b.key && a.field == b.field;
     let bits = SinkKind::Redirect.bit() | SinkKind::Ssrf.bit();
     built.map_taints(&|t| {
-        let clear = confined.iter().any(|c| same(c, t)) && !open.iter().any(|o| same(o, t));
+        if !confined.iter().any(|c| same(c, t)) {
+            return t.clone();
+        }
+        let mut opened = open.iter().filter(|o| same(o, t)).peekable();
+        if opened.peek().is_none() {
+            return Taint {
+                cleared: t.cleared | bits,
+                ..t.clone()
+            };
+        }
+        // The data moves the URL only through a step the analysis guessed (`svc.create(token=t)`
+        // handing back an object whose link is the prefix): the audit part of the rule.
         Taint {
-            cleared: if clear { t.cleared | bits } else { t.cleared },
+            audit: t.audit || opened.all(|o| o.audit),
             ..t.clone()
         }
     })

@@ -225,7 +225,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 return v;
             }
         }
-        if !is_sink && method == Some("get") {
+        if !is_sink && method == Some("get") && !self.library_class_get(q.as_deref(), method) {
             // A lookup in a mapping or store (`watches.get(uuid)`, `Model.query.get(id)`): the
             // key selects a record, the record is not request data. What the store itself holds
             // (a summary's parameter, a request dict) and a default come back; the key does not.
@@ -330,12 +330,25 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         v
     }
 
+    /// `EditView().get(kind, id)`: the `get` of an object a library class made, which is that
+    /// class's own method (a view's handler), not a mapping's lookup: nothing models it.
+    fn library_class_get(&self, q: Option<&str>, method: Option<&str>) -> bool {
+        method == Some("get")
+            && q.and_then(|q| q.rsplit_once('.'))
+                .is_some_and(|(owner, _)| {
+                    names_non_mapping_class(owner) && self.w.g.project_class(owner).is_none()
+                })
+    }
+
     /// Whether the analysis models what the library call `c` hands back (see [`modelled`]): a
     /// known library's, a text method's, a nested function's of this body, or a method a
     /// project class inherits from a known library's class (`JobSchema().load(body)`).
     fn modelled_call(&self, c: &ast::ExprCall, q: Option<&str>, method: Option<&str>) -> bool {
         // `getattr(obj, name)(data)`, `get_action(name)(data)`: the function called is a value.
         if matches!(&*c.func, Expr::Call(_)) {
+            return false;
+        }
+        if self.library_class_get(q, method) {
             return false;
         }
         if modelled::is_modelled(q, method) {
@@ -1031,6 +1044,36 @@ impl Call<'_> {
         }
         v
     }
+}
+
+/// Classes whose instances are mappings (`.get(key, default)` is a lookup).
+const MAPPING_CLASSES: &[&str] = &[
+    "OrderedDict",
+    "Counter",
+    "ChainMap",
+    "UserDict",
+    "Config",
+    "MultiDict",
+    "ImmutableMultiDict",
+    "CombinedMultiDict",
+    "OrderedMultiDict",
+    "Headers",
+    "EnvironHeaders",
+    "TypeConversionDict",
+    "ImmutableTypeConversionDict",
+    "CaseInsensitiveDict",
+    "SimpleCookie",
+    "Session",
+    "SecureCookieSession",
+    "NullSession",
+    "LocalProxy",
+];
+
+/// Whether `alias`, what a value was made by, names a class (`ckan.views.dataset.EditView`)
+/// whose instances are no mapping.
+fn names_non_mapping_class(alias: &str) -> bool {
+    let last = alias.rsplit(['.', '#']).next().unwrap_or(alias);
+    last.starts_with(|c: char| c.is_ascii_uppercase()) && !MAPPING_CLASSES.contains(&last)
 }
 
 /// `BookMeta(file_path=p, title=t, ...)`: a library or namedtuple class built from keyword
