@@ -131,7 +131,7 @@ pub struct Checker<'a> {
     /// Set when the file nests deeper than the walk follows.
     pub too_deep: bool,
     /// Set while walking into the value of an attribute chain (`request.form` in
-    /// `request.form.get`).
+    /// `request.form.get`, `session` in `session.get`).
     chain_link: bool,
     /// Reused for the qualified name of each call's callee: resolving every call of a file
     /// into one buffer costs no allocation per call.
@@ -742,6 +742,11 @@ impl<'a> Checker<'a> {
             // CherryPy's server answers 413 past `server.max_request_body_size`, 100 MB unless
             // configured otherwise.
             "cherrypy.tree.graft" => self.facts.other_body_limit = true,
+            // OpenStack's body limit: oslo.middleware's size limiter wrapped around the app.
+            "oslo_middleware.RequestBodySizeLimiter"
+            | "oslo_middleware.sizelimit.RequestBodySizeLimiter" => {
+                self.facts.other_body_limit = true
+            }
             "werkzeug.middleware.proxy_fix.ProxyFix" | "werkzeug.contrib.fixers.ProxyFix" => {
                 self.facts.behind_proxy = true
             }
@@ -749,6 +754,7 @@ impl<'a> Checker<'a> {
         }
         render::note_template_folder(self, call, callee);
         render::note_computed_template_name(self, call, callee);
+        self.facts.other_body_limit |= body_limit::loads_size_limiter(call);
         self.facts.other_body_limit |= call.arguments.keywords.iter().any(|k| {
             k.arg
                 .as_ref()
@@ -864,6 +870,25 @@ impl<'a> Checker<'a> {
 
     /// Whether `expr` is `request.headers` or `request.cookies`. Judged by the attribute name
     /// first: this runs on every subscript and membership test.
+    /// `session` as Flask's session object.
+    fn names_session(&self, expr: &Expr) -> bool {
+        matches!(expr, Expr::Name(n) if n.id.as_str() == "session")
+            && self.sem.may_name_flask()
+            && self.sem.is(expr, "flask.session")
+    }
+
+    /// The text of a key: a literal, or a module constant holding one (`session[CXGUID]`).
+    fn key_text(&self, key: &Expr) -> Option<String> {
+        if let Some(text) = super::flask::string_literal(key) {
+            return Some(text);
+        }
+        let Expr::Name(n) = key else { return None };
+        match super::locals::module_values(self, n.id.as_str())?.as_slice() {
+            [value] => super::flask::string_literal(value),
+            _ => None,
+        }
+    }
+
     fn names_headers_or_cookies(&self, expr: &Expr) -> bool {
         matches!(expr, Expr::Attribute(a) if matches!(a.attr.as_str(), "headers" | "cookies"))
             && self.sem.may_name_flask()
@@ -1099,11 +1124,7 @@ impl<'a> Visitor<'a> for Checker<'a> {
                 let mut callee = std::mem::take(&mut self.callee_buf);
                 self.sem.resolve_into(&call.func, &mut callee);
                 if credentials::is_keyed_read(&callee) {
-                    self.read_key = call
-                        .arguments
-                        .args
-                        .first()
-                        .and_then(super::flask::string_literal);
+                    self.read_key = call.arguments.args.first().and_then(|k| self.key_text(k));
                 }
                 self.note_call(call, &callee);
                 dispatch::call(self, call, &callee);
@@ -1112,15 +1133,16 @@ impl<'a> Visitor<'a> for Checker<'a> {
             // `request.form.get` reads the same thing as its inner `request.form`: judge the
             // whole chain once, at its outermost link.
             Expr::Attribute(_) if !inner_link => self.note_request_read(expr),
-            Expr::Name(n) if matches!(n.id.as_str(), "session" | "current_user") => {
+            Expr::Name(n) if !inner_link && matches!(n.id.as_str(), "session" | "current_user") => {
                 self.note_request_read(expr)
             }
             Expr::Compare(cmp) => {
                 // `"User-Agent" in request.headers`.
                 if matches!(cmp.ops.as_ref(), [ast::CmpOp::In | ast::CmpOp::NotIn])
-                    && self.names_headers_or_cookies(&cmp.comparators[0])
+                    && (self.names_headers_or_cookies(&cmp.comparators[0])
+                        || self.names_session(&cmp.comparators[0]))
                 {
-                    self.read_key = super::flask::string_literal(&cmp.left);
+                    self.read_key = self.key_text(&cmp.left);
                 }
                 dispatch::compare(self, cmp)
             }
@@ -1130,8 +1152,8 @@ impl<'a> Visitor<'a> for Checker<'a> {
             }
             Expr::FString(f) => render::note_template_fstring(self, f),
             Expr::Subscript(s) => {
-                if self.names_headers_or_cookies(&s.value) {
-                    self.read_key = super::flask::string_literal(&s.slice);
+                if self.names_headers_or_cookies(&s.value) || self.names_session(&s.value) {
+                    self.read_key = self.key_text(&s.slice);
                 }
                 self.header_helper(s)
             }
@@ -1141,7 +1163,8 @@ impl<'a> Visitor<'a> for Checker<'a> {
             }
             _ => {}
         }
-        self.chain_link = matches!(expr, Expr::Attribute(a) if a.value.is_attribute_expr());
+        self.chain_link = matches!(expr, Expr::Attribute(a)
+            if a.value.is_attribute_expr() || a.value.is_name_expr());
         let lambda = u32::from(expr.is_lambda_expr());
         self.lambdas += lambda;
         visitor::walk_expr(self, expr);

@@ -96,7 +96,55 @@ pub fn is_keyed_read(qualified: &str) -> bool {
             | "flask.request.headers.get_all"
             | "flask.request.cookies.get"
             | "flask.request.cookies.getlist"
+            | "flask.session.get"
+            | "flask.session.pop"
+            | "flask.session.setdefault"
     )
+}
+
+/// Whether a session key names only a view's state (`saved`, `theme`, `last_filter`, `netloc`),
+/// and no identity or permission (`logged_in`, `is_admin`, `role`, `user_id`): a session holding
+/// only such keys signs nobody in. Unknown keys (`paid`, `cart`) may grant something: they count.
+pub fn names_view_state(key: &str) -> bool {
+    let words = super::words::words(key);
+    let state = words.iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "saved"
+                | "netloc"
+                | "theme"
+                | "lang"
+                | "language"
+                | "locale"
+                | "timezone"
+                | "tz"
+                | "last"
+                | "recent"
+                | "history"
+                | "next"
+                | "referrer"
+                | "referer"
+                | "page"
+                | "sort"
+                | "order"
+                | "filter"
+                | "filters"
+                | "search"
+                | "query"
+                | "tab"
+                | "layout"
+                | "sidebar"
+                | "collapsed"
+                | "flashes"
+        )
+    });
+    let identity = words.iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "logged" | "admin" | "role" | "roles" | "email" | "name" | "id" | "perm" | "perms"
+        )
+    });
+    state && !identity && !names_credential(key)
 }
 
 /// Whether a header or cookie name may carry a credential or who the requester is
@@ -161,6 +209,24 @@ pub fn text_challenges(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn view_state_session_keys() {
+        for key in ["saved", "netloc", "last_filter", "theme", "page"] {
+            assert!(names_view_state(key), "{key}");
+        }
+        for key in [
+            "paid",
+            "cart",
+            "user_id",
+            "last_login",
+            "admin_page",
+            "auth_next",
+            "cxguid",
+        ] {
+            assert!(!names_view_state(key), "{key}");
+        }
+    }
 
     #[test]
     fn sources_by_name() {

@@ -15,6 +15,24 @@ const TOO_LARGE: &[&str] = &[
     "PAYLOAD_TOO_LARGE",
 ];
 
+/// `_Middleware(namespace="keystone.server_middleware", ep="sizelimit")`: oslo.middleware's size
+/// limiter loaded by its entry point name from a middleware namespace, as OpenStack services
+/// assemble their pipelines.
+pub fn loads_size_limiter(call: &ast::ExprCall) -> bool {
+    fn literal(e: &Expr) -> Option<&str> {
+        match e {
+            Expr::StringLiteral(s) => Some(s.value.to_str()),
+            _ => None,
+        }
+    }
+    let kws = &call.arguments.keywords;
+    let names_limiter = kws.iter().any(|k| literal(&k.value) == Some("sizelimit"));
+    names_limiter
+        && kws
+            .iter()
+            .any(|k| literal(&k.value).is_some_and(|v| v.ends_with("middleware")))
+}
+
 /// The names of the functions `def` calls (`check(...)`, `self.check(...)`: `check`), to match
 /// against the functions that check the declared length.
 pub fn called_names(def: &ast::StmtFunctionDef) -> Vec<String> {

@@ -64,8 +64,16 @@ impl Checker<'_> {
         if self.holds_read_value(expr) {
             return;
         }
-        // A language cookie or a CORS header says nothing about who is asking.
-        if key.is_some_and(|k| !credentials::names_credential(&k)) {
+        // A language cookie or a CORS header says nothing about who is asking; nor does a
+        // session value that keeps a view's state (`session["saved"]`).
+        let names_who = |k: &str| {
+            if q.starts_with("flask.session") {
+                !credentials::names_view_state(k)
+            } else {
+                credentials::names_credential(k)
+            }
+        };
+        if key.is_some_and(|k| !names_who(&k)) {
             return;
         }
         if let Some(f) = self.functions.last_mut() {

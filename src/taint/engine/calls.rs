@@ -225,7 +225,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 return v;
             }
         }
-        if !is_sink && method == Some("get") && !self.library_class_get(q.as_deref(), method) {
+        if !is_sink && method == Some("get") && !self.library_class_get(c, q.as_deref(), method) {
             // A lookup in a mapping or store (`watches.get(uuid)`, `Model.query.get(id)`): the
             // key selects a record, the record is not request data. What the store itself holds
             // (a summary's parameter, a request dict) and a default come back; the key does not.
@@ -330,10 +330,12 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         v
     }
 
-    /// `EditView().get(kind, id)`: the `get` of an object a library class made, which is that
-    /// class's own method (a view's handler), not a mapping's lookup: nothing models it.
-    fn library_class_get(&self, q: Option<&str>, method: Option<&str>) -> bool {
+    /// `EditView().get(kind, id)`: a `get` given more than a key, of an object a library class
+    /// made, which is that class's own method (a view's handler), not a mapping's lookup with a
+    /// default: nothing models it. (`store.get(key)` still looks a record up.)
+    fn library_class_get(&self, c: &ast::ExprCall, q: Option<&str>, method: Option<&str>) -> bool {
         method == Some("get")
+            && c.arguments.args.len() >= 2
             && q.and_then(|q| q.rsplit_once('.'))
                 .is_some_and(|(owner, _)| {
                     names_non_mapping_class(owner) && self.w.g.project_class(owner).is_none()
@@ -348,7 +350,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         if matches!(&*c.func, Expr::Call(_)) {
             return false;
         }
-        if self.library_class_get(q, method) {
+        if self.library_class_get(c, q, method) {
             return false;
         }
         if modelled::is_modelled(q, method) {
