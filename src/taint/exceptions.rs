@@ -278,7 +278,7 @@ fn internal_type(a: &Analyzer, t: &ast::StmtTry, e: &Expr) -> bool {
     let Some(class) = builtin_name(e).filter(|n| OS_ERRORS.contains(n)) else {
         return false;
     };
-    !(raised_by_callees(a, &t.body, class) && !touches_storage(Some(a), &t.body))
+    !raised_by_callees(a, &t.body, class) || touches_storage(Some(a), &t.body)
 }
 
 /// Whether a project function named like one `body` calls, or like one such a function calls,
