@@ -8,7 +8,11 @@
 
 use std::sync::Arc;
 
-use ruff_python_ast::Operator;
+use ruff_python_ast::visitor::{self, Visitor};
+use ruff_python_ast::{self as ast, Expr, Operator, Stmt};
+use ruff_text_size::Ranged;
+
+use crate::python::SourceFile;
 
 use super::dotless::Piece;
 use super::value::{placed, SinkKind, Taint, Val, AFTER_ROOT, AFTER_SEGMENT};
@@ -47,6 +51,80 @@ pub fn passed_url(kind: &Arc<str>) -> Val {
         constant: kind.as_ref() != SETTING,
         ..Val::default()
     }
+}
+
+/// Words of the sources of application URLs: a base URL read from the configuration or the
+/// environment, or a `url_for(...)` path.
+const APP_URL_WORDS: &[&str] = &["config", "environ", "getenv", "url_for"];
+
+/// Whether `def` (whose source is `text`) may return an application URL, so a call handing it no
+/// data is still worth analysing: a `return` names an [`APP_URL_WORDS`] source (`return
+/// app.config["API"] + "/v1"`) or a local assigned from one (`base = app.config["API"]; return
+/// base + PATH`). Most functions reading the configuration return something else, and
+/// analysing them all would cost a scan for nothing.
+pub fn may_return_app_url(file: &SourceFile, text: &str, def: &ast::StmtFunctionDef) -> bool {
+    let names_source = |e: &Expr| {
+        let text = file.slice(e.range());
+        APP_URL_WORDS.iter().any(|w| text.contains(w))
+    };
+    if !APP_URL_WORDS.iter().any(|w| text.contains(w)) {
+        return false;
+    }
+    let mut walk = Returns {
+        names_source: &names_source,
+        locals: Vec::new(),
+        returned: Vec::new(),
+    };
+    for s in &def.body {
+        walk.visit_stmt(s);
+    }
+    walk.returned.iter().any(|e| {
+        names_source(e) || {
+            let mut names = Vec::new();
+            collect_names(e, &mut names);
+            names.iter().any(|n| walk.locals.contains(n))
+        }
+    })
+}
+
+/// The returns of a function body, and its locals assigned an application URL source.
+struct Returns<'s, 'f> {
+    names_source: &'f dyn Fn(&Expr) -> bool,
+    locals: Vec<&'s str>,
+    returned: Vec<&'s Expr>,
+}
+
+impl<'s> Visitor<'s> for Returns<'s, '_> {
+    fn visit_stmt(&mut self, stmt: &'s Stmt) {
+        match stmt {
+            Stmt::Assign(a) if (self.names_source)(&a.value) => {
+                for t in &a.targets {
+                    if let Expr::Name(n) = t {
+                        self.locals.push(n.id.as_str());
+                    }
+                }
+            }
+            Stmt::Return(r) => self.returned.extend(r.value.as_deref()),
+            // A nested function's returns are its own.
+            Stmt::FunctionDef(_) | Stmt::ClassDef(_) => return,
+            _ => {}
+        }
+        visitor::walk_stmt(self, stmt);
+    }
+}
+
+/// The names an expression reads.
+fn collect_names<'s>(e: &'s Expr, out: &mut Vec<&'s str>) {
+    struct Names<'o, 's>(&'o mut Vec<&'s str>);
+    impl<'s> Visitor<'s> for Names<'_, 's> {
+        fn visit_expr(&mut self, e: &'s Expr) {
+            if let Expr::Name(n) = e {
+                self.0.push(n.id.as_str());
+            }
+            visitor::walk_expr(self, e);
+        }
+    }
+    Names(out).visit_expr(e);
 }
 
 /// Text that starts a path after a base URL: `"/results/"`. (An empty setting would make

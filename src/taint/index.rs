@@ -172,10 +172,6 @@ const PRODUCER_WORDS: &[&str] = &[
     "DELETE",
 ];
 
-/// Words showing a function may return a URL whose host is fixed: a base URL read from the
-/// configuration or environment, or a `url_for(...)` path (see [`app_paths`](super::app_paths)).
-const APP_URL_WORDS: &[&str] = &["config", "environ", "getenv", "url_for"];
-
 /// Words showing a function may build an object sinks judge by its type: a factory returning a
 /// sandboxed Jinja environment must be followed for `env.from_string(...)` to know it.
 const TYPED_OBJECT_WORDS: &[&str] = &["sandbox"];
@@ -185,7 +181,7 @@ const TYPED_OBJECT_WORDS: &[&str] = &["sandbox"];
 fn may_produce(file: &SourceFile, def: &ast::StmtFunctionDef, names_typed_objects: bool) -> bool {
     let text = file.slice(def.range);
     PRODUCER_WORDS.iter().any(|w| text.contains(w))
-        || APP_URL_WORDS.iter().any(|w| text.contains(w))
+        || super::app_paths::may_return_app_url(file, text, def)
         || super::predictable::mentions_source(text)
         || (names_typed_objects && TYPED_OBJECT_WORDS.iter().any(|w| text.contains(w)))
 }
