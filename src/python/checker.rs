@@ -665,7 +665,7 @@ impl<'a> Checker<'a> {
         for read in own {
             read.checked = checked;
             read.calls = calls
-                .get_or_insert_with(|| body_limit::called_names(f))
+                .get_or_insert_with(|| super::calls::called_names(&f.body))
                 .clone();
         }
     }

@@ -1,6 +1,7 @@
 //! The Python front end: parsed files, suppressions, name resolution and the Flask model.
 
 pub mod access;
+pub mod calls;
 pub mod checker;
 pub mod config_choice;
 pub mod credentials;

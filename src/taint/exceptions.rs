@@ -22,6 +22,7 @@ use ruff_text_size::{Ranged, TextRange};
 use super::engine::{Analyzer, Reach};
 use super::infer;
 use super::value::{Origin, Taint, Val};
+use crate::python::calls::called_names;
 
 /// Builtin exceptions whose message describes a bad value (`invalid literal for int()`, an
 /// application's own `raise ValueError("unknown filter")`), not the server's internals.
@@ -303,31 +304,6 @@ fn raised_by_callees(a: &Analyzer, body: &[Stmt], class: &str) -> bool {
                     .any(|m| raisers.contains(&m.as_str()))
             })
     })
-}
-
-/// The names of the functions `body` calls (`check(...)`, `self.client.check(...)`: `check`).
-fn called_names(body: &[Stmt]) -> Vec<String> {
-    #[derive(Default)]
-    struct Calls(Vec<String>);
-    impl<'s> Visitor<'s> for Calls {
-        fn visit_expr(&mut self, e: &'s Expr) {
-            if let Expr::Call(c) = e {
-                match &*c.func {
-                    Expr::Name(n) => self.0.push(n.id.to_string()),
-                    Expr::Attribute(at) => self.0.push(at.attr.to_string()),
-                    _ => {}
-                }
-            }
-            visitor::walk_expr(self, e);
-        }
-    }
-    let mut v = Calls::default();
-    for s in body {
-        v.visit_stmt(s);
-    }
-    v.0.sort_unstable();
-    v.0.dedup();
-    v.0
 }
 
 /// The operating-system exception classes the project's functions raise with written text, each

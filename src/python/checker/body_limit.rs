@@ -33,36 +33,6 @@ pub fn loads_size_limiter(call: &ast::ExprCall) -> bool {
             .any(|k| literal(&k.value).is_some_and(|v| v.ends_with("middleware")))
 }
 
-/// The names of the functions `def` calls (`check(...)`, `self.check(...)`: `check`), to match
-/// against the functions that check the declared length.
-pub fn called_names(def: &ast::StmtFunctionDef) -> Vec<String> {
-    let mut v = Calls::default();
-    for s in &def.body {
-        v.visit_stmt(s);
-    }
-    v.names.sort_unstable();
-    v.names.dedup();
-    v.names
-}
-
-#[derive(Default)]
-struct Calls {
-    names: Vec<String>,
-}
-
-impl<'a> Visitor<'a> for Calls {
-    fn visit_expr(&mut self, e: &'a Expr) {
-        if let Expr::Call(c) = e {
-            match &*c.func {
-                Expr::Name(n) => self.names.push(n.id.to_string()),
-                Expr::Attribute(a) => self.names.push(a.attr.to_string()),
-                _ => {}
-            }
-        }
-        visitor::walk_expr(self, e);
-    }
-}
-
 /// Whether `def` checks the declared body length and answers 413.
 pub fn checks_declared_length(text: &str, def: &ast::StmtFunctionDef) -> bool {
     // Most functions mention neither: skip their walk.
