@@ -310,18 +310,12 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall) {
 /// password="airflow"`, `conn_type="kylin", password="KYLIN"`). Such a default is public knowledge,
 /// like the `admin`/`admin` of a router's manual; a real password is not the name beside it.
 fn factory_login(call: &ExprCall, at: TextRange, text: &str) -> bool {
-    let kws = &call.arguments.keywords;
-    let names_server = kws.iter().any(|k| {
-        k.arg
-            .as_deref()
-            .is_some_and(|a| matches!(a, "host" | "hostname" | "server" | "address"))
-            && is_text_literal(&k.value)
-    });
-    names_server
-        && kws.iter().any(|k| {
-            k.value.range() != at
-                && literal_text(&k.value).is_some_and(|other| other.eq_ignore_ascii_case(text))
-        })
+    let named = call
+        .arguments
+        .keywords
+        .iter()
+        .filter_map(|k| Some((k.arg.as_deref()?, &k.value)));
+    spelled_like_neighbour(named, at, text)
 }
 
 /// `PASSWORD = "guest"` among settings that also name the server (`HOSTNAME = "localhost"`) and
@@ -334,17 +328,28 @@ fn factory_setting(cx: &Checker, at: TextRange, text: &str) -> bool {
         _ => return false,
     };
     let settings = body.iter().filter_map(|s| match s {
-        Stmt::Assign(a) => match (a.targets.as_slice(), &*a.value) {
-            ([Expr::Name(n)], v) if is_text_literal(v) => Some((n.id.as_str(), v)),
+        Stmt::Assign(a) => match a.targets.as_slice() {
+            [Expr::Name(n)] => Some((n.id.as_str(), &*a.value)),
             _ => None,
         },
         _ => None,
     });
+    spelled_like_neighbour(settings, at, text)
+}
+
+/// Among `named` values (keywords of a call, settings of a body), one names a server with a
+/// literal (`host`, `SMTP_HOSTNAME`, `server`, `address`) and another than the credential at `at`
+/// holds the credential's `text`, case aside.
+fn spelled_like_neighbour<'e>(
+    named: impl Iterator<Item = (&'e str, &'e Expr)>,
+    at: TextRange,
+    text: &str,
+) -> bool {
     let (mut names_server, mut same_text) = (false, false);
-    for (name, value) in settings {
+    for (name, value) in named.filter(|(_, v)| is_text_literal(v)) {
         names_server |= words(name)
             .iter()
-            .any(|w| matches!(w.as_str(), "host" | "hostname" | "server"));
+            .any(|w| matches!(w.as_str(), "host" | "hostname" | "server" | "address"));
         same_text |= value.range() != at
             && literal_text(value).is_some_and(|other| other.eq_ignore_ascii_case(text));
     }

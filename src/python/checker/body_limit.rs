@@ -7,6 +7,8 @@
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr};
 
+use crate::python::flask::string_literal;
+
 /// Names of the 413 status: werkzeug's exception, `http.HTTPStatus` members.
 const TOO_LARGE: &[&str] = &[
     "RequestEntityTooLarge",
@@ -19,18 +21,13 @@ const TOO_LARGE: &[&str] = &[
 /// limiter loaded by its entry point name from a middleware namespace, as OpenStack services
 /// assemble their pipelines.
 pub fn loads_size_limiter(call: &ast::ExprCall) -> bool {
-    fn literal(e: &Expr) -> Option<&str> {
-        match e {
-            Expr::StringLiteral(s) => Some(s.value.to_str()),
-            _ => None,
-        }
-    }
-    let kws = &call.arguments.keywords;
-    let names_limiter = kws.iter().any(|k| literal(&k.value) == Some("sizelimit"));
-    names_limiter
-        && kws
-            .iter()
-            .any(|k| literal(&k.value).is_some_and(|v| v.ends_with("middleware")))
+    let values: Vec<String> = call
+        .arguments
+        .keywords
+        .iter()
+        .filter_map(|k| string_literal(&k.value))
+        .collect();
+    values.iter().any(|v| v == "sizelimit") && values.iter().any(|v| v.ends_with("middleware"))
 }
 
 /// Whether `def` checks the declared body length and answers 413.
