@@ -11,7 +11,10 @@ pub const RULE: Rule = Rule {
     cwe: &[352],
     kind: RuleKind::Template,
     precision: Precision::Medium,
-    suite: Suite::Default,
+    // Audit: FS106 reports an app without CSRF protection once, naming its form views; a form
+    // whose handler the analysis does not see reading form data (a login form, a search or an
+    // echo) was, on real applications, never a forgeable state change.
+    suite: Suite::Audit,
     message: "A POST form has no CSRF token and the app has no global CSRF protection",
     fix: "Enable `CSRFProtect(app)` and add `<input type=\"hidden\" name=\"csrf_token\" value=\"{{ csrf_token() }}\">` to the form (or use a FlaskForm and `{{ form.hidden_tag() }}`).",
     help: "Without a token the server cannot tell a form the user submitted from one another site submitted in their name with their cookies.",

@@ -289,6 +289,11 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             Expr::Attribute(a) => self.qualify(&a.value).unwrap_or_default(),
             _ => String::new(),
         };
+        // A method the project defines itself (`QueryRunner(conn).execute(sql)`) is its code, not
+        // a driver's, whatever its name: its body is followed and judged where a driver is called.
+        if q.is_some_and(|q| self.w.g.is_project_function(q)) {
+            return found;
+        }
         let xml_recv = ["xml.etree", "lxml", "defusedxml"]
             .iter()
             .any(|p| recv_q.starts_with(p));
