@@ -23,7 +23,7 @@ pub fn key(e: &Expr) -> Option<String> {
 /// The key of a value compared with constants, also through a case or whitespace change:
 /// `fmt.upper() == "TXT"` leaves `fmt` one of a few spellings of a constant, with no
 /// separators or markup.
-fn compared_key(e: &Expr) -> Option<String> {
+pub(super) fn compared_key(e: &Expr) -> Option<String> {
     if let Expr::Call(c) = e {
         if let Expr::Attribute(a) = &*c.func {
             if c.arguments.is_empty()

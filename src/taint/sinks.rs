@@ -238,6 +238,11 @@ pub const SQL_METHODS: &[&str] = &["execute", "executemany", "executescript", "e
 /// Keyword names of the SQL text in [`SQL_METHODS`].
 pub const SQL_KEYWORDS: &[&str] = &["sql", "statement", "operation", "query"];
 
+/// Query operators whose operand MongoDB takes as a value (the `$eq` form is the documented
+/// defence against operator injection); `$all` is not one, it may hold `$elemMatch` objects.
+pub const MONGO_LITERAL_OPERATORS: &[&str] =
+    &["$eq", "$ne", "$in", "$nin", "$gt", "$gte", "$lt", "$lte"];
+
 /// pymongo collection methods taking a filter or pipeline first.
 pub const MONGO_METHODS: &[&str] = &[
     "find",

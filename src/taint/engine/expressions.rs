@@ -223,6 +223,9 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 if let Some(v) = self.model_field(&base, &a.attr) {
                     return v;
                 }
+                if let Some(v) = self.property_read(a, &base) {
+                    return v;
+                }
                 if matches!(base.shape, Shape::Map(_))
                     && !records::computed_attribute(self.w.g, &base, &a.attr)
                 {

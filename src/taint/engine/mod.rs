@@ -44,6 +44,7 @@ mod config_templates;
 mod dispatched;
 mod expressions;
 mod parent_init;
+mod properties;
 mod request_shapes;
 mod resolved_paths;
 mod security_values;

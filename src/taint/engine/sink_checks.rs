@@ -484,6 +484,9 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 if k == "$where" {
                     let n = format!("{name} `$where`");
                     self.sink(SinkKind::Nosql, v, range, &n, None);
+                } else if sinks::MONGO_LITERAL_OPERATORS.contains(&k.as_str()) {
+                    // `{"taskid": {"$in": ids}}`: the operand is compared as a value, so an
+                    // object in it is matched literally, never read as an operator.
                 } else {
                     self.nosql(v, range, name);
                 }

@@ -760,6 +760,46 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 self.state.env.insert(key, v);
             }
         }
+        self.narrow_membership(test, branch, 0);
+    }
+
+    /// `x in known`, where `known` holds data, on the branch where it holds: `x` equals one of
+    /// `known`'s elements (or, for text, is a piece of it), so it carries what they carry and
+    /// no longer what it held before. A task id from the request checked against the course's
+    /// own task ids is the course's. (A `known` holding no data clears `x` in [`guards`].)
+    fn narrow_membership(&mut self, test: &Expr, branch: bool, depth: usize) {
+        match test {
+            Expr::BoolOp(b) if b.op == ast::BoolOp::And && branch && depth < 8 => {
+                for v in &b.values {
+                    self.narrow_membership(v, branch, depth + 1);
+                }
+            }
+            Expr::UnaryOp(u) if u.op == UnaryOp::Not && depth < 8 => {
+                self.narrow_membership(&u.operand, !branch, depth + 1);
+            }
+            Expr::Compare(c) if c.ops.len() == 1 => {
+                let holds = match c.ops[0] {
+                    ast::CmpOp::In => branch,
+                    ast::CmpOp::NotIn => !branch,
+                    _ => return,
+                };
+                let (true, Some(x), Some(k)) = (
+                    holds,
+                    guards::compared_key(&c.left),
+                    guards::key(&c.comparators[0]),
+                ) else {
+                    return;
+                };
+                let Some(known) = self.state.env.get(&k).filter(|v| v.is_tainted()) else {
+                    return;
+                };
+                if self.state.env.contains_key(&x) {
+                    let element = iterate(known);
+                    self.state.env.insert(x, element);
+                }
+            }
+            _ => {}
+        }
     }
 }
 
