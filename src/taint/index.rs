@@ -245,6 +245,11 @@ pub struct Global<'a> {
     /// (`raise PermissionError(f"User {u} may not preview")`), with the name of the raising
     /// function, found on first use.
     pub own_os_errors: OnceLock<Vec<(String, String)>>,
+    /// Project classes of what constructors store in attributes (see [`attribute_types`]),
+    /// found on first use.
+    ///
+    /// [`attribute_types`]: super::attribute_types
+    attribute_classes: OnceLock<HashMap<String, String>>,
     /// The application checks a CSRF token on every unsafe request.
     pub csrf_everywhere: bool,
     /// Project functions the configuration declares as sanitisers.
@@ -352,6 +357,7 @@ impl<'a> Global<'a> {
             models: OnceLock::new(),
             callable_enums: OnceLock::new(),
             own_os_errors: OnceLock::new(),
+            attribute_classes: OnceLock::new(),
             csrf_everywhere: false,
             sanitizers: Default::default(),
             module_files: OnceLock::new(),
@@ -490,6 +496,22 @@ impl<'a> Global<'a> {
     pub fn derives_from(&self, class: &str, is_base: &dyn Fn(&str) -> bool) -> bool {
         self.find_in_bases(class, |written, _| is_base(written).then_some(()))
             .is_some()
+    }
+
+    /// The project class of what the constructors of `class` (or of a base class it inherits
+    /// the attribute from) store in `attr`, when they all store one.
+    pub fn attribute_class(&self, class: &str, attr: &str) -> Option<&str> {
+        if !self.classes.contains(class) {
+            return None;
+        }
+        let table = self
+            .attribute_classes
+            .get_or_init(|| super::attribute_types::build(self));
+        if table.is_empty() {
+            return None;
+        }
+        let own = |c: &str| table.get(&format!("{c}.{attr}")).map(String::as_str);
+        own(class).or_else(|| self.find_in_bases(class, |_, base| own(base)))
     }
 
     /// `Class.method` looked up in the base classes the project defines when `Class` does not

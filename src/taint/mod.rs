@@ -8,6 +8,7 @@
 //! functions that mention request data, exceptions or SQL execution.
 
 pub mod app_paths;
+pub mod attribute_types;
 pub mod class_views;
 pub mod connexion;
 pub mod constfold;

@@ -63,6 +63,10 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                     }
                 }
                 let base = self.qualify_within(&a.value, links - 1)?;
+                // `self._executor` where the constructor stored an `Executor` there.
+                if let Some(class) = self.w.g.attribute_class(&base, &a.attr) {
+                    return Some(class.to_string());
+                }
                 Some(canonical(&format!("{base}.{}", a.attr)))
             }
             Expr::Call(c) => self.qualify_within(&c.func, links - 1),
