@@ -11,10 +11,13 @@ use super::engine::params;
 use super::index::{FileCtx, Global};
 use super::return_types;
 
-/// `Class.attr` → the project class of what the constructor of `Class` stores there, for
-/// attributes every such store gives one class.
-pub fn build(g: &Global) -> HashMap<String, String> {
-    let mut found: HashMap<String, Option<String>> = HashMap::default();
+/// Attribute name → (class, the project class its constructor stores there), for attributes
+/// every such store gives one class. Keyed by the attribute, so most lookups end at one miss.
+pub type AttributeClasses = HashMap<String, Vec<(String, String)>>;
+
+/// The table of [`AttributeClasses`] for the project.
+pub fn build(g: &Global) -> AttributeClasses {
+    let mut found: HashMap<(String, String), Option<String>> = HashMap::default();
     for info in g.funcs.values() {
         let (Some(class), "__init__", 1) = (&info.class, info.def.name.as_str(), info.offset)
         else {
@@ -44,7 +47,7 @@ pub fn build(g: &Global) -> HashMap<String, String> {
             let stored = annotation
                 .and_then(|a| annotated_class(g, fc, a))
                 .or_else(|| value.and_then(|v| value_class(g, fc, v, &annotated)));
-            let key = format!("{class}.{}", t.attr);
+            let key = (class.clone(), t.attr.to_string());
             match (found.get(&key), stored) {
                 (None, Some(c)) => {
                     found.insert(key, Some(c));
@@ -57,10 +60,13 @@ pub fn build(g: &Global) -> HashMap<String, String> {
             }
         }
     }
-    found
-        .into_iter()
-        .filter_map(|(k, v)| Some((k, v?)))
-        .collect()
+    let mut table = AttributeClasses::default();
+    for ((class, attr), stored) in found {
+        if let Some(stored) = stored {
+            table.entry(attr).or_default().push((class, stored));
+        }
+    }
+    table
 }
 
 /// The project class of a stored value: a parameter annotated with one, or a new instance.

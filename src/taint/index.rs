@@ -249,7 +249,7 @@ pub struct Global<'a> {
     /// found on first use.
     ///
     /// [`attribute_types`]: super::attribute_types
-    attribute_classes: OnceLock<HashMap<String, String>>,
+    attribute_classes: OnceLock<super::attribute_types::AttributeClasses>,
     /// The application checks a CSRF token on every unsafe request.
     pub csrf_everywhere: bool,
     /// Project functions the configuration declares as sanitisers.
@@ -504,13 +504,16 @@ impl<'a> Global<'a> {
         if !self.classes.contains(class) {
             return None;
         }
-        let table = self
+        let stored = self
             .attribute_classes
-            .get_or_init(|| super::attribute_types::build(self));
-        if table.is_empty() {
-            return None;
-        }
-        let own = |c: &str| table.get(&format!("{c}.{attr}")).map(String::as_str);
+            .get_or_init(|| super::attribute_types::build(self))
+            .get(attr)?;
+        let own = |c: &str| {
+            stored
+                .iter()
+                .find(|(owner, _)| owner == c)
+                .map(|(_, s)| s.as_str())
+        };
         own(class).or_else(|| self.find_in_bases(class, |_, base| own(base)))
     }
 

@@ -11,6 +11,10 @@ impl Analyzer<'_, '_, '_> {
     pub(super) fn property_read(&mut self, a: &ast::ExprAttribute, base: &Val) -> Option<Val> {
         let class = base.alias.as_deref()?;
         let g = self.w.g;
+        // Most aliases name a module or a library object: only a project class has properties.
+        if !g.classes.contains(class) {
+            return None;
+        }
         let q = format!("{class}.{}", a.attr);
         let info = g
             .funcs
