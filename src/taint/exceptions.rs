@@ -220,7 +220,7 @@ const INTERNAL_MODULES: &[&str] = &[
 ];
 
 /// Builtin exceptions raised by the operating system, whose text names paths and hosts.
-const OS_ERRORS: &[&str] = &[
+pub(super) const OS_ERRORS: &[&str] = &[
     "OSError",
     "IOError",
     "EnvironmentError",

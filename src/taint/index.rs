@@ -142,14 +142,16 @@ impl FuncInfo<'_> {
         *self.traits.get_or_init(|| infer::traits(self.def))
     }
 
-    /// May produce tainted data without any flowing in: reads request data or exception details,
+    /// May produce tainted data without any flowing in: reads request data or exception details
+    /// (or calls a function that returns an operating-system error it caught),
     /// builds SQL text, or makes predictable values; or returns a URL of this application or of
     /// a configured service, which pins the host of what a caller appends.
     pub fn may_produce(&self, g: &Global) -> bool {
         *self.may_produce.get_or_init(|| {
-            g.files
-                .get(self.file as usize)
-                .is_none_or(|fc| may_produce(fc.file, self.def, self.names_typed_objects))
+            g.files.get(self.file as usize).is_none_or(|fc| {
+                may_produce(fc.file, self.def, self.names_typed_objects)
+                    || super::error_reporters::calls_one(g, fc, self, g.error_reporters())
+            })
         })
     }
 
@@ -250,6 +252,9 @@ pub struct Global<'a> {
     ///
     /// [`attribute_types`]: super::attribute_types
     attribute_classes: OnceLock<super::attribute_types::AttributeClasses>,
+    /// The project functions that return an operating-system error they caught (see
+    /// [`error_reporters`](super::error_reporters)), found on first use.
+    error_reporters: OnceLock<super::error_reporters::Reporters>,
     /// The application checks a CSRF token on every unsafe request.
     pub csrf_everywhere: bool,
     /// Project functions the configuration declares as sanitisers.
@@ -358,6 +363,7 @@ impl<'a> Global<'a> {
             callable_enums: OnceLock::new(),
             own_os_errors: OnceLock::new(),
             attribute_classes: OnceLock::new(),
+            error_reporters: OnceLock::new(),
             csrf_everywhere: false,
             sanitizers: Default::default(),
             module_files: OnceLock::new(),
@@ -496,6 +502,12 @@ impl<'a> Global<'a> {
     pub fn derives_from(&self, class: &str, is_base: &dyn Fn(&str) -> bool) -> bool {
         self.find_in_bases(class, |written, _| is_base(written).then_some(()))
             .is_some()
+    }
+
+    /// The project functions that return an operating-system error they caught.
+    pub fn error_reporters(&self) -> &super::error_reporters::Reporters {
+        self.error_reporters
+            .get_or_init(|| super::error_reporters::find(self))
     }
 
     /// The project class of what the constructors of `class` (or of a base class it inherits

@@ -18,6 +18,7 @@ pub mod debug_gate;
 pub mod dispatch;
 pub mod dotless;
 pub mod engine;
+pub mod error_reporters;
 pub mod exceptions;
 pub mod fixed_templates;
 pub mod form_fields;
