@@ -198,6 +198,7 @@ mod tests {
             .expect("valid Python")
             .into_syntax()
             .body
+            .to_vec()
     }
 
     #[test]
