@@ -763,10 +763,11 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         self.narrow_membership(test, branch, 0);
     }
 
-    /// `x in known`, where `known` holds data, on the branch where it holds: `x` equals one of
+    /// `x in known`, where both hold data, on the branch where it holds: `x` equals one of
     /// `known`'s elements (or, for text, is a piece of it), so it carries what they carry and
     /// no longer what it held before. A task id from the request checked against the course's
-    /// own task ids is the course's. (A `known` holding no data clears `x` in [`guards`].)
+    /// own task ids is the course's. (A `known` holding no data clears `x` in [`guards`]; a
+    /// clean `x` stays clean: `"admin" in query` gives the literal nothing.)
     fn narrow_membership(&mut self, test: &Expr, branch: bool, depth: usize) {
         match test {
             Expr::BoolOp(b) if b.op == ast::BoolOp::And && branch && depth < 8 => {
@@ -793,7 +794,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 let Some(known) = self.state.env.get(&k).filter(|v| v.is_tainted()) else {
                     return;
                 };
-                if self.state.env.contains_key(&x) {
+                if self.state.env.get(&x).is_some_and(Val::is_tainted) {
                     let element = iterate(known);
                     self.state.env.insert(x, element);
                 }
