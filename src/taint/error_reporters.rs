@@ -12,14 +12,22 @@ use ruff_python_ast::{self as ast, Expr, Stmt};
 
 use super::exceptions::OS_ERRORS;
 use super::index::{FileCtx, FuncInfo, Global};
+use super::infer::names_any;
+use crate::python::calls::callees;
 
-/// The project functions that return an operating-system error they caught.
+/// The project functions that return an operating-system error they caught, by qualified name.
 #[derive(Debug, Default)]
 pub struct Reporters {
-    /// Their qualified names.
     qualified: HashSet<String>,
+}
+
+impl Reporters {
     /// Their names as written at a `def`, for a first search of a caller's text.
-    names: Vec<String>,
+    fn names(&self) -> impl Iterator<Item = &str> {
+        self.qualified
+            .iter()
+            .map(|q| q.rsplit('.').next().unwrap_or(q))
+    }
 }
 
 /// Finds the [`Reporters`] among the project's functions.
@@ -36,11 +44,8 @@ pub fn find(g: &Global) -> Reporters {
             && returns_caught(&f.def.body)
         {
             found.qualified.insert(f.qualified.clone());
-            found.names.push(f.def.name.to_string());
         }
     }
-    found.names.sort_unstable();
-    found.names.dedup();
     found
 }
 
@@ -49,54 +54,33 @@ pub fn find(g: &Global) -> Reporters {
 /// object (`self.delete_file(path)`). The text is searched first: most functions name none.
 pub fn calls_one(g: &Global, fc: &FileCtx, f: &FuncInfo, reporters: &Reporters) -> bool {
     let text = fc.file.slice(f.def.range);
-    if !reporters.names.iter().any(|n| text.contains(n.as_str())) {
+    if !reporters.names().any(|n| text.contains(n)) {
         return false;
     }
     let me = super::engine::params(f.def)
         .first()
         .filter(|_| f.offset == 1)
         .map(|p| p.name.as_str());
-    let mut calls = Callees {
-        callees: Vec::new(),
-    };
-    for s in &f.def.body {
-        calls.visit_stmt(s);
-    }
-    calls.callees.iter().any(|func| {
+    callees(&f.def.body).into_iter().any(|func| {
         let q = match func {
-            Expr::Attribute(a) if matches!(&*a.value, Expr::Name(n) if Some(n.id.as_str()) == me) => {
-                f.class.as_ref().map(|c| format!("{c}.{}", a.attr))
-            }
-            _ => fc.module_sem().resolve(func),
+            Expr::Attribute(a) => match &*a.value {
+                Expr::Name(n) if Some(n.id.as_str()) == me => {
+                    f.class.as_ref().map(|c| format!("{c}.{}", a.attr))
+                }
+                // `helper.delete_book(...)`: a function of an imported module.
+                Expr::Name(_) => fc.module_sem().resolve(func),
+                _ => None,
+            },
+            Expr::Name(_) => fc.module_sem().resolve(func),
+            _ => None,
         };
         q.is_some_and(|q| {
             let resolved = g.resolve_function(&q);
             reporters.qualified.contains(resolved)
-                || g
-                    .inherited_method(resolved)
+                || g.inherited_method(resolved)
                     .is_some_and(|m| reporters.qualified.contains(&m.qualified))
         })
     })
-}
-
-/// The callees a body names directly: `f(...)`, `module.f(...)`, `obj.m(...)`.
-struct Callees<'a> {
-    callees: Vec<&'a Expr>,
-}
-
-impl<'a> Visitor<'a> for Callees<'a> {
-    fn visit_expr(&mut self, e: &'a Expr) {
-        if let Expr::Call(c) = e {
-            match &*c.func {
-                func @ Expr::Name(_) => self.callees.push(func),
-                func @ Expr::Attribute(a) if matches!(&*a.value, Expr::Name(_)) => {
-                    self.callees.push(func)
-                }
-                _ => {}
-            }
-        }
-        visitor::walk_expr(self, e);
-    }
 }
 
 /// Whether a handler of `body` catching an operating-system error (`except OSError as name`)
@@ -163,29 +147,10 @@ impl<'a> Visitor<'a> for Returns<'_> {
         match s {
             Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
             Stmt::Return(ast::StmtReturn { value: Some(v), .. }) => {
-                let mut m = Mentions {
-                    name: self.name,
-                    found: false,
-                };
-                m.visit_expr(v);
-                self.found |= m.found;
+                self.found |= names_any(v, &[self.name]);
             }
             _ => visitor::walk_stmt(self, s),
         }
-    }
-}
-
-struct Mentions<'n> {
-    name: &'n str,
-    found: bool,
-}
-
-impl<'a> Visitor<'a> for Mentions<'_> {
-    fn visit_expr(&mut self, e: &'a Expr) {
-        if matches!(e, Expr::Name(n) if n.id.as_str() == self.name) {
-            self.found = true;
-        }
-        visitor::walk_expr(self, e);
     }
 }
 

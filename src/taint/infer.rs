@@ -124,13 +124,7 @@ struct StatementCalls<'n> {
 
 impl StatementCalls<'_> {
     fn mentions_param(&self, e: &Expr) -> bool {
-        let mut found = false;
-        let mut f = NameFinder {
-            params: self.params,
-            found: &mut found,
-        };
-        f.visit_expr(e);
-        found
+        names_any(e, self.params)
     }
 }
 
@@ -159,6 +153,18 @@ impl<'a> Visitor<'a> for StatementCalls<'_> {
         visitor::walk_stmt(self, stmt);
         self.depth -= 1;
     }
+}
+
+/// Whether `e` names one of `names` (outside nested scopes' own bindings, which it does not
+/// tell apart).
+pub fn names_any(e: &Expr, names: &[&str]) -> bool {
+    let mut found = false;
+    NameFinder {
+        params: names,
+        found: &mut found,
+    }
+    .visit_expr(e);
+    found
 }
 
 /// Whether an expression names one of the parameters.
