@@ -134,6 +134,9 @@ pub struct FuncInfo<'a> {
     traits: OnceLock<Traits>,
     /// Whether the return annotation names only non-text types, read on first use.
     returns: OnceLock<Option<bool>>,
+    /// The parameters it checks by raising (see [`validators`](super::validators)), read on
+    /// first use.
+    validated: OnceLock<Vec<usize>>,
 }
 
 impl FuncInfo<'_> {
@@ -159,6 +162,12 @@ impl FuncInfo<'_> {
     /// one); see [`return_types`].
     pub fn declared_non_text(&self, g: &Global) -> Option<bool> {
         *self.returns.get_or_init(|| return_types::declared(g, self))
+    }
+
+    /// The positions of the parameters it checks against an allow-list, raising otherwise.
+    pub fn validated(&self, g: &Global) -> &[usize] {
+        self.validated
+            .get_or_init(|| super::validators::validated(g, self))
     }
 }
 
@@ -448,8 +457,18 @@ impl<'a> Global<'a> {
     /// `toolkit.render` where the project module `toolkit` only imports `render` from another
     /// module (`from app.lib.base import render`, a facade of helpers): the definition the import
     /// names.
+    ///
+    /// Also `store.diff` where `store` is an instance another project module binds at its top
+    /// level (`storage = GitStorage(path)`, imported with `from app.server import storage`):
+    /// the method of the instance's class.
     fn imported_into(&self, name: &str) -> Option<&str> {
-        let target = self.through_imports(name)?;
+        let target = self.through_imports(name).or_else(|| {
+            let (owner, method) = name.rsplit_once('.')?;
+            let class = self.through_imports(owner)?;
+            self.classes
+                .contains(class.as_str())
+                .then(|| format!("{class}.{method}"))
+        })?;
         if let Some((k, _)) = self.funcs.get_key_value(target.as_str()) {
             return Some(k);
         }
@@ -697,6 +716,7 @@ fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> 
                     view,
                     traits: OnceLock::new(),
                     returns: OnceLock::new(),
+                    validated: OnceLock::new(),
                 });
             }
             Stmt::ClassDef(c) => {
@@ -736,6 +756,7 @@ fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> 
                                 }),
                             traits: OnceLock::new(),
                             returns: OnceLock::new(),
+                            validated: OnceLock::new(),
                         });
                     }
                 }

@@ -41,6 +41,7 @@ pub mod sinks;
 pub mod sources;
 pub mod status;
 pub mod tokens;
+pub mod validators;
 pub mod value;
 pub mod webargs;
 pub mod word_hits;

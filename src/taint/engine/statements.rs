@@ -428,13 +428,32 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
     }
 
     pub(in crate::taint) fn call_traits(&self, call: &ast::ExprCall) -> Option<infer::Traits> {
+        self.callee(call).map(|f| f.traits())
+    }
+
+    /// The project function a call reaches, if the analysis can name it.
+    fn callee(&self, call: &ast::ExprCall) -> Option<&'g FuncInfo<'a>> {
         let g = self.w.g;
         let q = self.qualify(&call.func)?;
         let q = g.resolve_function(&q);
-        g.funcs
-            .get(q)
-            .or_else(|| g.inherited_method(q))
-            .map(|f| f.traits())
+        g.funcs.get(q).or_else(|| g.inherited_method(q))
+    }
+
+    /// `storage.diff(rev_a, rev_b)` where the function raises unless each revision matches an
+    /// allow-list pattern (see [`validators`](crate::taint::validators)): after the call the
+    /// arguments hold only allowed text, for every sink.
+    fn after_validator_call(&mut self, c: &ast::ExprCall) {
+        let g = self.w.g;
+        let Some(f) = self.callee(c) else { return };
+        for &p in f.validated(g) {
+            let Some(k) = crate::taint::validators::argument(f, c, p).and_then(guards::key) else {
+                continue;
+            };
+            if let Some(v) = self.state.env.get(&k) {
+                let v = v.sanitize(ALL);
+                self.state.env.insert(k, v);
+            }
+        }
     }
 
     /// `check_access(base, path)` as a statement, where the function raises unless the path
@@ -442,6 +461,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
     /// value (`assigned`) the answer could be a `False` nobody tests, so only a check that
     /// fails by raising alone proves it.
     pub(super) fn after_guard_call(&mut self, c: &ast::ExprCall, assigned: bool) {
+        self.after_validator_call(c);
         let Some(t) = self.call_traits(c) else {
             return;
         };
