@@ -278,6 +278,10 @@ pub struct Val {
     /// [`super::return_types`]). A view returning it answers JSON; its items, attributes and
     /// conversions are text again, since each builds a new value.
     pub non_text: bool,
+    /// One of several literal media types, none of which browsers render as a page
+    /// (`"application/json"` on one branch, `"text/javascript"` on the other): what a joined
+    /// Content-Type keeps once its text is no longer one literal.
+    pub non_html_types: bool,
 }
 
 /// Replaces a value's taints (a summary's parameters by a call's arguments).
@@ -580,6 +584,9 @@ impl Val {
             } else {
                 None
             },
+            non_html_types: self.text != other.text
+                && self.is_non_html_type()
+                && other.is_non_html_type(),
             text: if self.text == other.text {
                 self.text.clone()
             } else {
@@ -605,15 +612,21 @@ impl Val {
         (2..=3).contains(&items.len())
             && items[1..].iter().any(|headers| match &headers.shape {
                 Shape::Map(entries) => entries.iter().any(|(key, value)| {
-                    key.eq_ignore_ascii_case("content-type")
-                        && !value.is_tainted()
-                        && value
-                            .text
-                            .as_deref()
-                            .is_some_and(super::sinks::non_html_mimetype)
+                    key.eq_ignore_ascii_case("content-type") && value.is_non_html_type()
                 }),
                 _ => false,
             })
+    }
+
+    /// Whether the value is a literal media type browsers do not render as a page, or one of
+    /// several such (see [`Val::non_html_types`]).
+    fn is_non_html_type(&self) -> bool {
+        !self.is_tainted()
+            && (self.non_html_types
+                || self
+                    .text
+                    .as_deref()
+                    .is_some_and(super::sinks::non_html_mimetype))
     }
 
     pub fn is_json_body(&self) -> bool {
@@ -756,6 +769,36 @@ pub fn add_all(into: &mut Vec<Arc<Taint>>, more: &[Arc<Taint>]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn literal(text: &str) -> Val {
+        Val {
+            text: Some(Arc::from(text)),
+            ..Val::constant()
+        }
+    }
+
+    fn answer(content_type: Val) -> Val {
+        let headers = Val {
+            shape: Shape::Map(Arc::new(vec![("Content-Type".to_string(), content_type)])),
+            ..Val::clean()
+        };
+        let body = Val::tainted(Taint::request_for_tests("name"));
+        Val {
+            shape: Shape::Seq(Arc::new(vec![body, Val::constant(), headers])),
+            ..Val::clean()
+        }
+    }
+
+    #[test]
+    fn a_content_type_chosen_among_non_html_literals_stays_non_html() {
+        let joined = literal("application/json").join(&literal("text/javascript"));
+        assert!(joined.text.is_none());
+        assert!(answer(joined).headers_say_non_html());
+        let either = literal("application/json").join(&literal("text/html"));
+        assert!(!answer(either).headers_say_non_html());
+        let same = literal("text/html").join(&literal("text/html"));
+        assert!(!answer(same).headers_say_non_html());
+    }
 
     #[test]
     fn a_full_flow_keeps_its_source_and_its_newest_step() {
