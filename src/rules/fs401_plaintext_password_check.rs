@@ -63,10 +63,168 @@ pub fn check_compare(cx: &mut Checker, cmp: &ExprCompare) {
     if matches!(stored, Expr::Name(n) if cx.is_enclosing_parameter(n.id.as_str())) {
         return;
     }
+    if configured_at_construction(cx, stored) {
+        return;
+    }
     let names_password = |e: &Expr| last_name(e).is_some_and(|n| is_password_name(&n));
     // `user.password == submitted`, or `USERS[name] == password`.
     if names_password(stored) || (names_password(submitted) && is_storage_lookup(stored)) {
         cx.report(&RULE, cmp.range());
+    }
+}
+
+/// `credential.password` where `credential` runs over `self._credentials` (or
+/// `self._password` itself), and only the class's `__init__` stores that attribute, from its own
+/// parameters (`def __init__(self, *credentials): self._credentials = credentials`): the
+/// credentials the object's creator configured it with, like a bare parameter's, not records
+/// read from a user store.
+fn configured_at_construction(cx: &Checker, stored: &Expr) -> bool {
+    let (Some(class), Some(f)) = (cx.enclosing_class(), cx.enclosing_function()) else {
+        return false;
+    };
+    let attr = match self_attribute(stored) {
+        Some(a) => a,
+        None => {
+            let Some(root) = chain_root(stored) else {
+                return false;
+            };
+            let mut iterated = None;
+            loop_over(&f.body, root, &mut iterated, 0);
+            match iterated.and_then(self_attribute) {
+                Some(a) => a,
+                None => return false,
+            }
+        }
+    };
+    stored_only_from_init_parameters(class, attr)
+}
+
+/// The name an access chain starts from: `c.password` → `c`, `creds["pw"]` → `creds`.
+fn chain_root(e: &Expr) -> Option<&str> {
+    match e {
+        Expr::Name(n) => Some(n.id.as_str()),
+        Expr::Attribute(a) => chain_root(&a.value),
+        Expr::Subscript(s) => chain_root(&s.value),
+        _ => None,
+    }
+}
+
+/// `X` of an access chain starting at `self.X`: `self._credentials[0].password` → `_credentials`.
+fn self_attribute(e: &Expr) -> Option<&str> {
+    match e {
+        Expr::Attribute(a) => match &*a.value {
+            Expr::Name(n) if n.id.as_str() == "self" => Some(a.attr.as_str()),
+            inner => self_attribute(inner),
+        },
+        Expr::Subscript(s) => self_attribute(&s.value),
+        _ => None,
+    }
+}
+
+/// The iterable of the `for name in ...` loop binding `name` in `body` (at any depth).
+fn loop_over<'b>(body: &'b [Stmt], name: &str, out: &mut Option<&'b Expr>, depth: usize) {
+    if depth > 8 || out.is_some() {
+        return;
+    }
+    for s in body {
+        match s {
+            Stmt::For(l) => {
+                if matches!(&*l.target, Expr::Name(n) if n.id.as_str() == name) {
+                    *out = Some(&l.iter);
+                    return;
+                }
+                loop_over(&l.body, name, out, depth + 1);
+            }
+            Stmt::If(i) => {
+                loop_over(&i.body, name, out, depth + 1);
+                for c in &i.elif_else_clauses {
+                    loop_over(&c.body, name, out, depth + 1);
+                }
+            }
+            Stmt::With(w) => loop_over(&w.body, name, out, depth + 1),
+            Stmt::While(w) => loop_over(&w.body, name, out, depth + 1),
+            Stmt::Try(t) => loop_over(&t.body, name, out, depth + 1),
+            _ => {}
+        }
+    }
+}
+
+/// Whether the class assigns `self.<attr>` only in `__init__`, and there only a parameter of
+/// it (as passed, or as `list(...)`/`tuple(...)` of it).
+fn stored_only_from_init_parameters(class: &ast::StmtClassDef, attr: &str) -> bool {
+    let mut from_params = false;
+    for stmt in &class.body {
+        // `password = db.Column(...)`: a model's column, saved with the record.
+        let declared = match stmt {
+            Stmt::Assign(a) => a
+                .targets
+                .iter()
+                .any(|t| matches!(t, Expr::Name(n) if n.id.as_str() == attr)),
+            Stmt::AnnAssign(a) => matches!(&*a.target, Expr::Name(n) if n.id.as_str() == attr),
+            _ => false,
+        };
+        if declared {
+            return false;
+        }
+        let Stmt::FunctionDef(m) = stmt else { continue };
+        let mut stores = Vec::new();
+        self_stores(&m.body, attr, &mut stores, 0);
+        if stores.is_empty() {
+            continue;
+        }
+        if m.name.as_str() != "__init__" {
+            return false;
+        }
+        let is_param = |v: &Expr| {
+            let v = match v {
+                Expr::Call(c)
+                    if c.arguments.len() == 1
+                        && matches!(&*c.func, Expr::Name(n) if matches!(n.id.as_str(), "list" | "tuple")) =>
+                {
+                    c.arguments.args.first().unwrap_or(v)
+                }
+                _ => v,
+            };
+            matches!(v, Expr::Name(n) if m.parameters.includes(n.id.as_str()) && n.id.as_str() != "self")
+        };
+        if !stores.iter().all(|v| v.is_some_and(is_param)) {
+            return false;
+        }
+        from_params = true;
+    }
+    from_params
+}
+
+/// The values assigned to `self.<attr>` in `body` (`None` for a store whose value is unknown).
+fn self_stores<'b>(body: &'b [Stmt], attr: &str, out: &mut Vec<Option<&'b Expr>>, depth: usize) {
+    if depth > 8 {
+        out.push(None);
+        return;
+    }
+    let is_target = |t: &Expr| {
+        matches!(t, Expr::Attribute(a) if a.attr.as_str() == attr
+            && matches!(&*a.value, Expr::Name(n) if n.id.as_str() == "self"))
+    };
+    for s in body {
+        match s {
+            Stmt::Assign(a) if a.targets.iter().any(is_target) => out.push(Some(&a.value)),
+            Stmt::AnnAssign(a) if is_target(&a.target) => out.push(a.value.as_deref()),
+            Stmt::AugAssign(a) if is_target(&a.target) => out.push(None),
+            Stmt::If(i) => {
+                self_stores(&i.body, attr, out, depth + 1);
+                for c in &i.elif_else_clauses {
+                    self_stores(&c.body, attr, out, depth + 1);
+                }
+            }
+            Stmt::For(l) => self_stores(&l.body, attr, out, depth + 1),
+            Stmt::While(w) => self_stores(&w.body, attr, out, depth + 1),
+            Stmt::With(w) => self_stores(&w.body, attr, out, depth + 1),
+            Stmt::Try(t) => {
+                self_stores(&t.body, attr, out, depth + 1);
+                self_stores(&t.orelse, attr, out, depth + 1);
+            }
+            _ => {}
+        }
     }
 }
 
