@@ -442,9 +442,8 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
     /// `storage.diff(rev_a, rev_b)` where the function raises unless each revision matches an
     /// allow-list pattern (see [`validators`](crate::taint::validators)): after the call the
     /// arguments hold only allowed text, for every sink.
-    fn after_validator_call(&mut self, c: &ast::ExprCall) {
+    fn after_validator_call(&mut self, c: &ast::ExprCall, f: &FuncInfo) {
         let g = self.w.g;
-        let Some(f) = self.callee(c) else { return };
         for &p in f.validated(g) {
             let Some(k) = crate::taint::validators::argument(f, c, p).and_then(guards::key) else {
                 continue;
@@ -461,10 +460,11 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
     /// value (`assigned`) the answer could be a `False` nobody tests, so only a check that
     /// fails by raising alone proves it.
     pub(super) fn after_guard_call(&mut self, c: &ast::ExprCall, assigned: bool) {
-        self.after_validator_call(c);
-        let Some(t) = self.call_traits(c) else {
+        let Some(f) = self.callee(c) else {
             return;
         };
+        self.after_validator_call(c, f);
+        let t = f.traits();
         if !(t.path_guard && t.raises) || (assigned && !t.raises_only) {
             return;
         }
