@@ -12,6 +12,7 @@ use super::local_flow::assigned_values;
 use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 use crate::python::checker::Checker;
+use crate::python::locals::each_statement;
 
 pub const RULE: Rule = Rule {
     id: "FS401",
@@ -88,9 +89,7 @@ fn configured_at_construction(cx: &Checker, stored: &Expr) -> bool {
             let Some(root) = chain_root(stored) else {
                 return false;
             };
-            let mut iterated = None;
-            loop_over(&f.body, root, &mut iterated, 0);
-            match iterated.and_then(self_attribute) {
+            match loop_over(&f.body, root).and_then(self_attribute) {
                 Some(a) => a,
                 None => return false,
             }
@@ -122,31 +121,16 @@ fn self_attribute(e: &Expr) -> Option<&str> {
 }
 
 /// The iterable of the `for name in ...` loop binding `name` in `body` (at any depth).
-fn loop_over<'b>(body: &'b [Stmt], name: &str, out: &mut Option<&'b Expr>, depth: usize) {
-    if depth > 8 || out.is_some() {
-        return;
-    }
-    for s in body {
-        match s {
-            Stmt::For(l) => {
-                if matches!(&*l.target, Expr::Name(n) if n.id.as_str() == name) {
-                    *out = Some(&l.iter);
-                    return;
-                }
-                loop_over(&l.body, name, out, depth + 1);
+fn loop_over<'b>(body: &'b [Stmt], name: &str) -> Option<&'b Expr> {
+    let mut found = None;
+    each_statement(body, &mut |s| {
+        if let Stmt::For(l) = s {
+            if found.is_none() && matches!(&*l.target, Expr::Name(n) if n.id.as_str() == name) {
+                found = Some(&*l.iter);
             }
-            Stmt::If(i) => {
-                loop_over(&i.body, name, out, depth + 1);
-                for c in &i.elif_else_clauses {
-                    loop_over(&c.body, name, out, depth + 1);
-                }
-            }
-            Stmt::With(w) => loop_over(&w.body, name, out, depth + 1),
-            Stmt::While(w) => loop_over(&w.body, name, out, depth + 1),
-            Stmt::Try(t) => loop_over(&t.body, name, out, depth + 1),
-            _ => {}
         }
-    }
+    });
+    found
 }
 
 /// Whether the class assigns `self.<attr>` only in `__init__`, and there only a parameter of
@@ -167,8 +151,7 @@ fn stored_only_from_init_parameters(class: &ast::StmtClassDef, attr: &str) -> bo
             return false;
         }
         let Stmt::FunctionDef(m) = stmt else { continue };
-        let mut stores = Vec::new();
-        self_stores(&m.body, attr, &mut stores, 0);
+        let stores = self_stores(&m.body, attr);
         if stores.is_empty() {
             continue;
         }
@@ -196,36 +179,19 @@ fn stored_only_from_init_parameters(class: &ast::StmtClassDef, attr: &str) -> bo
 }
 
 /// The values assigned to `self.<attr>` in `body` (`None` for a store whose value is unknown).
-fn self_stores<'b>(body: &'b [Stmt], attr: &str, out: &mut Vec<Option<&'b Expr>>, depth: usize) {
-    if depth > 8 {
-        out.push(None);
-        return;
-    }
+fn self_stores<'b>(body: &'b [Stmt], attr: &str) -> Vec<Option<&'b Expr>> {
     let is_target = |t: &Expr| {
         matches!(t, Expr::Attribute(a) if a.attr.as_str() == attr
             && matches!(&*a.value, Expr::Name(n) if n.id.as_str() == "self"))
     };
-    for s in body {
-        match s {
-            Stmt::Assign(a) if a.targets.iter().any(is_target) => out.push(Some(&a.value)),
-            Stmt::AnnAssign(a) if is_target(&a.target) => out.push(a.value.as_deref()),
-            Stmt::AugAssign(a) if is_target(&a.target) => out.push(None),
-            Stmt::If(i) => {
-                self_stores(&i.body, attr, out, depth + 1);
-                for c in &i.elif_else_clauses {
-                    self_stores(&c.body, attr, out, depth + 1);
-                }
-            }
-            Stmt::For(l) => self_stores(&l.body, attr, out, depth + 1),
-            Stmt::While(w) => self_stores(&w.body, attr, out, depth + 1),
-            Stmt::With(w) => self_stores(&w.body, attr, out, depth + 1),
-            Stmt::Try(t) => {
-                self_stores(&t.body, attr, out, depth + 1);
-                self_stores(&t.orelse, attr, out, depth + 1);
-            }
-            _ => {}
-        }
-    }
+    let mut out = Vec::new();
+    each_statement(body, &mut |s| match s {
+        Stmt::Assign(a) if a.targets.iter().any(is_target) => out.push(Some(&*a.value)),
+        Stmt::AnnAssign(a) if is_target(&a.target) => out.push(a.value.as_deref()),
+        Stmt::AugAssign(a) if is_target(&a.target) => out.push(None),
+        _ => {}
+    });
+    out
 }
 
 /// A local assigned only operator settings, as read or as text (`PASSWORD =

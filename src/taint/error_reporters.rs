@@ -57,29 +57,9 @@ pub fn calls_one(g: &Global, fc: &FileCtx, f: &FuncInfo, reporters: &Reporters) 
     if !reporters.names().any(|n| text.contains(n)) {
         return false;
     }
-    let me = super::engine::params(f.def)
-        .first()
-        .filter(|_| f.offset == 1)
-        .map(|p| p.name.as_str());
     callees(&f.def.body).into_iter().any(|func| {
-        let q = match func {
-            Expr::Attribute(a) => match &*a.value {
-                Expr::Name(n) if Some(n.id.as_str()) == me => {
-                    f.class.as_ref().map(|c| format!("{c}.{}", a.attr))
-                }
-                // `helper.delete_book(...)`: a function of an imported module.
-                Expr::Name(_) => fc.module_sem().resolve(func),
-                _ => None,
-            },
-            Expr::Name(_) => fc.module_sem().resolve(func),
-            _ => None,
-        };
-        q.is_some_and(|q| {
-            let resolved = g.resolve_function(&q);
-            reporters.qualified.contains(resolved)
-                || g.inherited_method(resolved)
-                    .is_some_and(|m| reporters.qualified.contains(&m.qualified))
-        })
+        g.callee_in(fc, f, func)
+            .is_some_and(|m| reporters.qualified.contains(&m.qualified))
     })
 }
 

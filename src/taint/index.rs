@@ -423,6 +423,30 @@ impl<'a> Global<'a> {
             .filter_map(|q| self.funcs.get(q))
     }
 
+    /// The project function `func`, called in the body of `f` (in the file `fc`), reaches: a
+    /// function of its module or one it imports (`helper.delete_book(...)`), or a method of its
+    /// own object (`self._validate(x)`), inherited or not. A pass over bodies outside any
+    /// analysis, so only names the module binds count.
+    pub fn callee_in(&self, fc: &FileCtx, f: &FuncInfo, func: &Expr) -> Option<&FuncInfo<'a>> {
+        let me = super::engine::params(f.def)
+            .first()
+            .filter(|_| f.offset == 1)
+            .map(|p| p.name.as_str());
+        let q = match func {
+            Expr::Attribute(a) => match &*a.value {
+                Expr::Name(n) if Some(n.id.as_str()) == me => {
+                    f.class.as_ref().map(|c| format!("{c}.{}", a.attr))
+                }
+                Expr::Name(_) => fc.module_sem().resolve(func),
+                _ => None,
+            },
+            Expr::Name(_) => fc.module_sem().resolve(func),
+            _ => None,
+        }?;
+        let q = self.resolve_function(&q);
+        self.funcs.get(q).or_else(|| self.inherited_method(q))
+    }
+
     /// The qualified name of a project function or class as spelled at a call site.
     pub fn resolve_function<'q>(&'q self, name: &'q str) -> &'q str {
         if self.funcs.contains_key(name) || self.classes.contains(name) {

@@ -10,7 +10,7 @@
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, CmpOp, Expr, Stmt, UnaryOp};
 
-use super::index::{FileCtx, FuncInfo, Global};
+use super::index::{FuncInfo, Global};
 
 /// How many calls deep a check is followed (`diff` → `_validate_revision`).
 const MAX_LEVELS: usize = 3;
@@ -43,10 +43,11 @@ fn validated_at(g: &Global, f: &FuncInfo, level: usize) -> Vec<usize> {
             }
             Stmt::Expr(x) if level < MAX_LEVELS => {
                 let Expr::Call(c) = &*x.value else { continue };
-                let Some(fc) = g.files.get(f.file as usize) else {
-                    continue;
-                };
-                let Some(callee) = resolve(g, fc, f, &c.func) else {
+                let Some(callee) = g
+                    .files
+                    .get(f.file as usize)
+                    .and_then(|fc| g.callee_in(fc, f, &c.func))
+                else {
                     continue;
                 };
                 for p in validated_at(g, callee, level + 1) {
@@ -84,33 +85,6 @@ pub fn argument<'c>(
         .args
         .get(index)
         .filter(|a| !a.is_starred_expr())
-}
-
-/// A callee of `f` written as a function of its module or one it imports, or as a method of
-/// its own object (`self._validate(x)`).
-fn resolve<'g, 'a>(
-    g: &'g Global<'a>,
-    fc: &FileCtx,
-    f: &FuncInfo,
-    func: &Expr,
-) -> Option<&'g FuncInfo<'a>> {
-    let me = super::engine::params(f.def)
-        .first()
-        .filter(|_| f.offset == 1)
-        .map(|p| p.name.as_str());
-    let q = match func {
-        Expr::Attribute(a) => match &*a.value {
-            Expr::Name(n) if Some(n.id.as_str()) == me => {
-                f.class.as_ref().map(|c| format!("{c}.{}", a.attr))
-            }
-            Expr::Name(_) => fc.module_sem().resolve(func),
-            _ => None,
-        },
-        Expr::Name(_) => fc.module_sem().resolve(func),
-        _ => None,
-    }?;
-    let q = g.resolve_function(&q);
-    g.funcs.get(q).or_else(|| g.inherited_method(q))
 }
 
 /// The names a condition, being false, shows to be allowed: each operand of an `or` is false,
