@@ -106,18 +106,42 @@ pub fn check_call(cx: &mut Checker, call: &ExprCall, callee: &str) {
 }
 
 /// `payload = jwt.decode(token, options={"verify_signature": False})` where the function then
-/// reads only `payload["exp"]` (or `iat`, `nbf`): the claims say when a token lapses, for
-/// display or cleanup, and decide nothing about who is asking.
+/// reads only `payload["exp"]` (or `iat`, `nbf`), or the decode is subscripted with one of them
+/// on the spot: the claims say when a token lapses, for display, refresh or cleanup, and decide
+/// nothing about who is asking.
 fn only_time_claims_read(cx: &Checker, call: &ExprCall) -> bool {
     use ruff_python_ast::visitor::{walk_expr, Visitor};
+    let time_claim =
+        |e: &Expr| literal_text(e).is_some_and(|k| matches!(k.as_str(), "exp" | "iat" | "nbf"));
+    struct Subscripted<'k> {
+        call: ruff_text_size::TextRange,
+        time_claim: &'k dyn Fn(&Expr) -> bool,
+        found: bool,
+    }
+    impl<'x> Visitor<'x> for Subscripted<'_> {
+        fn visit_expr(&mut self, e: &'x Expr) {
+            self.found |= matches!(e, Expr::Subscript(s)
+                if s.value.range() == self.call && (self.time_claim)(&s.slice));
+            walk_expr(self, e);
+        }
+    }
+    if let Some(f) = cx.enclosing_function() {
+        let mut on_the_spot = Subscripted {
+            call: call.range(),
+            time_claim: &time_claim,
+            found: false,
+        };
+        on_the_spot.visit_body(&f.body);
+        if on_the_spot.found {
+            return true;
+        }
+    }
     let (Some((name, value)), Some(f)) = (cx.assignment_to_name(), cx.enclosing_function()) else {
         return false;
     };
     if value.range() != call.range() {
         return false;
     }
-    let time_claim =
-        |e: &Expr| literal_text(e).is_some_and(|k| matches!(k.as_str(), "exp" | "iat" | "nbf"));
     struct Reads<'n, 'k> {
         name: &'n str,
         time_claim: &'k dyn Fn(&Expr) -> bool,

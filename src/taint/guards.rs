@@ -370,9 +370,20 @@ pub(super) fn project_validator(
     call: &ast::ExprCall,
     out: &mut Vec<(String, u32)>,
 ) -> bool {
-    let Some(t) = cx.call_traits(call) else {
+    let Some(f) = cx.callee(call) else {
         return false;
     };
+    let t = f.traits();
+    let confined = f.confined(cx.global());
+    for &p in confined {
+        if let Some(arg) = crate::taint::validators::argument(f, call, p) {
+            out.extend(
+                path_keys(arg)
+                    .into_iter()
+                    .map(|k| (k, SinkKind::Path.bit())),
+            );
+        }
+    }
     let args = || {
         call.arguments
             .args
@@ -391,7 +402,7 @@ pub(super) fn project_validator(
             out.push((k, SinkKind::Redirect.bit() | SinkKind::Ssrf.bit()));
         }
     }
-    path || t.url_guard
+    path || t.url_guard || !confined.is_empty()
 }
 
 /// The keys both lists check, each for the kinds both prove.

@@ -137,6 +137,9 @@ pub struct FuncInfo<'a> {
     /// The parameters it checks by raising (see [`validators`](super::validators)), read on
     /// first use.
     validated: OnceLock<Vec<usize>>,
+    /// The parameters it confines through a path check of its own (see
+    /// [`path_verdicts`](super::path_verdicts)), read on first use.
+    confined: OnceLock<Vec<usize>>,
 }
 
 impl FuncInfo<'_> {
@@ -168,6 +171,12 @@ impl FuncInfo<'_> {
     pub fn validated(&self, g: &Global) -> &[usize] {
         self.validated
             .get_or_init(|| super::validators::validated(g, self))
+    }
+
+    /// The positions of the parameters whose path it checks before answering yes.
+    pub fn confined(&self, g: &Global) -> &[usize] {
+        self.confined
+            .get_or_init(|| super::path_verdicts::confined(g, self))
     }
 }
 
@@ -741,6 +750,7 @@ fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> 
                     traits: OnceLock::new(),
                     returns: OnceLock::new(),
                     validated: OnceLock::new(),
+                    confined: OnceLock::new(),
                 });
             }
             Stmt::ClassDef(c) => {
@@ -781,6 +791,7 @@ fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> 
                             traits: OnceLock::new(),
                             returns: OnceLock::new(),
                             validated: OnceLock::new(),
+                            confined: OnceLock::new(),
                         });
                     }
                 }

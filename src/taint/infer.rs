@@ -13,7 +13,8 @@ use super::context::{self, ModeFlags};
 /// The facts about one function body the taint rules use.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Traits {
-    /// The result is a file name without path separators.
+    /// The result is a file name without path separators, or a relative path that cannot
+    /// climb (every `.` removed and leading `/` stripped).
     pub path_sanitiser: bool,
     /// Checks that a path argument resolves inside a base folder; false or an exception otherwise.
     pub path_guard: bool,
@@ -71,8 +72,11 @@ pub fn traits(def: &ast::StmtFunctionDef) -> Traits {
     };
     let slash = v.slash || (v.bare_sep && !bound("sep"));
     let backslash = v.backslash || (v.bare_altsep && !bound("altsep"));
+    // With no `.` left there is no `..`, and with no leading `/` no absolute path: the result
+    // stays inside whatever folder it is joined to.
+    let climbs_nowhere = v.dots && v.leading_slash;
     Traits {
-        path_sanitiser: (slash && backslash) || v.called(&["secure_filename"]),
+        path_sanitiser: (slash && backslash) || climbs_nowhere || v.called(&["secure_filename"]),
         path_guard,
         path_verdict: confines && (v.returns_compare || v.returns_verdict),
         checked_path: path_guard && (v.raises || v.returns_none),
@@ -221,6 +225,10 @@ struct Facts {
     slash: bool,
     /// ... and `\`.
     backslash: bool,
+    /// A `.replace()`/`re.sub()` removes every `.` (`re.sub(r"[?.!#]", "", v)`).
+    dots: bool,
+    /// `.lstrip()`/`.strip()` with `/` among the stripped characters: no leading separator.
+    leading_slash: bool,
     /// A pattern is the bare name `sep` (`from os import sep`): `/` where the app runs on POSIX.
     bare_sep: bool,
     /// ... or `altsep`: on Windows the other separator (and no separator on POSIX, where `\`
@@ -302,9 +310,15 @@ impl Facts {
 
     /// `.replace("/", "_")`, `re.sub(r"[\\/:*]", "_", name)`: separators the call removes.
     fn separator_pattern(&mut self, name: &str, call: &ast::ExprCall) {
+        if matches!(name, "lstrip" | "strip") {
+            self.leading_slash |= matches!(call.arguments.args.first(),
+                Some(Expr::StringLiteral(s)) if s.value.to_str().contains('/'));
+            return;
+        }
         if !matches!(name, "replace" | "sub" | "translate") {
             return;
         }
+        self.dots |= removes_dots(name, call);
         match call.arguments.args.first() {
             Some(Expr::StringLiteral(s)) => {
                 let p = s.value.to_str();
@@ -338,6 +352,33 @@ impl Facts {
             },
             _ => {}
         }
+    }
+}
+
+/// `v.replace(".", "")` or `re.sub(r"[?.!]", "", v)`: every `.` removed (replaced by text with
+/// none). A regular expression counts only as a plain character class naming `.` (escaped or
+/// not, since a class takes it literally).
+fn removes_dots(name: &str, call: &ast::ExprCall) -> bool {
+    let [Expr::StringLiteral(pattern), Expr::StringLiteral(with), ..] = &*call.arguments.args
+    else {
+        return false;
+    };
+    let (pattern, with) = (pattern.value.to_str(), with.value.to_str());
+    if with.contains('.') {
+        return false;
+    }
+    match name {
+        "replace" => pattern == ".",
+        "sub" => {
+            pattern == r"\."
+                || pattern.len() > 2
+                    && pattern.starts_with('[')
+                    && pattern.ends_with(']')
+                    && !pattern.starts_with("[^")
+                    && pattern[1..pattern.len() - 1].contains('.')
+                    && !pattern[1..pattern.len() - 1].contains(['[', ']'])
+        }
+        _ => false,
     }
 }
 
@@ -483,6 +524,18 @@ mod tests {
             !of("def f(v, sep):\n    return v.replace(sep, '_').replace(altsep, '_')\n")
                 .path_sanitiser
         );
+    }
+
+    #[test]
+    fn dot_and_leading_slash_strippers() {
+        let stripped = "def f(v):\n    v = re.sub(r'[?|.|#]', '', v)\n    return v.lstrip('-/')\n";
+        assert!(of(stripped).path_sanitiser);
+        assert!(of("def f(v):\n    return v.replace('.', '').strip('/')\n").path_sanitiser);
+        // Dots only: an absolute path stays absolute.
+        assert!(!of("def f(v):\n    return v.replace('.', '')\n").path_sanitiser);
+        // A negated class keeps the dots; a dot replaced by another dot is still there.
+        assert!(!of("def f(v):\n    return re.sub(r'[^.]', '', v).lstrip('/')\n").path_sanitiser);
+        assert!(!of("def f(v):\n    return v.replace('.', '..').lstrip('/')\n").path_sanitiser);
     }
 
     #[test]

@@ -30,6 +30,7 @@ pub mod items;
 pub mod json_decorators;
 pub mod modelled;
 pub mod models;
+pub mod path_verdicts;
 pub mod pathsafe;
 pub mod predictable;
 pub mod records;

@@ -306,13 +306,21 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             Expr::TString(_) | Expr::IpyEscapeCommand(_) | Expr::Lambda(_) => Val::clean(),
             Expr::BoolOp(b) => {
                 let mut out: Option<Val> = None;
-                for v in &b.values {
+                // Each operand runs only once the ones before it held (`and`) or failed (`or`):
+                // `exists(p) and isemptydir(p)` checks a path the first call confined.
+                let held = b.op == ast::BoolOp::And;
+                let mut replaced = Vec::new();
+                for (i, v) in b.values.iter().enumerate() {
+                    if i > 0 {
+                        replaced.extend(self.narrow_checked(&b.values[i - 1], held));
+                    }
                     let x = self.eval(v);
                     out = Some(match out {
                         Some(o) => o.join(&x),
                         None => x,
                     });
                 }
+                self.restore(replaced);
                 let mut v = out.unwrap_or_default();
                 v.truth = self.truth(e);
                 v

@@ -330,8 +330,9 @@ pub struct Analyzer<'w, 'g, 'a> {
     body_self_only: self_xss::OwnPages,
     /// A REST resource's handler: its return value is JSON, not a page.
     json_view: bool,
-    /// Local names holding a resolved path, with the names it was built from.
-    resolved_from: Vec<(String, Vec<String>)>,
+    /// Local names (and `self` attributes) holding a resolved path or a path joined onto a
+    /// base, with the names it was built from and whether it was resolved.
+    resolved_from: Vec<(String, Vec<String>, bool)>,
     /// A view's route parameters whose converter lets only numbers or UUIDs through.
     typed_params: Vec<String>,
     /// The returns seen so far, as status tuples.

@@ -432,7 +432,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
     }
 
     /// The project function a call reaches, if the analysis can name it.
-    fn callee(&self, call: &ast::ExprCall) -> Option<&'g FuncInfo<'a>> {
+    pub(in crate::taint) fn callee(&self, call: &ast::ExprCall) -> Option<&'g FuncInfo<'a>> {
         let g = self.w.g;
         let q = self.qualify(&call.func)?;
         let q = g.resolve_function(&q);
@@ -765,6 +765,14 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
 
     /// Applies what a condition being `branch` proves about the names it tests.
     pub(super) fn narrow(&mut self, test: &Expr, branch: bool) {
+        self.narrow_checked(test, branch);
+        self.narrow_membership(test, branch, 0);
+    }
+
+    /// The checks part of [`Self::narrow`]; returns the values it replaced, to put back with
+    /// [`Self::restore`] where the condition held only for part of an expression.
+    pub(super) fn narrow_checked(&mut self, test: &Expr, branch: bool) -> Vec<(String, Val)> {
+        let mut replaced = Vec::new();
         let mut checks = guards::checks(self, test, branch);
         // A containment check on a resolved path confines the names it was resolved from.
         let derived: Vec<(String, u32)> = checks
@@ -777,10 +785,19 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         for (key, bits) in checks {
             if let Some(v) = self.state.env.get(&key) {
                 let v = v.sanitize(bits);
-                self.state.env.insert(key, v);
+                if let Some(old) = self.state.env.insert(key.clone(), v) {
+                    replaced.push((key, old));
+                }
             }
         }
-        self.narrow_membership(test, branch, 0);
+        replaced
+    }
+
+    /// Puts back values [`Self::narrow_checked`] replaced, latest first.
+    pub(super) fn restore(&mut self, replaced: Vec<(String, Val)>) {
+        for (key, old) in replaced.into_iter().rev() {
+            self.state.env.insert(key, old);
+        }
     }
 
     /// `x in known`, where both hold data, on the branch where it holds: `x` equals one of
