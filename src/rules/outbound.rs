@@ -3,7 +3,7 @@
 //! a value that is only sent out is the format a remote service demands, not one the app relies
 //! on. Followed within the module: through locals and dict entries of a function, entries of
 //! a mapping that outlives it (a parameter, an attribute) read back in any function, and values
-//! a function returns to its callers. Run only for a rule's candidate finding.
+//! a function returns to its callers, and parameters of the module's functions it is passed to. Run only for a rule's candidate finding.
 
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{Expr, ExprCall, Operator, Stmt, StmtFunctionDef};
@@ -45,6 +45,8 @@ enum Dest<'a> {
     Field(String),
     /// Returned by the named function: its calls in the module decide.
     Returned(&'a str),
+    /// Passed to a function of the module: that parameter's uses in its body decide.
+    Param(&'a StmtFunctionDef, &'a str),
 }
 
 /// Whether `value` (an expression of the enclosing function) only goes out in requests: every
@@ -112,6 +114,10 @@ fn reaches_only_requests(cx: &Checker, def: &StmtFunctionDef, dest: Dest, hops: 
             matches!(e, Expr::Subscript(s) if s.ctx.is_load()
                 && literal_text(&s.slice).as_deref() == Some(key.as_str()))
         }),
+        Dest::Param(callee, name) => find(
+            callee,
+            &|e| matches!(e, Expr::Name(n) if n.id.as_str() == name && n.ctx.is_load()),
+        ),
         Dest::Returned(name) => find_in_module(
             cx,
             &|e| matches!(e, Expr::Call(c) if last_name(&c.func).as_deref() == Some(name)),
@@ -136,7 +142,7 @@ fn reaches_only_requests(cx: &Checker, def: &StmtFunctionDef, dest: Dest, hops: 
 
 /// Follows the value at `site` outwards through what passes it on unchanged in meaning
 /// (`.hexdigest()`, slices, containers, concatenation, `json.dumps`) to what receives it.
-fn destination<'a>(cx: &Checker, site: &Site<'a>) -> Dest<'a> {
+fn destination<'a>(cx: &Checker<'a>, site: &Site<'a>) -> Dest<'a> {
     let chain = &site.chain;
     for i in (1..chain.len()).rev() {
         let (cur, parent) = (chain[i], chain[i - 1]);
@@ -151,6 +157,9 @@ fn destination<'a>(cx: &Checker, site: &Site<'a>) -> Dest<'a> {
             Expr::Call(c) => {
                 if is_outbound(cx, c) {
                     return Dest::Sent;
+                }
+                if let Some(param) = parameter_given(cx, c, cur) {
+                    return param;
                 }
                 if !passes_on(cx, c) {
                     return Dest::Kept;
@@ -183,6 +192,51 @@ fn destination<'a>(cx: &Checker, site: &Site<'a>) -> Dest<'a> {
         Stmt::Expr(_) => Dest::Neutral,
         _ => Dest::Kept,
     }
+}
+
+/// `get_token(host, auth_data)` where `get_token` is a function of this module (called by its
+/// plain name): the parameter `arg` binds to.
+fn parameter_given<'a>(cx: &Checker<'a>, call: &ExprCall, arg: &Expr) -> Option<Dest<'a>> {
+    let Expr::Name(f) = &*call.func else {
+        return None;
+    };
+    let callee = cx.file.body().iter().find_map(|s| match s {
+        Stmt::FunctionDef(d) if d.name.as_str() == f.id.as_str() => Some(d),
+        _ => None,
+    })?;
+    let name = if let Some(k) = call
+        .arguments
+        .keywords
+        .iter()
+        .find(|k| k.value.range() == arg.range())
+    {
+        let name = k.arg.as_ref()?.as_str();
+        callee
+            .parameters
+            .iter()
+            .map(|p| p.name().as_str())
+            .find(|p| *p == name)?
+    } else {
+        let index = call
+            .arguments
+            .args
+            .iter()
+            .position(|a| a.range() == arg.range())?;
+        if call.arguments.args[..index]
+            .iter()
+            .any(Expr::is_starred_expr)
+        {
+            return None;
+        }
+        callee
+            .parameters
+            .iter_non_variadic_params()
+            .nth(index)?
+            .parameter
+            .name
+            .as_str()
+    };
+    Some(Dest::Param(callee, name))
 }
 
 /// `post.update(extra)`: a method that adds to the container holding the value, which keeps
