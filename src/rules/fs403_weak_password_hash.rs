@@ -54,7 +54,10 @@ pub fn hashes_password(cx: &Checker, call: &ExprCall, callee: &str) -> bool {
 fn mentions_password(cx: &Checker, e: &Expr) -> bool {
     let mut found = false;
     cx.any_subexpr(e, &mut |cx, sub| {
-        found |= names_password(sub) && !composed_message(cx, sub) && !configured(cx, sub, 0);
+        found |= names_password(sub)
+            && !composed_message(cx, sub)
+            && !configured(cx, sub, 0)
+            && !holds_slow_hash(cx, sub);
     });
     found
 }
@@ -80,6 +83,67 @@ fn composed_message(cx: &Checker, e: &Expr) -> bool {
         let mut password_part = false;
         cx.any_subexpr(v, &mut |_, part| password_part |= names_password(part));
         composed && !password_part
+    })
+}
+
+/// `user.password` where every store to a `.password` attribute in the module is the result of a
+/// slow password hash (`u.password = User.hash_password(pw)` with bcrypt behind it,
+/// `generate_password_hash(pw)`): the attribute holds a hash already, and a digest of it (a
+/// signing salt for remember-me tokens) hashes no password anyone could crack from it.
+fn holds_slow_hash(cx: &Checker, e: &Expr) -> bool {
+    use ruff_python_ast::statement_visitor::{walk_stmt, StatementVisitor};
+    let Expr::Attribute(a) = e else {
+        return false;
+    };
+    struct Stores<'n> {
+        attr: &'n str,
+        slow: usize,
+        other: bool,
+        depth: usize,
+    }
+    impl<'x> StatementVisitor<'x> for Stores<'_> {
+        fn visit_stmt(&mut self, s: &'x ruff_python_ast::Stmt) {
+            if self.depth > 64 {
+                return;
+            }
+            if let ruff_python_ast::Stmt::Assign(assign) = s {
+                let stores = assign
+                    .targets
+                    .iter()
+                    .any(|t| matches!(t, Expr::Attribute(t) if t.attr.as_str() == self.attr));
+                if stores {
+                    if slow_hash_call(&assign.value) {
+                        self.slow += 1;
+                    } else {
+                        self.other = true;
+                    }
+                }
+            }
+            self.depth += 1;
+            walk_stmt(self, s);
+            self.depth -= 1;
+        }
+    }
+    let mut stores = Stores {
+        attr: a.attr.as_str(),
+        slow: 0,
+        other: false,
+        depth: 0,
+    };
+    stores.visit_body(cx.file.body());
+    stores.slow > 0 && !stores.other
+}
+
+/// `hash_password(pw)`, `generate_password_hash(pw)`, `bcrypt.hashpw(...)`: a call named as a
+/// password hash that names no fast digest (`md5_hash`, `sha256_password`).
+fn slow_hash_call(e: &Expr) -> bool {
+    let Expr::Call(c) = e else { return false };
+    last_name(&c.func).is_some_and(|n| {
+        let w = words(&n);
+        w.iter().any(|w| matches!(w.as_str(), "hash" | "hashpw"))
+            && !w
+                .iter()
+                .any(|w| w.starts_with("md5") || w.starts_with("sha") || w.starts_with("blake"))
     })
 }
 
