@@ -20,7 +20,7 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             return;
         };
         self.resolved_from
-            .retain(|(k, parts, _)| *k != name && !parts.iter().any(|p| *p == name));
+            .retain(|(k, parts, _)| *k != name && !parts.contains(&name));
         let q = match value {
             Expr::Call(c) => self.qualify(&c.func),
             _ => None,
