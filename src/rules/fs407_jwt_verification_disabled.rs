@@ -6,6 +6,7 @@ use ruff_text_size::Ranged;
 use super::fix_edits;
 use super::helpers::{is_falsy_literal, keyword, last_name, literal_text};
 use super::local_flow::from_fetched_response;
+use super::outbound::site_of;
 use super::{Precision, Rule, RuleKind, Suite};
 use crate::finding::Severity;
 use crate::python::checker::Checker;
@@ -113,28 +114,12 @@ fn only_time_claims_read(cx: &Checker, call: &ExprCall) -> bool {
     use ruff_python_ast::visitor::{walk_expr, Visitor};
     let time_claim =
         |e: &Expr| literal_text(e).is_some_and(|k| matches!(k.as_str(), "exp" | "iat" | "nbf"));
-    struct Subscripted<'k> {
-        call: ruff_text_size::TextRange,
-        time_claim: &'k dyn Fn(&Expr) -> bool,
-        found: bool,
-    }
-    impl<'x> Visitor<'x> for Subscripted<'_> {
-        fn visit_expr(&mut self, e: &'x Expr) {
-            self.found |= matches!(e, Expr::Subscript(s)
-                if s.value.range() == self.call && (self.time_claim)(&s.slice));
-            walk_expr(self, e);
-        }
-    }
-    if let Some(f) = cx.enclosing_function() {
-        let mut on_the_spot = Subscripted {
-            call: call.range(),
-            time_claim: &time_claim,
-            found: false,
-        };
-        on_the_spot.visit_body(&f.body);
-        if on_the_spot.found {
-            return true;
-        }
+    let on_the_spot = site_of(cx, call.range()).is_some_and(|site| {
+        matches!(site.enclosing().next(), Some(Expr::Subscript(s))
+            if s.value.range() == call.range() && time_claim(&s.slice))
+    });
+    if on_the_spot {
+        return true;
     }
     let (Some((name, value)), Some(f)) = (cx.assignment_to_name(), cx.enclosing_function()) else {
         return false;

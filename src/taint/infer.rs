@@ -308,7 +308,8 @@ impl Facts {
         }
     }
 
-    /// `.replace("/", "_")`, `re.sub(r"[\\/:*]", "_", name)`: separators the call removes.
+    /// `.replace("/", "_")`, `re.sub(r"[\\/:*]", "_", name)`: separators the call removes; also
+    /// dots it removes and leading `/` a `.lstrip("/")` strips.
     fn separator_pattern(&mut self, name: &str, call: &ast::ExprCall) {
         if matches!(name, "lstrip" | "strip") {
             self.leading_slash |= matches!(call.arguments.args.first(),

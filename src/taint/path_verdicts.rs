@@ -6,7 +6,6 @@
 use ruff_python_ast::{Expr, Stmt};
 
 use super::index::{FuncInfo, Global};
-use super::validators::argument;
 
 /// The positions (among all parameters, `self` first for methods) of the parameters whose path
 /// `f` checks through a confining project function before answering: every `return` either
@@ -45,10 +44,8 @@ pub fn confined(g: &Global, f: &FuncInfo) -> Vec<usize> {
             if !callee.traits().checked_path {
                 return;
             }
-            for p in 0..super::engine::params(callee.def).len() {
-                let Some(arg) = argument(callee, c, p) else {
-                    continue;
-                };
+            let args = c.arguments.args.iter();
+            for arg in args.chain(c.arguments.keywords.iter().map(|k| &k.value)) {
                 for k in super::guards::path_keys(arg) {
                     checked.extend(names.iter().position(|n| *n == k));
                 }

@@ -60,27 +60,23 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
     /// checked unresolved may still climb out with `..`.
     pub(super) fn resolved_parts(&self, key: &str) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
-        // Each name reached, and whether a resolving step lies between it and the check.
-        let mut frontier = vec![(key.to_string(), false)];
-        for _ in 0..MAX_LINKS {
-            let mut next: Vec<(String, bool)> = Vec::new();
-            for (k, parts, resolves) in &self.resolved_from {
-                let Some(&(_, behind)) = frontier.iter().find(|(f, _)| f == k) else {
-                    continue;
-                };
-                if !resolves && !behind {
-                    continue;
-                }
-                for p in parts {
-                    if p != key && !out.contains(p) && !next.iter().any(|(n, _)| n == p) {
-                        next.push((p.clone(), true));
-                    }
+        let mut frontier = vec![key.to_string()];
+        for link in 0..MAX_LINKS {
+            let mut next: Vec<String> = Vec::new();
+            // The first link from the check must resolve; every later one lies behind it.
+            let links = self
+                .resolved_from
+                .iter()
+                .filter(|(k, _, resolves)| (*resolves || link > 0) && frontier.contains(k));
+            for p in links.flat_map(|(_, parts, _)| parts) {
+                if p != key && !out.contains(p) && !next.contains(p) {
+                    next.push(p.clone());
                 }
             }
             if next.is_empty() {
                 break;
             }
-            out.extend(next.iter().map(|(n, _)| n.clone()));
+            out.extend(next.iter().cloned());
             frontier = next;
         }
         out
