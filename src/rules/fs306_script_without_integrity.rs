@@ -27,6 +27,11 @@ pub fn check(cx: &mut TemplateCheck) {
         if resource.debug_only {
             continue;
         }
+        // Behind `{% if sentry_dsn %}` where no view, context processor or template ever sets
+        // `sentry_dsn`: the branch is dead.
+        if resource.requires.iter().any(|n| cx.unsupplied.contains(n)) {
+            continue;
+        }
         let tag = &resource.tag;
         let attr = match tag.name.as_str() {
             "script" => "src",

@@ -626,15 +626,31 @@ fn analyse(
     drop(texts);
     drop(refs);
     // Freeing hundreds of thousands of nodes is real work: share it among the workers.
-    sources.into_par_iter().for_each(drop);
+    // The template stage still reads the Python text (see `check_templates`).
+    let python_texts: Vec<String> = sources
+        .into_par_iter()
+        .map(|s| {
+            if stages.templates {
+                s.text
+            } else {
+                String::new()
+            }
+        })
+        .collect();
     clock.lap("app rules + free trees");
 
     if stages.templates {
         // Only a scan of one whole folder sees every name a template may be rendered by: a
         // list of files (a pre-commit run) leaves out the code that renders the others.
         let whole_tree = options.paths.len() == 1 && options.paths[0].is_dir();
-        let (template_findings, template_notes) =
-            check_templates(files, &facts, python_scanned, whole_tree);
+        let python_texts: Vec<&str> = python_texts.iter().map(String::as_str).collect();
+        let (template_findings, template_notes) = check_templates(
+            files,
+            &facts,
+            python_scanned,
+            whole_tree,
+            (!python_unread).then_some(python_texts.as_slice()),
+        );
         findings.extend(template_findings);
         notifications.extend(template_notes);
         clock.lap("templates");

@@ -24,6 +24,7 @@ pub(super) fn check_templates(
     facts: &AppFacts,
     python_scanned: bool,
     whole_tree: bool,
+    python_texts: Option<&[&str]>,
 ) -> (Vec<Finding>, Vec<Notification>) {
     let read: Vec<Result<TemplateFile, Notification>> = files
         .par_iter()
@@ -65,17 +66,17 @@ pub(super) fn check_templates(
         && !facts.csrf_protection
         && facts.ambient_credentials
         && rules::fs106_csrf_protection_missing::form_views(facts).is_empty();
-    let unserved = unserved_templates(
-        &templates,
-        facts,
-        whole_tree && python_scanned && is_flask_app,
-    );
+    let complete = whole_tree && python_scanned && is_flask_app;
+    let unserved = unserved_templates(&templates, facts, complete);
+    let unsupplied = unsupplied_variables(&templates, complete, python_texts);
     let checked: Vec<(Vec<Finding>, Vec<Notification>)> = templates
         .par_iter()
         .zip(links.par_iter())
         .zip(unserved.par_iter())
         .filter(|(_, unserved)| !**unserved)
-        .map(|((t, l), _)| check_template(t, &templates, &resolver, l, unprotected_forms))
+        .map(|((t, l), _)| {
+            check_template(t, &templates, &resolver, l, unprotected_forms, &unsupplied)
+        })
         .collect();
     let mut findings = Vec::new();
     for (f, note) in checked {
@@ -120,12 +121,79 @@ fn unserved_templates(templates: &[TemplateFile], facts: &AppFacts, complete: bo
         .collect()
 }
 
+/// Names Jinja or Flask put in every template's context, or that Jinja binds itself.
+const TEMPLATE_GLOBALS: &[&str] = &[
+    "config",
+    "request",
+    "session",
+    "g",
+    "url_for",
+    "get_flashed_messages",
+    "range",
+    "dict",
+    "lipsum",
+    "cycler",
+    "joiner",
+    "namespace",
+    "loop",
+    "self",
+    "caller",
+    "varargs",
+    "kwargs",
+    "super",
+];
+
+/// The variables some template's `{% if %}` needs (see `Resource::requires`) that nothing in
+/// the app supplies: not a Jinja or Flask global, bound by no template, and not one word of any
+/// Python file (where a `render_template` keyword, a context processor's key or a Jinja global
+/// would name it). Only a whole-tree scan of a Flask app with every Python file read
+/// (`python_texts`) can tell; otherwise none is.
+fn unsupplied_variables(
+    templates: &[TemplateFile],
+    complete: bool,
+    python_texts: Option<&[&str]>,
+) -> HashSet<String> {
+    let Some(python_texts) = python_texts.filter(|_| complete) else {
+        return HashSet::new();
+    };
+    let wanted: HashSet<&str> = templates
+        .iter()
+        .flat_map(|t| &t.model.resources)
+        .flat_map(|r| &r.requires)
+        .map(String::as_str)
+        .filter(|n| !TEMPLATE_GLOBALS.contains(n))
+        .filter(|n| {
+            !templates.iter().any(|t| {
+                t.model.bound.contains(*n)
+                    || t.model.imports.contains_key(*n)
+                    || t.model.macros.contains_key(*n)
+            })
+        })
+        .collect();
+    wanted
+        .into_iter()
+        .filter(|n| !python_texts.iter().any(|text| mentions_word(text, n)))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Whether `word` occurs in `text` as a whole identifier (not inside a longer one).
+fn mentions_word(text: &str, word: &str) -> bool {
+    let is_ident = |c: char| c.is_alphanumeric() || c == '_';
+    text.match_indices(word).any(|(i, _)| {
+        let before = text[..i].chars().next_back();
+        let after = text[i + word.len()..].chars().next();
+        !before.is_some_and(is_ident) && !after.is_some_and(is_ident)
+    })
+}
+
 fn check_template(
     t: &TemplateFile,
     all: &[TemplateFile],
     resolver: &Resolver,
     links: &Links,
     unprotected_forms: bool,
+    unsupplied: &HashSet<String>,
 ) -> (Vec<Finding>, Vec<Notification>) {
     let result = catch_unwind(AssertUnwindSafe(|| {
         let mut cx = TemplateCheck {
@@ -134,6 +202,7 @@ fn check_template(
             resolver,
             links,
             unprotected_forms,
+            unsupplied,
             findings: Vec::new(),
         };
         rules::dispatch::template(&mut cx);

@@ -34,6 +34,9 @@ pub struct TemplateCheck<'a> {
     /// Whether a POST form without a token is forgeable and no app-level finding says so (see
     /// `scan::templates`).
     pub unprotected_forms: bool,
+    /// Variables some `{% if %}` needs that nothing in the app supplies (see
+    /// `scan::templates`): their branches never render.
+    pub unsupplied: &'a HashSet<String>,
     pub findings: Vec<TemplateFinding>,
 }
 

@@ -145,6 +145,9 @@ pub struct Resource {
     /// In the branch of an `{% if %}` that a debug setting turns on (`{% if config.VUE_DEBUG %}`),
     /// a development aid the deployed pages do not load.
     pub debug_only: bool,
+    /// Names the enclosing `{% if %}` branches need set (see [`required_names`]): when the
+    /// app never supplies one, the tag is never rendered.
+    pub requires: Vec<String>,
 }
 
 /// Everything the template rules need to know about one template.
@@ -168,6 +171,8 @@ pub struct Template {
     pub has_token: bool,
     /// Invalid Jinja or HTML that limits the analysis.
     pub problems: Vec<Problem>,
+    /// Every name the template binds itself (`set`, `for`, `with`, macro parameters).
+    pub bound: HashSet<String>,
 }
 
 /// `{% block subject %}` (or `mail_subject`, `subject_line`): an e-mail's subject, plain text.
@@ -251,6 +256,8 @@ struct IfBranch {
     debug_test: Option<bool>,
     /// The branch being read renders only with debugging on.
     debug_only: bool,
+    /// Names the branch being read needs set (see [`required_names`]).
+    requires: Vec<String>,
 }
 
 impl Builder<'_> {
@@ -470,6 +477,7 @@ impl Builder<'_> {
                 self.ifs.push(IfBranch {
                     debug_test,
                     debug_only: debug_test == Some(true),
+                    requires: required_names(rest),
                 });
                 self.open("if", span.start, false);
             }
@@ -481,8 +489,10 @@ impl Builder<'_> {
                     if tag == "elif" {
                         b.debug_only = debug_test(rest) == Some(true);
                         b.debug_test = None;
+                        b.requires = required_names(rest);
                     } else {
                         b.debug_only = b.debug_test == Some(false);
+                        b.requires.clear();
                     }
                 }
             }
@@ -546,6 +556,7 @@ impl Builder<'_> {
     }
 
     fn bind(&mut self, name: String, value: Value) {
+        self.t.bound.insert(name.clone());
         if let Some(scope) = self.scopes.last_mut() {
             scope.insert(name, value);
         }
@@ -671,7 +682,12 @@ impl Builder<'_> {
             }
             ("script" | "link", false) => {
                 let debug_only = self.ifs.iter().any(|b| b.debug_only);
-                self.t.resources.push(Resource { tag, debug_only });
+                let requires = self.ifs.iter().flat_map(|b| b.requires.clone()).collect();
+                self.t.resources.push(Resource {
+                    tag,
+                    debug_only,
+                    requires,
+                });
             }
             _ => {}
         }
@@ -806,6 +822,50 @@ fn debug_test(test: &str) -> Option<bool> {
         .then_some(true)
 }
 
+/// The context variables an `{% if %}` test needs set for its branch to render: each plain
+/// operand of a conjunction (`sentry_dsn`, `analytics.id`, `'notebook' in PLUGINS`, `x is
+/// defined`). An undefined variable is false, empty, or fails the page on its attribute, so the
+/// branch never renders without it. A disjunction, negation or comparison needs nothing certain.
+fn required_names(test: &str) -> Vec<String> {
+    let test = test.trim();
+    if test.contains(" or ") {
+        return Vec::new();
+    }
+    test.split(" and ")
+        .filter_map(|part| {
+            let part = part.trim();
+            let operand = match part.rsplit_once(" in ") {
+                Some((left, right)) if !left.trim_end().ends_with(" not") => right,
+                Some(_) => return None,
+                None => part.strip_suffix(" is defined").unwrap_or(part),
+            };
+            access_root(operand.trim()).map(str::to_string)
+        })
+        .collect()
+}
+
+/// The variable a plain access path starts from: `a` for `a`, `a.b`, `a['k']`; `None` for
+/// anything else (a call, a literal, an operator, a keyword).
+fn access_root(path: &str) -> Option<&str> {
+    let end = path
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(path.len());
+    let (root, rest) = path.split_at(end);
+    let plain_rest = rest.bytes().all(|b| {
+        b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'[' | b']' | b'\'' | b'"')
+    });
+    let identifier = root
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+    let keyword = matches!(
+        root,
+        "not" | "true" | "false" | "True" | "False" | "none" | "None" | "in" | "is"
+    );
+    (identifier && !keyword && plain_rest && (rest.is_empty() || rest.starts_with(['.', '['])))
+        .then_some(root)
+}
+
 /// A setting named for debugging, read plainly: `config.DEBUG`, `config['VUE_DEBUG']`, `debug`.
 fn debug_name(name: &str) -> bool {
     let plain = name.bytes().all(|b| {
@@ -820,6 +880,18 @@ fn debug_name(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn required_names_of_tests() {
+        assert_eq!(required_names("sentry_dsn"), ["sentry_dsn"]);
+        assert_eq!(required_names("a.b and 'nb' in PLUGINS"), ["a", "PLUGINS"]);
+        assert_eq!(required_names("x is defined"), ["x"]);
+        assert!(required_names("a or b").is_empty());
+        assert!(required_names("not a").is_empty());
+        assert!(required_names("a == 'x'").is_empty());
+        assert!(required_names("'x' not in a").is_empty());
+        assert!(required_names("f(a)").is_empty());
+    }
 
     #[test]
     fn debug_tests() {
