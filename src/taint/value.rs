@@ -684,9 +684,32 @@ impl Val {
         v
     }
 
+    /// `param["key"]` (or `param.get("key")`) read in a summary: the parameter's data narrowed
+    /// to that item, written `[key]` as the taint's field. Other data stays as it is.
+    pub fn item_of_param(&self, key: &str) -> Val {
+        let mut v = self.clone();
+        v.taints = v
+            .taints
+            .iter()
+            .map(|t| match t.origin {
+                Origin::Param(_) if t.field.is_none() => Arc::new(Taint {
+                    field: Some(Arc::from(format!("[{key}]"))),
+                    ..(**t).clone()
+                }),
+                _ => t.clone(),
+            })
+            .collect();
+        v
+    }
+
     /// The data a parameter's taint narrowed to `field` stands for when this value is the
-    /// argument: only that field of a record, everything otherwise.
+    /// argument: only that field of a record, or that item of a dict with constant keys
+    /// (`[key]`), everything otherwise.
     pub fn argument_taints(&self, field: Option<&str>) -> Vec<Arc<Taint>> {
+        let item = field.and_then(|f| f.strip_prefix('[')?.strip_suffix(']'));
+        if let Some(key) = item {
+            return self.element(&Index::Str(key.to_string())).all_taints();
+        }
         match (field, &self.shape) {
             (Some(f), Shape::Map(_)) if self.alias.is_some() => {
                 self.element(&Index::Str(f.to_string())).all_taints()

@@ -230,6 +230,10 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             // key selects a record, the record is not request data. What the store itself holds
             // (a summary's parameter, a request dict) and a default come back; the key does not.
             let mut v = recv.as_ref().map(Val::collapse).unwrap_or_default();
+            if let Some(Index::Str(k)) = c.arguments.args.first().and_then(|k| self.const_index(k))
+            {
+                v = v.item_of_param(&k);
+            }
             // `session.get(Model, ident)`: the second argument is the key, not a default.
             let by_model = c.arguments.args.first().is_some_and(|m| {
                 self.qualify(m)

@@ -266,6 +266,9 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                     {
                         base.element(&i).sanitize(SinkKind::Path.bit())
                     }
+                    Some(Index::Str(k)) if matches!(base.shape, Shape::None) => {
+                        base.element(&Index::Str(k.clone())).item_of_param(&k)
+                    }
                     Some(i) => base.element(&i),
                     None => {
                         let mut v = base.collapse();
