@@ -153,6 +153,24 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                 "werkzeug.wsgi.wrap_file" | "werkzeug.wrap_file" => {
                     return call.arg(1, "file").cloned().unwrap_or_default();
                 }
+                // `list(items)`, `deque(items)` of a sequence known item by item: a copy with
+                // the same items in the same order.
+                "builtins.list" | "builtins.tuple" | "collections.deque"
+                    if c.arguments.keywords.is_empty()
+                        && args.len() == 1
+                        && matches!(args[0].0.shape, Shape::Seq(_)) =>
+                {
+                    return args[0].0.clone();
+                }
+                "builtins.list" | "builtins.tuple" | "collections.deque"
+                    if c.arguments.is_empty() =>
+                {
+                    return Val {
+                        truth: Some(false),
+                        shape: Shape::Seq(Arc::new(Vec::new())),
+                        ..Val::constant()
+                    };
+                }
                 // `cast(Response, value)` is `value`: a type checker's note, no conversion.
                 "typing.cast" | "typing_extensions.cast" => {
                     return call.arg(1, "val").cloned().unwrap_or_default();
@@ -446,13 +464,18 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
             _ => None,
         };
         match m {
-            "append" | "add" | "extend" | "insert" | "update" | "setdefault" => {
+            "append" | "appendleft" | "add" | "extend" | "extendleft" | "insert" | "update"
+            | "setdefault" => {
                 if let Some(key) = recv_key.filter(|k| self.state.env.contains_key(k)) {
                     let mut container = self.state.env.get(&key).cloned().unwrap_or_default();
                     match (m, &container.shape, call.args.first(), call.args.get(1)) {
-                        ("append", Shape::Seq(items), Some((v, _)), _) => {
+                        ("append" | "appendleft", Shape::Seq(items), Some((v, _)), _) => {
                             let mut items = (**items).clone();
-                            items.push(v.clone());
+                            if m == "append" {
+                                items.push(v.clone());
+                            } else {
+                                items.insert(0, v.clone());
+                            }
                             container.shape = Shape::Seq(Arc::new(items));
                             container.constant &= v.constant;
                         }
@@ -482,6 +505,34 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                     self.state.env.insert(key, container);
                 }
                 Some(Val::clean())
+            }
+            // `items.pop()`, `queue.popleft()`, `items.pop(0)` of a sequence known item by item:
+            // that item comes out and the others stay.
+            "pop" | "popleft" if matches!(recv.shape, Shape::Seq(_)) => {
+                let Shape::Seq(items) = &recv.shape else {
+                    return None;
+                };
+                let at = match (m, c.arguments.args.first().map(|a| self.const_index(a))) {
+                    ("popleft", None) => Some(0),
+                    ("pop", None) => items.len().checked_sub(1),
+                    ("pop", Some(Some(Index::Int(i)))) if i >= 0 => usize::try_from(i).ok(),
+                    ("pop", Some(Some(Index::Int(i)))) => {
+                        usize::try_from(items.len() as i64 + i).ok()
+                    }
+                    _ => None,
+                }
+                .filter(|i| *i < items.len());
+                let Some(at) = at else {
+                    return Some(recv.collapse());
+                };
+                if let Some(key) = recv_key.filter(|k| self.state.env.contains_key(k)) {
+                    let mut rest = (**items).clone();
+                    rest.remove(at);
+                    let mut container = recv.clone();
+                    container.shape = Shape::Seq(Arc::new(rest));
+                    self.state.env.insert(key, container);
+                }
+                Some(recv.element(&Index::Int(at as i64)))
             }
             "get" | "pop" if !matches!(recv.shape, Shape::None) => {
                 let key = c.arguments.args.first().and_then(|k| self.const_index(k));

@@ -241,20 +241,47 @@ const MAX_LOOP_PASSES: usize = 8;
 type TaintMark = ((u32, u32), u32);
 
 /// What a loop pass can change: which taints (by source and what they are cleared for) each
-/// variable holds.
-fn env_signature(env: &Env) -> Vec<(String, Vec<TaintMark>)> {
-    let mut sig: Vec<(String, Vec<TaintMark>)> = env
+/// variable holds, and what else is known of it (see [`knowledge`]).
+fn env_signature(env: &Env) -> Vec<(String, Vec<TaintMark>, Knowledge)> {
+    let mut sig: Vec<(String, Vec<TaintMark>, Knowledge)> = env
         .iter()
         .map(|(name, v)| {
             let mut t: Vec<TaintMark> = v.all_taints().iter().map(|t| (t.key, t.cleared)).collect();
             t.sort_unstable();
             t.dedup();
-            (name.clone(), t)
+            (name.clone(), t, knowledge(v))
         })
-        .filter(|(_, t)| !t.is_empty())
+        .filter(|(_, t, k)| !t.is_empty() || *k != Knowledge::default())
         .collect();
     sig.sort();
     sig
+}
+
+/// What is known of a value beyond its data: a literal text, a truth, a number, how many items
+/// of a sequence are known. A pass that loses some of it (`top = stack.pop()` no longer the
+/// literal it was) may decide a branch the other way, so the loop runs again.
+type Knowledge = (bool, Option<bool>, bool, bool, usize, usize);
+
+fn knowledge(v: &Val) -> Knowledge {
+    let (items, texts) = match &v.shape {
+        Shape::Seq(items) => (
+            items.len() + 1,
+            items.iter().filter(|x| x.text.is_some()).count(),
+        ),
+        Shape::Map(items) => (
+            items.len() + 1,
+            items.iter().filter(|(_, x)| x.text.is_some()).count(),
+        ),
+        Shape::None => (0, 0),
+    };
+    (
+        v.text.is_some(),
+        v.truth,
+        v.number.is_some(),
+        v.constant,
+        items,
+        texts,
+    )
 }
 
 #[derive(Clone)]
