@@ -609,13 +609,18 @@ impl Val {
         let Shape::Seq(items) = &self.shape else {
             return false;
         };
-        (2..=3).contains(&items.len())
-            && items[1..].iter().any(|headers| match &headers.shape {
-                Shape::Map(entries) => entries.iter().any(|(key, value)| {
-                    key.eq_ignore_ascii_case("content-type") && value.is_non_html_type()
-                }),
-                _ => false,
-            })
+        (2..=3).contains(&items.len()) && items[1..].iter().any(Val::names_non_html_type)
+    }
+
+    /// Whether a headers dict names a literal Content-Type browsers do not render as a page:
+    /// `{"Content-Type": "application/json"}`.
+    pub fn names_non_html_type(&self) -> bool {
+        match &self.shape {
+            Shape::Map(entries) => entries.iter().any(|(key, value)| {
+                key.eq_ignore_ascii_case("content-type") && value.is_non_html_type()
+            }),
+            _ => false,
+        }
     }
 
     /// Whether the value is a literal media type browsers do not render as a page, or one of

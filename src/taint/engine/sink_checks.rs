@@ -191,11 +191,14 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
                     // `make_response((body, status, headers))`: only the tuple's first item is
                     // the body; the others are its status and headers.
                     // `make_response((body, status, {"Content-Type": "application/json"}))`.
+                    // `Response(body, headers={"Content-Type": "application/json"})`.
                     let html = html
                         && !(q == "flask.make_response"
                             && call
                                 .arg(0, "response")
-                                .is_some_and(|v| v.headers_say_non_html()));
+                                .is_some_and(|v| v.headers_say_non_html()))
+                        && !(q == "flask.Response"
+                            && call.arg(2, "headers").is_some_and(Val::names_non_html_type));
                     let first = call.arg(0, "response").cloned().map(|v| {
                         match (&v.shape, c.arguments.args.first()) {
                             (Shape::Seq(items), Some(Expr::Tuple(t)))
