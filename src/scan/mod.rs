@@ -627,16 +627,12 @@ fn analyse(
     drop(refs);
     // Freeing hundreds of thousands of nodes is real work: share it among the workers.
     // The template stage still reads the Python text (see `check_templates`).
-    let python_texts: Vec<String> = sources
-        .into_par_iter()
-        .map(|s| {
-            if stages.templates {
-                s.text
-            } else {
-                String::new()
-            }
-        })
-        .collect();
+    let python_texts: Vec<String> = if stages.templates {
+        sources.into_par_iter().map(|s| s.text).collect()
+    } else {
+        sources.into_par_iter().for_each(drop);
+        Vec::new()
+    };
     clock.lap("app rules + free trees");
 
     if stages.templates {

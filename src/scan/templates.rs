@@ -11,6 +11,7 @@ use super::{cap_per_rule, capped_notes, finalize, FileContext, Pending, ScannedT
 use crate::finding::{Finding, Notification, NotificationLevel};
 use crate::python::flask::AppFacts;
 use crate::python::suppression::Suppressions;
+use crate::python::words::mentions_identifier;
 use crate::rules;
 use crate::templates::check::TemplateCheck;
 use crate::templates::link::{self, Links, Resolver};
@@ -172,19 +173,9 @@ fn unsupplied_variables(
         .collect();
     wanted
         .into_iter()
-        .filter(|n| !python_texts.iter().any(|text| mentions_word(text, n)))
+        .filter(|n| !python_texts.iter().any(|text| mentions_identifier(text, n)))
         .map(str::to_string)
         .collect()
-}
-
-/// Whether `word` occurs in `text` as a whole identifier (not inside a longer one).
-fn mentions_word(text: &str, word: &str) -> bool {
-    let is_ident = |c: char| c.is_alphanumeric() || c == '_';
-    text.match_indices(word).any(|(i, _)| {
-        let before = text[..i].chars().next_back();
-        let after = text[i + word.len()..].chars().next();
-        !before.is_some_and(is_ident) && !after.is_some_and(is_ident)
-    })
 }
 
 fn check_template(

@@ -12,6 +12,7 @@ use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Operator, Stmt};
 use ruff_text_size::Ranged;
 
+use crate::python::semantic::Semantic;
 use crate::python::SourceFile;
 
 use super::dotless::Piece;
@@ -33,6 +34,27 @@ pub fn setting(mut v: Val) -> Val {
         v.alias = Some(Arc::from(SETTING));
     }
     v
+}
+
+/// `app.config["API_URL"]`, `current_app.config.get("API_URL")`, `os.environ["API_URL"]`,
+/// `os.getenv("API_URL")`, `API_URL.get()` (a module's setting object): a value the operator
+/// configures, not the requester.
+pub fn reads_setting(sem: &Semantic, e: &Expr) -> bool {
+    use crate::rules::helpers::{is_constant_style, is_env_read, lookup_owner};
+    let Some(owner) = lookup_owner(e) else {
+        let getenv = matches!(e, Expr::Call(c) if matches!(&*c.func,
+            Expr::Name(n) if n.id.as_str() == "getenv")
+            || matches!(&*c.func, Expr::Attribute(a) if a.attr.as_str() == "getenv"));
+        return getenv && is_env_read(sem, e);
+    };
+    match owner {
+        Expr::Attribute(a) if a.attr.as_str() == "config" => true,
+        Expr::Attribute(a) if a.attr.as_str() == "environ" => is_env_read(sem, e),
+        Expr::Name(n) => {
+            matches!(e, Expr::Call(c) if c.arguments.is_empty()) && is_constant_style(n.id.as_str())
+        }
+        _ => false,
+    }
 }
 
 /// The kind of application URL `v` is, when it is one and holds no request data: a call passing

@@ -40,6 +40,9 @@ pub struct FileCtx<'a> {
     pub texts: HashMap<String, Arc<str>>,
     /// Module-level names assigned a number or boolean literal exactly once: their value.
     pub numbers: HashMap<String, f64>,
+    /// Module-level names assigned a setting read exactly once (`API = os.environ["API"]`, see
+    /// [`super::app_paths::reads_setting`]): a base URL the operator configures.
+    pub settings: HashSet<String>,
     /// Module-level names bound to a Jinja environment created with autoescape on.
     pub escaping_envs: Vec<String>,
     /// Whether the file imports Flask (request sources can only appear there).
@@ -688,6 +691,7 @@ fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> 
     let mut consts = HashMap::default();
     let mut texts: HashMap<String, Arc<str>> = HashMap::default();
     let mut numbers: HashMap<String, f64> = HashMap::default();
+    let mut settings: HashSet<String> = HashSet::default();
     let mut assigned: HashMap<String, usize> = HashMap::default();
     for stmt in file.body() {
         if let Stmt::Assign(a) = stmt {
@@ -703,6 +707,16 @@ fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> 
                     if let Expr::StringLiteral(s) = &*a.value {
                         texts.insert(n.id.to_string(), Arc::from(s.value.to_str()));
                     }
+                    // Only a lookup (`m["k"]`, `m.get("k")`) or a `getenv` call can read a
+                    // setting: no resolver is built for the rest.
+                    let lookup = crate::rules::helpers::lookup_owner(&a.value).is_some()
+                        || mentions(
+                            file.slice(ruff_text_size::Ranged::range(&*a.value)),
+                            "getenv",
+                        );
+                    if lookup && super::app_paths::reads_setting(sem_of(), &a.value) {
+                        settings.insert(n.id.to_string());
+                    }
                 }
             }
         }
@@ -710,6 +724,7 @@ fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> 
     consts.retain(|k, _| assigned.get(k) == Some(&1));
     texts.retain(|k, _| assigned.get(k) == Some(&1));
     numbers.retain(|k, _| assigned.get(k) == Some(&1));
+    settings.retain(|k| assigned.get(k) == Some(&1));
     let text = &file.text;
     let names_typed_objects = TYPED_OBJECT_WORDS.iter().any(|w| mentions(text, w));
     // Both names contain "flask": most files of a large tree are spared two searches.
@@ -830,6 +845,7 @@ fn index_file<'a>(idx: u32, file: &'a SourceFile, project: &'a ProjectIndex) -> 
         consts,
         texts,
         numbers,
+        settings,
         escaping_envs: super::fixed_templates::escaping_module_envs(file.body()),
         flask: mentions(text, "flask"),
         parses_args: smorest_or_apiflask,

@@ -674,37 +674,29 @@ impl Val {
     /// `param.attr` read in a summary: the parameter's data narrowed to that attribute. Other
     /// data (and data already narrowed) stays as it is.
     pub fn attribute_of_param(&self, attr: &str) -> Val {
-        let mut v = self.collapse();
-        v.taints = v
-            .taints
-            .iter()
-            .map(|t| match t.origin {
-                Origin::Param(_) if t.field.is_none() => Arc::new(Taint {
-                    field: Some(Arc::from(attr)),
-                    ..(**t).clone()
-                }),
-                _ => t.clone(),
-            })
-            .collect();
-        v
+        self.collapse().narrowed_to(Arc::from(attr))
     }
 
     /// `param["key"]` (or `param.get("key")`) read in a summary: the parameter's data narrowed
     /// to that item, written `[key]` as the taint's field. Other data stays as it is.
-    pub fn item_of_param(&self, key: &str) -> Val {
-        let mut v = self.clone();
-        v.taints = v
+    pub fn item_of_param(self, key: &str) -> Val {
+        self.narrowed_to(Arc::from(format!("[{key}]")))
+    }
+
+    /// This value with the parameter data not yet narrowed narrowed to `field`.
+    fn narrowed_to(mut self, field: Arc<str>) -> Val {
+        self.taints = self
             .taints
             .iter()
             .map(|t| match t.origin {
                 Origin::Param(_) if t.field.is_none() => Arc::new(Taint {
-                    field: Some(Arc::from(format!("[{key}]"))),
+                    field: Some(field.clone()),
                     ..(**t).clone()
                 }),
                 _ => t.clone(),
             })
             .collect();
-        v
+        self
     }
 
     /// The data a parameter's taint narrowed to `field` stands for when this value is the

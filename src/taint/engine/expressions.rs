@@ -153,25 +153,14 @@ impl<'w, 'g, 'a> Analyzer<'w, 'g, 'a> {
         v
     }
 
-    /// `app.config["API_URL"]`, `current_app.config.get("API_URL")`, `os.environ["API_URL"]`,
-    /// `os.getenv("API_URL")`, `API_URL.get()` (a module's setting object): a value the
-    /// operator configures, not the requester.
+    /// A setting read (see [`app_paths::reads_setting`]), or a module-level name assigned one.
     fn reads_setting(&self, e: &Expr) -> bool {
-        use crate::rules::helpers::{is_constant_style, is_env_read, lookup_owner};
-        let Some(owner) = lookup_owner(e) else {
-            let getenv = matches!(e, Expr::Call(c) if matches!(&*c.func,
-                Expr::Name(n) if n.id.as_str() == "getenv")
-                || matches!(&*c.func, Expr::Attribute(a) if a.attr.as_str() == "getenv"));
-            return getenv && is_env_read(&self.sem, e);
-        };
-        match owner {
-            Expr::Attribute(a) if a.attr.as_str() == "config" => true,
-            Expr::Attribute(a) if a.attr.as_str() == "environ" => is_env_read(&self.sem, e),
+        match e {
             Expr::Name(n) => {
-                matches!(e, Expr::Call(c) if c.arguments.is_empty())
-                    && is_constant_style(n.id.as_str())
+                !self.state.env.contains_key(n.id.as_str())
+                    && self.fc.settings.contains(n.id.as_str())
             }
-            _ => false,
+            _ => app_paths::reads_setting(&self.sem, e),
         }
     }
 

@@ -721,35 +721,5 @@ fn _assert_send_sync() {
 /// glued to a name.
 fn confined(built: Val, pieces: &[Piece]) -> Val {
     let v = app_paths::confine(dotless::confine(built, pieces), pieces);
-    let v = pathsafe::glued(v, pieces);
-    if host_behind_base(pieces) {
-        v.sanitize(SinkKind::Redirect.bit() | SinkKind::Ssrf.bit())
-    } else {
-        v
-    }
-}
-
-/// Whether, before any data, a value that is not data (a base URL from the settings) is
-/// followed by a literal path separator: `f"{endpoint}/ds/{name}"`. The host is the base's;
-/// what follows changes only the path. A `://` or `//` after it is no path separator
-/// (`f"{scheme}://{host}"` leaves the host to what comes next).
-fn host_behind_base(pieces: &[Piece]) -> bool {
-    let mut base = false;
-    for piece in pieces {
-        match piece {
-            Piece::Value(v) if v.is_tainted() => return false,
-            Piece::Value(v) => base |= v.text.as_deref() != Some(""),
-            Piece::Text(t) if base && path_separator(t) => return true,
-            Piece::Text(_) => {}
-        }
-    }
-    false
-}
-
-/// Whether literal text holds a `/` that starts a path: not part of `://` or `//`.
-fn path_separator(text: &str) -> bool {
-    let b = text.as_bytes();
-    b.iter().enumerate().any(|(i, &c)| {
-        c == b'/' && !(i > 0 && matches!(b[i - 1], b'/' | b':')) && b.get(i + 1) != Some(&b'/')
-    })
+    pathsafe::glued(v, pieces)
 }
